@@ -1,0 +1,1 @@
+"""The HTTP layer: OpenAI-compatible routes, admin routes, error mapping and SSE."""

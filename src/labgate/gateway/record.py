@@ -1,0 +1,74 @@
+"""The record of one request as it crosses the gateway.
+
+Filled in step by step on the request path and handed, when the request ends (answered,
+refused, or failed), to the observers: metrics, usage accounting, and the audit log. The texts
+are kept only in memory, for digests and encrypted transcripts; they are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from labgate.identity.principal import Principal
+
+
+def new_request_id() -> str:
+    return "req_" + uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class RequestRecord:
+    kind: str  # "chat" | "completion"
+    principal: Principal
+    model: str
+    stream: bool
+    request_id: str = field(default_factory=new_request_id)
+    started_at: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.perf_counter)
+    worker_id: str | None = None
+    worker_url: str | None = None
+    model_version: str | None = None
+    label: str | None = None
+    status: int = 200
+    outcome: str = "ok"  # ok | client_error | refused | worker_error | cancelled | content_filter
+    error: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    weighted_tokens: float = 0.0
+    first_token_at: float | None = None
+    finished: float | None = None
+    attempts: int = 0
+    prompt_text: str = ""
+    reasoning_text: str = ""
+    response_text: str = ""
+    safety: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished or time.perf_counter()) - self.started
+
+    @property
+    def ttft_s(self) -> float | None:
+        return None if self.first_token_at is None else self.first_token_at - self.started
+
+    def digests(self) -> dict[str, str]:
+        return {
+            "prompt_sha256": _sha(self.prompt_text),
+            "reasoning_sha256": _sha(self.reasoning_text),
+            "response_sha256": _sha(self.response_text),
+        }
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class RequestObserver(Protocol):
+    """Told about every request that ends. ``finish`` must not block the event loop."""
+
+    async def finish(self, record: RequestRecord) -> None: ...

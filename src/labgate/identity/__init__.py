@@ -1,0 +1,1 @@
+"""Identity: API keys, OIDC tokens, principals and roles."""

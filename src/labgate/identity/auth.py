@@ -1,0 +1,127 @@
+"""Authentication on the request path: ``Authorization: Bearer <API key | OIDC token>``.
+
+An API key is looked up once and then served from an in-process cache keyed by its hash, so
+the request path costs one SHA-256 and a dict lookup, not a database round trip. The cache
+entry lives ``cache_ttl_s`` at most; a revocation removes it at once on this replica, and the
+revocation bus removes it on every other replica (see ``labgate.quota``). Unknown keys are
+cached negatively for a short time so a client hammering with a bad key cannot hammer the
+database. Last-used times are collected in memory and written in one batch periodically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from labgate.api.errors import APIError, unauthorized
+from labgate.identity.keys import KEY_PREFIX, KeyRecord, KeyRepository, hash_key
+from labgate.identity.principal import Principal, Role
+
+OidcHook = Callable[[str, Mapping[str, str]], Awaitable[Principal]]
+
+
+class Authenticator:
+    def __init__(
+        self,
+        keys: KeyRepository,
+        *,
+        cache_ttl_s: float = 30.0,
+        negative_ttl_s: float = 2.0,
+        max_entries: int = 100_000,
+        oidc: OidcHook | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.keys = keys
+        self.cache_ttl_s = cache_ttl_s
+        self.negative_ttl_s = negative_ttl_s
+        self.max_entries = max_entries
+        self.oidc = oidc
+        self._clock = clock
+        self._cache: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
+        self._by_key_id: dict[str, str] = {}
+        self.last_used: dict[str, datetime] = {}
+
+    async def authenticate(self, authorization: str | None, headers: Mapping[str, str]) -> Principal:
+        if not authorization:
+            raise unauthorized(
+                "no API key: send 'Authorization: Bearer <key>' (your key was printed when it "
+                "was created; an administrator can create one with 'labgate admin keys create')",
+                code="missing_api_key",
+            )
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized("the Authorization header must be 'Bearer <key>'")
+        if not token.startswith(KEY_PREFIX) and self.oidc is not None and token.count(".") == 2:
+            return await self.oidc(token, headers)
+        return self._principal(await self._lookup(token))
+
+    async def _lookup(self, token: str) -> KeyRecord:
+        digest = hash_key(token)
+        now = self._clock()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            record = hit[1]
+        else:
+            record = await self.keys.find(digest)
+            ttl = self.cache_ttl_s if record is not None else self.negative_ttl_s
+            self._remember(digest, now + ttl, record)
+        if record is None:
+            raise unauthorized("the API key is not valid; check it, or ask for a new one")
+        if record.revoked:
+            raise unauthorized("this API key was revoked; ask your project lead for a new one",
+                               code="revoked_api_key")
+        if record.user_disabled:
+            raise unauthorized("the account this key belongs to is disabled", code="user_disabled")
+        wall = datetime.now(UTC)
+        if record.expires_at is not None and record.expires_at <= wall:
+            raise unauthorized(
+                f"this API key expired at {record.expires_at.isoformat()}; ask for a new one",
+                code="expired_api_key",
+            )
+        self.last_used[record.key_id] = wall
+        return record
+
+    def _remember(self, digest: str, until: float, record: KeyRecord | None) -> None:
+        self._cache[digest] = (until, record)
+        self._cache.move_to_end(digest)
+        if record is not None:
+            self._by_key_id[record.key_id] = digest
+        while len(self._cache) > self.max_entries:
+            _, (_, dropped) = self._cache.popitem(last=False)
+            if dropped is not None:
+                self._by_key_id.pop(dropped.key_id, None)
+
+    def invalidate_key(self, key_id: str) -> None:
+        """Forget a key now (it was revoked or changed here or on another replica)."""
+        digest = self._by_key_id.pop(key_id, None)
+        if digest is not None:
+            self._cache.pop(digest, None)
+
+    def invalidate_all(self) -> None:
+        self._cache.clear()
+        self._by_key_id.clear()
+
+    def take_last_used(self) -> dict[str, datetime]:
+        taken, self.last_used = self.last_used, {}
+        return taken
+
+    @staticmethod
+    def _principal(record: KeyRecord) -> Principal:
+        roles = frozenset(Role(r) for r in record.roles if r in Role._value2member_map_)
+        return Principal(
+            user_id=record.user_id,
+            lab=record.lab_id,
+            project=record.project_id,
+            roles=roles or frozenset({Role.USER}),
+            clearance=record.clearance,
+            key_id=record.key_id,
+            auth_method="api_key",
+        )
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.has_role(Role.PLATFORM_ADMIN, Role.LAB_ADMIN):
+        raise APIError(403, "this needs a platform or lab administrator", code="insufficient_role")

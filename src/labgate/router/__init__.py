@@ -1,0 +1,1 @@
+"""Routing over worker replicas: health, circuit breakers, retries and registration."""

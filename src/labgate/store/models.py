@@ -1,0 +1,9 @@
+"""Every table of labgate, imported in one place so migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+from labgate.router import registration  # noqa: F401  (worker_tokens)
+from labgate.store import tenancy  # noqa: F401
+from labgate.store.base import Base
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Test doubles (clearly not the real thing) shared by tests and benchmarks."""

@@ -1,0 +1,180 @@
+"""A test double of an OpenAI-compatible model worker, for tests and benchmarks.
+
+It is not a model: it answers with canned text, fast, and can be told to misbehave so the
+gateway's handling of each failure can be shown in isolation. Behaviour is set per process on
+the command line, or per request with a ``fake`` field in the body or the ``X-Fake`` header
+(comma-separated flags; the gateway forwards unknown body fields, so a client can set them):
+
+* ``think``          wrap a reasoning part in ``<think>…</think>`` before the answer;
+* ``split-tags``     stream the tags cut in the middle (``"<thi"``, ``"nk>"``);
+* ``native``         put reasoning in ``reasoning_content`` instead of tags;
+* ``fail``           answer 500 before any byte;
+* ``die-after=N``    in a stream, drop the connection after N chunks;
+* ``delay=S``        wait S seconds before answering (per chunk in a stream);
+* ``no-usage``       never report usage.
+
+``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+REASONING = "The user asks a question. I recall the relevant fact and check it."
+ANSWER = "Paris is the capital of France."
+
+
+def _flags(request: web.Request, payload: dict[str, Any], default: str) -> dict[str, str]:
+    raw = str(payload.get("fake") or request.headers.get("X-Fake", default))
+    out: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, _, value = part.partition("=")
+        out[key] = value or "1"
+    return out
+
+
+def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
+    """The streamed deltas as (kind, text); kind is 'content' or 'reasoning'."""
+    words = ANSWER.split(" ")
+    answer = [("content", w if i == 0 else " " + w) for i, w in enumerate(words)]
+    if "native" in flags:
+        return [("reasoning", w + " ") for w in REASONING.split(" ")] + answer
+    if "think" not in flags:
+        return answer
+    thought = [("content", w + " ") for w in REASONING.split(" ")]
+    if "split-tags" in flags:
+        return [("content", "<thi"), ("content", "nk>")] + thought + [
+            ("content", "</th"), ("content", "ink>"), ("content", "\n\n")] + answer
+    return [("content", "<think>")] + thought + [("content", "</think>\n\n")] + answer
+
+
+class FakeWorker:
+    def __init__(self, model: str = "fake", flags: str = "") -> None:
+        self.model = model
+        self.flags = flags
+        self.requests = 0
+        self.cancelled = 0
+        self.last_payload: dict[str, Any] | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_get("/v1/models", self.models)
+        app.router.add_post("/v1/chat/completions", self.chat)
+        app.router.add_post("/v1/completions", self.completions)
+        app.router.add_get("/stats", self.stats)
+        return app
+
+    async def stats(self, _: web.Request) -> web.Response:
+        return web.json_response({"requests": self.requests, "cancelled": self.cancelled,
+                                  "last_payload": self.last_payload})
+
+    async def models(self, _: web.Request) -> web.Response:
+        return web.json_response({"object": "list", "data": [
+            {"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}]})
+
+    async def chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._answer(request, chat=True)
+
+    async def completions(self, request: web.Request) -> web.StreamResponse:
+        return await self._answer(request, chat=False)
+
+    async def _answer(self, request: web.Request, chat: bool) -> web.StreamResponse:
+        self.requests += 1
+        payload = orjson.loads(await request.read())
+        flags = _flags(request, payload, self.flags)
+        self.last_payload = payload
+        if "fail" in flags:
+            return web.json_response({"error": {"message": "fake failure"}}, status=500)
+        delay = float(flags.get("delay", 0) or 0)
+        pieces = _pieces(flags)
+        cid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:12]
+        created = int(time.time())
+        usage = {"prompt_tokens": 7, "completion_tokens": len(pieces),
+                 "total_tokens": 7 + len(pieces)}
+        if not payload.get("stream"):
+            if delay:
+                await asyncio.sleep(delay)
+            text = "".join(t for k, t in pieces if k == "content")
+            reasoning = "".join(t for k, t in pieces if k == "reasoning")
+            if chat:
+                message: dict[str, Any] = {"role": "assistant", "content": text}
+                if reasoning:
+                    message["reasoning_content"] = reasoning
+                choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": "stop"}
+            else:
+                choice = {"index": 0, "text": text, "finish_reason": "stop"}
+            body: dict[str, Any] = {
+                "id": cid, "object": "chat.completion" if chat else "text_completion",
+                "created": created, "model": payload.get("model"), "choices": [choice],
+            }
+            if "no-usage" not in flags:
+                body["usage"] = usage
+            return web.Response(body=orjson.dumps(body), content_type="application/json")
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await resp.prepare(request)
+        die_after = int(flags["die-after"]) if "die-after" in flags else None
+        obj_name = "chat.completion.chunk" if chat else "text_completion"
+        try:
+            if chat:
+                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
+                                        "model": payload.get("model"), "choices": [
+                                            {"index": 0, "delta": {"role": "assistant"},
+                                             "finish_reason": None}]})
+            for i, (kind, text) in enumerate(pieces):
+                if die_after is not None and i >= die_after:
+                    request.transport.close()  # type: ignore[union-attr]
+                    return resp
+                if delay:
+                    await asyncio.sleep(delay)
+                if chat:
+                    delta = {"reasoning_content": text} if kind == "reasoning" else {"content": text}
+                    choice = {"index": 0, "delta": delta, "finish_reason": None}
+                else:
+                    choice = {"index": 0, "text": text, "finish_reason": None}
+                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
+                                        "model": payload.get("model"), "choices": [choice]})
+            last: dict[str, Any] = ({"index": 0, "delta": {}, "finish_reason": "stop"} if chat
+                                    else {"index": 0, "text": "", "finish_reason": "stop"})
+            await self._send(resp, {"id": cid, "object": obj_name, "created": created,
+                                    "model": payload.get("model"), "choices": [last]})
+            if "no-usage" not in flags and (payload.get("stream_options") or {}).get("include_usage"):
+                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
+                                        "model": payload.get("model"), "choices": [],
+                                        "usage": usage})
+            await resp.write(b"data: [DONE]\n\n")
+        except (ConnectionResetError, asyncio.CancelledError):
+            self.cancelled += 1
+            raise
+        return resp
+
+    @staticmethod
+    async def _send(resp: web.StreamResponse, obj: dict[str, Any]) -> None:
+        await resp.write(b"data: " + orjson.dumps(obj) + b"\n\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake OpenAI-compatible worker (test double).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9101)
+    parser.add_argument("--model", default="fake")
+    parser.add_argument("--flags", default="", help="default behaviour flags (see module doc)")
+    args = parser.parse_args(argv)
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:  # pragma: no cover
+        pass
+    web.run_app(FakeWorker(args.model, args.flags).app(), host=args.host, port=args.port,
+                print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

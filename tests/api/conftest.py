@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from labgate.app import Services, create_app
+from tests.support.servers import RunningWorker, serve_app
+
+
+@dataclass
+class Gateway:
+    url: str
+    key: str
+    services: Services
+    worker: RunningWorker
+
+    def client(self, key: str | None = None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {key or self.key}"},
+            timeout=30,
+        )
+
+
+@pytest.fixture
+async def gateway(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> AsyncIterator[Gateway]:
+    settings = make_settings([{"name": "fake", "workers": [fake_worker.base_url]}])
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services: Services = app.state.services
+        assert services.bootstrap is not None and services.bootstrap.admin_key
+        yield Gateway(url, services.bootstrap.admin_key, services, fake_worker)

@@ -1,0 +1,186 @@
+"""Chat and text completions through the gateway, with the official openai SDK (async client)
+against a fake worker that emits <think> tags, split tags, native reasoning, or fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import openai
+import orjson
+import pytest
+
+from labgate.testing.fake_worker import ANSWER, REASONING, _pieces
+from tests.api.conftest import Gateway
+
+pytestmark = pytest.mark.store
+
+
+class _Sdk:
+    """The official async client; ``flags`` tell the fake worker how to answer (a body field
+    the gateway forwards like any OpenAI parameter it does not interpret)."""
+
+    def __init__(self, gw: Gateway, flags: str | None, headers: dict[str, str] | None) -> None:
+        self.client = openai.AsyncOpenAI(base_url=gw.url + "/v1", api_key=gw.key,
+                                         default_headers=headers or {}, max_retries=0)
+        self.extra = {"fake": flags} if flags else {}
+        self.models = self.client.models
+
+    async def chat(self, **kw: Any) -> Any:
+        return await self.client.chat.completions.create(extra_body=self.extra, **kw)
+
+    async def complete(self, **kw: Any) -> Any:
+        return await self.client.completions.create(extra_body=self.extra, **kw)
+
+
+def sdk(gw: Gateway, flags: str | None = None, extra_headers: dict[str, str] | None = None) -> _Sdk:
+    return _Sdk(gw, flags, extra_headers)
+
+
+async def test_models_list(gateway: Gateway) -> None:
+    models = await sdk(gateway).models.list()
+    assert [m.id for m in models.data] == ["fake"]
+
+
+async def test_plain_chat(gateway: Gateway) -> None:
+    r = await sdk(gateway).chat(
+        model="fake", messages=[{"role": "user", "content": "capital of France?"}])
+    assert r.choices[0].message.content == ANSWER
+    assert r.model == "fake"
+    assert r.usage is not None and r.usage.prompt_tokens == 7
+    assert r.usage.completion_tokens_details is not None
+    assert r.usage.completion_tokens_details.reasoning_tokens == 0
+    # the worker got its own model name, a bounded max_tokens, and no labgate-only fields
+    sent = gateway.worker.worker.last_payload
+    assert sent is not None and sent["max_tokens"] == gateway.services.models["fake"].max_output_tokens
+
+
+async def test_think_tags_split_non_streaming_hidden_by_default(gateway: Gateway) -> None:
+    r = await sdk(gateway, "think").chat(
+        model="fake", messages=[{"role": "user", "content": "q"}], reasoning_effort="high")
+    msg: Any = r.choices[0].message
+    assert msg.content == ANSWER
+    assert "<think>" not in msg.content
+    assert getattr(msg, "reasoning_content", None) is None  # hidden from ordinary users
+    assert r.usage is not None and r.usage.completion_tokens_details is not None
+    assert r.usage.completion_tokens_details.reasoning_tokens > 0
+    sent = gateway.worker.worker.last_payload
+    assert sent is not None
+    assert sent["thinking_token_budget"] == gateway.services.models["fake"].reasoning.budgets["high"]
+    assert sent["reasoning_effort"] == "high"
+
+
+async def test_reasoning_shown_when_policy_allows(gateway: Gateway) -> None:
+    gateway.services.completions.policy.show_reasoning_to_users = True
+    try:
+        r = await sdk(gateway, "think").chat(
+            model="fake", messages=[{"role": "user", "content": "q"}])
+        msg: Any = r.choices[0].message
+        assert msg.content == ANSWER
+        assert msg.reasoning_content.strip() == REASONING
+    finally:
+        gateway.services.completions.policy.show_reasoning_to_users = False
+
+
+async def test_admin_may_ask_for_reasoning(gateway: Gateway) -> None:
+    r = await sdk(gateway, "think", {"X-Labgate-Show-Reasoning": "true"}).chat(
+        model="fake", messages=[{"role": "user", "content": "q"}])
+    assert r.choices[0].message.reasoning_content.strip() == REASONING  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("flags", ["think", "think,split-tags", "native"])
+async def test_streamed_reasoning_split(gateway: Gateway, flags: str) -> None:
+    client = sdk(gateway, flags, {"X-Labgate-Show-Reasoning": "true"})
+    stream = await client.chat(
+        model="fake", messages=[{"role": "user", "content": "q"}], stream=True,
+        stream_options={"include_usage": True})
+    content, reasoning, usage = "", "", None
+    async for chunk in stream:
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            content += choice.delta.content or ""
+            reasoning += getattr(choice.delta, "reasoning_content", None) or ""
+    assert content == ANSWER
+    assert reasoning.strip() == REASONING
+    assert "<" not in content and "think" not in content
+    assert usage is not None and usage.completion_tokens_details is not None
+    assert usage.completion_tokens_details.reasoning_tokens > 0
+    # the worker's own total wins; the reasoning share comes from labgate's per-delta count
+    flag_map = {f: "1" for f in flags.split(",")}
+    assert usage.completion_tokens == len(_pieces(flag_map))
+    assert 0 < usage.completion_tokens_details.reasoning_tokens < usage.completion_tokens
+
+
+async def test_stream_hides_reasoning_from_users(gateway: Gateway) -> None:
+    stream = await sdk(gateway, "think,split-tags").chat(
+        model="fake", messages=[{"role": "user", "content": "q"}], stream=True)
+    content = ""
+    async for chunk in stream:
+        assert chunk.usage is None  # not asked for
+        for choice in chunk.choices:
+            assert getattr(choice.delta, "reasoning_content", None) is None
+            content += choice.delta.content or ""
+    assert content == ANSWER
+
+
+async def test_text_completion_plain_and_streamed(gateway: Gateway) -> None:
+    client = sdk(gateway)
+    r = await client.complete(model="fake", prompt="The capital of France is")
+    assert r.choices[0].text == ANSWER
+    text = ""
+    stream = await client.complete(model="fake", prompt="x", stream=True,
+                                             stream_options={"include_usage": True})
+    usage = None
+    async for chunk in stream:
+        if chunk.usage:
+            usage = chunk.usage
+        text += "".join(c.text for c in chunk.choices)
+    assert text == ANSWER
+    assert usage is not None and usage.completion_tokens > 0
+
+
+async def test_mid_stream_failure_ends_with_error_event_and_done(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        async with c.stream("POST", "/v1/chat/completions",
+                            json={"model": "fake", "stream": True, "fake": "die-after=3",
+                                  "messages": [{"role": "user", "content": "q"}]}) as r:
+            assert r.status_code == 200
+            events = [line[6:] async for line in r.aiter_lines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    last = orjson.loads(events[-2])
+    assert last["error"]["code"] == "worker_stream_failed"
+    # the SDK raises on that event rather than hanging
+    with pytest.raises(openai.APIError):
+        stream = await sdk(gateway, "die-after=3").chat(
+            model="fake", messages=[{"role": "user", "content": "q"}], stream=True)
+        async for _ in stream:
+            pass
+
+
+async def test_usage_is_recorded(gateway: Gateway) -> None:
+    from sqlalchemy import select
+
+    from labgate.store.tenancy import UsageEvent
+
+    await sdk(gateway, "think").chat(
+        model="fake", messages=[{"role": "user", "content": "q"}])
+    await gateway.services.usage.flush()
+    async with gateway.services.sessions() as s:
+        rows = (await s.execute(select(UsageEvent))).scalars().all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.model == "fake" and row.project_id == "default" and row.status == 200
+    assert row.prompt_tokens == 7 and row.reasoning_tokens > 0
+
+
+async def test_metrics_exposed(gateway: Gateway) -> None:
+    await sdk(gateway).chat(model="fake", messages=[{"role": "user", "content": "q"}])
+    async with httpx.AsyncClient(base_url=gateway.url) as c:
+        text = (await c.get("/metrics")).text
+        assert 'labgate_requests_total{model="fake",route="chat",status="200"} 1.0' in text
+        assert "labgate_request_duration_seconds_bucket" in text
+        assert 'labgate_worker_up{model="fake"' in text
+        assert (await c.get("/healthz")).json() == {"status": "ok"}
+        ready = await c.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["models"]["fake"]["usable_workers"] == 1

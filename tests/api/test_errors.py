@@ -1,0 +1,149 @@
+"""Bad input gets the OpenAI error shape with the right status: never a 500, never a hang."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.api.conftest import Gateway
+
+pytestmark = pytest.mark.store
+
+
+def assert_openai_error(resp: httpx.Response, status: int, code: str | None = None,
+                        param: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    body = resp.json()
+    assert set(body) == {"error"}
+    err = body["error"]
+    assert set(err) == {"message", "type", "param", "code"}
+    assert isinstance(err["message"], str) and err["message"]
+    if code is not None:
+        assert err["code"] == code, err
+    if param is not None:
+        assert err["param"] == param, err
+    assert "Traceback" not in resp.text
+    return err
+
+
+async def test_missing_and_wrong_key(gateway: Gateway) -> None:
+    async with httpx.AsyncClient(base_url=gateway.url) as c:
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": []})
+        err = assert_openai_error(r, 401, "missing_api_key")
+        assert err["type"] == "authentication_error"
+        r = await c.get("/v1/models", headers={"Authorization": "Bearer lg-nothing-wrong"})
+        assert_openai_error(r, 401, "invalid_api_key")
+        r = await c.get("/v1/models", headers={"Authorization": "Basic abc"})
+        assert_openai_error(r, 401)
+
+
+async def test_malformed_json(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions", content=b'{"model": "fake", "messages": [',
+                         headers={"Content-Type": "application/json"})
+        assert_openai_error(r, 400, "invalid_json")
+        r = await c.post("/v1/chat/completions", content=b"[1, 2]",
+                         headers={"Content-Type": "application/json"})
+        assert_openai_error(r, 400)
+        r = await c.post("/v1/chat/completions", content=b"",
+                         headers={"Content-Type": "application/json"})
+        assert_openai_error(r, 400, "invalid_json")
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "fake", "messages": "hello"}, "messages"),
+        ({"model": 42, "messages": [{"role": "user", "content": "hi"}]}, "model"),
+        ({"model": "fake", "messages": [{"role": "wizard", "content": "hi"}]}, "messages.0.role"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"},
+         "temperature"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "temperature": 7},
+         "temperature"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
+         "max_tokens"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": "many"},
+         "max_tokens"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}],
+          "reasoning_effort": "extreme"}, "reasoning_effort"),
+        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"},
+         "stream"),
+    ],
+)
+async def test_wrong_types(gateway: Gateway, body: dict[str, Any], param: str) -> None:
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions", json=body)
+    err = assert_openai_error(r, 400, param=param)
+    assert param.split(".")[0] in err["message"]
+
+
+async def test_missing_fields_and_empty_messages(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "x"}]})
+        assert_openai_error(r, 400, "missing_required_parameter", "model")
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": []})
+        assert_openai_error(r, 400, "empty_array", "messages")
+        r = await c.post("/v1/completions", json={"model": "fake", "prompt": ""})
+        assert_openai_error(r, 400, param="prompt")
+
+
+async def test_unknown_model(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions",
+                         json={"model": "gpt-17", "messages": [{"role": "user", "content": "x"}]})
+        err = assert_openai_error(r, 404, "model_not_found", "model")
+        assert "gpt-17" in err["message"] and "/v1/models" in err["message"]
+
+
+async def test_max_tokens_above_model_limit(gateway: Gateway) -> None:
+    limit = gateway.services.models["fake"].max_output_tokens
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions", json={
+            "model": "fake", "messages": [{"role": "user", "content": "x"}],
+            "max_tokens": limit + 1})
+        err = assert_openai_error(r, 400, "invalid_value", "max_tokens")
+        assert str(limit) in err["message"]
+        r = await c.post("/v1/chat/completions", json={
+            "model": "fake", "messages": [{"role": "user", "content": "x"}],
+            "max_completion_tokens": limit + 1})
+        assert_openai_error(r, 400, "invalid_value", "max_completion_tokens")
+
+
+async def test_body_over_size_limit(gateway: Gateway) -> None:
+    limit = gateway.services.settings.max_body_bytes
+    big = "x" * (limit + 10)
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions",
+                         json={"model": "fake", "messages": [{"role": "user", "content": big}]})
+        err = assert_openai_error(r, 413, "request_too_large")
+        assert str(limit) in err["message"]
+
+        async def chunked() -> Any:  # no Content-Length: the limit holds while reading
+            for _ in range(limit // 65536 + 2):
+                yield b"x" * 65536
+
+        r = await c.post("/v1/chat/completions", content=chunked(),
+                         headers={"Content-Type": "application/json"})
+        assert_openai_error(r, 413, "request_too_large")
+    assert gateway.worker.worker.requests == 0
+
+
+async def test_worker_down_is_503(gateway: Gateway) -> None:
+    await gateway.worker.stop()
+    async with gateway.client() as c:
+        for _ in range(2):
+            r = await c.post("/v1/chat/completions",
+                             json={"model": "fake", "messages": [{"role": "user", "content": "x"}]})
+            err = assert_openai_error(r, 503, "model_unavailable")
+            assert "fake" in err["message"]
+            assert int(r.headers["Retry-After"]) >= 1
+        r = await c.get("/readyz")
+        assert r.status_code in (200, 503)
+
+
+async def test_unknown_route_and_method(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        assert_openai_error(await c.get("/v1/nothing"), 404)
+        assert_openai_error(await c.get("/v1/chat/completions"), 405)

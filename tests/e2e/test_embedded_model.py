@@ -1,0 +1,160 @@
+"""End to end, as a scientist uses it: ``labgate serve`` on the embedded Gemma 3 270M (real
+llama.cpp worker process), the official ``openai`` SDK as the client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import openai
+import pytest
+
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[2]
+MODEL_CACHE = REPO / ".data" / "test-models"
+
+
+def _model_file() -> Path:
+    """Assemble the packaged model once for all test runs (it is ~250 MB)."""
+    from labgate.worker.model_files import packaged_gguf
+
+    return packaged_gguf(MODEL_CACHE)
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], url: str, data_dir: Path) -> None:
+        self.proc = proc
+        self.url = url
+        self.data_dir = data_dir
+        self.key = (data_dir / "admin.key").read_text().strip()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"labgate serve exited with {proc.returncode}")
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("labgate did not become ready")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    model = _model_file()
+    data_dir = tmp_path_factory.mktemp("served")
+    port = free_port()
+    env = {**os.environ, "LABGATE_EMBEDDED__MODEL_PATH": str(model),
+           "LABGATE_EMBEDDED__THREADS": "2"}
+    env.pop("LABGATE_CONFIG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port),
+         "--data-dir", str(data_dir)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, proc)
+        yield Served(proc, url, data_dir)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_admin_key_file_is_private(served: Served) -> None:
+    key_file = served.data_dir / "admin.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert served.key.startswith("lg-")
+
+
+def test_openai_sdk_lists_and_chats(served: Served) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
+    assert "gemma-3-270m" in [m.id for m in client.models.list().data]
+    r = client.chat.completions.create(
+        model="gemma-3-270m",
+        messages=[{"role": "user", "content": "What is the capital of France?"}],
+        max_tokens=32, temperature=0,
+    )
+    answer = r.choices[0].message.content or ""
+    assert answer.strip(), "the embedded model must answer a chat turn with some content"
+    assert r.usage is not None and r.usage.prompt_tokens > 0 and r.usage.completion_tokens > 0
+    assert r.usage.completion_tokens_details is not None
+
+
+def test_openai_sdk_streams_with_usage(served: Served) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
+    stream = client.chat.completions.create(
+        model="gemma-3-270m",
+        messages=[{"role": "user", "content": "Name a planet of the solar system."}],
+        max_tokens=24, temperature=0, stream=True, stream_options={"include_usage": True},
+    )
+    text, usage, chunks = "", None, 0
+    for chunk in stream:
+        chunks += 1
+        if chunk.usage is not None:
+            usage = chunk.usage
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+    assert chunks > 2 and text.strip()
+    assert usage is not None and usage.completion_tokens > 0
+
+
+def test_text_completion(served: Served) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
+    r = client.completions.create(model="gemma-3-270m", prompt="The sun is a", max_tokens=8,
+                                  temperature=0)
+    assert r.choices[0].text.strip()
+
+
+def test_wrong_key_is_401(served: Served) -> None:
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key="lg-bad", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        client.models.list()
+
+
+def test_worker_restarted_after_it_dies(served: Served) -> None:
+    """Kill the embedded worker process: labgate restarts it and serves again."""
+    out = subprocess.run(["pgrep", "-f", "labgate.worker.embedded"], capture_output=True, text=True)
+    pids = [int(p) for p in out.stdout.split()]
+    children = [p for p in pids if _parent(p) == served.proc.pid]
+    assert children, "the embedded worker runs as a child process of labgate serve"
+    os.kill(children[0], signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        try:
+            r = client.chat.completions.create(
+                model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4)
+            assert r.choices[0].message is not None
+            break
+        except openai.APIStatusError as exc:
+            assert exc.status_code == 503  # while restarting: a clear 503, never a 500
+    else:
+        pytest.fail("the embedded worker was not restarted")
+    new = subprocess.run(["pgrep", "-f", "labgate.worker.embedded"], capture_output=True, text=True)
+    assert children[0] not in [int(p) for p in new.stdout.split()]
+
+
+def _parent(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return -1

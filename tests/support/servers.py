@@ -1,0 +1,62 @@
+"""Running real servers on loopback for tests: the gateway app under uvicorn, fake workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from aiohttp import web
+
+from labgate.testing.fake_worker import FakeWorker
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RunningWorker:
+    def __init__(self, worker: FakeWorker, runner: web.AppRunner, port: int) -> None:
+        self.worker = worker
+        self.runner = runner
+        self.port = port
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_fake_worker(model: str = "fake", flags: str = "", port: int | None = None) -> RunningWorker:
+    worker = FakeWorker(model, flags)
+    runner = web.AppRunner(worker.app(), access_log=None)
+    await runner.setup()
+    port = port or free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return RunningWorker(worker, runner, port)
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Any) -> AsyncIterator[str]:
+    """Serve an ASGI app with uvicorn on a free port in this event loop; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                            loop="asyncio")
+    server = uvicorn.Server(config)
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server did not start")
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
