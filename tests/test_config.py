@@ -36,19 +36,25 @@ def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:
     path = write(tmp_path, "port = 9000\n" + MINIMAL)
     assert load_settings(path, environ={}).port == 9000
     assert load_settings(path, environ={"LABGATE_PORT": "9100"}).port == 9100
-    assert load_settings(path, environ={"LABGATE_PORT": "9100"}, overrides={"port": 9200}).port == 9200
+    assert (
+        load_settings(path, environ={"LABGATE_PORT": "9100"}, overrides={"port": 9200}).port == 9200
+    )
 
 
 def test_env_nested_and_config_path(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL)
-    env = {"LABGATE_CONFIG": str(path), "LABGATE_ROUTER__RETRIES": "5",
-           "LABGATE_DATA_DIR": str(tmp_path / "d")}
+    env = {
+        "LABGATE_CONFIG": str(path),
+        "LABGATE_ROUTER__RETRIES": "5",
+        "LABGATE_DATA_DIR": str(tmp_path / "d"),
+    }
     s = load_settings(None, environ=env)
     assert s.router.retries == 5
     assert s.data_dir == tmp_path / "d"
     assert s.effective_database_url.endswith(str(tmp_path / "d" / "labgate.db"))
     assert env_overrides({"LABGATE_EMBEDDED__ENABLED": "false", "OTHER": "x"}) == {
-        "embedded": {"enabled": False}}
+        "embedded": {"enabled": False}
+    }
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,9 @@ def test_every_cut_point_of_both_tags() -> None:
 
 def test_no_tags_is_all_content() -> None:
     assert run(["Hello", " <b>world</b>", " <thi", "s is not a tag"]) == (
-        "", "Hello <b>world</b> <this is not a tag")
+        "",
+        "Hello <b>world</b> <this is not a tag",
+    )
 
 
 def test_text_that_starts_like_the_tag_but_is_not() -> None:
@@ -54,7 +56,9 @@ def test_think_later_in_text_is_content() -> None:
 def test_prompt_opened_think() -> None:
     # Some R1 templates put <think> in the prompt: output starts inside the reasoning.
     assert run(["reason", "ing</th", "ink>answer"], starts_in_reasoning=True) == (
-        "reasoning", "answer")
+        "reasoning",
+        "answer",
+    )
 
 
 def test_unclosed_think_is_all_reasoning() -> None:

@@ -109,7 +109,9 @@ async def build_services(settings: Settings) -> Services:
     registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)
     usage = UsageRecorder(sessions)
     completions = CompletionService(
-        models, router, settings.policy,
+        models,
+        router,
+        settings.policy,
         observers=[MetricsObserver(metrics), usage],
         affinity_prefix_chars=settings.router.affinity_prefix_chars,
     )
@@ -120,9 +122,18 @@ async def build_services(settings: Settings) -> Services:
         on_change=metrics.observe_pool,
     )
     return Services(
-        settings=settings, engine=engine, sessions=sessions, metrics=metrics, keys=keys,
-        auth=auth, router=router, registry=registry, completions=completions, health=health,
-        usage=usage, models=models,
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        metrics=metrics,
+        keys=keys,
+        auth=auth,
+        router=router,
+        registry=registry,
+        completions=completions,
+        health=health,
+        usage=usage,
+        models=models,
     )
 
 
@@ -146,7 +157,9 @@ async def _start_embedded(services: Services) -> None:
         pool.mark_health(worker, False, "embedded worker process exited")
 
     proc = WorkerProcess(
-        embedded_argv(model_path, e.model_name, e.host, port, e.n_ctx, e.threads or (os.cpu_count() or 1)),
+        embedded_argv(
+            model_path, e.model_name, e.host, port, e.n_ctx, e.threads or (os.cpu_count() or 1)
+        ),
         base_url,
         log_file=s.data_dir / "embedded-worker.log",
         startup_timeout_s=e.startup_timeout_s,
@@ -219,7 +232,7 @@ def create_app(
     install_error_handlers(app)
     from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
 
-    app.include_router(openai_routes.router)
+    app.router.routes.extend(openai_routes.routes)
     app.include_router(system_routes.router)
     app.include_router(worker_routes.router)
     app.include_router(admin_routes.router)

@@ -54,16 +54,26 @@ async def ensure_admin(
         if await s.get(Lab, DEFAULT_LAB) is None:
             s.add(Lab(id=DEFAULT_LAB, name="Default lab", created_at=now))
         await s.flush()
-        s.add(User(
-            id=admin_id, lab_id=DEFAULT_LAB, username="admin",
-            roles=[Role.PLATFORM_ADMIN.value, Role.USER.value], created_at=now,
-        ))
+        s.add(
+            User(
+                id=admin_id,
+                lab_id=DEFAULT_LAB,
+                username="admin",
+                roles=[Role.PLATFORM_ADMIN.value, Role.USER.value],
+                created_at=now,
+            )
+        )
         await s.flush()
         if await s.get(Project, DEFAULT_PROJECT) is None:
-            s.add(Project(
-                id=DEFAULT_PROJECT, lab_id=DEFAULT_LAB, name="Default project",
-                lead_user_id=admin_id, created_at=now,
-            ))
+            s.add(
+                Project(
+                    id=DEFAULT_PROJECT,
+                    lab_id=DEFAULT_LAB,
+                    name="Default project",
+                    lead_user_id=admin_id,
+                    created_at=now,
+                )
+            )
         await s.flush()
         s.add(ProjectMember(project_id=DEFAULT_PROJECT, user_id=admin_id, role="lead"))
     key, _ = await KeyRepository(sessions).create(admin_id, DEFAULT_PROJECT, name="bootstrap admin")

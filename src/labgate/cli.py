@@ -27,13 +27,21 @@ console = Console(stderr=True)
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="TOML config file (default: $LABGATE_CONFIG, if set).",
-                 exists=False, dir_okay=False),
+    typer.Option(
+        "--config",
+        "-c",
+        help="TOML config file (default: $LABGATE_CONFIG, if set).",
+        exists=False,
+        dir_okay=False,
+    ),
 ]
 DataDirOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where state lives: SQLite database, admin.key, model files "
-                 "(default: $LABGATE_DATA_DIR, else ~/.local/share/labgate)."),
+    typer.Option(
+        "--data-dir",
+        help="Where state lives: SQLite database, admin.key, model files "
+        "(default: $LABGATE_DATA_DIR, else ~/.local/share/labgate).",
+    ),
 ]
 
 
@@ -47,7 +55,9 @@ def _settings(config: Path | None, **overrides: Any) -> Settings:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 8080).")] = None,
     data_dir: DataDirOpt = None,
     config: ConfigOpt = None,
@@ -75,7 +85,9 @@ def serve(
         for name in services.models:
             out.print(f"Model: {name}")
         if services.embedded is not None:
-            out.print(f"Embedded worker starting (log: {settings.data_dir / 'embedded-worker.log'})")
+            out.print(
+                f"Embedded worker starting (log: {settings.data_dir / 'embedded-worker.log'})"
+            )
             proc = services.embedded
 
             async def _ready() -> None:
@@ -115,8 +127,10 @@ def config_check(
 ) -> None:
     """Check a config file; exit 2 with a message naming each problem."""
     settings = _settings(file)
-    typer.echo(f"{file}: OK ({len(settings.models)} model(s) configured, embedded worker "
-               f"{'on' if settings.embedded.enabled else 'off'})")
+    typer.echo(
+        f"{file}: OK ({len(settings.models)} model(s) configured, embedded worker "
+        f"{'on' if settings.embedded.enabled else 'off'})"
+    )
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -143,8 +157,9 @@ def db_upgrade(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     typer.echo(f"schema at revision {asyncio.run(run())}")
 
 
-admin_app = typer.Typer(help="Administration: keys, users, projects (direct database access).",
-                        no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Administration: keys, users, projects (direct database access).", no_args_is_help=True
+)
 app.add_typer(admin_app, name="admin")
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 admin_app.add_typer(keys_app, name="keys")
@@ -153,7 +168,9 @@ admin_app.add_typer(keys_app, name="keys")
 @keys_app.command("create")
 def keys_create(
     user: Annotated[str, typer.Option(help="User id or username that owns the key.")] = "admin",
-    project: Annotated[str | None, typer.Option(help="Project the key's requests are charged to.")] = None,
+    project: Annotated[
+        str | None, typer.Option(help="Project the key's requests are charged to.")
+    ] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
     expires: Annotated[datetime | None, typer.Option(help="Expiry time (ISO 8601).")] = None,
     config: ConfigOpt = None,
@@ -176,9 +193,15 @@ def keys_create(
             await upgrade(engine)
             sessions = make_sessionmaker(engine)
             async with sessions() as s:
-                row = (await s.execute(
-                    select(User).where(or_(User.id == user, User.username == user))
-                )).scalars().first()
+                row = (
+                    (
+                        await s.execute(
+                            select(User).where(or_(User.id == user, User.username == user))
+                        )
+                    )
+                    .scalars()
+                    .first()
+                )
             if row is None:
                 console.print(f"[red]error:[/red] no user {user!r}")
                 raise typer.Exit(1)

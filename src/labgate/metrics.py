@@ -19,30 +19,47 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(
-            "labgate_requests", "Requests by route, model and status.",
-            ["route", "model", "status"], registry=r,
+            "labgate_requests",
+            "Requests by route, model and status.",
+            ["route", "model", "status"],
+            registry=r,
         )
         self.latency = Histogram(
-            "labgate_request_duration_seconds", "Time from request to last byte.",
-            ["route", "model"], buckets=_LATENCY_BUCKETS, registry=r,
+            "labgate_request_duration_seconds",
+            "Time from request to last byte.",
+            ["route", "model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.ttft = Histogram(
-            "labgate_time_to_first_token_seconds", "Time to the first streamed token.",
-            ["model"], buckets=_LATENCY_BUCKETS, registry=r,
+            "labgate_time_to_first_token_seconds",
+            "Time to the first streamed token.",
+            ["model"],
+            buckets=_LATENCY_BUCKETS,
+            registry=r,
         )
         self.tokens = Counter(
-            "labgate_tokens", "Tokens by model and kind (prompt, completion, reasoning).",
-            ["model", "kind"], registry=r,
+            "labgate_tokens",
+            "Tokens by model and kind (prompt, completion, reasoning).",
+            ["model", "kind"],
+            registry=r,
         )
         self.worker_up = Gauge(
-            "labgate_worker_up", "1 when a worker is usable.", ["model", "worker"], registry=r,
+            "labgate_worker_up",
+            "1 when a worker is usable.",
+            ["model", "worker"],
+            registry=r,
         )
         self.worker_outstanding = Gauge(
-            "labgate_worker_outstanding", "Requests in flight on a worker.",
-            ["model", "worker"], registry=r,
+            "labgate_worker_outstanding",
+            "Requests in flight on a worker.",
+            ["model", "worker"],
+            registry=r,
         )
         self.in_flight = Gauge(
-            "labgate_in_flight_requests", "Requests being served by this gateway.", registry=r,
+            "labgate_in_flight_requests",
+            "Requests being served by this gateway.",
+            registry=r,
         )
 
     def observe_pool(self, pool: WorkerPool) -> None:

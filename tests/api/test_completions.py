@@ -21,8 +21,9 @@ class _Sdk:
     the gateway forwards like any OpenAI parameter it does not interpret)."""
 
     def __init__(self, gw: Gateway, flags: str | None, headers: dict[str, str] | None) -> None:
-        self.client = openai.AsyncOpenAI(base_url=gw.url + "/v1", api_key=gw.key,
-                                         default_headers=headers or {}, max_retries=0)
+        self.client = openai.AsyncOpenAI(
+            base_url=gw.url + "/v1", api_key=gw.key, default_headers=headers or {}, max_retries=0
+        )
         self.extra = {"fake": flags} if flags else {}
         self.models = self.client.models
 
@@ -44,7 +45,8 @@ async def test_models_list(gateway: Gateway) -> None:
 
 async def test_plain_chat(gateway: Gateway) -> None:
     r = await sdk(gateway).chat(
-        model="fake", messages=[{"role": "user", "content": "capital of France?"}])
+        model="fake", messages=[{"role": "user", "content": "capital of France?"}]
+    )
     assert r.choices[0].message.content == ANSWER
     assert r.model == "fake"
     assert r.usage is not None and r.usage.prompt_tokens == 7
@@ -52,12 +54,15 @@ async def test_plain_chat(gateway: Gateway) -> None:
     assert r.usage.completion_tokens_details.reasoning_tokens == 0
     # the worker got its own model name, a bounded max_tokens, and no labgate-only fields
     sent = gateway.worker.worker.last_payload
-    assert sent is not None and sent["max_tokens"] == gateway.services.models["fake"].max_output_tokens
+    assert (
+        sent is not None and sent["max_tokens"] == gateway.services.models["fake"].max_output_tokens
+    )
 
 
 async def test_think_tags_split_non_streaming_hidden_by_default(gateway: Gateway) -> None:
     r = await sdk(gateway, "think").chat(
-        model="fake", messages=[{"role": "user", "content": "q"}], reasoning_effort="high")
+        model="fake", messages=[{"role": "user", "content": "q"}], reasoning_effort="high"
+    )
     msg: Any = r.choices[0].message
     assert msg.content == ANSWER
     assert "<think>" not in msg.content
@@ -66,7 +71,9 @@ async def test_think_tags_split_non_streaming_hidden_by_default(gateway: Gateway
     assert r.usage.completion_tokens_details.reasoning_tokens > 0
     sent = gateway.worker.worker.last_payload
     assert sent is not None
-    assert sent["thinking_token_budget"] == gateway.services.models["fake"].reasoning.budgets["high"]
+    assert (
+        sent["thinking_token_budget"] == gateway.services.models["fake"].reasoning.budgets["high"]
+    )
     assert sent["reasoning_effort"] == "high"
 
 
@@ -74,7 +81,8 @@ async def test_reasoning_shown_when_policy_allows(gateway: Gateway) -> None:
     gateway.services.completions.policy.show_reasoning_to_users = True
     try:
         r = await sdk(gateway, "think").chat(
-            model="fake", messages=[{"role": "user", "content": "q"}])
+            model="fake", messages=[{"role": "user", "content": "q"}]
+        )
         msg: Any = r.choices[0].message
         assert msg.content == ANSWER
         assert msg.reasoning_content.strip() == REASONING
@@ -84,7 +92,8 @@ async def test_reasoning_shown_when_policy_allows(gateway: Gateway) -> None:
 
 async def test_admin_may_ask_for_reasoning(gateway: Gateway) -> None:
     r = await sdk(gateway, "think", {"X-Labgate-Show-Reasoning": "true"}).chat(
-        model="fake", messages=[{"role": "user", "content": "q"}])
+        model="fake", messages=[{"role": "user", "content": "q"}]
+    )
     assert r.choices[0].message.reasoning_content.strip() == REASONING  # type: ignore[attr-defined]
 
 
@@ -92,8 +101,11 @@ async def test_admin_may_ask_for_reasoning(gateway: Gateway) -> None:
 async def test_streamed_reasoning_split(gateway: Gateway, flags: str) -> None:
     client = sdk(gateway, flags, {"X-Labgate-Show-Reasoning": "true"})
     stream = await client.chat(
-        model="fake", messages=[{"role": "user", "content": "q"}], stream=True,
-        stream_options={"include_usage": True})
+        model="fake",
+        messages=[{"role": "user", "content": "q"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     content, reasoning, usage = "", "", None
     async for chunk in stream:
         if chunk.usage is not None:
@@ -114,7 +126,8 @@ async def test_streamed_reasoning_split(gateway: Gateway, flags: str) -> None:
 
 async def test_stream_hides_reasoning_from_users(gateway: Gateway) -> None:
     stream = await sdk(gateway, "think,split-tags").chat(
-        model="fake", messages=[{"role": "user", "content": "q"}], stream=True)
+        model="fake", messages=[{"role": "user", "content": "q"}], stream=True
+    )
     content = ""
     async for chunk in stream:
         assert chunk.usage is None  # not asked for
@@ -129,8 +142,9 @@ async def test_text_completion_plain_and_streamed(gateway: Gateway) -> None:
     r = await client.complete(model="fake", prompt="The capital of France is")
     assert r.choices[0].text == ANSWER
     text = ""
-    stream = await client.complete(model="fake", prompt="x", stream=True,
-                                             stream_options={"include_usage": True})
+    stream = await client.complete(
+        model="fake", prompt="x", stream=True, stream_options={"include_usage": True}
+    )
     usage = None
     async for chunk in stream:
         if chunk.usage:
@@ -142,9 +156,16 @@ async def test_text_completion_plain_and_streamed(gateway: Gateway) -> None:
 
 async def test_mid_stream_failure_ends_with_error_event_and_done(gateway: Gateway) -> None:
     async with gateway.client() as c:
-        async with c.stream("POST", "/v1/chat/completions",
-                            json={"model": "fake", "stream": True, "fake": "die-after=3",
-                                  "messages": [{"role": "user", "content": "q"}]}) as r:
+        async with c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "fake",
+                "stream": True,
+                "fake": "die-after=3",
+                "messages": [{"role": "user", "content": "q"}],
+            },
+        ) as r:
             assert r.status_code == 200
             events = [line[6:] async for line in r.aiter_lines() if line.startswith("data: ")]
     assert events[-1] == "[DONE]"
@@ -153,7 +174,8 @@ async def test_mid_stream_failure_ends_with_error_event_and_done(gateway: Gatewa
     # the SDK raises on that event rather than hanging
     with pytest.raises(openai.APIError):
         stream = await sdk(gateway, "die-after=3").chat(
-            model="fake", messages=[{"role": "user", "content": "q"}], stream=True)
+            model="fake", messages=[{"role": "user", "content": "q"}], stream=True
+        )
         async for _ in stream:
             pass
 
@@ -163,8 +185,7 @@ async def test_usage_is_recorded(gateway: Gateway) -> None:
 
     from labgate.store.tenancy import UsageEvent
 
-    await sdk(gateway, "think").chat(
-        model="fake", messages=[{"role": "user", "content": "q"}])
+    await sdk(gateway, "think").chat(model="fake", messages=[{"role": "user", "content": "q"}])
     await gateway.services.usage.flush()
     async with gateway.services.sessions() as s:
         rows = (await s.execute(select(UsageEvent))).scalars().all()

@@ -12,8 +12,9 @@ from tests.api.conftest import Gateway
 pytestmark = pytest.mark.store
 
 
-def assert_openai_error(resp: httpx.Response, status: int, code: str | None = None,
-                        param: str | None = None) -> dict[str, Any]:
+def assert_openai_error(
+    resp: httpx.Response, status: int, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
     assert resp.status_code == status, resp.text
     body = resp.json()
     assert set(body) == {"error"}
@@ -41,14 +42,19 @@ async def test_missing_and_wrong_key(gateway: Gateway) -> None:
 
 async def test_malformed_json(gateway: Gateway) -> None:
     async with gateway.client() as c:
-        r = await c.post("/v1/chat/completions", content=b'{"model": "fake", "messages": [',
-                         headers={"Content-Type": "application/json"})
+        r = await c.post(
+            "/v1/chat/completions",
+            content=b'{"model": "fake", "messages": [',
+            headers={"Content-Type": "application/json"},
+        )
         assert_openai_error(r, 400, "invalid_json")
-        r = await c.post("/v1/chat/completions", content=b"[1, 2]",
-                         headers={"Content-Type": "application/json"})
+        r = await c.post(
+            "/v1/chat/completions", content=b"[1, 2]", headers={"Content-Type": "application/json"}
+        )
         assert_openai_error(r, 400)
-        r = await c.post("/v1/chat/completions", content=b"",
-                         headers={"Content-Type": "application/json"})
+        r = await c.post(
+            "/v1/chat/completions", content=b"", headers={"Content-Type": "application/json"}
+        )
         assert_openai_error(r, 400, "invalid_json")
 
 
@@ -58,18 +64,42 @@ async def test_malformed_json(gateway: Gateway) -> None:
         ({"model": "fake", "messages": "hello"}, "messages"),
         ({"model": 42, "messages": [{"role": "user", "content": "hi"}]}, "model"),
         ({"model": "fake", "messages": [{"role": "wizard", "content": "hi"}]}, "messages.0.role"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"},
-         "temperature"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "temperature": 7},
-         "temperature"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
-         "max_tokens"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": "many"},
-         "max_tokens"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}],
-          "reasoning_effort": "extreme"}, "reasoning_effort"),
-        ({"model": "fake", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"},
-         "stream"),
+        (
+            {
+                "model": "fake",
+                "messages": [{"role": "user", "content": "hi"}],
+                "temperature": "hot",
+            },
+            "temperature",
+        ),
+        (
+            {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "temperature": 7},
+            "temperature",
+        ),
+        (
+            {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0},
+            "max_tokens",
+        ),
+        (
+            {
+                "model": "fake",
+                "messages": [{"role": "user", "content": "hi"}],
+                "max_tokens": "many",
+            },
+            "max_tokens",
+        ),
+        (
+            {
+                "model": "fake",
+                "messages": [{"role": "user", "content": "hi"}],
+                "reasoning_effort": "extreme",
+            },
+            "reasoning_effort",
+        ),
+        (
+            {"model": "fake", "messages": [{"role": "user", "content": "hi"}], "stream": "yes"},
+            "stream",
+        ),
     ],
 )
 async def test_wrong_types(gateway: Gateway, body: dict[str, Any], param: str) -> None:
@@ -81,7 +111,9 @@ async def test_wrong_types(gateway: Gateway, body: dict[str, Any], param: str) -
 
 async def test_missing_fields_and_empty_messages(gateway: Gateway) -> None:
     async with gateway.client() as c:
-        r = await c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "x"}]})
+        r = await c.post(
+            "/v1/chat/completions", json={"messages": [{"role": "user", "content": "x"}]}
+        )
         assert_openai_error(r, 400, "missing_required_parameter", "model")
         r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": []})
         assert_openai_error(r, 400, "empty_array", "messages")
@@ -91,8 +123,10 @@ async def test_missing_fields_and_empty_messages(gateway: Gateway) -> None:
 
 async def test_unknown_model(gateway: Gateway) -> None:
     async with gateway.client() as c:
-        r = await c.post("/v1/chat/completions",
-                         json={"model": "gpt-17", "messages": [{"role": "user", "content": "x"}]})
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "gpt-17", "messages": [{"role": "user", "content": "x"}]},
+        )
         err = assert_openai_error(r, 404, "model_not_found", "model")
         assert "gpt-17" in err["message"] and "/v1/models" in err["message"]
 
@@ -100,14 +134,24 @@ async def test_unknown_model(gateway: Gateway) -> None:
 async def test_max_tokens_above_model_limit(gateway: Gateway) -> None:
     limit = gateway.services.models["fake"].max_output_tokens
     async with gateway.client() as c:
-        r = await c.post("/v1/chat/completions", json={
-            "model": "fake", "messages": [{"role": "user", "content": "x"}],
-            "max_tokens": limit + 1})
+        r = await c.post(
+            "/v1/chat/completions",
+            json={
+                "model": "fake",
+                "messages": [{"role": "user", "content": "x"}],
+                "max_tokens": limit + 1,
+            },
+        )
         err = assert_openai_error(r, 400, "invalid_value", "max_tokens")
         assert str(limit) in err["message"]
-        r = await c.post("/v1/chat/completions", json={
-            "model": "fake", "messages": [{"role": "user", "content": "x"}],
-            "max_completion_tokens": limit + 1})
+        r = await c.post(
+            "/v1/chat/completions",
+            json={
+                "model": "fake",
+                "messages": [{"role": "user", "content": "x"}],
+                "max_completion_tokens": limit + 1,
+            },
+        )
         assert_openai_error(r, 400, "invalid_value", "max_completion_tokens")
 
 
@@ -115,8 +159,10 @@ async def test_body_over_size_limit(gateway: Gateway) -> None:
     limit = gateway.services.settings.max_body_bytes
     big = "x" * (limit + 10)
     async with gateway.client() as c:
-        r = await c.post("/v1/chat/completions",
-                         json={"model": "fake", "messages": [{"role": "user", "content": big}]})
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "fake", "messages": [{"role": "user", "content": big}]},
+        )
         err = assert_openai_error(r, 413, "request_too_large")
         assert str(limit) in err["message"]
 
@@ -124,8 +170,9 @@ async def test_body_over_size_limit(gateway: Gateway) -> None:
             for _ in range(limit // 65536 + 2):
                 yield b"x" * 65536
 
-        r = await c.post("/v1/chat/completions", content=chunked(),
-                         headers={"Content-Type": "application/json"})
+        r = await c.post(
+            "/v1/chat/completions", content=chunked(), headers={"Content-Type": "application/json"}
+        )
         assert_openai_error(r, 413, "request_too_large")
     assert gateway.worker.worker.requests == 0
 
@@ -134,8 +181,10 @@ async def test_worker_down_is_503(gateway: Gateway) -> None:
     await gateway.worker.stop()
     async with gateway.client() as c:
         for _ in range(2):
-            r = await c.post("/v1/chat/completions",
-                             json={"model": "fake", "messages": [{"role": "user", "content": "x"}]})
+            r = await c.post(
+                "/v1/chat/completions",
+                json={"model": "fake", "messages": [{"role": "user", "content": "x"}]},
+            )
             err = assert_openai_error(r, 503, "model_unavailable")
             assert "fake" in err["message"]
             assert int(r.headers["Retry-After"]) >= 1

@@ -57,13 +57,27 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     model = _model_file()
     data_dir = tmp_path_factory.mktemp("served")
     port = free_port()
-    env = {**os.environ, "LABGATE_EMBEDDED__MODEL_PATH": str(model),
-           "LABGATE_EMBEDDED__THREADS": "2"}
+    env = {
+        **os.environ,
+        "LABGATE_EMBEDDED__MODEL_PATH": str(model),
+        "LABGATE_EMBEDDED__THREADS": "2",
+    }
     env.pop("LABGATE_CONFIG", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port),
-         "--data-dir", str(data_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "labgate.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -89,7 +103,8 @@ def test_openai_sdk_lists_and_chats(served: Served) -> None:
     r = client.chat.completions.create(
         model="gemma-3-270m",
         messages=[{"role": "user", "content": "What is the capital of France?"}],
-        max_tokens=32, temperature=0,
+        max_tokens=32,
+        temperature=0,
     )
     answer = r.choices[0].message.content or ""
     assert answer.strip(), "the embedded model must answer a chat turn with some content"
@@ -102,7 +117,10 @@ def test_openai_sdk_streams_with_usage(served: Served) -> None:
     stream = client.chat.completions.create(
         model="gemma-3-270m",
         messages=[{"role": "user", "content": "Name a planet of the solar system."}],
-        max_tokens=24, temperature=0, stream=True, stream_options={"include_usage": True},
+        max_tokens=24,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
     )
     text, usage, chunks = "", None, 0
     for chunk in stream:
@@ -117,8 +135,9 @@ def test_openai_sdk_streams_with_usage(served: Served) -> None:
 
 def test_text_completion(served: Served) -> None:
     client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
-    r = client.completions.create(model="gemma-3-270m", prompt="The sun is a", max_tokens=8,
-                                  temperature=0)
+    r = client.completions.create(
+        model="gemma-3-270m", prompt="The sun is a", max_tokens=8, temperature=0
+    )
     assert r.choices[0].text.strip()
 
 
@@ -141,7 +160,8 @@ def test_worker_restarted_after_it_dies(served: Served) -> None:
         time.sleep(1)
         try:
             r = client.chat.completions.create(
-                model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4)
+                model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4
+            )
             assert r.choices[0].message is not None
             break
         except openai.APIStatusError as exc:

@@ -36,8 +36,15 @@ class WorkerProc:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(self.port),
-             "--flags", flags],
+            [
+                sys.executable,
+                "-m",
+                "labgate.testing.fake_worker",
+                "--port",
+                str(self.port),
+                "--flags",
+                flags,
+            ],
         )
 
     def kill(self) -> None:
@@ -55,8 +62,9 @@ async def two_workers() -> AsyncIterator[list[WorkerProc]]:
         w.kill()
 
 
-async def test_killed_replica_under_load(make_settings: Callable[..., Any],
-                                         two_workers: list[WorkerProc]) -> None:
+async def test_killed_replica_under_load(
+    make_settings: Callable[..., Any], two_workers: list[WorkerProc]
+) -> None:
     settings = make_settings([{"name": "fake", "workers": [w.url for w in two_workers]}])
     app = create_app(settings)
     async with serve_app(app) as url:
@@ -65,15 +73,23 @@ async def test_killed_replica_under_load(make_settings: Callable[..., Any],
         async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as c:
 
             async def plain(i: int) -> int:
-                r = await c.post("/v1/chat/completions", json={
-                    "model": "fake", "messages": [{"role": "user", "content": f"q{i}"}]})
+                r = await c.post(
+                    "/v1/chat/completions",
+                    json={"model": "fake", "messages": [{"role": "user", "content": f"q{i}"}]},
+                )
                 assert r.json()["choices"][0]["message"]["content"] == ANSWER, r.text
                 return r.status_code
 
             async def streamed(i: int) -> str:
-                async with c.stream("POST", "/v1/chat/completions", json={
-                        "model": "fake", "stream": True,
-                        "messages": [{"role": "user", "content": f"s{i}"}]}) as r:
+                async with c.stream(
+                    "POST",
+                    "/v1/chat/completions",
+                    json={
+                        "model": "fake",
+                        "stream": True,
+                        "messages": [{"role": "user", "content": f"s{i}"}],
+                    },
+                ) as r:
                     lines = [ln async for ln in r.aiter_lines() if ln.startswith("data: ")]
                 assert lines[-1] == "data: [DONE]"  # always terminated, never hung
                 return "error" if '"error"' in lines[-2] else "ok"
@@ -107,13 +123,19 @@ async def test_failure_before_first_byte_is_retried(make_settings: Callable[...,
         app = create_app(settings)
         async with serve_app(app) as url:
             key = app.state.services.bootstrap.admin_key
-            async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"},
-                                         timeout=30) as c:
+            async with httpx.AsyncClient(
+                base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+            ) as c:
                 for stream in (False, True):
                     for i in range(6):
-                        r = await c.post("/v1/chat/completions", json={
-                            "model": "fake", "stream": stream,
-                            "messages": [{"role": "user", "content": f"{stream}{i}"}]})
+                        r = await c.post(
+                            "/v1/chat/completions",
+                            json={
+                                "model": "fake",
+                                "stream": stream,
+                                "messages": [{"role": "user", "content": f"{stream}{i}"}],
+                            },
+                        )
                         assert r.status_code == 200, r.text
                         assert "error" not in r.text
             pool = app.state.services.router.pools["fake"]
@@ -124,10 +146,13 @@ async def test_failure_before_first_byte_is_retried(make_settings: Callable[...,
         good.kill()
 
 
-async def test_registration_heartbeat_drain(make_settings: Callable[..., Any],
-                                            fake_worker: Any) -> None:
-    settings = make_settings([{"name": "fake", "workers": []}],
-                             router={"heartbeat_timeout_s": 0.5, "health_interval_s": 0.2})
+async def test_registration_heartbeat_drain(
+    make_settings: Callable[..., Any], fake_worker: Any
+) -> None:
+    settings = make_settings(
+        [{"name": "fake", "workers": []}],
+        router={"heartbeat_timeout_s": 0.5, "health_interval_s": 0.2},
+    )
     app = create_app(settings)
     async with serve_app(app) as url:
         services = app.state.services
@@ -140,28 +165,43 @@ async def test_registration_heartbeat_drain(make_settings: Callable[..., Any],
             assert r.status_code == 503 and "no workers" in r.json()["error"]["message"]
 
             wauth = {"Authorization": f"Bearer {token}"}
-            r = await c.post("/internal/workers/register", headers={"Authorization": "Bearer x"},
-                             json={"model": "fake", "base_url": fake_worker.base_url})
+            r = await c.post(
+                "/internal/workers/register",
+                headers={"Authorization": "Bearer x"},
+                json={"model": "fake", "base_url": fake_worker.base_url},
+            )
             assert r.status_code == 401
-            r = await c.post("/internal/workers/register", headers=wauth,
-                             json={"model": "other", "base_url": fake_worker.base_url})
+            r = await c.post(
+                "/internal/workers/register",
+                headers=wauth,
+                json={"model": "other", "base_url": fake_worker.base_url},
+            )
             assert r.status_code == 403
-            r = await c.post("/internal/workers/register", headers=wauth,
-                             json={"model": "fake", "base_url": fake_worker.base_url,
-                                   "job_id": "123"})
+            r = await c.post(
+                "/internal/workers/register",
+                headers=wauth,
+                json={"model": "fake", "base_url": fake_worker.base_url, "job_id": "123"},
+            )
             assert r.status_code == 200, r.text
             worker_id = r.json()["worker_id"]
             r = await c.post("/v1/chat/completions", json=chat, headers=auth)
             assert r.status_code == 200, r.text
 
-            assert (await c.post(f"/internal/workers/{worker_id}/drain", headers=wauth)).status_code == 200
+            assert (
+                await c.post(f"/internal/workers/{worker_id}/drain", headers=wauth)
+            ).status_code == 200
             r = await c.post("/v1/chat/completions", json=chat, headers=auth)
             assert r.status_code == 503  # draining: no new requests
 
             # re-registering clears drain; then silence makes it expire
-            r = await c.post("/internal/workers/register", headers=wauth,
-                             json={"model": "fake", "base_url": fake_worker.base_url})
-            assert (await c.post("/v1/chat/completions", json=chat, headers=auth)).status_code == 200
+            r = await c.post(
+                "/internal/workers/register",
+                headers=wauth,
+                json={"model": "fake", "base_url": fake_worker.base_url},
+            )
+            assert (
+                await c.post("/v1/chat/completions", json=chat, headers=auth)
+            ).status_code == 200
             for _ in range(50):
                 await asyncio.sleep(0.1)
                 if not services.router.pools["fake"].workers:

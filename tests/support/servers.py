@@ -31,7 +31,9 @@ class RunningWorker:
         await self.runner.cleanup()
 
 
-async def start_fake_worker(model: str = "fake", flags: str = "", port: int | None = None) -> RunningWorker:
+async def start_fake_worker(
+    model: str = "fake", flags: str = "", port: int | None = None
+) -> RunningWorker:
     worker = FakeWorker(model, flags)
     runner = web.AppRunner(worker.app(), access_log=None)
     await runner.setup()
@@ -45,8 +47,9 @@ async def start_fake_worker(model: str = "fake", flags: str = "", port: int | No
 async def serve_app(app: Any) -> AsyncIterator[str]:
     """Serve an ASGI app with uvicorn on a free port in this event loop; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                            loop="asyncio")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", loop="asyncio"
+    )
     server = uvicorn.Server(config)
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())

@@ -45,11 +45,18 @@ async def create_key(
 ) -> dict[str, object]:
     services = request.app.state.services
     key, row = await services.keys.create(
-        body.user_id or principal.user_id, body.project_id or principal.project, body.name,
+        body.user_id or principal.user_id,
+        body.project_id or principal.project,
+        body.name,
         body.expires_at,
     )
-    return {"id": row.id, "key": key, "prefix": row.prefix, "project_id": row.project_id,
-            "note": "this is the only time the key is shown; store it now"}
+    return {
+        "id": row.id,
+        "key": key,
+        "prefix": row.prefix,
+        "project_id": row.project_id,
+        "note": "this is the only time the key is shown; store it now",
+    }
 
 
 @router.delete("/keys/{key_id}")

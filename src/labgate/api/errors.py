@@ -36,8 +36,12 @@ _TYPE_BY_STATUS = {
 }
 
 
-def error_body(message: str, type_: str, code: str | None = None, param: str | None = None) -> bytes:
-    return orjson.dumps({"error": {"message": message, "type": type_, "param": param, "code": code}})
+def error_body(
+    message: str, type_: str, code: str | None = None, param: str | None = None
+) -> bytes:
+    return orjson.dumps(
+        {"error": {"message": message, "type": type_, "param": param, "code": code}}
+    )
 
 
 class APIError(Exception):
@@ -97,14 +101,22 @@ def not_found(message: str, code: str = "not_found", param: str | None = None) -
     return APIError(404, message, "not_found_error", code, param)
 
 
-def unavailable(message: str, retry_after_s: float | None = None, code: str = "unavailable") -> APIError:
+def unavailable(
+    message: str, retry_after_s: float | None = None, code: str = "unavailable"
+) -> APIError:
     headers = {"Retry-After": str(max(1, round(retry_after_s)))} if retry_after_s else {}
     return APIError(503, message, "service_unavailable", code, headers=headers)
 
 
-def too_many_requests(message: str, retry_after_s: float, code: str = "rate_limit_exceeded") -> APIError:
+def too_many_requests(
+    message: str, retry_after_s: float, code: str = "rate_limit_exceeded"
+) -> APIError:
     return APIError(
-        429, message, "rate_limit_error", code, headers={"Retry-After": str(max(1, round(retry_after_s)))}
+        429,
+        message,
+        "rate_limit_error",
+        code,
+        headers={"Retry-After": str(max(1, round(retry_after_s)))},
     )
 
 

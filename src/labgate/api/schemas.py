@@ -31,9 +31,7 @@ class Message(BaseModel):
             return ""
         if isinstance(self.content, str):
             return self.content
-        return "".join(
-            str(p.get("text", "")) for p in self.content if isinstance(p, dict)
-        )
+        return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
 
 
 class StreamOptions(BaseModel):

@@ -55,15 +55,21 @@ async def register(request: Request) -> Response:
     except ValidationError as exc:
         raise APIError(400, f"invalid registration: {exc.errors()[0]['msg']}") from None
     try:
-        worker = services.registry.register(grant, body.model, body.base_url, body.job_id,
-                                            body.deployment)
+        worker = services.registry.register(
+            grant, body.model, body.base_url, body.job_id, body.deployment
+        )
     except RegistrationError as exc:
         raise _fail(exc) from None
     services.health.poke()
-    return Response(orjson.dumps({
-        "worker_id": worker.worker_id,
-        "heartbeat_interval_s": services.registry.heartbeat_interval_s,
-    }), media_type="application/json")
+    return Response(
+        orjson.dumps(
+            {
+                "worker_id": worker.worker_id,
+                "heartbeat_interval_s": services.registry.heartbeat_interval_s,
+            }
+        ),
+        media_type="application/json",
+    )
 
 
 @router.post("/{worker_id}/heartbeat")

@@ -33,7 +33,13 @@ from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.record import RequestObserver, RequestRecord
 from labgate.identity.principal import Principal, Role
 from labgate.reasoning import ThinkSplitter, reasoning_budget, split_reasoning
-from labgate.router.router import NoWorkerAvailable, Router, StreamBroken, UpstreamCall, UpstreamError
+from labgate.router.router import (
+    NoWorkerAvailable,
+    Router,
+    StreamBroken,
+    UpstreamCall,
+    UpstreamError,
+)
 
 log = logging.getLogger("labgate.completions")
 
@@ -150,7 +156,13 @@ class CompletionService:
         )
         record.model_version = model.version
         return Prepared(
-            record, model, payload, "/completions", self._affinity(prompt_text), False, include_usage
+            record,
+            model,
+            payload,
+            "/completions",
+            self._affinity(prompt_text),
+            False,
+            include_usage,
         )
 
     def _affinity(self, text: str) -> str | None:
@@ -191,8 +203,12 @@ class CompletionService:
         try:
             call = await self._open(p)
         except APIError as exc:
-            await self._end(p.record, exc.status, "worker_error" if exc.status >= 500 else
-                            "client_error", exc.message)
+            await self._end(
+                p.record,
+                exc.status,
+                "worker_error" if exc.status >= 500 else "client_error",
+                exc.message,
+            )
             raise
         if not p.record.stream:
             try:
@@ -266,8 +282,11 @@ class CompletionService:
                     if chat:
                         delta = choice.get("delta") or {}
                         # Reasoning the worker already separated (vLLM/SGLang reasoning parsers).
-                        reasoning = (delta.pop("reasoning_content", None)
-                                     or delta.pop("reasoning", None) or "")
+                        reasoning = (
+                            delta.pop("reasoning_content", None)
+                            or delta.pop("reasoning", None)
+                            or ""
+                        )
                         text = delta.get("content")
                         counted_reasoning = bool(reasoning)
                         if think and text:
@@ -276,8 +295,9 @@ class CompletionService:
                             s = split.feed(text)
                             reasoning += s.reasoning
                             text = s.content
-                            counted_reasoning = counted_reasoning or bool(s.reasoning) or (
-                                was_in and not s.content)
+                            counted_reasoning = (
+                                counted_reasoning or bool(s.reasoning) or (was_in and not s.content)
+                            )
                             delta.pop("content", None)
                             if text:
                                 delta["content"] = text
@@ -294,8 +314,11 @@ class CompletionService:
                         if delta or choice.get("finish_reason") is not None:
                             if choice.get("finish_reason") is not None:
                                 self._flush_into(
-                                    delta, splitters.get(choice.get("index", 0)), p,
-                                    reasoning_parts, content_parts,
+                                    delta,
+                                    splitters.get(choice.get("index", 0)),
+                                    p,
+                                    reasoning_parts,
+                                    content_parts,
                                 )
                             choice["delta"] = delta
                             keep.append(choice)
@@ -321,15 +344,17 @@ class CompletionService:
             rec.response_text = "".join(content_parts)
             self._take_usage(rec, worker_usage, 0, 0, counted=True)
             await self._end(rec, 502, "worker_error", f"stream broken: {exc}")
-            yield sse({
-                "error": {
-                    "message": "the model worker failed in the middle of this answer; what was "
-                    "sent so far is incomplete. Retry the request.",
-                    "type": "server_error",
-                    "param": None,
-                    "code": "worker_stream_failed",
+            yield sse(
+                {
+                    "error": {
+                        "message": "the model worker failed in the middle of this answer; what was "
+                        "sent so far is incomplete. Retry the request.",
+                        "type": "server_error",
+                        "param": None,
+                        "code": "worker_stream_failed",
+                    }
                 }
-            })
+            )
             yield SSE_DONE
             return
         except asyncio.CancelledError:
@@ -348,13 +373,15 @@ class CompletionService:
         rec.response_text = "".join(content_parts)
         self._take_usage(rec, worker_usage, 0, 0, counted=True)
         if p.include_usage:
-            yield sse({
-                **template,
-                "object": "chat.completion.chunk" if chat else "text_completion",
-                "model": p.model.name,
-                "choices": [],
-                "usage": self._usage_block(rec),
-            })
+            yield sse(
+                {
+                    **template,
+                    "object": "chat.completion.chunk" if chat else "text_completion",
+                    "model": p.model.name,
+                    "choices": [],
+                    "usage": self._usage_block(rec),
+                }
+            )
         await self._end(rec, 200, "ok")
         yield SSE_DONE
 
@@ -390,11 +417,17 @@ class CompletionService:
         """Settle token counts: the worker's figures when it gave them, else labgate's count.
 
         For streams labgate counts one token per streamed delta (what vLLM, SGLang and
-        llama.cpp send); the worker's own total wins when present. Without a worker figure for
+        llama.cpp send); the worker's own total wins when present. A worker that reports no
+        prompt count gets an estimate, marked in the record. Without a worker figure for
         reasoning tokens in a plain answer, they are estimated from the share of characters.
         """
         if usage.get("prompt_tokens") is not None:
             rec.prompt_tokens = int(usage["prompt_tokens"])
+        elif not rec.prompt_tokens:
+            # Some workers (llama-cpp-python's server) report no usage in streams: estimate
+            # ~4 characters a token, the usual figure for English BPE vocabularies.
+            rec.prompt_tokens = max(1, len(rec.prompt_text) // 4)
+            rec.usage_estimated = True
         details = usage.get("completion_tokens_details") or {}
         worker_reasoning = details.get("reasoning_tokens")
         worker_completion = usage.get("completion_tokens")
@@ -429,7 +462,9 @@ class CompletionService:
             "completion_tokens_details": {"reasoning_tokens": rec.reasoning_tokens},
         }
 
-    async def _end(self, rec: RequestRecord, status: int, outcome: str, error: str | None = None) -> None:
+    async def _end(
+        self, rec: RequestRecord, status: int, outcome: str, error: str | None = None
+    ) -> None:
         rec.status, rec.outcome, rec.error = status, outcome, error
         rec.finished = time.perf_counter()
         for observer in self.observers:
@@ -447,5 +482,8 @@ def _worker_rejection(exc: UpstreamError) -> APIError:
         message = exc.payload["detail"]
     status = exc.status if exc.status in (400, 404, 413, 422) else 400
     text = str(message or exc.text or "the worker rejected the request")[:500]
-    return APIError(status if status != 422 else 400, f"the model worker rejected the request: {text}",
-                    code="upstream_rejected")
+    return APIError(
+        status if status != 422 else 400,
+        f"the model worker rejected the request: {text}",
+        code="upstream_rejected",
+    )

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,21 +24,32 @@ log = logging.getLogger("labgate.usage")
 
 
 class MetricsObserver:
+    """Per-request metrics; labelled children are looked up once and kept (labels() locks)."""
+
     def __init__(self, metrics: Metrics) -> None:
         self.m = metrics
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (metric._name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     async def finish(self, rec: RequestRecord) -> None:
         route = rec.kind
-        self.m.requests.labels(route, rec.model, str(rec.status)).inc()
-        self.m.latency.labels(route, rec.model).observe(rec.duration_s)
+        self._child(self.m.requests, route, rec.model, str(rec.status)).inc()
+        self._child(self.m.latency, route, rec.model).observe(rec.duration_s)
         if rec.stream and rec.ttft_s is not None:
-            self.m.ttft.labels(rec.model).observe(rec.ttft_s)
-        if rec.prompt_tokens:
-            self.m.tokens.labels(rec.model, "prompt").inc(rec.prompt_tokens)
-        if rec.completion_tokens:
-            self.m.tokens.labels(rec.model, "completion").inc(rec.completion_tokens)
-        if rec.reasoning_tokens:
-            self.m.tokens.labels(rec.model, "reasoning").inc(rec.reasoning_tokens)
+            self._child(self.m.ttft, rec.model).observe(rec.ttft_s)
+        for kind, n in (
+            ("prompt", rec.prompt_tokens),
+            ("completion", rec.completion_tokens),
+            ("reasoning", rec.reasoning_tokens),
+        ):
+            if n:
+                self._child(self.m.tokens, rec.model, kind).inc(n)
 
 
 class UsageRecorder:
@@ -56,21 +68,23 @@ class UsageRecorder:
 
     async def finish(self, rec: RequestRecord) -> None:
         p = rec.principal
-        self._pending.append({
-            "request_id": rec.request_id,
-            "at": datetime.fromtimestamp(rec.started_at, UTC),
-            "user_id": p.user_id,
-            "lab_id": p.lab,
-            "project_id": p.project,
-            "model": rec.model,
-            "prompt_tokens": rec.prompt_tokens,
-            "completion_tokens": rec.completion_tokens,
-            "reasoning_tokens": rec.reasoning_tokens,
-            "weighted_tokens": rec.weighted_tokens,
-            "status": rec.status,
-            "outcome": rec.outcome,
-            "duration_ms": rec.duration_s * 1000.0,
-        })
+        self._pending.append(
+            {
+                "request_id": rec.request_id,
+                "at": datetime.fromtimestamp(rec.started_at, UTC),
+                "user_id": p.user_id,
+                "lab_id": p.lab,
+                "project_id": p.project,
+                "model": rec.model,
+                "prompt_tokens": rec.prompt_tokens,
+                "completion_tokens": rec.completion_tokens,
+                "reasoning_tokens": rec.reasoning_tokens,
+                "weighted_tokens": rec.weighted_tokens,
+                "status": rec.status,
+                "outcome": rec.outcome,
+                "duration_ms": rec.duration_s * 1000.0,
+            }
+        )
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 
@@ -82,7 +96,9 @@ class UsageRecorder:
             async with self.sessions.begin() as s:
                 await s.execute(insert(UsageEvent), batch)
         except Exception:
-            log.exception("could not write %d usage rows; keeping them for the next flush", len(batch))
+            log.exception(
+                "could not write %d usage rows; keeping them for the next flush", len(batch)
+            )
             self._pending[:0] = batch
             raise
         return len(batch)

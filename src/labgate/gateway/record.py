@@ -40,6 +40,7 @@ class RequestRecord:
     completion_tokens: int = 0
     reasoning_tokens: int = 0
     weighted_tokens: float = 0.0
+    usage_estimated: bool = False
     first_token_at: float | None = None
     finished: float | None = None
     attempts: int = 0

@@ -73,16 +73,23 @@ class WorkerRegistry:
     ) -> str:
         token = "lgw-" + secrets.token_urlsafe(32)
         async with self.sessions.begin() as s:
-            s.add(WorkerToken(
-                token_hash=_hash(token), model=model, job_id=job_id, deployment=deployment,
-                created_at=datetime.now(UTC), expires_at=expires_at,
-            ))
+            s.add(
+                WorkerToken(
+                    token_hash=_hash(token),
+                    model=model,
+                    job_id=job_id,
+                    deployment=deployment,
+                    created_at=datetime.now(UTC),
+                    expires_at=expires_at,
+                )
+            )
         return token
 
     async def revoke_job_tokens(self, job_id: str) -> None:
         async with self.sessions.begin() as s:
             await s.execute(
-                update(WorkerToken).where(WorkerToken.job_id == job_id)
+                update(WorkerToken)
+                .where(WorkerToken.job_id == job_id)
                 .values(revoked_at=datetime.now(UTC))
             )
         self._grants = {h: g for h, g in self._grants.items() if g.job_id != job_id}
@@ -96,30 +103,48 @@ class WorkerRegistry:
         if grant is not None:
             return grant
         async with self.sessions() as s:
-            row = (await s.execute(select(WorkerToken).where(WorkerToken.token_hash == digest))).scalar_one_or_none()
+            row = (
+                await s.execute(select(WorkerToken).where(WorkerToken.token_hash == digest))
+            ).scalar_one_or_none()
         now = datetime.now(UTC)
         if row is None or row.revoked_at is not None:
             raise RegistrationError(401, "the worker token is not valid")
         expires = row.expires_at
-        if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now:
+        if (
+            expires is not None
+            and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now
+        ):
             raise RegistrationError(401, "the worker token expired")
         grant = TokenGrant(row.model, row.job_id, row.deployment)
         self._grants[digest] = grant
         return grant
 
-    def register(self, grant: TokenGrant, model: str, base_url: str, job_id: str | None,
-                 deployment: str | None) -> Worker:
+    def register(
+        self,
+        grant: TokenGrant,
+        model: str,
+        base_url: str,
+        job_id: str | None,
+        deployment: str | None,
+    ) -> Worker:
         if model != grant.model:
-            raise RegistrationError(403, f"this token may register workers for {grant.model!r} only")
+            raise RegistrationError(
+                403, f"this token may register workers for {grant.model!r} only"
+            )
         if not base_url.startswith(("http://", "https://")):
             raise RegistrationError(400, "base_url must be an http(s) URL ending in /v1")
         pool = self.router.pools.get(model)
         if pool is None:
             raise RegistrationError(404, f"model {model!r} is not configured on this gateway")
-        worker = pool.add(Worker(
-            base_url=base_url.rstrip("/"), model=model, source="registered",
-            job_id=job_id or grant.job_id, deployment=deployment or grant.deployment,
-        ))
+        worker = pool.add(
+            Worker(
+                base_url=base_url.rstrip("/"),
+                model=model,
+                source="registered",
+                job_id=job_id or grant.job_id,
+                deployment=deployment or grant.deployment,
+            )
+        )
         return worker
 
     def _find(self, grant: TokenGrant, worker_id: str) -> tuple[WorkerPool, Worker]:
@@ -142,4 +167,3 @@ class WorkerRegistry:
     def deregister(self, grant: TokenGrant, worker_id: str) -> None:
         pool, _ = self._find(grant, worker_id)
         pool.remove(worker_id)
-

@@ -78,7 +78,7 @@ class UpstreamCall:
                 if payload == b"[DONE]":
                     return
                 yield payload
-        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ConnectionError) as exc:
             self.pool.record_failure(self.worker, f"stream broken: {exc!r}")
             raise StreamBroken(str(exc) or exc.__class__.__name__) from exc
         # A stream that ends without [DONE] was cut off.

@@ -50,8 +50,12 @@ def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
         return answer
     thought = [("content", w + " ") for w in REASONING.split(" ")]
     if "split-tags" in flags:
-        return [("content", "<thi"), ("content", "nk>")] + thought + [
-            ("content", "</th"), ("content", "ink>"), ("content", "\n\n")] + answer
+        return (
+            [("content", "<thi"), ("content", "nk>")]
+            + thought
+            + [("content", "</th"), ("content", "ink>"), ("content", "\n\n")]
+            + answer
+        )
     return [("content", "<think>")] + thought + [("content", "</think>\n\n")] + answer
 
 
@@ -72,12 +76,21 @@ class FakeWorker:
         return app
 
     async def stats(self, _: web.Request) -> web.Response:
-        return web.json_response({"requests": self.requests, "cancelled": self.cancelled,
-                                  "last_payload": self.last_payload})
+        return web.json_response(
+            {
+                "requests": self.requests,
+                "cancelled": self.cancelled,
+                "last_payload": self.last_payload,
+            }
+        )
 
     async def models(self, _: web.Request) -> web.Response:
-        return web.json_response({"object": "list", "data": [
-            {"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}]})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}],
+            }
+        )
 
     async def chat(self, request: web.Request) -> web.StreamResponse:
         return await self._answer(request, chat=True)
@@ -96,8 +109,11 @@ class FakeWorker:
         pieces = _pieces(flags)
         cid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:12]
         created = int(time.time())
-        usage = {"prompt_tokens": 7, "completion_tokens": len(pieces),
-                 "total_tokens": 7 + len(pieces)}
+        usage = {
+            "prompt_tokens": 7,
+            "completion_tokens": len(pieces),
+            "total_tokens": 7 + len(pieces),
+        }
         if not payload.get("stream"):
             if delay:
                 await asyncio.sleep(delay)
@@ -111,8 +127,11 @@ class FakeWorker:
             else:
                 choice = {"index": 0, "text": text, "finish_reason": "stop"}
             body: dict[str, Any] = {
-                "id": cid, "object": "chat.completion" if chat else "text_completion",
-                "created": created, "model": payload.get("model"), "choices": [choice],
+                "id": cid,
+                "object": "chat.completion" if chat else "text_completion",
+                "created": created,
+                "model": payload.get("model"),
+                "choices": [choice],
             }
             if "no-usage" not in flags:
                 body["usage"] = usage
@@ -123,10 +142,18 @@ class FakeWorker:
         obj_name = "chat.completion.chunk" if chat else "text_completion"
         try:
             if chat:
-                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
-                                        "model": payload.get("model"), "choices": [
-                                            {"index": 0, "delta": {"role": "assistant"},
-                                             "finish_reason": None}]})
+                await self._send(
+                    resp,
+                    {
+                        "id": cid,
+                        "object": obj_name,
+                        "created": created,
+                        "model": payload.get("model"),
+                        "choices": [
+                            {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+                        ],
+                    },
+                )
             for i, (kind, text) in enumerate(pieces):
                 if die_after is not None and i >= die_after:
                     request.transport.close()  # type: ignore[union-attr]
@@ -134,20 +161,51 @@ class FakeWorker:
                 if delay:
                     await asyncio.sleep(delay)
                 if chat:
-                    delta = {"reasoning_content": text} if kind == "reasoning" else {"content": text}
+                    delta = (
+                        {"reasoning_content": text} if kind == "reasoning" else {"content": text}
+                    )
                     choice = {"index": 0, "delta": delta, "finish_reason": None}
                 else:
                     choice = {"index": 0, "text": text, "finish_reason": None}
-                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
-                                        "model": payload.get("model"), "choices": [choice]})
-            last: dict[str, Any] = ({"index": 0, "delta": {}, "finish_reason": "stop"} if chat
-                                    else {"index": 0, "text": "", "finish_reason": "stop"})
-            await self._send(resp, {"id": cid, "object": obj_name, "created": created,
-                                    "model": payload.get("model"), "choices": [last]})
-            if "no-usage" not in flags and (payload.get("stream_options") or {}).get("include_usage"):
-                await self._send(resp, {"id": cid, "object": obj_name, "created": created,
-                                        "model": payload.get("model"), "choices": [],
-                                        "usage": usage})
+                await self._send(
+                    resp,
+                    {
+                        "id": cid,
+                        "object": obj_name,
+                        "created": created,
+                        "model": payload.get("model"),
+                        "choices": [choice],
+                    },
+                )
+            last: dict[str, Any] = (
+                {"index": 0, "delta": {}, "finish_reason": "stop"}
+                if chat
+                else {"index": 0, "text": "", "finish_reason": "stop"}
+            )
+            await self._send(
+                resp,
+                {
+                    "id": cid,
+                    "object": obj_name,
+                    "created": created,
+                    "model": payload.get("model"),
+                    "choices": [last],
+                },
+            )
+            if "no-usage" not in flags and (payload.get("stream_options") or {}).get(
+                "include_usage"
+            ):
+                await self._send(
+                    resp,
+                    {
+                        "id": cid,
+                        "object": obj_name,
+                        "created": created,
+                        "model": payload.get("model"),
+                        "choices": [],
+                        "usage": usage,
+                    },
+                )
             await resp.write(b"data: [DONE]\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
             self.cancelled += 1
@@ -172,8 +230,13 @@ def main(argv: list[str] | None = None) -> None:
         uvloop.install()
     except ImportError:  # pragma: no cover
         pass
-    web.run_app(FakeWorker(args.model, args.flags).app(), host=args.host, port=args.port,
-                print=None, access_log=None)
+    web.run_app(
+        FakeWorker(args.model, args.flags).app(),
+        host=args.host,
+        port=args.port,
+        print=None,
+        access_log=None,
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -63,7 +64,9 @@ class WorkerProcess:
         self._stopping = False
 
     async def _spawn(self) -> None:
-        out = open(self.log_file, "ab") if self.log_file else asyncio.subprocess.DEVNULL  # noqa: SIM115
+        out: Any = asyncio.subprocess.DEVNULL
+        if self.log_file:
+            out = await asyncio.to_thread(open, self.log_file, "ab")
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 *self.argv,
@@ -119,7 +122,10 @@ class WorkerProcess:
                     self.gave_up = True
                     log.error(
                         "worker exited %d times in %.0f s (last code %s); not restarting it. "
-                        "See its log%s", len(self._exits), self.restart_window_s, code,
+                        "See its log%s",
+                        len(self._exits),
+                        self.restart_window_s,
+                        code,
                         f" at {self.log_file}" if self.log_file else "",
                     )
                     return
@@ -149,13 +155,23 @@ class WorkerProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def embedded_argv(model_path: Path, alias: str, host: str, port: int, n_ctx: int, threads: int) -> list[str]:
+def embedded_argv(
+    model_path: Path, alias: str, host: str, port: int, n_ctx: int, threads: int
+) -> list[str]:
     return [
-        sys.executable, "-m", "labgate.worker.embedded",
-        "--model-path", str(model_path),
-        "--model-alias", alias,
-        "--host", host,
-        "--port", str(port),
-        "--n-ctx", str(n_ctx),
-        "--threads", str(threads),
+        sys.executable,
+        "-m",
+        "labgate.worker.embedded",
+        "--model-path",
+        str(model_path),
+        "--model-alias",
+        alias,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--n-ctx",
+        str(n_ctx),
+        "--threads",
+        str(threads),
     ]
