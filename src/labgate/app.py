@@ -26,7 +26,9 @@ from labgate.config import ModelConfig, ReasoningConfig, Settings
 from labgate.gateway.completions import CompletionService
 from labgate.gateway.observers import MetricsObserver, UsageRecorder
 from labgate.identity.auth import Authenticator
+from labgate.identity.federated import OidcAuthenticator, SqlUserDirectory
 from labgate.identity.keys import KeyRepository
+from labgate.identity.oidc import OIDCVerifier
 from labgate.metrics import Metrics
 from labgate.router.health import HealthChecker
 from labgate.router.registration import WorkerRegistry
@@ -93,11 +95,15 @@ async def build_services(settings: Settings) -> Services:
     sessions = make_sessionmaker(engine)
     metrics = Metrics()
     keys = KeyRepository(sessions)
-    auth = Authenticator(keys)
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60, ttl_dns_cache=300),
         auto_decompress=False,
     )
+    oidc: OidcAuthenticator | None = None
+    if settings.oidc.issuers:
+        verifier = OIDCVerifier.from_config(settings.oidc)
+        oidc = OidcAuthenticator(verifier, SqlUserDirectory(sessions))
+    auth = Authenticator(keys, oidc=oidc)
     router = Router(session, retries=settings.router.retries)
     models: dict[str, ModelConfig] = {}
     if settings.embedded.enabled:
@@ -195,6 +201,11 @@ def create_app(
         app.state.services = services
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
+        if services.auth.oidc is not None:
+            failures = await services.auth.oidc.verifier.warm()
+            for issuer, error in failures.items():
+                if error:
+                    log.warning("identity provider %s: keys not fetched yet (%s)", issuer, error)
         if settings.embedded.enabled:
             await _start_embedded(services)
         for hook in on_startup or ():
@@ -219,6 +230,8 @@ def create_app(
             with contextlib.suppress(Exception):
                 await services.keys.touch(services.auth.take_last_used())
             await services.router.close()
+            if services.auth.oidc is not None:
+                await services.auth.oidc.verifier.aclose()
             await services.engine.dispose()
 
     app = FastAPI(

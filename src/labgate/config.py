@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from labgate.identity.oidc import OIDCConfig
+
 ENV_PREFIX = "LABGATE_"
 ReasoningEffort = Literal["low", "medium", "high"]
 
@@ -148,6 +150,7 @@ class Settings(_Section):
     models: list[ModelConfig] = Field(default_factory=list)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
+    oidc: OIDCConfig = Field(default_factory=OIDCConfig)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

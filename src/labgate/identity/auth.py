@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from labgate.api.errors import APIError, unauthorized
 from labgate.identity.keys import KEY_PREFIX, KeyRecord, KeyRepository, hash_key
+from labgate.identity.oidc import looks_like_jwt
 from labgate.identity.principal import Principal, Role
 
-OidcHook = Callable[[str, Mapping[str, str]], Awaitable[Principal]]
+if TYPE_CHECKING:
+    from labgate.identity.federated import OidcAuthenticator
 
 
 class Authenticator:
@@ -30,7 +33,7 @@ class Authenticator:
         cache_ttl_s: float = 30.0,
         negative_ttl_s: float = 2.0,
         max_entries: int = 100_000,
-        oidc: OidcHook | None = None,
+        oidc: OidcAuthenticator | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.keys = keys
@@ -43,7 +46,9 @@ class Authenticator:
         self._by_key_id: dict[str, str] = {}
         self.last_used: dict[str, datetime] = {}
 
-    async def authenticate(self, authorization: str | None, headers: Mapping[str, str]) -> Principal:
+    async def authenticate(
+        self, authorization: str | None, headers: Mapping[str, str]
+    ) -> Principal:
         if not authorization:
             raise unauthorized(
                 "no API key: send 'Authorization: Bearer <key>' (your key was printed when it "
@@ -54,7 +59,7 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise unauthorized("the Authorization header must be 'Bearer <key>'")
-        if not token.startswith(KEY_PREFIX) and self.oidc is not None and token.count(".") == 2:
+        if self.oidc is not None and not token.startswith(KEY_PREFIX) and looks_like_jwt(token):
             return await self.oidc(token, headers)
         return self._principal(await self._lookup(token))
 
@@ -71,8 +76,10 @@ class Authenticator:
         if record is None:
             raise unauthorized("the API key is not valid; check it, or ask for a new one")
         if record.revoked:
-            raise unauthorized("this API key was revoked; ask your project lead for a new one",
-                               code="revoked_api_key")
+            raise unauthorized(
+                "this API key was revoked; ask your project lead for a new one",
+                code="revoked_api_key",
+            )
         if record.user_disabled:
             raise unauthorized("the account this key belongs to is disabled", code="user_disabled")
         wall = datetime.now(UTC)
