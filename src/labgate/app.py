@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from labgate.api.errors import install_error_handlers
@@ -34,7 +35,9 @@ from labgate.router.health import HealthChecker
 from labgate.router.registration import WorkerRegistry
 from labgate.router.router import Router
 from labgate.router.workers import Worker, WorkerPool
+from labgate.scheduler import FairScheduler
 from labgate.store.engine import make_engine, make_sessionmaker
+from labgate.store.tenancy import Lab, Project
 from labgate.worker.supervisor import WorkerProcess, embedded_argv, free_port
 
 log = logging.getLogger("labgate")
@@ -56,10 +59,17 @@ class Services:
     health: HealthChecker
     usage: UsageRecorder
     models: dict[str, ModelConfig]
+    scheduler: FairScheduler | None = None
     embedded: WorkerProcess | None = None
     bootstrap: BootstrapResult | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    def pool_changed(self, pool: WorkerPool) -> None:
+        """A pool's workers came, went or changed health: export it and resize its admission."""
+        self.metrics.observe_pool(pool)
+        if self.scheduler is not None:
+            self.scheduler.set_capacity(pool.model, pool.capacity)
 
 
 def embedded_model_config(settings: Settings) -> ModelConfig:
@@ -114,20 +124,21 @@ async def build_services(settings: Settings) -> Services:
         router.pools[m.name] = _make_pool(m, settings)
     registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)
     usage = UsageRecorder(sessions)
+    scheduler = FairScheduler(settings.scheduler, registry=metrics.registry)
     completions = CompletionService(
         models,
         router,
         settings.policy,
         observers=[MetricsObserver(metrics), usage],
         affinity_prefix_chars=settings.router.affinity_prefix_chars,
+        scheduler=scheduler,
     )
     health = HealthChecker(
         router,
         interval_s=settings.router.health_interval_s,
         heartbeat_timeout_s=settings.router.heartbeat_timeout_s,
-        on_change=metrics.observe_pool,
     )
-    return Services(
+    services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -140,7 +151,30 @@ async def build_services(settings: Settings) -> Services:
         health=health,
         usage=usage,
         models=models,
+        scheduler=scheduler,
     )
+    health.on_change = services.pool_changed
+    registry.on_change = services.pool_changed
+    for pool in router.pools.values():
+        services.pool_changed(pool)
+    return services
+
+
+async def load_shares(services: Services) -> None:
+    """Labs' and projects' fair-share weights from the database (config shares win)."""
+    if services.scheduler is None:
+        return
+    configured = services.settings.scheduler.shares
+    async with services.sessions() as s:
+        labs = (await s.execute(select(Lab.id, Lab.share))).all()
+        projects = (await s.execute(select(Project.lab_id, Project.id, Project.share))).all()
+    for lab_id, share in labs:
+        if lab_id not in configured and share and share > 0:
+            services.scheduler.set_share(lab_id, share)
+    for lab_id, project_id, share in projects:
+        key = f"{lab_id}/{project_id}"
+        if key not in configured and share and share > 0:
+            services.scheduler.set_share(key, share)
 
 
 async def _start_embedded(services: Services) -> None:
@@ -158,9 +192,11 @@ async def _start_embedded(services: Services) -> None:
     def ready() -> None:
         pool.mark_health(worker, True)
         pool.record_success(worker)
+        services.pool_changed(pool)
 
     def down() -> None:
         pool.mark_health(worker, False, "embedded worker process exited")
+        services.pool_changed(pool)
 
     proc = WorkerProcess(
         embedded_argv(
@@ -201,6 +237,7 @@ def create_app(
         app.state.services = services
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
+        await load_shares(services)
         if services.auth.oidc is not None:
             failures = await services.auth.oidc.verifier.warm()
             for issuer, error in failures.items():
@@ -244,11 +281,13 @@ def create_app(
     )
     install_error_handlers(app)
     from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
+    from labgate.scheduler import routes as scheduler_routes
 
     app.router.routes.extend(openai_routes.routes)
     app.include_router(system_routes.router)
     app.include_router(worker_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(scheduler_routes.router)
     return app
 
 

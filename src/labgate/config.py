@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from labgate.identity.oidc import OIDCConfig
+from labgate.scheduler.config import SchedulerConfig
 
 ENV_PREFIX = "LABGATE_"
 ReasoningEffort = Literal["low", "medium", "high"]
@@ -151,6 +152,7 @@ class Settings(_Section):
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

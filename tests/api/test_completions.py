@@ -205,3 +205,61 @@ async def test_metrics_exposed(gateway: Gateway) -> None:
         assert (await c.get("/healthz")).json() == {"status": "ok"}
         ready = await c.get("/readyz")
         assert ready.status_code == 200 and ready.json()["models"]["fake"]["usable_workers"] == 1
+
+
+async def test_client_disconnect_cancels_the_worker_request(gateway: Gateway) -> None:
+    import asyncio
+
+    async with gateway.client() as c:
+        async with c.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "model": "fake",
+                "stream": True,
+                "fake": "delay=0.2",
+                "messages": [{"role": "user", "content": "q"}],
+            },
+        ) as r:
+            async for line in r.aiter_lines():
+                if line.startswith("data: ") and "content" in line:
+                    break  # got the first token; hang up
+    worker = gateway.worker.worker
+    for _ in range(50):
+        if worker.cancelled:
+            break
+        await asyncio.sleep(0.05)
+    assert worker.cancelled == 1  # the worker saw its connection closed mid-answer
+    pool = gateway.services.router.pools["fake"]
+    assert all(w.outstanding == 0 for w in pool.workers.values())
+    assert gateway.services.scheduler is not None
+    snap = gateway.services.scheduler.snapshot()
+    assert snap["pools"]["fake"]["running"] == 0  # the fair-share slot was given back
+
+
+async def test_one_user_flooding_the_queue_gets_429(gateway: Gateway) -> None:
+    import asyncio
+
+    sched = gateway.services.scheduler
+    assert sched is not None
+    pool = gateway.services.router.pools["fake"]
+    pool.max_in_flight_per_worker = 1  # one request at a time on the one worker
+    gateway.services.pool_changed(pool)
+    limit = gateway.services.settings.scheduler.interactive.max_queued_per_user
+    async with gateway.client() as c:
+
+        async def one() -> httpx.Response:
+            return await c.post(
+                "/v1/chat/completions",
+                json={
+                    "model": "fake",
+                    "fake": "delay=0.3",
+                    "messages": [{"role": "user", "content": "q"}],
+                },
+            )
+
+        results = await asyncio.gather(*(one() for _ in range(limit + 5)))
+    refused = [r for r in results if r.status_code == 429]
+    assert refused and all(r.json()["error"]["code"] == "queue_full" for r in refused)
+    assert all(int(r.headers["Retry-After"]) >= 1 for r in refused)
+    assert sum(r.status_code == 200 for r in results) >= limit

@@ -65,7 +65,13 @@ async def two_workers() -> AsyncIterator[list[WorkerProc]]:
 async def test_killed_replica_under_load(
     make_settings: Callable[..., Any], two_workers: list[WorkerProc]
 ) -> None:
-    settings = make_settings([{"name": "fake", "workers": [w.url for w in two_workers]}])
+    # one user sends all 150 requests at once: lift the per-user queue cap for this test
+    settings = make_settings(
+        [{"name": "fake", "workers": [w.url for w in two_workers]}],
+        scheduler={
+            "interactive": {"max_wait_s": 30, "max_queued": 2000, "max_queued_per_user": 1000}
+        },
+    )
     app = create_app(settings)
     async with serve_app(app) as url:
         key = app.state.services.bootstrap.admin_key
@@ -162,7 +168,7 @@ async def test_registration_heartbeat_drain(
             chat = {"model": "fake", "messages": [{"role": "user", "content": "q"}]}
             auth = {"Authorization": f"Bearer {key}"}
             r = await c.post("/v1/chat/completions", json=chat, headers=auth)
-            assert r.status_code == 503 and "no workers" in r.json()["error"]["message"]
+            assert r.status_code == 503 and "no workers running" in r.json()["error"]["message"]
 
             wauth = {"Authorization": f"Bearer {token}"}
             r = await c.post(

@@ -1,31 +1,90 @@
-"""Administration over HTTP (platform and lab administrators only).
+"""Administration over HTTP: labs, users, projects, members, API keys, allocations, limits,
+usage reports, and the state of the workers.
 
-The foundation offers what the first start needs: the current caller, API keys (create,
-revoke) and the state of every model's workers. Labs, users, projects and allocations join
-here with the tenancy work.
+Every route authenticates its caller with ``current_principal``; what the caller may do is
+decided by the tenancy service (:mod:`labgate.tenancy.access`): platform admins everything,
+lab admins their lab, project leads their project's members and keys, users their own keys.
+The service's refusals become OpenAI-shaped errors here: 404 not found, 403 forbidden (the
+message names the rule), 409 conflict, 400 invalid input. Lists answer
+``{"object": "list", "data": [...]}``. ``docs/administration.md`` has examples.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.routing import APIRoute
 
 from labgate.api.deps import current_principal, require_roles
-from labgate.api.errors import not_found
+from labgate.api.errors import APIError
 from labgate.identity.principal import Principal, Role
+from labgate.tenancy import (
+    Allocation,
+    KeyCreate,
+    LabCreate,
+    LabUpdate,
+    Limits,
+    MemberAdd,
+    ProjectCreate,
+    ProjectUpdate,
+    TenancyError,
+    TenancyService,
+    UsageQuery,
+    UserCreate,
+    UserUpdate,
+    time_range,
+)
+from labgate.tenancy.report_format import report_csv, report_json
+from labgate.tenancy.usage import GroupBy
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+log = logging.getLogger("labgate.admin")
+
+
+class _TenancyErrorsRoute(APIRoute):
+    """Turns the tenancy service's refusals into OpenAI-shaped errors with their status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except TenancyError as exc:
+                raise APIError(exc.status, exc.message, code=exc.code) from None
+
+        return handle
+
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], route_class=_TenancyErrorsRoute)
 
 _admin = require_roles(Role.PLATFORM_ADMIN, Role.LAB_ADMIN)
 
 
-class KeyCreate(BaseModel):
-    user_id: str | None = Field(default=None, description="Default: the caller.")
-    project_id: str | None = None
-    name: str = ""
-    expires_at: datetime | None = None
+def tenancy(request: Request) -> TenancyService:
+    """The app's tenancy service (``services.extras["tenancy"]``, wired by the app factory).
+
+    An app that did not wire one gets a service without audit or cross-replica hooks, built
+    once, with a warning: revocations then still take effect on this replica at once.
+    """
+    services = request.app.state.services
+    found = getattr(services, "tenancy", None) or services.extras.get("tenancy")
+    if found is None:
+        log.warning(
+            "no tenancy service wired into the app; admin actions are not audited and key "
+            "revocations reach this replica only"
+        )
+        found = services.extras["tenancy"] = TenancyService(services.sessions, auth=services.auth)
+    return found  # type: ignore[no-any-return]
+
+
+def _list(items: list[Any]) -> dict[str, Any]:
+    return {"object": "list", "data": [item.as_dict() for item in items]}
+
+
+# ---------------------------------------------------------------------------- who am I
 
 
 @router.get("/whoami")
@@ -39,35 +98,225 @@ async def whoami(principal: Principal = Depends(current_principal)) -> dict[str,
     }
 
 
+# ---------------------------------------------------------------------------- labs
+
+
+@router.get("/labs")
+async def list_labs(
+    request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return _list(await tenancy(request).list_labs(principal))
+
+
+@router.post("/labs", status_code=201)
+async def create_lab(
+    body: LabCreate, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).create_lab(principal, body)).as_dict()
+
+
+@router.get("/labs/{lab_id}")
+async def get_lab(
+    lab_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).get_lab(principal, lab_id)).as_dict()
+
+
+@router.patch("/labs/{lab_id}")
+async def update_lab(
+    lab_id: str,
+    body: LabUpdate,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).update_lab(principal, lab_id, body)).as_dict()
+
+
+# ---------------------------------------------------------------------------- users
+
+
+@router.get("/users")
+async def list_users(
+    request: Request,
+    lab: str | None = Query(default=None, description="Only the users of this lab."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return _list(await tenancy(request).list_users(principal, lab))
+
+
+@router.post("/users", status_code=201)
+async def create_user(
+    body: UserCreate, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).create_user(principal, body)).as_dict()
+
+
+@router.get("/users/{user_id}")
+async def get_user(
+    user_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).get_user(principal, user_id)).as_dict()
+
+
+@router.patch("/users/{user_id}")
+async def update_user(
+    user_id: str,
+    body: UserUpdate,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).update_user(principal, user_id, body)).as_dict()
+
+
+# ---------------------------------------------------------------------------- projects
+
+
+@router.get("/projects")
+async def list_projects(
+    request: Request,
+    lab: str | None = Query(default=None, description="Only the projects of this lab."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return _list(await tenancy(request).list_projects(principal, lab))
+
+
+@router.post("/projects", status_code=201)
+async def create_project(
+    body: ProjectCreate, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).create_project(principal, body)).as_dict()
+
+
+@router.get("/projects/{project_id}")
+async def get_project(
+    project_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).get_project(principal, project_id)).as_dict()
+
+
+@router.patch("/projects/{project_id}")
+async def update_project(
+    project_id: str,
+    body: ProjectUpdate,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).update_project(principal, project_id, body)).as_dict()
+
+
+@router.put("/projects/{project_id}/allocation")
+async def set_allocation(
+    project_id: str,
+    body: Allocation,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).set_allocation(principal, project_id, body)).as_dict()
+
+
+@router.patch("/projects/{project_id}/limits")
+async def set_limits(
+    project_id: str,
+    body: Limits,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).set_limits(principal, project_id, body)).as_dict()
+
+
+# ---------------------------------------------------------------------------- members
+
+
+@router.get("/projects/{project_id}/members")
+async def list_members(
+    project_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return _list(await tenancy(request).list_members(principal, project_id))
+
+
+@router.post("/projects/{project_id}/members", status_code=201)
+async def add_member(
+    project_id: str,
+    body: MemberAdd,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).add_member(principal, project_id, body)).as_dict()
+
+
+@router.delete("/projects/{project_id}/members/{user_id}")
+async def remove_member(
+    project_id: str,
+    user_id: str,
+    request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    return (await tenancy(request).remove_member(principal, project_id, user_id)).as_dict()
+
+
+# ---------------------------------------------------------------------------- API keys
+
+
+@router.get("/keys")
+async def list_keys(
+    request: Request,
+    user: str | None = Query(default=None, description="Only this user's keys (id)."),
+    project: str | None = Query(default=None, description="Only keys of this project."),
+    active_only: bool = Query(default=False, description="Leave out revoked and expired keys."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    keys = await tenancy(request).list_keys(
+        principal, user_ref=user, project_id=project, active_only=active_only
+    )
+    return _list(keys)
+
+
 @router.post("/keys", status_code=201)
 async def create_key(
-    body: KeyCreate, request: Request, principal: Principal = Depends(_admin)
-) -> dict[str, object]:
-    services = request.app.state.services
-    key, row = await services.keys.create(
-        body.user_id or principal.user_id,
-        body.project_id or principal.project,
-        body.name,
-        body.expires_at,
-    )
-    return {
-        "id": row.id,
-        "key": key,
-        "prefix": row.prefix,
-        "project_id": row.project_id,
-        "note": "this is the only time the key is shown; store it now",
-    }
+    body: KeyCreate, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).create_key(principal, body)).as_dict()
 
 
 @router.delete("/keys/{key_id}")
 async def revoke_key(
-    key_id: str, request: Request, principal: Principal = Depends(_admin)
-) -> dict[str, object]:
-    services = request.app.state.services
-    if not await services.keys.revoke(key_id):
-        raise not_found(f"no active key with id {key_id!r}", code="key_not_found")
-    services.auth.invalidate_key(key_id)
-    return {"id": key_id, "revoked": True}
+    key_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    view = await tenancy(request).revoke_key(principal, key_id)
+    return {**view.as_dict(), "revoked": True}
+
+
+# ---------------------------------------------------------------------------- usage
+
+
+@router.get("/usage", response_model=None)
+async def usage_report(
+    request: Request,
+    group_by: GroupBy = Query(default="project", description="lab, project, user or model."),
+    since: str | None = Query(
+        default=None, description="Start (inclusive): ISO 8601, 'now', or an age like '7d'."
+    ),
+    until: str | None = Query(default=None, description="End (exclusive); default: now."),
+    format: Literal["json", "csv"] = Query(default="json", description="json or csv."),
+    lab: str | None = Query(default=None, description="Only this lab's usage."),
+    project: str | None = Query(default=None, description="Only this project's usage."),
+    user: str | None = Query(default=None, description="Only this user's usage (id)."),
+    model: str | None = Query(default=None, description="Only this model's usage."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any] | Response:
+    start, end = time_range(since, until)
+    query = UsageQuery(group_by, start, end, lab=lab, project=project, user=user, model=model)
+    report = await tenancy(request).usage_report(principal, query)
+    if format == "csv":
+        return Response(
+            report_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="usage-by-{group_by}.csv"'},
+        )
+    return report_json(report)
+
+
+# ---------------------------------------------------------------------------- workers
 
 
 @router.get("/workers")

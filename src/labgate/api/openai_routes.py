@@ -18,8 +18,18 @@ from starlette.routing import Route
 
 from labgate.api.body import read_body
 from labgate.api.schemas import parse_chat, parse_completion
+from labgate.scheduler import RequestClass
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _request_class(request: Request, req: Any) -> RequestClass:
+    """Batch work says so: ``X-Labgate-Priority: batch`` or OpenAI's ``service_tier: flex``."""
+    if request.headers.get("x-labgate-priority", "").lower() == "batch":
+        return RequestClass.BATCH
+    if getattr(req, "service_tier", None) == "flex":
+        return RequestClass.BATCH
+    return RequestClass.INTERACTIVE
 
 
 def _json(obj: Any, request_id: str, status: int = 200) -> Response:
@@ -64,6 +74,7 @@ async def chat_completions(request: Request) -> Response:
     prepared = services.completions.prepare_chat(
         principal, req, request.headers.get("x-labgate-show-reasoning")
     )
+    prepared.request_class = _request_class(request, req)
     result = await services.completions.run(prepared)
     rid = prepared.record.request_id
     if isinstance(result, dict):
@@ -81,6 +92,7 @@ async def completions(request: Request) -> Response:
     body = await read_body(request, services.settings.max_body_bytes)
     req = parse_completion(body)
     prepared = services.completions.prepare_completion(principal, req)
+    prepared.request_class = _request_class(request, req)
     result = await services.completions.run(prepared)
     rid = prepared.record.request_id
     if isinstance(result, dict):

@@ -40,6 +40,8 @@ from labgate.router.router import (
     UpstreamCall,
     UpstreamError,
 )
+from labgate.scheduler import AdmissionRejected, ClientPath, FairScheduler, RequestClass, Ticket
+from labgate.scheduler.routes import admission_error
 
 log = logging.getLogger("labgate.completions")
 
@@ -62,6 +64,8 @@ class Prepared:
     affinity_key: str | None
     show_reasoning: bool
     include_usage: bool
+    request_class: RequestClass = RequestClass.INTERACTIVE
+    ticket: Ticket | None = None
 
 
 class CompletionService:
@@ -72,12 +76,14 @@ class CompletionService:
         policy: PolicyConfig,
         observers: Sequence[RequestObserver] = (),
         affinity_prefix_chars: int = 512,
+        scheduler: FairScheduler | None = None,
     ) -> None:
         self.models = models
         self.router = router
         self.policy = policy
         self.observers = list(observers)
         self.affinity_prefix_chars = affinity_prefix_chars
+        self.scheduler = scheduler
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -199,23 +205,60 @@ class CompletionService:
         return call
 
     async def run(self, p: Prepared) -> dict[str, Any] | AsyncIterator[bytes]:
-        """Dispatch a prepared request; a dict for plain answers, SSE bytes for streams."""
+        """Admit, then dispatch: a dict for plain answers, SSE bytes for streams."""
         try:
-            call = await self._open(p)
+            await self._admit(p)
+            try:
+                call = await self._open(p)
+            except BaseException:
+                self._release(p)
+                raise
         except APIError as exc:
-            await self._end(
-                p.record,
-                exc.status,
-                "worker_error" if exc.status >= 500 else "client_error",
-                exc.message,
-            )
+            outcome = "worker_error" if exc.status >= 500 else "refused"
+            await self._end(p.record, exc.status, outcome, exc.message)
             raise
         if not p.record.stream:
             try:
                 return await self._complete(p, call)
             finally:
                 call.release()
+                self._release(p)
         return self._stream(p, call)
+
+    async def _admit(self, p: Prepared) -> None:
+        """Wait for a fair turn on the model's workers (labs ▸ projects ▸ users)."""
+        pool = self.router.pools.get(p.model.name)
+        if pool is None or not pool.any_usable():
+            why = (
+                "it has no workers running (none started or registered yet)"
+                if pool is None or not pool.workers
+                else "none of its workers is ready (down, draining, or cooling off after failures)"
+            )
+            raise unavailable(
+                f"model {p.model.name!r} is not available right now: {why}. Try again shortly.",
+                retry_after_s=5,
+                code="model_unavailable",
+            )
+        if self.scheduler is None:
+            return
+        try:
+            p.ticket = await self.scheduler.acquire(
+                p.model.name,
+                ClientPath.of(p.record.principal),
+                p.request_class,
+                prompt_tokens=len(p.record.prompt_text) // 4,
+                weights=p.model.weights,
+            )
+        except AdmissionRejected as exc:
+            raise admission_error(exc) from None
+
+    def _release(self, p: Prepared) -> None:
+        """Give the fair-share slot back, charging the request's final usage (once)."""
+        ticket, p.ticket = p.ticket, None
+        if ticket is not None:
+            rec = p.record
+            ticket.settle(rec.prompt_tokens, rec.completion_tokens, rec.reasoning_tokens)
+            ticket.release()
 
     async def _complete(self, p: Prepared, call: UpstreamCall) -> dict[str, Any]:
         body = call.body or {}
@@ -260,7 +303,7 @@ class CompletionService:
         worker_usage: dict[str, Any] = {}
         last_sent = time.perf_counter()
         template: dict[str, Any] = {}
-        finished_ok = False
+        error: str | None = None
         try:
             async for payload in call.events():
                 obj = orjson.loads(payload)
@@ -303,8 +346,12 @@ class CompletionService:
                                 delta["content"] = text
                         if counted_reasoning:
                             rec.reasoning_tokens += 1
+                            if p.ticket is not None:
+                                p.ticket.charge(reasoning_tokens=1)
                         elif text:
                             rec.completion_tokens += 1
+                            if p.ticket is not None:
+                                p.ticket.charge(output_tokens=1)
                         if reasoning:
                             reasoning_parts.append(reasoning)
                             if p.show_reasoning:
@@ -326,6 +373,8 @@ class CompletionService:
                         text = choice.get("text") or ""
                         if text:
                             rec.completion_tokens += 1
+                            if p.ticket is not None:
+                                p.ticket.charge(output_tokens=1)
                             content_parts.append(text)
                         keep.append(choice)
                 now = time.perf_counter()
@@ -338,12 +387,27 @@ class CompletionService:
                 elif now - last_sent > _KEEPALIVE_EVERY_S:
                     last_sent = now
                     yield b": reasoning\n\n"
-            finished_ok = True
         except StreamBroken as exc:
-            rec.reasoning_text = "".join(reasoning_parts)
-            rec.response_text = "".join(content_parts)
-            self._take_usage(rec, worker_usage, 0, 0, counted=True)
-            await self._end(rec, 502, "worker_error", f"stream broken: {exc}")
+            error = f"stream broken: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a malformed chunk is the worker's failure
+            call.pool.record_failure(call.worker, f"bad stream chunk: {exc!r}")
+            error = f"the worker sent a chunk labgate could not read: {exc.__class__.__name__}"
+        except BaseException:
+            # The client went away (task cancelled, or the generator closed): stop the worker's
+            # work by closing its connection, and still account for what was produced.
+            call.abort()
+            self._collect(rec, reasoning_parts, content_parts, worker_usage)
+            self._release(p)
+            await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
+            raise
+        if error is None:
+            call.release()
+        else:
+            call.abort()
+        self._collect(rec, reasoning_parts, content_parts, worker_usage)
+        self._release(p)
+        if error is not None:
+            await self._end(rec, 502, "worker_error", error)
             yield sse(
                 {
                     "error": {
@@ -357,21 +421,6 @@ class CompletionService:
             )
             yield SSE_DONE
             return
-        except asyncio.CancelledError:
-            rec.reasoning_text = "".join(reasoning_parts)
-            rec.response_text = "".join(content_parts)
-            call.abort()
-            self._take_usage(rec, worker_usage, 0, 0, counted=True)
-            await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
-            raise
-        finally:
-            if finished_ok:
-                call.release()
-            else:
-                call.abort()
-        rec.reasoning_text = "".join(reasoning_parts)
-        rec.response_text = "".join(content_parts)
-        self._take_usage(rec, worker_usage, 0, 0, counted=True)
         if p.include_usage:
             yield sse(
                 {
@@ -384,6 +433,17 @@ class CompletionService:
             )
         await self._end(rec, 200, "ok")
         yield SSE_DONE
+
+    def _collect(
+        self,
+        rec: RequestRecord,
+        reasoning_parts: list[str],
+        content_parts: list[str],
+        worker_usage: dict[str, Any],
+    ) -> None:
+        rec.reasoning_text = "".join(reasoning_parts)
+        rec.response_text = "".join(content_parts)
+        self._take_usage(rec, worker_usage, 0, 0, counted=True)
 
     def _flush_into(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -62,6 +63,7 @@ class WorkerRegistry:
         self.router = router
         self.sessions = sessions
         self.heartbeat_interval_s = heartbeat_interval_s
+        self.on_change: Callable[[WorkerPool], None] = lambda pool: None
         self._grants: dict[str, TokenGrant] = {}
 
     async def issue_token(
@@ -145,6 +147,7 @@ class WorkerRegistry:
                 deployment=deployment or grant.deployment,
             )
         )
+        self.on_change(pool)
         return worker
 
     def _find(self, grant: TokenGrant, worker_id: str) -> tuple[WorkerPool, Worker]:
@@ -160,10 +163,12 @@ class WorkerRegistry:
         return worker
 
     def drain(self, grant: TokenGrant, worker_id: str) -> Worker:
-        _, worker = self._find(grant, worker_id)
+        pool, worker = self._find(grant, worker_id)
         worker.draining = True
+        self.on_change(pool)
         return worker
 
     def deregister(self, grant: TokenGrant, worker_id: str) -> None:
         pool, _ = self._find(grant, worker_id)
         pool.remove(worker_id)
+        self.on_change(pool)

@@ -1,0 +1,228 @@
+"""One model's slots: capacity, the waiting requests, and the dispatch loop.
+
+Dispatch runs synchronously inside whatever event frees a slot or adds a request (``enqueue``,
+``release``, ``set_capacity``): while a slot is free and a request waits, pick the class, then
+the user (:meth:`FairTree.select`), charge the prompt, and resolve the waiter's future. There is
+no background task, so nothing can stall, and no slot is ever granted beyond ``capacity``.
+
+Class choice: interactive first; while both classes wait, every dispatch adds
+``batch_min_share`` to a credit and a dispatch that brings the credit to 1 goes to batch, so
+batch gets exactly that fraction of contended dispatches and never starves. The credit resets
+whenever the two classes stop competing, so an absent class banks nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from labgate.scheduler.config import ClassLimits, SchedulerConfig
+from labgate.scheduler.decay import DecayClock
+from labgate.scheduler.errors import QueueFull, QueueTimeout
+from labgate.scheduler.metrics import SchedulerMetrics
+from labgate.scheduler.path import ClientPath, RequestClass, TokenWeights
+from labgate.scheduler.ticket import Ticket, Waiter, WaiterState
+from labgate.scheduler.tree import FairTree, Node
+
+_INTERACTIVE, _BATCH = RequestClass.INTERACTIVE, RequestClass.BATCH
+_EPSILON = 1e-9
+_RATE_SMOOTHING = 0.1  # weight of the newest interval in the dispatch-interval average
+_MAX_RETRY_AFTER_S = 300.0
+
+
+class Pool:
+    """The capacity and queue of one model; see :class:`labgate.scheduler.FairScheduler`."""
+
+    def __init__(
+        self,
+        name: str,
+        config: SchedulerConfig,
+        clock: Callable[[], float],
+        share_of: Callable[[ClientPath, int], float],
+        metrics: SchedulerMetrics | None,
+    ) -> None:
+        self.name = name
+        self.capacity = 0
+        self.running = 0
+        self.decisions = 0
+        self.tree = FairTree(DecayClock(config.half_life_s, clock), share_of)
+        self._clock = clock
+        self._limits: tuple[ClassLimits, ClassLimits] = (config.interactive, config.batch)
+        self._batch_min_share = config.batch_min_share
+        self._batch_credit = 0.0
+        self._metrics = metrics
+        self._last_dispatch: float | None = None
+        self._interval: float | None = None  # smoothed seconds between dispatches
+
+    def limits(self, request_class: RequestClass) -> ClassLimits:
+        return self._limits[request_class]
+
+    def queued(self, request_class: RequestClass) -> int:
+        return self.tree.root.queued[request_class]
+
+    # -- requests arriving and leaving --------------------------------------------------------
+
+    def enqueue(
+        self,
+        path: ClientPath,
+        request_class: RequestClass,
+        prompt_tokens: int,
+        weights: TokenWeights,
+        future: asyncio.Future[Ticket],
+    ) -> Waiter:
+        """Queue a request (or refuse it with :class:`QueueFull`) and dispatch what fits."""
+        limits = self._limits[request_class]
+        if self.tree.root.queued[request_class] >= limits.max_queued:
+            self._refuse(path, request_class)
+            retry = self.retry_after(request_class)
+            raise QueueFull(
+                f"model {self.name!r} already has {limits.max_queued} {request_class.label} "
+                f"requests waiting, the most it queues; retry after {retry:.0f} s",
+                pool=self.name,
+                request_class=request_class.label,
+                retry_after_s=retry,
+            )
+        nodes = self.tree.nodes_for(path)
+        user = nodes[2]
+        if user.queued[request_class] >= limits.max_queued_per_user:
+            self._refuse(path, request_class)
+            raise QueueFull(
+                f"you already have {limits.max_queued_per_user} {request_class.label} requests "
+                f"waiting for model {self.name!r}, the most one user may queue; wait for some "
+                "of them to finish before sending more",
+                pool=self.name,
+                request_class=request_class.label,
+                retry_after_s=self.retry_after(request_class),
+            )
+        waiter = Waiter(
+            path, request_class, nodes, weights, prompt_tokens, future, self._clock()
+        )
+        self.tree.join(nodes, request_class, waiter)
+        self.pump()
+        return waiter
+
+    def withdraw(self, waiter: Waiter, reason: str) -> bool:
+        """Take a still-waiting request out of the queue; False if it was no longer waiting."""
+        if waiter.state is not WaiterState.QUEUED:
+            return False
+        waiter.state = WaiterState.GONE
+        if waiter.timer is not None:
+            waiter.timer.cancel()
+        self.tree.leave(waiter.nodes, waiter.request_class, served=False)
+        if self._metrics is not None:
+            self._metrics.not_admitted(waiter.path.lab, waiter.request_class.label, reason)
+        return True
+
+    def expire(self, waiter: Waiter) -> None:
+        """Timer callback: the request waited its class's limit; fail it with a retry hint."""
+        if not self.withdraw(waiter, "timeout") or waiter.future.done():
+            return
+        cls = waiter.request_class
+        limit = self._limits[cls].max_wait_s
+        retry = self.retry_after(cls)
+        waiter.future.set_exception(
+            QueueTimeout(
+                f"model {self.name!r} is at capacity: your {cls.label} request waited "
+                f"{limit:g} s without getting a slot, the most {cls.label} requests wait; "
+                f"retry after {retry:.0f} s",
+                pool=self.name,
+                request_class=cls.label,
+                retry_after_s=retry,
+            )
+        )
+
+    def abandon(self, waiter: Waiter) -> None:
+        """The waiting task was cancelled (client gone): leave the queue or give the slot back."""
+        if waiter.state is WaiterState.QUEUED:
+            self.withdraw(waiter, "cancelled")
+        elif waiter.state is WaiterState.GRANTED and waiter.ticket is not None:
+            waiter.ticket.release()
+
+    def release(self, nodes: tuple[Node, ...]) -> None:
+        """A slot was given back (by :meth:`Ticket.release`)."""
+        self.running -= 1
+        for node in nodes:
+            node.running -= 1
+        self.pump()
+
+    def set_capacity(self, capacity: int) -> None:
+        """Change the number of slots; a lower value takes effect as running requests finish."""
+        if capacity < 0:
+            raise ValueError(f"capacity must be 0 or more, not {capacity}")
+        self.capacity = capacity
+        self.pump()
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def pump(self) -> None:
+        """Grant slots while one is free and a request waits."""
+        root = self.tree.root
+        while self.running < self.capacity and (root.queued[0] or root.queued[1]):
+            self._dispatch_one()
+
+    def _dispatch_one(self) -> None:
+        request_class = self._choose_class()
+        user = self.tree.select(request_class)
+        assert user.waiting is not None
+        waiting = user.waiting[request_class]
+        while waiting[0].state is not WaiterState.QUEUED:
+            waiting.popleft()  # withdrawn earlier, left in place to keep withdrawal O(depth)
+        waiter = waiting.popleft()
+        if waiter.future.done():  # its task was cancelled and has not run its handler yet
+            self.withdraw(waiter, "cancelled")
+            return
+        now = self._clock()
+        waiter.state = WaiterState.GRANTED
+        if waiter.timer is not None:
+            waiter.timer.cancel()
+        ticket = Ticket(self, waiter, now - waiter.enqueued_at)
+        waiter.ticket = ticket
+        ticket.charge(input_tokens=waiter.prompt_tokens)  # VTC charges the prompt at dispatch
+        self.tree.leave(waiter.nodes, request_class, served=True)
+        self.running += 1
+        for node in waiter.nodes:
+            node.running += 1
+        self.decisions += 1
+        self._note_dispatch(now)
+        if self._metrics is not None:
+            self._metrics.dispatched(waiter.path.lab, request_class.label, ticket.waited_s)
+        waiter.future.set_result(ticket)
+
+    def _choose_class(self) -> RequestClass:
+        root = self.tree.root
+        interactive, batch = root.queued[_INTERACTIVE] > 0, root.queued[_BATCH] > 0
+        if interactive and batch:
+            self._batch_credit += self._batch_min_share
+            if self._batch_credit >= 1.0 - _EPSILON:
+                self._batch_credit -= 1.0
+                return _BATCH
+            return _INTERACTIVE
+        self._batch_credit = 0.0
+        return _INTERACTIVE if interactive else _BATCH
+
+    # -- retry hints ---------------------------------------------------------------------------
+
+    def _note_dispatch(self, now: float) -> None:
+        if self._last_dispatch is not None:
+            gap = max(0.0, now - self._last_dispatch)
+            self._interval = (
+                gap
+                if self._interval is None
+                else self._interval + _RATE_SMOOTHING * (gap - self._interval)
+            )
+        self._last_dispatch = now
+
+    def retry_after(self, request_class: RequestClass) -> float:
+        """Seconds until the queue ahead of a new request of this class has likely drained."""
+        if self._interval is None:  # nothing dispatched yet: no rate to go by
+            estimate = self._limits[request_class].max_wait_s
+        else:
+            ahead = self.tree.root.queued[_INTERACTIVE]
+            if request_class is _BATCH:
+                ahead += self.tree.root.queued[_BATCH]
+            estimate = ahead * self._interval
+        return min(_MAX_RETRY_AFTER_S, max(1.0, estimate))
+
+    def _refuse(self, path: ClientPath, request_class: RequestClass) -> None:
+        if self._metrics is not None:
+            self._metrics.not_admitted(path.lab, request_class.label, "queue_full")
