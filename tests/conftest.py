@@ -57,7 +57,26 @@ async def fake_worker() -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, database_url: str) -> Callable[..., Any]:
+async def redis_prefix(redis_url: str | None) -> AsyncIterator[str]:
+    """A key prefix of this test's own in the shared Redis, removed afterwards."""
+    prefix = f"lgtest:{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    if redis_url:
+        import redis.asyncio as aioredis
+
+        client = aioredis.from_url(redis_url)
+        try:
+            keys = [k async for k in client.scan_iter(match=prefix + "*")]
+            if keys:
+                await client.delete(*keys)
+        finally:
+            await client.aclose()
+
+
+@pytest.fixture
+def make_settings(
+    tmp_path: Path, database_url: str, redis_url: str | None, redis_prefix: str
+) -> Callable[..., Any]:
     """Settings for a gateway with no embedded worker and the given models."""
     from labgate.config import load_settings
 
@@ -68,6 +87,8 @@ def make_settings(tmp_path: Path, database_url: str) -> Callable[..., Any]:
             "embedded": {"enabled": False},
             "models": models,
             "router": {"health_interval_s": 0.5, "breaker_cooldown_s": 1.0},
+            "redis_url": redis_url,
+            "redis_prefix": redis_prefix,
         }
         overrides.update(extra)
         return load_settings(None, environ={}, overrides=overrides)

@@ -26,11 +26,13 @@ from labgate.bootstrap import BootstrapResult, create_schema, ensure_admin
 from labgate.config import ModelConfig, ReasoningConfig, Settings
 from labgate.gateway.completions import CompletionService
 from labgate.gateway.observers import MetricsObserver, UsageRecorder
+from labgate.gateway.policies import ProjectPolicies
 from labgate.identity.auth import Authenticator
 from labgate.identity.federated import OidcAuthenticator, SqlUserDirectory
 from labgate.identity.keys import KeyRepository
 from labgate.identity.oidc import OIDCVerifier
 from labgate.metrics import Metrics
+from labgate.quota import QuotaGate, QuotaParts, build_quota, revocation_handler
 from labgate.router.health import HealthChecker
 from labgate.router.registration import WorkerRegistry
 from labgate.router.router import Router
@@ -60,6 +62,8 @@ class Services:
     usage: UsageRecorder
     models: dict[str, ModelConfig]
     scheduler: FairScheduler | None = None
+    quota: QuotaParts | None = None
+    projects: ProjectPolicies | None = None
     embedded: WorkerProcess | None = None
     bootstrap: BootstrapResult | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
@@ -125,6 +129,8 @@ async def build_services(settings: Settings) -> Services:
     registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)
     usage = UsageRecorder(sessions)
     scheduler = FairScheduler(settings.scheduler, registry=metrics.registry)
+    quota = build_quota(engine, settings.redis_url, prefix=settings.redis_prefix)
+    projects = ProjectPolicies(sessions)
     completions = CompletionService(
         models,
         router,
@@ -132,6 +138,8 @@ async def build_services(settings: Settings) -> Services:
         observers=[MetricsObserver(metrics), usage],
         affinity_prefix_chars=settings.router.affinity_prefix_chars,
         scheduler=scheduler,
+        quota=QuotaGate(quota.budgets, quota.rate_limiter),
+        projects=projects,
     )
     health = HealthChecker(
         router,
@@ -152,6 +160,8 @@ async def build_services(settings: Settings) -> Services:
         usage=usage,
         models=models,
         scheduler=scheduler,
+        quota=quota,
+        projects=projects,
     )
     health.on_change = services.pool_changed
     registry.on_change = services.pool_changed
@@ -238,6 +248,20 @@ def create_app(
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
         await load_shares(services)
+        assert services.quota is not None
+        await services.quota.start()
+        stop_quota = asyncio.Event()
+        services.tasks.append(
+            asyncio.create_task(services.quota.run_background(stop_quota), name="quota")
+        )
+        services.tasks.append(
+            asyncio.create_task(
+                services.quota.revocations.run(
+                    revocation_handler(services.auth.invalidate_key, services.auth.invalidate_all)
+                ),
+                name="revocations",
+            )
+        )
         if services.auth.oidc is not None:
             failures = await services.auth.oidc.verifier.warm()
             for issuer, error in failures.items():
@@ -267,6 +291,9 @@ def create_app(
             with contextlib.suppress(Exception):
                 await services.keys.touch(services.auth.take_last_used())
             await services.router.close()
+            stop_quota.set()
+            with contextlib.suppress(Exception):
+                await services.quota.close()
             if services.auth.oidc is not None:
                 await services.auth.oidc.verifier.aclose()
             await services.engine.dispose()

@@ -142,6 +142,9 @@ class Settings(_Section):
         default=None, description="Default: SQLite at <data-dir>/labgate.db."
     )
     redis_url: str | None = None
+    redis_prefix: str = Field(
+        default="labgate:", description="Key prefix in Redis (one per deployment sharing it)."
+    )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     public_url: str | None = Field(

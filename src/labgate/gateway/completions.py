@@ -27,11 +27,21 @@ from typing import Any
 
 import orjson
 
-from labgate.api.errors import APIError, not_found, unavailable
+from labgate.api.errors import APIError, forbidden, not_found, unavailable
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
+from labgate.gateway.policies import ProjectPolicies
 from labgate.gateway.record import RequestObserver, RequestRecord
 from labgate.identity.principal import Principal, Role
+from labgate.quota import (
+    Admission,
+    BudgetExhausted,
+    QuotaGate,
+    QuotaUnavailable,
+    RateLimited,
+    TokenUsage,
+    Weights,
+)
 from labgate.reasoning import ThinkSplitter, reasoning_budget, split_reasoning
 from labgate.router.router import (
     NoWorkerAvailable,
@@ -66,6 +76,7 @@ class Prepared:
     include_usage: bool
     request_class: RequestClass = RequestClass.INTERACTIVE
     ticket: Ticket | None = None
+    quota: Admission | None = None
 
 
 class CompletionService:
@@ -77,6 +88,8 @@ class CompletionService:
         observers: Sequence[RequestObserver] = (),
         affinity_prefix_chars: int = 512,
         scheduler: FairScheduler | None = None,
+        quota: QuotaGate | None = None,
+        projects: ProjectPolicies | None = None,
     ) -> None:
         self.models = models
         self.router = router
@@ -84,6 +97,8 @@ class CompletionService:
         self.observers = list(observers)
         self.affinity_prefix_chars = affinity_prefix_chars
         self.scheduler = scheduler
+        self.quota = quota
+        self.projects = projects
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -211,7 +226,7 @@ class CompletionService:
             try:
                 call = await self._open(p)
             except BaseException:
-                self._release(p)
+                await self._finish_admission(p, produced=False)
                 raise
         except APIError as exc:
             outcome = "worker_error" if exc.status >= 500 else "refused"
@@ -222,11 +237,17 @@ class CompletionService:
                 return await self._complete(p, call)
             finally:
                 call.release()
-                self._release(p)
+                await self._finish_admission(p, produced=True)
         return self._stream(p, call)
 
     async def _admit(self, p: Prepared) -> None:
-        """Wait for a fair turn on the model's workers (labs ▸ projects ▸ users)."""
+        """The checks before a worker is asked, cheapest first.
+
+        The model must have a ready worker; the project must allow the model; the caller's and
+        project's per-minute limits must hold and the request's worst case must fit in the
+        project's budget (reserved now, settled with the real usage at the end); and then the
+        request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
+        """
         pool = self.router.pools.get(p.model.name)
         if pool is None or not pool.any_usable():
             why = (
@@ -239,26 +260,89 @@ class CompletionService:
                 retry_after_s=5,
                 code="model_unavailable",
             )
+        principal = p.record.principal
+        if self.projects is not None and principal.project is not None:
+            policy = await self.projects.get(principal.project)
+            if policy is not None:
+                if not policy.allows(p.model.name):
+                    raise forbidden(
+                        f"project {principal.project!r} may not use model {p.model.name!r}; "
+                        "its project lead can ask for it to be allowed",
+                        code="model_not_allowed",
+                    )
+                if self.quota is not None:
+                    p.quota = await self._reserve(p, policy)
         if self.scheduler is None:
             return
         try:
             p.ticket = await self.scheduler.acquire(
                 p.model.name,
-                ClientPath.of(p.record.principal),
+                ClientPath.of(principal),
                 p.request_class,
                 prompt_tokens=len(p.record.prompt_text) // 4,
                 weights=p.model.weights,
             )
         except AdmissionRejected as exc:
+            await self._finish_admission(p, produced=False)
             raise admission_error(exc) from None
+        except BaseException:
+            await self._finish_admission(p, produced=False)
+            raise
 
-    def _release(self, p: Prepared) -> None:
-        """Give the fair-share slot back, charging the request's final usage (once)."""
+    async def _reserve(self, p: Prepared, policy: Any) -> Admission:
+        assert self.quota is not None
+        principal = p.record.principal
+        try:
+            return await self.quota.admit(
+                user_id=principal.user_id,
+                project_id=policy.project_id,
+                weights=Weights.of(p.model.weights),
+                prompt_tokens=max(1, len(p.record.prompt_text) // 4),
+                max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
+                budget=policy.budget,
+                rate_limits=policy.rate_limits,
+            )
+        except (BudgetExhausted, RateLimited) as exc:
+            code = getattr(exc, "code", None) or "budget_exhausted"
+            raise APIError(
+                429,
+                str(exc),
+                "rate_limit_error",
+                code,
+                headers={"Retry-After": exc.retry_after_header},
+            ) from None
+        except QuotaUnavailable:
+            raise unavailable(
+                "labgate cannot check this project's quota right now; try again shortly",
+                retry_after_s=5,
+                code="quota_unavailable",
+            ) from None
+
+    async def _finish_admission(self, p: Prepared, *, produced: bool) -> None:
+        """Settle what the request used (or release it if it produced nothing), exactly once:
+        the project's budget reservation, and the fair-share slot."""
+        rec = p.record
         ticket, p.ticket = p.ticket, None
         if ticket is not None:
-            rec = p.record
             ticket.settle(rec.prompt_tokens, rec.completion_tokens, rec.reasoning_tokens)
             ticket.release()
+        admission, p.quota = p.quota, None
+        if admission is not None:
+            try:
+                if produced:
+                    await admission.settle(
+                        TokenUsage(
+                            prompt=rec.prompt_tokens,
+                            output=rec.completion_tokens,
+                            reasoning=rec.reasoning_tokens,
+                        )
+                    )
+                else:
+                    await admission.release()
+            except QuotaUnavailable:
+                log.warning(
+                    "could not settle request %s; its reservation will expire", rec.request_id
+                )
 
     async def _complete(self, p: Prepared, call: UpstreamCall) -> dict[str, Any]:
         body = call.body or {}
@@ -397,7 +481,7 @@ class CompletionService:
             # work by closing its connection, and still account for what was produced.
             call.abort()
             self._collect(rec, reasoning_parts, content_parts, worker_usage)
-            self._release(p)
+            await asyncio.shield(self._finish_admission(p, produced=True))
             await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
             raise
         if error is None:
@@ -405,7 +489,7 @@ class CompletionService:
         else:
             call.abort()
         self._collect(rec, reasoning_parts, content_parts, worker_usage)
-        self._release(p)
+        await self._finish_admission(p, produced=True)
         if error is not None:
             await self._end(rec, 502, "worker_error", error)
             yield sse(

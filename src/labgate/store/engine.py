@@ -38,7 +38,7 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL and a busy timeout so readers never block writers."""
+    """Create the async engine; SQLite gets WAL and a busy timeout (readers never block writers)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})

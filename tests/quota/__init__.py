@@ -1,0 +1,1 @@
+"""Tests of labgate.quota: budgets, rate limits and revocation fan-out."""
