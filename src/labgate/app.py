@@ -22,6 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from labgate.api.errors import install_error_handlers
+from labgate.audit.access import AccessControl
+from labgate.audit.log import AuditLog
+from labgate.audit.observer import AuditObserver
+from labgate.audit.transcripts import TranscriptVault
+from labgate.audit_wiring import AuditParts, build_audit
 from labgate.bootstrap import BootstrapResult, create_schema, ensure_admin
 from labgate.config import ModelConfig, ReasoningConfig, Settings
 from labgate.gateway.completions import CompletionService
@@ -63,11 +68,24 @@ class Services:
     models: dict[str, ModelConfig]
     scheduler: FairScheduler | None = None
     quota: QuotaParts | None = None
+    audit_parts: AuditParts | None = None
     projects: ProjectPolicies | None = None
     embedded: WorkerProcess | None = None
     bootstrap: BootstrapResult | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def audit(self) -> AuditLog | None:
+        return self.audit_parts.log if self.audit_parts else None
+
+    @property
+    def transcripts(self) -> TranscriptVault | None:
+        return self.audit_parts.vault if self.audit_parts else None
+
+    @property
+    def audit_access(self) -> AccessControl | None:
+        return self.audit_parts.access if self.audit_parts else None
 
     def pool_changed(self, pool: WorkerPool) -> None:
         """A pool's workers came, went or changed health: export it and resize its admission."""
@@ -131,6 +149,7 @@ async def build_services(settings: Settings) -> Services:
     scheduler = FairScheduler(settings.scheduler, registry=metrics.registry)
     quota = build_quota(engine, settings.redis_url, prefix=settings.redis_prefix)
     projects = ProjectPolicies(sessions)
+    audit = build_audit(settings, engine)
     completions = CompletionService(
         models,
         router,
@@ -140,6 +159,9 @@ async def build_services(settings: Settings) -> Services:
         scheduler=scheduler,
         quota=QuotaGate(quota.budgets, quota.rate_limiter),
         projects=projects,
+        record_keepers=[
+            AuditObserver(audit.log, store_transcripts=settings.audit.store_transcripts)
+        ],
     )
     health = HealthChecker(
         router,
@@ -162,6 +184,7 @@ async def build_services(settings: Settings) -> Services:
         scheduler=scheduler,
         quota=quota,
         projects=projects,
+        audit_parts=audit,
     )
     health.on_change = services.pool_changed
     registry.on_change = services.pool_changed
@@ -248,7 +271,8 @@ def create_app(
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
         await load_shares(services)
-        assert services.quota is not None
+        assert services.quota is not None and services.audit_parts is not None
+        await services.audit_parts.start()
         await services.quota.start()
         stop_quota = asyncio.Event()
         services.tasks.append(
@@ -287,6 +311,8 @@ def create_app(
             if services.embedded is not None:
                 await services.embedded.stop()
             with contextlib.suppress(Exception):
+                await services.audit_parts.close()
+            with contextlib.suppress(Exception):
                 await services.usage.flush()
             with contextlib.suppress(Exception):
                 await services.keys.touch(services.auth.take_last_used())
@@ -308,6 +334,7 @@ def create_app(
     )
     install_error_handlers(app)
     from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
+    from labgate.audit import routes as audit_routes
     from labgate.scheduler import routes as scheduler_routes
 
     app.router.routes.extend(openai_routes.routes)
@@ -315,6 +342,7 @@ def create_app(
     app.include_router(worker_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
+    app.include_router(audit_routes.router)
     return app
 
 

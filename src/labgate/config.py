@@ -132,6 +132,27 @@ class RouterConfig(_Section):
     affinity_prefix_chars: int = Field(default=512, ge=0)
 
 
+class AuditConfig(_Section):
+    """The tamper-evident log and its encrypted transcripts (``docs/audit.md``)."""
+
+    origin: str = Field(
+        default="labgate.local/audit",
+        description="The log's name in its signed checkpoints (e.g. <site>/labgate/audit).",
+    )
+    signing_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 checkpoint key; default <data-dir>/audit-signing.key (created).",
+    )
+    master_keys_file: Path | None = Field(
+        default=None,
+        description="Transcript master keys; default $LABGATE_AUDIT_MASTER_KEYS(_FILE), else "
+        "<data-dir>/audit-master.keys (created on first start).",
+    )
+    store_transcripts: bool = True
+    retention_days: float = Field(default=365.0, gt=0)
+    checkpoint_interval_s: float = Field(default=2.0, gt=0, le=60)
+
+
 class Settings(_Section):
     """Everything labgate needs to start; built once, then passed to the parts that use it."""
 
@@ -156,6 +177,7 @@ class Settings(_Section):
     router: RouterConfig = Field(default_factory=RouterConfig)
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

@@ -17,6 +17,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from labgate.api.body import read_body
+from labgate.api.errors import APIError
 from labgate.api.schemas import parse_chat, parse_completion
 from labgate.scheduler import RequestClass
 
@@ -66,34 +67,41 @@ async def get_model(request: Request) -> Response:
 
 async def chat_completions(request: Request) -> Response:
     services = request.app.state.services
-    principal = await services.auth.authenticate(
-        request.headers.get("authorization"), request.headers
-    )
-    body = await read_body(request, services.settings.max_body_bytes)
-    req = parse_chat(body)
-    prepared = services.completions.prepare_chat(
-        principal, req, request.headers.get("x-labgate-show-reasoning")
-    )
+    principal = None
+    try:
+        principal = await services.auth.authenticate(
+            request.headers.get("authorization"), request.headers
+        )
+        body = await read_body(request, services.settings.max_body_bytes)
+        req = parse_chat(body)
+        prepared = services.completions.prepare_chat(
+            principal, req, request.headers.get("x-labgate-show-reasoning")
+        )
+    except APIError as exc:
+        await services.completions.record_refusal(principal, "chat", None, exc)
+        raise
     prepared.request_class = _request_class(request, req)
-    result = await services.completions.run(prepared)
-    rid = prepared.record.request_id
-    if isinstance(result, dict):
-        return _json(result, rid)
-    return StreamingResponse(
-        result, media_type="text/event-stream", headers={**_SSE_HEADERS, "X-Request-Id": rid}
-    )
+    return _answer(prepared, await services.completions.run(prepared))
 
 
 async def completions(request: Request) -> Response:
     services = request.app.state.services
-    principal = await services.auth.authenticate(
-        request.headers.get("authorization"), request.headers
-    )
-    body = await read_body(request, services.settings.max_body_bytes)
-    req = parse_completion(body)
-    prepared = services.completions.prepare_completion(principal, req)
+    principal = None
+    try:
+        principal = await services.auth.authenticate(
+            request.headers.get("authorization"), request.headers
+        )
+        body = await read_body(request, services.settings.max_body_bytes)
+        req = parse_completion(body)
+        prepared = services.completions.prepare_completion(principal, req)
+    except APIError as exc:
+        await services.completions.record_refusal(principal, "completion", None, exc)
+        raise
     prepared.request_class = _request_class(request, req)
-    result = await services.completions.run(prepared)
+    return _answer(prepared, await services.completions.run(prepared))
+
+
+def _answer(prepared: Any, result: Any) -> Response:
     rid = prepared.record.request_id
     if isinstance(result, dict):
         return _json(result, rid)

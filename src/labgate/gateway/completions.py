@@ -18,6 +18,7 @@ and gets back a JSON-able dict or an async iterator of SSE bytes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -90,6 +91,7 @@ class CompletionService:
         scheduler: FairScheduler | None = None,
         quota: QuotaGate | None = None,
         projects: ProjectPolicies | None = None,
+        record_keepers: Sequence[RequestObserver] = (),
     ) -> None:
         self.models = models
         self.router = router
@@ -99,6 +101,7 @@ class CompletionService:
         self.scheduler = scheduler
         self.quota = quota
         self.projects = projects
+        self.record_keepers = list(record_keepers)
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -491,7 +494,8 @@ class CompletionService:
         self._collect(rec, reasoning_parts, content_parts, worker_usage)
         await self._finish_admission(p, produced=True)
         if error is not None:
-            await self._end(rec, 502, "worker_error", error)
+            with contextlib.suppress(APIError):
+                await self._end(rec, 502, "worker_error", error)
             yield sse(
                 {
                     "error": {
@@ -515,7 +519,10 @@ class CompletionService:
                     "usage": self._usage_block(rec),
                 }
             )
-        await self._end(rec, 200, "ok")
+        try:
+            await self._end(rec, 200, "ok")
+        except APIError as exc:
+            yield sse(exc.to_payload())
         yield SSE_DONE
 
     def _collect(
@@ -609,13 +616,39 @@ class CompletionService:
     async def _end(
         self, rec: RequestRecord, status: int, outcome: str, error: str | None = None
     ) -> None:
+        """The request ended: tell the observers. The record keepers (the audit log) must
+        succeed before the answer completes; if they fail, the answer is withheld (503)."""
         rec.status, rec.outcome, rec.error = status, outcome, error
         rec.finished = time.perf_counter()
+        for keeper in self.record_keepers:
+            try:
+                await keeper.finish(rec)
+            except Exception:  # noqa: BLE001 - any failure means "not recorded"
+                log.exception("could not record request %s", rec.request_id)
+                raise unavailable(
+                    "labgate could not record this request in its audit log, so the answer is "
+                    "withheld; try again shortly",
+                    retry_after_s=5,
+                    code="audit_unavailable",
+                ) from None
         for observer in self.observers:
             try:
                 await observer.finish(rec)
             except Exception:  # noqa: BLE001 - an observer must never break an answer
                 log.exception("request observer %r failed", observer)
+
+    async def record_refusal(
+        self,
+        principal: Principal | None,
+        kind: str,
+        model: str | None,
+        exc: APIError,
+        stream: bool = False,
+    ) -> None:
+        """Record a request refused before it reached the request path (bad key, bad body)."""
+        who = principal or Principal(user_id="(unauthenticated)", auth_method="none")
+        rec = RequestRecord(kind, who, model or "(none)", stream)
+        await self._end(rec, exc.status, "refused", exc.message)
 
 
 def _worker_rejection(exc: UpstreamError) -> APIError:

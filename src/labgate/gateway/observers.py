@@ -68,6 +68,8 @@ class UsageRecorder:
 
     async def finish(self, rec: RequestRecord) -> None:
         p = rec.principal
+        if p.auth_method == "none":
+            return  # refused before anyone was identified: audited, but charged to nobody
         self._pending.append(
             {
                 "request_id": rec.request_id,

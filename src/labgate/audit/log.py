@@ -1,0 +1,365 @@
+"""The audit log: durable appends with group commit, records, and proofs.
+
+``await log.append(record)`` returns the record's index only once the transaction holding it has
+committed. Appends that arrive while a commit is in flight wait and go together into the next
+transaction (group commit), so throughput grows with concurrency while each caller still waits
+for its own durable commit. One writer task per :class:`AuditLog` does all writing; several logs
+(gateway replicas) may share one PostgreSQL database, because every batch allocates its indices
+under the tree-head row lock and rebuilds its view of the tree edge when another writer moved it.
+
+On SQLite the writer keeps one connection with ``PRAGMA synchronous=FULL`` (by default), so a
+commit survives power loss as well as a killed process; other connections keep their settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from labgate.audit.merkle import leaf_hash
+from labgate.audit.records import AuditRecord, record_bytes, to_payload
+from labgate.audit.storage import AuditStore, StorageError, StoredCheckpoint, StoredRecord
+from labgate.audit.tree import (
+    CompactRange,
+    NodeId,
+    consistency_plan,
+    inclusion_plan,
+    range_nodes,
+    root_plan,
+)
+
+log = logging.getLogger("labgate.audit")
+
+SqliteSync = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+
+
+class AuditWriteError(RuntimeError):
+    """The record could not be committed; the request it describes must not be answered."""
+
+
+class NotInLog(LookupError):
+    """A record index or tree size the log does not (yet) have."""
+
+
+class TranscriptSealer(Protocol):
+    """Turns a transcript into the encrypted row stored with its record (see transcripts.py)."""
+
+    def seal_row(self, index: int, transcript: Any, created_at: datetime) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    hashes: list[bytes]
+    root: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    first_root: bytes
+    second_root: bytes
+    hashes: list[bytes]
+
+
+@dataclass(slots=True)
+class _Pending:
+    payload: dict[str, Any]
+    transcript: Any
+    future: asyncio.Future[int] | None
+
+
+_DONE = None  # bulk appends have nobody waiting on a future
+
+
+class AuditLog:
+    """The append-only, Merkle-tree audit log of one database."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        sealer: TranscriptSealer | None = None,
+        max_batch: int = 2048,
+        sqlite_synchronous: SqliteSync = "FULL",
+    ) -> None:
+        self.store = AuditStore(engine)
+        self.engine = engine
+        self._sealer = sealer
+        self._max_batch = max_batch
+        self._sqlite_sync = sqlite_synchronous
+        self._queue: deque[_Pending] = deque()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._edge: CompactRange | None = None
+        self._writer_conn: AsyncConnection | None = None
+        self._pool_sync: Any = 1  # the pooled connection's own PRAGMA synchronous (1 = NORMAL)
+        self._write_lock = asyncio.Lock()
+        self.batches = 0
+        """Transactions committed so far (for metrics and the benchmark)."""
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create the tree head if needed and start the writer task."""
+        if self._task is not None:
+            return
+        await self.store.ensure_head()
+        self._closing = False
+        self._task = asyncio.create_task(self._writer(), name="audit-log-writer")
+
+    async def close(self) -> None:
+        """Commit everything already queued, stop the writer, release connections."""
+        if self._task is not None:
+            self._closing = True
+            self._wake.set()
+            await self._task
+            self._task = None
+        if self._writer_conn is not None:
+            # hand the pooled connection back with the durability level it came with
+            await self._writer_conn.exec_driver_sql(f"PRAGMA synchronous={int(self._pool_sync)}")
+            await self._writer_conn.commit()
+            await self._writer_conn.close()
+            self._writer_conn = None
+        await self.store.close()
+
+    async def __aenter__(self) -> AuditLog:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    # -- appending ------------------------------------------------------------------------
+
+    async def append(self, record: AuditRecord | dict[str, Any], *, transcript: Any = None) -> int:
+        """Append one record (and, optionally, its encrypted transcript); return its index.
+
+        Returns only after the commit. Raises ``ValueError`` for a malformed record and
+        :class:`AuditWriteError` when the database refused the batch.
+        """
+        if self._task is None or self._closing:
+            raise AuditWriteError("the audit log is not running: call `await log.start()` first")
+        payload = to_payload(record)
+        if transcript is not None and self._sealer is None:
+            raise AuditWriteError("transcripts need a TranscriptVault: pass sealer= to AuditLog")
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(payload, transcript, future))
+        self._wake.set()
+        return await future
+
+    async def append_many(
+        self,
+        records: Sequence[AuditRecord | dict[str, Any]],
+        transcripts: Sequence[Any] | None = None,
+    ) -> list[int]:
+        """Append several records in order (consecutive within a batch); return their indices."""
+        if self._task is None or self._closing:
+            raise AuditWriteError("the audit log is not running: call `await log.start()` first")
+        if transcripts is not None and len(transcripts) != len(records):
+            raise ValueError("give one transcript (or None) per record")
+        payloads = [to_payload(r) for r in records]
+        attached = list(transcripts) if transcripts is not None else [None] * len(payloads)
+        if self._sealer is None and any(t is not None for t in attached):
+            raise AuditWriteError("transcripts need a TranscriptVault: pass sealer= to AuditLog")
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[int]] = []
+        for payload, transcript in zip(payloads, attached, strict=True):
+            future: asyncio.Future[int] = loop.create_future()
+            self._queue.append(_Pending(payload, transcript, future))
+            futures.append(future)
+        self._wake.set()
+        return list(await asyncio.gather(*futures))
+
+    async def _writer(self) -> None:
+        while True:
+            if not self._queue:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            take = min(len(self._queue), self._max_batch)
+            batch = [self._queue.popleft() for _ in range(take)]
+            try:
+                first = await self._commit(batch)
+            except Exception as exc:  # the database said no: every waiter must hear it
+                log.exception("audit batch of %d records failed to commit", len(batch))
+                self._edge = None
+                await self._drop_writer_conn()
+                error = AuditWriteError(
+                    "the audit log could not commit this record, so the request must not be "
+                    f"answered; check the database ({type(exc).__name__})"
+                )
+                for pending in batch:
+                    if pending.future is not None and not pending.future.done():
+                        pending.future.set_exception(error)
+                continue
+            for offset, pending in enumerate(batch):
+                if pending.future is not None and not pending.future.done():
+                    pending.future.set_result(first + offset)
+
+    async def append_bulk(self, payloads: Iterable[dict[str, Any]], *, batch: int = 20_000) -> int:
+        """Append many already-validated payloads in large transactions; return the new size.
+
+        For imports and benchmarks: it skips per-record validation and waiting, so each payload
+        must come from :meth:`AuditRecord.payload`. Safe alongside the writer task and other
+        replicas (same head lock); not for the request path, where :meth:`append` is.
+        """
+        if self._task is None or self._closing:
+            raise AuditWriteError("the audit log is not running: call `await log.start()` first")
+        chunk: list[_Pending] = []
+        size = await self.size()
+        for payload in payloads:
+            chunk.append(_Pending(payload, None, _DONE))
+            if len(chunk) >= batch:
+                size = await self._commit_bulk(chunk)
+                chunk = []
+        if chunk:
+            size = await self._commit_bulk(chunk)
+        return size
+
+    async def _commit_bulk(self, chunk: list[_Pending]) -> int:
+        try:
+            return await self._commit(chunk) + len(chunk)
+        except Exception as exc:
+            self._edge = None
+            await self._drop_writer_conn()
+            raise AuditWriteError(f"a bulk batch failed to commit ({type(exc).__name__})") from exc
+
+    async def _commit(self, batch: list[_Pending]) -> int:
+        now = datetime.now(UTC)
+        async with self._write_lock, self._write_transaction() as conn:
+            size, _root = await self.store.lock_head(conn)
+            if self._edge is None or self._edge.size != size:
+                self._edge = await self._load_edge(conn, size)
+            edge = self._edge.copy()
+            records: list[dict[str, Any]] = []
+            nodes: list[dict[str, Any]] = []
+            sealed: list[dict[str, Any]] = []
+            for offset, pending in enumerate(batch):
+                index = size + offset
+                data = record_bytes(pending.payload, index)
+                digest = leaf_hash(data)
+                records.append(
+                    {"idx": index, "recorded_at": now, "data": data, "leaf_hash": digest}
+                )
+                for level, node_index, node in edge.append(digest):
+                    nodes.append({"level": level, "idx": node_index, "hash": node})
+                if pending.transcript is not None and self._sealer is not None:
+                    sealed.append(self._sealer.seal_row(index, pending.transcript, now))
+            await self.store.write_batch(conn, records, nodes, sealed, edge.size, edge.root())
+        self._edge = edge
+        self.batches += 1
+        return size
+
+    async def _load_edge(self, conn: AsyncConnection, size: int) -> CompactRange:
+        lookup = await self.store.node_hashes(conn, range_nodes(0, size))
+        return CompactRange.load(size, lookup)
+
+    @asynccontextmanager
+    async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
+        if not self.store.is_sqlite:
+            async with self.engine.begin() as conn:
+                await conn.exec_driver_sql("SET LOCAL synchronous_commit TO on")
+                yield conn
+            return
+        if self._writer_conn is None:
+            conn = await self.engine.connect()
+            self._pool_sync = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
+            await conn.exec_driver_sql(f"PRAGMA synchronous={self._sqlite_sync}")
+            await conn.commit()
+            self._writer_conn = conn
+        async with self._writer_conn.begin():
+            yield self._writer_conn
+
+    async def _drop_writer_conn(self) -> None:
+        if self._writer_conn is not None:
+            try:
+                await self._writer_conn.invalidate()
+            finally:
+                self._writer_conn = None
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def size(self) -> int:
+        """How many records the log holds (committed)."""
+        return (await self.store.snapshot(()))[0]
+
+    async def get_record(self, index: int) -> StoredRecord:
+        record = await self.store.get_record(index)
+        if record is None:
+            raise NotInLog(f"the log has no record {index}")
+        return record
+
+    async def root_at(self, size: int) -> bytes:
+        """The root of the tree as it was when it held ``size`` records."""
+        if size < 0:
+            raise NotInLog("a tree size is not negative")
+        plan = root_plan(size)
+        lookup = await self._hashes(plan.needed(), size)
+        return plan.build(lookup)[0]
+
+    async def inclusion_proof(self, index: int, tree_size: int | None = None) -> InclusionProof:
+        """Proof that record ``index`` is in the tree of ``tree_size`` records (default: now)."""
+        size = await self.size() if tree_size is None else tree_size
+        if not 0 <= index < size:
+            raise NotInLog(f"record {index} is not in a tree of {size} records")
+        proof_plan, root = inclusion_plan(index, size), root_plan(size)
+        lookup = await self._hashes(proof_plan.needed() | root.needed() | {(0, index)}, size)
+        return InclusionProof(
+            index, size, lookup[(0, index)], proof_plan.build(lookup), root.build(lookup)[0]
+        )
+
+    async def consistency_proof(self, first: int, second: int | None = None) -> ConsistencyProof:
+        """Proof that the tree of ``second`` records extends the tree of ``first`` records."""
+        second = await self.size() if second is None else second
+        if not 0 < first <= second:
+            raise NotInLog(
+                f"no consistency proof from size {first} to size {second}: "
+                "it needs 0 < first <= second"
+            )
+        proof_plan, first_root, second_root = (
+            consistency_plan(first, second),
+            root_plan(first),
+            root_plan(second),
+        )
+        needed = proof_plan.needed() | first_root.needed() | second_root.needed()
+        lookup = await self._hashes(needed, second)
+        return ConsistencyProof(
+            first,
+            second,
+            first_root.build(lookup)[0],
+            second_root.build(lookup)[0],
+            proof_plan.build(lookup),
+        )
+
+    async def _hashes(self, needed: set[NodeId], size: int) -> dict[NodeId, bytes]:
+        """Stored hashes of ``needed``, after checking the log has reached ``size``."""
+        current, _root, found = await self.store.snapshot(needed)
+        if size > current:
+            raise NotInLog(f"the log holds {current} records, fewer than the tree size {size}")
+        missing = needed - found.keys()
+        if missing:
+            level, i = min(missing)
+            raise StorageError(
+                f"the stored tree lacks the hash of records {i << level}..{((i + 1) << level) - 1}"
+                "; run `labgate audit verify` to locate the damage"
+            )
+        return found
+
+    async def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """The most recent signed checkpoint, if one has been published."""
+        return await self.store.latest_checkpoint()

@@ -1,0 +1,142 @@
+"""The audit area's tables (all named ``audit_*``), on the shared declarative base.
+
+* ``audit_records``: one row per leaf: index, time, canonical JSON bytes, leaf hash.
+* ``audit_nodes``: the hash of every perfect subtree of level >= 1, written with the leaf that
+  completes it, so proofs are point lookups (level 0 hashes live in ``audit_records``).
+* ``audit_tree_head``: one row, the tree size and root; writers lock it to allocate indices.
+* ``audit_checkpoints``: every signed checkpoint, as the exact note text that was published.
+* ``audit_transcripts``: encrypted prompt, reasoning and response, keyed by record index.
+* ``audit_access_requests``: the two-person rule's requests and approvals.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column
+
+from labgate.store.base import Base
+
+# SQLite makes an INTEGER PRIMARY KEY the rowid itself (no second index); PostgreSQL gets BIGINT.
+IndexType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("audit timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class AuditRecordRow(Base):
+    __tablename__ = "audit_records"
+
+    idx: Mapped[int] = mapped_column(IndexType, primary_key=True, autoincrement=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class AuditNodeRow(Base):
+    __tablename__ = "audit_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class AuditTreeHeadRow(Base):
+    __tablename__ = "audit_tree_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class AuditCheckpointRow(Base):
+    __tablename__ = "audit_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class AuditTranscriptRow(Base):
+    __tablename__ = "audit_transcripts"
+
+    record_idx: Mapped[int] = mapped_column(IndexType, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    project: Mapped[str | None] = mapped_column(String(256), index=True)
+    lab: Mapped[str | None] = mapped_column(String(256))
+    label: Mapped[str | None] = mapped_column(String(256))
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12), nullable=False)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class AuditAccessRequestRow(Base):
+    __tablename__ = "audit_access_requests"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(256), nullable=False, index=True)
+    requester_lab: Mapped[str | None] = mapped_column(String(256))
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    project: Mapped[str] = mapped_column(String(256), nullable=False)
+    indices: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_s: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    request_record: Mapped[int | None] = mapped_column(BigInteger)
+    approver: Mapped[str | None] = mapped_column(String(256))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_record: Mapped[int | None] = mapped_column(BigInteger)
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+RECORDS = _table(AuditRecordRow)
+NODES = _table(AuditNodeRow)
+TREE_HEAD = _table(AuditTreeHeadRow)
+CHECKPOINTS = _table(AuditCheckpointRow)
+TRANSCRIPTS = _table(AuditTranscriptRow)
+ACCESS_REQUESTS = _table(AuditAccessRequestRow)
+
+AUDIT_TABLES = [RECORDS, NODES, TREE_HEAD, CHECKPOINTS, TRANSCRIPTS, ACCESS_REQUESTS]
+"""The tables this area owns, for ``Base.metadata.create_all(conn, tables=AUDIT_TABLES)``."""

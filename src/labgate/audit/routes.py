@@ -1,0 +1,225 @@
+"""The audit API under ``/v1/audit``: records, proofs, checkpoints, transcript access.
+
+Needs three services on ``request.app.state.services``: ``audit`` (:class:`AuditLog`),
+``transcripts`` (:class:`TranscriptVault`) and ``audit_access`` (:class:`AccessControl`).
+
+* Proofs and the checkpoint hold only hashes: any authenticated caller may fetch them, so
+  anyone can check that a record they were shown is in the log the operator signed.
+* Records (metadata and digests, never texts) are for auditors and platform administrators.
+* Transcripts follow the two-person rule (see :mod:`labgate.audit.access`): auditors only.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+
+from labgate.api.deps import current_principal
+from labgate.api.errors import APIError, forbidden, invalid_request, not_found
+from labgate.audit.access import (
+    AccessConflict,
+    AccessControl,
+    AccessDenied,
+    AccessRequestNotFound,
+    AccessScope,
+    RequestStatus,
+)
+from labgate.audit.keyring import KeyringError
+from labgate.audit.log import AuditLog, NotInLog
+from labgate.audit.transcripts import TranscriptError
+from labgate.identity.principal import Principal, Role
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+def _log(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.services.audit
+    return audit
+
+
+def _access(request: Request) -> AccessControl:
+    access: AccessControl = request.app.state.services.audit_access
+    return access
+
+
+@router.get("/records/{index}")
+async def get_record(
+    index: int, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """One record as stored: its canonical bytes parsed, its leaf hash, when it was committed."""
+    if not principal.has_role(Role.AUDITOR, Role.PLATFORM_ADMIN):
+        raise forbidden("audit records are for auditors and platform administrators",
+                        code="insufficient_role")
+    try:
+        stored = await _log(request).get_record(index)
+    except NotInLog as exc:
+        raise not_found(str(exc), code="record_not_found", param="index") from None
+    return {
+        "index": stored.index,
+        "leaf_hash": _b64(stored.leaf_hash),
+        "recorded_at": stored.recorded_at.isoformat(),
+        "record": orjson.loads(stored.data),
+    }
+
+
+@router.get("/proofs/inclusion")
+async def inclusion_proof(
+    request: Request,
+    index: int = Query(ge=0, description="The record's index."),
+    tree_size: int | None = Query(default=None, ge=1, description="Default: the current size."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """RFC 9162 inclusion proof of a record in the tree of ``tree_size`` records."""
+    try:
+        proof = await _log(request).inclusion_proof(index, tree_size)
+    except NotInLog as exc:
+        raise invalid_request(str(exc), param="index", code="not_in_log") from None
+    return {
+        "index": proof.index,
+        "tree_size": proof.tree_size,
+        "leaf_hash": _b64(proof.leaf_hash),
+        "hashes": [_b64(h) for h in proof.hashes],
+        "root": _b64(proof.root),
+    }
+
+
+@router.get("/proofs/consistency")
+async def consistency_proof(
+    request: Request,
+    first: int = Query(ge=1, description="The smaller tree size."),
+    second: int | None = Query(default=None, ge=1, description="Default: the current size."),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """RFC 9162 consistency proof that the tree of ``second`` records extends that of ``first``."""
+    try:
+        proof = await _log(request).consistency_proof(first, second)
+    except NotInLog as exc:
+        raise invalid_request(str(exc), param="first", code="not_in_log") from None
+    return {
+        "first": proof.first,
+        "second": proof.second,
+        "first_root": _b64(proof.first_root),
+        "second_root": _b64(proof.second_root),
+        "hashes": [_b64(h) for h in proof.hashes],
+    }
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+async def latest_checkpoint(
+    request: Request, principal: Principal = Depends(current_principal)
+) -> PlainTextResponse:
+    """The latest signed checkpoint, as a C2SP signed note (text/plain)."""
+    checkpoint = await _log(request).latest_checkpoint()
+    if checkpoint is None:
+        raise not_found("no checkpoint has been signed yet; try again in a few seconds",
+                        code="no_checkpoint")
+    return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
+
+
+class AccessRequestBody(BaseModel):
+    reason: str = Field(min_length=10, max_length=4000, description="Why access is needed.")
+    project: str = Field(min_length=1, max_length=256, description="Whose records.")
+    indices: list[int] | None = Field(default=None, description="Only these records.")
+    since: datetime | None = Field(default=None, description="Only records from this time.")
+    until: datetime | None = Field(default=None, description="Only records before this time.")
+    duration_minutes: int = Field(default=60, ge=1, description="How long access lasts.")
+
+
+def _denied(exc: Exception) -> APIError:
+    if isinstance(exc, AccessDenied):
+        return forbidden(str(exc), code=exc.code)
+    if isinstance(exc, AccessRequestNotFound):
+        return not_found(str(exc), code="access_request_not_found")
+    if isinstance(exc, AccessConflict):
+        return APIError(409, str(exc), code="access_request_conflict")
+    if isinstance(exc, TranscriptError):
+        return not_found(str(exc), code="transcript_not_found")
+    if isinstance(exc, KeyringError):
+        return APIError(500, "the transcript cannot be decrypted; an operator must check the "
+                        "master keys (see the gateway log)", code="transcript_unreadable")
+    return invalid_request(str(exc))
+
+
+_ACCESS_ERRORS = (AccessDenied, AccessRequestNotFound, AccessConflict, TranscriptError,
+                  KeyringError, ValueError)
+
+
+@router.post("/access-requests", status_code=201)
+async def file_access_request(
+    body: AccessRequestBody, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """File a request to read transcripts; a different auditor must approve it."""
+    try:
+        scope = AccessScope(
+            body.project,
+            frozenset(body.indices) if body.indices is not None else None,
+            body.since,
+            body.until,
+        )
+        filed = await _access(request).file_request(
+            principal, reason=body.reason, scope=scope,
+            duration=timedelta(minutes=body.duration_minutes),
+        )
+    except _ACCESS_ERRORS as exc:
+        raise _denied(exc) from None
+    return filed.to_json()
+
+
+@router.get("/access-requests")
+async def list_access_requests(
+    request: Request,
+    status: RequestStatus | None = Query(default=None, description="pending or approved"),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    try:
+        found = await _access(request).list_requests(principal, status)
+    except _ACCESS_ERRORS as exc:
+        raise _denied(exc) from None
+    return {"data": [r.to_json() for r in found]}
+
+
+@router.post("/access-requests/{request_id}/approve")
+async def approve_access_request(
+    request_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """Approve another auditor's request (the two-person rule's second person)."""
+    try:
+        approved = await _access(request).approve(principal, request_id)
+    except _ACCESS_ERRORS as exc:
+        raise _denied(exc) from None
+    return approved.to_json()
+
+
+@router.get("/access-requests/{request_id}/transcripts/{index}")
+async def read_transcript(
+    request_id: str, index: int, request: Request,
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """Decrypt one transcript under an approved request you filed (the read is logged first)."""
+    try:
+        reading = await _access(request).read(principal, request_id, index)
+    except _ACCESS_ERRORS as exc:
+        raise _denied(exc) from None
+    t = reading.transcript
+    return {
+        "index": t.meta.index,
+        "project": t.meta.project,
+        "lab": t.meta.lab,
+        "label": t.meta.label,
+        "created_at": t.meta.created_at.isoformat(),
+        "prompt": t.prompt,
+        "reasoning": t.reasoning,
+        "response": t.response,
+        "digests_match": reading.digests_match,
+        "read_record": reading.read_record,
+    }

@@ -1,0 +1,65 @@
+"""Every request the gateway sees lands in the tamper-evident log, with digests that match."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import httpx
+import pytest
+
+from labgate.audit.merkle import verify_inclusion
+from labgate.testing.fake_worker import ANSWER
+from tests.api.conftest import Gateway
+
+pytestmark = pytest.mark.store
+
+
+async def test_answered_refused_and_failed_requests_are_recorded(gateway: Gateway) -> None:
+    chat = {"model": "fake", "messages": [{"role": "user", "content": "capital of France?"}]}
+    async with gateway.client() as c:
+        ok = await c.post("/v1/chat/completions", json=chat)
+        assert ok.status_code == 200
+        failed = await c.post("/v1/chat/completions", json={**chat, "fake": "fail"})
+        assert failed.status_code == 503
+        bad = await c.post("/v1/chat/completions", json={"model": "nope", "messages": []})
+        assert bad.status_code == 400
+    async with httpx.AsyncClient(base_url=gateway.url) as anon:
+        assert (await anon.post("/v1/chat/completions", json=chat)).status_code == 401
+
+    log = gateway.services.audit
+    assert log is not None
+    records = [await log.get_record(i) for i in range(await log.size())]
+    import orjson
+
+    payloads = [orjson.loads(r.data) for r in records]
+    by_outcome = {p["outcome"]: p for p in payloads if p.get("kind") == "request"}
+    assert set(by_outcome) >= {"ok", "worker_error", "refused"}
+    answered = next(p for p in payloads if p.get("request_id") == ok.headers["X-Request-Id"])
+    assert answered["status"] == 200 and answered["model"] == "fake"
+    assert answered["project"] == "default" and answered["usage"]["prompt_tokens"] == 7
+    want = hashlib.sha256(ANSWER.encode()).hexdigest()
+    assert answered["digests"]["response_sha256"] == want
+    assert any(p["status"] == 401 and p["user"] == "(unauthenticated)" for p in payloads)
+
+    # an outside party checks inclusion of the answered record with the public API
+    index = payloads.index(answered)
+    assert gateway.services.audit_parts is not None
+    await gateway.services.audit_parts.publisher.publish()  # (the publisher also runs by itself)
+    async with gateway.client() as c:
+        proof = (await c.get("/v1/audit/proofs/inclusion", params={"index": index})).json()
+        checkpoint = await c.get("/v1/audit/checkpoint")
+    leaf = hashlib.sha256(b"\x00" + records[index].data).digest()
+    assert base64.b64decode(proof["leaf_hash"]) == leaf
+    verify_inclusion(  # raises unless the proof is consumed exactly and lands on the root
+        index,
+        proof["tree_size"],
+        leaf,
+        [base64.b64decode(h) for h in proof["hashes"]],
+        base64.b64decode(proof["root"]),
+    )
+    assert checkpoint.status_code == 200
+    origin, size, root = checkpoint.text.split("\n")[:3]
+    assert origin == gateway.services.settings.audit.origin
+    assert int(size) >= proof["tree_size"] and base64.b64decode(root)
+    assert "\u2014 " in checkpoint.text  # the signature line of a C2SP signed note

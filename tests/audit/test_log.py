@@ -1,0 +1,173 @@
+"""The log: durable ordered appends, group commit, several writers, proofs from storage."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from labgate.audit.log import AuditLog, AuditWriteError, NotInLog
+from labgate.audit.merkle import (
+    leaf_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
+)
+from labgate.audit.records import AuditRecord, record_bytes
+from labgate.audit.verify import verify_log
+
+from .conftest import request_record
+
+
+async def test_append_stores_canonical_json_with_its_index(audit_log: AuditLog) -> None:
+    first = await audit_log.append(request_record(1, user="zoë"))
+    second = await audit_log.append(request_record(2))
+    assert (first, second) == (0, 1)
+    stored = await audit_log.get_record(1)
+    assert stored.leaf_hash == leaf_hash(stored.data)
+    parsed = orjson.loads(stored.data)
+    assert parsed["index"] == 1 and parsed["request_id"] == "req_000002"
+    assert stored.data == orjson.dumps(parsed, option=orjson.OPT_SORT_KEYS)
+    assert b" " not in (await audit_log.get_record(0)).data.replace(b"zo\xc3\xab", b"")
+
+
+async def test_malformed_records_are_refused_before_anything_is_written(
+    audit_log: AuditLog,
+) -> None:
+    with pytest.raises(ValueError):
+        await audit_log.append({"kind": "nonsense"})
+    with pytest.raises(ValueError):
+        await audit_log.append({**request_record(1), "index": 5})
+    with pytest.raises(ValueError):
+        await audit_log.append({**request_record(1), "time": "yesterday"})
+    assert await audit_log.size() == 0
+
+
+async def test_concurrent_appends_are_group_committed_without_gaps(audit_log: AuditLog) -> None:
+    indices = await asyncio.gather(*(audit_log.append(request_record(n)) for n in range(600)))
+    assert sorted(indices) == list(range(600))
+    assert audit_log.batches < 100  # hundreds of appends shared a handful of transactions
+    rows = await audit_log.store.records_between(0, 600)
+    by_index = {index: orjson.loads(data)["request_id"] for index, data, _ in rows}
+    assert by_index == {index: f"req_{n:06d}" for n, index in enumerate(indices)}
+
+
+async def test_proofs_from_storage_verify_at_every_size(any_engine: AsyncEngine) -> None:
+    async with AuditLog(any_engine) as audit_log:
+        await audit_log.append_many([request_record(n) for n in range(20)])
+        await audit_log.append_many([request_record(n) for n in range(20, 45)])
+        leaves = [h for _, _, h in await audit_log.store.records_between(0, 45)]
+        for size in (1, 7, 8, 20, 33, 45):
+            root = await audit_log.root_at(size)
+            assert root == root_of(leaves[:size])
+            for index in range(size):
+                proof = await audit_log.inclusion_proof(index, size)
+                assert proof.root == root
+                verify_inclusion(index, size, leaves[index], proof.hashes, root)
+            for first in range(1, size + 1):
+                consistency = await audit_log.consistency_proof(first, size)
+                verify_consistency(first, size, root_of(leaves[:first]), root,
+                                   consistency.hashes)
+        report = await verify_log(audit_log, None)
+        assert report.ok, report.problems
+
+
+async def test_proofs_outside_the_log_are_refused(audit_log: AuditLog) -> None:
+    for n in range(5):
+        await audit_log.append(request_record(n))
+    with pytest.raises(NotInLog):
+        await audit_log.inclusion_proof(5)
+    with pytest.raises(NotInLog):
+        await audit_log.inclusion_proof(2, 9)
+    with pytest.raises(NotInLog):
+        await audit_log.consistency_proof(0, 3)
+    with pytest.raises(NotInLog):
+        await audit_log.consistency_proof(4, 3)
+    with pytest.raises(NotInLog):
+        await audit_log.get_record(5)
+
+
+async def test_two_writers_on_one_database_never_share_an_index(any_engine: AsyncEngine) -> None:
+    """Two gateway replicas: batches interleave, the tree stays one consistent tree."""
+    async with AuditLog(any_engine, max_batch=16) as one, AuditLog(any_engine, max_batch=16) as two:
+        results = await asyncio.gather(
+            *(w.append(request_record(n, worker=name))
+              for n in range(120) for name, w in (("one", one), ("two", two)))
+        )
+        assert sorted(results) == list(range(240))
+        assert await one.size() == 240
+        report = await verify_log(one, None)
+        assert report.ok, report.problems
+
+
+async def test_a_restarted_log_continues_the_same_tree(sqlite_engine: AsyncEngine) -> None:
+    async with AuditLog(sqlite_engine) as first_run:
+        for n in range(11):
+            await first_run.append(request_record(n))
+        root_11 = await first_run.root_at(11)
+    async with AuditLog(sqlite_engine) as second_run:
+        assert await second_run.append(request_record(11)) == 11
+        proof = await second_run.consistency_proof(11, 12)
+        verify_consistency(11, 12, root_11, await second_run.root_at(12), proof.hashes)
+
+
+async def test_a_failed_commit_is_reported_to_every_waiter_and_leaves_no_gap(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with AuditLog(sqlite_engine) as audit_log:
+        await audit_log.append(request_record(0))
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_records RENAME TO audit_records_away"))
+        results = await asyncio.gather(
+            *(audit_log.append(request_record(n)) for n in range(1, 4)), return_exceptions=True
+        )
+        assert all(isinstance(r, AuditWriteError) for r in results)
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_records_away RENAME TO audit_records"))
+        assert await audit_log.append(request_record(4)) == 1
+        assert (await verify_log(audit_log, None)).ok
+
+
+async def test_a_transcript_without_a_vault_is_refused(audit_log: AuditLog) -> None:
+    with pytest.raises(AuditWriteError):
+        await audit_log.append(request_record(0), transcript=object())
+    assert await audit_log.size() == 0
+
+
+async def test_append_before_start_is_refused(sqlite_engine: AsyncEngine) -> None:
+    with pytest.raises(AuditWriteError):
+        await AuditLog(sqlite_engine).append(request_record(0))
+
+
+async def test_bulk_appends_build_the_same_tree_as_single_appends(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    payloads = [AuditRecord.model_validate(request_record(n)).payload() for n in range(50)]
+    async with AuditLog(sqlite_engine) as audit_log:
+        assert await audit_log.append_bulk(payloads[:30], batch=7) == 30
+        assert await audit_log.append(payloads[30]) == 30
+        assert await audit_log.append_bulk(payloads[31:], batch=8) == 50
+        rows = await audit_log.store.records_between(0, 50)
+        expected = [record_bytes(p, i) for i, p in enumerate(payloads)]
+        assert [data for _, data, _ in rows] == expected
+        assert await audit_log.root_at(50) == root_of([leaf_hash(d) for d in expected])
+        assert (await verify_log(audit_log, None)).ok
+
+
+async def test_the_writer_returns_its_connection_with_the_pool_setting(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """FULL durability is the audit writer's own; other users of the pool keep NORMAL."""
+    async with AuditLog(sqlite_engine) as audit_log:
+        await audit_log.append(request_record(0))
+        async with sqlite_engine.connect() as conn:  # a second pooled connection meanwhile
+            assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1
+        assert audit_log._writer_conn is not None
+        writer_sync = await audit_log._writer_conn.exec_driver_sql("PRAGMA synchronous")
+        assert writer_sync.scalar() == 2
+    for _ in range(3):  # whichever pooled connection comes back, it is NORMAL again
+        async with sqlite_engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1
