@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from labgate.access.policy import AccessPolicy, policy_for
 from labgate.api.errors import install_error_handlers
 from labgate.audit.access import AccessControl
 from labgate.audit.log import AuditLog
@@ -45,6 +46,8 @@ from labgate.router.workers import Worker, WorkerPool
 from labgate.scheduler import FairScheduler
 from labgate.store.engine import make_engine, make_sessionmaker
 from labgate.store.tenancy import Lab, Project
+from labgate.tenancy.service import TenancyService
+from labgate.tenancy.wiring import admin_audit_record
 from labgate.worker.supervisor import WorkerProcess, embedded_argv, free_port
 
 log = logging.getLogger("labgate")
@@ -69,6 +72,7 @@ class Services:
     scheduler: FairScheduler | None = None
     quota: QuotaParts | None = None
     audit_parts: AuditParts | None = None
+    access: AccessPolicy | None = None
     projects: ProjectPolicies | None = None
     embedded: WorkerProcess | None = None
     bootstrap: BootstrapResult | None = None
@@ -134,7 +138,11 @@ async def build_services(settings: Settings) -> Services:
     oidc: OidcAuthenticator | None = None
     if settings.oidc.issuers:
         verifier = OIDCVerifier.from_config(settings.oidc)
-        oidc = OidcAuthenticator(verifier, SqlUserDirectory(sessions))
+        oidc = OidcAuthenticator(
+            verifier,
+            SqlUserDirectory(sessions),
+            clearance=policy_for(settings).clearance_from_claims,
+        )
     auth = Authenticator(keys, oidc=oidc)
     router = Router(session, retries=settings.router.retries)
     models: dict[str, ModelConfig] = {}
@@ -149,7 +157,8 @@ async def build_services(settings: Settings) -> Services:
     scheduler = FairScheduler(settings.scheduler, registry=metrics.registry)
     quota = build_quota(engine, settings.redis_url, prefix=settings.redis_prefix)
     projects = ProjectPolicies(sessions)
-    audit = build_audit(settings, engine)
+    access = policy_for(settings)
+    audit = build_audit(settings, engine, label_check=access.reader_may_see)
     completions = CompletionService(
         models,
         router,
@@ -162,6 +171,7 @@ async def build_services(settings: Settings) -> Services:
         record_keepers=[
             AuditObserver(audit.log, store_transcripts=settings.audit.store_transcripts)
         ],
+        access=access,
     )
     health = HealthChecker(
         router,
@@ -185,6 +195,7 @@ async def build_services(settings: Settings) -> Services:
         quota=quota,
         projects=projects,
         audit_parts=audit,
+        access=access,
     )
     health.on_change = services.pool_changed
     registry.on_change = services.pool_changed
@@ -254,6 +265,25 @@ async def _flush_last_used(services: Services) -> None:
             await services.keys.touch(services.auth.take_last_used())
 
 
+def _tenancy(services: Services) -> TenancyService:
+    """The administration service, with its admin actions going to the audit log, key
+    revocations to every replica, and changes dropping this replica's caches at once."""
+    audit = services.audit
+    assert audit is not None and services.quota is not None
+
+    async def on_admin_action(action: dict[str, Any]) -> None:
+        await audit.append(admin_audit_record(action))
+
+    return TenancyService(
+        services.sessions,
+        auth=services.auth,
+        on_admin_action=on_admin_action,
+        on_key_revoked=services.quota.revocations.publish,
+        on_user_changed=services.auth.oidc.forget_user if services.auth.oidc else None,
+        on_project_changed=services.projects.forget if services.projects else None,
+    )
+
+
 StartupHook = Callable[[Services], Awaitable[None]]
 
 
@@ -271,6 +301,7 @@ def create_app(
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
         await load_shares(services)
+        services.extras["tenancy"] = _tenancy(services)
         assert services.quota is not None and services.audit_parts is not None
         await services.audit_parts.start()
         await services.quota.start()
@@ -336,6 +367,7 @@ def create_app(
     from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
     from labgate.audit import routes as audit_routes
     from labgate.scheduler import routes as scheduler_routes
+    from labgate.web.routes import build_router as build_web_router
 
     app.router.routes.extend(openai_routes.routes)
     app.include_router(system_routes.router)
@@ -343,6 +375,7 @@ def create_app(
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)
+    app.include_router(build_web_router())
     return app
 
 

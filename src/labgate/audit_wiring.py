@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labgate.audit.access import AccessControl
+from labgate.audit.access import AccessControl, LabelCheck
 from labgate.audit.checkpoint import CheckpointPublisher
 from labgate.audit.keyring import MASTER_KEYS_ENV, MASTER_KEYS_FILE_ENV, Keyring, add_master_key
 from labgate.audit.log import AuditLog
@@ -55,7 +55,11 @@ def signing_key_path(settings: Settings) -> Path:
     return settings.audit.signing_key_file or settings.data_dir / "audit-signing.key"
 
 
-def build_audit(settings: Settings, engine: AsyncEngine) -> AuditParts:
+def build_audit(
+    settings: Settings, engine: AsyncEngine, *, label_check: LabelCheck | None = None
+) -> AuditParts:
+    """``label_check(principal, label)``: may this reader see an object of that label (no
+    read-up, even for auditors under the two-person rule)."""
     cfg = settings.audit
     vault = TranscriptVault(
         engine, _keyring(settings), retention=timedelta(days=cfg.retention_days)
@@ -63,5 +67,5 @@ def build_audit(settings: Settings, engine: AsyncEngine) -> AuditParts:
     log = AuditLog(engine, sealer=vault if cfg.store_transcripts else None)
     signer = load_or_create_signer(signing_key_path(settings), cfg.origin)
     publisher = CheckpointPublisher(log, signer, interval_s=cfg.checkpoint_interval_s)
-    access = AccessControl(engine, log, vault)
+    access = AccessControl(engine, log, vault, label_check=label_check)
     return AuditParts(log, publisher, vault, access)

@@ -6,12 +6,12 @@ import asyncio
 import importlib
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from labgate.config import ConfigError, Settings, load_settings
 
@@ -125,7 +125,29 @@ def config_show(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
 def config_check(
     file: Annotated[Path, typer.Argument(help="The TOML config file to check.")],
 ) -> None:
-    """Check a config file; exit 2 with a message naming each problem."""
+    """Check a config file for unsafe or inconsistent settings; exit 2 listing every problem.
+
+    Beyond the settings' own validation it checks the labels: models accredited above the
+    enclave's range, compartments referenced but not defined, levels not in the ordered list,
+    identity-provider clearance claims mapped to undefined levels.
+    """
+    from labgate.access.check import check_config, errors_only
+    from labgate.config import read_toml
+
+    try:
+        raw = read_toml(file)
+    except ConfigError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    problems = check_config(raw)
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(
+            f"[{colour}]{problem.severity}:[/{colour}] {escape(problem.key)}: "
+            f"{escape(problem.message)}"
+        )
+    if errors_only(problems):
+        raise typer.Exit(2)
     settings = _settings(file)
     typer.echo(
         f"{file}: OK ({len(settings.models)} model(s) configured, embedded worker "
@@ -157,117 +179,11 @@ def db_upgrade(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
     typer.echo(f"schema at revision {asyncio.run(run())}")
 
 
-admin_app = typer.Typer(
-    help="Administration: keys, users, projects (direct database access).", no_args_is_help=True
-)
-app.add_typer(admin_app, name="admin")
-keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
-admin_app.add_typer(keys_app, name="keys")
-
-
-@keys_app.command("create")
-def keys_create(
-    user: Annotated[str, typer.Option(help="User id or username that owns the key.")] = "admin",
-    project: Annotated[
-        str | None, typer.Option(help="Project the key's requests are charged to.")
-    ] = None,
-    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
-    expires: Annotated[datetime | None, typer.Option(help="Expiry time (ISO 8601).")] = None,
-    config: ConfigOpt = None,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Create an API key and print it (the only time it is shown)."""
-    from sqlalchemy import or_, select
-
-    from labgate.bootstrap import DEFAULT_PROJECT
-    from labgate.identity.keys import KeyRepository
-    from labgate.store.engine import make_engine, make_sessionmaker
-    from labgate.store.migrate import upgrade
-    from labgate.store.tenancy import User
-
-    settings = _settings(config, data_dir=data_dir)
-
-    async def run() -> str:
-        engine = make_engine(settings.effective_database_url)
-        try:
-            await upgrade(engine)
-            sessions = make_sessionmaker(engine)
-            async with sessions() as s:
-                row = (
-                    (
-                        await s.execute(
-                            select(User).where(or_(User.id == user, User.username == user))
-                        )
-                    )
-                    .scalars()
-                    .first()
-                )
-            if row is None:
-                console.print(f"[red]error:[/red] no user {user!r}")
-                raise typer.Exit(1)
-            key, _ = await KeyRepository(sessions).create(
-                row.id, project or DEFAULT_PROJECT, name, expires
-            )
-            return key
-        finally:
-            await engine.dispose()
-
-    typer.echo(asyncio.run(run()))
-
-
-@keys_app.command("revoke")
-def keys_revoke(
-    key_id: Annotated[str, typer.Argument(help="The key's id (not the key itself).")],
-    config: ConfigOpt = None,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Revoke an API key."""
-    from labgate.identity.keys import KeyRepository
-    from labgate.store.engine import make_engine, make_sessionmaker
-
-    settings = _settings(config, data_dir=data_dir)
-
-    async def run() -> bool:
-        engine = make_engine(settings.effective_database_url)
-        try:
-            return await KeyRepository(make_sessionmaker(engine)).revoke(key_id)
-        finally:
-            await engine.dispose()
-
-    if not asyncio.run(run()):
-        console.print(f"[red]error:[/red] no active key {key_id!r}")
-        raise typer.Exit(1)
-    typer.echo(f"revoked {key_id}")
-
-
-@admin_app.command("worker-token")
-def worker_token(
-    model: Annotated[str, typer.Option(help="The model the worker serves.")],
-    config: ConfigOpt = None,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Issue a token with which an externally started worker can register itself."""
-    from labgate.router.registration import WorkerRegistry
-    from labgate.router.router import Router
-    from labgate.store.engine import make_engine, make_sessionmaker
-    from labgate.store.migrate import upgrade
-
-    settings = _settings(config, data_dir=data_dir)
-
-    async def run() -> str:
-        engine = make_engine(settings.effective_database_url)
-        try:
-            await upgrade(engine)
-            registry = WorkerRegistry(Router(session=None), make_sessionmaker(engine))  # type: ignore[arg-type]
-            return await registry.issue_token(model)
-        finally:
-            await engine.dispose()
-
-    typer.echo(asyncio.run(run()))
-
-
 def _mount_area_apps() -> None:
     """Each area (audit, hpc, safety…) brings its own sub-command group."""
+    from labgate.admin_cli import app as admin_app
+
+    app.add_typer(admin_app, name="admin")
     for area in ("audit", "hpc", "safety"):
         try:
             module = importlib.import_module(f"labgate.{area}.cli")

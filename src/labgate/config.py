@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from labgate.access.config import LabelsConfig
 from labgate.identity.oidc import OIDCConfig
 from labgate.scheduler.config import SchedulerConfig
 
@@ -178,6 +179,7 @@ class Settings(_Section):
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    labels: LabelsConfig = Field(default_factory=LabelsConfig)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

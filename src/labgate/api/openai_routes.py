@@ -33,15 +33,6 @@ def _request_class(request: Request, req: Any) -> RequestClass:
     return RequestClass.INTERACTIVE
 
 
-def _json(obj: Any, request_id: str, status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(obj),
-        status_code=status,
-        media_type="application/json",
-        headers={"X-Request-Id": request_id},
-    )
-
-
 async def list_models(request: Request) -> Response:
     services = request.app.state.services
     await services.auth.authenticate(request.headers.get("authorization"), request.headers)
@@ -81,6 +72,7 @@ async def chat_completions(request: Request) -> Response:
         await services.completions.record_refusal(principal, "chat", None, exc)
         raise
     prepared.request_class = _request_class(request, req)
+    prepared.label_header = request.headers.get("x-labgate-label")
     return _answer(prepared, await services.completions.run(prepared))
 
 
@@ -98,15 +90,18 @@ async def completions(request: Request) -> Response:
         await services.completions.record_refusal(principal, "completion", None, exc)
         raise
     prepared.request_class = _request_class(request, req)
+    prepared.label_header = request.headers.get("x-labgate-label")
     return _answer(prepared, await services.completions.run(prepared))
 
 
 def _answer(prepared: Any, result: Any) -> Response:
-    rid = prepared.record.request_id
+    headers = {"X-Request-Id": prepared.record.request_id}
+    if prepared.record.label is not None:
+        headers["X-Labgate-Label"] = prepared.record.label  # the answer's classification
     if isinstance(result, dict):
-        return _json(result, rid)
+        return Response(orjson.dumps(result), media_type="application/json", headers=headers)
     return StreamingResponse(
-        result, media_type="text/event-stream", headers={**_SSE_HEADERS, "X-Request-Id": rid}
+        result, media_type="text/event-stream", headers={**_SSE_HEADERS, **headers}
     )
 
 

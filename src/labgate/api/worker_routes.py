@@ -30,6 +30,9 @@ class RegisterBody(BaseModel):
     base_url: str = Field(min_length=8)
     job_id: str | None = None
     deployment: str | None = None
+    accreditation: str | None = Field(
+        default=None, description="Highest label this worker may process (narrows the model's)."
+    )
 
 
 def _fail(exc: RegistrationError) -> APIError:
@@ -55,8 +58,8 @@ async def register(request: Request) -> Response:
     except ValidationError as exc:
         raise APIError(400, f"invalid registration: {exc.errors()[0]['msg']}") from None
     try:
-        worker = services.registry.register(
-            grant, body.model, body.base_url, body.job_id, body.deployment
+        worker = services.registry.register_accredited(
+            grant, body.model, body.base_url, body.job_id, body.deployment, body.accreditation
         )
     except RegistrationError as exc:
         raise _fail(exc) from None

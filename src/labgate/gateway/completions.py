@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from labgate.access.policy import AccessPolicy
 from labgate.api.errors import APIError, forbidden, not_found, unavailable
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
@@ -78,6 +79,8 @@ class Prepared:
     request_class: RequestClass = RequestClass.INTERACTIVE
     ticket: Ticket | None = None
     quota: Admission | None = None
+    label_header: str | None = None
+    label: Any = None  # the request's Label once access control decided it
 
 
 class CompletionService:
@@ -92,6 +95,7 @@ class CompletionService:
         quota: QuotaGate | None = None,
         projects: ProjectPolicies | None = None,
         record_keepers: Sequence[RequestObserver] = (),
+        access: AccessPolicy | None = None,
     ) -> None:
         self.models = models
         self.router = router
@@ -102,6 +106,7 @@ class CompletionService:
         self.quota = quota
         self.projects = projects
         self.record_keepers = list(record_keepers)
+        self.access = access
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -198,6 +203,11 @@ class CompletionService:
     # -- dispatch ---------------------------------------------------------------------------
 
     async def _open(self, p: Prepared) -> UpstreamCall:
+        exclude: set[str] = set()
+        pool = self.router.pools.get(p.model.name)
+        if self.access is not None and p.label is not None and pool is not None:
+            # never route to a worker whose accreditation does not dominate the label
+            exclude = self.access.excluded_workers(p.label, p.model.name, pool.workers.values())
         try:
             call = await self.router.open(
                 p.model.name,
@@ -207,6 +217,7 @@ class CompletionService:
                 affinity_key=p.affinity_key,
                 timeout_s=p.model.request_timeout_s,
                 connect_timeout_s=p.model.connect_timeout_s,
+                exclude=exclude,
             )
         except NoWorkerAvailable as exc:
             raise unavailable(
@@ -251,6 +262,7 @@ class CompletionService:
         project's budget (reserved now, settled with the real usage at the end); and then the
         request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
         """
+        self._decide_label(p)
         pool = self.router.pools.get(p.model.name)
         if pool is None or not pool.any_usable():
             why = (
@@ -291,6 +303,21 @@ class CompletionService:
         except BaseException:
             await self._finish_admission(p, produced=False)
             raise
+
+    def _decide_label(self, p: Prepared) -> None:
+        """The request's classification: stated (header or ``labgate_label``) or the user's
+        default; it must be within the enclave's range and dominated by the user's clearance
+        and the model's accreditation (``docs/labels.md``). The field never reaches a worker."""
+        body_field = p.payload.pop("labgate_label", None)
+        if self.access is None:
+            return
+        decision = self.access.decide_for_request(
+            p.record.principal, p.model.name, header=p.label_header, body_field=body_field
+        )
+        p.record.label = decision.marking if decision.label is not None else None
+        if not decision.allowed:
+            raise decision.to_api_error()
+        p.label = decision.label
 
     async def _reserve(self, p: Prepared, policy: Any) -> Admission:
         assert self.quota is not None
@@ -377,6 +404,8 @@ class CompletionService:
         body["usage"] = self._usage_block(rec)
         body["model"] = p.model.name
         body.setdefault("object", "chat.completion" if rec.kind == "chat" else "text_completion")
+        if rec.label is not None:
+            body["labgate_label"] = rec.label
         await self._end(rec, 200, "ok")
         return body
 
@@ -468,6 +497,8 @@ class CompletionService:
                 if keep:
                     obj["choices"] = keep
                     obj["model"] = p.model.name
+                    if rec.label is not None:
+                        obj["labgate_label"] = rec.label
                     obj.pop("usage", None)
                     last_sent = now
                     yield sse(obj)

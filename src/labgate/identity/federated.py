@@ -136,7 +136,9 @@ class OidcAuthenticator:
         *,
         cache_ttl_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        clearance: Callable[[str, str | None, frozenset[str]], str | None] | None = None,
     ) -> None:
+        self.clearance = clearance
         self.verifier = verifier
         self.directory = directory
         self.cache_ttl_s = cache_ttl_s
@@ -161,6 +163,12 @@ class OidcAuthenticator:
             raise unauthorized("the account for this token no longer exists", code="unknown_user")
         self._users[key] = (now + self.cache_ttl_s, known)
         return known
+
+    def _clearance(self, identity: VerifiedIdentity) -> str | None:
+        """The clearance marking from the IdP's claims, mapped through the issuer's levels."""
+        if self.clearance is None:
+            return identity.clearance
+        return self.clearance(identity.issuer, identity.clearance, identity.compartments)
 
     async def __call__(self, token: str, headers: Mapping[str, str]) -> Principal:
         try:
@@ -195,7 +203,7 @@ class OidcAuthenticator:
             lab=user.lab,
             project=project,
             roles=(user.roles | identity.roles) or frozenset({Role.USER}),
-            clearance=identity.clearance or user.clearance,
+            clearance=self._clearance(identity) or user.clearance,
             key_id=None,
             auth_method="oidc",
         )

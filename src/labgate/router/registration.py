@@ -121,6 +121,19 @@ class WorkerRegistry:
         self._grants[digest] = grant
         return grant
 
+    def register_accredited(
+        self,
+        grant: TokenGrant,
+        model: str,
+        base_url: str,
+        job_id: str | None,
+        deployment: str | None,
+        accreditation: str | None,
+    ) -> Worker:
+        worker = self.register(grant, model, base_url, job_id, deployment)
+        worker.accreditation = accreditation
+        return worker
+
     def register(
         self,
         grant: TokenGrant,

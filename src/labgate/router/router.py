@@ -131,12 +131,13 @@ class Router:
         affinity_key: str | None = None,
         timeout_s: float = 600.0,
         connect_timeout_s: float = 5.0,
+        exclude: set[str] | frozenset[str] = frozenset(),
     ) -> UpstreamCall:
         pool = self.pools.get(model)
         if pool is None:
             raise NoWorkerAvailable(model, f"model {model!r} has no worker pool")
         body = orjson.dumps(payload)
-        tried: list[str] = []
+        tried: list[str] = list(exclude)  # e.g. workers not accredited for the request's label
         last_error = "no usable worker"
         for attempt in range(1, self.retries + 2):
             worker = pool.choose(affinity_key, exclude=tried)
@@ -164,10 +165,14 @@ class Router:
                 log.warning("worker %s failed before first byte: %s", worker.base_url, last_error)
         if not pool.workers:
             detail = "it has no workers registered"
-        elif not tried:
-            detail = "all of its workers are down, draining, or cooling off after failures"
+        elif len(tried) == len(exclude):
+            detail = (
+                "none of its usable workers is accredited for this request's label"
+                if exclude and pool.any_usable()
+                else "all of its workers are down, draining, or cooling off after failures"
+            )
         else:
-            detail = f"{len(tried)} worker(s) failed ({last_error})"
+            detail = f"{len(tried) - len(exclude)} worker(s) failed ({last_error})"
         raise NoWorkerAvailable(model, detail)
 
     async def _send(

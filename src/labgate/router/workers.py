@@ -41,6 +41,7 @@ class Worker:
     source: str = "config"  # config | embedded | registered
     job_id: str | None = None
     deployment: str | None = None
+    accreditation: str | None = None  # the highest label it may process (registration)
     outstanding: int = 0
     healthy: bool = True
     draining: bool = False

@@ -1,0 +1,181 @@
+"""Labs and users: who may create, change and see them, and what changing a user does to
+their keys."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from labgate.identity.principal import Role
+from labgate.tenancy import (
+    Conflict,
+    Forbidden,
+    KeyCreate,
+    LabCreate,
+    LabUpdate,
+    NotFound,
+    TenancyService,
+    UserCreate,
+    UserUpdate,
+)
+from tests.tenancy.conftest import Recorder, World
+
+pytestmark = pytest.mark.store
+
+
+async def test_only_platform_admins_create_and_change_labs(
+    service: TenancyService, world: World, recorder: Recorder
+) -> None:
+    with pytest.raises(Forbidden, match="only platform administrators may create labs"):
+        await service.create_lab(world.p(world.ornl_admin), LabCreate(id="llnl"))
+    lab = await service.create_lab(world.root, LabCreate(id="llnl", provisioning="auto"))
+    assert (lab.id, lab.name, lab.provisioning) == ("llnl", "llnl", "auto")
+    action = recorder.last("lab.create")
+    assert action["target"] == "lab:llnl"
+    assert action["actor"]["user_id"] == world.root.user_id
+    assert action["details"]["provisioning"] == "auto"
+
+    with pytest.raises(Conflict, match="exists already") as exc:
+        await service.create_lab(world.root, LabCreate(id="llnl"))
+    assert exc.value.code == "lab_exists"
+
+    updated = await service.update_lab(world.root, "llnl", LabUpdate(share=2.5))
+    assert updated.share == 2.5 and updated.provisioning == "auto"
+    assert recorder.last("lab.update")["details"] == {
+        "changed": {"share": 2.5},
+        "before": {"share": 1.0},
+    }
+    with pytest.raises(Forbidden):
+        await service.update_lab(world.p(world.ornl_admin), "ornl", LabUpdate(share=9))
+
+
+async def test_lab_ids_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        LabCreate(id="has space")
+    with pytest.raises(ValidationError):
+        LabCreate(id="ok", provisioning="sometimes")  # type: ignore[arg-type]
+
+
+async def test_labs_are_listed_by_visibility(service: TenancyService, world: World) -> None:
+    assert [lab.id for lab in await service.list_labs(world.root)] == ["anl", "ornl"]
+    assert [lab.id for lab in await service.list_labs(world.p(world.auditor))] == ["anl", "ornl"]
+    assert [lab.id for lab in await service.list_labs(world.p(world.alice))] == ["ornl"]
+    with pytest.raises(Forbidden):
+        await service.get_lab(world.p(world.alice), "anl")
+
+
+async def test_lab_admins_create_users_in_their_own_lab_only(
+    service: TenancyService, world: World, recorder: Recorder
+) -> None:
+    olga = world.p(world.ornl_admin)
+    dave = await service.create_user(olga, UserCreate(lab_id="ornl", username="dave"))
+    assert dave.lab_id == "ornl" and dave.roles == ("user",)
+    assert recorder.last("user.create")["target"] == f"user:{dave.id}"
+
+    with pytest.raises(Forbidden, match="administrator of lab 'anl'") as exc:
+        await service.create_user(olga, UserCreate(lab_id="anl", username="eve"))
+    assert "you administer lab 'ornl' only" in exc.value.message
+    with pytest.raises(Forbidden, match="only platform administrators may grant the role"):
+        await service.create_user(
+            olga, UserCreate(lab_id="ornl", username="spy", roles=[Role.AUDITOR])
+        )
+    await service.create_user(
+        olga, UserCreate(lab_id="ornl", username="deputy", roles=[Role.LAB_ADMIN])
+    )
+    for nobody in (world.alice, world.lena, world.auditor):
+        with pytest.raises(Forbidden):
+            await service.create_user(world.p(nobody), UserCreate(lab_id="ornl", username="x"))
+
+
+async def test_duplicate_usernames_conflict_within_a_lab_only(
+    service: TenancyService, world: World
+) -> None:
+    with pytest.raises(Conflict, match="lab 'ornl' already has a user named 'alice'") as exc:
+        await service.create_user(world.root, UserCreate(lab_id="ornl", username="alice"))
+    assert exc.value.code == "duplicate_username"
+    other = await service.create_user(world.root, UserCreate(lab_id="anl", username="alice"))
+    assert other.lab_id == "anl"
+    # now 'alice' is ambiguous without a lab; 'lab/username' and ids resolve it
+    with pytest.raises(Conflict, match="several labs"):
+        await service.get_user(world.root, "alice")
+    assert (await service.get_user(world.root, "anl/alice")).id == other.id
+    assert (await service.get_user(world.root, world.alice.id)).lab_id == "ornl"
+    with pytest.raises(NotFound):
+        await service.get_user(world.root, "nobody")
+    with pytest.raises(NotFound):
+        await service.create_user(world.root, UserCreate(lab_id="nolab", username="z"))
+
+
+async def test_disabling_a_user_drops_every_key_from_the_caches(
+    service: TenancyService, world: World, recorder: Recorder
+) -> None:
+    alice = world.p(world.alice)
+    first = await service.create_key(alice, KeyCreate(project_id="CHM1"))
+    second = await service.create_key(alice, KeyCreate(project_id="CHM1"))
+    disabled = await service.update_user(
+        world.p(world.ornl_admin), world.alice.id, UserUpdate(disabled=True)
+    )
+    assert disabled.disabled
+    expected = {first.info.id, second.info.id}
+    assert set(recorder.invalidated) == expected
+    assert set(recorder.revoked) == expected
+    assert recorder.users_changed == [world.alice.id]
+    action = recorder.last("user.update")
+    assert action["details"] == {"changed": {"disabled": True}, "before": {"disabled": False}}
+    assert action["actor"]["roles"] == ["lab_admin", "user"]
+
+
+async def test_an_email_change_leaves_the_key_caches_alone(
+    service: TenancyService, world: World, recorder: Recorder
+) -> None:
+    await service.create_key(world.p(world.alice), KeyCreate(project_id="CHM1"))
+    updated = await service.update_user(world.root, world.alice.id, UserUpdate(email="a@ornl.gov"))
+    assert updated.email == "a@ornl.gov"
+    assert recorder.invalidated == [] and recorder.revoked == []
+
+
+async def test_clearance_can_be_set_and_cleared(service: TenancyService, world: World) -> None:
+    olga = world.p(world.ornl_admin)
+    set_ = await service.update_user(olga, "ornl/bob", UserUpdate(clearance="SECRET//NUC"))
+    assert set_.clearance == "SECRET//NUC"
+    cleared = await service.update_user(
+        olga, "ornl/bob", UserUpdate.model_validate({"clearance": None})
+    )
+    assert cleared.clearance is None
+
+
+async def test_protected_accounts_and_self_disable(service: TenancyService, world: World) -> None:
+    arno = world.p(world.anl_admin)
+    with pytest.raises(Forbidden, match="holds auditor"):
+        await service.update_user(arno, world.auditor.id, UserUpdate(disabled=True))
+    with pytest.raises(Forbidden, match="administrator of lab 'ornl'"):
+        await service.update_user(arno, world.alice.id, UserUpdate(disabled=True))
+    with pytest.raises(Forbidden, match="your own account"):
+        await service.update_user(arno, world.anl_admin.id, UserUpdate(disabled=True))
+    with pytest.raises(Forbidden, match="grant the role"):
+        await service.update_user(
+            arno, world.carol.id, UserUpdate(roles=[Role.USER, Role.PLATFORM_ADMIN])
+        )
+    promoted = await service.update_user(
+        world.root, world.carol.id, UserUpdate(roles=[Role.USER, Role.AUDITOR])
+    )
+    assert promoted.roles == ("auditor", "user")
+
+
+async def test_users_are_listed_by_visibility(service: TenancyService, world: World) -> None:
+    def names(users: list) -> set[str]:  # type: ignore[type-arg]
+        return {f"{u.lab_id}/{u.username}" for u in users}
+
+    everyone = names(await service.list_users(world.root))
+    assert everyone == names(await service.list_users(world.p(world.auditor)))
+    assert {"ornl/alice", "anl/carol"} <= everyone
+    ornl = names(await service.list_users(world.p(world.ornl_admin)))
+    assert ornl == {u for u in everyone if u.startswith("ornl/")}
+    assert names(await service.list_users(world.p(world.ornl_admin), "anl")) == set()
+    assert names(await service.list_users(world.p(world.lena))) == {"ornl/lena", "ornl/alice"}
+    assert names(await service.list_users(world.p(world.bob))) == {"ornl/bob"}
+    await service.get_user(world.p(world.lena), world.alice.id)
+    with pytest.raises(Forbidden):
+        await service.get_user(world.p(world.lena), world.bob.id)
+    with pytest.raises(Forbidden):
+        await service.get_user(world.p(world.alice), world.bob.id)
