@@ -21,12 +21,13 @@ async def set_project(gw: Gateway, **values: object) -> None:
 
 
 async def test_budget_is_reserved_settled_and_exhausted(gateway: Gateway) -> None:
-    # Each request reserves prompt (~1) + max_tokens (10) weighted tokens and settles the
-    # fake worker's real usage (7 prompt + 6 completion = 13).
-    await set_project(gateway, budget_tokens=40, budget_period="month")
+    # Each request reserves its worst case: a bound on the prompt ("user: q" is 7 bytes, + 16
+    # per message + 16) and max_tokens 10, so 49 tokens; it settles the fake worker's real
+    # usage (7 prompt + 6 completion = 13). With 100: 0+49, 13+49, 26+49, 39+49 fit; 52+49 not.
+    await set_project(gateway, budget_tokens=100, budget_period="month")
     async with gateway.client() as c:
-        statuses = [(await c.post("/v1/chat/completions", json=CHAT)).status_code for _ in range(3)]
-        assert statuses == [200, 200, 200]  # 3 x 13 = 39 used
+        statuses = [(await c.post("/v1/chat/completions", json=CHAT)).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 200]  # 4 x 13 = 52 used
         r = await c.post("/v1/chat/completions", json=CHAT)
     assert r.status_code == 429
     err = r.json()["error"]
@@ -36,13 +37,13 @@ async def test_budget_is_reserved_settled_and_exhausted(gateway: Gateway) -> Non
     period = budget_period("month").key  # e.g. 2026-11
     assert "project 'default'" in err["message"] and f"period {period}" in err["message"]
     assert int(r.headers["Retry-After"]) >= 1
-    assert gateway.worker.worker.requests == 3  # the refused request never reached a worker
+    assert gateway.worker.worker.requests == 4  # the refused request never reached a worker
     quota = gateway.services.quota
     assert quota is not None
     from labgate.quota import units_to_tokens
 
     usage = await quota.budgets.usage("default", budget_period("month"))
-    assert units_to_tokens(usage.used) == 39 and usage.reserved == 0
+    assert units_to_tokens(usage.used) == 52 and usage.reserved == 0
 
 
 async def test_failed_request_releases_its_reservation(gateway: Gateway) -> None:

@@ -61,6 +61,16 @@ SSE_DONE = b"data: [DONE]\n\n"
 _KEEPALIVE_EVERY_S = 5.0
 
 
+def prompt_token_bound(prompt_text: str, messages: int) -> int:
+    """An upper bound on a prompt's tokens without its tokenizer, for the budget's worst case.
+
+    A BPE token covers at least one byte, so the UTF-8 length bounds the text's tokens; each
+    message adds its chat-template markers (a few special tokens; 16 is generous). The bound is
+    only held while the request runs: the real count is what gets charged.
+    """
+    return len(prompt_text.encode("utf-8")) + 16 * messages + 16
+
+
 def sse(obj: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(obj) + b"\n\n"
 
@@ -80,6 +90,7 @@ class Prepared:
     ticket: Ticket | None = None
     quota: Admission | None = None
     label_header: str | None = None
+    messages: int = 1
     label: Any = None  # the request's Label once access control decided it
 
 
@@ -160,7 +171,7 @@ class CompletionService:
         prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
         record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
         record.model_version = model.version
-        return Prepared(
+        prepared = Prepared(
             record,
             model,
             payload,
@@ -169,6 +180,8 @@ class CompletionService:
             self._show_reasoning(principal, show_header),
             include_usage,
         )
+        prepared.messages = len(req.messages)
+        return prepared
 
     def prepare_completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
         model = self.resolve(req.model)
@@ -327,7 +340,7 @@ class CompletionService:
                 user_id=principal.user_id,
                 project_id=policy.project_id,
                 weights=Weights.of(p.model.weights),
-                prompt_tokens=max(1, len(p.record.prompt_text) // 4),
+                prompt_tokens=prompt_token_bound(p.record.prompt_text, p.messages),
                 max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
                 budget=policy.budget,
                 rate_limits=policy.rate_limits,
