@@ -88,6 +88,8 @@ def make_settings(
             "models": models,
             "router": {"health_interval_s": 0.5, "breaker_cooldown_s": 1.0},
             "redis_url": redis_url,
+            # the guardrail model loads in seconds; tests that exercise it turn it on
+            "safety": {"enabled": False},
             "redis_prefix": redis_prefix,
         }
         overrides.update(extra)

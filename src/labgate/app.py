@@ -265,6 +265,16 @@ async def _flush_last_used(services: Services) -> None:
             await services.keys.touch(services.auth.take_last_used())
 
 
+async def _start_safety(services: Services) -> None:
+    """Load the guardrail's embedding model and head once (a few seconds, off the loop)."""
+    from labgate.gateway.safety_gate import SafetyGate
+    from labgate.safety.screen import SafetyScreen
+
+    screen = await asyncio.to_thread(SafetyScreen.load, services.settings.safety)
+    services.extras["safety_screen"] = screen
+    services.completions.safety = SafetyGate(screen, services.sessions, services.access)
+
+
 def _tenancy(services: Services) -> TenancyService:
     """The administration service, with its admin actions going to the audit log, key
     revocations to every replica, and changes dropping this replica's caches at once."""
@@ -301,6 +311,8 @@ def create_app(
         await create_schema(services.engine)
         services.bootstrap = await ensure_admin(services.sessions, settings.data_dir)
         await load_shares(services)
+        if settings.safety.enabled:
+            await _start_safety(services)
         services.extras["tenancy"] = _tenancy(services)
         assert services.quota is not None and services.audit_parts is not None
         await services.audit_parts.start()
@@ -343,6 +355,9 @@ def create_app(
                 await services.embedded.stop()
             with contextlib.suppress(Exception):
                 await services.audit_parts.close()
+            if "safety_screen" in services.extras:
+                with contextlib.suppress(Exception):
+                    await services.extras["safety_screen"].aclose()
             with contextlib.suppress(Exception):
                 await services.usage.flush()
             with contextlib.suppress(Exception):

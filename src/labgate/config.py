@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from labgate.access.config import LabelsConfig
 from labgate.identity.oidc import OIDCConfig
+from labgate.safety.policy import SafetyPolicy
 from labgate.scheduler.config import SchedulerConfig
 
 ENV_PREFIX = "LABGATE_"
@@ -180,6 +181,7 @@ class Settings(_Section):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
+    safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

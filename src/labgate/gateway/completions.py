@@ -34,6 +34,8 @@ from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.policies import ProjectPolicies
 from labgate.gateway.record import RequestObserver, RequestRecord
+from labgate.gateway.safety_gate import InputRefused, SafetyGate
+from labgate.gateway.streaming import StreamRewriter
 from labgate.identity.principal import Principal, Role
 from labgate.quota import (
     Admission,
@@ -44,7 +46,7 @@ from labgate.quota import (
     TokenUsage,
     Weights,
 )
-from labgate.reasoning import ThinkSplitter, reasoning_budget, split_reasoning
+from labgate.reasoning import reasoning_budget, split_reasoning
 from labgate.router.router import (
     NoWorkerAvailable,
     Router,
@@ -69,6 +71,17 @@ def prompt_token_bound(prompt_text: str, messages: int) -> int:
     only held while the request runs: the real count is what gets charged.
     """
     return len(prompt_text.encode("utf-8")) + 16 * messages + 16
+
+
+_STREAM_FAILED = {
+    "error": {
+        "message": "the model worker failed in the middle of this answer; what was sent so far "
+        "is incomplete. Retry the request.",
+        "type": "server_error",
+        "param": None,
+        "code": "worker_stream_failed",
+    }
+}
 
 
 def sse(obj: dict[str, Any]) -> bytes:
@@ -107,6 +120,7 @@ class CompletionService:
         projects: ProjectPolicies | None = None,
         record_keepers: Sequence[RequestObserver] = (),
         access: AccessPolicy | None = None,
+        safety: SafetyGate | None = None,
     ) -> None:
         self.models = models
         self.router = router
@@ -118,6 +132,7 @@ class CompletionService:
         self.projects = projects
         self.record_keepers = list(record_keepers)
         self.access = access
+        self.safety = safety
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -249,7 +264,10 @@ class CompletionService:
     async def run(self, p: Prepared) -> dict[str, Any] | AsyncIterator[bytes]:
         """Admit, then dispatch: a dict for plain answers, SSE bytes for streams."""
         try:
-            await self._admit(p)
+            try:
+                await self._admit(p)
+            except InputRefused as refused:
+                return await self._refuse_input(p, refused)
             try:
                 call = await self._open(p)
             except BaseException:
@@ -267,6 +285,60 @@ class CompletionService:
                 await self._finish_admission(p, produced=True)
         return self._stream(p, call)
 
+    async def _refuse_input(
+        self, p: Prepared, refused: InputRefused
+    ) -> dict[str, Any] | AsyncIterator[bytes]:
+        """Answer a blocked input with a refusal (no worker is asked, nothing is charged)."""
+        assert self.safety is not None
+        rec = p.record
+        rec.prompt_tokens = 0
+        body = self.safety.refusal(p, refused.decision)
+        rec.response_text = body["choices"][0]["message"]["content"]
+        if rec.kind == "completion":
+            body["object"] = "text_completion"
+            body["choices"] = [
+                {
+                    "index": 0,
+                    "text": rec.response_text,
+                    "finish_reason": "content_filter",
+                    "logprobs": None,
+                }
+            ]
+        if rec.label is not None:
+            body["labgate_label"] = rec.label
+        await self._end(rec, 200, "content_filter", "input blocked by the guardrail")
+        if not rec.stream:
+            return body
+        return self._refusal_stream(p, body)
+
+    async def _refusal_stream(self, p: Prepared, body: dict[str, Any]) -> AsyncIterator[bytes]:
+        assert self.safety is not None
+        chunk = {
+            "id": body["id"],
+            "object": "chat.completion.chunk" if p.record.kind == "chat" else "text_completion",
+            "created": body["created"],
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": p.record.response_text},
+                    "finish_reason": "content_filter",
+                }
+                if p.record.kind == "chat"
+                else {"index": 0, "text": p.record.response_text, "finish_reason": "content_filter"}
+            ],
+        }
+        yield sse(chunk)
+        if p.include_usage:
+            yield sse(
+                {
+                    **{k: chunk[k] for k in ("id", "object", "created", "model")},
+                    "choices": [],
+                    "usage": self._usage_block(p.record),
+                }
+            )
+        yield SSE_DONE
+
     async def _admit(self, p: Prepared) -> None:
         """The checks before a worker is asked, cheapest first.
 
@@ -276,6 +348,11 @@ class CompletionService:
         request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
         """
         self._decide_label(p)
+        if self.safety is not None:
+            messages = p.payload.get("messages") or [
+                {"role": "user", "content": p.record.prompt_text}
+            ]
+            await self.safety.check_input(p, messages)
         pool = self.router.pools.get(p.model.name)
         if pool is None or not pool.any_usable():
             why = (
@@ -419,19 +496,24 @@ class CompletionService:
         body.setdefault("object", "chat.completion" if rec.kind == "chat" else "text_completion")
         if rec.label is not None:
             body["labgate_label"] = rec.label
+        if self.safety is not None:
+            decision = await self.safety.check_output(p)
+            if decision.blocked:
+                usage = body["usage"]
+                body = self.safety.refusal(p, decision)
+                body["usage"] = usage  # what the worker produced is still charged
+                if rec.label is not None:
+                    body["labgate_label"] = rec.label
+                await self._end(rec, 200, "content_filter", "answer blocked by the guardrail")
+                return body
         await self._end(rec, 200, "ok")
         return body
 
     async def _stream(self, p: Prepared, call: UpstreamCall) -> AsyncIterator[bytes]:
         rec = p.record
-        chat = rec.kind == "chat"
-        think = p.model.reasoning.format == "think_tags" and chat
-        splitters: dict[int, ThinkSplitter] = {}
-        reasoning_parts: list[str] = []
-        content_parts: list[str] = []
-        worker_usage: dict[str, Any] = {}
+        rw = StreamRewriter(p)
+        screener = self.safety.stream_screener(p) if self.safety is not None else None
         last_sent = time.perf_counter()
-        template: dict[str, Any] = {}
         error: str | None = None
         try:
             async for payload in call.events():
@@ -440,84 +522,22 @@ class CompletionService:
                     continue
                 if "error" in obj:
                     raise StreamBroken(str(obj["error"]))
-                if obj.get("usage"):
-                    worker_usage = obj["usage"]
-                choices = obj.get("choices") or []
-                if not choices:
-                    continue
-                if not template:
-                    template = {k: obj[k] for k in ("id", "object", "created") if k in obj}
-                if rec.first_token_at is None:
-                    rec.first_token_at = time.perf_counter()
-                keep = []
-                for choice in choices:
-                    if chat:
-                        delta = choice.get("delta") or {}
-                        # Reasoning the worker already separated (vLLM/SGLang reasoning parsers).
-                        reasoning = (
-                            delta.pop("reasoning_content", None)
-                            or delta.pop("reasoning", None)
-                            or ""
-                        )
-                        text = delta.get("content")
-                        counted_reasoning = bool(reasoning)
-                        if think and text:
-                            split = splitters.setdefault(choice.get("index", 0), ThinkSplitter())
-                            was_in = split.in_reasoning
-                            s = split.feed(text)
-                            reasoning += s.reasoning
-                            text = s.content
-                            counted_reasoning = (
-                                counted_reasoning or bool(s.reasoning) or (was_in and not s.content)
-                            )
-                            delta.pop("content", None)
-                            if text:
-                                delta["content"] = text
-                        if counted_reasoning:
-                            rec.reasoning_tokens += 1
-                            if p.ticket is not None:
-                                p.ticket.charge(reasoning_tokens=1)
-                        elif text:
-                            rec.completion_tokens += 1
-                            if p.ticket is not None:
-                                p.ticket.charge(output_tokens=1)
-                        if reasoning:
-                            reasoning_parts.append(reasoning)
-                            if p.show_reasoning:
-                                delta["reasoning_content"] = reasoning
-                        if text:
-                            content_parts.append(text)
-                        if delta or choice.get("finish_reason") is not None:
-                            if choice.get("finish_reason") is not None:
-                                self._flush_into(
-                                    delta,
-                                    splitters.get(choice.get("index", 0)),
-                                    p,
-                                    reasoning_parts,
-                                    content_parts,
-                                )
-                            choice["delta"] = delta
-                            keep.append(choice)
-                    else:
-                        text = choice.get("text") or ""
-                        if text:
-                            rec.completion_tokens += 1
-                            if p.ticket is not None:
-                                p.ticket.charge(output_tokens=1)
-                            content_parts.append(text)
-                        keep.append(choice)
+                out, produced = rw.rewrite(obj)
+                if screener is not None:
+                    # screened before it is sent: a violation never reaches the client
+                    for channel, text in produced:
+                        await screener.feed(text, channel)
+                    if screener.blocked:
+                        break
                 now = time.perf_counter()
-                if keep:
-                    obj["choices"] = keep
-                    obj["model"] = p.model.name
-                    if rec.label is not None:
-                        obj["labgate_label"] = rec.label
-                    obj.pop("usage", None)
+                if out is not None:
                     last_sent = now
-                    yield sse(obj)
+                    yield sse(out)
                 elif now - last_sent > _KEEPALIVE_EVERY_S:
                     last_sent = now
                     yield b": reasoning\n\n"
+            if screener is not None and not screener.blocked:
+                await screener.finish()
         except StreamBroken as exc:
             error = f"stream broken: {exc}"
         except Exception as exc:  # noqa: BLE001 - a malformed chunk is the worker's failure
@@ -527,77 +547,42 @@ class CompletionService:
             # The client went away (task cancelled, or the generator closed): stop the worker's
             # work by closing its connection, and still account for what was produced.
             call.abort()
-            self._collect(rec, reasoning_parts, content_parts, worker_usage)
+            self._collect(rec, rw)
             await asyncio.shield(self._finish_admission(p, produced=True))
             await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
             raise
-        if error is None:
+        filtered = screener is not None and screener.blocked
+        if error is None and not filtered:
             call.release()
         else:
-            call.abort()
-        self._collect(rec, reasoning_parts, content_parts, worker_usage)
+            call.abort()  # a blocked answer stops the worker too
+        self._collect(rec, rw)
         await self._finish_admission(p, produced=True)
         if error is not None:
             with contextlib.suppress(APIError):
                 await self._end(rec, 502, "worker_error", error)
-            yield sse(
-                {
-                    "error": {
-                        "message": "the model worker failed in the middle of this answer; what was "
-                        "sent so far is incomplete. Retry the request.",
-                        "type": "server_error",
-                        "param": None,
-                        "code": "worker_stream_failed",
-                    }
-                }
-            )
+            yield sse(_STREAM_FAILED)
             yield SSE_DONE
             return
+        if filtered:
+            assert screener is not None and self.safety is not None
+            await self.safety.note(p, screener.decision)
+            yield sse(self.safety.refusal_chunk(p, screener.decision, rw.completion_id))
         if p.include_usage:
-            yield sse(
-                {
-                    **template,
-                    "object": "chat.completion.chunk" if chat else "text_completion",
-                    "model": p.model.name,
-                    "choices": [],
-                    "usage": self._usage_block(rec),
-                }
-            )
+            yield sse(rw.usage_chunk(self._usage_block(rec)))
         try:
-            await self._end(rec, 200, "ok")
+            if filtered:
+                await self._end(rec, 200, "content_filter", "the guardrail ended the answer")
+            else:
+                await self._end(rec, 200, "ok")
         except APIError as exc:
             yield sse(exc.to_payload())
         yield SSE_DONE
 
-    def _collect(
-        self,
-        rec: RequestRecord,
-        reasoning_parts: list[str],
-        content_parts: list[str],
-        worker_usage: dict[str, Any],
-    ) -> None:
-        rec.reasoning_text = "".join(reasoning_parts)
-        rec.response_text = "".join(content_parts)
-        self._take_usage(rec, worker_usage, 0, 0, counted=True)
-
-    def _flush_into(
-        self,
-        delta: dict[str, Any],
-        splitter: ThinkSplitter | None,
-        p: Prepared,
-        reasoning_parts: list[str],
-        content_parts: list[str],
-    ) -> None:
-        if splitter is None:
-            return
-        rest = splitter.flush()
-        if rest.reasoning:
-            reasoning_parts.append(rest.reasoning)
-            if p.show_reasoning:
-                delta["reasoning_content"] = delta.get("reasoning_content", "") + rest.reasoning
-        if rest.content:
-            content_parts.append(rest.content)
-            delta["content"] = delta.get("content", "") + rest.content
+    def _collect(self, rec: RequestRecord, rw: StreamRewriter) -> None:
+        rec.reasoning_text = "".join(rw.reasoning_parts)
+        rec.response_text = "".join(rw.content_parts)
+        self._take_usage(rec, rw.worker_usage, 0, 0, counted=True)
 
     # -- accounting -------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from labgate.audit import models as audit_models  # noqa: F401
 from labgate.quota import models as quota_models  # noqa: F401
 from labgate.router import registration  # noqa: F401  (worker_tokens)
+from labgate.safety import models as safety_models  # noqa: F401
 from labgate.store import tenancy  # noqa: F401
 from labgate.store.base import Base
 from labgate.tenancy import models as tenancy_models  # noqa: F401

@@ -7,9 +7,7 @@ Create Date: 2026-11-21 15:35:50.997550
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0004"
 down_revision = "0003"

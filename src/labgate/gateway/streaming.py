@@ -1,0 +1,127 @@
+"""Rewriting a worker's SSE stream chunk by chunk for the client.
+
+For each worker chunk: the model name becomes the client's; ``<think>`` text is split out into
+``reasoning_content`` (kept only when the caller may see reasoning); reasoning the worker
+already separated (``reasoning_content`` / ``reasoning``) is taken as is; each delta counts as
+one token of its kind and is charged to the request's fair-share ticket as it streams; the
+answer's label is stamped on the chunk. What the chunk carried, per channel, is returned so the
+guardrail can screen it before it is sent.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from labgate.reasoning import ThinkSplitter
+
+if TYPE_CHECKING:
+    from labgate.gateway.completions import Prepared
+
+
+class StreamRewriter:
+    def __init__(self, p: Prepared) -> None:
+        self.p = p
+        self.chat = p.record.kind == "chat"
+        self.think = p.model.reasoning.format == "think_tags" and self.chat
+        self.splitters: dict[int, ThinkSplitter] = {}
+        self.reasoning_parts: list[str] = []
+        self.content_parts: list[str] = []
+        self.worker_usage: dict[str, Any] = {}
+        self.template: dict[str, Any] = {}
+
+    def rewrite(self, obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+        """The chunk to send (None: nothing to send) and the ``(channel, text)`` it carried."""
+        if obj.get("usage"):
+            self.worker_usage = obj["usage"]
+        choices = obj.get("choices") or []
+        if not choices:
+            return None, []
+        rec = self.p.record
+        if not self.template:
+            self.template = {k: obj[k] for k in ("id", "object", "created") if k in obj}
+        if rec.first_token_at is None:
+            rec.first_token_at = time.perf_counter()
+        produced: list[tuple[str, str]] = []
+        keep = []
+        for choice in choices:
+            if self.chat:
+                if self._chat_choice(choice, produced):
+                    keep.append(choice)
+            else:
+                text = choice.get("text") or ""
+                if text:
+                    self._count(reasoning=False)
+                    self.content_parts.append(text)
+                    produced.append(("content", text))
+                keep.append(choice)
+        if not keep:
+            return None, produced
+        obj["choices"] = keep
+        obj["model"] = self.p.model.name
+        if rec.label is not None:
+            obj["labgate_label"] = rec.label
+        obj.pop("usage", None)
+        return obj, produced
+
+    def _chat_choice(self, choice: dict[str, Any], produced: list[tuple[str, str]]) -> bool:
+        delta = choice.get("delta") or {}
+        # Reasoning the worker already separated (vLLM/SGLang reasoning parsers).
+        reasoning = delta.pop("reasoning_content", None) or delta.pop("reasoning", None) or ""
+        text = delta.get("content")
+        is_reasoning = bool(reasoning)
+        if self.think and text:
+            splitter = self.splitters.setdefault(choice.get("index", 0), ThinkSplitter())
+            was_in = splitter.in_reasoning
+            split = splitter.feed(text)
+            reasoning += split.reasoning
+            text = split.content
+            is_reasoning = is_reasoning or bool(split.reasoning) or (was_in and not split.content)
+            delta.pop("content", None)
+            if text:
+                delta["content"] = text
+        if is_reasoning or text:
+            self._count(reasoning=is_reasoning)
+        finishing = choice.get("finish_reason") is not None
+        if finishing:
+            rest = self.splitters.get(choice.get("index", 0))
+            if rest is not None:
+                tail = rest.flush()
+                reasoning += tail.reasoning
+                if tail.content:
+                    text = (text or "") + tail.content
+                    delta["content"] = text
+        if reasoning:
+            self.reasoning_parts.append(reasoning)
+            produced.append(("reasoning", reasoning))
+            if self.p.show_reasoning:
+                delta["reasoning_content"] = reasoning
+        if text:
+            self.content_parts.append(text)
+            produced.append(("content", text))
+        choice["delta"] = delta
+        return bool(delta) or finishing
+
+    def _count(self, *, reasoning: bool) -> None:
+        rec, ticket = self.p.record, self.p.ticket
+        if reasoning:
+            rec.reasoning_tokens += 1
+            if ticket is not None:
+                ticket.charge(reasoning_tokens=1)
+        else:
+            rec.completion_tokens += 1
+            if ticket is not None:
+                ticket.charge(output_tokens=1)
+
+    def usage_chunk(self, usage: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self.template,
+            "object": "chat.completion.chunk" if self.chat else "text_completion",
+            "model": self.p.model.name,
+            "choices": [],
+            "usage": usage,
+        }
+
+    @property
+    def completion_id(self) -> str:
+        return str(self.template.get("id") or f"chatcmpl-{self.p.record.request_id}")

