@@ -23,28 +23,23 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from labgate.access.policy import AccessPolicy
-from labgate.api.errors import APIError, forbidden, not_found, unavailable
+from labgate.api.errors import APIError, not_found, unavailable
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
+from labgate.gateway.admission import Gatekeeper
 from labgate.gateway.policies import ProjectPolicies
+from labgate.gateway.prepared import Prepared
 from labgate.gateway.record import RequestObserver, RequestRecord
 from labgate.gateway.safety_gate import InputRefused, SafetyGate
 from labgate.gateway.streaming import StreamRewriter
 from labgate.identity.principal import Principal, Role
 from labgate.quota import (
-    Admission,
-    BudgetExhausted,
     QuotaGate,
-    QuotaUnavailable,
-    RateLimited,
-    TokenUsage,
-    Weights,
 )
 from labgate.reasoning import reasoning_budget, split_reasoning
 from labgate.router.router import (
@@ -54,23 +49,12 @@ from labgate.router.router import (
     UpstreamCall,
     UpstreamError,
 )
-from labgate.scheduler import AdmissionRejected, ClientPath, FairScheduler, RequestClass, Ticket
-from labgate.scheduler.routes import admission_error
+from labgate.scheduler import FairScheduler
 
 log = logging.getLogger("labgate.completions")
 
 SSE_DONE = b"data: [DONE]\n\n"
 _KEEPALIVE_EVERY_S = 5.0
-
-
-def prompt_token_bound(prompt_text: str, messages: int) -> int:
-    """An upper bound on a prompt's tokens without its tokenizer, for the budget's worst case.
-
-    A BPE token covers at least one byte, so the UTF-8 length bounds the text's tokens; each
-    message adds its chat-template markers (a few special tokens; 16 is generous). The bound is
-    only held while the request runs: the real count is what gets charged.
-    """
-    return len(prompt_text.encode("utf-8")) + 16 * messages + 16
 
 
 _STREAM_FAILED = {
@@ -88,26 +72,9 @@ def sse(obj: dict[str, Any]) -> bytes:
     return b"data: " + orjson.dumps(obj) + b"\n\n"
 
 
-@dataclass(slots=True)
-class Prepared:
-    """A request ready for dispatch."""
-
-    record: RequestRecord
-    model: ModelConfig
-    payload: dict[str, Any]
-    path: str
-    affinity_key: str | None
-    show_reasoning: bool
-    include_usage: bool
-    request_class: RequestClass = RequestClass.INTERACTIVE
-    ticket: Ticket | None = None
-    quota: Admission | None = None
-    label_header: str | None = None
-    messages: int = 1
-    label: Any = None  # the request's Label once access control decided it
-
-
 class CompletionService:
+    """The request path: prepare, admit (:class:`Gatekeeper`), dispatch, rewrite, record."""
+
     def __init__(
         self,
         models: dict[str, ModelConfig],
@@ -127,12 +94,29 @@ class CompletionService:
         self.policy = policy
         self.observers = list(observers)
         self.affinity_prefix_chars = affinity_prefix_chars
-        self.scheduler = scheduler
-        self.quota = quota
-        self.projects = projects
         self.record_keepers = list(record_keepers)
         self.access = access
-        self.safety = safety
+        self.gate = Gatekeeper(
+            router,
+            scheduler=scheduler,
+            quota=quota,
+            projects=projects,
+            access=access,
+            safety=safety,
+        )
+
+    @property
+    def safety(self) -> SafetyGate | None:
+        """The guardrail, shared with the gatekeeper (set once its model has loaded)."""
+        return self.gate.safety
+
+    @safety.setter
+    def safety(self, gate: SafetyGate | None) -> None:
+        self.gate.safety = gate
+
+    @property
+    def scheduler(self) -> FairScheduler | None:
+        return self.gate.scheduler
 
     # -- preparation ------------------------------------------------------------------------
 
@@ -265,13 +249,13 @@ class CompletionService:
         """Admit, then dispatch: a dict for plain answers, SSE bytes for streams."""
         try:
             try:
-                await self._admit(p)
+                await self.gate.admit(p)
             except InputRefused as refused:
                 return await self._refuse_input(p, refused)
             try:
                 call = await self._open(p)
             except BaseException:
-                await self._finish_admission(p, produced=False)
+                await self.gate.finish(p, produced=False)
                 raise
         except APIError as exc:
             outcome = "worker_error" if exc.status >= 500 else "refused"
@@ -282,7 +266,7 @@ class CompletionService:
                 return await self._complete(p, call)
             finally:
                 call.release()
-                await self._finish_admission(p, produced=True)
+                await self.gate.finish(p, produced=True)
         return self._stream(p, call)
 
     async def _refuse_input(
@@ -338,131 +322,6 @@ class CompletionService:
                 }
             )
         yield SSE_DONE
-
-    async def _admit(self, p: Prepared) -> None:
-        """The checks before a worker is asked, cheapest first.
-
-        The model must have a ready worker; the project must allow the model; the caller's and
-        project's per-minute limits must hold and the request's worst case must fit in the
-        project's budget (reserved now, settled with the real usage at the end); and then the
-        request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
-        """
-        self._decide_label(p)
-        if self.safety is not None:
-            messages = p.payload.get("messages") or [
-                {"role": "user", "content": p.record.prompt_text}
-            ]
-            await self.safety.check_input(p, messages)
-        pool = self.router.pools.get(p.model.name)
-        if pool is None or not pool.any_usable():
-            why = (
-                "it has no workers running (none started or registered yet)"
-                if pool is None or not pool.workers
-                else "none of its workers is ready (down, draining, or cooling off after failures)"
-            )
-            raise unavailable(
-                f"model {p.model.name!r} is not available right now: {why}. Try again shortly.",
-                retry_after_s=5,
-                code="model_unavailable",
-            )
-        principal = p.record.principal
-        if self.projects is not None and principal.project is not None:
-            policy = await self.projects.get(principal.project)
-            if policy is not None:
-                if not policy.allows(p.model.name):
-                    raise forbidden(
-                        f"project {principal.project!r} may not use model {p.model.name!r}; "
-                        "its project lead can ask for it to be allowed",
-                        code="model_not_allowed",
-                    )
-                if self.quota is not None:
-                    p.quota = await self._reserve(p, policy)
-        if self.scheduler is None:
-            return
-        try:
-            p.ticket = await self.scheduler.acquire(
-                p.model.name,
-                ClientPath.of(principal),
-                p.request_class,
-                prompt_tokens=len(p.record.prompt_text) // 4,
-                weights=p.model.weights,
-            )
-        except AdmissionRejected as exc:
-            await self._finish_admission(p, produced=False)
-            raise admission_error(exc) from None
-        except BaseException:
-            await self._finish_admission(p, produced=False)
-            raise
-
-    def _decide_label(self, p: Prepared) -> None:
-        """The request's classification: stated (header or ``labgate_label``) or the user's
-        default; it must be within the enclave's range and dominated by the user's clearance
-        and the model's accreditation (``docs/labels.md``). The field never reaches a worker."""
-        body_field = p.payload.pop("labgate_label", None)
-        if self.access is None:
-            return
-        decision = self.access.decide_for_request(
-            p.record.principal, p.model.name, header=p.label_header, body_field=body_field
-        )
-        p.record.label = decision.marking if decision.label is not None else None
-        if not decision.allowed:
-            raise decision.to_api_error()
-        p.label = decision.label
-
-    async def _reserve(self, p: Prepared, policy: Any) -> Admission:
-        assert self.quota is not None
-        principal = p.record.principal
-        try:
-            return await self.quota.admit(
-                user_id=principal.user_id,
-                project_id=policy.project_id,
-                weights=Weights.of(p.model.weights),
-                prompt_tokens=prompt_token_bound(p.record.prompt_text, p.messages),
-                max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
-                budget=policy.budget,
-                rate_limits=policy.rate_limits,
-            )
-        except (BudgetExhausted, RateLimited) as exc:
-            code = getattr(exc, "code", None) or "budget_exhausted"
-            raise APIError(
-                429,
-                str(exc),
-                "rate_limit_error",
-                code,
-                headers={"Retry-After": exc.retry_after_header},
-            ) from None
-        except QuotaUnavailable:
-            raise unavailable(
-                "labgate cannot check this project's quota right now; try again shortly",
-                retry_after_s=5,
-                code="quota_unavailable",
-            ) from None
-
-    async def _finish_admission(self, p: Prepared, *, produced: bool) -> None:
-        """Settle what the request used (or release it if it produced nothing), exactly once:
-        the project's budget reservation, and the fair-share slot."""
-        rec = p.record
-        ticket, p.ticket = p.ticket, None
-        if ticket is not None:
-            ticket.settle(rec.prompt_tokens, rec.completion_tokens, rec.reasoning_tokens)
-            ticket.release()
-        admission, p.quota = p.quota, None
-        if admission is not None:
-            try:
-                if produced:
-                    await admission.settle(
-                        TokenUsage(
-                            prompt=rec.prompt_tokens,
-                            output=rec.completion_tokens,
-                            reasoning=rec.reasoning_tokens,
-                        )
-                    )
-                else:
-                    await admission.release()
-            except QuotaUnavailable:
-                log.warning(
-                    "could not settle request %s; its reservation will expire", rec.request_id
-                )
 
     async def _complete(self, p: Prepared, call: UpstreamCall) -> dict[str, Any]:
         body = call.body or {}
@@ -548,7 +407,7 @@ class CompletionService:
             # work by closing its connection, and still account for what was produced.
             call.abort()
             self._collect(rec, rw)
-            await asyncio.shield(self._finish_admission(p, produced=True))
+            await asyncio.shield(self.gate.finish(p, produced=True))
             await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
             raise
         filtered = screener is not None and screener.blocked
@@ -557,7 +416,7 @@ class CompletionService:
         else:
             call.abort()  # a blocked answer stops the worker too
         self._collect(rec, rw)
-        await self._finish_admission(p, produced=True)
+        await self.gate.finish(p, produced=True)
         if error is not None:
             with contextlib.suppress(APIError):
                 await self._end(rec, 502, "worker_error", error)

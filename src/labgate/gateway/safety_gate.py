@@ -24,7 +24,7 @@ from labgate.safety.screen import SafetyScreen
 from labgate.safety.stream import StreamScreener
 
 if TYPE_CHECKING:
-    from labgate.gateway.completions import Prepared
+    from labgate.gateway.prepared import Prepared
 
 log = logging.getLogger("labgate.safety")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from labgate.reasoning import ThinkSplitter
 
 if TYPE_CHECKING:
-    from labgate.gateway.completions import Prepared
+    from labgate.gateway.prepared import Prepared
 
 
 class StreamRewriter:

@@ -1,0 +1,191 @@
+"""Admission: everything a request must pass before a worker is asked, and the settling of
+what it was granted once it ends.
+
+In order, cheapest first: the request's label (``docs/labels.md``); the guardrail's screen of
+the input (``docs/safety.md``); a ready worker for the model; the project's allowed models,
+per-minute limits and budget, whose worst case is reserved now and settled with the real usage
+at the end (``docs/quotas.md``); and a fair turn on the model's workers, labs ▸ projects ▸
+users (``docs/scheduling.md``). :meth:`Gatekeeper.finish` gives back, exactly once, what
+:meth:`Gatekeeper.admit` took.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from labgate.access.policy import AccessPolicy
+from labgate.api.errors import APIError, forbidden, unavailable
+from labgate.gateway.policies import ProjectPolicies
+from labgate.quota import (
+    Admission,
+    BudgetExhausted,
+    QuotaGate,
+    QuotaUnavailable,
+    RateLimited,
+    TokenUsage,
+    Weights,
+)
+from labgate.router.router import Router
+from labgate.scheduler import AdmissionRejected, ClientPath, FairScheduler
+from labgate.scheduler.routes import admission_error
+
+if TYPE_CHECKING:
+    from labgate.gateway.prepared import Prepared
+    from labgate.gateway.safety_gate import SafetyGate
+
+log = logging.getLogger("labgate.admission")
+
+
+def prompt_token_bound(prompt_text: str, messages: int) -> int:
+    """An upper bound on a prompt's tokens without its tokenizer, for the budget's worst case.
+
+    A BPE token covers at least one byte, so the UTF-8 length bounds the text's tokens; each
+    message adds its chat-template markers (a few special tokens; 16 is generous). The bound is
+    only held while the request runs: the real count is what gets charged.
+    """
+    return len(prompt_text.encode("utf-8")) + 16 * messages + 16
+
+
+class Gatekeeper:
+    def __init__(
+        self,
+        router: Router,
+        *,
+        scheduler: FairScheduler | None = None,
+        quota: QuotaGate | None = None,
+        projects: ProjectPolicies | None = None,
+        access: AccessPolicy | None = None,
+        safety: SafetyGate | None = None,
+    ) -> None:
+        self.router = router
+        self.scheduler = scheduler
+        self.quota = quota
+        self.projects = projects
+        self.access = access
+        self.safety = safety
+
+    async def admit(self, p: Prepared) -> None:
+        """The checks before a worker is asked, cheapest first.
+
+        The model must have a ready worker; the project must allow the model; the caller's and
+        project's per-minute limits must hold and the request's worst case must fit in the
+        project's budget (reserved now, settled with the real usage at the end); and then the
+        request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
+        """
+        self._decide_label(p)
+        if self.safety is not None:
+            messages = p.payload.get("messages") or [
+                {"role": "user", "content": p.record.prompt_text}
+            ]
+            await self.safety.check_input(p, messages)
+        pool = self.router.pools.get(p.model.name)
+        if pool is None or not pool.any_usable():
+            why = (
+                "it has no workers running (none started or registered yet)"
+                if pool is None or not pool.workers
+                else "none of its workers is ready (down, draining, or cooling off after failures)"
+            )
+            raise unavailable(
+                f"model {p.model.name!r} is not available right now: {why}. Try again shortly.",
+                retry_after_s=5,
+                code="model_unavailable",
+            )
+        principal = p.record.principal
+        if self.projects is not None and principal.project is not None:
+            policy = await self.projects.get(principal.project)
+            if policy is not None:
+                if not policy.allows(p.model.name):
+                    raise forbidden(
+                        f"project {principal.project!r} may not use model {p.model.name!r}; "
+                        "its project lead can ask for it to be allowed",
+                        code="model_not_allowed",
+                    )
+                if self.quota is not None:
+                    p.quota = await self._reserve(p, policy)
+        if self.scheduler is None:
+            return
+        try:
+            p.ticket = await self.scheduler.acquire(
+                p.model.name,
+                ClientPath.of(principal),
+                p.request_class,
+                prompt_tokens=len(p.record.prompt_text) // 4,
+                weights=p.model.weights,
+            )
+        except AdmissionRejected as exc:
+            await self.finish(p, produced=False)
+            raise admission_error(exc) from None
+        except BaseException:
+            await self.finish(p, produced=False)
+            raise
+
+    def _decide_label(self, p: Prepared) -> None:
+        """The request's classification: stated (header or ``labgate_label``) or the user's
+        default; it must be within the enclave's range and dominated by the user's clearance
+        and the model's accreditation (``docs/labels.md``). The field never reaches a worker."""
+        body_field = p.payload.pop("labgate_label", None)
+        if self.access is None:
+            return
+        decision = self.access.decide_for_request(
+            p.record.principal, p.model.name, header=p.label_header, body_field=body_field
+        )
+        p.record.label = decision.marking if decision.label is not None else None
+        if not decision.allowed:
+            raise decision.to_api_error()
+        p.label = decision.label
+
+    async def _reserve(self, p: Prepared, policy: Any) -> Admission:
+        assert self.quota is not None
+        principal = p.record.principal
+        try:
+            return await self.quota.admit(
+                user_id=principal.user_id,
+                project_id=policy.project_id,
+                weights=Weights.of(p.model.weights),
+                prompt_tokens=prompt_token_bound(p.record.prompt_text, p.messages),
+                max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
+                budget=policy.budget,
+                rate_limits=policy.rate_limits,
+            )
+        except (BudgetExhausted, RateLimited) as exc:
+            code = getattr(exc, "code", None) or "budget_exhausted"
+            raise APIError(
+                429,
+                str(exc),
+                "rate_limit_error",
+                code,
+                headers={"Retry-After": exc.retry_after_header},
+            ) from None
+        except QuotaUnavailable:
+            raise unavailable(
+                "labgate cannot check this project's quota right now; try again shortly",
+                retry_after_s=5,
+                code="quota_unavailable",
+            ) from None
+
+    async def finish(self, p: Prepared, *, produced: bool) -> None:
+        """Settle what the request used (or release it if it produced nothing), exactly once:
+        the project's budget reservation, and the fair-share slot."""
+        rec = p.record
+        ticket, p.ticket = p.ticket, None
+        if ticket is not None:
+            ticket.settle(rec.prompt_tokens, rec.completion_tokens, rec.reasoning_tokens)
+            ticket.release()
+        admission, p.quota = p.quota, None
+        if admission is not None:
+            try:
+                if produced:
+                    await admission.settle(
+                        TokenUsage(
+                            prompt=rec.prompt_tokens,
+                            output=rec.completion_tokens,
+                            reasoning=rec.reasoning_tokens,
+                        )
+                    )
+                else:
+                    await admission.release()
+            except QuotaUnavailable:
+                log.warning(
+                    "could not settle request %s; its reservation will expire", rec.request_id
+                )
