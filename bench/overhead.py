@@ -12,7 +12,13 @@ worker), then sends the same load to the worker directly and through labgate:
 Everything runs on this machine (2 cores shared by the load generator, labgate and the
 worker), so the figures are a floor on what a dedicated gateway host does.
 
+With ``--store postgres`` the gateway keeps its state in PostgreSQL and its counters in Redis
+(the production stores), and the default project gets a budget and per-minute limits, so every
+request also passes authentication, rate limiting (user and project RPM/TPM, one Redis round
+trip), budget reservation and settlement (Redis), fair-share admission and the audit log.
+
     python bench/overhead.py [--requests 2000] [--duration 8] [--concurrency 32]
+                             [--store sqlite|postgres]
 """
 
 from __future__ import annotations
@@ -133,6 +139,18 @@ async def main() -> None:
     ap.add_argument("--duration", type=float, default=8.0, help="seconds per throughput run")
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--json", type=Path, help="also write the figures here")
+    ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument(
+        "--safety",
+        action="store_true",
+        help="keep the guardrail on (its own cost is measured by bench/safety.py)",
+    )
+    ap.add_argument(
+        "--pg",
+        default="postgresql://postgres@127.0.0.1:5432/test",
+        help="PostgreSQL server (a scratch database is created and dropped)",
+    )
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = ap.parse_args()
 
     wport, gport = free_port(), free_port()
@@ -140,9 +158,21 @@ async def main() -> None:
     (tmp / "labgate.toml").write_text(
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
+        + ("" if args.safety else "\n[safety]\nenabled = false\n")
     )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("LABGATE_CONFIG", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    scratch_db = None
+    if args.store == "postgres":
+        import asyncpg
+
+        scratch_db = f"lgbench_{os.getpid()}"
+        conn = await asyncpg.connect(args.pg)
+        await conn.execute(f'CREATE DATABASE "{scratch_db}"')
+        await conn.close()
+        env["LABGATE_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + "/" + scratch_db
+        env["LABGATE_REDIS_URL"] = args.redis
+        env["LABGATE_REDIS_PREFIX"] = f"lgbench:{os.getpid()}:"
     worker = subprocess.Popen(
         [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(wport)], env=env
     )
@@ -160,13 +190,19 @@ async def main() -> None:
             str(tmp / "labgate.toml"),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=(tmp / "gateway.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
     try:
         await wait_http(f"http://127.0.0.1:{wport}/v1/models")
         await wait_http(f"http://127.0.0.1:{gport}/healthz")
         key = (tmp / "data" / "admin.key").read_text().strip()
+        if args.store == "postgres":
+            try:
+                await limit_default_project(f"http://127.0.0.1:{gport}", key)
+            except AssertionError:
+                print((tmp / "gateway.log").read_text()[-3000:])
+                raise
         direct = f"http://127.0.0.1:{wport}/v1/chat/completions"
         via = f"http://127.0.0.1:{gport}/v1/chat/completions"
         auth = {"Authorization": f"Bearer {key}"}
@@ -175,7 +211,15 @@ async def main() -> None:
             f"{platform.python_version()}",
         }
 
-        print(f"labgate overhead benchmark — {results['machine']}")
+        results["store"] = args.store
+        print(
+            f"labgate overhead benchmark — {results['machine']} — store: {args.store}"
+            + (
+                " + Redis; auth, rate limits, budget, fair share, audit"
+                if args.store == "postgres"
+                else "; auth, fair share, audit"
+            )
+        )
         d = await sequential(direct, {}, args.requests, False)
         v = await sequential(via, auth, args.requests, False)
         print(f"\nnon-streaming, 1 client, {args.requests} requests")
@@ -216,6 +260,32 @@ async def main() -> None:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if scratch_db:
+            import asyncpg
+
+            conn = await asyncpg.connect(args.pg)
+            await conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
+            await conn.close()
+
+
+async def limit_default_project(base: str, key: str) -> None:
+    """A budget and per-minute limits high enough never to refuse, but checked every time."""
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(headers=headers) as s:
+        async with s.put(
+            f"{base}/v1/admin/projects/default/allocation", json={"budget_tokens": 10**12}
+        ) as r:
+            assert r.status == 200, await r.text()
+        async with s.patch(
+            f"{base}/v1/admin/projects/default/limits",
+            json={
+                "rpm_limit": 10**7,
+                "tpm_limit": 10**10,
+                "user_rpm_limit": 10**7,
+                "user_tpm_limit": 10**10,
+            },
+        ) as r:
+            assert r.status == 200, await r.text()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from labgate.access.policy import AccessPolicy, policy_for
 from labgate.api.errors import install_error_handlers
+from labgate.api.hotpath import HotPath
 from labgate.audit.access import AccessControl
 from labgate.audit.log import AuditLog
 from labgate.audit.observer import AuditObserver
@@ -301,7 +302,7 @@ def create_app(
     settings: Settings,
     *,
     on_startup: list[StartupHook] | None = None,
-) -> FastAPI:
+) -> Any:
     """The ASGI app. Its lifespan opens the database, bootstraps, and starts background tasks."""
 
     @asynccontextmanager
@@ -391,7 +392,8 @@ def create_app(
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(build_web_router())
-    return app
+    # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
+    return HotPath(app, openai_routes.hot_routes)
 
 
 def _version() -> str:

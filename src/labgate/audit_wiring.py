@@ -64,7 +64,11 @@ def build_audit(
     vault = TranscriptVault(
         engine, _keyring(settings), retention=timedelta(days=cfg.retention_days)
     )
-    log = AuditLog(engine, sealer=vault if cfg.store_transcripts else None)
+    log = AuditLog(
+        engine,
+        sealer=vault if cfg.store_transcripts else None,
+        sqlite_synchronous=cfg.sqlite_synchronous,
+    )
     signer = load_or_create_signer(signing_key_path(settings), cfg.origin)
     publisher = CheckpointPublisher(log, signer, interval_s=cfg.checkpoint_interval_s)
     access = AccessControl(engine, log, vault, label_check=label_check)

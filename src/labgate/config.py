@@ -151,6 +151,12 @@ class AuditConfig(_Section):
         "<data-dir>/audit-master.keys (created on first start).",
     )
     store_transcripts: bool = True
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="FULL: a record survives power loss once its answer is sent (an fsync per "
+        "group commit); NORMAL: it survives a crash or kill of labgate, not of the machine. "
+        "PostgreSQL always commits with synchronous_commit on.",
+    )
     retention_days: float = Field(default=365.0, gt=0)
     checkpoint_interval_s: float = Field(default=2.0, gt=0, le=60)
 

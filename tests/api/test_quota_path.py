@@ -89,3 +89,18 @@ async def test_revoked_key_is_refused_at_once(gateway: Gateway) -> None:
             assert (await admin.delete(f"/v1/admin/keys/{created['id']}")).status_code == 200
         r = await c.get("/v1/models")
     assert r.status_code == 401 and r.json()["error"]["code"] == "revoked_api_key"
+
+
+async def test_large_limits_fit_and_out_of_range_ones_are_400(gateway: Gateway) -> None:
+    """Regression: a tokens-per-minute limit above 2**31 once broke PostgreSQL's int column."""
+    async with gateway.client() as c:
+        r = await c.patch(
+            "/v1/admin/projects/default/limits",
+            json={"tpm_limit": 10**10, "user_tpm_limit": 10**10},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["tpm_limit"] == 10**10
+        r = await c.put("/v1/admin/projects/default/allocation", json={"budget_tokens": 10**13})
+        assert r.status_code == 400 and r.json()["error"]["param"]
+        r = await c.patch("/v1/admin/projects/default/limits", json={"rpm_limit": 10**13})
+        assert r.status_code == 400

@@ -105,6 +105,12 @@ def _answer(prepared: Any, result: Any) -> Response:
     )
 
 
+hot_routes = {
+    ("GET", "/v1/models"): list_models,
+    ("POST", "/v1/chat/completions"): chat_completions,
+    ("POST", "/v1/completions"): completions,
+}
+
 routes = [
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model_id:path}", get_model, methods=["GET"]),

@@ -68,10 +68,11 @@ class Project(Base):
     share: Mapped[float] = mapped_column(Float, default=1.0)
     budget_tokens: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     budget_period: Mapped[str] = mapped_column(String(16), default="month")
-    rpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    tpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    user_rpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    user_tpm_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # 64-bit: the API accepts limits up to 10**12 (a token-per-minute limit passes 2**31)
+    rpm_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    tpm_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_rpm_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_tpm_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -24,6 +24,9 @@ _USERNAME_BAD = re.compile(r"[\s/\x00-\x1f\x7f]")
 Slug = Annotated[str, Field(pattern=SLUG, description="Letters, digits, '.', '_', '-'; ≤ 64.")]
 Share = Annotated[float, Field(gt=0, le=1e6, description="Fair-share weight (default 1).")]
 PerMinute = Annotated[int, Field(ge=1, le=10**12)]
+# Budgets are kept in thousandths of a token in 64-bit counters, and in Redis as doubles
+# (exact to 2**53): a trillion tokens a period stays exact everywhere.
+BudgetTokens = Annotated[int, Field(ge=0, le=10**12)]
 MemberRole = Literal["member", "lead"]
 Provisioning = Literal["auto", "deny"]
 
@@ -102,8 +105,8 @@ class ProjectCreate(_Input):
         default=None, description="Models the project may use; null: every model."
     )
     share: Share = 1.0
-    budget_tokens: int | None = Field(
-        default=None, ge=0, description="Weighted tokens per period; null: no budget."
+    budget_tokens: BudgetTokens | None = Field(
+        default=None, description="Weighted tokens per period; null: no budget."
     )
     budget_period: str = "month"
     rpm_limit: PerMinute | None = None
@@ -127,7 +130,7 @@ class ProjectUpdate(_Input):
 class Allocation(_Input):
     """A project's token budget: ``budget_tokens`` weighted tokens per ``budget_period``."""
 
-    budget_tokens: int | None = Field(ge=0, description="null: no budget (unlimited).")
+    budget_tokens: BudgetTokens | None = Field(description="null: no budget (unlimited).")
     budget_period: str | None = Field(
         default=None, description="month (default), quarter, year, week, day, or '<N>h'/'<N>d'."
     )

@@ -1,0 +1,56 @@
+"""A lean front for the OpenAI routes, in front of the FastAPI app.
+
+Every request to ``/v1/chat/completions``, ``/v1/completions`` and ``/v1/models`` would otherwise
+pass FastAPI's whole middleware stack (server-error and exception middleware, exit-stack,
+telemetry) and its router's regex scan over every admin, audit and web route. Measured, that
+machinery cost more than the request's own work, so these routes are dispatched here directly;
+their errors are rendered the same way (the OpenAI shape) and everything else goes to the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from labgate.api.errors import APIError
+
+log = logging.getLogger("labgate.api")
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class HotPath:
+    def __init__(self, app: ASGIApp, routes: dict[tuple[str, str], Handler]) -> None:
+        self.app = app
+        self.routes = routes
+        # FastAPI keeps its state on the app; the handlers read request.app.state.services
+        self.state_owner: Any = app
+
+    def __getattr__(self, name: str) -> Any:
+        # app.state, app.routes…: the wrapped FastAPI app's
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            handler = self.routes.get((scope["method"], scope["path"]))
+            if handler is not None:
+                scope["app"] = self.state_owner
+                request = Request(scope, receive, send)
+                try:
+                    response = await handler(request)
+                except APIError as exc:
+                    response = exc.to_response()
+                except Exception:  # noqa: BLE001 - never a traceback to the client
+                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                    response = APIError(
+                        500,
+                        "labgate hit an internal error; it has been logged. Try again.",
+                        "server_error",
+                    ).to_response()
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
