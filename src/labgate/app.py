@@ -44,7 +44,7 @@ from labgate.router.health import HealthChecker
 from labgate.router.registration import WorkerRegistry
 from labgate.router.router import Router
 from labgate.router.workers import Worker, WorkerPool
-from labgate.scheduler import FairScheduler
+from labgate.scheduler import FairScheduler, RequestClass
 from labgate.store.engine import make_engine, make_sessionmaker
 from labgate.store.tenancy import Lab, Project
 from labgate.tenancy.service import TenancyService
@@ -151,6 +151,9 @@ async def build_services(settings: Settings) -> Services:
         models[settings.embedded.model_name] = embedded_model_config(settings)
     for m in settings.models:
         models[m.name] = m
+    for deployment in settings.deployments:
+        # Slurm-launched models: their workers register themselves when their job is ready
+        models.setdefault(deployment.served_name, ModelConfig(name=deployment.served_name))
     for m in models.values():
         router.pools[m.name] = _make_pool(m, settings)
     registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)
@@ -266,6 +269,40 @@ async def _flush_last_used(services: Services) -> None:
             await services.keys.touch(services.auth.take_last_used())
 
 
+def _queue_depth(services: Services, model: str) -> int:
+    scheduler = services.scheduler
+    if scheduler is None or model not in scheduler.pools:
+        return 0
+    pool = scheduler.pool(model)
+    return sum(pool.queued(cls) for cls in RequestClass)
+
+
+async def _start_hpc(services: Services) -> None:
+    """Model workers as Slurm jobs: started on demand, renewed, retired (docs/deploy-hpc.md).
+
+    Run the controller in one gateway replica only ([hpc] enabled on that one)."""
+    from labgate.hpc.router_link import RouterGatewayLink
+    from labgate.hpc.wiring import build_controller
+
+    s = services.settings
+    link = RouterGatewayLink(
+        services.router, queue_depth=lambda model: _queue_depth(services, model)
+    )
+    controller = build_controller(
+        s.hpc,
+        s.deployments,
+        data_dir=s.data_dir,
+        public_url=s.base_url,
+        sessions=services.sessions,
+        gateway=link,
+        tokens=services.registry,
+    )
+    await controller.start()
+    services.completions.gate.hpc = controller
+    services.completions.gate.hpc_link = link
+    services.extras["hpc"] = controller
+
+
 async def _start_safety(services: Services) -> None:
     """Load the guardrail's embedding model and head once (a few seconds, off the loop)."""
     from labgate.gateway.safety_gate import SafetyGate
@@ -314,6 +351,8 @@ def create_app(
         await load_shares(services)
         if settings.safety.enabled:
             await _start_safety(services)
+        if settings.hpc.enabled and settings.deployments:
+            await _start_hpc(services)
         services.extras["tenancy"] = _tenancy(services)
         assert services.quota is not None and services.audit_parts is not None
         await services.audit_parts.start()
@@ -356,6 +395,9 @@ def create_app(
                 await services.embedded.stop()
             with contextlib.suppress(Exception):
                 await services.audit_parts.close()
+            if "hpc" in services.extras:
+                with contextlib.suppress(Exception):
+                    await services.extras["hpc"].stop()  # its jobs keep running
             if "safety_screen" in services.extras:
                 with contextlib.suppress(Exception):
                     await services.extras["safety_screen"].aclose()

@@ -22,6 +22,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from labgate.access.config import LabelsConfig
+from labgate.hpc.settings import HpcSettings
+from labgate.hpc.spec import DeploymentSpec
 from labgate.identity.oidc import OIDCConfig
 from labgate.safety.policy import SafetyPolicy
 from labgate.scheduler.config import SchedulerConfig
@@ -188,6 +190,8 @@ class Settings(_Section):
     audit: AuditConfig = Field(default_factory=AuditConfig)
     labels: LabelsConfig = Field(default_factory=LabelsConfig)
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
+    hpc: HpcSettings = Field(default_factory=HpcSettings)
+    deployments: list[DeploymentSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:
@@ -200,10 +204,15 @@ class Settings(_Section):
                 f"model {self.embedded.model_name!r} is both the embedded model and a [[models]] "
                 "entry; rename one or set [embedded] enabled = false"
             )
-        if not self.embedded.enabled and not self.models:
+        if not self.embedded.enabled and not self.models and not self.deployments:
             raise ValueError(
-                "no models: add a [[models]] table with workers, or enable the embedded worker"
+                "no models: add a [[models]] table with workers, a [[deployments]] table for "
+                "Slurm, or enable the embedded worker"
             )
+        deployment_names = [d.name for d in self.deployments]
+        repeated = sorted({n for n in deployment_names if deployment_names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"deployment names must be unique; repeated: {', '.join(repeated)}")
         return self
 
     @property

@@ -68,11 +68,12 @@ async def chat_completions(request: Request) -> Response:
         prepared = services.completions.prepare_chat(
             principal, req, request.headers.get("x-labgate-show-reasoning")
         )
+        prepared.request_class = _request_class(request, req)
+        prepared.label_header = request.headers.get("x-labgate-label")
+        prepared.wait_s = _wait_seconds(request)
     except APIError as exc:
         await services.completions.record_refusal(principal, "chat", None, exc)
         raise
-    prepared.request_class = _request_class(request, req)
-    prepared.label_header = request.headers.get("x-labgate-label")
     return _answer(prepared, await services.completions.run(prepared))
 
 
@@ -86,12 +87,31 @@ async def completions(request: Request) -> Response:
         body = await read_body(request, services.settings.max_body_bytes)
         req = parse_completion(body)
         prepared = services.completions.prepare_completion(principal, req)
+        prepared.request_class = _request_class(request, req)
+        prepared.label_header = request.headers.get("x-labgate-label")
+        prepared.wait_s = _wait_seconds(request)
     except APIError as exc:
         await services.completions.record_refusal(principal, "completion", None, exc)
         raise
-    prepared.request_class = _request_class(request, req)
-    prepared.label_header = request.headers.get("x-labgate-label")
     return _answer(prepared, await services.completions.run(prepared))
+
+
+def _wait_seconds(request: Request) -> float:
+    """``X-Labgate-Wait: <seconds>``: wait for a cold model to start rather than get 503."""
+    raw = request.headers.get("x-labgate-wait")
+    if not raw:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        raise APIError(
+            400, "X-Labgate-Wait must be a number of seconds", code="invalid_header"
+        ) from None
+    if not 0 <= value <= 3600:
+        raise APIError(
+            400, "X-Labgate-Wait must be between 0 and 3600 seconds", code="invalid_header"
+        )
+    return value
 
 
 def _answer(prepared: Any, result: Any) -> Response:

@@ -33,6 +33,8 @@ from labgate.scheduler.routes import admission_error
 if TYPE_CHECKING:
     from labgate.gateway.prepared import Prepared
     from labgate.gateway.safety_gate import SafetyGate
+    from labgate.hpc.controller import HpcController
+    from labgate.hpc.router_link import RouterGatewayLink
 
 log = logging.getLogger("labgate.admission")
 
@@ -64,6 +66,8 @@ class Gatekeeper:
         self.projects = projects
         self.access = access
         self.safety = safety
+        self.hpc: HpcController | None = None  # Slurm-launched models (set at start-up)
+        self.hpc_link: RouterGatewayLink | None = None
 
     async def admit(self, p: Prepared) -> None:
         """The checks before a worker is asked, cheapest first.
@@ -80,6 +84,10 @@ class Gatekeeper:
             ]
             await self.safety.check_input(p, messages)
         pool = self.router.pools.get(p.model.name)
+        if self.hpc_link is not None:
+            self.hpc_link.note_request(p.model.name)  # demand keeps its Slurm jobs alive
+        if (pool is None or not pool.any_usable()) and await self._start_cold(p):
+            pool = self.router.pools.get(p.model.name)
         if pool is None or not pool.any_usable():
             why = (
                 "it has no workers running (none started or registered yet)"
@@ -119,6 +127,22 @@ class Gatekeeper:
         except BaseException:
             await self.finish(p, produced=False)
             raise
+
+    async def _start_cold(self, p: Prepared) -> bool:
+        """A model with no usable worker that labgate launches as Slurm jobs: start it.
+
+        The client gets 503 with Retry-After saying the model is starting, or, if it sent
+        ``X-Labgate-Wait: <seconds>``, waits up to that long (capped by the configuration)
+        for a worker to register. True when a worker is ready now."""
+        if self.hpc is None or not self.hpc.manages(p.model.name):
+            return False
+        if p.wait_s > 0:
+            status = await self.hpc.wait_ready(p.model.name, p.wait_s)
+        else:
+            status = await self.hpc.ensure_started(p.model.name)
+        if status.ready:
+            return True
+        raise unavailable(status.message, retry_after_s=status.retry_after_s, code="model_starting")
 
     def _decide_label(self, p: Prepared) -> None:
         """The request's classification: stated (header or ``labgate_label``) or the user's

@@ -27,4 +27,5 @@ class Prepared:
     quota: Admission | None = None
     label_header: str | None = None
     messages: int = 1
+    wait_s: float = 0.0  # X-Labgate-Wait: how long the client will wait for a cold model
     label: Any = None  # the request's Label once access control decided it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labgate.audit import models as audit_models  # noqa: F401
+from labgate.hpc import models as hpc_models  # noqa: F401
 from labgate.quota import models as quota_models  # noqa: F401
 from labgate.router import registration  # noqa: F401  (worker_tokens)
 from labgate.safety import models as safety_models  # noqa: F401
