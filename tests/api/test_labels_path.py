@@ -136,3 +136,36 @@ async def test_secret_work_never_reaches_a_lower_accredited_worker(
     assert r.status_code == 503
     assert "accredited" in r.json()["error"]["message"]
     assert low.worker.requests == before
+
+
+async def test_no_read_up_of_audit_records(labelled: dict[str, Any]) -> None:
+    """An auditor cleared only for CUI cannot read the record of SECRET//NUC work."""
+    from labgate.identity.keys import KeyRepository, new_id, utcnow
+
+    services = labelled["services"]
+    assert (await _chat(labelled, "nuc", "SECRET//NUC", content="secret work")).status_code == 200
+    log = services.audit
+    secret_index = await log.size() - 1
+    assert (await _chat(labelled, "open", "CUI", content="open work")).status_code == 200
+    cui_index = await log.size() - 1
+    auditor_id = new_id()
+    async with services.sessions.begin() as s:
+        s.add(
+            User(
+                id=auditor_id,
+                lab_id="default",
+                username="aud",
+                roles=["auditor"],
+                clearance="CUI",
+                created_at=utcnow(),
+            )
+        )
+    key, _ = await KeyRepository(services.sessions).create(auditor_id, None)
+    async with httpx.AsyncClient(
+        base_url=labelled["url"], headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        r = await c.get(f"/v1/audit/records/{secret_index}")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "label_clearance"
+        assert "secret" not in r.text.lower().replace("labelled above", "")
+        r = await c.get(f"/v1/audit/records/{cui_index}")
+        assert r.status_code == 200 and r.json()["record"]["label"] == "CUI"

@@ -58,17 +58,23 @@ async def get_record(
 ) -> dict[str, Any]:
     """One record as stored: its canonical bytes parsed, its leaf hash, when it was committed."""
     if not principal.has_role(Role.AUDITOR, Role.PLATFORM_ADMIN):
-        raise forbidden("audit records are for auditors and platform administrators",
-                        code="insufficient_role")
+        raise forbidden(
+            "audit records are for auditors and platform administrators", code="insufficient_role"
+        )
     try:
         stored = await _log(request).get_record(index)
     except NotInLog as exc:
         raise not_found(str(exc), code="record_not_found", param="index") from None
+    record = orjson.loads(stored.data)
+    access = getattr(request.app.state.services, "access", None)
+    if access is not None and not access.reader_may_see(principal, record.get("label")):
+        # no read-up: even a record's metadata stays within the reader's clearance
+        raise forbidden("this record is labelled above your clearance", code="label_clearance")
     return {
         "index": stored.index,
         "leaf_hash": _b64(stored.leaf_hash),
         "recorded_at": stored.recorded_at.isoformat(),
-        "record": orjson.loads(stored.data),
+        "record": record,
     }
 
 
@@ -121,8 +127,9 @@ async def latest_checkpoint(
     """The latest signed checkpoint, as a C2SP signed note (text/plain)."""
     checkpoint = await _log(request).latest_checkpoint()
     if checkpoint is None:
-        raise not_found("no checkpoint has been signed yet; try again in a few seconds",
-                        code="no_checkpoint")
+        raise not_found(
+            "no checkpoint has been signed yet; try again in a few seconds", code="no_checkpoint"
+        )
     return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
 
 
@@ -145,13 +152,23 @@ def _denied(exc: Exception) -> APIError:
     if isinstance(exc, TranscriptError):
         return not_found(str(exc), code="transcript_not_found")
     if isinstance(exc, KeyringError):
-        return APIError(500, "the transcript cannot be decrypted; an operator must check the "
-                        "master keys (see the gateway log)", code="transcript_unreadable")
+        return APIError(
+            500,
+            "the transcript cannot be decrypted; an operator must check the "
+            "master keys (see the gateway log)",
+            code="transcript_unreadable",
+        )
     return invalid_request(str(exc))
 
 
-_ACCESS_ERRORS = (AccessDenied, AccessRequestNotFound, AccessConflict, TranscriptError,
-                  KeyringError, ValueError)
+_ACCESS_ERRORS = (
+    AccessDenied,
+    AccessRequestNotFound,
+    AccessConflict,
+    TranscriptError,
+    KeyringError,
+    ValueError,
+)
 
 
 @router.post("/access-requests", status_code=201)
@@ -167,7 +184,9 @@ async def file_access_request(
             body.until,
         )
         filed = await _access(request).file_request(
-            principal, reason=body.reason, scope=scope,
+            principal,
+            reason=body.reason,
+            scope=scope,
             duration=timedelta(minutes=body.duration_minutes),
         )
     except _ACCESS_ERRORS as exc:
@@ -202,7 +221,9 @@ async def approve_access_request(
 
 @router.get("/access-requests/{request_id}/transcripts/{index}")
 async def read_transcript(
-    request_id: str, index: int, request: Request,
+    request_id: str,
+    index: int,
+    request: Request,
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """Decrypt one transcript under an approved request you filed (the read is logged first)."""
