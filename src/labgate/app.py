@@ -230,7 +230,9 @@ async def _start_embedded(services: Services) -> None:
 
     s = services.settings
     e = s.embedded
-    model_path = e.model_path or await asyncio.to_thread(packaged_gguf, s.data_dir)
+    model_path = e.model_path
+    if model_path is None:
+        model_path = await asyncio.to_thread(packaged_gguf, s.data_dir)
     port = e.port or free_port(e.host)
     base_url = f"http://{e.host}:{port}/v1"
     pool = services.router.pools[e.model_name]

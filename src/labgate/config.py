@@ -59,6 +59,9 @@ class EmbeddedConfig(_Section):
     restart_window_s: float = Field(default=300.0, gt=0)
 
 
+_DEFAULT_BUDGETS: dict[ReasoningEffort, int] = {"low": 1024, "medium": 4096, "high": 16384}
+
+
 class ReasoningConfig(_Section):
     """How a model reasons and how ``reasoning_effort`` reaches its worker."""
 
@@ -67,9 +70,7 @@ class ReasoningConfig(_Section):
         description="think_tags: split <think>…</think> out of the text; native: the worker "
         "returns reasoning_content itself (vLLM/SGLang reasoning parsers); none: no reasoning.",
     )
-    budgets: dict[ReasoningEffort, int] = Field(
-        default_factory=lambda: {"low": 1024, "medium": 4096, "high": 16384}
-    )
+    budgets: dict[ReasoningEffort, int] = Field(default_factory=lambda: dict(_DEFAULT_BUDGETS))
     default_effort: ReasoningEffort = "medium"
     budget_field: str | None = Field(
         default="thinking_token_budget",

@@ -10,7 +10,7 @@ their errors are rendered the same way (the OpenAI shape) and everything else go
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -24,7 +24,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 class HotPath:
-    def __init__(self, app: ASGIApp, routes: dict[tuple[str, str], Handler]) -> None:
+    def __init__(self, app: ASGIApp, routes: Mapping[tuple[str, str], Handler]) -> None:
         self.app = app
         self.routes = routes
         # FastAPI keeps its state on the app; the handlers read request.app.state.services

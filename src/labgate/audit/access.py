@@ -201,8 +201,12 @@ class AccessControl:
             principal,
             RecordKind.TRANSCRIPT_ACCESS_REQUEST,
             scope.project,
-            {"request_id": request_id, "reason": reason, "scope": scope.to_json(),
-             "duration_s": int(duration.total_seconds())},
+            {
+                "request_id": request_id,
+                "reason": reason,
+                "scope": scope.to_json(),
+                "duration_s": int(duration.total_seconds()),
+            },
         )
         values = {
             "id": request_id,
@@ -245,8 +249,11 @@ class AccessControl:
             principal,
             RecordKind.TRANSCRIPT_ACCESS_APPROVAL,
             request.scope.project,
-            {"request_id": request_id, "requester": request.requester,
-             "expires_at": expires.isoformat()},
+            {
+                "request_id": request_id,
+                "requester": request.requester,
+                "expires_at": expires.isoformat(),
+            },
         )
         async with self.engine.begin() as conn:
             result = await conn.execute(
@@ -298,7 +305,9 @@ class AccessControl:
                 f"your clearance does not cover the label of record {index}", "label_denied"
             )
         read_record = await self._record(
-            principal, RecordKind.TRANSCRIPT_READ, meta.project,
+            principal,
+            RecordKind.TRANSCRIPT_READ,
+            meta.project,
             {"request_id": request_id, "record_index": index},
         )
         opened = await self.vault.open(index)
@@ -347,7 +356,9 @@ class AccessControl:
         record = orjson.loads((await self.log.get_record(index)).data)
         digests = record.get("digests") or {}
         texts = {
-            "prompt": opened.prompt, "reasoning": opened.reasoning, "response": opened.response
+            "prompt": opened.prompt,
+            "reasoning": opened.reasoning,
+            "response": opened.response,
         }
         return [
             name

@@ -46,31 +46,46 @@ T = TypeVar("T")
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="LABGATE_DATABASE_URL",
-                 help="Database holding the log (sqlite:///… or postgresql://…); default: "
-                 "SQLite at <data-dir>/labgate.db."),
+    typer.Option(
+        "--database-url",
+        envvar="LABGATE_DATABASE_URL",
+        help="Database holding the log (sqlite:///… or postgresql://…); default: "
+        "SQLite at <data-dir>/labgate.db.",
+    ),
 ]
 DataDirOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", envvar="LABGATE_DATA_DIR",
-                 help="labgate's state directory (default ~/.local/share/labgate); holds the "
-                 "SQLite database and the checkpoint signing key."),
+    typer.Option(
+        "--data-dir",
+        envvar="LABGATE_DATA_DIR",
+        help="labgate's state directory (default ~/.local/share/labgate); holds the "
+        "SQLite database and the checkpoint signing key.",
+    ),
 ]
 OriginOpt = Annotated[
     str,
-    typer.Option("--origin", envvar="LABGATE_AUDIT_ORIGIN",
-                 help="The log's origin line, which is also its signing key's name."),
+    typer.Option(
+        "--origin",
+        envvar="LABGATE_AUDIT_ORIGIN",
+        help="The log's origin line, which is also its signing key's name.",
+    ),
 ]
 SigningKeyOpt = Annotated[
     Path | None,
-    typer.Option("--signing-key", envvar="LABGATE_AUDIT_SIGNING_KEY",
-                 help="The checkpoint signing key file (default <data-dir>/audit-signing.key)."),
+    typer.Option(
+        "--signing-key",
+        envvar="LABGATE_AUDIT_SIGNING_KEY",
+        help="The checkpoint signing key file (default <data-dir>/audit-signing.key).",
+    ),
 ]
 MasterKeysOpt = Annotated[
     Path | None,
-    typer.Option("--master-keys-file", envvar="LABGATE_AUDIT_MASTER_KEYS_FILE",
-                 help="Transcript master keys, one '<id> <base64>' per line; the last is current "
-                 "(else $LABGATE_AUDIT_MASTER_KEYS)."),
+    typer.Option(
+        "--master-keys-file",
+        envvar="LABGATE_AUDIT_MASTER_KEYS_FILE",
+        help="Transcript master keys, one '<id> <base64>' per line; the last is current "
+        "(else $LABGATE_AUDIT_MASTER_KEYS).",
+    ),
 ]
 
 
@@ -119,16 +134,24 @@ def _with_log(
     try:
         return asyncio.run(run())
     except DBAPIError as exc:
-        _fail(f"the database refused the request ({exc.orig.__class__.__name__}); are the audit "
-              "tables there? Run `labgate db upgrade`")
+        _fail(
+            f"the database refused the request ({exc.orig.__class__.__name__}); are the audit "
+            "tables there? Run `labgate db upgrade`"
+        )
     except (NotInLog, StorageError, NoteError, KeyringError, ExportMismatchError) as exc:
         _fail(str(exc))
     raise AssertionError("unreachable")
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _signer(signing_key: Path | None, data_dir: Path | None, origin: str) -> NoteSigner:
@@ -168,14 +191,21 @@ def _b64(value: bytes) -> str:
 def verify(
     from_checkpoint: Annotated[
         Path | None,
-        typer.Option("--from-checkpoint", exists=True, dir_okay=False,
-                     help="A checkpoint you kept earlier: prove the log only grew since."),
+        typer.Option(
+            "--from-checkpoint",
+            exists=True,
+            dir_okay=False,
+            help="A checkpoint you kept earlier: prove the log only grew since.",
+        ),
     ] = None,
     key: Annotated[
         str | None,
-        typer.Option("--key", envvar="LABGATE_AUDIT_VERIFIER_KEY",
-                     help="The log's verifier key '<name>+<hash>+<base64>' (default: derived "
-                     "from the local signing key)."),
+        typer.Option(
+            "--key",
+            envvar="LABGATE_AUDIT_VERIFIER_KEY",
+            help="The log's verifier key '<name>+<hash>+<base64>' (default: derived "
+            "from the local signing key).",
+        ),
     ] = None,
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
@@ -205,8 +235,10 @@ def verify(
         with _progress() as bar:
             task = bar.add_task("verifying records", total=None)
             report = await verify_log(
-                audit_log, verifier, progress=lambda done, total: bar.update(task, completed=done,
-                                                                             total=total))
+                audit_log,
+                verifier,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         if report.ok:
             console.print(
                 f"[green]OK[/green] {report.tree_size} records, {report.checkpoints_checked} "
@@ -233,8 +265,12 @@ def record(
 
     async def fetch(audit_log: AuditLog) -> dict[str, Any]:
         stored = await audit_log.get_record(index)
-        return {"index": stored.index, "leaf_hash": _b64(stored.leaf_hash),
-                "recorded_at": stored.recorded_at.isoformat(), "record": orjson.loads(stored.data)}
+        return {
+            "index": stored.index,
+            "leaf_hash": _b64(stored.leaf_hash),
+            "recorded_at": stored.recorded_at.isoformat(),
+            "record": orjson.loads(stored.data),
+        }
 
     _emit(_with_log(database_url, data_dir, fetch))
 
@@ -242,8 +278,12 @@ def record(
 @app.command("prove-inclusion")
 def prove_inclusion(
     index: Annotated[int, typer.Argument(help="The record's index.", min=0)],
-    size: Annotated[int | None, typer.Option(
-        "--size", min=1, help="Tree size to prove against (default: the current size).")] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            "--size", min=1, help="Tree size to prove against (default: the current size)."
+        ),
+    ] = None,
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -251,9 +291,13 @@ def prove_inclusion(
 
     async def prove(audit_log: AuditLog) -> dict[str, Any]:
         proof = await audit_log.inclusion_proof(index, size)
-        return {"index": proof.index, "tree_size": proof.tree_size,
-                "leaf_hash": _b64(proof.leaf_hash), "hashes": [_b64(h) for h in proof.hashes],
-                "root": _b64(proof.root)}
+        return {
+            "index": proof.index,
+            "tree_size": proof.tree_size,
+            "leaf_hash": _b64(proof.leaf_hash),
+            "hashes": [_b64(h) for h in proof.hashes],
+            "root": _b64(proof.root),
+        }
 
     _emit(_with_log(database_url, data_dir, prove))
 
@@ -269,17 +313,26 @@ def prove_consistency(
 
     async def prove(audit_log: AuditLog) -> dict[str, Any]:
         proof = await audit_log.consistency_proof(first, second)
-        return {"first": proof.first, "second": proof.second,
-                "first_root": _b64(proof.first_root), "second_root": _b64(proof.second_root),
-                "hashes": [_b64(h) for h in proof.hashes]}
+        return {
+            "first": proof.first,
+            "second": proof.second,
+            "first_root": _b64(proof.first_root),
+            "second_root": _b64(proof.second_root),
+            "hashes": [_b64(h) for h in proof.hashes],
+        }
 
     _emit(_with_log(database_url, data_dir, prove))
 
 
 @app.command()
 def checkpoint(
-    sign: Annotated[bool, typer.Option("--sign", help="First sign a checkpoint of the current "
-                                       "tree if it grew (needs the signing key).")] = False,
+    sign: Annotated[
+        bool,
+        typer.Option(
+            "--sign",
+            help="First sign a checkpoint of the current tree if it grew (needs the signing key).",
+        ),
+    ] = False,
     origin: OriginOpt = DEFAULT_ORIGIN,
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
@@ -315,8 +368,12 @@ def verifier_key(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", dir_okay=False,
-                                      help="JSON-lines file to append to (created if absent).")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", dir_okay=False, help="JSON-lines file to append to (created if absent)."
+        ),
+    ],
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -326,8 +383,10 @@ def export(
         with _progress() as bar:
             task = bar.add_task("exporting", total=None)
             result = await export_jsonl(
-                audit_log, out, progress=lambda done, total: bar.update(task, completed=done,
-                                                                        total=total))
+                audit_log,
+                out,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         return result.written, result.end
 
     written, end = _with_log(database_url, data_dir, run)
@@ -351,8 +410,11 @@ def rewrap(
         with _progress() as bar:
             task = bar.add_task("re-wrapping", total=None)
             return await rewrap_transcripts(
-                vault, audit_log, getpass.getuser(),
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
+                vault,
+                audit_log,
+                getpass.getuser(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
 
     count = _with_log(database_url, data_dir, run, writes=True)
     console.print(f"re-wrapped {count} data keys under master key {keys.current.id}")
@@ -360,17 +422,22 @@ def rewrap(
 
 @app.command()
 def purge(
-    retention_days: Annotated[float, typer.Option(
-        "--retention-days", envvar="LABGATE_AUDIT_RETENTION_DAYS", min=0.001,
-        help="Delete transcripts older than this many days (records and digests stay).")],
+    retention_days: Annotated[
+        float,
+        typer.Option(
+            "--retention-days",
+            envvar="LABGATE_AUDIT_RETENTION_DAYS",
+            min=0.001,
+            help="Delete transcripts older than this many days (records and digests stay).",
+        ),
+    ],
     database_url: DatabaseOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Delete transcripts past the retention period; the purge itself is an audit record."""
 
     async def run(audit_log: AuditLog) -> int:
-        vault = TranscriptVault(audit_log.engine, None,
-                                retention=timedelta(days=retention_days))
+        vault = TranscriptVault(audit_log.engine, None, retention=timedelta(days=retention_days))
         return await purge_transcripts(vault, audit_log, getpass.getuser())
 
     count = _with_log(database_url, data_dir, run, writes=True)
@@ -379,8 +446,12 @@ def purge(
 
 @app.command("new-master-key")
 def new_master_key(
-    file: Annotated[Path, typer.Option("--file", dir_okay=False,
-                                       help="Key file to append to (created with mode 0600).")],
+    file: Annotated[
+        Path,
+        typer.Option(
+            "--file", dir_okay=False, help="Key file to append to (created with mode 0600)."
+        ),
+    ],
     key_id: Annotated[str, typer.Option("--id", help="A name for the key, e.g. 2025-q3.")],
 ) -> None:
     """Add a random AES-256 master key to the --file; it becomes current. Then run rewrap."""

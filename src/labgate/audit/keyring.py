@@ -86,8 +86,9 @@ class Keyring:
     def unwrap(self, key_id: str, wrapped: bytes, index: int) -> bytes:
         master = self.get(key_id)
         try:
-            return AESGCM(master.key).decrypt(wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:],
-                                              _wrap_aad(index, key_id))
+            return AESGCM(master.key).decrypt(
+                wrapped[:NONCE_SIZE], wrapped[NONCE_SIZE:], _wrap_aad(index, key_id)
+            )
         except InvalidTag:
             raise KeyringError(
                 f"the data key of record {index} does not open with master key {key_id!r}: "

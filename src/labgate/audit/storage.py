@@ -62,9 +62,7 @@ class AuditStore:
             await self._reader_conn.close()
             self._reader_conn, self._reader = None, None
 
-    async def snapshot(
-        self, wanted: Iterable[NodeId]
-    ) -> tuple[int, bytes, dict[NodeId, bytes]]:
+    async def snapshot(self, wanted: Iterable[NodeId]) -> tuple[int, bytes, dict[NodeId, bytes]]:
         """The tree head and the hashes of ``wanted`` (those stored), read in one statement.
 
         Proofs are latency-bound, so this is one round trip: a single ``UNION ALL`` over the
@@ -101,8 +99,10 @@ class AuditStore:
         """Create the tree-head row of an empty log if it is not there (safe to race)."""
         values = {"id": HEAD_ID, "size": 0, "root": EMPTY_ROOT, "updated_at": datetime.now(UTC)}
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(TREE_HEAD).values(**values).on_conflict_do_nothing(
-            index_elements=[TREE_HEAD.c.id]
+        stmt = (
+            dialect_insert(TREE_HEAD)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[TREE_HEAD.c.id])
         )
         async with self.engine.begin() as conn:
             await conn.execute(stmt)
@@ -243,9 +243,7 @@ class AuditStore:
         ((count, highest),) = await self._fetch("SELECT COUNT(*), MAX(idx) FROM audit_records")
         return int(count), (None if highest is None else int(highest))
 
-    async def nodes_completed_in(
-        self, start: int, end: int, max_level: int
-    ) -> dict[NodeId, bytes]:
+    async def nodes_completed_in(self, start: int, end: int, max_level: int) -> dict[NodeId, bytes]:
         """Stored hashes of the perfect subtrees whose last leaf is in ``[start, end)``."""
         ranges = []
         for level in range(1, max_level + 1):
@@ -270,9 +268,7 @@ class AuditStore:
     async def latest_checkpoint(self) -> StoredCheckpoint | None:
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(CHECKPOINTS).order_by(CHECKPOINTS.c.size.desc()).limit(1)
-                )
+                await conn.execute(select(CHECKPOINTS).order_by(CHECKPOINTS.c.size.desc()).limit(1))
             ).one_or_none()
         return None if row is None else _checkpoint(row)
 
@@ -304,9 +300,7 @@ def _snapshot_sql(wanted: Iterable[NodeId]) -> str:
             by_level.setdefault(int(level), []).append(int(index))
     parts = [f"SELECT -1, size, root FROM audit_tree_head WHERE id = {HEAD_ID}"]
     if leaves:
-        parts.append(
-            f"SELECT 0, idx, leaf_hash FROM audit_records WHERE idx IN ({_ints(leaves)})"
-        )
+        parts.append(f"SELECT 0, idx, leaf_hash FROM audit_records WHERE idx IN ({_ints(leaves)})")
     if by_level:
         ors = " OR ".join(
             f"(level = {level} AND idx IN ({_ints(indices)}))"

@@ -122,6 +122,4 @@ def _root_from_subtree_consistency(
     if old != subtree_root:
         raise ProofError("the proof does not reproduce the subtree hash")
     # The rest is an inclusion proof of the grown subtree, seen as a leaf at its own level.
-    return root_from_inclusion_proof(
-        start >> height, ((size - 1) >> height) + 1, grown, proof[i:]
-    )
+    return root_from_inclusion_proof(start >> height, ((size - 1) >> height) + 1, grown, proof[i:])

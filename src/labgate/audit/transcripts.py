@@ -122,8 +122,12 @@ class TranscriptVault:
             row = (
                 await conn.execute(
                     select(
-                        _rows.c.record_idx, _rows.c.created_at, _rows.c.project, _rows.c.lab,
-                        _rows.c.label, _rows.c.key_id,
+                        _rows.c.record_idx,
+                        _rows.c.created_at,
+                        _rows.c.project,
+                        _rows.c.lab,
+                        _rows.c.label,
+                        _rows.c.key_id,
                     ).where(_rows.c.record_idx == index)
                 )
             ).one_or_none()
@@ -197,7 +201,5 @@ class TranscriptVault:
     async def count_by_key(self) -> dict[str, int]:
         """How many transcripts each master key protects (to know when an old key can go)."""
         async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                select(_rows.c.key_id, func.count()).group_by(_rows.c.key_id)
-            )
+            rows = await conn.execute(select(_rows.c.key_id, func.count()).group_by(_rows.c.key_id))
             return {k: int(n) for k, n in rows}

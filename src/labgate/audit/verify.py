@@ -87,16 +87,26 @@ def _check_chunk(
             break
         recomputed = sha256(LEAF_PREFIX + data).digest()
         if recomputed != stored_hash:
-            bad.append(Problem(index, f"record {index} was altered: its bytes no longer match "
-                                      "the leaf hash written with it"))
+            bad.append(
+                Problem(
+                    index,
+                    f"record {index} was altered: its bytes no longer match "
+                    "the leaf hash written with it",
+                )
+            )
         else:
             try:
                 claimed = loads(data).get("index")
             except (orjson.JSONDecodeError, AttributeError):
                 claimed = "unreadable"
             if claimed != index:
-                bad.append(Problem(index, f"record {index} says it is record {claimed}: records "
-                                          "were moved or reordered"))
+                bad.append(
+                    Problem(
+                        index,
+                        f"record {index} says it is record {claimed}: records "
+                        "were moved or reordered",
+                    )
+                )
         leaves.append(recomputed)
         expected += 1
     completed, roots = edge.extend(leaves, checkpoint_sizes)
@@ -119,8 +129,9 @@ async def _signed_checkpoints(
         try:
             opened = open_checkpoint(cp.note, verifier, origin)
         except NoteError as exc:
-            report.add(cp.size, f"the stored checkpoint for size {cp.size} is not validly "
-                                f"signed: {exc}")
+            report.add(
+                cp.size, f"the stored checkpoint for size {cp.size} is not validly signed: {exc}"
+            )
             continue
         if opened.size != cp.size or opened.root != cp.root:
             report.add(cp.size, f"the checkpoint row for size {cp.size} disagrees with its note")
@@ -180,8 +191,11 @@ async def verify_log(
             _compare_nodes(result.completed, stored_nodes, bad_leaves, report)
             report.records_checked = result.next_index
             if result.gap_at is not None:
-                report.add(result.gap_at, f"record {result.gap_at} is missing: records were "
-                           f"deleted or the log was truncated (it should hold {claimed})")
+                report.add(
+                    result.gap_at,
+                    f"record {result.gap_at} is missing: records were "
+                    f"deleted or the log was truncated (it should hold {claimed})",
+                )
                 break
             if progress is not None:
                 progress(end, claimed)
@@ -222,9 +236,12 @@ def _compare_nodes(
         if have is None:
             report.add(first, f"the stored tree lacks the node over records {first}..{end - 1}")
         elif have != node:
-            report.add(first, f"records {first}..{end - 1} do not match the stored tree node "
-                              "over them: a record was replaced, records were swapped, or the "
-                              "node was edited")
+            report.add(
+                first,
+                f"records {first}..{end - 1} do not match the stored tree node "
+                "over them: a record was replaced, records were swapped, or the "
+                "node was edited",
+            )
             bad_leaves.insert(bisect_left(bad_leaves, first), first)
 
 
@@ -252,8 +269,11 @@ def _compare_checkpoints(
             first = _blame(size, signed, recomputed)
             if _explained(bad_leaves, first, size):
                 continue
-            report.add(first, f"the signed checkpoint for size {size} does not match the "
-                              f"records: something in records {first}..{size - 1} changed")
+            report.add(
+                first,
+                f"the signed checkpoint for size {size} does not match the "
+                f"records: something in records {first}..{size - 1} changed",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,27 +309,36 @@ async def verify_from_checkpoint(
         size = await audit_log.size()
         if size < old.size:
             return ConsistencyReport(
-                False, old.size, size,
+                False,
+                old.size,
+                size,
                 f"the log holds {size} records, fewer than the {old.size} your checkpoint "
                 "commits to: it was truncated or rolled back",
             )
         new = Checkpoint(old.origin, size, await audit_log.root_at(size))
     if new.size == old.size:
         ok = new.root == old.root
-        message = ("the log is at the size you hold and its root matches" if ok else
-                   "the log signed two different roots for the same size: it was rewritten")
+        message = (
+            "the log is at the size you hold and its root matches"
+            if ok
+            else "the log signed two different roots for the same size: it was rewritten"
+        )
         return ConsistencyReport(ok, old.size, new.size, message)
     try:
         proof = await audit_log.consistency_proof(old.size, new.size)
         verify_consistency(old.size, new.size, old.root, new.root, proof.hashes)
     except (ProofError, LookupError) as exc:
         return ConsistencyReport(
-            False, old.size, new.size,
+            False,
+            old.size,
+            new.size,
             f"the log of {new.size} records does not extend the checkpoint you hold "
             f"({old.size} records): {exc}",
         )
     return ConsistencyReport(
-        True, old.size, new.size,
+        True,
+        old.size,
+        new.size,
         f"the log of {new.size} records extends the checkpoint you hold ({old.size} records)",
         proof.hashes,
     )

@@ -324,7 +324,7 @@ class CompletionService:
         yield SSE_DONE
 
     async def _complete(self, p: Prepared, call: UpstreamCall) -> dict[str, Any]:
-        body = call.body or {}
+        body: dict[str, Any] = dict(call.body or {})
         rec = p.record
         rec.first_token_at = time.perf_counter()
         think = p.model.reasoning.format == "think_tags" and rec.kind == "chat"
@@ -541,8 +541,9 @@ class CompletionService:
 
 def _worker_rejection(exc: UpstreamError) -> APIError:
     message = None
-    if exc.payload and isinstance(exc.payload.get("error"), dict):
-        message = exc.payload["error"].get("message")  # type: ignore[union-attr]
+    error = exc.payload.get("error") if exc.payload else None
+    if isinstance(error, dict):
+        message = error.get("message")
     elif exc.payload and isinstance(exc.payload.get("detail"), str):
         message = exc.payload["detail"]
     status = exc.status if exc.status in (400, 404, 413, 422) else 400

@@ -20,6 +20,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import orjson
@@ -62,7 +63,7 @@ class UpstreamCall:
     worker: Worker
     pool: WorkerPool
     response: aiohttp.ClientResponse | None
-    body: dict[str, object] | None = None
+    body: dict[str, Any] | None = None
     first_event: bytes | None = None
     attempts: int = 1
     started: float = field(default_factory=time.perf_counter)

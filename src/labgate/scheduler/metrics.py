@@ -24,15 +24,35 @@ from labgate.scheduler.path import RequestClass
 if TYPE_CHECKING:
     from labgate.scheduler.pool import Pool
 
-WAIT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0,
-                300.0, 600.0)
+WAIT_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    600.0,
+)
 _BOUND_LABELS = (*(repr(bound) for bound in WAIT_BUCKETS), "+Inf")  # Prometheus' "le" values
 LABELS = ("lab", "class")
-_QUEUE = ("labgate_scheduler_queue_length",
-          "Requests waiting for a slot, by lab and priority class (all models).")
+_QUEUE = (
+    "labgate_scheduler_queue_length",
+    "Requests waiting for a slot, by lab and priority class (all models).",
+)
 _RUNNING = ("labgate_scheduler_running", "Requests holding a slot, by lab (all models).")
-_WAIT = ("labgate_scheduler_queue_wait_seconds",
-         "Time admitted requests waited for a slot, by lab and priority class.")
+_WAIT = (
+    "labgate_scheduler_queue_wait_seconds",
+    "Time admitted requests waited for a slot, by lab and priority class.",
+)
 
 
 class _Waits:

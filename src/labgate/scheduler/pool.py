@@ -94,9 +94,7 @@ class Pool:
                 request_class=request_class.label,
                 retry_after_s=self.retry_after(request_class),
             )
-        waiter = Waiter(
-            path, request_class, nodes, weights, prompt_tokens, future, self._clock()
-        )
+        waiter = Waiter(path, request_class, nodes, weights, prompt_tokens, future, self._clock())
         self.tree.join(nodes, request_class, waiter)
         self.pump()
         return waiter
