@@ -140,6 +140,8 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--audit-sync", choices=["FULL", "NORMAL"], default="FULL",
+                    help="SQLite audit durability: FULL survives power loss, NORMAL a crash")
     ap.add_argument(
         "--safety",
         action="store_true",
@@ -159,6 +161,7 @@ async def main() -> None:
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
         + ("" if args.safety else "\n[safety]\nenabled = false\n")
+        + f'\n[audit]\nsqlite_synchronous = "{args.audit_sync}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["PYTHONUNBUFFERED"] = "1"
@@ -212,6 +215,7 @@ async def main() -> None:
         }
 
         results["store"] = args.store
+        results["audit_sync"] = args.audit_sync
         print(
             f"labgate overhead benchmark — {results['machine']} — store: {args.store}"
             + (
