@@ -16,22 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_http_ok
 
 pytestmark = pytest.mark.slow
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "process exited early"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def _serve(data_dir: Path, config: Path, port: int) -> subprocess.Popen[bytes]:
@@ -80,8 +67,8 @@ def test_kill_9_under_load_leaves_a_verifiable_log_with_every_answer(tmp_path: P
     answered: list[str] = []
     lock = threading.Lock()
     try:
-        _wait(f"http://127.0.0.1:{wport}/v1/models", worker)
-        _wait(f"http://127.0.0.1:{gport}/healthz", gateway)
+        wait_http_ok(f"http://127.0.0.1:{wport}/v1/models", worker)
+        wait_http_ok(f"http://127.0.0.1:{gport}/healthz", gateway)
         key = (data / "admin.key").read_text().strip()
 
         def client(n: int) -> None:

@@ -12,11 +12,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import openai
 import pytest
 
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_http_ok
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -36,20 +35,6 @@ class Served:
         self.url = url
         self.data_dir = data_dir
         self.key = (data_dir / "admin.key").read_text().strip()
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[str], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"labgate serve exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("labgate did not become ready")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc)
+        wait_http_ok(url + "/readyz", proc, timeout=240)
         yield Served(proc, url, data_dir)
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -18,24 +18,11 @@ import httpx
 import pytest
 
 from tests.conftest import PG_ADMIN_DSN, REDIS_URL
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_http_ok
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 BUDGET_TOKENS = 600  # a request reserves its worst case (~50) and settles 7 + 6 = 13 tokens
-
-
-def _wait(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "process exited early"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
 
 
 @pytest.fixture
@@ -96,8 +83,8 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, object]]:
                 )
             )
             urls.append(f"http://127.0.0.1:{port}")
-            _wait(urls[-1] + "/healthz", gateways[-1])
-        _wait(f"http://127.0.0.1:{wport}/v1/models", worker)
+            wait_http_ok(urls[-1] + "/healthz", gateways[-1])
+        wait_http_ok(f"http://127.0.0.1:{wport}/v1/models", worker)
         yield {
             "urls": urls,
             "key": (data / "admin.key").read_text().strip(),
