@@ -183,6 +183,20 @@ class SafetyPolicy(_Model):
     torch_threads: int = Field(
         default=1, ge=1, description="CPU threads for the embedder (more oversubscribe a busy CPU)."
     )
+    short_text_words: int = Field(
+        default=6,
+        ge=0,
+        description="Inputs shorter than this many words are not blocked on the classifier's "
+        "score alone (a few words embed too vaguely: 'Name a noble gas.' scored 0.69 "
+        "radiological); patterns and the uplift lexicon still block them, and the classifier's "
+        "verdict becomes a flag for review. 0 turns this off.",
+    )
+    short_text_sure_score: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="A short input the classifier scores at least this high is still blocked.",
+    )
 
     @model_validator(mode="after")
     def _every_category_has_a_rule(self) -> SafetyPolicy:

@@ -136,11 +136,30 @@ class SafetyScreen:
         else:
             scores = await self.score(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
+            decision = self._short_text_rule(decision, texts, direction)
             if use_judge:
                 decision = await self._maybe_judge(
                     decision, scores, texts, model, labels, direction
                 )
         decision.latency_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    def _short_text_rule(self, decision: Decision, texts: list[str], direction: str) -> Decision:
+        """A classifier-only block of a very short input, below the sure score, becomes a flag
+        (see the policy); a short request the classifier is sure of is still blocked."""
+        limit = self.policy.short_text_words
+        if (
+            limit
+            and direction == "input"
+            and decision.action is Action.BLOCK
+            and decision.stage is Stage.CLASSIFIER
+            and decision.score < self.policy.short_text_sure_score
+            and sum(len(t.split()) for t in texts) < limit
+        ):
+            decision.action = Action.FLAG
+            decision.reasons.append(
+                f"short input (< {limit} words): the classifier alone flags, it does not block"
+            )
         return decision
 
     def stream_screener(
