@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from labgate.access.config import LabelsConfig
 from labgate.hpc.settings import HpcSettings
 from labgate.hpc.spec import DeploymentSpec
-from labgate.identity.oidc import OIDCConfig
+from labgate.identity.oidc_config import OIDCConfig
 from labgate.safety.policy import SafetyPolicy
 from labgate.scheduler.config import SchedulerConfig
 
