@@ -83,6 +83,13 @@ class APIError(Exception):
         }
 
 
+def internal_error() -> APIError:
+    """What a client sees of a bug: no traceback, a request to retry (the cause is logged)."""
+    return APIError(
+        500, "labgate hit an internal error; it has been logged. Try again.", "server_error"
+    )
+
+
 def invalid_request(message: str, param: str | None = None, code: str | None = None) -> APIError:
     return APIError(400, message, "invalid_request_error", code, param)
 
@@ -155,6 +162,4 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return APIError(
-            500, "labgate hit an internal error; it has been logged. Try again.", "server_error"
-        ).to_response()
+        return internal_error().to_response()

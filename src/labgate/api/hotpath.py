@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from labgate.api.errors import APIError
+from labgate.api.errors import APIError, internal_error
 
 log = logging.getLogger("labgate.api")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -46,11 +46,7 @@ class HotPath:
                     response = exc.to_response()
                 except Exception:  # noqa: BLE001 - never a traceback to the client
                     log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                    response = APIError(
-                        500,
-                        "labgate hit an internal error; it has been logged. Try again.",
-                        "server_error",
-                    ).to_response()
+                    response = internal_error().to_response()
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -9,6 +9,7 @@ server-sent events.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,16 +20,18 @@ from starlette.routing import Route
 from labgate.api.body import read_body
 from labgate.api.errors import APIError
 from labgate.api.schemas import parse_chat, parse_completion
+from labgate.gateway.prepared import Prepared
+from labgate.identity.principal import Principal
 from labgate.scheduler import RequestClass
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def _request_class(request: Request, req: Any) -> RequestClass:
+def _request_class(request: Request, payload: dict[str, Any]) -> RequestClass:
     """Batch work says so: ``X-Labgate-Priority: batch`` or OpenAI's ``service_tier: flex``."""
     if request.headers.get("x-labgate-priority", "").lower() == "batch":
         return RequestClass.BATCH
-    if getattr(req, "service_tier", None) == "flex":
+    if payload.get("service_tier") == "flex":
         return RequestClass.BATCH
     return RequestClass.INTERACTIVE
 
@@ -56,7 +59,11 @@ async def get_model(request: Request) -> Response:
     )
 
 
-async def chat_completions(request: Request) -> Response:
+async def _serve(
+    request: Request, kind: str, prepare: Callable[[Any, Principal, bytes], Prepared]
+) -> Response:
+    """The shared path of both completion routes; a refusal before the request path (bad key,
+    bad body, bad header) is still recorded in the audit log."""
     services = request.app.state.services
     principal = None
     try:
@@ -64,36 +71,29 @@ async def chat_completions(request: Request) -> Response:
             request.headers.get("authorization"), request.headers
         )
         body = await read_body(request, services.settings.max_body_bytes)
-        req = parse_chat(body)
-        prepared = services.completions.prepare_chat(
-            principal, req, request.headers.get("x-labgate-show-reasoning")
-        )
-        prepared.request_class = _request_class(request, req)
+        prepared = prepare(services.completions, principal, body)
+        prepared.request_class = _request_class(request, prepared.payload)
         prepared.label_header = request.headers.get("x-labgate-label")
         prepared.wait_s = _wait_seconds(request)
     except APIError as exc:
-        await services.completions.record_refusal(principal, "chat", None, exc)
+        await services.completions.record_refusal(principal, kind, None, exc)
         raise
     return _answer(prepared, await services.completions.run(prepared))
+
+
+async def chat_completions(request: Request) -> Response:
+    show = request.headers.get("x-labgate-show-reasoning")
+    return await _serve(
+        request, "chat", lambda svc, who, body: svc.prepare_chat(who, parse_chat(body), show)
+    )
 
 
 async def completions(request: Request) -> Response:
-    services = request.app.state.services
-    principal = None
-    try:
-        principal = await services.auth.authenticate(
-            request.headers.get("authorization"), request.headers
-        )
-        body = await read_body(request, services.settings.max_body_bytes)
-        req = parse_completion(body)
-        prepared = services.completions.prepare_completion(principal, req)
-        prepared.request_class = _request_class(request, req)
-        prepared.label_header = request.headers.get("x-labgate-label")
-        prepared.wait_s = _wait_seconds(request)
-    except APIError as exc:
-        await services.completions.record_refusal(principal, "completion", None, exc)
-        raise
-    return _answer(prepared, await services.completions.run(prepared))
+    return await _serve(
+        request,
+        "completion",
+        lambda svc, who, body: svc.prepare_completion(who, parse_completion(body)),
+    )
 
 
 def _wait_seconds(request: Request) -> float:
