@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,6 +21,14 @@ from .crash_writer import ORIGIN
 WRITER = Path(__file__).with_name("crash_writer.py")
 
 
+def _has_checkpoint(db: Path) -> bool:
+    with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+        try:
+            return bool(conn.execute("SELECT 1 FROM audit_checkpoints LIMIT 1").fetchone())
+        except sqlite3.OperationalError:  # busy: look again after the next line
+            return False
+
+
 async def _acknowledged_until_killed(db: Path, key: Path, at_least: int) -> dict[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, str(WRITER), str(db), str(key),
@@ -27,7 +37,9 @@ async def _acknowledged_until_killed(db: Path, key: Path, at_least: int) -> dict
     assert proc.stdout is not None and proc.stderr is not None
     acknowledged: dict[int, str] = {}
     try:
-        while len(acknowledged) < at_least:
+        # kill it only once it has signed a checkpoint too (on a fast, quiet machine 1,000
+        # appends can land before the publisher's first turn)
+        while len(acknowledged) < at_least or not _has_checkpoint(db):
             line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)
             if not line:
                 pytest.fail(f"the writer died first: {(await proc.stderr.read()).decode()[-2000:]}")
