@@ -157,17 +157,17 @@ async def test_bulk_appends_build_the_same_tree_as_single_appends(
         assert (await verify_log(audit_log, None)).ok
 
 
-async def test_the_writer_returns_its_connection_with_the_pool_setting(
-    sqlite_engine: AsyncEngine,
-) -> None:
-    """FULL durability is the audit writer's own; other users of the pool keep NORMAL."""
+async def test_full_durability_is_the_writers_own(sqlite_engine: AsyncEngine) -> None:
+    """The writer's own connection commits with FULL; the pool's connections keep NORMAL."""
     async with AuditLog(sqlite_engine) as audit_log:
         await audit_log.append(request_record(0))
-        async with sqlite_engine.connect() as conn:  # a second pooled connection meanwhile
+        async with sqlite_engine.connect() as conn:  # a pooled connection meanwhile
             assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1
-        assert audit_log._writer_conn is not None
-        writer_sync = await audit_log._writer_conn.exec_driver_sql("PRAGMA synchronous")
-        assert writer_sync.scalar() == 2
-    for _ in range(3):  # whichever pooled connection comes back, it is NORMAL again
-        async with sqlite_engine.connect() as conn:
-            assert (await conn.exec_driver_sql("PRAGMA synchronous")).scalar() == 1
+        writer = audit_log._sqlite
+        assert writer is not None
+        assert await writer.call(writer.synchronous()) == 2
+    async with AuditLog(sqlite_engine, sqlite_synchronous="NORMAL") as audit_log:
+        await audit_log.append(request_record(1))
+        writer = audit_log._sqlite
+        assert writer is not None
+        assert await writer.call(writer.synchronous()) == 1

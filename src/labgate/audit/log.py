@@ -4,11 +4,10 @@
 committed. Appends that arrive while a commit is in flight wait and go together into the next
 transaction (group commit), so throughput grows with concurrency while each caller still waits
 for its own durable commit. One writer task per :class:`AuditLog` does all writing; several logs
-(gateway replicas) may share one PostgreSQL database, because every batch allocates its indices
-under the tree-head row lock and rebuilds its view of the tree edge when another writer moved it.
-
-On SQLite the writer keeps one connection with ``PRAGMA synchronous=FULL`` (by default), so a
-commit survives power loss as well as a killed process; other connections keep their settings.
+(gateway replicas) may share one PostgreSQL database, because every batch moves the tree head
+only from the size it was built for and rebuilds its view of the tree edge when another writer
+moved it. How a batch reaches the disk (one thread hop on SQLite, one statement on PostgreSQL,
+``synchronous=FULL`` by default on SQLite): :mod:`labgate.audit.writer`.
 """
 
 from __future__ import annotations
@@ -16,25 +15,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labgate.audit.merkle import leaf_hash
-from labgate.audit.records import AuditRecord, record_bytes, to_payload
+from labgate.audit.records import AuditRecord, to_payload
 from labgate.audit.storage import AuditStore, StorageError, StoredCheckpoint, StoredRecord
 from labgate.audit.tree import (
     CompactRange,
     NodeId,
     consistency_plan,
     inclusion_plan,
-    range_nodes,
     root_plan,
 )
+from labgate.audit.writer import PostgresWriter, SqliteWriter, sqlite_file
 
 log = logging.getLogger("labgate.audit")
 
@@ -104,8 +101,9 @@ class AuditLog:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._edge: CompactRange | None = None
-        self._writer_conn: AsyncConnection | None = None
-        self._pool_sync: Any = 1  # the pooled connection's own PRAGMA synchronous (1 = NORMAL)
+        path = sqlite_file(engine)
+        self._sqlite = SqliteWriter(path, sqlite_synchronous) if path else None
+        self._postgres = PostgresWriter(engine)
         self._write_lock = asyncio.Lock()
         self.batches = 0
         """Transactions committed so far (for metrics and the benchmark)."""
@@ -127,12 +125,11 @@ class AuditLog:
             self._wake.set()
             await self._task
             self._task = None
-        if self._writer_conn is not None:
-            # hand the pooled connection back with the durability level it came with
-            await self._writer_conn.exec_driver_sql(f"PRAGMA synchronous={int(self._pool_sync)}")
-            await self._writer_conn.commit()
-            await self._writer_conn.close()
-            self._writer_conn = None
+        if self._sqlite is not None:
+            await self._sqlite.close()  # a fresh writer thread if the log is started again
+            self._sqlite = SqliteWriter(self._sqlite.path, self._sqlite_sync)
+        else:
+            await self._postgres.close()
         await self.store.close()
 
     async def __aenter__(self) -> AuditLog:
@@ -240,57 +237,25 @@ class AuditLog:
             raise AuditWriteError(f"a bulk batch failed to commit ({type(exc).__name__})") from exc
 
     async def _commit(self, batch: list[_Pending]) -> int:
+        """Write one batch in one transaction; return the index of its first record."""
         now = datetime.now(UTC)
-        async with self._write_lock, self._write_transaction() as conn:
-            size, _root = await self.store.lock_head(conn)
-            if self._edge is None or self._edge.size != size:
-                self._edge = await self._load_edge(conn, size)
-            edge = self._edge.copy()
-            records: list[dict[str, Any]] = []
-            nodes: list[dict[str, Any]] = []
-            sealed: list[dict[str, Any]] = []
-            for offset, pending in enumerate(batch):
-                index = size + offset
-                data = record_bytes(pending.payload, index)
-                digest = leaf_hash(data)
-                records.append(
-                    {"idx": index, "recorded_at": now, "data": data, "leaf_hash": digest}
+        async with self._write_lock:
+            if self._sqlite is not None:
+                size, edge = await self._sqlite.call(
+                    self._sqlite.commit_batch(batch, self._edge, now, self._sealer)
                 )
-                for level, node_index, node in edge.append(digest):
-                    nodes.append({"level": level, "idx": node_index, "hash": node})
-                if pending.transcript is not None and self._sealer is not None:
-                    sealed.append(self._sealer.seal_row(index, pending.transcript, now))
-            await self.store.write_batch(conn, records, nodes, sealed, edge.size, edge.root())
+            else:
+                size, edge = await self._postgres.commit(batch, self._edge, now, self._sealer)
         self._edge = edge
         self.batches += 1
         return size
 
-    async def _load_edge(self, conn: AsyncConnection, size: int) -> CompactRange:
-        lookup = await self.store.node_hashes(conn, range_nodes(0, size))
-        return CompactRange.load(size, lookup)
-
-    @asynccontextmanager
-    async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
-        if not self.store.is_sqlite:
-            async with self.engine.begin() as conn:
-                await conn.exec_driver_sql("SET LOCAL synchronous_commit TO on")
-                yield conn
-            return
-        if self._writer_conn is None:
-            conn = await self.engine.connect()
-            self._pool_sync = (await conn.exec_driver_sql("PRAGMA synchronous")).scalar()
-            await conn.exec_driver_sql(f"PRAGMA synchronous={self._sqlite_sync}")
-            await conn.commit()
-            self._writer_conn = conn
-        async with self._writer_conn.begin():
-            yield self._writer_conn
-
     async def _drop_writer_conn(self) -> None:
-        if self._writer_conn is not None:
-            try:
-                await self._writer_conn.invalidate()
-            finally:
-                self._writer_conn = None
+        """Forget the writer's connection after a failed batch; the next batch opens a new one."""
+        if self._sqlite is not None:
+            await self._sqlite.reset()
+        else:
+            await self._postgres.reset()
 
     # -- reading --------------------------------------------------------------------------
 
