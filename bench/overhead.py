@@ -129,6 +129,12 @@ async def throughput(
     return len(latencies) / elapsed, latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ms(x: float) -> str:
     return f"{x * 1000:.2f} ms"
 
@@ -225,12 +231,16 @@ async def main() -> None:
             )
         )
         d = await sequential(direct, {}, args.requests, False)
+        cpu_before = cpu_seconds(gateway.pid)
         v = await sequential(via, auth, args.requests, False)
+        cpu_per_request = (cpu_seconds(gateway.pid) - cpu_before) / (args.requests + 50)
         print(f"\nnon-streaming, 1 client, {args.requests} requests")
         print(f"  direct  p50 {ms(pct(d, 50))}  p99 {ms(pct(d, 99))}")
         print(f"  labgate p50 {ms(pct(v, 50))}  p99 {ms(pct(v, 99))}")
         added50, added99 = pct(v, 50) - pct(d, 50), pct(v, 99) - pct(d, 99)
         print(f"  added   p50 {ms(added50)}  p99 {ms(added99)}")
+        print(f"  labgate's CPU per request (all its threads): {cpu_per_request * 1e6:.0f} µs")
+        results["gateway_cpu_per_request_us"] = cpu_per_request * 1e6
         results["plain_added_p50_ms"] = added50 * 1000
         results["plain_added_p99_ms"] = added99 * 1000
 

@@ -147,9 +147,14 @@ class AuditLog:
         Returns only after the commit. Raises ``ValueError`` for a malformed record and
         :class:`AuditWriteError` when the database refused the batch.
         """
+        return await self.append_trusted(to_payload(record), transcript=transcript)
+
+    async def append_trusted(self, payload: dict[str, Any], *, transcript: Any = None) -> int:
+        """:meth:`append` for a payload built by labgate's own code in the exact shape
+        :meth:`AuditRecord.payload` gives (the request path's records): no second validation.
+        """
         if self._task is None or self._closing:
             raise AuditWriteError("the audit log is not running: call `await log.start()` first")
-        payload = to_payload(record)
         if transcript is not None and self._sealer is None:
             raise AuditWriteError("transcripts need a TranscriptVault: pass sealer= to AuditLog")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()

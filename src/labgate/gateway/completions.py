@@ -363,10 +363,29 @@ class CompletionService:
                 body["usage"] = usage  # what the worker produced is still charged
                 if rec.label is not None:
                     body["labgate_label"] = rec.label
-                await self._end(rec, 200, "content_filter", "answer blocked by the guardrail")
+                await self._settle_and_end(
+                    p, call, "content_filter", "answer blocked by the guardrail"
+                )
                 return body
-        await self._end(rec, 200, "ok")
+        await self._settle_and_end(p, call, "ok")
         return body
+
+    async def _settle_and_end(
+        self, p: Prepared, call: UpstreamCall, outcome: str, error: str | None = None
+    ) -> None:
+        """Settle the request's usage while its audit record commits: neither needs the other,
+        and a remote settlement (a Redis or database round trip) then costs the answer nothing.
+        The settlement is the gate's exactly-once ``finish`` (a later call is a no-op)."""
+        call.release()
+        if p.quota is None:  # only the in-memory fair-share slot: settle inline
+            await self.gate.finish(p, produced=True)
+            await self._end(p.record, 200, outcome, error)
+            return
+        settling = asyncio.ensure_future(self.gate.finish(p, produced=True))
+        try:
+            await self._end(p.record, 200, outcome, error)
+        finally:
+            await settling
 
     async def _stream(self, p: Prepared, call: UpstreamCall) -> AsyncIterator[bytes]:
         rec = p.record
