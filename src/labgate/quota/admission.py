@@ -1,10 +1,11 @@
 """One request's way through rate limits and its project's budget, as the request path uses it.
 
-:meth:`QuotaGate.admit` checks the per-minute limits first (cheap, and they refuse most
-floods), then reserves the request's weighted worst case from the project's budget for the
-current period. The :class:`Admission` it returns is settled with the real usage when the
-completion ends, or released when the request failed before its first token; it does either
-at most once, so a retry path that ends twice cannot charge twice.
+:meth:`QuotaGate.admit` checks the per-minute limits and reserves the request's weighted worst
+case from the project's budget for the current period; with Redis one script does both in one
+round trip. A request the limits refuse holds no reservation. The :class:`Admission` it returns
+is settled with the real usage when the completion ends, or released when the request failed
+before its first token; it does either at most once, so a retry path that ends twice cannot
+charge twice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from labgate.quota.amounts import TokenUsage, Weights, usage_amount, worst_case_
 from labgate.quota.errors import QuotaUnavailable
 from labgate.quota.periods import budget_period
 from labgate.quota.ratelimit import RateLimiter, RateLimits
+from labgate.quota.redis_budget import RedisQuotaService
+from labgate.quota.redis_ratelimit import RedisRateLimiter
 from labgate.quota.service import BudgetUsage, QuotaService, Reservation
 
 log = logging.getLogger("labgate.quota")
@@ -70,6 +73,13 @@ class QuotaGate:
     def __init__(self, budgets: QuotaService, rate_limiter: RateLimiter) -> None:
         self.budgets = budgets
         self.rate_limiter = rate_limiter
+        self._combined: RedisRateLimiter | None = None
+        if (
+            isinstance(budgets, RedisQuotaService)
+            and isinstance(rate_limiter, RedisRateLimiter)
+            and rate_limiter.shares_redis_with(budgets.redis)
+        ):
+            self._combined = rate_limiter
 
     async def admit(
         self,
@@ -85,10 +95,20 @@ class QuotaGate:
     ) -> Admission:
         """Admit a request or raise ``RateLimited``, ``BudgetExhausted`` or
         ``QuotaUnavailable`` (which the API layer turns into 429, 429 and 503)."""
-        await self.rate_limiter.admit(user_id, project_id, prompt_tokens + max_tokens, rate_limits)
+        tokens = prompt_tokens + max_tokens
         if budget.limit is None:
+            await self.rate_limiter.admit(user_id, project_id, tokens, rate_limits)
             return Admission(self.budgets, weights, None)
         period = budget_period(budget.period, now or datetime.now(UTC))
         amount = worst_case_amount(weights, prompt_tokens, max_tokens)
-        reservation = await self.budgets.reserve(project_id, period, amount, budget.limit)
+        if self._combined is not None:
+            # Redis keeps both: one script checks the limits and reserves, one round trip.
+            plan = self._combined.plan(user_id, project_id, tokens, rate_limits)
+            assert isinstance(self.budgets, RedisQuotaService)
+            reservation = await self.budgets.limit_and_reserve(
+                project_id, period, amount, budget.limit, plan
+            )
+        else:
+            await self.rate_limiter.admit(user_id, project_id, tokens, rate_limits)
+            reservation = await self.budgets.reserve(project_id, period, amount, budget.limit)
         return Admission(self.budgets, weights, reservation)

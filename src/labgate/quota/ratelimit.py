@@ -94,6 +94,20 @@ def never_admissible(checks: list[LimitCheck]) -> LimitCheck | None:
     return next((c for c in checks if c.cost > c.limit), None)
 
 
+@dataclass(frozen=True, slots=True)
+class RatePlan:
+    """A request's rate-limit checks as a Redis script takes them: one key and a (limit, cost)
+    pair per check. The Redis budget runs it in the same script as the reservation."""
+
+    checks: list[LimitCheck]
+    keys: list[str]
+    args: list[int]
+
+    def refusal(self, index: int, wait_ms: int) -> RateLimited:
+        """The error for check ``index`` (1-based), as the script reported it."""
+        return refusal(self.checks[index - 1], WINDOW_S if wait_ms < 0 else wait_ms / 1000)
+
+
 class RateLimiter(ABC):
     """Admits a request against its per-minute limits, or raises
     :class:`~labgate.quota.errors.RateLimited` naming the limit hit and when to retry."""

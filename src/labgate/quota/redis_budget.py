@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.quota.errors import BudgetExhausted, QuotaUnavailable
 from labgate.quota.periods import BudgetPeriod
+from labgate.quota.ratelimit import RatePlan
 from labgate.quota.redis_scripts import ScriptRunner
 from labgate.quota.service import BudgetUsage, Clock, QuotaService, Reservation
 from labgate.quota.usage_store import UsageRow, read_open_periods, read_used, write_used
@@ -59,10 +60,16 @@ class RedisQuotaService(QuotaService):
         self._redis = redis
         self._engine = engine
         self._prefix = prefix
-        self._scripts = ScriptRunner(redis, ("reserve", "settle", "release", "seed", "reclaim"))
+        self._scripts = ScriptRunner(
+            redis, ("reserve", "limit_and_reserve", "settle", "release", "seed", "reclaim")
+        )
         self.flush_interval_s = flush_interval_s
         self._dirty_key = f"{prefix}quota:dirty"
         self._active_key = f"{prefix}quota:active"
+
+    @property
+    def redis(self) -> Redis:
+        return self._redis
 
     # -- keys -------------------------------------------------------------------------------
 
@@ -103,14 +110,34 @@ class RedisQuotaService(QuotaService):
         *,
         ttl_s: float | None = None,
     ) -> Reservation:
+        return await self.limit_and_reserve(project_id, period, amount, limit, None, ttl_s=ttl_s)
+
+    async def limit_and_reserve(
+        self,
+        project_id: str,
+        period: BudgetPeriod,
+        amount: int,
+        limit: int,
+        rate: RatePlan | None,
+        *,
+        ttl_s: float | None = None,
+    ) -> Reservation:
+        """:meth:`reserve`, with the request's rate limits checked and recorded by the same
+        script (one round trip for both; the limiter must keep its counters in this Redis).
+        Raises ``RateLimited`` (nothing reserved) or ``BudgetExhausted``."""
         self._check_amounts(amount, limit)
         rid = uuid.uuid4().hex
         ttl = ttl_s if ttl_s is not None else self.reservation_ttl_s
         keys = self._keys(project_id, period.key)
         args = [rid, amount, limit, repr(float(ttl)), self._now_arg(), self._expire_keys_at(period)]
-        status, used, reserved, now, expires = await self._run_seeded(
-            "reserve", keys, args, project_id, period
-        )
+        script = "reserve"
+        if rate is not None:
+            script, keys, args = "limit_and_reserve", keys + rate.keys, args + rate.args
+        result = await self._run_seeded(script, keys, args, project_id, period)
+        if int(result[0]) == 2:
+            assert rate is not None
+            raise rate.refusal(int(result[1]), int(result[2]))
+        status, used, reserved, now, expires = result
         if status == 1:
             return Reservation(rid, project_id, period, amount, float(expires))
         used, reserved, now_s = int(used), int(reserved), float(now)

@@ -17,6 +17,7 @@ from labgate.quota.ratelimit import (
     WINDOW_S,
     RateLimiter,
     RateLimits,
+    RatePlan,
     applicable_checks,
     never_admissible,
     refusal,
@@ -40,23 +41,35 @@ class RedisRateLimiter(RateLimiter):
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise QuotaUnavailable("Redis") from exc
 
-    async def admit(self, user_id: str, project_id: str, tokens: int, limits: RateLimits) -> None:
+    def plan(
+        self, user_id: str, project_id: str, tokens: int, limits: RateLimits
+    ) -> RatePlan | None:
+        """The script's keys and arguments for a request (None: nothing is limited); raises
+        ``RateLimited`` at once for a request no wait would admit."""
         checks = applicable_checks(user_id, project_id, tokens, limits)
         if not checks:
-            return
+            return None
         too_big = never_admissible(checks)
         if too_big is not None:
             raise refusal(too_big, WINDOW_S)  # no wait helps; the message says so
-        keys = [f"{self._prefix}rate:{check.name}" for check in checks]
-        args: list[str | int] = [repr(self._clock()) if self._clock is not None else ""]
+        args: list[int] = []
         for check in checks:
             args += [check.limit, check.cost]
+        return RatePlan(checks, [f"{self._prefix}rate:{check.name}" for check in checks], args)
+
+    async def admit(self, user_id: str, project_id: str, tokens: int, limits: RateLimits) -> None:
+        plan = self.plan(user_id, project_id, tokens, limits)
+        if plan is None:
+            return
+        now: list[str | int] = [repr(self._clock()) if self._clock is not None else ""]
         try:
-            result = await self._scripts.run("rate_limit", keys, args)
+            result = await self._scripts.run("rate_limit", plan.keys, now + plan.args)
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
             raise QuotaUnavailable("Redis") from exc
         if int(result[0]) == 1:
             return
-        check = checks[int(result[1]) - 1]
-        wait_ms = int(result[2])
-        raise refusal(check, WINDOW_S if wait_ms < 0 else wait_ms / 1000)
+        raise plan.refusal(int(result[1]), int(result[2]))
+
+    def shares_redis_with(self, redis: Redis) -> bool:
+        """Whether this limiter's counters live in ``redis`` (so one script can do both)."""
+        return self._redis is redis

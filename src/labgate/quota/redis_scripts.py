@@ -47,29 +47,38 @@ local function reclaim(usage, by_expiry, amounts, now)
 end
 """
 
+# Hold ``amount`` (ARGV[2]) for reservation ARGV[1] if it fits under the limit (ARGV[3]), for
+# ttl_s (ARGV[4]); KEYS[1..3] are usage, by_expiry, amounts; ARGV[6] is when the keys expire.
+_HOLD = """
+local function hold(now, now_text)
+  reclaim(KEYS[1], KEYS[2], KEYS[3], now)
+  local used = tonumber(redis.call('HGET', KEYS[1], 'used'))
+  local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
+  local amount = tonumber(ARGV[2])
+  if used + reserved + amount > tonumber(ARGV[3]) then
+    return {0, used, reserved, now_text, ''}
+  end
+  local expires = now + tonumber(ARGV[4])
+  redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2])
+  redis.call('ZADD', KEYS[2], string.format('%.17g', expires), ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+  redis.call('EXPIREAT', KEYS[2], ARGV[6])
+  redis.call('EXPIREAT', KEYS[3], ARGV[6])
+  return {1, used, reserved + amount, now_text, string.format('%.6f', expires)}
+end
+"""
+
 # KEYS: usage, by_expiry, amounts. ARGV: id, amount, limit, ttl_s, now, expire_keys_at.
 # Returns {status, used, reserved, now, expires_at}: status 1 held, 0 refused, -1 not seeded.
 RESERVE = (
     _NOW
     + _RECLAIM
+    + _HOLD
     + """
 local now = clock(ARGV[5])
 local now_text = string.format('%.6f', now)
 if redis.call('HEXISTS', KEYS[1], 'used') == 0 then return {-1, 0, 0, now_text, ''} end
-reclaim(KEYS[1], KEYS[2], KEYS[3], now)
-local used = tonumber(redis.call('HGET', KEYS[1], 'used'))
-local reserved = tonumber(redis.call('HGET', KEYS[1], 'reserved') or '0')
-local amount = tonumber(ARGV[2])
-if used + reserved + amount > tonumber(ARGV[3]) then
-  return {0, used, reserved, now_text, ''}
-end
-local expires = now + tonumber(ARGV[4])
-redis.call('HINCRBY', KEYS[1], 'reserved', ARGV[2])
-redis.call('ZADD', KEYS[2], string.format('%.17g', expires), ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-redis.call('EXPIREAT', KEYS[2], ARGV[6])
-redis.call('EXPIREAT', KEYS[3], ARGV[6])
-return {1, used, reserved + amount, now_text, string.format('%.6f', expires)}
+return hold(now, now_text)
 """
 )
 
@@ -118,36 +127,68 @@ return reclaim(KEYS[1], KEYS[2], KEYS[3], clock(ARGV[1]))
 """
 )
 
-# Generic cell rate algorithm over a one-minute window, all limits or none.
-# KEYS: one per limit. ARGV: now_s, then (limit, cost) per key.
-# Returns {1} admitted, or {0, index (1-based), retry_after_ms}: -1 ms when the cost alone is
-# larger than the limit (it can never be admitted).
+# Generic cell rate algorithm over a one-minute window, all limits or none: checks the keys
+# KEYS[first..] with (limit, cost) pairs from ARGV[arg], ARGV[arg + 1], … and records all of
+# them, or none. Returns {1} admitted, or {0, index (1-based among these keys),
+# retry_after_ms}: -1 ms when the cost alone is larger than the limit (never admissible).
+_GCRA = """
+local function gcra(first, arg, now_ms)
+  local window = 60000
+  local new_tats = {}
+  local worst, worst_wait = 0, 0
+  for i = 1, #KEYS - first + 1 do
+    local key = KEYS[first + i - 1]
+    local limit = tonumber(ARGV[arg + 2 * (i - 1)])
+    local cost = tonumber(ARGV[arg + 2 * (i - 1) + 1])
+    if cost > limit then return {0, i, -1} end
+    local tat = tonumber(redis.call('GET', key) or '0')
+    if tat < now_ms then tat = now_ms end
+    local new_tat = tat + cost * window / limit
+    local wait = new_tat - now_ms - window
+    if wait > 1 then  -- 1 ms of slack for float rounding
+      if wait > worst_wait then worst, worst_wait = i, wait end
+    end
+    new_tats[i] = new_tat
+  end
+  if worst > 0 then return {0, worst, math.ceil(worst_wait)} end
+  for i = 1, #KEYS - first + 1 do
+    redis.call('SET', KEYS[first + i - 1], string.format('%.17g', new_tats[i]), 'PX',
+               math.ceil(new_tats[i] - now_ms) + 1000)
+  end
+  return {1}
+end
+"""
+
+# The rate limits alone. KEYS: one per limit. ARGV: now_s, then (limit, cost) per key.
 RATE_LIMIT = (
     _NOW
+    + _GCRA
     + """
-local now_ms = clock(ARGV[1]) * 1000
-local window = 60000
-local new_tats = {}
-local worst, worst_wait = 0, 0
-for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 * i])
-  local cost = tonumber(ARGV[2 * i + 1])
-  if cost > limit then return {0, i, -1} end
-  local tat = tonumber(redis.call('GET', key) or '0')
-  if tat < now_ms then tat = now_ms end
-  local new_tat = tat + cost * window / limit
-  local wait = new_tat - now_ms - window
-  if wait > 1 then  -- 1 ms of slack for float rounding
-    if wait > worst_wait then worst, worst_wait = i, wait end
-  end
-  new_tats[i] = new_tat
+return gcra(1, 2, clock(ARGV[1]) * 1000)
+"""
+)
+
+# The request path's admission with Redis: rate limits, then the budget reservation, in one
+# round trip. KEYS: usage, by_expiry, amounts, then one per rate limit. ARGV: as RESERVE
+# (id, amount, limit, ttl_s, now, expire_keys_at), then (limit, cost) per rate key.
+# Returns RESERVE's answer, or {2, index, retry_after_ms} when a rate limit refused (nothing
+# recorded, nothing reserved). Nothing at all is done while the budget is not seeded (-1), so
+# the caller may seed and run it again. A request the budget refuses still counts against
+# the rate limits, as it does when the two are checked one after the other.
+LIMIT_AND_RESERVE = (
+    _NOW
+    + _RECLAIM
+    + _GCRA
+    + _HOLD
+    + """
+local now = clock(ARGV[5])
+local now_text = string.format('%.6f', now)
+if redis.call('HEXISTS', KEYS[1], 'used') == 0 then return {-1, 0, 0, now_text, ''} end
+if #KEYS > 3 then
+  local limited = gcra(4, 7, now * 1000)
+  if limited[1] == 0 then return {2, limited[2], limited[3]} end
 end
-if worst > 0 then return {0, worst, math.ceil(worst_wait)} end
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, string.format('%.17g', new_tats[i]), 'PX',
-             math.ceil(new_tats[i] - now_ms) + 1000)
-end
-return {1}
+return hold(now, now_text)
 """
 )
 
@@ -158,6 +199,7 @@ ALL_SCRIPTS = {
     "seed": SEED,
     "reclaim": RECLAIM,
     "rate_limit": RATE_LIMIT,
+    "limit_and_reserve": LIMIT_AND_RESERVE,
 }
 
 
