@@ -235,6 +235,11 @@ async def test_client_disconnect_cancels_the_worker_request(gateway: Gateway) ->
     assert gateway.services.scheduler is not None
     snap = gateway.services.scheduler.snapshot()
     assert snap["pools"]["fake"]["running"] == 0  # the fair-share slot was given back
+    audit = gateway.services.audit
+    assert audit is not None
+    records = [orjson.loads((await audit.get_record(i)).data) for i in range(await audit.size())]
+    hung_up = [r for r in records if r.get("outcome") == "cancelled"]
+    assert len(hung_up) == 1 and hung_up[0]["status"] == 499  # recorded, as the client left
 
 
 async def test_one_user_flooding_the_queue_gets_429(gateway: Gateway) -> None:

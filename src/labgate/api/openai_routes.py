@@ -14,12 +14,13 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from labgate.api.body import read_body
 from labgate.api.errors import APIError
 from labgate.api.schemas import parse_chat, parse_completion
+from labgate.api.sse import SSEResponse
 from labgate.gateway.prepared import Prepared
 from labgate.identity.principal import Principal
 from labgate.scheduler import RequestClass
@@ -120,9 +121,7 @@ def _answer(prepared: Any, result: Any) -> Response:
         headers["X-Labgate-Label"] = prepared.record.label  # the answer's classification
     if isinstance(result, dict):
         return Response(orjson.dumps(result), media_type="application/json", headers=headers)
-    return StreamingResponse(
-        result, media_type="text/event-stream", headers={**_SSE_HEADERS, **headers}
-    )
+    return SSEResponse(result, headers={**_SSE_HEADERS, **headers})
 
 
 hot_routes = {
