@@ -28,9 +28,10 @@ The log logic (which records, which indices, which tree nodes) stays in :mod:`la
 from __future__ import annotations
 
 import asyncio
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
@@ -114,17 +115,44 @@ def sqlite_timestamp(moment: datetime) -> str:
 
 
 class SqliteWriter:
-    """The audit writer's own sqlite3 connection on one thread of its own."""
+    """The audit writer's own sqlite3 connection on one thread of its own.
+
+    Calls reach the thread through a plain queue and come back with
+    ``loop.call_soon_threadsafe``: about half the cost of ``run_in_executor``'s two chained
+    futures, on a path every request takes.
+    """
 
     def __init__(self, path: str, synchronous: str) -> None:
         self.path = path
         self._synchronous = synchronous
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgate-audit")
+        self._calls: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Any] | None]
+        self._calls = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
 
     async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` on the writer's thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, fn)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._serve, name="labgate-audit", daemon=True)
+            self._thread.start()
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._calls.put((fn, future))
+        return await future
+
+    def _serve(self) -> None:
+        while True:
+            item = self._calls.get()
+            if item is None:
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
+                return
+            fn, future = item
+            try:
+                result, error = self._run(fn), None
+            except BaseException as exc:  # handed to the caller, on its loop
+                result, error = None, exc
+            future.get_loop().call_soon_threadsafe(_settle, future, result, error)
 
     def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._conn is None:
@@ -198,18 +226,27 @@ class SqliteWriter:
     async def reset(self) -> None:
         """Drop the connection (after a failed batch); the next call opens a fresh one."""
 
-        def drop() -> None:
-            if self._conn is not None:
-                try:
-                    self._conn.close()
-                finally:
-                    self._conn = None
+        def drop(conn: sqlite3.Connection) -> None:
+            conn.close()
+            self._conn = None
 
-        await asyncio.get_running_loop().run_in_executor(self._executor, drop)
+        await self.call(drop)
 
     async def close(self) -> None:
-        await self.reset()
-        self._executor.shutdown(wait=True)
+        """Stop the thread once the calls already queued have run; close the connection."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._calls.put(None)
+            await asyncio.get_running_loop().run_in_executor(None, thread.join)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # its waiter was cancelled
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def _load_edge_sqlite(conn: sqlite3.Connection, size: int) -> CompactRange:
