@@ -268,3 +268,31 @@ async def test_one_user_flooding_the_queue_gets_429(gateway: Gateway) -> None:
     assert refused and all(r.json()["error"]["code"] == "queue_full" for r in refused)
     assert all(int(r.headers["Retry-After"]) >= 1 for r in refused)
     assert sum(r.status_code == 200 for r in results) >= limit
+
+
+async def test_an_answer_whose_audit_record_cannot_commit_is_withheld(gateway: Gateway) -> None:
+    """The audit promise: no record, no answer (503), and the request's slot is still freed."""
+    from sqlalchemy import text
+
+    audit = gateway.services.audit
+    assert audit is not None
+    body = {"model": "fake", "messages": [{"role": "user", "content": "q"}]}
+    async with audit.engine.begin() as conn:  # the writer's next batch fails
+        await conn.execute(text("ALTER TABLE audit_records RENAME TO audit_records_away"))
+    try:
+        async with gateway.client() as c:
+            plain = await c.post("/v1/chat/completions", json=body)
+            assert plain.status_code == 503
+            assert plain.json()["error"]["code"] == "audit_unavailable"
+            assert plain.headers["retry-after"] == "5"
+            streamed = await c.post("/v1/chat/completions", json={**body, "stream": True})
+            events = [ln[6:] for ln in streamed.text.splitlines() if ln.startswith("data: ")]
+            assert events[-1] == "[DONE]"
+            assert orjson.loads(events[-2])["error"]["code"] == "audit_unavailable"
+    finally:
+        async with audit.engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_records_away RENAME TO audit_records"))
+    assert gateway.services.scheduler is not None
+    assert gateway.services.scheduler.snapshot()["pools"]["fake"]["running"] == 0
+    async with gateway.client() as c:  # the log recovers once the database does
+        assert (await c.post("/v1/chat/completions", json=body)).status_code == 200

@@ -153,6 +153,13 @@ class AuditLog:
         """:meth:`append` for a payload built by labgate's own code in the exact shape
         :meth:`AuditRecord.payload` gives (the request path's records): no second validation.
         """
+        return await self.submit(payload, transcript=transcript)
+
+    def submit(self, payload: dict[str, Any], *, transcript: Any = None) -> asyncio.Future[int]:
+        """Queue a trusted payload now; the future resolves to its index once committed.
+
+        The request path queues its record first and awaits the commit last, doing its other
+        work while the batch is written."""
         if self._task is None or self._closing:
             raise AuditWriteError("the audit log is not running: call `await log.start()` first")
         if transcript is not None and self._sealer is None:
@@ -160,7 +167,7 @@ class AuditLog:
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(payload, transcript, future))
         self._wake.set()
-        return await future
+        return future
 
     async def append_many(
         self,

@@ -9,6 +9,7 @@ only once the record (and transcript) has committed, and raises
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,10 @@ class AuditObserver:
         self.log = audit_log
         self.store_transcripts = store_transcripts
 
-    async def finish(self, record: RequestRecord) -> None:
+    def begin(self, record: RequestRecord) -> Awaitable[int]:
+        """Queue the record (and transcript); the awaitable is its commit (see RecordKeeper)."""
         transcript = transcript_for(record) if self.store_transcripts else None
-        await self.log.append_trusted(request_payload(record), transcript=transcript)
+        return self.log.submit(request_payload(record), transcript=transcript)
+
+    async def finish(self, record: RequestRecord) -> None:
+        await self.begin(record)

@@ -22,8 +22,8 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Sequence
+from typing import Any, NoReturn
 
 import orjson
 
@@ -34,7 +34,7 @@ from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.admission import Gatekeeper
 from labgate.gateway.policies import ProjectPolicies
 from labgate.gateway.prepared import Prepared
-from labgate.gateway.record import RequestObserver, RequestRecord
+from labgate.gateway.record import RecordKeeper, RequestObserver, RequestRecord
 from labgate.gateway.safety_gate import InputRefused, SafetyGate
 from labgate.gateway.streaming import StreamRewriter
 from labgate.identity.principal import Principal, Role
@@ -85,7 +85,7 @@ class CompletionService:
         scheduler: FairScheduler | None = None,
         quota: QuotaGate | None = None,
         projects: ProjectPolicies | None = None,
-        record_keepers: Sequence[RequestObserver] = (),
+        record_keepers: Sequence[RecordKeeper] = (),
         access: AccessPolicy | None = None,
         safety: SafetyGate | None = None,
     ) -> None:
@@ -373,19 +373,11 @@ class CompletionService:
     async def _settle_and_end(
         self, p: Prepared, call: UpstreamCall, outcome: str, error: str | None = None
     ) -> None:
-        """Settle the request's usage while its audit record commits: neither needs the other,
-        and a remote settlement (a Redis or database round trip) then costs the answer nothing.
-        The settlement is the gate's exactly-once ``finish`` (a later call is a no-op)."""
+        """End a plain answer: its audit record is queued first, and the settlement (the
+        gate's exactly-once ``finish``: the fair-share slot, and the budget, a Redis or
+        database round trip) runs while the record commits."""
         call.release()
-        if p.quota is None:  # only the in-memory fair-share slot: settle inline
-            await self.gate.finish(p, produced=True)
-            await self._end(p.record, 200, outcome, error)
-            return
-        settling = asyncio.ensure_future(self.gate.finish(p, produced=True))
-        try:
-            await self._end(p.record, 200, outcome, error)
-        finally:
-            await settling
+        await self._end(p.record, 200, outcome, error, settle=p)
 
     async def _stream(self, p: Prepared, call: UpstreamCall) -> AsyncIterator[bytes]:
         rec = p.record
@@ -521,28 +513,49 @@ class CompletionService:
         }
 
     async def _end(
-        self, rec: RequestRecord, status: int, outcome: str, error: str | None = None
+        self,
+        rec: RequestRecord,
+        status: int,
+        outcome: str,
+        error: str | None = None,
+        *,
+        settle: Prepared | None = None,
     ) -> None:
-        """The request ended: tell the observers. The record keepers (the audit log) must
-        succeed before the answer completes; if they fail, the answer is withheld (503)."""
+        """The request ended: record it and tell the observers. The record keepers (the audit
+        log) must commit before the answer completes; if they fail, the answer is withheld
+        (503). Their records are queued first, and ``settle``'s usage is settled while they
+        commit."""
         rec.status, rec.outcome, rec.error = status, outcome, error
         rec.finished = time.perf_counter()
-        for keeper in self.record_keepers:
-            try:
-                await keeper.finish(rec)
-            except Exception:  # noqa: BLE001 - any failure means "not recorded"
-                log.exception("could not record request %s", rec.request_id)
-                raise unavailable(
-                    "labgate could not record this request in its audit log, so the answer is "
-                    "withheld; try again shortly",
-                    retry_after_s=5,
-                    code="audit_unavailable",
-                ) from None
-        for observer in self.observers:
+        commits: list[Awaitable[object]] = []
+        try:
+            commits = [keeper.begin(rec) for keeper in self.record_keepers]
+        except Exception:  # noqa: BLE001 - any failure means "not recorded"
+            self._not_recorded(rec)
+        try:
+            if settle is not None:
+                await self.gate.finish(settle, produced=True)
+        finally:
+            for commit in commits:
+                try:
+                    await commit
+                except Exception:  # noqa: BLE001 - any failure means "not recorded"
+                    self._not_recorded(rec)
+        for observer in self.observers:  # after the commit: they see the request's true end
             try:
                 await observer.finish(rec)
             except Exception:  # noqa: BLE001 - an observer must never break an answer
                 log.exception("request observer %r failed", observer)
+
+    @staticmethod
+    def _not_recorded(rec: RequestRecord) -> NoReturn:
+        log.exception("could not record request %s", rec.request_id)
+        raise unavailable(
+            "labgate could not record this request in its audit log, so the answer is "
+            "withheld; try again shortly",
+            retry_after_s=5,
+            code="audit_unavailable",
+        ) from None
 
     async def record_refusal(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,3 +74,13 @@ class RequestObserver(Protocol):
     """Told about every request that ends. ``finish`` must not block the event loop."""
 
     async def finish(self, record: RequestRecord) -> None: ...
+
+
+class RecordKeeper(Protocol):
+    """Keeps the durable record of every request that ends (the audit log).
+
+    ``begin`` queues the record and returns what to await for its commit, so the gateway can
+    do its remaining work (settling, metrics) while the commit is in flight; the answer waits
+    for it before it completes. Either may raise: the request is then not recorded."""
+
+    def begin(self, record: RequestRecord) -> Awaitable[object]: ...
