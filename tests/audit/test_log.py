@@ -115,17 +115,17 @@ async def test_a_restarted_log_continues_the_same_tree(sqlite_engine: AsyncEngin
 
 
 async def test_a_failed_commit_is_reported_to_every_waiter_and_leaves_no_gap(
-    sqlite_engine: AsyncEngine,
+    any_engine: AsyncEngine,
 ) -> None:
-    async with AuditLog(sqlite_engine) as audit_log:
+    async with AuditLog(any_engine) as audit_log:
         await audit_log.append(request_record(0))
-        async with sqlite_engine.begin() as conn:
+        async with any_engine.begin() as conn:
             await conn.execute(text("ALTER TABLE audit_records RENAME TO audit_records_away"))
         results = await asyncio.gather(
             *(audit_log.append(request_record(n)) for n in range(1, 4)), return_exceptions=True
         )
         assert all(isinstance(r, AuditWriteError) for r in results)
-        async with sqlite_engine.begin() as conn:
+        async with any_engine.begin() as conn:
             await conn.execute(text("ALTER TABLE audit_records_away RENAME TO audit_records"))
         assert await audit_log.append(request_record(4)) == 1
         assert (await verify_log(audit_log, None)).ok
