@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -125,62 +127,54 @@ def test_revocation_handler_routes_single_keys_and_drop_all() -> None:
     assert (dropped, cleared) == (["key-1", "key-2"], [True])
 
 
-@pytest.mark.parametrize("rate_store", ["memory", pytest.param("redis", marks=pytest.mark.redis)],
-                         indirect=True)
+def _gate_admit(
+    gate: QuotaGate, project: str, user: str, prompt: int, max_tokens: int, limit: int,
+    user_rpm: int,
+) -> Coroutine[Any, Any, Admission]:
+    return gate.admit(
+        user_id=user,
+        project_id=project,
+        weights=WEIGHTS,
+        prompt_tokens=prompt,
+        max_tokens=max_tokens,
+        budget=BudgetPolicy(limit=tokens_to_units(limit), period="month"),
+        rate_limits=RateLimits(user_rpm=user_rpm),
+        now=NOW,
+    )
+
+
+BOTH_LIMITERS = pytest.mark.parametrize(
+    "rate_store", ["memory", pytest.param("redis", marks=pytest.mark.redis)], indirect=True
+)
+
+
+@BOTH_LIMITERS
 async def test_a_rate_limited_request_holds_no_reservation(
     budgets: QuotaService, limiter: RateLimiter, project: str
 ) -> None:
     """With Redis the limits and the reservation go out together; a refusal gives it back."""
     gate = QuotaGate(budgets, limiter)
-    policy = BudgetPolicy(limit=tokens_to_units(100_000), period="month")
-
-    async def admit() -> Admission:
-        return await gate.admit(
-            user_id="erin",
-            project_id=project,
-            weights=WEIGHTS,
-            prompt_tokens=100,
-            max_tokens=400,
-            budget=policy,
-            rate_limits=RateLimits(user_rpm=1),
-            now=NOW,
-        )
-
-    held = await admit()
+    held = await _gate_admit(gate, project, "erin", 100, 400, 100_000, user_rpm=1)
     period = budget_period("month", NOW)
     assert await budgets.usage(project, period) == (0, tokens_to_units(100 + 400 * 3))
     with pytest.raises(RateLimited) as caught:
-        await admit()
+        await _gate_admit(gate, project, "erin", 100, 400, 100_000, user_rpm=1)
     assert (caught.value.metric, caught.value.scope) == ("requests", "user")
     assert await budgets.usage(project, period) == (0, tokens_to_units(100 + 400 * 3))
     await held.settle(TokenUsage(prompt=100, output=20))
     assert await budgets.usage(project, period) == (tokens_to_units(100 + 40), 0)
 
 
-@pytest.mark.parametrize("rate_store", ["memory", pytest.param("redis", marks=pytest.mark.redis)],
-                         indirect=True)
+@BOTH_LIMITERS
 async def test_a_request_the_budget_refuses_still_counts_against_the_rate_limits(
     budgets: QuotaService, limiter: RateLimiter, project: str
 ) -> None:
     """The same on every backend, whether the limits and the budget go in one script or two."""
     gate = QuotaGate(budgets, limiter)
-
-    async def admit(max_tokens: int) -> Admission:
-        return await gate.admit(
-            user_id="fay",
-            project_id=project,
-            weights=WEIGHTS,
-            prompt_tokens=10,
-            max_tokens=max_tokens,
-            budget=BudgetPolicy(limit=tokens_to_units(1000), period="month"),
-            rate_limits=RateLimits(user_rpm=2),
-            now=NOW,
-        )
-
-    with pytest.raises(BudgetExhausted):
-        await admit(5000)  # over the budget: refused, but it was a request in this minute
-    await (await admit(10)).release()
-    with pytest.raises(RateLimited) as caught:
-        await admit(10)  # the third request in the minute
+    with pytest.raises(BudgetExhausted):  # over the budget: refused, but a request this minute
+        await _gate_admit(gate, project, "fay", 10, 5000, 1000, user_rpm=2)
+    await (await _gate_admit(gate, project, "fay", 10, 10, 1000, user_rpm=2)).release()
+    with pytest.raises(RateLimited) as caught:  # the third request in the minute
+        await _gate_admit(gate, project, "fay", 10, 10, 1000, user_rpm=2)
     assert caught.value.retry_after_s > 0
     assert await budgets.usage(project, budget_period("month", NOW)) == (0, 0)

@@ -50,6 +50,13 @@ end
 # Hold ``amount`` (ARGV[2]) for reservation ARGV[1] if it fits under the limit (ARGV[3]), for
 # ttl_s (ARGV[4]); KEYS[1..3] are usage, by_expiry, amounts; ARGV[6] is when the keys expire.
 _HOLD = """
+local function seeded_now()
+  local now = clock(ARGV[5])
+  local now_text = string.format('%.6f', now)
+  if redis.call('HEXISTS', KEYS[1], 'used') == 0 then return nil, now_text end
+  return now, now_text
+end
+
 local function hold(now, now_text)
   reclaim(KEYS[1], KEYS[2], KEYS[3], now)
   local used = tonumber(redis.call('HGET', KEYS[1], 'used'))
@@ -75,9 +82,8 @@ RESERVE = (
     + _RECLAIM
     + _HOLD
     + """
-local now = clock(ARGV[5])
-local now_text = string.format('%.6f', now)
-if redis.call('HEXISTS', KEYS[1], 'used') == 0 then return {-1, 0, 0, now_text, ''} end
+local now, now_text = seeded_now()
+if not now then return {-1, 0, 0, now_text, ''} end
 return hold(now, now_text)
 """
 )
@@ -181,9 +187,8 @@ LIMIT_AND_RESERVE = (
     + _GCRA
     + _HOLD
     + """
-local now = clock(ARGV[5])
-local now_text = string.format('%.6f', now)
-if redis.call('HEXISTS', KEYS[1], 'used') == 0 then return {-1, 0, 0, now_text, ''} end
+local now, now_text = seeded_now()
+if not now then return {-1, 0, 0, now_text, ''} end
 if #KEYS > 3 then
   local limited = gcra(4, 7, now * 1000)
   if limited[1] == 0 then return {2, limited[2], limited[3]} end
