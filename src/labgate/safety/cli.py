@@ -114,15 +114,31 @@ def train(
     hidden: Annotated[int, typer.Option(help="Hidden units of the MLP head (0: linear).")] = 128,
     seed: Annotated[int | None, typer.Option(help="Seed for splits and training.")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads for embedding.")] = 1,
+    embedding: Annotated[
+        str,
+        typer.Option(
+            help="Embeddings to train on, and so to serve with: bfloat16 (the default; as "
+            "accurate as float32 and ~1.6x faster on CPUs with AVX512-BF16 or AMX), float32, "
+            "or int8 (the model quantised: fastest, slightly different embeddings)."
+        ),
+    ] = "bfloat16",
 ) -> None:
     """Train the classifier head reproducibly and report validation figures."""
     from labgate.safety.corpus import SEED
+    from labgate.safety.embedder import as_precision
     from labgate.safety.fetch import FetchError
     from labgate.safety.pipeline import Paths
     from labgate.safety.pipeline import train as run_train
     from labgate.safety.training import TrainSettings
 
-    settings = TrainSettings(seed=SEED if seed is None else seed, epochs=epochs, hidden=hidden)
+    try:
+        precision = as_precision(embedding)
+    except ValueError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    settings = TrainSettings(
+        seed=SEED if seed is None else seed, epochs=epochs, hidden=hidden, embedding=precision
+    )
     paths = Paths.default(work_dir, out)
     try:
         with _progress() as progress:

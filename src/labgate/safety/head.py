@@ -4,6 +4,10 @@ It is trained by :mod:`labgate.safety.training` (with torch) and saved as an ``.
 arrays, so loading it executes no code (unlike a pickle) and inference needs only numpy: a
 384x128 and a 128xC matrix product, a few microseconds. The file ships with the package under
 ``labgate/safety/data/head.npz``; ``manifest.json`` beside it records the data and metrics.
+
+The file also records which embeddings the head was trained on (``embedding``: ``"int8"`` or
+``"float32"``, see :mod:`labgate.safety.embedder`), so the screen loads the encoder that
+matches it; a file from before that field existed was trained on float32 embeddings.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from labgate.safety.categories import HEAD_CLASSES
+from labgate.safety.embedder import LEGACY_PRECISION, Precision, as_precision
 
 HEAD_FILE = "head.npz"
 MANIFEST_FILE = "manifest.json"
@@ -31,28 +36,53 @@ class HeadFormatError(ValueError):
 
 @dataclass(slots=True)
 class ClassifierHead:
-    """``probabilities(x)``: softmax over :data:`HEAD_CLASSES` for each row of ``x``."""
+    """``probabilities(x)``: softmax over :data:`HEAD_CLASSES` for each row of ``x``.
+
+    One MLP has 2-D weights ``(in, out)`` and 1-D biases per layer. An *ensemble* of MLPs of the
+    same shape (trained with different seeds) stacks them: 3-D weights ``(members, in, out)``
+    and 2-D biases ``(members, out)``; its probabilities are the members' averaged.
+    """
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     classes: tuple[str, ...]
     version: str = ""
+    embedding: Precision = LEGACY_PRECISION
+
+    @property
+    def members(self) -> int:
+        return int(self.weights[0].shape[0]) if self.weights[0].ndim == 3 else 1
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        h = np.asarray(x, dtype=np.float32)
+        h = np.asarray(x, dtype=np.float32)[None]  # (1, n, in): broadcast over the members
         last = len(self.weights) - 1
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = h @ w + b
+            w3 = w if w.ndim == 3 else w[None]
+            b3 = b[:, None, :] if b.ndim == 2 else b[None, None, :]
+            h = h @ w3 + b3
             if i < last:
                 h = np.maximum(h, 0.0)
-        h = h - h.max(axis=1, keepdims=True)
+        h = h - h.max(axis=2, keepdims=True)
         e = np.exp(h)
-        return e / e.sum(axis=1, keepdims=True)
+        return (e / e.sum(axis=2, keepdims=True)).mean(axis=0)
+
+    @classmethod
+    def stack(cls, heads: list[ClassifierHead]) -> ClassifierHead:
+        """One ensemble head from single heads of the same shape and embedding."""
+        first = heads[0]
+        return cls(
+            weights=[np.stack([h.weights[i] for h in heads]) for i in range(len(first.weights))],
+            biases=[np.stack([h.biases[i] for h in heads]) for i in range(len(first.biases))],
+            classes=first.classes,
+            version=first.version,
+            embedding=first.embedding,
+        )
 
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
             "classes": np.array(self.classes),
             "version": np.array(self.version),
+            "embedding": np.array(self.embedding),
             "layers": np.array(len(self.weights)),
         }
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
@@ -75,9 +105,22 @@ class ClassifierHead:
             weights = [data[f"w{i}"] for i in range(layers)]
             biases = [data[f"b{i}"] for i in range(layers)]
             version = str(data["version"])
+            recorded = str(data["embedding"]) if "embedding" in data.files else LEGACY_PRECISION
+        try:
+            embedding = as_precision(recorded)
+        except ValueError as exc:
+            raise HeadFormatError(
+                f"head at {path} was trained on embeddings this labgate cannot compute: {exc}"
+            ) from None
         if classes != HEAD_CLASSES:
             raise HeadFormatError(
                 f"head at {path} predicts {classes}, this labgate expects {HEAD_CLASSES}; "
                 "retrain it with `labgate safety train`"
             )
-        return cls(weights=weights, biases=biases, classes=classes, version=version)
+        return cls(
+            weights=weights,
+            biases=biases,
+            classes=classes,
+            version=version,
+            embedding=embedding,
+        )

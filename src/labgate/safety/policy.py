@@ -183,6 +183,13 @@ class SafetyPolicy(_Model):
     torch_threads: int = Field(
         default=1, ge=1, description="CPU threads for the embedder (more oversubscribe a busy CPU)."
     )
+    embedding_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        description="Recent segment embeddings kept in memory (keyed by a digest, not the "
+        "text), so a conversation's earlier turns and overlapping stream windows are not "
+        "embedded again; 4096 take about 6 MB. 0 turns the cache off.",
+    )
     short_text_words: int = Field(
         default=6,
         ge=0,

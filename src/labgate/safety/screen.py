@@ -50,10 +50,19 @@ class SafetyScreen:
 
     @classmethod
     def load(cls, policy: SafetyPolicy | None = None) -> SafetyScreen:
-        """Load the packaged embedding model and the head; call once, at start-up."""
+        """Load the packaged embedding model and the head; call once, at start-up.
+
+        The model is prepared in the precision the head was trained on (bfloat16 for the
+        shipped head: cast and traced here, once), so the head reads the embeddings it learned
+        from.
+        """
         policy = policy or SafetyPolicy()
         head = ClassifierHead.load(policy.head_path)
-        embedder = Embedder.load(threads=policy.torch_threads)
+        embedder = Embedder.load(
+            threads=policy.torch_threads,
+            precision=head.embedding,
+            cache_size=policy.embedding_cache_size,
+        )
         judge = LlamaGuardJudge(policy.judge) if policy.judge.enabled else None
         return cls(policy, embedder, head, judge)
 
