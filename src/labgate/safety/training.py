@@ -140,6 +140,24 @@ def fit(
 ) -> ClassifierHead:
     """Fit the MLP head with torch (seeded) and return it as numpy arrays."""
     import torch
+
+    # One thread, whatever else set torch's count: summation order depends on the thread
+    # count, so the same data and seed give the same head only at the same count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _fit(x, y, settings, progress)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: TrainSettings,
+    progress: Progress | None = None,
+) -> ClassifierHead:
+    import torch
     from torch import nn
 
     torch.manual_seed(settings.seed)
