@@ -45,8 +45,8 @@ PATTERNS: tuple[Pattern, ...] = (
         _PI,
         0.9,
         r"\b(ignore|disregard|forget|override|bypass)\b[\w\s,]{0,30}\b(previous|prior|above|"
-        r"earlier|preceding|all|your|the system|system)\b[\w\s]{0,20}\b(instructions?|prompts?|"
-        r"rules|guidelines|directives|messages?|polic(y|ies)|programming|constraints)",
+        r"earlier|preceding|all|your|its|their|the system|system)\b[\w\s]{0,20}\b("
+        r"instructions?|prompts?|rules|guidelines|directives|messages?|polic(y|ies)|programming|constraints)",
     ),
     _p(
         "new_instructions",
@@ -64,6 +64,41 @@ PATTERNS: tuple[Pattern, ...] = (
         r"(your|the) system prompt|hidden (instructions|prompt)|(your|the) initial instructions|"
         r"instructions (you were given|above)|text above|your context window|"
         r"your (configuration|instructions)|everything (above|before this))",
+    ),
+    _p(
+        "prompt_extraction",
+        _PI,
+        0.85,
+        # an extraction verb, then the model's own prompt or instructions; "what are your ..."
+        # only with "your" (a question about "the system prompt" may be about LLMs in general)
+        r"\b(repeat|give me|output|print|show|tell me|translate|summari[sz]e|list|spell out|"
+        r"write out|recite|copy|paste|quote|reveal|display)\b[\w\s,'\"]{0,40}?"
+        r"(\byour( very)?( (first|initial|original|opening|system|hidden|secret|starting)){1,2}"
+        r" (prompt|instructions?|initiali[sz]ation|configuration|directives|system message)\b"
+        r"|\bthe( very)?( (first|initial|original|hidden|secret|system)){1,2} prompt\b"
+        r"|\bthe (hidden|secret) instructions\b|\bthe pre-?prompt\b"
+        r"|\byour (instructions|prompt|system message)\b)"
+        r"|\bwhat (is|are|was|were) your( very)?( (first|initial|original|opening|system|hidden|"
+        r"secret|starting)){0,2} (prompt|instructions|initiali[sz]ation|directives|"
+        r"system message)\b"
+        r"|\b(all )?the words (of|in|from) the (previous|prior|preceding) messages\b"
+        r"|\binitiali[sz]ation above\b",
+    ),
+    _p(
+        "rules_lifted",
+        _PI,
+        0.6,
+        r"\b(new|updated) (policy|rules|instructions) from (the |your )?(developers?|admins?|"
+        r"administrators?|creators?|operators?)\b"
+        r"|\byou are (now )?(allowed|permitted|authori[sz]ed) to (answer|say|do|discuss) "
+        r"(any|anything|everything)\b",
+    ),
+    _p(
+        "when_an_ai_reads",
+        _PI,
+        0.7,
+        r"\bwhen (the|an|any) (ai|assistant|llm|language model|model|chatbot) (reads|processes|"
+        r"summari[sz]es|sees|parses)\b",
     ),
     _p(
         "fake_role_tag",
