@@ -19,7 +19,13 @@ import numpy as np
 from labgate.safety.categories import Category
 from labgate.safety.corpus import Corpus, build
 from labgate.safety.decision import Decision
-from labgate.safety.embedder import Embedder, Precision, load_sentence_model, make_encoder
+from labgate.safety.embedder import (
+    WARM_UP_TOKENS,
+    Embedder,
+    Precision,
+    load_sentence_model,
+    make_encoder,
+)
 from labgate.safety.evaluation import Report, evaluate
 from labgate.safety.fetch import fetch_wheels, wheel_paths
 from labgate.safety.head import HEAD_FILE, ClassifierHead, data_path
@@ -56,8 +62,10 @@ def _wheels(paths: Paths, fetch: bool) -> dict[str, Path]:
     return fetch_wheels(paths.wheels) if fetch else wheel_paths(paths.wheels)
 
 
-def _model_encoder(threads: int, precision: Precision) -> Callable[[list[str]], np.ndarray]:
-    return make_encoder(load_sentence_model(threads), precision)
+def _model_encoder(
+    threads: int, precision: Precision, warm_up: int = 0
+) -> Callable[[list[str]], np.ndarray]:
+    return make_encoder(load_sentence_model(threads), precision, warm_up=warm_up)
 
 
 def _lazy_encoder(threads: int, precision: Precision) -> Callable[[list[str]], np.ndarray]:
@@ -175,7 +183,8 @@ def evaluate_split(
         corpus, (policy.head_path.parent if policy.head_path else paths.out) / "splits.json"
     )
     head = ClassifierHead.load(policy.head_path)
-    encode = _model_encoder(threads, head.embedding)
+    # Warmed up like the gateway's encoder, so that latency is that of a running gateway.
+    encode = _model_encoder(threads, head.embedding, warm_up=WARM_UP_TOKENS if latency else 0)
     cache = EmbeddingCache(cache_file(paths, head.embedding), encode)
     cached = SafetyScreen(policy, Embedder(cache.encode, precision=head.embedding), head)
     # Latency is timed on the live model with no segment cache: every check pays its embedding.
