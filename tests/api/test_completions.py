@@ -3,6 +3,7 @@ against a fake worker that emits <think> tags, split tags, native reasoning, or 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -193,6 +194,13 @@ async def test_usage_is_recorded(gateway: Gateway) -> None:
     row = rows[0]
     assert row.model == "fake" and row.project_id == "default" and row.status == 200
     assert row.prompt_tokens == 7 and row.reasoning_tokens > 0
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)  # SQLite keeps UTC, naive
+    assert abs(datetime.now(UTC) - at) < timedelta(minutes=1)
+    async with gateway.client() as c:  # the report's time filter reads the stored time back
+        report = (await c.get("/v1/admin/usage", params={"since": "1h"})).json()
+        older = (await c.get("/v1/admin/usage", params={"until": "1h"})).json()
+    assert sum(r["requests"] for r in report["rows"]) == 1
+    assert older["rows"] == []
 
 
 async def test_metrics_exposed(gateway: Gateway) -> None:
