@@ -100,30 +100,51 @@ async def ttft(
     return first
 
 
+QUESTIONS = [
+    "What is the capital of France?",
+    "How does a tokamak confine plasma?",
+    "Explain the half-life of tritium.",
+    "What limits the efficiency of a heat pump?",
+    "Why is the sky blue?",
+    "How do GPUs schedule warps?",
+]
+UNIQUE = False  # --safety: every request a different prompt, so no cache answers for the screen
+
+
+def body_of(i: int, stream: bool) -> bytes:
+    """A request body; with ``UNIQUE`` the prompt differs every time (numbered)."""
+    if not UNIQUE:
+        return json.dumps({**CHAT, "stream": stream}).encode()
+    question = f"{QUESTIONS[i % len(QUESTIONS)]} (question {i})"
+    messages = [{"role": "user", "content": question}]
+    return json.dumps({**CHAT, "messages": messages, "stream": stream}).encode()
+
+
+_counter = iter(range(10**9))
+
+
 async def sequential(url: str, headers: dict[str, str], n: int, stream: bool) -> list[float]:
-    body = json.dumps({**CHAT, "stream": stream}).encode()
     headers = {**headers, "Content-Type": "application/json"}
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as s:
         fn = ttft if stream else one
         for _ in range(min(50, n)):  # warm up connections and caches
-            await fn(s, url, headers, body)
-        return [await fn(s, url, headers, body) for _ in range(n)]
+            await fn(s, url, headers, body_of(next(_counter), stream))
+        return [await fn(s, url, headers, body_of(next(_counter), stream)) for _ in range(n)]
 
 
 async def throughput(
     url: str, headers: dict[str, str], concurrency: int, duration: float
 ) -> tuple[float, list[float]]:
-    body = json.dumps(CHAT).encode()
     headers = {**headers, "Content-Type": "application/json"}
     latencies: list[float] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
         for _ in range(concurrency):
-            await one(s, url, headers, body)
+            await one(s, url, headers, body_of(next(_counter), False))
         stop = time.perf_counter() + duration
 
         async def client() -> None:
             while time.perf_counter() < stop:
-                latencies.append(await one(s, url, headers, body))
+                latencies.append(await one(s, url, headers, body_of(next(_counter), False)))
 
         start = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(concurrency)))
@@ -188,7 +209,8 @@ async def main() -> None:
     ap.add_argument(
         "--safety",
         action="store_true",
-        help="keep the guardrail on (its own cost is measured by bench/safety.py)",
+        help="keep the guardrail on (its own cost is measured by bench/safety.py); every "
+        "request then carries a different prompt, so its embedding cache cannot answer",
     )
     ap.add_argument(
         "--pg",
@@ -197,6 +219,8 @@ async def main() -> None:
     )
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = ap.parse_args()
+    global UNIQUE
+    UNIQUE = args.safety  # the guardrail caches segment vectors: repeated prompts would hit it
 
     wport, gport = free_port(), free_port()
     tmp = Path(tempfile.mkdtemp(prefix="labgate-bench-"))
