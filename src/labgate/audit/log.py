@@ -23,7 +23,12 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.audit.records import AuditRecord, to_payload
-from labgate.audit.storage import AuditStore, StorageError, StoredCheckpoint, StoredRecord
+from labgate.audit.storage import (
+    AuditStore,
+    StoredCheckpoint,
+    StoredRecord,
+    missing_hash,
+)
 from labgate.audit.tree import (
     CompactRange,
     NodeId,
@@ -330,11 +335,7 @@ class AuditLog:
             raise NotInLog(f"the log holds {current} records, fewer than the tree size {size}")
         missing = needed - found.keys()
         if missing:
-            level, i = min(missing)
-            raise StorageError(
-                f"the stored tree lacks the hash of records {i << level}..{((i + 1) << level) - 1}"
-                "; run `labgate audit verify` to locate the damage"
-            )
+            raise missing_hash(missing)
         return found
 
     async def latest_checkpoint(self) -> StoredCheckpoint | None:

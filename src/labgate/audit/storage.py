@@ -1,26 +1,24 @@
 """The storage driver: every SQL statement the audit log runs, for SQLite and PostgreSQL.
 
-The log logic (:mod:`labgate.audit.log`) decides *what* to write; this module only knows *how*.
-Index allocation is serialised by :meth:`AuditStore.lock_head`, an ``UPDATE … RETURNING`` on the
-single tree-head row: on PostgreSQL it takes that row's lock until commit (so two gateway
-replicas never allocate the same index), on SQLite it takes the database write lock before the
-batch reads anything (so a writer never works from a stale snapshot).
+The log logic (:mod:`labgate.audit.log`) decides *what* to write; the batch writes themselves
+are :mod:`labgate.audit.writer`'s (one call on SQLite, one statement on PostgreSQL); this
+module holds the reads (records, proofs' hashes, checkpoints) and the statements both share.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from labgate.audit.merkle import EMPTY_ROOT
-from labgate.audit.models import CHECKPOINTS, NODES, RECORDS, TRANSCRIPTS, TREE_HEAD
+from labgate.audit.models import CHECKPOINTS, RECORDS, TREE_HEAD
 from labgate.audit.tree import NodeId
 
 HEAD_ID = 1
@@ -69,19 +67,13 @@ class AuditStore:
         head, the leaf hashes and the node hashes, with the (integer) positions inlined. On
         SQLite it runs on a dedicated reader connection in one hop to the driver's thread.
         """
-        sql = _snapshot_sql(wanted)
+        sql = snapshot_sql(wanted)
         if self.is_sqlite:
             rows = list(await (await self._sqlite_reader()).execute_fetchall(sql))
         else:
             async with self.engine.connect() as conn:
                 rows = list((await conn.exec_driver_sql(sql)).all())
-        size, root, found = 0, EMPTY_ROOT, {}
-        for level, index, digest in rows:
-            if level < 0:
-                size, root = int(index), bytes(digest)
-            else:
-                found[(int(level), int(index))] = bytes(digest)
-        return size, root, found
+        return split_snapshot(rows)
 
     async def _sqlite_reader(self) -> Any:
         async with self._reader_lock:
@@ -107,19 +99,6 @@ class AuditStore:
         async with self.engine.begin() as conn:
             await conn.execute(stmt)
 
-    async def lock_head(self, conn: AsyncConnection) -> tuple[int, bytes]:
-        """Take the writer lock for this transaction and return the tree size and root."""
-        stmt = (
-            update(TREE_HEAD)
-            .where(TREE_HEAD.c.id == HEAD_ID)
-            .values(size=TREE_HEAD.c.size)
-            .returning(TREE_HEAD.c.size, TREE_HEAD.c.root)
-        )
-        row = (await conn.execute(stmt)).one_or_none()
-        if row is None:
-            raise StorageError("the audit tree head is missing: start the log once to create it")
-        return int(row[0]), bytes(row[1])
-
     async def read_head(self, conn: AsyncConnection | None = None) -> tuple[int, bytes]:
         """The committed tree size and root (no lock)."""
         stmt = select(TREE_HEAD.c.size, TREE_HEAD.c.root).where(TREE_HEAD.c.id == HEAD_ID)
@@ -131,88 +110,6 @@ class AuditStore:
         if row is None:
             return 0, EMPTY_ROOT
         return int(row[0]), bytes(row[1])
-
-    async def node_hashes(
-        self, conn: AsyncConnection, wanted: Iterable[NodeId]
-    ) -> dict[NodeId, bytes]:
-        """Hashes of the given perfect subtrees; level 0 comes from the records' leaf hashes."""
-        wanted = set(wanted)
-        leaves = [i for level, i in wanted if level == 0]
-        inner = [(level, i) for level, i in wanted if level > 0]
-        found: dict[NodeId, bytes] = {}
-        if leaves:
-            leaf_rows = await conn.execute(
-                select(RECORDS.c.idx, RECORDS.c.leaf_hash).where(RECORDS.c.idx.in_(leaves))
-            )
-            found.update(((0, int(i)), bytes(h)) for i, h in leaf_rows)
-        if inner:
-            # One primary-key probe per level: a row-value IN list would make SQLite scan.
-            by_level: dict[int, list[int]] = {}
-            for level, i in inner:
-                by_level.setdefault(level, []).append(i)
-            clauses = [
-                and_(NODES.c.level == level, NODES.c.idx.in_(indices))
-                for level, indices in by_level.items()
-            ]
-            rows = await conn.execute(
-                select(NODES.c.level, NODES.c.idx, NODES.c.hash).where(or_(*clauses))
-            )
-            found.update(((int(lv), int(i)), bytes(h)) for lv, i, h in rows)
-        missing = wanted - found.keys()
-        if missing:
-            level, i = min(missing)
-            raise StorageError(
-                f"the stored tree lacks the hash of leaves [{i << level}, {(i + 1) << level}); "
-                "run `labgate audit verify` to locate the damage"
-            )
-        return found
-
-    async def write_batch(
-        self,
-        conn: AsyncConnection,
-        records: Sequence[dict[str, Any]],
-        nodes: Sequence[dict[str, Any]],
-        transcripts: Sequence[dict[str, Any]],
-        size: int,
-        root: bytes,
-    ) -> None:
-        """Insert one batch and move the tree head, inside the caller's transaction.
-
-        Records and nodes, the hot path, go to the driver's ``executemany`` directly: the
-        values are plain ints and bytes, and skipping per-row parameter processing roughly
-        doubles throughput on a small machine.
-        """
-        if records:
-            stamp = self._timestamp(records[0]["recorded_at"])
-            await conn.exec_driver_sql(
-                self._insert_sql("audit_records", ("idx", "recorded_at", "data", "leaf_hash")),
-                [(r["idx"], stamp, r["data"], r["leaf_hash"]) for r in records],
-            )
-        if nodes:
-            await conn.exec_driver_sql(
-                self._insert_sql("audit_nodes", ("level", "idx", "hash")),
-                [(n["level"], n["idx"], n["hash"]) for n in nodes],
-            )
-        if transcripts:
-            await conn.execute(insert(TRANSCRIPTS), list(transcripts))
-        await conn.execute(
-            update(TREE_HEAD)
-            .where(TREE_HEAD.c.id == HEAD_ID)
-            .values(size=size, root=root, updated_at=datetime.now(UTC))
-        )
-
-    def _insert_sql(self, table: str, columns: tuple[str, ...]) -> str:
-        if self.is_sqlite:
-            marks = ", ".join("?" for _ in columns)
-        else:
-            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-
-    def _timestamp(self, moment: datetime) -> datetime | str:
-        """A batch's commit time as the driver wants it (SQLite: SQLAlchemy's text format)."""
-        if self.is_sqlite:
-            return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        return moment
 
     async def get_record(self, index: int) -> StoredRecord | None:
         async with self.engine.connect() as conn:
@@ -290,7 +187,28 @@ class AuditStore:
         return bool(result.rowcount)
 
 
-def _snapshot_sql(wanted: Iterable[NodeId]) -> str:
+def split_snapshot(rows: Iterable[Any]) -> tuple[int, bytes, dict[NodeId, bytes]]:
+    """The tree size, root and hashes from the rows of :func:`snapshot_sql`."""
+    size, root, found = 0, EMPTY_ROOT, {}
+    for level, index, digest in rows:
+        if level < 0:
+            size, root = int(index), bytes(digest)
+        else:
+            found[(int(level), int(index))] = bytes(digest)
+    return size, root, found
+
+
+def missing_hash(missing: Iterable[NodeId]) -> StorageError:
+    """The error for hashes a proof or the writer needed and storage lacks (the first one)."""
+    level, i = min(missing)
+    return StorageError(
+        f"the stored tree lacks the hash of records {i << level}..{((i + 1) << level) - 1}; "
+        "run `labgate audit verify` to locate the damage"
+    )
+
+
+def snapshot_sql(wanted: Iterable[NodeId]) -> str:
+    """One statement: the tree head (level -1) and the stored hashes of ``wanted``."""
     leaves: list[int] = []
     by_level: dict[int, list[int]] = {}
     for level, index in wanted:

@@ -31,17 +31,24 @@ import asyncio
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from labgate.audit.merkle import leaf_hash
 from labgate.audit.records import record_bytes
-from labgate.audit.storage import HEAD_ID, StorageError, _snapshot_sql
-from labgate.audit.tree import CompactRange, NodeId, range_nodes
+from labgate.audit.storage import (
+    HEAD_ID,
+    StorageError,
+    missing_hash,
+    snapshot_sql,
+    split_snapshot,
+)
+from labgate.audit.tree import CompactRange, range_nodes
+from labgate.store.engine import sqlite_datetime_text
 
 T = TypeVar("T")
 
@@ -107,11 +114,6 @@ def sqlite_file(engine: AsyncEngine) -> str | None:
             f"{engine.url.render_as_string(hide_password=True)} is not one"
         )
     return path
-
-
-def sqlite_timestamp(moment: datetime) -> str:
-    """A timestamp as SQLAlchemy stores it in SQLite (naive UTC text), so reads parse it."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 class SqliteWriter:
@@ -188,7 +190,7 @@ class SqliteWriter:
                 start = edge if edge is not None and edge.size == size else None
                 current = (start or _load_edge_sqlite(conn, size)).copy()
                 rows = build_rows(batch, size, current, now, sealer)
-                stamp = sqlite_timestamp(now)
+                stamp = sqlite_datetime_text(now)
                 conn.executemany(
                     "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) "
                     "VALUES (?, ?, ?, ?)",
@@ -250,22 +252,16 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 
 def _load_edge_sqlite(conn: sqlite3.Connection, size: int) -> CompactRange:
+    return _edge_from(size, conn.execute(snapshot_sql(range_nodes(0, size))))
+
+
+def _edge_from(size: int, rows: Iterable[Any]) -> CompactRange:
+    """The tree edge at ``size`` from the rows of :func:`snapshot_sql` for its nodes."""
     wanted = range_nodes(0, size)
-    found: dict[NodeId, bytes] = {}
-    for level, index, digest in conn.execute(_snapshot_sql(wanted)):
-        if level >= 0:
-            found[(int(level), int(index))] = bytes(digest)
-    return _edge_from(size, wanted, found)
-
-
-def _edge_from(size: int, wanted: list[NodeId], found: dict[NodeId, bytes]) -> CompactRange:
+    found = split_snapshot(rows)[2]
     missing = set(wanted) - found.keys()
     if missing:
-        level, i = min(missing)
-        raise StorageError(
-            f"the stored tree lacks the hash of leaves [{i << level}, {(i + 1) << level}); "
-            "run `labgate audit verify` to locate the damage"
-        )
+        raise missing_hash(missing)
     return CompactRange.load(size, found)
 
 
@@ -367,13 +363,9 @@ class PostgresWriter:
         size = int(
             await conn.fetchval(f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}") or 0
         )
-        wanted = range_nodes(0, size)
-        found: dict[NodeId, bytes] = {}
-        for level, index, digest in await conn.fetch(_snapshot_sql(wanted)):
-            if level >= 0:
-                found[(int(level), int(index))] = bytes(digest)
+        rows = await conn.fetch(snapshot_sql(range_nodes(0, size)))
         # the head may have moved between the two reads: the guard in the append catches it
-        return _edge_from(size, wanted, found)
+        return _edge_from(size, rows)
 
     async def reset(self) -> None:
         holder, self._holder, self._raw = self._holder, None, None

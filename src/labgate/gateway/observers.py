@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
+from labgate.store.engine import sqlite_datetime_text
 
 log = logging.getLogger("labgate.usage")
 
@@ -82,7 +83,7 @@ def _usage_row(row: dict[str, object], sqlite: bool) -> tuple[object, ...]:
     if sqlite:  # SQLAlchemy's own text form of a DateTime in SQLite, so reads parse it
         at = row["at"]
         assert isinstance(at, datetime)
-        values[1] = at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        values[1] = sqlite_datetime_text(at)
     return tuple(values)
 
 

@@ -7,6 +7,7 @@ URLs are normalised to their async drivers so callers may write the plain forms:
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event
@@ -31,6 +32,12 @@ def normalise_url(url: str) -> str:
 
 def sqlite_url_for(data_dir: Path) -> str:
     return f"sqlite+aiosqlite:///{(data_dir / 'labgate.db').resolve()}"
+
+
+def sqlite_datetime_text(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores a ``DateTime`` in SQLite (naive UTC text), for writes
+    that go to the driver directly and must still read back through SQLAlchemy."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def is_sqlite(url: str) -> bool:
