@@ -37,6 +37,7 @@ from labgate.gateway.prepared import Prepared
 from labgate.gateway.record import RecordKeeper, RequestObserver, RequestRecord
 from labgate.gateway.safety_gate import InputRefused, SafetyGate
 from labgate.gateway.streaming import StreamRewriter
+from labgate.gateway.usage import take_usage, usage_block
 from labgate.identity.principal import Principal, Role
 from labgate.quota import (
     QuotaGate,
@@ -318,7 +319,7 @@ class CompletionService:
                 {
                     **{k: chunk[k] for k in ("id", "object", "created", "model")},
                     "choices": [],
-                    "usage": self._usage_block(p.record),
+                    "usage": usage_block(p.record),
                 }
             )
         yield SSE_DONE
@@ -349,8 +350,8 @@ class CompletionService:
         rec.reasoning_text = "".join(reasoning_parts)
         rec.response_text = "".join(content_parts)
         usage = body.get("usage") or {}
-        self._take_usage(rec, usage, len(rec.reasoning_text), len(rec.response_text))
-        body["usage"] = self._usage_block(rec)
+        take_usage(rec, usage, p.model.weights, len(rec.reasoning_text), len(rec.response_text))
+        body["usage"] = usage_block(rec)
         body["model"] = p.model.name
         body.setdefault("object", "chat.completion" if rec.kind == "chat" else "text_completion")
         if rec.label is not None:
@@ -417,7 +418,7 @@ class CompletionService:
             # The client went away (task cancelled, or the generator closed): stop the worker's
             # work by closing its connection, and still account for what was produced.
             call.abort()
-            self._collect(rec, rw)
+            self._collect(p, rw)
             await asyncio.shield(self.gate.finish(p, produced=True))
             await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
             raise
@@ -426,7 +427,7 @@ class CompletionService:
             call.release()
         else:
             call.abort()  # a blocked answer stops the worker too
-        self._collect(rec, rw)
+        self._collect(p, rw)
         await self.gate.finish(p, produced=True)
         if error is not None:
             with contextlib.suppress(APIError):
@@ -439,7 +440,7 @@ class CompletionService:
             await self.safety.note(p, screener.decision)
             yield sse(self.safety.refusal_chunk(p, screener.decision, rw.completion_id))
         if p.include_usage:
-            yield sse(rw.usage_chunk(self._usage_block(rec)))
+            yield sse(rw.usage_chunk(usage_block(rec)))
         try:
             if filtered:
                 await self._end(rec, 200, "content_filter", "the guardrail ended the answer")
@@ -449,68 +450,12 @@ class CompletionService:
             yield sse(exc.to_payload())
         yield SSE_DONE
 
-    def _collect(self, rec: RequestRecord, rw: StreamRewriter) -> None:
+    @staticmethod
+    def _collect(p: Prepared, rw: StreamRewriter) -> None:
+        rec = p.record
         rec.reasoning_text = "".join(rw.reasoning_parts)
         rec.response_text = "".join(rw.content_parts)
-        self._take_usage(rec, rw.worker_usage, 0, 0, counted=True)
-
-    # -- accounting -------------------------------------------------------------------------
-
-    def _take_usage(
-        self,
-        rec: RequestRecord,
-        usage: dict[str, Any],
-        reasoning_chars: int,
-        content_chars: int,
-        counted: bool = False,
-    ) -> None:
-        """Settle token counts: the worker's figures when it gave them, else labgate's count.
-
-        For streams labgate counts one token per streamed delta (what vLLM, SGLang and
-        llama.cpp send); the worker's own total wins when present. A worker that reports no
-        prompt count gets an estimate, marked in the record. Without a worker figure for
-        reasoning tokens in a plain answer, they are estimated from the share of characters.
-        """
-        if usage.get("prompt_tokens") is not None:
-            rec.prompt_tokens = int(usage["prompt_tokens"])
-        elif not rec.prompt_tokens:
-            # Some workers (llama-cpp-python's server) report no usage in streams: estimate
-            # ~4 characters a token, the usual figure for English BPE vocabularies.
-            rec.prompt_tokens = max(1, len(rec.prompt_text) // 4)
-            rec.usage_estimated = True
-        details = usage.get("completion_tokens_details") or {}
-        worker_reasoning = details.get("reasoning_tokens")
-        worker_completion = usage.get("completion_tokens")
-        if worker_completion is not None:
-            total = int(worker_completion)
-            if worker_reasoning is not None:
-                reasoning = int(worker_reasoning)
-            elif counted:
-                counted_total = rec.reasoning_tokens + rec.completion_tokens
-                reasoning = (
-                    round(total * rec.reasoning_tokens / counted_total) if counted_total else 0
-                )
-            else:
-                chars = reasoning_chars + content_chars
-                reasoning = round(total * reasoning_chars / chars) if chars else 0
-            rec.reasoning_tokens = min(reasoning, total)
-            rec.completion_tokens = total - rec.reasoning_tokens
-        w = self.models[rec.model].weights
-        rec.weighted_tokens = (
-            w.input * rec.prompt_tokens
-            + w.output * rec.completion_tokens
-            + w.reasoning * rec.reasoning_tokens
-        )
-
-    @staticmethod
-    def _usage_block(rec: RequestRecord) -> dict[str, Any]:
-        completion = rec.completion_tokens + rec.reasoning_tokens
-        return {
-            "prompt_tokens": rec.prompt_tokens,
-            "completion_tokens": completion,
-            "total_tokens": rec.prompt_tokens + completion,
-            "completion_tokens_details": {"reasoning_tokens": rec.reasoning_tokens},
-        }
+        take_usage(rec, rw.worker_usage, p.model.weights, 0, 0, counted=True)
 
     async def _end(
         self,
