@@ -100,7 +100,6 @@ class AuditLog:
         self.engine = engine
         self._sealer = sealer
         self._max_batch = max_batch
-        self._sqlite_sync = sqlite_synchronous
         self._queue: deque[_Pending] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -131,8 +130,7 @@ class AuditLog:
             await self._task
             self._task = None
         if self._sqlite is not None:
-            await self._sqlite.close()  # a fresh writer thread if the log is started again
-            self._sqlite = SqliteWriter(self._sqlite.path, self._sqlite_sync)
+            await self._sqlite.close()  # its thread starts again if the log does
         else:
             await self._postgres.close()
         await self.store.close()

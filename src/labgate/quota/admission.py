@@ -73,13 +73,14 @@ class QuotaGate:
     def __init__(self, budgets: QuotaService, rate_limiter: RateLimiter) -> None:
         self.budgets = budgets
         self.rate_limiter = rate_limiter
-        self._combined: RedisRateLimiter | None = None
+        # Both in one Redis: one script checks the limits and reserves (one round trip).
+        self._combined: tuple[RedisRateLimiter, RedisQuotaService] | None = None
         if (
             isinstance(budgets, RedisQuotaService)
             and isinstance(rate_limiter, RedisRateLimiter)
             and rate_limiter.shares_redis_with(budgets.redis)
         ):
-            self._combined = rate_limiter
+            self._combined = (rate_limiter, budgets)
 
     async def admit(
         self,
@@ -102,10 +103,9 @@ class QuotaGate:
         period = budget_period(budget.period, now or datetime.now(UTC))
         amount = worst_case_amount(weights, prompt_tokens, max_tokens)
         if self._combined is not None:
-            # Redis keeps both: one script checks the limits and reserves, one round trip.
-            plan = self._combined.plan(user_id, project_id, tokens, rate_limits)
-            assert isinstance(self.budgets, RedisQuotaService)
-            reservation = await self.budgets.limit_and_reserve(
+            limiter, redis_budgets = self._combined
+            plan = limiter.plan(user_id, project_id, tokens, rate_limits)
+            reservation = await redis_budgets.limit_and_reserve(
                 project_id, period, amount, budget.limit, plan
             )
         else:
