@@ -122,6 +122,9 @@ async def build_services(settings: Settings) -> Services:
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60, ttl_dns_cache=300),
         auto_decompress=False,
+        # one session serves every user: a cookie a worker sets must never ride along on
+        # another user's request (and the jar's per-request filtering is skipped)
+        cookie_jar=aiohttp.DummyCookieJar(),
     )
     oidc: OidcAuthenticator | None = None
     if settings.oidc.issuers:

@@ -3,6 +3,7 @@ against a fake worker that emits <think> tags, split tags, native reasoning, or 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,9 @@ import orjson
 import pytest
 
 from labgate.testing.fake_worker import ANSWER, REASONING, _pieces
+from labgate.app import Services, create_app
 from tests.api.conftest import Gateway
+from tests.support.servers import RunningWorker, serve_app
 
 pytestmark = pytest.mark.store
 
@@ -58,6 +61,28 @@ async def test_plain_chat(gateway: Gateway) -> None:
     assert (
         sent is not None and sent["max_tokens"] == gateway.services.models["fake"].max_output_tokens
     )
+
+
+async def test_worker_cookies_never_reach_another_request(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """One worker session serves every user: a cookie one answer sets must not be sent back
+    with the next request (someone else's, perhaps). The worker is named by host name, as on
+    a cluster (a cookie jar ignores cookies from bare IP addresses)."""
+    url = f"http://localhost:{fake_worker.port}/v1"
+    app = create_app(make_settings([{"name": "fake", "workers": [url]}]))
+    async with serve_app(app) as base:
+        services: Services = app.state.services
+        assert services.bootstrap is not None and services.bootstrap.admin_key
+        gw = Gateway(base, services.bootstrap.admin_key, services, fake_worker)
+        first = await sdk(gw, "set-cookie").chat(
+            model="fake", messages=[{"role": "user", "content": "q"}]
+        )
+        assert first.choices[0].message.content == ANSWER
+        assert "worker_session" in fake_worker.worker.last_cookie_set
+        await sdk(gw).chat(model="fake", messages=[{"role": "user", "content": "q"}])
+        sent = {k.lower() for k in fake_worker.worker.last_headers}
+        assert "content-type" in sent and "cookie" not in sent
 
 
 async def test_think_tags_split_non_streaming_hidden_by_default(gateway: Gateway) -> None:

@@ -11,7 +11,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 * ``fail``           answer 500 before any byte;
 * ``die-after=N``    in a stream, drop the connection after N chunks;
 * ``delay=S``        wait S seconds before answering (per chunk in a stream);
-* ``no-usage``       never report usage.
+* ``no-usage``       never report usage;
+* ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
 ``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]``
 """
@@ -66,6 +67,8 @@ class FakeWorker:
         self.requests = 0
         self.cancelled = 0
         self.last_payload: dict[str, Any] | None = None
+        self.last_headers: dict[str, str] = {}
+        self.last_cookie_set = ""
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=4 * 1024 * 1024)
@@ -103,6 +106,7 @@ class FakeWorker:
         payload = orjson.loads(await request.read())
         flags = _flags(request, payload, self.flags)
         self.last_payload = payload
+        self.last_headers = dict(request.headers)
         if "fail" in flags:
             return web.json_response({"error": {"message": "fake failure"}}, status=500)
         delay = float(flags.get("delay", 0) or 0)
@@ -135,7 +139,11 @@ class FakeWorker:
             }
             if "no-usage" not in flags:
                 body["usage"] = usage
-            return web.Response(body=orjson.dumps(body), content_type="application/json")
+            answer = web.Response(body=orjson.dumps(body), content_type="application/json")
+            if "set-cookie" in flags:
+                answer.set_cookie("worker_session", uuid.uuid4().hex)
+                self.last_cookie_set = answer.cookies.output(header="")
+            return answer
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
         die_after = int(flags["die-after"]) if "die-after" in flags else None
