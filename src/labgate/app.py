@@ -168,6 +168,9 @@ def create_app(
         services.extras["tenancy"] = _tenancy(services)
         assert services.quota is not None and services.audit_parts is not None
         await services.audit_parts.start()
+        audit_log = services.audit_parts.log
+        services.usage.lane = audit_log.sqlite_lane  # SQLite: one write lane (audit/writer.py)
+        audit_log.inline_if = lambda: hot.active <= 1  # a lone request commits inline
         await services.quota.start()
         stop_quota = asyncio.Event()
         services.tasks.append(
@@ -206,6 +209,8 @@ def create_app(
             if services.embedded is not None:
                 await services.embedded.stop()
             with contextlib.suppress(Exception):
+                await services.usage.flush()  # through the audit log's lane: before it closes
+            with contextlib.suppress(Exception):
                 await services.audit_parts.close()
             if "hpc" in services.extras:
                 with contextlib.suppress(Exception):
@@ -213,8 +218,6 @@ def create_app(
             if "safety_screen" in services.extras:
                 with contextlib.suppress(Exception):
                     await services.extras["safety_screen"].aclose()
-            with contextlib.suppress(Exception):
-                await services.usage.flush()
             with contextlib.suppress(Exception):
                 await services.keys.touch(services.auth.take_last_used())
             await services.router.close()
@@ -247,7 +250,8 @@ def create_app(
     app.include_router(audit_routes.router)
     app.include_router(build_web_router())
     # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
-    return HotPath(app, openai_routes.hot_routes)
+    hot = HotPath(app, openai_routes.hot_routes)
+    return hot
 
 
 def _version() -> str:

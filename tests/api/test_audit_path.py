@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 
@@ -63,3 +64,35 @@ async def test_answered_refused_and_failed_requests_are_recorded(gateway: Gatewa
     assert origin == gateway.services.settings.audit.origin
     assert int(size) >= proof["tree_size"] and base64.b64decode(root)
     assert "\u2014 " in checkpoint.text  # the signature line of a C2SP signed note
+
+
+async def test_a_lone_request_commits_inline_and_concurrent_ones_share_the_lane(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the gateway tells the log when a request is alone (docs/audit.md): its record
+    commits inline; requests in flight together go through the writer and share commits."""
+    log = gateway.services.audit
+    assert log is not None
+    if log.sqlite_lane is None:
+        pytest.skip("the inline commit is SQLite's")
+    assert gateway.services.usage.lane is log.sqlite_lane  # usage rows share the lane
+    inline: list[bool] = []
+    commit_inline = log._commit_inline
+
+    def spy(pending: object) -> bool:
+        inline.append(commit_inline(pending))  # type: ignore[arg-type]
+        return inline[-1]
+
+    monkeypatch.setattr(log, "_commit_inline", spy)
+    chat = {"model": "fake", "messages": [{"role": "user", "content": "capital of France?"}]}
+    async with gateway.client() as c:
+        before = await log.size()
+        assert (await c.post("/v1/chat/completions", json=chat)).status_code == 200
+        assert inline == [True]
+        slow = {**chat, "fake": "delay=0.2"}
+        answers = await asyncio.gather(
+            *(c.post("/v1/chat/completions", json=slow) for _ in range(4))
+        )
+        assert [a.status_code for a in answers] == [200] * 4
+        assert await log.size() == before + 5
+    assert len(inline) < 5  # the four overlapping ones were not all alone

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import orjson
 import pytest
@@ -171,3 +172,88 @@ async def test_full_durability_is_the_writers_own(sqlite_engine: AsyncEngine) ->
         writer = audit_log._sqlite
         assert writer is not None
         assert await writer.call(writer.synchronous()) == 1
+
+
+def _hold_write_lock(path: str) -> sqlite3.Connection:
+    """Another connection (an admin change, say) that holds SQLite's write lock until closed."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+async def test_a_lone_record_commits_inline_and_a_busy_log_queues(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """With ``inline_if`` saying the request is alone, an idle log commits the record inside
+    ``submit`` (no writer task, no thread hop): the future is done when submit returns."""
+    async with AuditLog(sqlite_engine) as audit_log:
+        alone = True
+        audit_log.inline_if = lambda: alone
+        payload = AuditRecord.model_validate(request_record(0)).payload()
+        first = audit_log.submit(payload)
+        assert first.done() and first.result() == 0
+        lane = audit_log.sqlite_lane
+        assert lane is not None and lane.idle
+        # not alone: queued for the writer task, committed with the others
+        alone = False
+        queued = [
+            audit_log.submit(AuditRecord.model_validate(request_record(n)).payload())
+            for n in (1, 2)
+        ]
+        assert not any(f.done() for f in queued)
+        assert await asyncio.gather(*queued) == [1, 2]
+        assert (await verify_log(audit_log, None)).ok
+
+
+async def test_a_locked_database_sends_the_inline_record_to_the_lane_which_waits(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """Inline, a record never waits for a lock (it would stall the event loop): it goes to the
+    lane's thread, which retries until the other connection lets go."""
+    async with AuditLog(sqlite_engine) as audit_log:
+        audit_log.inline_if = lambda: True
+        lane = audit_log.sqlite_lane
+        assert lane is not None
+        other = _hold_write_lock(lane.path)
+        try:
+            future = audit_log.submit(AuditRecord.model_validate(request_record(0)).payload())
+            assert not future.done()
+            await asyncio.sleep(0.05)
+            assert not future.done()  # still waiting for the lock, not failed
+        finally:
+            other.rollback()
+            other.close()
+        assert await future == 0
+        assert (await verify_log(audit_log, None)).ok
+
+
+async def test_the_lane_gives_up_on_a_lock_held_too_long(sqlite_engine: AsyncEngine) -> None:
+    async with AuditLog(sqlite_engine) as audit_log:
+        lane = audit_log.sqlite_lane
+        assert lane is not None
+        lane.lock_timeout_s = 0.1
+        other = _hold_write_lock(lane.path)
+        try:
+            with pytest.raises(AuditWriteError):
+                await audit_log.append(request_record(0))
+        finally:
+            other.rollback()
+            other.close()
+        assert await audit_log.append(request_record(1)) == 0  # recovered, no gap
+        assert (await verify_log(audit_log, None)).ok
+
+
+async def test_a_failed_inline_commit_is_reported_and_the_log_recovers(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    async with AuditLog(sqlite_engine) as audit_log:
+        audit_log.inline_if = lambda: True
+        await audit_log.append(request_record(0))
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_records RENAME TO audit_records_away"))
+        with pytest.raises(AuditWriteError):
+            await audit_log.append(request_record(1))
+        async with sqlite_engine.begin() as conn:
+            await conn.execute(text("ALTER TABLE audit_records_away RENAME TO audit_records"))
+        assert await audit_log.append(request_record(2)) == 1
+        assert (await verify_log(audit_log, None)).ok

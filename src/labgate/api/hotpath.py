@@ -5,6 +5,9 @@ pass FastAPI's whole middleware stack (server-error and exception middleware, ex
 telemetry) and its router's regex scan over every admin, audit and web route. Measured, that
 machinery cost more than the request's own work, so these routes are dispatched here directly;
 their errors are rendered the same way (the OpenAI shape) and everything else goes to the app.
+
+:attr:`HotPath.active` counts the requests on these routes in progress (streams until their
+last byte): the audit log commits a lone request's record inline when it is 1.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class HotPath:
         self.routes = routes
         # FastAPI keeps its state on the app; the handlers read request.app.state.services
         self.state_owner: Any = app
+        self.active = 0
 
     def __getattr__(self, name: str) -> Any:
         # app.state, app.routes…: the wrapped FastAPI app's
@@ -40,13 +44,17 @@ class HotPath:
             if handler is not None:
                 scope["app"] = self.state_owner
                 request = Request(scope, receive, send)
+                self.active += 1
                 try:
-                    response = await handler(request)
-                except APIError as exc:
-                    response = exc.to_response()
-                except Exception:  # noqa: BLE001 - never a traceback to the client
-                    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                    response = internal_error().to_response()
-                await response(scope, receive, send)
+                    try:
+                        response = await handler(request)
+                    except APIError as exc:
+                        response = exc.to_response()
+                    except Exception:  # noqa: BLE001 - never a traceback to the client
+                        log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                        response = internal_error().to_response()
+                    await response(scope, receive, send)
+                finally:
+                    self.active -= 1
                 return
         await self.app(scope, receive, send)

@@ -2,7 +2,9 @@
 
 Usage rows are queued in memory and written by one background task in a single transaction
 every ``flush_interval_s`` (or sooner when many are waiting), so the request path never waits
-on the database for accounting.
+on the database for accounting. On SQLite the transaction runs on the audit log's write lane
+(:class:`labgate.audit.writer.SqliteWriter`), so it never holds the write lock while an audit
+commit, which a request is waiting for, sleeps on it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from labgate.audit.writer import SqliteWriter, begin_immediate
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
 from labgate.store.engine import sqlite_datetime_text
@@ -87,6 +91,17 @@ def _usage_row(row: dict[str, object], sqlite: bool) -> tuple[object, ...]:
     return tuple(values)
 
 
+def _insert_sqlite(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+    begin_immediate(conn)
+    try:
+        conn.executemany(_INSERT_SQLITE, rows)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
 class UsageRecorder:
     def __init__(
         self,
@@ -100,6 +115,8 @@ class UsageRecorder:
         self.max_batch = max_batch
         self._pending: list[dict[str, object]] = []
         self._wake = asyncio.Event()
+        self.lane: SqliteWriter | None = None
+        """SQLite: the write lane the rows go through (the gateway sets the audit log's)."""
 
     async def finish(self, rec: RequestRecord) -> None:
         p = rec.principal
@@ -130,13 +147,17 @@ class UsageRecorder:
         if not batch:
             return 0
         try:
-            async with self.sessions.begin() as s:
-                conn = await s.connection()
-                sqlite = conn.dialect.name == "sqlite"
-                await conn.exec_driver_sql(
-                    _INSERT_SQLITE if sqlite else _INSERT_PG,
-                    [_usage_row(r, sqlite) for r in batch],
-                )
+            if self.lane is not None:
+                rows = [_usage_row(r, True) for r in batch]
+                await self.lane.call(lambda conn: _insert_sqlite(conn, rows))
+            else:
+                async with self.sessions.begin() as s:
+                    conn = await s.connection()
+                    sqlite = conn.dialect.name == "sqlite"
+                    await conn.exec_driver_sql(
+                        _INSERT_SQLITE if sqlite else _INSERT_PG,
+                        [_usage_row(r, sqlite) for r in batch],
+                    )
         except Exception:
             log.exception(
                 "could not write %d usage rows; keeping them for the next flush", len(batch)
