@@ -12,8 +12,8 @@ import openai
 import orjson
 import pytest
 
-from labgate.testing.fake_worker import ANSWER, REASONING, _pieces
 from labgate.app import Services, create_app
+from labgate.testing.fake_worker import ANSWER, REASONING, _pieces
 from tests.api.conftest import Gateway
 from tests.support.servers import RunningWorker, serve_app
 

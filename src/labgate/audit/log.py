@@ -42,7 +42,8 @@ from labgate.audit.tree import (
     inclusion_plan,
     root_plan,
 )
-from labgate.audit.writer import Busy, PostgresWriter, SqliteWriter, sqlite_file
+from labgate.audit.writer import PostgresWriter, sqlite_batch, sqlite_file
+from labgate.store.lane import Busy, SqliteLane
 
 log = logging.getLogger("labgate.audit")
 
@@ -119,7 +120,7 @@ class AuditLog:
         self._closing = False
         self._edge: CompactRange | None = None
         path = sqlite_file(engine)
-        self._sqlite = SqliteWriter(path, sqlite_synchronous) if path else None
+        self._sqlite = SqliteLane(path, sqlite_synchronous) if path else None
         self._postgres = PostgresWriter(engine)
         self._write_lock = asyncio.Lock()
         self.batches = 0
@@ -129,7 +130,7 @@ class AuditLog:
         commits a record inline in :meth:`submit` (the gateway sets it; None: never)."""
 
     @property
-    def sqlite_lane(self) -> SqliteWriter | None:
+    def sqlite_lane(self) -> SqliteLane | None:
         """The SQLite write lane (its thread and connection), for the usage rows too."""
         return self._sqlite
 
@@ -209,7 +210,7 @@ class AuditLog:
         assert self._sqlite is not None and pending.future is not None
         try:
             size, edge = self._sqlite.try_now(
-                self._sqlite.commit_batch([pending], self._edge, datetime.now(UTC), self._sealer)
+                sqlite_batch([pending], self._edge, datetime.now(UTC), self._sealer)
             )
         except Busy:
             return False
@@ -306,7 +307,7 @@ class AuditLog:
         async with self._write_lock:
             if self._sqlite is not None:
                 size, edge = await self._sqlite.call(
-                    self._sqlite.commit_batch(batch, self._edge, now, self._sealer)
+                    sqlite_batch(batch, self._edge, now, self._sealer)
                 )
             else:
                 size, edge = await self._postgres.commit(batch, self._edge, now, self._sealer)

@@ -6,23 +6,13 @@ commit sits on the request path. Going through SQLAlchemy and aiosqlite costs a 
 driver's thread per statement (six or so per batch, about 4 ms in all on a small machine, for
 a commit whose fsync costs 0.2 ms), so the writer talks to the driver itself:
 
-* **SQLite**: the writer owns a plain ``sqlite3`` connection and runs the whole transaction
-  (``BEGIN IMMEDIATE``, read the head, insert records, nodes and transcripts, move the head,
-  ``COMMIT``) in one call, normally on a thread of its own. ``BEGIN IMMEDIATE`` takes the
-  database write lock before anything is read, so the batch never works from a stale tree
-  head. The connection runs ``PRAGMA synchronous=FULL`` by default (a commit survives power
-  loss); the pooled connections keep their own setting.
-
-  The writer is the process's SQLite *write lane*: the usage rows go through it too, so the
-  two hot writers never wait on each other's lock. When another connection (an admin change,
-  the checkpoint publisher) holds the lock, ``BEGIN IMMEDIATE`` fails at once (the connection's
-  busy timeout is 0) and the lane retries after 50 µs, doubling up to 2 ms: SQLite's own busy
-  handler sleeps 1, 2, 5, 10… ms, which a measured request path saw as 8 ms stalls.
-
-  When the lane is idle, a caller may run a batch on its own thread (:meth:`SqliteWriter.
-  try_now`): no hop to the thread and back. The audit log does that for a lone request (see
-  :class:`labgate.audit.log.AuditLog`); it never waits for a lock there (a busy database sends
-  the batch to the thread).
+* **SQLite**: the whole transaction (``BEGIN IMMEDIATE``, read the head, insert records,
+  nodes and transcripts, move the head, ``COMMIT``) is one call (:func:`sqlite_batch`) on the
+  process's write lane (:mod:`labgate.store.lane`): its own ``sqlite3`` connection, normally on
+  its own thread, which the usage rows share. ``BEGIN IMMEDIATE`` takes the database write lock
+  before anything is read, so the batch never works from a stale tree head. The lane's
+  connection runs ``PRAGMA synchronous=FULL`` by default (a commit survives power loss); the
+  pooled connections keep their own setting.
 * **PostgreSQL**: the writer keeps one pooled connection and sends each batch as a single
   statement in autocommit mode: the tree-head update, guarded by the size the writer expects,
   is a data-modifying CTE, and the inserts of records, nodes and transcripts only take rows if
@@ -38,11 +28,7 @@ The log logic (which records, which indices, which tree nodes) stays in :mod:`la
 
 from __future__ import annotations
 
-import asyncio
-import queue
 import sqlite3
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -61,6 +47,7 @@ from labgate.audit.storage import (
 )
 from labgate.audit.tree import CompactRange, range_nodes
 from labgate.store.engine import sqlite_datetime_text
+from labgate.store.lane import in_transaction
 
 T = TypeVar("T")
 
@@ -128,204 +115,46 @@ def sqlite_file(engine: AsyncEngine) -> str | None:
     return path
 
 
-class Busy(Exception):
-    """``BEGIN IMMEDIATE`` found another connection writing; nothing was done."""
+def sqlite_batch(
+    batch: Sequence[Pending],
+    edge: CompactRange | None,
+    now: datetime,
+    sealer: Sealer | None,
+) -> Callable[[sqlite3.Connection], tuple[int, CompactRange]]:
+    """The whole transaction of one batch on SQLite, as a call for the write lane."""
 
-
-def begin_immediate(conn: sqlite3.Connection) -> None:
-    """Take the write lock now, or raise :class:`Busy` at once (the lane retries)."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        code = getattr(exc, "sqlite_errorcode", None)
-        if (code is not None and code & 0xFF == sqlite3.SQLITE_BUSY) or "locked" in str(exc):
-            raise Busy(str(exc)) from None
-        raise
-
-
-class SqliteWriter:
-    """The process's SQLite write lane: one ``sqlite3`` connection, one thread of its own.
-
-    Calls reach the thread through a plain queue and come back with
-    ``loop.call_soon_threadsafe``: about half the cost of ``run_in_executor``'s two chained
-    futures, on a path every request takes. A call that finds the database locked by another
-    connection (:class:`Busy`) is retried on the thread with a short backoff, for up to
-    ``lock_timeout_s``.
-    """
-
-    RETRY_FIRST_S = 0.00005
-    RETRY_MAX_S = 0.002
-
-    def __init__(self, path: str, synchronous: str, *, lock_timeout_s: float = 30.0) -> None:
-        self.path = path
-        self._synchronous = synchronous
-        self.lock_timeout_s = lock_timeout_s
-        self._calls: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Any] | None]
-        self._calls = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._conn: sqlite3.Connection | None = None
-        self._outstanding = 0  # calls handed to the thread and not yet settled (loop thread)
-
-    @property
-    def idle(self) -> bool:
-        """No call is queued or running on the thread (so the connection is free)."""
-        return self._outstanding == 0
-
-    async def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(connection)`` on the writer's thread (retried while it raises Busy)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._serve, name="labgate-audit", daemon=True)
-            self._thread.start()
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._outstanding += 1
-        self._calls.put((fn, future))
-        return await future
-
-    def try_now(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(connection)`` on the caller's thread, now, without waiting for a lock.
-
-        Only while the lane is :attr:`idle` (the caller checks); raises :class:`Busy` if
-        another connection holds the write lock, and whatever ``fn`` raises otherwise. It
-        blocks the caller for the transaction, fsync included (about 0.3 ms here)."""
-        assert self._outstanding == 0, "the lane's thread is using the connection"
-        return fn(self._connection())
-
-    def _serve(self) -> None:
-        while True:
-            item = self._calls.get()
-            if item is None:
-                if self._conn is not None:
-                    self._conn.close()
-                    self._conn = None
-                return
-            fn, future = item
-            try:
-                result, error = self._run(fn), None
-            except BaseException as exc:  # handed to the caller, on its loop
-                result, error = None, exc
-            future.get_loop().call_soon_threadsafe(self._settle, future, result, error)
-
-    def _settle(
-        self, future: asyncio.Future[Any], result: Any, error: BaseException | None
-    ) -> None:
-        self._outstanding -= 1
-        _settle(future, result, error)
-
-    def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        deadline = time.monotonic() + self.lock_timeout_s
-        pause = self.RETRY_FIRST_S
-        while True:
-            try:
-                return fn(self._connection())
-            except Busy:
-                if time.monotonic() >= deadline:
-                    raise StorageError(
-                        f"the SQLite database stayed locked by another connection for "
-                        f"{self.lock_timeout_s:g} s"
-                    ) from None
-                time.sleep(pause)
-                pause = min(pause * 2, self.RETRY_MAX_S)
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            # timeout=0: a locked database raises at once and the lane retries (see above)
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False, timeout=0
+    def write(conn: sqlite3.Connection) -> tuple[int, CompactRange]:
+        head = conn.execute(f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}").fetchone()
+        if head is None:
+            raise StorageError("the audit tree head is missing: start the log once to create it")
+        size = int(head[0])
+        start = edge if edge is not None and edge.size == size else None
+        current = (start or _load_edge_sqlite(conn, size)).copy()
+        rows = build_rows(batch, size, current, now, sealer)
+        stamp = sqlite_datetime_text(now)
+        conn.executemany(
+            "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) VALUES (?, ?, ?, ?)",
+            [(i, stamp, data, digest) for i, data, digest in rows.records],
+        )
+        if rows.nodes:
+            conn.executemany(
+                "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", rows.nodes
             )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA synchronous={self._synchronous}")
-            self._conn = conn
-        return self._conn
+        if rows.transcripts:
+            marks = ", ".join("?" for _ in TRANSCRIPT_COLUMNS)
+            conn.executemany(
+                f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
+                f"VALUES ({marks})",
+                [_transcript_values(t, stamp) for t in rows.transcripts],
+            )
+        conn.execute(
+            "UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? "
+            f"WHERE id = {HEAD_ID}",
+            (current.size, current.root(), stamp),
+        )
+        return size, current
 
-    def drop_now(self) -> None:
-        """Close the connection from the caller's thread (the lane is idle); reopened lazily."""
-        assert self._outstanding == 0, "the lane's thread is using the connection"
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def commit_batch(
-        self,
-        batch: Sequence[Pending],
-        edge: CompactRange | None,
-        now: datetime,
-        sealer: Sealer | None,
-    ) -> Callable[[sqlite3.Connection], tuple[int, CompactRange]]:
-        """The whole transaction of one batch, as a function for :meth:`call`."""
-
-        def run(conn: sqlite3.Connection) -> tuple[int, CompactRange]:
-            begin_immediate(conn)
-            try:
-                head = conn.execute(
-                    f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}"
-                ).fetchone()
-                if head is None:
-                    raise StorageError(
-                        "the audit tree head is missing: start the log once to create it"
-                    )
-                size = int(head[0])
-                start = edge if edge is not None and edge.size == size else None
-                current = (start or _load_edge_sqlite(conn, size)).copy()
-                rows = build_rows(batch, size, current, now, sealer)
-                stamp = sqlite_datetime_text(now)
-                conn.executemany(
-                    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) "
-                    "VALUES (?, ?, ?, ?)",
-                    [(i, stamp, data, digest) for i, data, digest in rows.records],
-                )
-                if rows.nodes:
-                    conn.executemany(
-                        "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", rows.nodes
-                    )
-                if rows.transcripts:
-                    marks = ", ".join("?" for _ in TRANSCRIPT_COLUMNS)
-                    conn.executemany(
-                        f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
-                        f"VALUES ({marks})",
-                        [_transcript_values(t, stamp) for t in rows.transcripts],
-                    )
-                conn.execute(
-                    "UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? "
-                    f"WHERE id = {HEAD_ID}",
-                    (current.size, current.root(), stamp),
-                )
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            return size, current
-
-        return run
-
-    def synchronous(self) -> Callable[[sqlite3.Connection], int]:
-        """For tests: the writer connection's ``PRAGMA synchronous``."""
-        return lambda conn: int(conn.execute("PRAGMA synchronous").fetchone()[0])
-
-    async def reset(self) -> None:
-        """Drop the connection (after a failed batch); the next call opens a fresh one."""
-
-        def drop(conn: sqlite3.Connection) -> None:
-            conn.close()
-            self._conn = None
-
-        await self.call(drop)
-
-    async def close(self) -> None:
-        """Stop the thread once the calls already queued have run; close the connection."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._calls.put(None)
-            await asyncio.get_running_loop().run_in_executor(None, thread.join)
-
-
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.done():  # its waiter was cancelled
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+    return in_transaction(write)
 
 
 def _load_edge_sqlite(conn: sqlite3.Connection, size: int) -> CompactRange:

@@ -3,7 +3,7 @@
 Usage rows are queued in memory and written by one background task in a single transaction
 every ``flush_interval_s`` (or sooner when many are waiting), so the request path never waits
 on the database for accounting. On SQLite the transaction runs on the audit log's write lane
-(:class:`labgate.audit.writer.SqliteWriter`), so it never holds the write lock while an audit
+(:mod:`labgate.store.lane`), so it never holds the write lock while an audit
 commit, which a request is waiting for, sleeps on it.
 """
 
@@ -12,16 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from labgate.audit.writer import SqliteWriter, begin_immediate
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
 from labgate.store.engine import sqlite_datetime_text
+from labgate.store.lane import SqliteLane, in_transaction
 
 log = logging.getLogger("labgate.usage")
 
@@ -91,17 +90,6 @@ def _usage_row(row: dict[str, object], sqlite: bool) -> tuple[object, ...]:
     return tuple(values)
 
 
-def _insert_sqlite(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
-    begin_immediate(conn)
-    try:
-        conn.executemany(_INSERT_SQLITE, rows)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
 class UsageRecorder:
     def __init__(
         self,
@@ -115,7 +103,7 @@ class UsageRecorder:
         self.max_batch = max_batch
         self._pending: list[dict[str, object]] = []
         self._wake = asyncio.Event()
-        self.lane: SqliteWriter | None = None
+        self.lane: SqliteLane | None = None
         """SQLite: the write lane the rows go through (the gateway sets the audit log's)."""
 
     async def finish(self, rec: RequestRecord) -> None:
@@ -149,7 +137,9 @@ class UsageRecorder:
         try:
             if self.lane is not None:
                 rows = [_usage_row(r, True) for r in batch]
-                await self.lane.call(lambda conn: _insert_sqlite(conn, rows))
+                await self.lane.call(
+                    in_transaction(lambda conn: conn.executemany(_INSERT_SQLITE, rows))
+                )
             else:
                 async with self.sessions.begin() as s:
                     conn = await s.connection()
