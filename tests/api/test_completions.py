@@ -329,3 +329,30 @@ async def test_an_answer_whose_audit_record_cannot_commit_is_withheld(gateway: G
     assert gateway.services.scheduler.snapshot()["pools"]["fake"]["running"] == 0
     async with gateway.client() as c:  # the log recovers once the database does
         assert (await c.post("/v1/chat/completions", json=body)).status_code == 200
+
+
+async def test_worker_timeouts_bound_plain_answers_whole_and_streams_by_silence(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """``request_timeout_s`` bounds a plain answer as a whole, and a stream by the silence
+    between its chunks: a long stream that keeps talking is not cut off."""
+    settings = make_settings(
+        [{"name": "fake", "workers": [fake_worker.base_url], "request_timeout_s": 0.5}]
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services: Services = app.state.services
+        assert services.bootstrap is not None
+        gw = Gateway(url, services.bootstrap.admin_key or "", services, fake_worker)
+        msgs = [{"role": "user", "content": "q"}]
+        with pytest.raises(openai.APIStatusError) as slow:
+            await sdk(gw, "delay=2").chat(model="fake", messages=msgs)
+        assert slow.value.status_code == 503 and "timed out" in slow.value.message
+        # six chunks 0.15 s apart: longer than the timeout in all, never silent that long
+        stream = await sdk(gw, "delay=0.15").chat(model="fake", messages=msgs, stream=True)
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        assert text == ANSWER
+        async with gw.client() as c:  # silent for longer than the timeout after the first event
+            body = {"model": "fake", "stream": True, "messages": msgs, "fake": "delay=2"}
+            r = await c.post("/v1/chat/completions", json=body)
+        assert r.status_code == 200 and "worker_stream_failed" in r.text

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -185,16 +186,11 @@ class Router:
         timeout_s: float,
         connect_timeout_s: float,
     ) -> None:
-        timeout = aiohttp.ClientTimeout(
-            total=None if stream else timeout_s,
-            sock_connect=connect_timeout_s,
-            sock_read=timeout_s,
-        )
         resp = await self.session.post(
             call.worker.base_url + path,
             data=body,
-            headers={"Content-Type": "application/json"},
-            timeout=timeout,
+            headers=_JSON_HEADERS,
+            timeout=_timeout(stream, timeout_s, connect_timeout_s),
         )
         call.response = resp
         if resp.status >= 400:
@@ -226,6 +222,19 @@ class Router:
     async def close(self) -> None:
         with contextlib.suppress(Exception):
             await self.session.close()
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(stream: bool, timeout_s: float, connect_timeout_s: float) -> aiohttp.ClientTimeout:
+    """A plain answer is bounded as a whole; a stream (which may run for many minutes) by the
+    silence between its chunks. One timer each: a plain call needs no per-read timer, which
+    aiohttp would reset on every chunk it reads."""
+    if stream:
+        return aiohttp.ClientTimeout(sock_connect=connect_timeout_s, sock_read=timeout_s)
+    return aiohttp.ClientTimeout(total=timeout_s, sock_connect=connect_timeout_s)
 
 
 class _RetryableStatus(Exception):
