@@ -228,6 +228,32 @@ async def test_usage_is_recorded(gateway: Gateway) -> None:
     assert older["rows"] == []
 
 
+async def test_a_plain_answer_whose_client_hung_up_is_still_counted(gateway: Gateway) -> None:
+    """Metrics and usage rows are written after a plain answer is sent; a client that is gone
+    by then must not make the request vanish from them."""
+    import asyncio
+
+    from sqlalchemy import select
+
+    from labgate.store.tenancy import UsageEvent
+
+    body = {"model": "fake", "fake": "delay=0.3", "messages": [{"role": "user", "content": "q"}]}
+    async with gateway.client() as c:
+        with pytest.raises(httpx.ReadTimeout):
+            await c.post("/v1/chat/completions", json=body, timeout=0.05)
+    counted = 'labgate_requests_total{model="fake",route="chat",status="200"} 1.0'
+    async with httpx.AsyncClient(base_url=gateway.url) as c:
+        for _ in range(100):  # the gateway finishes the request on its own time
+            if counted in (await c.get("/metrics")).text:
+                break
+            await asyncio.sleep(0.05)
+        assert counted in (await c.get("/metrics")).text
+    await gateway.services.usage.flush()
+    async with gateway.services.sessions() as s:
+        rows = (await s.execute(select(UsageEvent))).scalars().all()
+    assert [(r.model, r.status) for r in rows] == [("fake", 200)]
+
+
 async def test_metrics_exposed(gateway: Gateway) -> None:
     await sdk(gateway).chat(model="fake", messages=[{"role": "user", "content": "q"}])
     async with httpx.AsyncClient(base_url=gateway.url) as c:

@@ -53,7 +53,14 @@ class HotPath:
                     except Exception:  # noqa: BLE001 - never a traceback to the client
                         log.exception("unhandled error on %s %s", scope["method"], scope["path"])
                         response = internal_error().to_response()
-                    await response(scope, receive, send)
+                    # a response's background work (a plain answer's metrics and usage rows)
+                    # runs even if sending fails: the client went away, the request happened
+                    background, response.background = response.background, None
+                    try:
+                        await response(scope, receive, send)
+                    finally:
+                        if background is not None:
+                            await background()
                 finally:
                     self.active -= 1
                 return

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -120,7 +121,13 @@ def _answer(prepared: Any, result: Any) -> Response:
     if prepared.record.label is not None:
         headers["X-Labgate-Label"] = prepared.record.label  # the answer's classification
     if isinstance(result, dict):
-        return Response(orjson.dumps(result), media_type="application/json", headers=headers)
+        after = prepared.after_answer  # metrics and usage rows: once the answer is sent
+        return Response(
+            orjson.dumps(result),
+            media_type="application/json",
+            headers=headers,
+            background=None if after is None else BackgroundTask(after),
+        )
     return SSEResponse(result, headers={**_SSE_HEADERS, **headers})
 
 

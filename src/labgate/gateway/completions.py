@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import time
@@ -376,7 +377,8 @@ class CompletionService:
     ) -> None:
         """End a plain answer: its audit record is queued first, and the settlement (the
         gate's exactly-once ``finish``: the fair-share slot, and the budget, a Redis or
-        database round trip) runs while the record commits."""
+        database round trip) runs while the record commits. The observers (metrics, usage
+        rows) run after the answer is sent (``p.after_answer``): the client need not wait."""
         call.release()
         await self._end(p.record, 200, outcome, error, settle=p)
 
@@ -469,7 +471,8 @@ class CompletionService:
         """The request ended: record it and tell the observers. The record keepers (the audit
         log) must commit before the answer completes; if they fail, the answer is withheld
         (503). Their records are queued first, and ``settle``'s usage is settled while they
-        commit."""
+        commit. With ``settle`` (a plain answer), the observers are left to
+        ``settle.after_answer``, which the API layer runs once the answer is sent."""
         rec.status, rec.outcome, rec.error = status, outcome, error
         rec.finished = time.perf_counter()
         commits: list[Awaitable[object]] = []
@@ -486,7 +489,16 @@ class CompletionService:
                     await commit
                 except Exception:  # noqa: BLE001 - any failure means "not recorded"
                     self._not_recorded(rec)
-        for observer in self.observers:  # after the commit: they see the request's true end
+        # after the commit: the observers see the request's true end
+        if settle is not None:
+            # a partial, not a lambda: Starlette runs a background callable that is not a
+            # coroutine function in a thread
+            settle.after_answer = functools.partial(self._observe, rec)
+        else:
+            await self._observe(rec)
+
+    async def _observe(self, rec: RequestRecord) -> None:
+        for observer in self.observers:
             try:
                 await observer.finish(rec)
             except Exception:  # noqa: BLE001 - an observer must never break an answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,3 +30,5 @@ class Prepared:
     messages: int = 1
     wait_s: float = 0.0  # X-Labgate-Wait: how long the client will wait for a cold model
     label: Any = None  # the request's Label once access control decided it
+    # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
+    after_answer: Callable[[], Awaitable[None]] | None = None
