@@ -4,8 +4,8 @@ This machine's speed drifts by ±30% from one minute to the next even when idle 
 per request was seen at 1.3 ms and at 2.0 ms for the same code, minutes apart), so two
 benchmark runs taken one after the other cannot show a 5% change. Here both versions run at
 the same time, each as its own ``labgate serve`` (SQLite, no embedded worker) in front of one
-fast test worker, and one client sends requests one after another, alternating A, B, direct
-(the order of A and B swapped every time). Whatever the machine does, it does to both.
+fast test worker, and one client sends requests one after another to A, B and the worker
+directly, the order rotated every time. Whatever the machine does, it does to both.
 
 ``--base REV`` is a git revision, checked out into a temporary worktree; ``B`` is this working
 tree. Gateways run pinned to core 0, the worker and the client to core 1 (``--no-pin`` to let
@@ -26,10 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead import CHAT, cpu_seconds, free_port, pct, wait_http  # noqa: E402
+from overhead import free_port, pct, rotate, wait_http  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,36 +54,6 @@ def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | Non
         stderr=subprocess.STDOUT,
     )
     return proc, port, home
-
-
-async def _alternate(urls: list[str], headers: list[dict[str, str]], n: int,
-                     pids: list[int]) -> tuple[list[list[float]], list[float]]:
-    body = __import__("json").dumps(CHAT).encode()
-    sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in urls]
-    times: list[list[float]] = [[] for _ in urls]
-    loop = asyncio.get_running_loop()
-
-    async def one(i: int) -> float:
-        t = loop.time()
-        async with sessions[i].post(urls[i], data=body, headers=headers[i]) as r:
-            await r.read()
-            if r.status != 200:
-                raise RuntimeError(f"{urls[i]}: HTTP {r.status}")
-        return loop.time() - t
-
-    try:
-        for _ in range(200):  # warm up connections and caches
-            for i in range(len(urls)):
-                await one(i)
-        before = [cpu_seconds(p) for p in pids]
-        for k in range(n):
-            for i in ((0, 1, 2) if k % 2 == 0 else (1, 0, 2)):
-                times[i].append(await one(i))
-        cpu = [(cpu_seconds(p) - b) / n for p, b in zip(pids, before, strict=True)]
-    finally:
-        for s in sessions:
-            await s.close()
-    return times, cpu
 
 
 async def main() -> None:
@@ -116,7 +84,8 @@ async def main() -> None:
             {"Authorization": f"Bearer {(home / 'data' / 'admin.key').read_text().strip()}",
              "Content-Type": "application/json"} for _, _, home in gateways
         ] + [{"Content-Type": "application/json"}]
-        times, cpu = await _alternate(urls, headers, args.requests, [p.pid for p, _, _ in gateways])
+        pids: list[int | None] = [p.pid for p, _, _ in gateways]
+        times, cpu = await rotate(urls, headers, args.requests, [*pids, None])
         direct = statistics.median(times[2])
         print(f"labgate side by side, {args.requests} requests each, alternating "
               f"(direct p50 {direct * 1000:.3f} ms)")

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sqlite3
 import subprocess
@@ -36,7 +35,7 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead import CHAT, cpu_seconds, free_port, pct, wait_http  # noqa: E402
+from overhead import free_port, pct, rotate, wait_http  # noqa: E402
 
 
 class _LeanUpstream(asyncio.Protocol):
@@ -137,37 +136,6 @@ def serve_proxy(port: int, worker: str, db: str | None, lean: bool) -> None:
 
     uvicorn.run(proxy_app(worker, db, lean), host="127.0.0.1", port=port, loop="uvloop",
                 http="httptools", log_level="warning", access_log=False)
-
-
-async def rotate(urls: list[str], headers: list[dict[str, str]], n: int,
-                 pids: list[int | None]) -> tuple[list[list[float]], list[float | None]]:
-    body = json.dumps(CHAT).encode()
-    sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in urls]
-    times: list[list[float]] = [[] for _ in urls]
-
-    async def one(i: int) -> float:
-        t = time.perf_counter()
-        async with sessions[i].post(urls[i], data=body, headers=headers[i]) as r:
-            await r.read()
-            if r.status != 200:
-                raise RuntimeError(f"{urls[i]}: HTTP {r.status}")
-        return time.perf_counter() - t
-
-    try:
-        for _ in range(200):  # warm up connections and caches
-            for i in range(len(urls)):
-                await one(i)
-        before = [None if p is None else cpu_seconds(p) for p in pids]
-        for k in range(n):
-            for j in range(len(urls)):
-                i = (j + k) % len(urls)  # every position in the rotation, in turn
-                times[i].append(await one(i))
-        cpu = [None if p is None or b is None else (cpu_seconds(p) - b) / n
-               for p, b in zip(pids, before, strict=True)]
-    finally:
-        for s in sessions:
-            await s.close()
-    return times, cpu
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -178,6 +178,40 @@ async def latency_rounds(
     }
 
 
+async def rotate(urls: list[str], headers: list[dict[str, str]], n: int,
+                 pids: list[int | None]) -> tuple[list[list[float]], list[float | None]]:
+    """Requests one after another, one client, every URL in turn with the order rotated each
+    time (so none is always first or last); their latencies, and the CPU per request of the
+    processes ``pids`` (None where not measured)."""
+    body = json.dumps(CHAT).encode()
+    sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) for _ in urls]
+    times: list[list[float]] = [[] for _ in urls]
+
+    async def one(i: int) -> float:
+        t = time.perf_counter()
+        async with sessions[i].post(urls[i], data=body, headers=headers[i]) as r:
+            await r.read()
+            if r.status != 200:
+                raise RuntimeError(f"{urls[i]}: HTTP {r.status}")
+        return time.perf_counter() - t
+
+    try:
+        for _ in range(200):  # warm up connections and caches
+            for i in range(len(urls)):
+                await one(i)
+        before = [None if p is None else cpu_seconds(p) for p in pids]
+        for k in range(n):
+            for j in range(len(urls)):
+                i = (j + k) % len(urls)  # every position in the rotation, in turn
+                times[i].append(await one(i))
+        cpu = [None if p is None or b is None else (cpu_seconds(p) - b) / n
+               for p, b in zip(pids, before, strict=True)]
+    finally:
+        for s in sessions:
+            await s.close()
+    return times, cpu
+
+
 def report_rounds(r: dict[str, Any]) -> None:
     print(f"  direct  p50 {ms(r['direct50'])}   labgate p50 {ms(r['via50'])}  (medians)")
     for i, (a50, a99) in enumerate(zip(r["rounds50"], r["rounds99"], strict=True), 1):
