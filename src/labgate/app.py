@@ -169,7 +169,7 @@ def create_app(
         assert services.quota is not None and services.audit_parts is not None
         await services.audit_parts.start()
         audit_log = services.audit_parts.log
-        services.usage.lane = audit_log.sqlite_lane  # SQLite: one write lane (audit/writer.py)
+        services.usage.lane = audit_log.sqlite_lane  # SQLite: one write lane (store/lane.py)
         audit_log.inline_if = lambda: hot.active <= 1  # a lone request commits inline
         await services.quota.start()
         stop_quota = asyncio.Event()
@@ -250,7 +250,7 @@ def create_app(
     app.include_router(audit_routes.router)
     app.include_router(build_web_router())
     # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
-    hot = HotPath(app, openai_routes.hot_routes)
+    hot = HotPath(app, openai_routes.hot_routes)  # its request count: the lifespan's inline_if
     return hot
 
 

@@ -104,7 +104,7 @@ async def test_think_tags_split_non_streaming_hidden_by_default(gateway: Gateway
 
 
 async def test_reasoning_shown_when_policy_allows(gateway: Gateway) -> None:
-    gateway.services.completions.policy.show_reasoning_to_users = True
+    gateway.services.completions.prepare.policy.show_reasoning_to_users = True
     try:
         r = await sdk(gateway, "think").chat(
             model="fake", messages=[{"role": "user", "content": "q"}]
@@ -113,7 +113,7 @@ async def test_reasoning_shown_when_policy_allows(gateway: Gateway) -> None:
         assert msg.content == ANSWER
         assert msg.reasoning_content.strip() == REASONING
     finally:
-        gateway.services.completions.policy.show_reasoning_to_users = False
+        gateway.services.completions.prepare.policy.show_reasoning_to_users = False
 
 
 async def test_admin_may_ask_for_reasoning(gateway: Gateway) -> None:

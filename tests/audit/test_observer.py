@@ -26,7 +26,7 @@ async def test_a_finished_request_is_recorded_with_its_transcript(
                             completion_tokens=0, prompt_text="how to enrich uranium",
                             safety=[{"action": "block", "category": "nuclear"}])
     async with AuditLog(sqlite_engine, sealer=vault) as audit_log:
-        await AuditObserver(audit_log).finish(request)
+        await AuditObserver(audit_log).begin(request)
         record = orjson.loads((await audit_log.get_record(0)).data)
     assert record["request_id"] == request.request_id and record["outcome"] == "refused"
     assert (record["user"], record["lab"], record["project"]) == ("dana", "anl", "fusion")

@@ -43,25 +43,28 @@ class HotPath:
             handler = self.routes.get((scope["method"], scope["path"]))
             if handler is not None:
                 scope["app"] = self.state_owner
-                request = Request(scope, receive, send)
                 self.active += 1
                 try:
-                    try:
-                        response = await handler(request)
-                    except APIError as exc:
-                        response = exc.to_response()
-                    except Exception:  # noqa: BLE001 - never a traceback to the client
-                        log.exception("unhandled error on %s %s", scope["method"], scope["path"])
-                        response = internal_error().to_response()
-                    # a response's background work (a plain answer's metrics and usage rows)
-                    # runs even if sending fails: the client went away, the request happened
-                    background, response.background = response.background, None
-                    try:
-                        await response(scope, receive, send)
-                    finally:
-                        if background is not None:
-                            await background()
+                    await self._serve(handler, scope, receive, send)
                 finally:
                     self.active -= 1
                 return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _serve(handler: Handler, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            response = await handler(Request(scope, receive, send))
+        except APIError as exc:
+            response = exc.to_response()
+        except Exception:  # noqa: BLE001 - never a traceback to the client
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            response = internal_error().to_response()
+        # a response's background work (a plain answer's metrics and usage rows) runs even if
+        # sending fails: the client went away, the request happened
+        background, response.background = response.background, None
+        try:
+            await response(scope, receive, send)
+        finally:
+            if background is not None:
+                await background()

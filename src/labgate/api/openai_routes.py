@@ -53,7 +53,7 @@ async def get_model(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     services = request.app.state.services
     await services.auth.authenticate(request.headers.get("authorization"), request.headers)
-    m = services.completions.resolve(model_id)
+    m = services.completions.prepare.resolve(model_id)
     created = int(services.extras.get("started_at", time.time()))
     return Response(
         orjson.dumps({"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}),
@@ -86,7 +86,7 @@ async def _serve(
 async def chat_completions(request: Request) -> Response:
     show = request.headers.get("x-labgate-show-reasoning")
     return await _serve(
-        request, "chat", lambda svc, who, body: svc.prepare_chat(who, parse_chat(body), show)
+        request, "chat", lambda svc, who, body: svc.prepare.chat(who, parse_chat(body), show)
     )
 
 
@@ -94,7 +94,7 @@ async def completions(request: Request) -> Response:
     return await _serve(
         request,
         "completion",
-        lambda svc, who, body: svc.prepare_completion(who, parse_completion(body)),
+        lambda svc, who, body: svc.prepare.completion(who, parse_completion(body)),
     )
 
 

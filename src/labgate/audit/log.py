@@ -172,19 +172,15 @@ class AuditLog:
         Returns only after the commit. Raises ``ValueError`` for a malformed record and
         :class:`AuditWriteError` when the database refused the batch.
         """
-        return await self.append_trusted(to_payload(record), transcript=transcript)
-
-    async def append_trusted(self, payload: dict[str, Any], *, transcript: Any = None) -> int:
-        """:meth:`append` for a payload built by labgate's own code in the exact shape
-        :meth:`AuditRecord.payload` gives (the request path's records): no second validation.
-        """
-        return await self.submit(payload, transcript=transcript)
+        return await self.submit(to_payload(record), transcript=transcript)
 
     def submit(self, payload: dict[str, Any], *, transcript: Any = None) -> asyncio.Future[int]:
-        """Queue a trusted payload now; the future resolves to its index once committed.
+        """Queue a payload now; the future resolves to its index once committed.
 
-        The request path queues its record first and awaits the commit last, doing its other
-        work while the batch is written."""
+        The payload is trusted: built by labgate's own code in the exact shape
+        :meth:`AuditRecord.payload` gives (:meth:`append` validates one first). The request
+        path queues its record first and awaits the commit last, doing its other work while
+        the batch is written."""
         if self._task is None or self._closing:
             raise AuditWriteError("the audit log is not running: call `await log.start()` first")
         if transcript is not None and self._sealer is None:

@@ -1,9 +1,9 @@
 """Turning the gateway's finished request into an audit record and its sealed transcript.
 
-:class:`AuditObserver` is a ``RequestObserver`` (see :mod:`labgate.gateway.record`): the
-gateway calls ``await observer.finish(request_record)`` when a request ends (answered, refused
-or failed) and must do so *before* the response's last byte leaves, because ``finish`` returns
-only once the record (and transcript) has committed, and raises
+:class:`AuditObserver` is a ``RecordKeeper`` (see :mod:`labgate.gateway.record`): when a
+request ends (answered, refused or failed) the gateway calls ``observer.begin(request_record)``,
+which queues the record, and awaits what it returns *before* the response's last byte leaves:
+it resolves only once the record (and transcript) has committed, and raises
 :class:`labgate.audit.log.AuditWriteError` if it could not be.
 """
 
@@ -98,6 +98,3 @@ class AuditObserver:
         """Queue the record (and transcript); the awaitable is its commit (see RecordKeeper)."""
         transcript = transcript_for(record) if self.store_transcripts else None
         return self.log.submit(request_payload(record), transcript=transcript)
-
-    async def finish(self, record: RequestRecord) -> None:
-        await self.begin(record)

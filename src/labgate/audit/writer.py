@@ -32,7 +32,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -48,8 +48,6 @@ from labgate.audit.storage import (
 from labgate.audit.tree import CompactRange, range_nodes
 from labgate.store.engine import sqlite_datetime_text
 from labgate.store.lane import in_transaction
-
-T = TypeVar("T")
 
 TRANSCRIPT_COLUMNS = (
     "record_idx",
@@ -143,13 +141,11 @@ def sqlite_batch(
         if rows.transcripts:
             marks = ", ".join("?" for _ in TRANSCRIPT_COLUMNS)
             conn.executemany(
-                f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
-                f"VALUES ({marks})",
+                f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) VALUES ({marks})",
                 [_transcript_values(t, stamp) for t in rows.transcripts],
             )
         conn.execute(
-            "UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? "
-            f"WHERE id = {HEAD_ID}",
+            f"UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? WHERE id = {HEAD_ID}",
             (current.size, current.root(), stamp),
         )
         return size, current

@@ -4,7 +4,8 @@ The steps, in order (``docs/architecture.md`` draws them):
 
 1. resolve the model the client named, and the limits and reasoning settings it has;
 2. build the worker's request: its own model name, a bounded ``max_tokens``, the reasoning
-   budget for ``reasoning_effort``, usage always asked for in streams;
+   budget for ``reasoning_effort``, usage always asked for in streams (steps 1 and 2:
+   :class:`~labgate.gateway.prepared.Preparer`);
 3. (admission hooks: access, safety, quota, fair-share turn — see :class:`Admission`);
 4. dispatch through the router, which retries on another replica before the first byte;
 5. rewrite the answer: the client's model name, ``<think>`` split into ``reasoning_content``
@@ -20,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Sequence
@@ -29,21 +29,20 @@ from typing import Any, NoReturn
 import orjson
 
 from labgate.access.policy import AccessPolicy
-from labgate.api.errors import APIError, not_found, unavailable
-from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
+from labgate.api.errors import APIError, unavailable
 from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.admission import Gatekeeper
 from labgate.gateway.policies import ProjectPolicies
-from labgate.gateway.prepared import Prepared
+from labgate.gateway.prepared import Prepared, Preparer
 from labgate.gateway.record import RecordKeeper, RequestObserver, RequestRecord
 from labgate.gateway.safety_gate import InputRefused, SafetyGate
 from labgate.gateway.streaming import StreamRewriter
 from labgate.gateway.usage import take_usage, usage_block
-from labgate.identity.principal import Principal, Role
+from labgate.identity.principal import Principal
 from labgate.quota import (
     QuotaGate,
 )
-from labgate.reasoning import reasoning_budget, split_reasoning
+from labgate.reasoning import split_reasoning
 from labgate.router.router import (
     NoWorkerAvailable,
     Router,
@@ -75,7 +74,8 @@ def sse(obj: dict[str, Any]) -> bytes:
 
 
 class CompletionService:
-    """The request path: prepare, admit (:class:`Gatekeeper`), dispatch, rewrite, record."""
+    """The request path: prepare (:class:`Preparer`), admit (:class:`Gatekeeper`), dispatch,
+    rewrite, record."""
 
     def __init__(
         self,
@@ -91,11 +91,10 @@ class CompletionService:
         access: AccessPolicy | None = None,
         safety: SafetyGate | None = None,
     ) -> None:
-        self.models = models
+        self.prepare = Preparer(models, policy, affinity_prefix_chars)
+        """Builds a :class:`Prepared` request from a validated client request."""
         self.router = router
-        self.policy = policy
         self.observers = list(observers)
-        self.affinity_prefix_chars = affinity_prefix_chars
         self.record_keepers = list(record_keepers)
         self.access = access
         self.gate = Gatekeeper(
@@ -119,100 +118,6 @@ class CompletionService:
     @property
     def scheduler(self) -> FairScheduler | None:
         return self.gate.scheduler
-
-    # -- preparation ------------------------------------------------------------------------
-
-    def resolve(self, name: str) -> ModelConfig:
-        model = self.models.get(name)
-        if model is None:
-            raise not_found(
-                f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
-                code="model_not_found",
-                param="model",
-            )
-        return model
-
-    def _max_tokens(self, model: ModelConfig, requested: int | None, param: str) -> int:
-        if requested is not None and requested > model.max_output_tokens:
-            raise APIError(
-                400,
-                f"{param} is {requested}, above this model's limit of {model.max_output_tokens}; "
-                "ask for fewer tokens",
-                code="invalid_value",
-                param=param,
-            )
-        return requested or model.default_max_tokens or model.max_output_tokens
-
-    def _show_reasoning(self, principal: Principal, header: str | None) -> bool:
-        if self.policy.show_reasoning_to_users:
-            return True
-        wants = (header or "").lower() in ("1", "true", "yes")
-        return wants and principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR)
-
-    def prepare_chat(
-        self, principal: Principal, req: ChatCompletionRequest, show_header: str | None = None
-    ) -> Prepared:
-        model = self.resolve(req.model)
-        param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
-        max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
-        payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
-        payload["model"] = model.worker_model_name
-        payload["max_tokens"] = max_tokens
-        rcfg = model.reasoning
-        payload.pop("reasoning_effort", None)
-        if rcfg.format != "none":
-            budget = reasoning_budget(rcfg, req.reasoning_effort)
-            if rcfg.budget_field and budget is not None:
-                payload[rcfg.budget_field] = budget
-            if rcfg.forward_effort:
-                payload["reasoning_effort"] = req.reasoning_effort or rcfg.default_effort
-        include_usage = bool(req.stream_options and req.stream_options.include_usage)
-        if req.stream:
-            payload["stream_options"] = {"include_usage": True}
-        prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
-        record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
-        record.model_version = model.version
-        prepared = Prepared(
-            record,
-            model,
-            payload,
-            "/chat/completions",
-            self._affinity(req.messages[0].text() if req.messages else ""),
-            self._show_reasoning(principal, show_header),
-            include_usage,
-        )
-        prepared.messages = len(req.messages)
-        return prepared
-
-    def prepare_completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
-        model = self.resolve(req.model)
-        max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
-        payload = req.model_dump(exclude_none=True)
-        payload["model"] = model.worker_model_name
-        payload["max_tokens"] = max_tokens
-        include_usage = bool(req.stream_options and req.stream_options.include_usage)
-        if req.stream:
-            payload["stream_options"] = {"include_usage": True}
-        prompt_text = req.prompt if isinstance(req.prompt, str) else "\n".join(req.prompt)
-        record = RequestRecord(
-            "completion", principal, model.name, req.stream, prompt_text=prompt_text
-        )
-        record.model_version = model.version
-        return Prepared(
-            record,
-            model,
-            payload,
-            "/completions",
-            self._affinity(prompt_text),
-            False,
-            include_usage,
-        )
-
-    def _affinity(self, text: str) -> str | None:
-        if not self.affinity_prefix_chars or not text:
-            return None
-        head = text[: self.affinity_prefix_chars].encode("utf-8", "replace")
-        return hashlib.blake2b(head, digest_size=8).hexdigest()
 
     # -- dispatch ---------------------------------------------------------------------------
 

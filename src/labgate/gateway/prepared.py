@@ -1,14 +1,24 @@
-"""A request ready for admission and dispatch (built by the completion service)."""
+"""A request ready for admission and dispatch, and how one is built from a client's request.
+
+:class:`Preparer` resolves the model the client named, bounds ``max_tokens``, turns
+``reasoning_effort`` into the worker's reasoning budget, asks for usage in streams, and starts
+the request's record; the completion service then admits, dispatches and records it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from labgate.config import ModelConfig
+from labgate.api.errors import APIError, not_found
+from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
+from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.record import RequestRecord
+from labgate.identity.principal import Principal, Role
 from labgate.quota import Admission
+from labgate.reasoning import reasoning_budget
 from labgate.scheduler import RequestClass, Ticket
 
 
@@ -32,3 +42,106 @@ class Prepared:
     label: Any = None  # the request's Label once access control decided it
     # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
     after_answer: Callable[[], Awaitable[None]] | None = None
+
+
+class Preparer:
+    """Builds :class:`Prepared` requests from validated chat and text completion requests."""
+
+    def __init__(
+        self, models: dict[str, ModelConfig], policy: PolicyConfig, affinity_prefix_chars: int
+    ) -> None:
+        self.models = models
+        self.policy = policy
+        self.affinity_prefix_chars = affinity_prefix_chars
+
+    def resolve(self, name: str) -> ModelConfig:
+        model = self.models.get(name)
+        if model is None:
+            raise not_found(
+                f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
+                code="model_not_found",
+                param="model",
+            )
+        return model
+
+    def _max_tokens(self, model: ModelConfig, requested: int | None, param: str) -> int:
+        if requested is not None and requested > model.max_output_tokens:
+            raise APIError(
+                400,
+                f"{param} is {requested}, above this model's limit of {model.max_output_tokens}; "
+                "ask for fewer tokens",
+                code="invalid_value",
+                param=param,
+            )
+        return requested or model.default_max_tokens or model.max_output_tokens
+
+    def _show_reasoning(self, principal: Principal, header: str | None) -> bool:
+        if self.policy.show_reasoning_to_users:
+            return True
+        wants = (header or "").lower() in ("1", "true", "yes")
+        return wants and principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR)
+
+    def chat(
+        self, principal: Principal, req: ChatCompletionRequest, show_header: str | None = None
+    ) -> Prepared:
+        model = self.resolve(req.model)
+        param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
+        max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
+        payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
+        payload["model"] = model.worker_model_name
+        payload["max_tokens"] = max_tokens
+        rcfg = model.reasoning
+        payload.pop("reasoning_effort", None)
+        if rcfg.format != "none":
+            budget = reasoning_budget(rcfg, req.reasoning_effort)
+            if rcfg.budget_field and budget is not None:
+                payload[rcfg.budget_field] = budget
+            if rcfg.forward_effort:
+                payload["reasoning_effort"] = req.reasoning_effort or rcfg.default_effort
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            payload["stream_options"] = {"include_usage": True}
+        prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
+        record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
+        record.model_version = model.version
+        prepared = Prepared(
+            record,
+            model,
+            payload,
+            "/chat/completions",
+            self._affinity(req.messages[0].text() if req.messages else ""),
+            self._show_reasoning(principal, show_header),
+            include_usage,
+        )
+        prepared.messages = len(req.messages)
+        return prepared
+
+    def completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
+        model = self.resolve(req.model)
+        max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
+        payload = req.model_dump(exclude_none=True)
+        payload["model"] = model.worker_model_name
+        payload["max_tokens"] = max_tokens
+        include_usage = bool(req.stream_options and req.stream_options.include_usage)
+        if req.stream:
+            payload["stream_options"] = {"include_usage": True}
+        prompt_text = req.prompt if isinstance(req.prompt, str) else "\n".join(req.prompt)
+        record = RequestRecord(
+            "completion", principal, model.name, req.stream, prompt_text=prompt_text
+        )
+        record.model_version = model.version
+        return Prepared(
+            record,
+            model,
+            payload,
+            "/completions",
+            self._affinity(prompt_text),
+            False,
+            include_usage,
+        )
+
+    def _affinity(self, text: str) -> str | None:
+        if not self.affinity_prefix_chars or not text:
+            return None
+        head = text[: self.affinity_prefix_chars].encode("utf-8", "replace")
+        return hashlib.blake2b(head, digest_size=8).hexdigest()
