@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from labgate.router.plain import PlainClient, origin_of
 from labgate.router.workers import Worker, WorkerPool
 
 log = logging.getLogger("labgate.router")
@@ -115,8 +116,16 @@ async def _iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
 class Router:
     """The worker pools of every model, and the dispatch that retries across them."""
 
-    def __init__(self, session: aiohttp.ClientSession, *, retries: int = 2) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        retries: int = 2,
+        plain: PlainClient | None = None,
+    ) -> None:
         self.session = session
+        self.plain = plain if plain is not None else PlainClient()
+        """Plain answers from ``http://`` workers (:mod:`labgate.router.plain`)."""
         self.pools: dict[str, WorkerPool] = {}
         self.retries = retries
 
@@ -186,6 +195,16 @@ class Router:
         timeout_s: float,
         connect_timeout_s: float,
     ) -> None:
+        if not stream:
+            origin = origin_of(call.worker.base_url)
+            if origin is not None:
+                status, raw = await self.plain.post(
+                    origin, path, body, timeout_s=timeout_s, connect_timeout_s=connect_timeout_s
+                )
+                if status >= 400:
+                    _reject(status, raw)
+                call.body = _json_object(raw)
+                return
         resp = await self.session.post(
             call.worker.base_url + path,
             data=body,
@@ -196,21 +215,9 @@ class Router:
         if resp.status >= 400:
             raw = await resp.read()
             resp.release()
-            if resp.status in _RETRYABLE_STATUS:
-                raise _RetryableStatus(resp.status, raw[:200].decode("utf-8", "replace"))
-            parsed: dict[str, object] | None
-            try:
-                loaded = orjson.loads(raw)
-                parsed = loaded if isinstance(loaded, dict) else None
-            except orjson.JSONDecodeError:
-                parsed = None
-            raise UpstreamError(resp.status, parsed, raw[:500].decode("utf-8", "replace"))
+            _reject(resp.status, raw)
         if not stream:
-            raw = await resp.read()
-            data = orjson.loads(raw)
-            if not isinstance(data, dict):
-                raise ValueError("worker answered with JSON that is not an object")
-            call.body = data
+            call.body = _json_object(await resp.read())
             return
         async for payload in _iter_sse(resp):
             if payload == b"[DONE]":
@@ -220,8 +227,29 @@ class Router:
         raise ConnectionError("stream ended before its first event")
 
     async def close(self) -> None:
+        self.plain.close()
         with contextlib.suppress(Exception):
             await self.session.close()
+
+
+def _reject(status: int, raw: bytes) -> None:
+    """A worker's error status: retried elsewhere (429, 5xx) or handed to the client (4xx)."""
+    if status in _RETRYABLE_STATUS:
+        raise _RetryableStatus(status, raw[:200].decode("utf-8", "replace"))
+    parsed: dict[str, object] | None
+    try:
+        loaded = orjson.loads(raw)
+        parsed = loaded if isinstance(loaded, dict) else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    raise UpstreamError(status, parsed, raw[:500].decode("utf-8", "replace"))
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    data = orjson.loads(raw)
+    if not isinstance(data, dict):
+        raise ValueError("worker answered with JSON that is not an object")
+    return data
 
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -248,7 +276,7 @@ def _describe(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, asyncio.TimeoutError):
         return "timed out"
-    if isinstance(exc, aiohttp.ClientConnectorError):
+    if isinstance(exc, aiohttp.ClientConnectorError | ConnectionRefusedError):
         return "connection refused"
     text = str(exc)
     return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
