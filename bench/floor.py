@@ -1,18 +1,21 @@
 """The floor under labgate's added latency: what the same stack adds with nothing to do.
 
-labgate's hot path is uvicorn (httptools, uvloop) in front of an aiohttp client, and a plain
-answer waits for a durable audit commit. This benchmark runs, beside ``labgate serve``, two
-pass-through proxies built from exactly those parts and nothing else:
+labgate's hot path is uvicorn (httptools, uvloop) in front of its own client for plain worker
+calls (``labgate.router.plain``; aiohttp for streams), and a plain answer waits for a durable
+audit commit. This benchmark runs, beside ``labgate serve``, pass-through proxies built from
+exactly those parts and nothing else:
 
 * ``bare``: uvicorn + a raw ASGI app that forwards the body to the worker with aiohttp and
   returns the worker's answer (no authentication, no parsing, no record);
-* ``bare (lean client)``: ``bare`` with a hand-written keep-alive connection to the worker
-  (``httptools`` parses the answer) in place of aiohttp's client, to show what that costs;
-* ``bare+commit``: ``bare``, plus one SQLite insert committed with ``synchronous=FULL`` in WAL
-  mode before the answer (what "durable before the answer" costs at the least).
+* ``bare (plain client)``: ``bare`` with labgate's own client for plain worker calls
+  (``labgate.router.plain``: keep-alive connections, ``httptools`` parses the answer) in place
+  of aiohttp's, to show what each costs;
+* ``bare+commit``: ``bare (plain client)``, plus one SQLite insert committed with
+  ``synchronous=FULL`` in WAL mode before the answer (what "durable before the answer" costs
+  at the least): the floor under labgate's plain answers.
 
-One client sends requests one after another, rotating over direct, the two proxies and
-labgate, so all four see the same machine. The gap between ``bare+commit`` and labgate is what
+One client sends requests one after another, rotating over direct, the proxies and
+labgate, so all see the same machine. The gap between ``bare+commit`` and labgate is what
 labgate's own work (authentication, validation, admission, routing, the audit record, Merkle
 tree and transcript) adds; the gap between direct and ``bare`` is the stack's.
 
@@ -34,55 +37,19 @@ from typing import Any
 
 import aiohttp
 
+from labgate.router.plain import PlainClient, origin_of
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from overhead import free_port, pct, rotate, wait_http  # noqa: E402
 
 
-class _LeanUpstream(asyncio.Protocol):
-    """For comparison only: a keep-alive connection to the worker that writes a request in one
-    call and parses the answer with ``httptools``, with none of a real client's care (no
-    timeouts, no retries, no chunked request bodies, no TLS). What aiohttp's client costs is
-    the difference between ``bare`` and ``bare (lean client)``."""
-
-    def __init__(self) -> None:
-        import httptools
-
-        self.parser = httptools.HttpResponseParser(self)
-        self.chunks: list[bytes] = []
-        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
-        self.transport: Any = None
-
-    def connection_made(self, transport: Any) -> None:
-        self.transport = transport
-
-    def data_received(self, data: bytes) -> None:
-        self.parser.feed_data(data)
-
-    def on_body(self, body: bytes) -> None:
-        self.chunks.append(body)
-
-    def on_message_complete(self) -> None:
-        body, self.chunks = b"".join(self.chunks), []
-        waiter, self.waiter = self.waiter, None
-        assert waiter is not None
-        waiter.set_result((self.parser.get_status_code(), body))
-
-    async def post(self, path: bytes, body: bytes) -> tuple[int, bytes]:
-        self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(
-            b"POST %s HTTP/1.1\r\nHost: worker\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n%s" % (path, len(body), body)
-        )
-        return await self.waiter
-
-
 def proxy_app(worker: str, db: str | None, lean: bool = False) -> Any:
     """The pass-through proxy: a raw ASGI app (no framework), one pooled aiohttp session (or,
-    with ``lean``, the hand-written connection above)."""
+    with ``lean``, labgate's plain client)."""
     session: aiohttp.ClientSession | None = None
-    idle: list[_LeanUpstream] = []
-    host, port = worker.split("//")[1].split("/")[0].split(":")
-    prefix = "/" + worker.split("//")[1].split("/", 1)[1]
+    plain = PlainClient()
+    origin = origin_of(worker)
+    assert origin is not None
     conn: sqlite3.Connection | None = None
     if db:
         conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
@@ -105,14 +72,9 @@ def proxy_app(worker: str, db: str | None, lean: bool = False) -> Any:
                 break
         path = scope["path"].removeprefix("/v1")
         if lean:
-            if idle:
-                upstream = idle.pop()
-            else:
-                _, upstream = await asyncio.get_running_loop().create_connection(
-                    _LeanUpstream, host, int(port)
-                )
-            status, answer = await upstream.post((prefix + path).encode(), body)
-            idle.append(upstream)
+            status, answer = await plain.post(
+                origin, path, body, timeout_s=60.0, connect_timeout_s=5.0
+            )
         else:
             if session is None:
                 session = aiohttp.ClientSession()
@@ -154,7 +116,7 @@ async def main(args: argparse.Namespace) -> None:
                           str(wport)], env=env),
         subprocess.Popen([*me, "--proxy", str(bare), worker_url], env=env),
         subprocess.Popen([*me, "--proxy", str(lean), worker_url, "--lean"], env=env),
-        subprocess.Popen([*me, "--proxy", str(durable), worker_url, "--db",
+        subprocess.Popen([*me, "--proxy", str(durable), worker_url, "--lean", "--db",
                           str(tmp / "floor.db")], env=env),
         subprocess.Popen([sys.executable, "-m", "labgate.cli", "serve", "--port", str(gport),
                           "--data-dir", str(tmp / "data"), "--config", str(tmp / "labgate.toml")],
@@ -172,7 +134,7 @@ async def main(args: argparse.Namespace) -> None:
                 except OSError:
                     await asyncio.sleep(0.1)
         key = (tmp / "data" / "admin.key").read_text().strip()
-        names = ["direct", "bare", "bare (lean client)", "bare+commit", "labgate"]
+        names = ["direct", "bare", "bare (plain client)", "bare+commit", "labgate"]
         ports = (wport, bare, lean, durable, gport)
         urls = [f"http://127.0.0.1:{p}/v1/chat/completions" for p in ports]
         plain = {"Content-Type": "application/json"}
