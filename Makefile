@@ -6,17 +6,27 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
-# The venv is rebuilt only when the dependency list changes; llama-cpp-python (a ~5 minute
-# C++ build) is kept in the venv between runs, and pip's wheel cache keeps it across venvs.
-STAMP  := $(VENV)/.deps-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+# The venv is brought up to date only when the dependency list (or this file) changes;
+# llama-cpp-python (a ~5 minute C++ build) is kept in the venv between runs.
+STAMP  := $(VENV)/.deps-$(shell cat pyproject.toml Makefile | sha256sum | cut -c1-16)
 
 .PHONY: run test venv services lint bench clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# llama.cpp built for this CPU (its default) crashes on Intel CPUs with AMX under a hypervisor
+# (a segfault in its AMX matrix code on the first inference: ggml-org/llama.cpp#20824), so on
+# x86-64 it is built for AVX2 instead, without pip's wheel cache (which may hold a native build).
+LLAMA      := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
+LLAMA_ARGS := $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON)
+
+$(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip==25.3"
+	@$(PIP) show -q llama-cpp-python 2>/dev/null && test -f $(VENV)/.llama-portable || { \
+	  echo "building $(LLAMA) (about 5 minutes)"; \
+	  CMAKE_ARGS="$(LLAMA_ARGS)" $(PIP) install -q --no-cache-dir --force-reinstall --no-deps "$(LLAMA)" \
+	  && touch $(VENV)/.llama-portable; }
 	$(PIP) install -q -e '.[embedded,safety,dev]'
 	@rm -f $(VENV)/.deps-*
 	@touch $@ $(VENV)/READY
