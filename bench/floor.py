@@ -43,11 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from overhead import free_port, pct, rotate, wait_http  # noqa: E402
 
 
-def proxy_app(worker: str, db: str | None, lean: bool = False) -> Any:
+def proxy_app(worker: str, db: str | None, plain: bool = False) -> Any:
     """The pass-through proxy: a raw ASGI app (no framework), one pooled aiohttp session (or,
-    with ``lean``, labgate's plain client)."""
+    with ``plain``, labgate's plain client)."""
     session: aiohttp.ClientSession | None = None
-    plain = PlainClient()
+    client = PlainClient()
     origin = origin_of(worker)
     assert origin is not None
     conn: sqlite3.Connection | None = None
@@ -71,8 +71,8 @@ def proxy_app(worker: str, db: str | None, lean: bool = False) -> Any:
             if not message.get("more_body"):
                 break
         path = scope["path"].removeprefix("/v1")
-        if lean:
-            status, answer = await plain.post(
+        if plain:
+            status, answer = await client.post(
                 origin, path, body, timeout_s=60.0, connect_timeout_s=5.0
             )
         else:
@@ -93,17 +93,17 @@ def proxy_app(worker: str, db: str | None, lean: bool = False) -> Any:
     return app
 
 
-def serve_proxy(port: int, worker: str, db: str | None, lean: bool) -> None:
+def serve_proxy(port: int, worker: str, db: str | None, plain: bool) -> None:
     import uvicorn
 
-    uvicorn.run(proxy_app(worker, db, lean), host="127.0.0.1", port=port, loop="uvloop",
+    uvicorn.run(proxy_app(worker, db, plain), host="127.0.0.1", port=port, loop="uvloop",
                 http="httptools", log_level="warning", access_log=False)
 
 
 async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="labgate-floor-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
-    wport, bare, lean, durable, gport = (free_port() for _ in range(5))
+    wport, bare, bare_plain, durable, gport = (free_port() for _ in range(5))
     worker_url = f"http://127.0.0.1:{wport}/v1"
     (tmp / "labgate.toml").write_text(
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
@@ -115,8 +115,8 @@ async def main(args: argparse.Namespace) -> None:
         subprocess.Popen([sys.executable, "-m", "labgate.testing.fake_worker", "--port",
                           str(wport)], env=env),
         subprocess.Popen([*me, "--proxy", str(bare), worker_url], env=env),
-        subprocess.Popen([*me, "--proxy", str(lean), worker_url, "--lean"], env=env),
-        subprocess.Popen([*me, "--proxy", str(durable), worker_url, "--lean", "--db",
+        subprocess.Popen([*me, "--proxy", str(bare_plain), worker_url, "--plain"], env=env),
+        subprocess.Popen([*me, "--proxy", str(durable), worker_url, "--plain", "--db",
                           str(tmp / "floor.db")], env=env),
         subprocess.Popen([sys.executable, "-m", "labgate.cli", "serve", "--port", str(gport),
                           "--data-dir", str(tmp / "data"), "--config", str(tmp / "labgate.toml")],
@@ -126,7 +126,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         await wait_http(f"{worker_url}/models")
         await wait_http(f"http://127.0.0.1:{gport}/healthz")
-        for port in (bare, lean, durable):
+        for port in (bare, bare_plain, durable):
             for _ in range(100):
                 try:
                     with __import__("socket").create_connection(("127.0.0.1", port), 0.2):
@@ -135,10 +135,10 @@ async def main(args: argparse.Namespace) -> None:
                     await asyncio.sleep(0.1)
         key = (tmp / "data" / "admin.key").read_text().strip()
         names = ["direct", "bare", "bare (plain client)", "bare+commit", "labgate"]
-        ports = (wport, bare, lean, durable, gport)
+        ports = (wport, bare, bare_plain, durable, gport)
         urls = [f"http://127.0.0.1:{p}/v1/chat/completions" for p in ports]
-        plain = {"Content-Type": "application/json"}
-        headers = [plain] * 4 + [{**plain, "Authorization": f"Bearer {key}"}]
+        json_headers = {"Content-Type": "application/json"}
+        headers = [json_headers] * 4 + [{**json_headers, "Authorization": f"Bearer {key}"}]
         pids: list[int | None] = [None, *(p.pid for p in procs[1:])]
         times, cpu = await rotate(urls, headers, args.requests, pids)
         d50, d99 = pct(times[0], 50), pct(times[0], 99)
@@ -163,9 +163,9 @@ if __name__ == "__main__":
     ap.add_argument("--requests", type=int, default=3000, help="requests to each, rotating")
     ap.add_argument("--proxy", nargs=2, metavar=("PORT", "WORKER"), help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
-    ap.add_argument("--lean", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--plain", action="store_true", help=argparse.SUPPRESS)
     cli = ap.parse_args()
     if cli.proxy:  # one of the pass-through proxies, started by main()
-        serve_proxy(int(cli.proxy[0]), cli.proxy[1], cli.db, cli.lean)
+        serve_proxy(int(cli.proxy[0]), cli.proxy[1], cli.db, cli.plain)
     else:
         asyncio.run(main(cli))

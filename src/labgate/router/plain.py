@@ -30,6 +30,7 @@ it treats aiohttp's: the worker's failure, retried on another replica before the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -225,19 +226,23 @@ class PlainClient:
         async with asyncio.timeout(timeout_s):
             conn = self._take(origin)
             if conn is not None:
-                try:
-                    return self._keep(origin, conn, await conn.exchange(request))
-                except _ClosedUnanswered:
-                    pass  # closed by the worker as it was reused: once more, on a new one
-                except BaseException:
-                    conn.close()
-                    raise
+                # closed by the worker as it was reused: once more, on a new connection
+                with contextlib.suppress(_ClosedUnanswered):
+                    return await self._exchange(origin, conn, request)
             conn = await self._connect(origin, connect_timeout_s)
-            try:
-                return self._keep(origin, conn, await conn.exchange(request))
-            except BaseException:
-                conn.close()
-                raise
+            return await self._exchange(origin, conn, request)
+
+    async def _exchange(
+        self, origin: Origin, conn: _Connection, request: bytes
+    ) -> tuple[int, bytes]:
+        """One request on ``conn``; the connection is kept for reuse or closed, never left
+        open with an answer half read (an error, a timeout, a cancellation)."""
+        try:
+            answer = await conn.exchange(request)
+        except BaseException:
+            conn.close()
+            raise
+        return self._keep(origin, conn, answer)
 
     def _take(self, origin: Origin) -> _Connection | None:
         idle = self._idle.get((origin.host, origin.port))

@@ -116,15 +116,9 @@ async def _iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
 class Router:
     """The worker pools of every model, and the dispatch that retries across them."""
 
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        *,
-        retries: int = 2,
-        plain: PlainClient | None = None,
-    ) -> None:
+    def __init__(self, session: aiohttp.ClientSession, *, retries: int = 2) -> None:
         self.session = session
-        self.plain = plain if plain is not None else PlainClient()
+        self.plain = PlainClient()
         """Plain answers from ``http://`` workers (:mod:`labgate.router.plain`)."""
         self.pools: dict[str, WorkerPool] = {}
         self.retries = retries
