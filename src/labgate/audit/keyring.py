@@ -59,6 +59,8 @@ class Keyring:
             raise KeyringError("the keyring names the same master key id twice")
         self._keys = {k.id: k for k in keys}
         self.current = keys[-1]
+        # the current key's cipher, built once: every transcript's data key is wrapped with it
+        self._current_aead = AESGCM(self.current.key)
 
     def __repr__(self) -> str:
         return f"Keyring(ids={list(self._keys)}, current={self.current.id!r})"
@@ -76,11 +78,16 @@ class Keyring:
                 "before reading or re-wrapping what it protects"
             ) from None
 
-    def wrap(self, data_key: bytes, index: int) -> tuple[str, bytes]:
-        """Encrypt ``data_key`` under the current master key, bound to record ``index``."""
-        nonce = os.urandom(NONCE_SIZE)
+    def wrap(self, data_key: bytes, index: int, nonce: bytes | None = None) -> tuple[str, bytes]:
+        """Encrypt ``data_key`` under the current master key, bound to record ``index``.
+
+        ``nonce``: 12 fresh random bytes the caller already drew (default: drawn here)."""
+        if nonce is None:
+            nonce = os.urandom(NONCE_SIZE)
+        elif len(nonce) != NONCE_SIZE:
+            raise ValueError(f"a wrapping nonce is {NONCE_SIZE} bytes")
         aad = _wrap_aad(index, self.current.id)
-        sealed = AESGCM(self.current.key).encrypt(nonce, data_key, aad)
+        sealed = self._current_aead.encrypt(nonce, data_key, aad)
         return self.current.id, nonce + sealed
 
     def unwrap(self, key_id: str, wrapped: bytes, index: int) -> bytes:

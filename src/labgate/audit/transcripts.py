@@ -30,6 +30,7 @@ from labgate.audit.records import canonical_json
 
 _rows = TRANSCRIPTS
 _CONTENT_CONTEXT = b"labgate/audit/transcript/v1\n"
+_DATA_KEY_SIZE = 32  # AES-256
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,10 @@ class TranscriptVault:
 
     def seal_row(self, index: int, transcript: Transcript, created_at: datetime) -> dict[str, Any]:
         """The encrypted row for ``transcript`` of record ``index`` (called by the log writer)."""
-        data_key = AESGCM.generate_key(bit_length=256)
-        nonce = os.urandom(NONCE_SIZE)
+        # one draw from the OS for the data key and both nonces (one system call, not three)
+        fresh = os.urandom(_DATA_KEY_SIZE + 2 * NONCE_SIZE)
+        data_key = fresh[:_DATA_KEY_SIZE]
+        nonce = fresh[_DATA_KEY_SIZE : _DATA_KEY_SIZE + NONCE_SIZE]
         plaintext = orjson.dumps(
             {
                 "prompt": transcript.prompt,
@@ -103,7 +106,7 @@ class TranscriptVault:
         ciphertext = AESGCM(data_key).encrypt(
             nonce, plaintext, _content_aad(index, transcript.project, transcript.label)
         )
-        key_id, wrapped = self.keyring.wrap(data_key, index)
+        key_id, wrapped = self.keyring.wrap(data_key, index, fresh[-NONCE_SIZE:])
         return {
             "record_idx": index,
             "created_at": created_at,

@@ -119,38 +119,74 @@ def sqlite_batch(
     now: datetime,
     sealer: Sealer | None,
 ) -> Callable[[sqlite3.Connection], tuple[int, CompactRange]]:
-    """The whole transaction of one batch on SQLite, as a call for the write lane."""
+    """The whole transaction of one batch on SQLite, as a call for the write lane.
+
+    With the tree edge the log kept from its last batch, the head moves first, guarded by the
+    size that edge was built for (one statement, no read of the head); only if another
+    connection moved it meanwhile (a CLI process appending an administrative record) is the
+    head read and the edge reloaded. Either way the write lock is held from ``BEGIN
+    IMMEDIATE``, so nothing moves between the guard and the inserts."""
 
     def write(conn: sqlite3.Connection) -> tuple[int, CompactRange]:
+        stamp = sqlite_datetime_text(now)
+        if edge is not None:
+            current = edge.copy()
+            rows = build_rows(batch, edge.size, current, now, sealer)
+            if _move_head(conn, current, stamp, edge.size):
+                _insert_sqlite(conn, rows, stamp)
+                return edge.size, current
         head = conn.execute(f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}").fetchone()
         if head is None:
             raise StorageError("the audit tree head is missing: start the log once to create it")
         size = int(head[0])
-        start = edge if edge is not None and edge.size == size else None
-        current = (start or _load_edge_sqlite(conn, size)).copy()
+        current = _load_edge_sqlite(conn, size).copy()
         rows = build_rows(batch, size, current, now, sealer)
-        stamp = sqlite_datetime_text(now)
-        conn.executemany(
-            "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) VALUES (?, ?, ?, ?)",
-            [(i, stamp, data, digest) for i, data, digest in rows.records],
-        )
-        if rows.nodes:
-            conn.executemany(
-                "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", rows.nodes
-            )
-        if rows.transcripts:
-            marks = ", ".join("?" for _ in TRANSCRIPT_COLUMNS)
-            conn.executemany(
-                f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) VALUES ({marks})",
-                [_transcript_values(t, stamp) for t in rows.transcripts],
-            )
-        conn.execute(
-            f"UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? WHERE id = {HEAD_ID}",
-            (current.size, current.root(), stamp),
-        )
+        if not _move_head(conn, current, stamp, size):  # cannot happen under the write lock
+            raise StorageError("the audit tree head moved while this writer held the write lock")
+        _insert_sqlite(conn, rows, stamp)
         return size, current
 
     return in_transaction(write)
+
+
+_SQLITE_MOVE_HEAD = (
+    "UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? "
+    f"WHERE id = {HEAD_ID} AND size = ?"
+)
+_SQLITE_INSERT_RECORD = (
+    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) VALUES (?, ?, ?, ?)"
+)
+_SQLITE_INSERT_NODE = "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)"
+_SQLITE_INSERT_TRANSCRIPT = (
+    f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in TRANSCRIPT_COLUMNS)})"
+)
+
+
+def _move_head(conn: sqlite3.Connection, edge: CompactRange, stamp: str, expected: int) -> bool:
+    """Move the tree head to ``edge`` if it is still at size ``expected``."""
+    moved = conn.execute(_SQLITE_MOVE_HEAD, (edge.size, edge.root(), stamp, expected))
+    return moved.rowcount == 1
+
+
+def _insert_sqlite(conn: sqlite3.Connection, rows: Rows, stamp: str) -> None:
+    """The batch's records, tree nodes and transcripts (one statement each for a lone record,
+    which is the common case of a request path that commits as it goes)."""
+    if len(rows.records) == 1:
+        index, data, digest = rows.records[0]
+        conn.execute(_SQLITE_INSERT_RECORD, (index, stamp, data, digest))
+    else:
+        conn.executemany(
+            _SQLITE_INSERT_RECORD, [(i, stamp, data, digest) for i, data, digest in rows.records]
+        )
+    if rows.nodes:
+        conn.executemany(_SQLITE_INSERT_NODE, rows.nodes)
+    if len(rows.transcripts) == 1:
+        conn.execute(_SQLITE_INSERT_TRANSCRIPT, _transcript_values(rows.transcripts[0], stamp))
+    elif rows.transcripts:
+        conn.executemany(
+            _SQLITE_INSERT_TRANSCRIPT, [_transcript_values(t, stamp) for t in rows.transcripts]
+        )
 
 
 def _load_edge_sqlite(conn: sqlite3.Connection, size: int) -> CompactRange:

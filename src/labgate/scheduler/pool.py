@@ -99,6 +99,30 @@ class Pool:
         self.pump()
         return waiter
 
+    def grant_now(
+        self,
+        path: ClientPath,
+        request_class: RequestClass,
+        prompt_tokens: int,
+        weights: TokenWeights,
+    ) -> Ticket | None:
+        """The uncontended case, most requests on a pool that is not saturated: a slot is free
+        and nothing waits in either class. The request gets its slot at once, with the same
+        lift, charge and counters as :meth:`enqueue` followed by its dispatch, but without a
+        future or a trip through the backlog heaps. None: the request must queue (or be
+        refused) by :meth:`enqueue`."""
+        root = self.tree.root
+        if self.running >= self.capacity or root.queued[0] or root.queued[1]:
+            return None
+        limits = self._limits[request_class]
+        if limits.max_queued <= 0 or limits.max_queued_per_user <= 0:
+            return None  # a class that queues nothing: enqueue refuses it, with its message
+        nodes = self.tree.nodes_for(path)
+        self.tree.pass_through(nodes)
+        now = self._clock()
+        waiter = Waiter(path, request_class, nodes, weights, prompt_tokens, None, now)
+        return self._grant(waiter, now)
+
     def withdraw(self, waiter: Waiter, reason: str) -> bool:
         """Take a still-waiting request out of the queue; False if it was no longer waiting."""
         if waiter.state is not WaiterState.QUEUED:
@@ -113,12 +137,14 @@ class Pool:
 
     def expire(self, waiter: Waiter) -> None:
         """Timer callback: the request waited its class's limit; fail it with a retry hint."""
-        if not self.withdraw(waiter, "timeout") or waiter.future.done():
+        future = waiter.future
+        assert future is not None, "only a queued request can expire"
+        if not self.withdraw(waiter, "timeout") or future.done():
             return
         cls = waiter.request_class
         limit = self._limits[cls].max_wait_s
         retry = self.retry_after(cls)
-        waiter.future.set_exception(
+        future.set_exception(
             QueueTimeout(
                 f"model {self.name!r} is at capacity: your {cls.label} request waited "
                 f"{limit:g} s without getting a slot, the most {cls.label} requests wait; "
@@ -166,25 +192,31 @@ class Pool:
         while waiting[0].state is not WaiterState.QUEUED:
             waiting.popleft()  # withdrawn earlier, left in place to keep withdrawal O(depth)
         waiter = waiting.popleft()
+        assert waiter.future is not None, "a queued request has a future"
         if waiter.future.done():  # its task was cancelled and has not run its handler yet
             self.withdraw(waiter, "cancelled")
             return
-        now = self._clock()
-        waiter.state = WaiterState.GRANTED
         if waiter.timer is not None:
             waiter.timer.cancel()
+        ticket = self._grant(waiter, self._clock())  # charged first: leave files the new key
+        self.tree.leave(waiter.nodes, request_class, served=True)
+        waiter.future.set_result(ticket)
+
+    def _grant(self, waiter: Waiter, now: float) -> Ticket:
+        """Give ``waiter`` its slot: the ticket, the prompt charged (VTC charges the prompt at
+        dispatch), the running counts, the dispatch rate and metrics."""
+        waiter.state = WaiterState.GRANTED
         ticket = Ticket(self, waiter, now - waiter.enqueued_at)
         waiter.ticket = ticket
-        ticket.charge(input_tokens=waiter.prompt_tokens)  # VTC charges the prompt at dispatch
-        self.tree.leave(waiter.nodes, request_class, served=True)
+        ticket.charge(input_tokens=waiter.prompt_tokens)
         self.running += 1
         for node in waiter.nodes:
             node.running += 1
         self.decisions += 1
         self._note_dispatch(now)
         if self._metrics is not None:
-            self._metrics.dispatched(waiter.path.lab, request_class.label, ticket.waited_s)
-        waiter.future.set_result(ticket)
+            self._metrics.dispatched(waiter.path.lab, waiter.request_class.label, ticket.waited_s)
+        return ticket
 
     def _choose_class(self) -> RequestClass:
         root = self.tree.root

@@ -127,6 +127,9 @@ class FairScheduler:
             raise ValueError("prompt_tokens cannot be negative")
         target = self.pool(pool)
         cls = RequestClass.parse(request_class)
+        ticket = target.grant_now(path, cls, prompt_tokens, weights or UnitWeights())
+        if ticket is not None:
+            return ticket
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Ticket] = loop.create_future()
         waiter = target.enqueue(path, cls, prompt_tokens, weights or UnitWeights(), future)

@@ -28,7 +28,8 @@ class WaiterState(Enum):
 
 
 class Waiter:
-    """A request waiting for a slot; the scheduler resolves ``future`` with its :class:`Ticket`."""
+    """A request waiting for a slot; the scheduler resolves ``future`` with its :class:`Ticket`
+    (no future: granted the moment it arrived, see :meth:`Pool.grant_now`)."""
 
     __slots__ = (
         "path",
@@ -50,7 +51,7 @@ class Waiter:
         nodes: tuple[Node, Node, Node],
         weights: TokenWeights,
         prompt_tokens: int,
-        future: asyncio.Future[Ticket],
+        future: asyncio.Future[Ticket] | None,
         enqueued_at: float,
     ) -> None:
         self.path = path

@@ -188,6 +188,18 @@ class FairTree:
                 self._unfile(node, k)  # served and still waiting: to the back of its ties
                 self._file(node, k)
 
+    def pass_through(self, nodes: tuple[Node, ...]) -> None:
+        """A request at ``nodes[-1]`` served the moment it arrives, with nothing else waiting
+        anywhere in the tree: what :meth:`join` then :meth:`leave` (served) would leave behind,
+        without filing the path in the backlog heaps only to take it out again. Each node is
+        lifted as it would be on becoming backlogged, then becomes its parent's most recent
+        leaver. (The caller charges the request, as for any dispatch.)"""
+        assert not self.root.backlogged, "pass_through is for an empty backlog only"
+        for node in nodes:
+            self._lift(node)
+        for node in nodes:
+            node.parent.last_left = node  # type: ignore[union-attr]
+
     def select(self, k: int) -> Node:
         """The user whose oldest waiting request of class ``k`` is served next."""
         node = self.root
