@@ -50,6 +50,25 @@ def test_a_body_field_that_is_not_a_string_is_malformed(policy: AccessPolicy) ->
     assert d.rule is Rule.MALFORMED and LABEL_FIELD in d.message
 
 
+def test_remembered_decisions_follow_the_callers_clearance(policy: AccessPolicy) -> None:
+    low = Principal("bob", lab="lanl", project="weapons", clearance="UNCLASSIFIED")
+    first = policy.decide_for_request(NUC_USER, "nuc", header="SECRET//NUC", body_field=None)
+    again = policy.decide_for_request(NUC_USER, "nuc", header="SECRET//NUC", body_field=None)
+    refused = policy.decide_for_request(low, "nuc", header="SECRET//NUC", body_field=None)
+    assert first.allowed and again is first  # remembered, not decided again
+    assert not refused.allowed and refused.rule is Rule.CLEARANCE  # another clearance, decided
+    other_model = policy.decide_for_request(NUC_USER, "open", header="SECRET//NUC")
+    assert not other_model.allowed and other_model.rule is Rule.ACCREDITATION
+
+
+def test_remembered_decisions_stay_bounded(policy: AccessPolicy) -> None:
+    for i in range(5000):  # stated labels are the client's text: any number of them
+        policy.decide_for_request(NUC_USER, "nuc", header=f"SECRET//X{i}", body_field=None)
+    assert len(policy._decisions) <= 4096
+    d = policy.decide_for_request(NUC_USER, "nuc", header="SECRET//NUC", body_field=None)
+    assert d.allowed
+
+
 def test_the_default_request_label_is_configurable() -> None:
     policy = AccessPolicy(LabelsConfig.model_validate(labels_table(default_request_label="CUI")))
     assert policy.decide_request(NUC_USER, None, "cui").marking == "CUI"

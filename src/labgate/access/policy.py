@@ -76,6 +76,8 @@ class AccessPolicy:
             self._parse(cfg.default_clearance) if cfg.default_clearance else lat.bottom
         )
         self._accreditations = {name: self._parse(text) for name, text in cfg.models.items()}
+        # decide_for_request's answers by (clearance, model, header, body field)
+        self._decisions: dict[tuple[str | None, str, str | None, str | None], Decision] = {}
         self.allowances = build_allowances(cfg.allowances)
         self._banners = {
             normalise_level(level): BannerColours(b.background.lower(), b.foreground.lower())
@@ -227,8 +229,31 @@ class AccessPolicy:
         """:meth:`decide_request` with the label taken from the header or the body field.
 
         Both may be given only if they name the same label; a non-string body field is
-        malformed.
+        malformed. Without a conversation label the decision depends only on the caller's
+        clearance, the model and the stated label (the policy is fixed at start-up), so it is
+        remembered: most requests state the same few labels, or none.
         """
+        if context_label is not None or not (body_field is None or isinstance(body_field, str)):
+            return self._decide_for_request(
+                principal, model_name, header, body_field, context_label
+            )
+        key = (principal.clearance, model_name, header, body_field)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decide_for_request(principal, model_name, header, body_field, None)
+            if len(self._decisions) >= _REMEMBERED_DECISIONS:
+                self._decisions.clear()  # stated labels are the client's text: keep it bounded
+            self._decisions[key] = decision
+        return decision
+
+    def _decide_for_request(
+        self,
+        principal: Principal,
+        model_name: str,
+        header: str | None,
+        body_field: Any,
+        context_label: Label | str | None,
+    ) -> Decision:
         if body_field is not None and not isinstance(body_field, str):
             return Decision(
                 allowed=False,
@@ -411,6 +436,9 @@ class AccessPolicy:
                 f"only, not {exc.level!r}. Use a deployment accredited for it"
             )
         return str(exc)
+
+
+_REMEMBERED_DECISIONS = 4096
 
 
 def _rule_for(exc: LabelError) -> Rule:
