@@ -38,8 +38,11 @@ REDIS_URL = os.environ.get("LABGATE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 RUN_ID = uuid.uuid4().hex[:10]
 PG_SCHEMA = f"quota_test_{RUN_ID}"
 
-# A fixed "now" in the middle of a month, so period arithmetic in assertions is exact.
-T0 = datetime(2026, 11, 14, 12, 0, tzinfo=UTC).timestamp()
+# "Now" for the tests: today at noon (UTC), so period arithmetic in assertions is exact. Not a
+# fixed date: Redis expires a budget counter at its period's end plus a grace week by its own
+# clock, so a counter seeded for a period long past vanished at once (the tests failed a week
+# after the date they once named).
+T0 = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0).timestamp()
 
 
 class FakeClock:

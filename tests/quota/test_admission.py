@@ -91,7 +91,7 @@ async def test_the_budget_refuses_what_it_cannot_cover(gate: QuotaGate, project:
             rate_limits=RateLimits(),
             now=NOW,
         )
-    assert caught.value.period.key == "2026-11-14"
+    assert caught.value.period.key == NOW.date().isoformat()
 
 
 async def test_rate_limits_are_checked_on_prompt_plus_max_tokens(

@@ -6,7 +6,7 @@ PostgreSQL, and the Redis backend (real Redis, flushing to the real PostgreSQL).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -70,13 +70,14 @@ async def test_exhausted_error_names_project_period_and_reset(
     err = caught.value
     assert (err.project, err.period, err.limit, err.used) == (project, period, 1_000_000, 900_000)
     assert (err.reserved, err.requested) == (0, 200_000)
-    assert err.resets_at == datetime(2026, 12, 1, tzinfo=UTC)
+    first_of_next_month = (period.starts_at + timedelta(days=32)).replace(day=1)
+    assert err.resets_at == first_of_next_month
     assert err.retry_after_s == pytest.approx(err.resets_at.timestamp() - clock.now)
     assert not err.blocked_only_by_in_flight
     message = str(err)
     assert f"project '{project}'" in message
-    assert "900 of its 1,000 weighted-token budget for period 2026-11" in message
-    assert "resets at 2026-12-01 00:00 UTC" in message
+    assert f"900 of its 1,000 weighted-token budget for period {period.key}" in message
+    assert f"resets at {first_of_next_month:%Y-%m-%d} 00:00 UTC" in message
     assert err.retry_after_header == str(int(err.resets_at.timestamp() - clock.now))
 
 
@@ -147,7 +148,9 @@ async def test_periods_and_projects_are_counted_apart(
     await budgets.settle(await budgets.reserve(project, period, 1000, limit=1000), 1000)
     held = await budgets.reserve(project, next_month, 1000, limit=1000)
     other = await budgets.reserve(project + "-b", period, 1000, limit=1000)
-    assert (held.period.key, other.project_id) == ("2026-12", project + "-b")
+    month = next_month.starts_at.strftime("%Y-%m")
+    assert (held.period.key, other.project_id) == (month, project + "-b")
+    assert next_month.starts_at == period.ends_at
     assert await budgets.usage(project, next_month) == (0, 1000)
 
 
