@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from collections.abc import Mapping
+
+from starlette.requests import ClientDisconnect, Request
 
 from labgate.api.errors import APIError
 
@@ -16,8 +18,12 @@ def _too_large(limit: int) -> APIError:
     )
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def read_body(
+    request: Request, limit: int, headers: Mapping[str, str] | None = None
+) -> bytes:
+    """The body, refused (413) past ``limit`` bytes; ``headers``: the request's headers by
+    lower-case name, if the caller already has them."""
+    declared = (request.headers if headers is None else headers).get("content-length")
     if declared is not None:
         try:
             if int(declared) > limit:
@@ -26,12 +32,19 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise APIError(400, "the Content-Length header is not a number") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    receive = request.receive  # the ASGI messages themselves: no async generator per request
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
         chunks.append(chunk)
-    body = b"".join(chunks)
+        if not message.get("more_body", False):
+            break
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if not body:
         raise APIError(400, "the request body is empty; send a JSON object", code="invalid_json")
     return body

@@ -7,7 +7,6 @@ the request's record; the completion service then admits, dispatches and records
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +29,7 @@ class Prepared:
     model: ModelConfig
     payload: dict[str, Any]
     path: str
-    affinity_key: str | None
+    affinity_key: str | None  # the conversation's opening (the router digests it if it must)
     show_reasoning: bool
     include_usage: bool
     request_class: RequestClass = RequestClass.INTERACTIVE
@@ -141,7 +140,8 @@ class Preparer:
         )
 
     def _affinity(self, text: str) -> str | None:
+        """The conversation's opening, which the router hashes only when it has replicas to
+        choose between (:func:`labgate.router.workers.affinity_digest`)."""
         if not self.affinity_prefix_chars or not text:
             return None
-        head = text[: self.affinity_prefix_chars].encode("utf-8", "replace")
-        return hashlib.blake2b(head, digest_size=8).hexdigest()
+        return text[: self.affinity_prefix_chars]

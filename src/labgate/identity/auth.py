@@ -44,6 +44,8 @@ class Authenticator:
         self._clock = clock
         self._cache: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
         self._by_key_id: dict[str, str] = {}
+        # the (immutable) principal of each cached key record, built once per record
+        self._principals: dict[str, tuple[KeyRecord, Principal]] = {}
         self.last_used: dict[str, datetime] = {}
 
     async def authenticate(
@@ -61,7 +63,11 @@ class Authenticator:
             raise unauthorized("the Authorization header must be 'Bearer <key>'")
         if self.oidc is not None and not token.startswith(KEY_PREFIX) and looks_like_jwt(token):
             return await self.oidc(token, headers)
-        return self._principal(await self._lookup(token))
+        record = await self._lookup(token)
+        known = self._principals.get(record.key_id)
+        if known is None or known[0] is not record:  # a key looked up again gets a new record
+            known = self._principals[record.key_id] = (record, self._principal(record))
+        return known[1]
 
     async def _lookup(self, token: str) -> KeyRecord:
         digest = hash_key(token)
@@ -100,9 +106,11 @@ class Authenticator:
             _, (_, dropped) = self._cache.popitem(last=False)
             if dropped is not None:
                 self._by_key_id.pop(dropped.key_id, None)
+                self._principals.pop(dropped.key_id, None)
 
     def invalidate_key(self, key_id: str) -> None:
         """Forget a key now (it was revoked or changed here or on another replica)."""
+        self._principals.pop(key_id, None)
         digest = self._by_key_id.pop(key_id, None)
         if digest is not None:
             self._cache.pop(digest, None)
@@ -110,6 +118,7 @@ class Authenticator:
     def invalidate_all(self) -> None:
         self._cache.clear()
         self._by_key_id.clear()
+        self._principals.clear()
 
     def take_last_used(self) -> dict[str, datetime]:
         taken, self.last_used = self.last_used, {}

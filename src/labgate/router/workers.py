@@ -169,7 +169,8 @@ class WorkerPool:
         least = min(candidates, key=lambda w: (w.outstanding, w.worker_id))
         chosen = least
         if affinity_key and len(candidates) > 1:
-            preferred = max(candidates, key=lambda w: _rendezvous(affinity_key, w.worker_id))
+            digest = affinity_digest(affinity_key)
+            preferred = max(candidates, key=lambda w: _rendezvous(digest, w.worker_id))
             if preferred.outstanding <= least.outstanding + self.affinity_slack:
                 chosen = preferred
         if chosen.breaker is BreakerState.HALF_OPEN:
@@ -192,6 +193,11 @@ class WorkerPool:
             }
             for w in self.workers.values()
         ]
+
+
+def affinity_digest(prefix: str) -> str:
+    """A short digest of a conversation's opening: the key its replica is chosen by."""
+    return hashlib.blake2b(prefix.encode("utf-8", "replace"), digest_size=8).hexdigest()
 
 
 def _rendezvous(key: str, worker_id: str) -> int:
