@@ -133,17 +133,36 @@ def _wait_seconds(headers: dict[str, str]) -> float:
     return value
 
 
-def _answer(prepared: Any, result: Any) -> Response:
-    headers = {"X-Request-Id": prepared.record.request_id}
-    if prepared.record.label is not None:
-        headers["X-Labgate-Label"] = prepared.record.label  # the answer's classification
-    if isinstance(result, dict):
-        response = Response(orjson.dumps(result), media_type="application/json", headers=headers)
+class _JSONAnswer(Response):
+    """A plain answer: JSON bytes and headers labgate wrote itself, so they are put together
+    directly rather than lower-cased, encoded and searched by Starlette's ``init_headers``."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, headers: list[tuple[bytes, bytes]], background: Any) -> None:
+        self.status_code = 200
+        self.body = body
         # metrics and usage rows, once the answer is sent: the coroutine function itself, which
         # Starlette awaits as it would a BackgroundTask (one that costs a signature inspection)
-        response.background = prepared.after_answer  # type: ignore[assignment]
-        return response
-    return SSEResponse(result, headers={**_SSE_HEADERS, **headers})
+        self.background = background
+        self.raw_headers = [
+            (b"content-length", b"%d" % len(body)),
+            (b"content-type", b"application/json"),
+            *headers,
+        ]
+
+
+def _answer(prepared: Any, result: Any) -> Response:
+    record = prepared.record
+    if isinstance(result, dict):
+        headers = [(b"x-request-id", record.request_id.encode("latin-1"))]
+        if record.label is not None:  # the answer's classification
+            headers.append((b"x-labgate-label", record.label.encode("latin-1")))
+        return _JSONAnswer(orjson.dumps(result), headers, prepared.after_answer)
+    sse_headers = {**_SSE_HEADERS, "X-Request-Id": record.request_id}
+    if record.label is not None:
+        sse_headers["X-Labgate-Label"] = record.label
+    return SSEResponse(result, headers=sse_headers)
 
 
 hot_routes = {
