@@ -151,3 +151,11 @@ def test_keyrings_load_from_files_and_environment(tmp_path: Path) -> None:
     with pytest.raises(KeyringError):
         Keyring.load(environ={})
     assert "key=" not in repr(MasterKey("k", b"\x00" * 32))
+
+
+def test_transcript_values_follow_the_column_list() -> None:
+    from labgate.audit.writer import TRANSCRIPT_COLUMNS, _transcript_values
+
+    row = {column: f"<{column}>" for column in TRANSCRIPT_COLUMNS}
+    expected = tuple("STAMP" if c == "created_at" else f"<{c}>" for c in TRANSCRIPT_COLUMNS)
+    assert _transcript_values(row, "STAMP") == expected

@@ -204,7 +204,18 @@ def _edge_from(size: int, rows: Iterable[Any]) -> CompactRange:
 
 
 def _transcript_values(row: dict[str, Any], stamp: str) -> tuple[Any, ...]:
-    return tuple(stamp if c == "created_at" else row[c] for c in TRANSCRIPT_COLUMNS)
+    """The row's values in ``TRANSCRIPT_COLUMNS`` order, with the batch's time stamp."""
+    return (
+        row["record_idx"],
+        stamp,
+        row["project"],
+        row["lab"],
+        row["label"],
+        row["key_id"],
+        row["wrapped_key"],
+        row["nonce"],
+        row["ciphertext"],
+    )
 
 
 # The guarded single-statement append (see the module docstring). The inserts only take rows

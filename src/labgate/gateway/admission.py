@@ -87,9 +87,11 @@ class Gatekeeper:
         pool = self.router.pools.get(p.model.name)
         if self.hpc_link is not None:
             self.hpc_link.note_request(p.model.name)  # demand keeps its Slurm jobs alive
-        if (pool is None or not pool.any_usable()) and await self._start_cold(p):
+        ready = pool is not None and pool.any_usable()
+        if not ready and await self._start_cold(p):
             pool = self.router.pools.get(p.model.name)
-        if pool is None or not pool.any_usable():
+            ready = pool is not None and pool.any_usable()
+        if not ready:
             why = (
                 "it has no workers running (none started or registered yet)"
                 if pool is None or not pool.workers
