@@ -42,10 +42,12 @@ class Authenticator:
         self.max_entries = max_entries
         self.oidc = oidc
         self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, KeyRecord | None]] = OrderedDict()
+        # by key hash: until when, the key's record (None: no such key), and its principal
+        # (immutable, so built once per lookup in the store rather than once per request)
+        self._cache: OrderedDict[str, tuple[float, KeyRecord | None, Principal | None]] = (
+            OrderedDict()
+        )
         self._by_key_id: dict[str, str] = {}
-        # the (immutable) principal of each cached key record, built once per record
-        self._principals: dict[str, tuple[KeyRecord, Principal]] = {}
         self.last_used: dict[str, datetime] = {}
 
     async def authenticate(
@@ -63,23 +65,18 @@ class Authenticator:
             raise unauthorized("the Authorization header must be 'Bearer <key>'")
         if self.oidc is not None and not token.startswith(KEY_PREFIX) and looks_like_jwt(token):
             return await self.oidc(token, headers)
-        record = await self._lookup(token)
-        known = self._principals.get(record.key_id)
-        if known is None or known[0] is not record:  # a key looked up again gets a new record
-            known = self._principals[record.key_id] = (record, self._principal(record))
-        return known[1]
+        return await self._lookup(token)
 
-    async def _lookup(self, token: str) -> KeyRecord:
+    async def _lookup(self, token: str) -> Principal:
         digest = hash_key(token)
         now = self._clock()
         hit = self._cache.get(digest)
-        if hit is not None and hit[0] > now:
-            record = hit[1]
-        else:
-            record = await self.keys.find(digest)
-            ttl = self.cache_ttl_s if record is not None else self.negative_ttl_s
-            self._remember(digest, now + ttl, record)
-        if record is None:
+        if hit is None or hit[0] <= now:
+            found = await self.keys.find(digest)
+            ttl = self.cache_ttl_s if found is not None else self.negative_ttl_s
+            hit = self._remember(digest, now + ttl, found)
+        _, record, principal = hit
+        if record is None or principal is None:
             raise unauthorized("the API key is not valid; check it, or ask for a new one")
         if record.revoked:
             raise unauthorized(
@@ -95,22 +92,24 @@ class Authenticator:
                 code="expired_api_key",
             )
         self.last_used[record.key_id] = wall
-        return record
+        return principal
 
-    def _remember(self, digest: str, until: float, record: KeyRecord | None) -> None:
-        self._cache[digest] = (until, record)
+    def _remember(
+        self, digest: str, until: float, record: KeyRecord | None
+    ) -> tuple[float, KeyRecord | None, Principal | None]:
+        entry = (until, record, None if record is None else self._principal(record))
+        self._cache[digest] = entry
         self._cache.move_to_end(digest)
         if record is not None:
             self._by_key_id[record.key_id] = digest
         while len(self._cache) > self.max_entries:
-            _, (_, dropped) = self._cache.popitem(last=False)
+            _, (_, dropped, _) = self._cache.popitem(last=False)
             if dropped is not None:
                 self._by_key_id.pop(dropped.key_id, None)
-                self._principals.pop(dropped.key_id, None)
+        return entry
 
     def invalidate_key(self, key_id: str) -> None:
         """Forget a key now (it was revoked or changed here or on another replica)."""
-        self._principals.pop(key_id, None)
         digest = self._by_key_id.pop(key_id, None)
         if digest is not None:
             self._cache.pop(digest, None)
@@ -118,7 +117,6 @@ class Authenticator:
     def invalidate_all(self) -> None:
         self._cache.clear()
         self._by_key_id.clear()
-        self._principals.clear()
 
     def take_last_used(self) -> dict[str, datetime]:
         taken, self.last_used = self.last_used, {}
