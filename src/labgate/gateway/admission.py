@@ -66,7 +66,6 @@ class Gatekeeper:
         self.projects = projects
         self.access = access
         self.safety = safety
-        self._weights: dict[int, tuple[Any, Weights]] = {}  # see _quota_weights
         self.hpc: HpcController | None = None  # Slurm-launched models (set at start-up)
         self.hpc_link: RouterGatewayLink | None = None
 
@@ -169,7 +168,7 @@ class Gatekeeper:
             return await self.quota.admit(
                 user_id=principal.user_id,
                 project_id=policy.project_id,
-                weights=self._quota_weights(p.model.weights),
+                weights=Weights.of(p.model.weights),
                 prompt_tokens=prompt_token_bound(p.record.prompt_text, p.messages),
                 max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
                 budget=policy.budget,
@@ -190,13 +189,6 @@ class Gatekeeper:
                 retry_after_s=5,
                 code="quota_unavailable",
             ) from None
-
-    def _quota_weights(self, source: Any) -> Weights:
-        """A model's token weights in the quota's terms, built once per model configuration."""
-        found = self._weights.get(id(source))
-        if found is None or found[0] is not source:
-            found = self._weights[id(source)] = (source, Weights.of(source))
-        return found[1]
 
     async def finish(self, p: Prepared, *, produced: bool) -> None:
         """Settle what the request used (or release it if it produced nothing), exactly once:

@@ -12,6 +12,7 @@ The cost of a request is ``w_in * prompt + w_out * output + w_reasoning * reason
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,8 +52,15 @@ class Weights:
 
     @classmethod
     def of(cls, source: Any) -> Weights:
-        """Build from any object with ``input``, ``output`` and ``reasoning`` attributes."""
-        return cls(float(source.input), float(source.output), float(source.reasoning))
+        """Build from any object with ``input``, ``output`` and ``reasoning`` attributes (the
+        same three values give the same, immutable, object: every request asks for its
+        model's weights)."""
+        return _weights(float(source.input), float(source.output), float(source.reasoning))
+
+
+@functools.lru_cache(maxsize=256)
+def _weights(input: float, output: float, reasoning: float) -> Weights:
+    return Weights(input, output, reasoning)
 
 
 @dataclass(frozen=True, slots=True)
