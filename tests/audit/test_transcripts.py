@@ -131,6 +131,37 @@ async def test_retention_purges_texts_but_keeps_records_and_digests(
     assert (await verify_log(audit_log, None)).ok
 
 
+async def _age(audit_log: AuditLog, indices: list[int], days: int) -> None:
+    async with audit_log.engine.begin() as conn:
+        for i in indices:
+            await conn.execute(
+                text("UPDATE audit_transcripts SET created_at = :t WHERE record_idx = :i"),
+                {"t": (datetime.now(UTC) - timedelta(days=days)).replace(tzinfo=None), "i": i},
+            )
+
+
+async def test_retention_purges_every_expired_text_and_only_those(
+    vault_log: tuple[TranscriptVault, AuditLog],
+) -> None:
+    """The purge finds its range by primary key (no index on the time stamps): the oldest
+    run of expired rows goes, the young ones stay, and a table of expired rows empties."""
+    vault, audit_log = vault_log
+    indices = [await _append(audit_log, n) for n in range(6)]
+    await _age(audit_log, indices[:4], days=40)
+    await _age(audit_log, [indices[4]], days=29)  # young enough: kept
+    deleted, cutoff = await vault.purge_expired()
+    assert deleted == 4 and cutoff is not None
+    for i in indices[:4]:
+        with pytest.raises(TranscriptError, match="purged"):
+            await vault.open(i)
+    assert [(await vault.open(i)).prompt for i in indices[4:]] == [
+        f"{SECRET} #4", f"{SECRET} #5"]
+    await _age(audit_log, indices[4:], days=31)  # now every row left has expired
+    now = datetime.now(UTC)
+    assert await vault.purge_expired(now) == (2, now - timedelta(days=30))
+    assert await vault.count_by_key() == {}
+
+
 def test_keyrings_load_from_files_and_environment(tmp_path: Path) -> None:
     path = tmp_path / "master.keys"
     add_master_key(path, "2025-q1")

@@ -93,14 +93,17 @@ class AuditCheckpointRow(Base):
 
 
 class AuditTranscriptRow(Base):
+    """One sealed transcript. No secondary indexes: each would be one more page in every
+    request's durable commit (migration 0008), and only rare operator commands would use them."""
+
     __tablename__ = "audit_transcripts"
 
     record_idx: Mapped[int] = mapped_column(IndexType, primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
-    project: Mapped[str | None] = mapped_column(String(256), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    project: Mapped[str | None] = mapped_column(String(256))
     lab: Mapped[str | None] = mapped_column(String(256))
     label: Mapped[str | None] = mapped_column(String(256))
-    key_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    key_id: Mapped[str] = mapped_column(String(64), nullable=False)
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12), nullable=False)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -164,7 +164,23 @@ class TranscriptVault:
             return 0, None
         cutoff = (now or datetime.now(UTC)) - self.retention
         async with self.engine.begin() as conn:
-            result = await conn.execute(delete(_rows).where(_rows.c.created_at < cutoff))
+            # The table has no index on its time stamps (each would be a page more in every
+            # request's durable commit), but it is written in index order: the first row young
+            # enough to keep is found by reading from the oldest, and everything before it goes
+            # by primary key. A row stamped out of order (another process's clock, microseconds
+            # apart) stays until a later purge passes it.
+            first_kept = await conn.scalar(
+                select(_rows.c.record_idx)
+                .where(_rows.c.created_at >= cutoff)
+                .order_by(_rows.c.record_idx)
+                .limit(1)
+            )
+            old = (
+                _rows.c.created_at < cutoff
+                if first_kept is None
+                else _rows.c.record_idx < first_kept
+            )
+            result = await conn.execute(delete(_rows).where(old))
         return int(result.rowcount or 0), cutoff
 
     async def rewrap(
