@@ -7,14 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import column, insert, inspect, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labgate.audit.models import TRANSCRIPTS
+from labgate.audit.log import AuditLog
+from labgate.audit.merkle import leaf_hash, verify_consistency
+from labgate.audit.models import TRANSCRIPTS, UTCDateTime
+from labgate.audit.records import record_bytes
+from labgate.audit.tree import CompactRange
+from labgate.audit.verify import verify_log
 from labgate.store.engine import make_engine
-from labgate.store.migrate import upgrade
+from labgate.store.migrate import alembic_config, upgrade
 from labgate.store.models import metadata
 
 pytestmark = pytest.mark.store
@@ -32,6 +39,14 @@ def _ignored(difference: Any) -> bool:
         and difference[0] == "remove_table"
         and difference[1].name == "alembic_version"
     )
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
 
 
 def _transcript_indexes(connection: Connection) -> list[str]:
@@ -74,5 +89,62 @@ async def test_0008_drops_the_transcript_indexes_and_keeps_the_rows(database_url
                 )
             ).all()
         assert [tuple(r) for r in kept] == [(7, "proj", "k1", b"sealed")]
+    finally:
+        await engine.dispose()
+
+
+def _old_log(size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], CompactRange]:
+    """Records and ``audit_nodes`` rows of a log of ``size`` records, as 0008 stored them."""
+    edge, records, nodes = CompactRange(), [], []
+    stamp = datetime(2026, 1, 2, tzinfo=UTC)
+    for n in range(size):
+        data = record_bytes({"v": 1, "kind": "request", "request_id": f"r{n}"}, n)
+        digest = leaf_hash(data)
+        records.append({"idx": n, "recorded_at": stamp, "data": data, "leaf_hash": digest})
+        nodes += [{"level": lv, "idx": i, "hash": h} for lv, i, h in edge.append(digest)]
+    return records, nodes, edge
+
+
+async def test_0009_moves_every_tree_node_into_its_leaf_and_back(database_url: str) -> None:
+    """Over several slices of the move: after the upgrade the log verifies, its root and proofs
+    are those of the tree it held, and a downgrade gives back the same node rows."""
+    size = 40_037  # two slices of 20,000 and a part of one
+    records, nodes, edge = _old_log(size)
+    engine = make_engine(database_url)
+    records_table = table(
+        "audit_records",
+        column("idx"),
+        column("recorded_at", UTCDateTime()),
+        column("data"),
+        column("leaf_hash"),
+    )
+    nodes_table = table("audit_nodes", column("level"), column("idx"), column("hash"))
+    try:
+        await upgrade(engine, "0008")
+        async with engine.begin() as conn:
+            await conn.execute(insert(records_table), records)
+            await conn.execute(insert(nodes_table), nodes)
+            await conn.execute(
+                text(
+                    "INSERT INTO audit_tree_head (id, size, root, updated_at) "
+                    "VALUES (1, :size, :root, :at)"
+                ),
+                {"size": size, "root": edge.root(), "at": datetime(2026, 1, 2)},
+            )
+        await upgrade(engine, "0009")
+        async with AuditLog(engine) as audit_log:
+            report = await verify_log(audit_log, None)
+            assert report.ok and report.records_checked == size, report.problems
+            assert await audit_log.root_at(size) == edge.root()
+            proof = await audit_log.consistency_proof(12_345, size)
+            verify_consistency(
+                12_345, size, await audit_log.root_at(12_345), edge.root(), proof.hashes
+            )
+        await downgrade(engine, "0008")
+        async with engine.connect() as conn:
+            back = (await conn.execute(text("SELECT level, idx, hash FROM audit_nodes"))).all()
+        assert sorted((lv, i, bytes(h)) for lv, i, h in back) == sorted(
+            (n["level"], n["idx"], n["hash"]) for n in nodes
+        )
     finally:
         await engine.dispose()

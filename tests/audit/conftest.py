@@ -19,6 +19,23 @@ from labgate.store.engine import make_engine
 POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 
+async def set_tree_node(engine: AsyncEngine, level: int, index: int, digest: bytes) -> None:
+    """Overwrite one stored tree node, as someone editing the database would: its hash sits in
+    the row of the leaf that completes it (``AuditRecordRow.nodes``, level 1 first)."""
+    leaf = ((index + 1) << level) - 1
+    async with engine.begin() as conn:
+        stored = (
+            await conn.execute(text("SELECT nodes FROM audit_records WHERE idx = :i"), {"i": leaf})
+        ).scalar_one()
+        nodes = bytearray(stored)
+        assert len(nodes) >= 32 * level, f"record {leaf} holds no node at level {level}"
+        nodes[32 * (level - 1) : 32 * level] = digest
+        await conn.execute(
+            text("UPDATE audit_records SET nodes = :n WHERE idx = :i"),
+            {"n": bytes(nodes), "i": leaf},
+        )
+
+
 async def create_audit_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: Base.metadata.create_all(sync, tables=AUDIT_TABLES))

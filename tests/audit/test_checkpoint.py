@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.audit.checkpoint import (
@@ -29,7 +28,7 @@ from labgate.audit.note import (
     open_note,
 )
 
-from .conftest import request_record
+from .conftest import request_record, set_tree_node
 
 # The example of golang.org/x/mod/sumdb/note: a second implementation's bytes to match.
 GO_SIGNER = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
@@ -136,9 +135,8 @@ async def test_publisher_refuses_to_sign_a_tree_that_rewrote_history(
         for n in range(6):
             await audit_log.append(request_record(n))
         await publisher.publish()
-        async with sqlite_engine.begin() as conn:  # rewrite the subtree over records 0..3
-            await conn.execute(text("UPDATE audit_nodes SET hash = zeroblob(32) "
-                                    "WHERE level = 2 AND idx = 0"))
+        # rewrite the subtree over records 0..3
+        await set_tree_node(sqlite_engine, 2, 0, b"\x00" * 32)
     async with AuditLog(sqlite_engine) as restarted:  # reads the rewritten edge from storage
         for n in range(6, 9):
             await restarted.append(request_record(n))

@@ -20,7 +20,7 @@ from labgate.audit.merkle import verify_consistency, verify_inclusion
 from labgate.audit.note import NoteVerifier, load_or_create_signer
 from labgate.audit.transcripts import Transcript, TranscriptVault
 
-from .conftest import request_record, sqlite_engine_at
+from .conftest import request_record, set_tree_node, sqlite_engine_at
 
 
 async def _cli(data_dir: Path, *args: str, **env: str) -> Result:
@@ -96,7 +96,10 @@ async def test_an_outside_party_checks_their_old_checkpoint(data_dir: Path) -> N
 
     ok = await _cli(data_dir, "verify", "--from-checkpoint", str(kept), "--key", vkey)
     assert ok.exit_code == 0 and "extends the checkpoint you hold (12 records)" in ok.output
-    await _tamper(data_dir, "UPDATE audit_nodes SET hash = zeroblob(32) WHERE level = 3")
+    engine = await sqlite_engine_at(data_dir / "labgate.db")
+    for index in (0, 1):  # both subtrees of eight records
+        await set_tree_node(engine, 3, index, b"\x00" * 32)
+    await engine.dispose()
     broken = await _cli(data_dir, "verify", "--from-checkpoint", str(kept), "--key", vkey)
     assert broken.exit_code == 1 and "does not extend" in broken.output
 

@@ -13,10 +13,11 @@ from labgate.audit.checkpoint import CheckpointPublisher
 from labgate.audit.log import AuditLog
 from labgate.audit.merkle import leaf_hash
 from labgate.audit.note import NoteSigner
+from labgate.audit.storage import StorageError
 from labgate.audit.tree import CompactRange
 from labgate.audit.verify import verify_from_checkpoint, verify_log
 
-from .conftest import request_record
+from .conftest import request_record, set_tree_node
 
 SIZE = 37
 CHECKPOINTS = (10, 20, SIZE)
@@ -88,8 +89,7 @@ async def test_a_truncated_tail_is_located(signed_log: AuditLog, signer: NoteSig
 async def test_truncation_with_a_rewound_head_is_still_caught_by_the_signed_checkpoint(
     signed_log: AuditLog, signer: NoteSigner
 ) -> None:
-    await _sql(signed_log, "DELETE FROM audit_records WHERE idx >= 30")
-    await _sql(signed_log, "DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > 30")
+    await _sql(signed_log, "DELETE FROM audit_records WHERE idx >= 30")  # and their nodes
     root_30 = await signed_log.root_at(30)
     await _sql(signed_log, "UPDATE audit_tree_head SET size = 30, root = :r", r=root_30)
     report = await verify_log(signed_log, signer.verifier)
@@ -108,8 +108,7 @@ async def test_a_rewrite_with_recomputed_hashes_is_narrowed_to_a_checkpoint_rang
     edge = CompactRange()
     for index in range(SIZE):
         for level, node_index, node in edge.append((await signed_log.get_record(index)).leaf_hash):
-            await _sql(signed_log, "UPDATE audit_nodes SET hash = :h WHERE level = :l AND idx = :i",
-                       h=node, l=level, i=node_index)
+            await set_tree_node(signed_log.engine, level, node_index, node)
     await _sql(signed_log, "UPDATE audit_tree_head SET root = :r", r=edge.root())
     report = await verify_log(signed_log, signer.verifier)
     assert report.first_bad is not None and report.first_bad.index == 10
@@ -117,8 +116,7 @@ async def test_a_rewrite_with_recomputed_hashes_is_narrowed_to_a_checkpoint_rang
 
 
 async def test_an_edited_tree_node_is_found(signed_log: AuditLog, signer: NoteSigner) -> None:
-    await _sql(signed_log, "UPDATE audit_nodes SET hash = :h WHERE level = 3 AND idx = 2",
-               h=b"\x00" * 32)
+    await set_tree_node(signed_log.engine, 3, 2, b"\x00" * 32)
     report = await verify_log(signed_log, signer.verifier)
     assert report.first_bad is not None and report.first_bad.index == 16
 
@@ -142,8 +140,8 @@ async def test_an_outside_party_can_check_the_log_only_grew(
     result = await verify_from_checkpoint(signed_log, kept, signer.verifier)
     assert result.ok and (result.old_size, result.new_size) == (20, SIZE + 9), result.message
 
-    await _sql(signed_log, "UPDATE audit_nodes SET hash = :h WHERE level = 4 AND idx = 0",
-               h=b"\x01" * 32)  # the subtree over records 0..15, which the proof from 20 uses
+    # the subtree over records 0..15, which the proof from 20 uses
+    await set_tree_node(signed_log.engine, 4, 0, b"\x01" * 32)
     broken = await verify_from_checkpoint(signed_log, kept, signer.verifier)
     assert not broken.ok and "does not extend" in broken.message
 
@@ -156,3 +154,18 @@ async def test_a_checkpoint_from_another_key_is_not_accepted(
         signed_log, kept, NoteSigner.generate(signer.name).verifier
     )
     assert not result.ok and "does not verify" in result.message
+
+
+async def test_tree_nodes_cut_short_or_gone_are_found_and_never_used(
+    signed_log: AuditLog, signer: NoteSigner
+) -> None:
+    """Record 15 holds the hashes of the subtrees over 14..15, 12..15, 8..15 and 0..15."""
+    await _sql(signed_log, "UPDATE audit_records SET nodes = :n WHERE idx = 15", n=b"\x00" * 40)
+    report = await verify_log(signed_log, signer.verifier)
+    assert any("records 14..15 do not match the stored tree node" in p.message
+               for p in report.problems), report.problems
+    with pytest.raises(StorageError, match="lacks the hash"):  # not a proof built on it
+        await signed_log.inclusion_proof(0, SIZE)
+    await _sql(signed_log, "UPDATE audit_records SET nodes = NULL WHERE idx = 15")
+    report = await verify_log(signed_log, signer.verifier)
+    assert any("lacks the node over records 0..15" in p.message for p in report.problems)

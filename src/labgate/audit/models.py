@@ -1,8 +1,7 @@
 """The audit area's tables (all named ``audit_*``), on the shared declarative base.
 
-* ``audit_records``: one row per leaf: index, time, canonical JSON bytes, leaf hash.
-* ``audit_nodes``: the hash of every perfect subtree of level >= 1, written with the leaf that
-  completes it, so proofs are point lookups (level 0 hashes live in ``audit_records``).
+* ``audit_records``: one row per leaf: index, time, canonical JSON bytes, leaf hash, and the
+  hashes of the perfect subtrees (level >= 1) the leaf completes, so proofs are point lookups.
 * ``audit_tree_head``: one row, the tree size and root; writers lock it to allocate indices.
 * ``audit_checkpoints``: every signed checkpoint, as the exact note text that was published.
 * ``audit_transcripts``: encrypted prompt, reasoning and response, keyed by record index.
@@ -19,7 +18,6 @@ from sqlalchemy import (
     DateTime,
     Integer,
     LargeBinary,
-    SmallInteger,
     String,
     Table,
     Text,
@@ -57,21 +55,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class AuditRecordRow(Base):
+    """One leaf of the tree, with the hashes of the perfect subtrees it completes.
+
+    The leaf at index ``c`` completes one subtree per trailing 1 bit of ``c``: at level
+    ``l`` (1, 2, …) the node ``(l, c >> l)``. Their hashes are ``nodes``, level 1 first,
+    32 bytes each (NULL when ``c`` is even and completes none), so the node ``(l, i)`` is
+    bytes ``32·(l − 1)`` onwards of record ``((i + 1) << l) − 1``. Stored in the leaf's own
+    row rather than a table of their own (migration 0009), a request's durable commit
+    writes one page fewer."""
+
     __tablename__ = "audit_records"
 
     idx: Mapped[int] = mapped_column(IndexType, primary_key=True, autoincrement=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
-
-
-class AuditNodeRow(Base):
-    __tablename__ = "audit_nodes"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    nodes: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class AuditTreeHeadRow(Base):
@@ -135,11 +134,10 @@ def _table(model: type[Base]) -> Table:
 
 
 RECORDS = _table(AuditRecordRow)
-NODES = _table(AuditNodeRow)
 TREE_HEAD = _table(AuditTreeHeadRow)
 CHECKPOINTS = _table(AuditCheckpointRow)
 TRANSCRIPTS = _table(AuditTranscriptRow)
 ACCESS_REQUESTS = _table(AuditAccessRequestRow)
 
-AUDIT_TABLES = [RECORDS, NODES, TREE_HEAD, CHECKPOINTS, TRANSCRIPTS, ACCESS_REQUESTS]
+AUDIT_TABLES = [RECORDS, TREE_HEAD, CHECKPOINTS, TRANSCRIPTS, ACCESS_REQUESTS]
 """The tables this area owns, for ``Base.metadata.create_all(conn, tables=AUDIT_TABLES)``."""

@@ -8,7 +8,7 @@ module holds the reads (records, proofs' hashes, checkpoints) and the statements
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -140,19 +140,17 @@ class AuditStore:
         ((count, highest),) = await self._fetch("SELECT COUNT(*), MAX(idx) FROM audit_records")
         return int(count), (None if highest is None else int(highest))
 
-    async def nodes_completed_in(self, start: int, end: int, max_level: int) -> dict[NodeId, bytes]:
-        """Stored hashes of the perfect subtrees whose last leaf is in ``[start, end)``."""
-        ranges = []
-        for level in range(1, max_level + 1):
-            lo, hi = start >> level, (end >> level) - 1
-            if lo <= hi:
-                ranges.append(f"(level = {level} AND idx BETWEEN {lo} AND {hi})")
-        if not ranges:
-            return {}
+    async def nodes_completed_in(self, start: int, end: int) -> dict[NodeId, bytes]:
+        """Stored hashes of the perfect subtrees whose last leaf is in ``[start, end)``; a
+        leaf's hashes of the wrong total length read as ``b""`` (they match nothing)."""
         rows = await self._fetch(
-            f"SELECT level, idx, hash FROM audit_nodes WHERE {' OR '.join(ranges)}"
+            "SELECT idx, nodes FROM audit_records "
+            f"WHERE idx >= {int(start)} AND idx < {int(end)} AND nodes IS NOT NULL"
         )
-        return {(lv, i): h for lv, i, h in rows}
+        found: dict[NodeId, bytes] = {}
+        for index, blob in rows:
+            found.update(completed_nodes(int(index), bytes(blob), damaged=b""))
+        return found
 
     async def _fetch(self, sql: str) -> list[Any]:
         """All rows of one read-only statement, in one round trip to the driver."""
@@ -187,14 +185,35 @@ class AuditStore:
         return bool(result.rowcount)
 
 
+def completed_nodes(
+    index: int, blob: bytes | None, *, damaged: bytes | None = None
+) -> Iterator[tuple[NodeId, bytes]]:
+    """The subtree hashes stored with leaf ``index`` (``AuditRecordRow.nodes``), by position.
+
+    The leaf completes one subtree per trailing 1 bit of its index, level 1 first. Hashes of
+    the wrong total length are damage: each of the leaf's nodes reads as ``damaged``, or is
+    left out (so it reads as missing) when that is None."""
+    count = ((index + 1) & -(index + 1)).bit_length() - 1
+    if not count or blob is None:
+        return
+    if len(blob) == 32 * count:
+        for level in range(1, count + 1):
+            yield (level, index >> level), blob[32 * (level - 1) : 32 * level]
+    elif damaged is not None:
+        for level in range(1, count + 1):
+            yield (level, index >> level), damaged
+
+
 def split_snapshot(rows: Iterable[Any]) -> tuple[int, bytes, dict[NodeId, bytes]]:
     """The tree size, root and hashes from the rows of :func:`snapshot_sql`."""
     size, root, found = 0, EMPTY_ROOT, {}
-    for level, index, digest in rows:
-        if level < 0:
+    for kind, index, digest in rows:
+        if kind == _HEAD:
             size, root = int(index), bytes(digest)
-        else:
-            found[(int(level), int(index))] = bytes(digest)
+        elif kind == _LEAF:
+            found[(0, int(index))] = bytes(digest)
+        elif digest is not None:
+            found.update(completed_nodes(int(index), bytes(digest)))
     return size, root, found
 
 
@@ -207,24 +226,28 @@ def missing_hash(missing: Iterable[NodeId]) -> StorageError:
     )
 
 
+_HEAD, _LEAF, _NODES = -1, 0, 1  # the kinds of rows snapshot_sql returns
+
+
 def snapshot_sql(wanted: Iterable[NodeId]) -> str:
-    """One statement: the tree head (level -1) and the stored hashes of ``wanted``."""
+    """One statement: the tree head and the stored hashes of ``wanted``: leaf hashes, and
+    the subtree hashes of the leaves that completed the wanted nodes."""
     leaves: list[int] = []
-    by_level: dict[int, list[int]] = {}
+    completing: list[int] = []
     for level, index in wanted:
         if level == 0:
             leaves.append(int(index))
         else:
-            by_level.setdefault(int(level), []).append(int(index))
-    parts = [f"SELECT -1, size, root FROM audit_tree_head WHERE id = {HEAD_ID}"]
+            completing.append(((int(index) + 1) << int(level)) - 1)
+    parts = [f"SELECT {_HEAD}, size, root FROM audit_tree_head WHERE id = {HEAD_ID}"]
     if leaves:
-        parts.append(f"SELECT 0, idx, leaf_hash FROM audit_records WHERE idx IN ({_ints(leaves)})")
-    if by_level:
-        ors = " OR ".join(
-            f"(level = {level} AND idx IN ({_ints(indices)}))"
-            for level, indices in sorted(by_level.items())
+        parts.append(
+            f"SELECT {_LEAF}, idx, leaf_hash FROM audit_records WHERE idx IN ({_ints(leaves)})"
         )
-        parts.append(f"SELECT level, idx, hash FROM audit_nodes WHERE {ors}")
+    if completing:
+        parts.append(
+            f"SELECT {_NODES}, idx, nodes FROM audit_records WHERE idx IN ({_ints(completing)})"
+        )
     return " UNION ALL ".join(parts)
 
 

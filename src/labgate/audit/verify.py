@@ -163,13 +163,12 @@ async def verify_log(
     claimed = max([head_size, count, (highest or -1) + 1, *signed.keys()])
     report.tree_size = claimed
     sizes = set(signed) | {head_size}
-    max_level = max(claimed, 1).bit_length()
 
     async def fetch(start: int) -> tuple[list[tuple[int, bytes, bytes]], dict[NodeId, bytes]]:
         end = min(start + chunk, claimed)
         return (
             await store.records_between(start, end),
-            await store.nodes_completed_in(start, end, max_level),
+            await store.nodes_completed_in(start, end),
         )
 
     edge = CompactRange()

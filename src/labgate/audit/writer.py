@@ -6,21 +6,22 @@ commit sits on the request path. Going through SQLAlchemy and aiosqlite costs a 
 driver's thread per statement (six or so per batch, about 4 ms in all on a small machine, for
 a commit whose fsync costs 0.2 ms), so the writer talks to the driver itself:
 
-* **SQLite**: the whole transaction (``BEGIN IMMEDIATE``, read the head, insert records,
-  nodes and transcripts, move the head, ``COMMIT``) is one call (:func:`sqlite_batch`) on the
-  process's write lane (:mod:`labgate.store.lane`): its own ``sqlite3`` connection, normally on
-  its own thread, which the usage rows share. ``BEGIN IMMEDIATE`` takes the database write lock
-  before anything is read, so the batch never works from a stale tree head. The lane's
-  connection runs ``PRAGMA synchronous=FULL`` by default (a commit survives power loss); the
-  pooled connections keep their own setting.
+* **SQLite**: the whole transaction (``BEGIN IMMEDIATE``, move the head, insert the records,
+  each with the tree nodes it completes, and the transcripts, ``COMMIT``) is one call
+  (:func:`sqlite_batch`) on the process's write lane (:mod:`labgate.store.lane`): its own
+  ``sqlite3`` connection, normally on its own thread, which the usage rows share. ``BEGIN
+  IMMEDIATE`` takes the database write lock before anything is read, so the batch never works
+  from a stale tree head. The lane's connection runs ``PRAGMA synchronous=FULL`` by default (a
+  commit survives power loss); the pooled connections keep their own setting.
 * **PostgreSQL**: the writer keeps one pooled connection and sends each batch as a single
   statement in autocommit mode: the tree-head update, guarded by the size the writer expects,
-  is a data-modifying CTE, and the inserts of records, nodes and transcripts only take rows if
-  that update matched. One statement is one transaction: either the head moved and every row
-  is in, or nothing happened (another replica had moved the head, so the writer reloads its
-  view of the tree edge and tries again). Under concurrency the head row's lock serialises
-  replicas; PostgreSQL re-checks the guard on the newly committed head after the wait.
-  ``synchronous_commit`` is on for this connection, so the commit waits for the WAL flush.
+  is a data-modifying CTE, and the inserts of records (with their nodes) and transcripts only
+  take rows if that update matched. One statement is one transaction: either the head moved
+  and every row is in, or nothing happened (another replica had moved the head, so the writer
+  reloads its view of the tree edge and tries again). Under concurrency the head row's lock
+  serialises replicas; PostgreSQL re-checks the guard on the newly committed head after the
+  wait. ``synchronous_commit`` is on for this connection, so the commit waits for the WAL
+  flush.
 
 The log logic (which records, which indices, which tree nodes) stays in :mod:`labgate.audit.log`;
 :func:`build_rows` is shared by both writers.
@@ -73,10 +74,11 @@ class Sealer(Protocol):
 
 @dataclass(slots=True)
 class Rows:
-    """One batch, ready to write: what goes in each table and the tree edge afterwards."""
+    """One batch, ready to write: what goes in each table."""
 
-    records: list[tuple[int, bytes, bytes]] = field(default_factory=list)  # idx, data, leaf hash
-    nodes: list[tuple[int, int, bytes]] = field(default_factory=list)  # level, idx, hash
+    # idx, data, leaf hash, and the hashes of the subtrees the leaf completes (see
+    # AuditRecordRow: level 1 first, None when it completes none)
+    records: list[tuple[int, bytes, bytes, bytes | None]] = field(default_factory=list)
     transcripts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -93,8 +95,9 @@ def build_rows(
         index = size + offset
         data = record_bytes(pending.payload, index)
         digest = leaf_hash(data)
-        rows.records.append((index, data, digest))
-        rows.nodes.extend(edge.append(digest))
+        completed = edge.append(digest)
+        nodes = b"".join([h for _, _, h in completed]) if completed else None
+        rows.records.append((index, data, digest, nodes))
         if pending.transcript is not None and sealer is not None:
             rows.transcripts.append(sealer.seal_row(index, pending.transcript, now))
     return rows
@@ -154,9 +157,8 @@ _SQLITE_MOVE_HEAD = (
     f"WHERE id = {HEAD_ID} AND size = ?"
 )
 _SQLITE_INSERT_RECORD = (
-    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash) VALUES (?, ?, ?, ?)"
+    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes) VALUES (?, ?, ?, ?, ?)"
 )
-_SQLITE_INSERT_NODE = "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)"
 _SQLITE_INSERT_TRANSCRIPT = (
     f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in TRANSCRIPT_COLUMNS)})"
@@ -170,17 +172,16 @@ def _move_head(conn: sqlite3.Connection, edge: CompactRange, stamp: str, expecte
 
 
 def _insert_sqlite(conn: sqlite3.Connection, rows: Rows, stamp: str) -> None:
-    """The batch's records, tree nodes and transcripts (one statement each for a lone record,
-    which is the common case of a request path that commits as it goes)."""
+    """The batch's records (with their tree nodes) and transcripts (one statement each for a
+    lone record, which is the common case of a request path that commits as it goes)."""
     if len(rows.records) == 1:
-        index, data, digest = rows.records[0]
-        conn.execute(_SQLITE_INSERT_RECORD, (index, stamp, data, digest))
+        index, data, digest, nodes = rows.records[0]
+        conn.execute(_SQLITE_INSERT_RECORD, (index, stamp, data, digest, nodes))
     else:
         conn.executemany(
-            _SQLITE_INSERT_RECORD, [(i, stamp, data, digest) for i, data, digest in rows.records]
+            _SQLITE_INSERT_RECORD,
+            [(i, stamp, data, digest, nodes) for i, data, digest, nodes in rows.records],
         )
-    if rows.nodes:
-        conn.executemany(_SQLITE_INSERT_NODE, rows.nodes)
     if len(rows.transcripts) == 1:
         conn.execute(_SQLITE_INSERT_TRANSCRIPT, _transcript_values(rows.transcripts[0], stamp))
     elif rows.transcripts:
@@ -226,21 +227,17 @@ WITH head AS (
     WHERE id = {HEAD_ID} AND size = $4
     RETURNING size
 ), recs AS (
-    INSERT INTO audit_records (idx, recorded_at, data, leaf_hash)
-    SELECT r.idx, $3::timestamptz, r.data, r.leaf_hash
-    FROM unnest($5::bigint[], $6::bytea[], $7::bytea[]) AS r(idx, data, leaf_hash)
-    WHERE EXISTS (SELECT 1 FROM head)
-), nodes AS (
-    INSERT INTO audit_nodes (level, idx, hash)
-    SELECT n.level, n.idx, n.hash
-    FROM unnest($8::smallint[], $9::bigint[], $10::bytea[]) AS n(level, idx, hash)
+    INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes)
+    SELECT r.idx, $3::timestamptz, r.data, r.leaf_hash, r.nodes
+    FROM unnest($5::bigint[], $6::bytea[], $7::bytea[], $8::bytea[])
+         AS r(idx, data, leaf_hash, nodes)
     WHERE EXISTS (SELECT 1 FROM head)
 ), scripts AS (
     INSERT INTO audit_transcripts ({", ".join(TRANSCRIPT_COLUMNS)})
     SELECT t.record_idx, $3::timestamptz, t.project, t.lab, t.label, t.key_id,
            t.wrapped_key, t.nonce, t.ciphertext
-    FROM unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[],
-                $16::bytea[], $17::bytea[], $18::bytea[])
+    FROM unnest($9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
+                $14::bytea[], $15::bytea[], $16::bytea[])
          AS t(record_idx, project, lab, label, key_id, wrapped_key, nonce, ciphertext)
     WHERE EXISTS (SELECT 1 FROM head)
 )
@@ -302,9 +299,7 @@ class PostgresWriter:
             [r[0] for r in rows.records],
             [r[1] for r in rows.records],
             [r[2] for r in rows.records],
-            [n[0] for n in rows.nodes],
-            [n[1] for n in rows.nodes],
-            [n[2] for n in rows.nodes],
+            [r[3] for r in rows.records],
             *([t[c] for t in scripts] for c in TRANSCRIPT_COLUMNS if c != "created_at"),
         ]
 
