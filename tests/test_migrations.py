@@ -105,9 +105,10 @@ def _old_log(size: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Com
     return records, nodes, edge
 
 
-async def test_0009_moves_every_tree_node_into_its_leaf_and_back(database_url: str) -> None:
-    """Over several slices of the move: after the upgrade the log verifies, its root and proofs
-    are those of the tree it held, and a downgrade gives back the same node rows."""
+async def test_0009_and_0010_move_the_tree_into_the_records_and_back(database_url: str) -> None:
+    """Over several slices of the move: after the upgrade the log verifies, its head, root and
+    proofs are those of the tree it held, and a downgrade gives back the same node rows and
+    tree head."""
     size = 40_037  # two slices of 20,000 and a part of one
     records, nodes, edge = _old_log(size)
     engine = make_engine(database_url)
@@ -119,20 +120,27 @@ async def test_0009_moves_every_tree_node_into_its_leaf_and_back(database_url: s
         column("leaf_hash"),
     )
     nodes_table = table("audit_nodes", column("level"), column("idx"), column("hash"))
+    head = ("SELECT size, root FROM audit_tree_head", (size, edge.root()))
     try:
         await upgrade(engine, "0008")
         async with engine.begin() as conn:
             await conn.execute(insert(records_table), records)
             await conn.execute(insert(nodes_table), nodes)
             await conn.execute(
-                text(
-                    "INSERT INTO audit_tree_head (id, size, root, updated_at) "
-                    "VALUES (1, :size, :root, :at)"
+                insert(
+                    table(
+                        "audit_tree_head",
+                        column("id"),
+                        column("size"),
+                        column("root"),
+                        column("updated_at", UTCDateTime()),
+                    )
                 ),
-                {"size": size, "root": edge.root(), "at": datetime(2026, 1, 2)},
+                {"id": 1, "size": size, "root": edge.root(), "updated_at": datetime.now(UTC)},
             )
-        await upgrade(engine, "0009")
+        await upgrade(engine)
         async with AuditLog(engine) as audit_log:
+            assert await audit_log.store.read_head() == (size, edge.root())
             report = await verify_log(audit_log, None)
             assert report.ok and report.records_checked == size, report.problems
             assert await audit_log.root_at(size) == edge.root()
@@ -143,8 +151,10 @@ async def test_0009_moves_every_tree_node_into_its_leaf_and_back(database_url: s
         await downgrade(engine, "0008")
         async with engine.connect() as conn:
             back = (await conn.execute(text("SELECT level, idx, hash FROM audit_nodes"))).all()
+            head_back = (await conn.execute(text(head[0]))).one()
         assert sorted((lv, i, bytes(h)) for lv, i, h in back) == sorted(
             (n["level"], n["idx"], n["hash"]) for n in nodes
         )
+        assert (int(head_back[0]), bytes(head_back[1])) == head[1]
     finally:
         await engine.dispose()

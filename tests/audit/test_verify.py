@@ -89,9 +89,10 @@ async def test_a_truncated_tail_is_located(signed_log: AuditLog, signer: NoteSig
 async def test_truncation_with_a_rewound_head_is_still_caught_by_the_signed_checkpoint(
     signed_log: AuditLog, signer: NoteSigner
 ) -> None:
-    await _sql(signed_log, "DELETE FROM audit_records WHERE idx >= 30")  # and their nodes
+    # the records (and their nodes) go, and the new last one is given the root of 30
+    await _sql(signed_log, "DELETE FROM audit_records WHERE idx >= 30")
     root_30 = await signed_log.root_at(30)
-    await _sql(signed_log, "UPDATE audit_tree_head SET size = 30, root = :r", r=root_30)
+    await _sql(signed_log, "UPDATE audit_records SET root = :r WHERE idx = 29", r=root_30)
     report = await verify_log(signed_log, signer.verifier)
     assert report.first_bad is not None and report.first_bad.index == 30
 
@@ -109,7 +110,8 @@ async def test_a_rewrite_with_recomputed_hashes_is_narrowed_to_a_checkpoint_rang
     for index in range(SIZE):
         for level, node_index, node in edge.append((await signed_log.get_record(index)).leaf_hash):
             await set_tree_node(signed_log.engine, level, node_index, node)
-    await _sql(signed_log, "UPDATE audit_tree_head SET root = :r", r=edge.root())
+    await _sql(signed_log, "UPDATE audit_records SET root = :r WHERE idx = :i",
+               r=edge.root(), i=SIZE - 1)  # the tree head
     report = await verify_log(signed_log, signer.verifier)
     assert report.first_bad is not None and report.first_bad.index == 10
     assert "records 10..19" in report.first_bad.message

@@ -4,10 +4,10 @@
 committed. Appends that arrive while a commit is in flight wait and go together into the next
 transaction (group commit), so throughput grows with concurrency while each caller still waits
 for its own durable commit. One writer task per :class:`AuditLog` does all writing; several logs
-(gateway replicas) may share one PostgreSQL database, because every batch moves the tree head
-only from the size it was built for and rebuilds its view of the tree edge when another writer
-moved it. How a batch reaches the disk (one thread hop on SQLite, one statement on PostgreSQL,
-``synchronous=FULL`` by default on SQLite): :mod:`labgate.audit.writer`.
+(gateway replicas) may share one PostgreSQL database, because every batch claims its indices
+by inserting them and, when another writer took them first, rebuilds its view of the tree
+edge and tries again. How a batch reaches the disk (one thread hop on SQLite, one statement on
+PostgreSQL, ``synchronous=FULL`` by default on SQLite): :mod:`labgate.audit.writer`.
 
 A lone request on SQLite skips the writer task and the thread: when ``inline_if()`` says no
 other request is in flight and nothing is queued or committing, :meth:`AuditLog.submit` commits
@@ -137,10 +137,11 @@ class AuditLog:
     # -- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Create the tree head if needed and start the writer task."""
+        """Start the writer task, once the log's tables are known to be there (a database
+        that was not upgraded fails here, not at the first append)."""
         if self._task is not None:
             return
-        await self.store.ensure_head()
+        await self.store.read_head()
         self._closing = False
         self._task = asyncio.create_task(self._writer(), name="audit-log-writer")
 
@@ -274,7 +275,7 @@ class AuditLog:
 
         For imports and benchmarks: it skips per-record validation and waiting, so each payload
         must come from :meth:`AuditRecord.payload`. Safe alongside the writer task and other
-        replicas (same head lock); not for the request path, where :meth:`append` is.
+        replicas (same collision rule); not for the request path, where :meth:`append` is.
         """
         if self._task is None or self._closing:
             raise AuditWriteError("the audit log is not running: call `await log.start()` first")

@@ -1,8 +1,8 @@
 """The audit area's tables (all named ``audit_*``), on the shared declarative base.
 
 * ``audit_records``: one row per leaf: index, time, canonical JSON bytes, leaf hash, and the
-  hashes of the perfect subtrees (level >= 1) the leaf completes, so proofs are point lookups.
-* ``audit_tree_head``: one row, the tree size and root; writers lock it to allocate indices.
+  hashes of the perfect subtrees (level >= 1) the leaf completes, so proofs are point lookups,
+  and on the last record of each batch the root: the highest record is the tree head.
 * ``audit_checkpoints``: every signed checkpoint, as the exact note text that was published.
 * ``audit_transcripts``: encrypted prompt, reasoning and response, keyed by record index.
 * ``audit_access_requests``: the two-person rule's requests and approvals.
@@ -62,7 +62,13 @@ class AuditRecordRow(Base):
     32 bytes each (NULL when ``c`` is even and completes none), so the node ``(l, i)`` is
     bytes ``32·(l − 1)`` onwards of record ``((i + 1) << l) − 1``. Stored in the leaf's own
     row rather than a table of their own (migration 0009), a request's durable commit
-    writes one page fewer."""
+    writes one page fewer.
+
+    The last record of every committed batch also holds ``root``, the tree's root at size
+    ``idx + 1``: the tree head is the highest record and its root, and a writer claims its
+    indices by inserting them (a writer with a stale view of the tree collides on the primary
+    key, reloads and rebuilds). Until migration 0010 a one-row table held the head, and every
+    commit rewrote its page."""
 
     __tablename__ = "audit_records"
 
@@ -71,15 +77,7 @@ class AuditRecordRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
     nodes: Mapped[bytes | None] = mapped_column(LargeBinary)
-
-
-class AuditTreeHeadRow(Base):
-    __tablename__ = "audit_tree_head"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    root: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class AuditCheckpointRow(Base):
@@ -134,10 +132,9 @@ def _table(model: type[Base]) -> Table:
 
 
 RECORDS = _table(AuditRecordRow)
-TREE_HEAD = _table(AuditTreeHeadRow)
 CHECKPOINTS = _table(AuditCheckpointRow)
 TRANSCRIPTS = _table(AuditTranscriptRow)
 ACCESS_REQUESTS = _table(AuditAccessRequestRow)
 
-AUDIT_TABLES = [RECORDS, TREE_HEAD, CHECKPOINTS, TRANSCRIPTS, ACCESS_REQUESTS]
+AUDIT_TABLES = [RECORDS, CHECKPOINTS, TRANSCRIPTS, ACCESS_REQUESTS]
 """The tables this area owns, for ``Base.metadata.create_all(conn, tables=AUDIT_TABLES)``."""

@@ -18,10 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from labgate.audit.merkle import EMPTY_ROOT
-from labgate.audit.models import CHECKPOINTS, RECORDS, TREE_HEAD
+from labgate.audit.models import CHECKPOINTS, RECORDS
 from labgate.audit.tree import NodeId
 
-HEAD_ID = 1
+# The tree head: the highest record (size = its index + 1) and the root stored with it; the
+# root reads as b"" (matching nothing) if that row lacks one, which only an edit can cause.
+HEAD_SQL = (
+    "SELECT idx + 1, root FROM audit_records WHERE idx = (SELECT MAX(idx) FROM audit_records)"
+)
 
 
 class StorageError(RuntimeError):
@@ -87,29 +91,13 @@ class AuditStore:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
-    async def ensure_head(self) -> None:
-        """Create the tree-head row of an empty log if it is not there (safe to race)."""
-        values = {"id": HEAD_ID, "size": 0, "root": EMPTY_ROOT, "updated_at": datetime.now(UTC)}
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = (
-            dialect_insert(TREE_HEAD)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[TREE_HEAD.c.id])
-        )
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
-
-    async def read_head(self, conn: AsyncConnection | None = None) -> tuple[int, bytes]:
+    async def read_head(self) -> tuple[int, bytes]:
         """The committed tree size and root (no lock)."""
-        stmt = select(TREE_HEAD.c.size, TREE_HEAD.c.root).where(TREE_HEAD.c.id == HEAD_ID)
-        if conn is None:
-            async with self.engine.connect() as own:
-                row = (await own.execute(stmt)).one_or_none()
-        else:
-            row = (await conn.execute(stmt)).one_or_none()
-        if row is None:
+        rows = await self._fetch(HEAD_SQL)
+        if not rows:
             return 0, EMPTY_ROOT
-        return int(row[0]), bytes(row[1])
+        size, root = rows[0]
+        return int(size), b"" if root is None else bytes(root)
 
     async def get_record(self, index: int) -> StoredRecord | None:
         async with self.engine.connect() as conn:
@@ -209,7 +197,7 @@ def split_snapshot(rows: Iterable[Any]) -> tuple[int, bytes, dict[NodeId, bytes]
     size, root, found = 0, EMPTY_ROOT, {}
     for kind, index, digest in rows:
         if kind == _HEAD:
-            size, root = int(index), bytes(digest)
+            size, root = int(index), b"" if digest is None else bytes(digest)
         elif kind == _LEAF:
             found[(0, int(index))] = bytes(digest)
         elif digest is not None:
@@ -239,7 +227,7 @@ def snapshot_sql(wanted: Iterable[NodeId]) -> str:
             leaves.append(int(index))
         else:
             completing.append(((int(index) + 1) << int(level)) - 1)
-    parts = [f"SELECT {_HEAD}, size, root FROM audit_tree_head WHERE id = {HEAD_ID}"]
+    parts = [HEAD_SQL.replace("SELECT ", f"SELECT {_HEAD}, ", 1)]
     if leaves:
         parts.append(
             f"SELECT {_LEAF}, idx, leaf_hash FROM audit_records WHERE idx IN ({_ints(leaves)})"

@@ -6,22 +6,24 @@ commit sits on the request path. Going through SQLAlchemy and aiosqlite costs a 
 driver's thread per statement (six or so per batch, about 4 ms in all on a small machine, for
 a commit whose fsync costs 0.2 ms), so the writer talks to the driver itself:
 
-* **SQLite**: the whole transaction (``BEGIN IMMEDIATE``, move the head, insert the records,
-  each with the tree nodes it completes, and the transcripts, ``COMMIT``) is one call
+The tree head is the highest record and the root stored with it (the last record of each
+batch holds the root after it), so a batch claims its indices by inserting them: the records'
+primary key is the guard. A writer whose view of the tree edge is stale (another process or
+replica appended meanwhile) collides on the first index, writes nothing, reloads the edge
+from storage and rebuilds the batch.
+
+* **SQLite**: the whole transaction (``BEGIN IMMEDIATE``, insert the records, each with the
+  tree nodes it completes, and the transcripts, ``COMMIT``) is one call
   (:func:`sqlite_batch`) on the process's write lane (:mod:`labgate.store.lane`): its own
   ``sqlite3`` connection, normally on its own thread, which the usage rows share. ``BEGIN
-  IMMEDIATE`` takes the database write lock before anything is read, so the batch never works
-  from a stale tree head. The lane's connection runs ``PRAGMA synchronous=FULL`` by default (a
-  commit survives power loss); the pooled connections keep their own setting.
+  IMMEDIATE`` takes the database write lock first, so after a collision the reload and the
+  rebuilt batch cannot collide again. The lane's connection runs ``PRAGMA synchronous=FULL``
+  by default (a commit survives power loss); the pooled connections keep their own setting.
 * **PostgreSQL**: the writer keeps one pooled connection and sends each batch as a single
-  statement in autocommit mode: the tree-head update, guarded by the size the writer expects,
-  is a data-modifying CTE, and the inserts of records (with their nodes) and transcripts only
-  take rows if that update matched. One statement is one transaction: either the head moved
-  and every row is in, or nothing happened (another replica had moved the head, so the writer
-  reloads its view of the tree edge and tries again). Under concurrency the head row's lock
-  serialises replicas; PostgreSQL re-checks the guard on the newly committed head after the
-  wait. ``synchronous_commit`` is on for this connection, so the commit waits for the WAL
-  flush.
+  statement in autocommit mode, the records and transcripts inserted by one data-modifying
+  CTE: either every row is in, or (on a collision) nothing. A replica inserting an index
+  another replica holds uncommitted waits for that transaction and then collides.
+  ``synchronous_commit`` is on for this connection, so the commit waits for the WAL flush.
 
 The log logic (which records, which indices, which tree nodes) stays in :mod:`labgate.audit.log`;
 :func:`build_rows` is shared by both writers.
@@ -35,12 +37,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from labgate.audit.merkle import leaf_hash
 from labgate.audit.records import record_bytes
 from labgate.audit.storage import (
-    HEAD_ID,
     StorageError,
     missing_hash,
     snapshot_sql,
@@ -76,9 +78,12 @@ class Sealer(Protocol):
 class Rows:
     """One batch, ready to write: what goes in each table."""
 
-    # idx, data, leaf hash, and the hashes of the subtrees the leaf completes (see
-    # AuditRecordRow: level 1 first, None when it completes none)
-    records: list[tuple[int, bytes, bytes, bytes | None]] = field(default_factory=list)
+    # idx, data, leaf hash, the hashes of the subtrees the leaf completes (see
+    # AuditRecordRow: level 1 first, None when it completes none), and the tree root after it
+    # (on the batch's last record only)
+    records: list[tuple[int, bytes, bytes, bytes | None, bytes | None]] = field(
+        default_factory=list
+    )
     transcripts: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -97,9 +102,12 @@ def build_rows(
         digest = leaf_hash(data)
         completed = edge.append(digest)
         nodes = b"".join([h for _, _, h in completed]) if completed else None
-        rows.records.append((index, data, digest, nodes))
+        rows.records.append((index, data, digest, nodes, None))
         if pending.transcript is not None and sealer is not None:
             rows.transcripts.append(sealer.seal_row(index, pending.transcript, now))
+    if rows.records:
+        index, data, digest, nodes, _ = rows.records[-1]
+        rows.records[-1] = (index, data, digest, nodes, edge.root())
     return rows
 
 
@@ -124,40 +132,40 @@ def sqlite_batch(
 ) -> Callable[[sqlite3.Connection], tuple[int, CompactRange]]:
     """The whole transaction of one batch on SQLite, as a call for the write lane.
 
-    With the tree edge the log kept from its last batch, the head moves first, guarded by the
-    size that edge was built for (one statement, no read of the head); only if another
-    connection moved it meanwhile (a CLI process appending an administrative record) is the
-    head read and the edge reloaded. Either way the write lock is held from ``BEGIN
-    IMMEDIATE``, so nothing moves between the guard and the inserts."""
+    With the tree edge the log kept from its last batch, the records go in at once (no read of
+    the head); only if another connection appended meanwhile (a CLI process recording an
+    administrative action) do they collide on the first index, and the transaction is rolled
+    back and run again from the stored head. The write lock is held from ``BEGIN IMMEDIATE``,
+    so the second run cannot collide."""
+    stamp = sqlite_datetime_text(now)
 
-    def write(conn: sqlite3.Connection) -> tuple[int, CompactRange]:
-        stamp = sqlite_datetime_text(now)
-        if edge is not None:
-            current = edge.copy()
-            rows = build_rows(batch, edge.size, current, now, sealer)
-            if _move_head(conn, current, stamp, edge.size):
-                _insert_sqlite(conn, rows, stamp)
-                return edge.size, current
-        head = conn.execute(f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}").fetchone()
-        if head is None:
-            raise StorageError("the audit tree head is missing: start the log once to create it")
-        size = int(head[0])
-        current = _load_edge_sqlite(conn, size).copy()
-        rows = build_rows(batch, size, current, now, sealer)
-        if not _move_head(conn, current, stamp, size):  # cannot happen under the write lock
-            raise StorageError("the audit tree head moved while this writer held the write lock")
+    def write(conn: sqlite3.Connection, known: CompactRange | None) -> tuple[int, CompactRange]:
+        if known is None:
+            size = _sqlite_size(conn)
+            known = _load_edge_sqlite(conn, size)
+        current = known.copy()
+        rows = build_rows(batch, known.size, current, now, sealer)
         _insert_sqlite(conn, rows, stamp)
-        return size, current
+        return known.size, current
 
-    return in_transaction(write)
+    def run(conn: sqlite3.Connection) -> tuple[int, CompactRange]:
+        if edge is not None:
+            try:
+                return in_transaction(lambda c: write(c, edge))(conn)
+            except _Collided:
+                pass
+        return in_transaction(lambda c: write(c, None))(conn)
+
+    return run
 
 
-_SQLITE_MOVE_HEAD = (
-    "UPDATE audit_tree_head SET size = ?, root = ?, updated_at = ? "
-    f"WHERE id = {HEAD_ID} AND size = ?"
-)
+class _Collided(Exception):
+    """The batch's first index is taken: another writer appended; nothing was written."""
+
+
 _SQLITE_INSERT_RECORD = (
-    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes, root) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
 )
 _SQLITE_INSERT_TRANSCRIPT = (
     f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
@@ -165,22 +173,27 @@ _SQLITE_INSERT_TRANSCRIPT = (
 )
 
 
-def _move_head(conn: sqlite3.Connection, edge: CompactRange, stamp: str, expected: int) -> bool:
-    """Move the tree head to ``edge`` if it is still at size ``expected``."""
-    moved = conn.execute(_SQLITE_MOVE_HEAD, (edge.size, edge.root(), stamp, expected))
-    return moved.rowcount == 1
+def _sqlite_size(conn: sqlite3.Connection) -> int:
+    (highest,) = conn.execute("SELECT MAX(idx) FROM audit_records").fetchone()
+    return 0 if highest is None else int(highest) + 1
 
 
 def _insert_sqlite(conn: sqlite3.Connection, rows: Rows, stamp: str) -> None:
     """The batch's records (with their tree nodes) and transcripts (one statement each for a
-    lone record, which is the common case of a request path that commits as it goes)."""
-    if len(rows.records) == 1:
-        index, data, digest, nodes = rows.records[0]
-        conn.execute(_SQLITE_INSERT_RECORD, (index, stamp, data, digest, nodes))
-    else:
+    lone record, which is the common case of a request path that commits as it goes). The
+    first record goes in on its own statement, so a collision on it leaves nothing behind."""
+    index, data, digest, nodes, root = rows.records[0]
+    try:
+        conn.execute(_SQLITE_INSERT_RECORD, (index, stamp, data, digest, nodes, root))
+    except sqlite3.IntegrityError:
+        raise _Collided from None
+    if len(rows.records) > 1:
         conn.executemany(
             _SQLITE_INSERT_RECORD,
-            [(i, stamp, data, digest, nodes) for i, data, digest, nodes in rows.records],
+            [
+                (i, stamp, data, digest, nodes, root)
+                for i, data, digest, nodes, root in rows.records[1:]
+            ],
         )
     if len(rows.transcripts) == 1:
         conn.execute(_SQLITE_INSERT_TRANSCRIPT, _transcript_values(rows.transcripts[0], stamp))
@@ -219,36 +232,32 @@ def _transcript_values(row: dict[str, Any], stamp: str) -> tuple[Any, ...]:
     )
 
 
-# The guarded single-statement append (see the module docstring). The inserts only take rows
-# when the head update matched, so a mismatch commits nothing at all.
+# The single-statement append (see the module docstring): a collision on the records'
+# primary key fails the whole statement, so it commits nothing at all.
 _PG_APPEND = f"""
-WITH head AS (
-    UPDATE audit_tree_head SET size = $1, root = $2, updated_at = $3::timestamptz
-    WHERE id = {HEAD_ID} AND size = $4
-    RETURNING size
-), recs AS (
-    INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes)
-    SELECT r.idx, $3::timestamptz, r.data, r.leaf_hash, r.nodes
-    FROM unnest($5::bigint[], $6::bytea[], $7::bytea[], $8::bytea[])
-         AS r(idx, data, leaf_hash, nodes)
-    WHERE EXISTS (SELECT 1 FROM head)
+WITH recs AS (
+    INSERT INTO audit_records (idx, recorded_at, data, leaf_hash, nodes, root)
+    SELECT r.idx, $1::timestamptz, r.data, r.leaf_hash, r.nodes, r.root
+    FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[])
+         AS r(idx, data, leaf_hash, nodes, root)
+    RETURNING 1
 ), scripts AS (
     INSERT INTO audit_transcripts ({", ".join(TRANSCRIPT_COLUMNS)})
-    SELECT t.record_idx, $3::timestamptz, t.project, t.lab, t.label, t.key_id,
+    SELECT t.record_idx, $1::timestamptz, t.project, t.lab, t.label, t.key_id,
            t.wrapped_key, t.nonce, t.ciphertext
-    FROM unnest($9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
-                $14::bytea[], $15::bytea[], $16::bytea[])
+    FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[],
+                $12::bytea[], $13::bytea[], $14::bytea[])
          AS t(record_idx, project, lab, label, key_id, wrapped_key, nonce, ciphertext)
-    WHERE EXISTS (SELECT 1 FROM head)
 )
-SELECT count(*) FROM head
+SELECT count(*) FROM recs
 """
+_PG_RECORDS_KEY = "pk_audit_records"
 
 
 class PostgresWriter:
     """The audit writer's own pooled asyncpg connection: one statement (and round trip) a batch."""
 
-    # how often a batch is rebuilt after another replica moved the head, before giving up
+    # how often a batch is rebuilt after another replica appended first, before giving up
     RETRIES = 50
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -282,33 +291,31 @@ class PostgresWriter:
             current = edge.copy()
             size = edge.size
             rows = build_rows(batch, size, current, now, sealer)
-            moved = await conn.fetchval(_PG_APPEND, *self._arguments(rows, current, size, now))
-            if moved:
-                return size, current
-            edge = None  # another writer moved the head: reload and rebuild
-        raise StorageError("the audit tree head kept moving under this writer; giving up")
+            try:
+                await conn.fetchval(_PG_APPEND, *self._arguments(rows, now))
+            except asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name != _PG_RECORDS_KEY:
+                    raise
+                edge = None  # another writer appended first: reload and rebuild
+                continue
+            return size, current
+        raise StorageError("other writers kept appending first; this writer gave up")
 
     @staticmethod
-    def _arguments(rows: Rows, edge: CompactRange, size: int, now: datetime) -> list[Any]:
+    def _arguments(rows: Rows, now: datetime) -> list[Any]:
         scripts = rows.transcripts
         return [
-            edge.size,
-            edge.root(),
             now,
-            size,
-            [r[0] for r in rows.records],
-            [r[1] for r in rows.records],
-            [r[2] for r in rows.records],
-            [r[3] for r in rows.records],
+            *([r[column] for r in rows.records] for column in range(5)),
             *([t[c] for t in scripts] for c in TRANSCRIPT_COLUMNS if c != "created_at"),
         ]
 
     async def _load_edge(self, conn: Any) -> CompactRange:
-        size = int(
-            await conn.fetchval(f"SELECT size FROM audit_tree_head WHERE id = {HEAD_ID}") or 0
-        )
+        # one statement: the head and the nodes of its edge, as of one snapshot
+        highest = await conn.fetchval("SELECT MAX(idx) FROM audit_records")
+        size = 0 if highest is None else int(highest) + 1
         rows = await conn.fetch(snapshot_sql(range_nodes(0, size)))
-        # the head may have moved between the two reads: the guard in the append catches it
+        # another replica may append between the two reads: the insert then collides
         return _edge_from(size, rows)
 
     async def reset(self) -> None:
