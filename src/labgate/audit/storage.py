@@ -26,6 +26,8 @@ from labgate.audit.tree import NodeId
 HEAD_SQL = (
     "SELECT idx + 1, root FROM audit_records WHERE idx = (SELECT MAX(idx) FROM audit_records)"
 )
+SIZE_SQL = "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_records"
+"""The tree size alone (what a writer reloading its edge needs)."""
 
 
 class StorageError(RuntimeError):

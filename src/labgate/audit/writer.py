@@ -43,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from labgate.audit.merkle import leaf_hash
 from labgate.audit.records import record_bytes
 from labgate.audit.storage import (
+    SIZE_SQL,
     StorageError,
     missing_hash,
     snapshot_sql,
@@ -141,7 +142,7 @@ def sqlite_batch(
 
     def write(conn: sqlite3.Connection, known: CompactRange | None) -> tuple[int, CompactRange]:
         if known is None:
-            size = _sqlite_size(conn)
+            size = int(conn.execute(SIZE_SQL).fetchone()[0])
             known = _load_edge_sqlite(conn, size)
         current = known.copy()
         rows = build_rows(batch, known.size, current, now, sealer)
@@ -171,11 +172,6 @@ _SQLITE_INSERT_TRANSCRIPT = (
     f"INSERT INTO audit_transcripts ({', '.join(TRANSCRIPT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in TRANSCRIPT_COLUMNS)})"
 )
-
-
-def _sqlite_size(conn: sqlite3.Connection) -> int:
-    (highest,) = conn.execute("SELECT MAX(idx) FROM audit_records").fetchone()
-    return 0 if highest is None else int(highest) + 1
 
 
 def _insert_sqlite(conn: sqlite3.Connection, rows: Rows, stamp: str) -> None:
@@ -311,9 +307,7 @@ class PostgresWriter:
         ]
 
     async def _load_edge(self, conn: Any) -> CompactRange:
-        # one statement: the head and the nodes of its edge, as of one snapshot
-        highest = await conn.fetchval("SELECT MAX(idx) FROM audit_records")
-        size = 0 if highest is None else int(highest) + 1
+        size = int(await conn.fetchval(SIZE_SQL))
         rows = await conn.fetch(snapshot_sql(range_nodes(0, size)))
         # another replica may append between the two reads: the insert then collides
         return _edge_from(size, rows)
