@@ -66,6 +66,8 @@ def test_env_nested_and_config_path(tmp_path: Path) -> None:
         (MINIMAL + "\nbogus_key = 1\n", "bogus_key"),
         ("port = 'eighty'\n" + MINIMAL, "port"),
         ("this is not toml", "not valid TOML"),
+        (MINIMAL + "\n[audit]\nsqlite_sync_interval_ms = -1\n", "sqlite_sync_interval_ms"),
+        (MINIMAL + '\n[audit]\nsqlite_synchronous = "OFF"\n', "sqlite_synchronous"),
     ],
 )
 def test_bad_configs_say_what_is_wrong(tmp_path: Path, text: str, needle: str) -> None:

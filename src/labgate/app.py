@@ -171,6 +171,8 @@ def create_app(
         audit_log = services.audit_parts.log
         services.usage.lane = audit_log.sqlite_lane  # SQLite: one write lane (store/lane.py)
         audit_log.inline_if = lambda: hot.active <= 1  # a lone request commits inline
+        if audit_log.wal_syncer is not None:
+            services.metrics.observe_wal_syncer(audit_log.wal_syncer)
         await services.quota.start()
         stop_quota = asyncio.Event()
         services.tasks.append(

@@ -68,6 +68,7 @@ def build_audit(
         engine,
         sealer=vault if cfg.store_transcripts else None,
         sqlite_synchronous=cfg.sqlite_synchronous,
+        sqlite_sync_interval_s=cfg.sqlite_sync_interval_ms / 1000,
     )
     signer = load_or_create_signer(signing_key_path(settings), cfg.origin)
     publisher = CheckpointPublisher(log, signer, interval_s=cfg.checkpoint_interval_s)

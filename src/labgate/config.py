@@ -157,8 +157,17 @@ class AuditConfig(_Section):
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL",
         description="FULL: a record survives power loss once its answer is sent (an fsync per "
-        "group commit); NORMAL: it survives a crash or kill of labgate, not of the machine. "
-        "PostgreSQL always commits with synchronous_commit on.",
+        "group commit, before the answer); NORMAL: it survives a crash or kill of labgate once "
+        "its answer is sent, and a power loss once the WAL's fsync behind it returns (within "
+        "sqlite_sync_interval_ms plus one fsync). PostgreSQL always commits with "
+        "synchronous_commit on.",
+    )
+    sqlite_sync_interval_ms: float = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description="With sqlite_synchronous NORMAL: the least time between two fsyncs of the "
+        "WAL behind the commits (0: one right after every commit).",
     )
     retention_days: float = Field(default=365.0, gt=0)
     checkpoint_interval_s: float = Field(default=2.0, gt=0, le=60)

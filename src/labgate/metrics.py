@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
     from labgate.router.workers import WorkerPool
+    from labgate.store.walsync import WalSyncer
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -17,6 +18,7 @@ _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._wal_observed = False
         r = self.registry
         self.requests = Counter(
             "labgate_requests",
@@ -61,6 +63,22 @@ class Metrics:
             "Requests being served by this gateway.",
             registry=r,
         )
+
+    def observe_wal_syncer(self, syncer: WalSyncer) -> None:
+        """SQLite with ``NORMAL``: how far the WAL's fsync runs behind the commits."""
+        if self._wal_observed:
+            return
+        self._wal_observed = True
+        Gauge(
+            "labgate_audit_wal_sync_lag_seconds",
+            "From the oldest commit an fsync of the SQLite WAL covered to its end (the last).",
+            registry=self.registry,
+        ).set_function(lambda: syncer.last_lag_s)
+        Gauge(
+            "labgate_audit_wal_unsynced_commits",
+            "Commits not yet known to be on disk (SQLite, synchronous NORMAL).",
+            registry=self.registry,
+        ).set_function(lambda: syncer.requested - syncer.synced)
 
     def observe_pool(self, pool: WorkerPool) -> None:
         """Export a pool's workers: usable or not, and requests in flight."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
+from labgate.app import Services, create_app
 from labgate.audit.merkle import verify_inclusion
 from labgate.testing.fake_worker import ANSWER
 from tests.api.conftest import Gateway
+from tests.support.servers import RunningWorker, serve_app
 
 pytestmark = pytest.mark.store
 
@@ -96,3 +100,39 @@ async def test_a_lone_request_commits_inline_and_concurrent_ones_share_the_lane(
         assert [a.status_code for a in answers] == [200] * 4
         assert await log.size() == before + 5
     assert len(inline) < 5  # the four overlapping ones were not all alone
+
+
+async def test_with_normal_durability_the_wal_is_fsynced_behind_the_answers(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """``[audit] sqlite_synchronous = "NORMAL"``: records commit before their answers, a
+    syncer fsyncs the WAL behind them, and /metrics says how far behind it runs."""
+    settings = make_settings(
+        [{"name": "fake", "workers": [fake_worker.base_url]}],
+        audit={"sqlite_synchronous": "NORMAL", "sqlite_sync_interval_ms": 1},
+    )
+    if not settings.effective_database_url.startswith("sqlite"):
+        pytest.skip("synchronous NORMAL is SQLite's")
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services: Services = app.state.services
+        assert services.bootstrap is not None and services.bootstrap.admin_key
+        gateway = Gateway(url, services.bootstrap.admin_key, services, fake_worker)
+        log = services.audit
+        assert log is not None and log.wal_syncer is not None
+        syncer = log.wal_syncer
+        assert syncer.interval_s == 0.001
+        chat = {"model": "fake", "messages": [{"role": "user", "content": "capital of France?"}]}
+        async with gateway.client() as c:
+            before = syncer.requested
+            for _ in range(3):
+                assert (await c.post("/v1/chat/completions", json=chat)).status_code == 200
+            assert syncer.requested >= before + 3  # one per commit (usage rows do not ask)
+            assert await asyncio.to_thread(syncer.wait_synced, 5)
+            metrics = (await c.get("/metrics")).text
+        assert "labgate_audit_wal_unsynced_commits" in metrics
+        lag = next(
+            line for line in metrics.splitlines()
+            if line.startswith("labgate_audit_wal_sync_lag_seconds ")
+        )
+        assert float(lag.split()[1]) > 0

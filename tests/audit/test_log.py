@@ -17,7 +17,7 @@ from labgate.audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from labgate.audit.records import AuditRecord, record_bytes
+from labgate.audit.records import AuditRecord, record_bytes, to_payload
 from labgate.audit.verify import verify_log
 
 from .conftest import request_record
@@ -167,11 +167,37 @@ async def test_full_durability_is_the_writers_own(sqlite_engine: AsyncEngine) ->
         writer = audit_log._sqlite
         assert writer is not None
         assert await writer.call(writer.synchronous()) == 2
+        assert audit_log.wal_syncer is None  # FULL: the commit itself fsyncs
     async with AuditLog(sqlite_engine, sqlite_synchronous="NORMAL") as audit_log:
         await audit_log.append(request_record(1))
         writer = audit_log._sqlite
         assert writer is not None
         assert await writer.call(writer.synchronous()) == 1
+
+
+async def test_normal_durability_fsyncs_the_wal_behind_every_kind_of_commit(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """NORMAL: the writer task's batches and inline commits each ask the WAL syncer for an
+    fsync behind them; closing the log syncs what is left."""
+    async with AuditLog(
+        sqlite_engine, sqlite_synchronous="NORMAL", sqlite_sync_interval_s=0.05
+    ) as audit_log:
+        syncer = audit_log.wal_syncer
+        assert syncer is not None and syncer.interval_s == 0.05
+        await audit_log.append(request_record(0))  # the writer task
+        assert syncer.requested == 1
+        audit_log.inline_if = lambda: True
+        batches = audit_log.batches
+        future = audit_log.submit(to_payload(request_record(1)))
+        assert future.done()  # committed inline, on this thread
+        assert audit_log.batches == batches + 1 and syncer.requested == 2
+        audit_log.inline_if = None
+        await asyncio.gather(*(audit_log.append(request_record(i)) for i in range(2, 40)))
+        assert syncer.requested == audit_log.batches
+        assert await asyncio.to_thread(syncer.wait_synced, 5)
+        assert 1 <= syncer.syncs < syncer.requested  # the interval lets one cover several
+    assert syncer.synced == syncer.requested
 
 
 def _hold_write_lock(path: str) -> sqlite3.Connection:

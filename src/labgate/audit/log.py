@@ -44,6 +44,7 @@ from labgate.audit.tree import (
 )
 from labgate.audit.writer import PostgresWriter, sqlite_batch, sqlite_file
 from labgate.store.lane import Busy, SqliteLane
+from labgate.store.walsync import WalSyncer
 
 log = logging.getLogger("labgate.audit")
 
@@ -109,6 +110,7 @@ class AuditLog:
         sealer: TranscriptSealer | None = None,
         max_batch: int = 2048,
         sqlite_synchronous: SqliteSync = "FULL",
+        sqlite_sync_interval_s: float = 0.005,
     ) -> None:
         self.store = AuditStore(engine)
         self.engine = engine
@@ -121,6 +123,12 @@ class AuditLog:
         self._edge: CompactRange | None = None
         path = sqlite_file(engine)
         self._sqlite = SqliteLane(path, sqlite_synchronous) if path else None
+        self.wal_syncer = (
+            WalSyncer(path, interval_s=sqlite_sync_interval_s)
+            if path and sqlite_synchronous == "NORMAL"
+            else None
+        )
+        """SQLite with ``NORMAL``: fsyncs the WAL just behind the commits (store/walsync.py)."""
         self._postgres = PostgresWriter(engine)
         self._write_lock = asyncio.Lock()
         self.batches = 0
@@ -154,6 +162,8 @@ class AuditLog:
             self._task = None
         if self._sqlite is not None:
             await self._sqlite.close()  # its thread starts again if the log does
+            if self.wal_syncer is not None:
+                await asyncio.to_thread(self.wal_syncer.close)
         else:
             await self._postgres.close()
         await self.store.close()
@@ -219,6 +229,8 @@ class AuditLog:
             return True
         self._edge = edge
         self.batches += 1
+        if self.wal_syncer is not None:
+            self.wal_syncer.request()
         pending.future.set_result(size)
         return True
 
@@ -310,6 +322,8 @@ class AuditLog:
                 size, edge = await self._postgres.commit(batch, self._edge, now, self._sealer)
         self._edge = edge
         self.batches += 1
+        if self.wal_syncer is not None:
+            self.wal_syncer.request()
         return size
 
     async def _drop_writer_conn(self) -> None:

@@ -1,0 +1,196 @@
+"""The WAL syncer behind SQLite's NORMAL commits: what it fsyncs, when, and what it reports.
+
+The fsync itself is the kernel's; to see *which* file it reaches and how often, these tests
+watch ``os.fdatasync`` (a spy that calls the real one). A power loss cannot be staged here."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from labgate.store import walsync
+from labgate.store.walsync import WalSyncer
+
+
+def _wal_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE t (x)")
+    return conn
+
+
+class _FsyncSpy:
+    """Records the inode of every file ``fdatasync`` is called on (then really syncs it)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, delay_s: float = 0.0) -> None:
+        self.inodes: list[int] = []
+        self.delay_s = delay_s
+        real = os.fdatasync
+
+        def spy(fd: int) -> None:
+            self.inodes.append(os.fstat(fd).st_ino)
+            time.sleep(self.delay_s)
+            real(fd)
+
+        monkeypatch.setattr(walsync.os, "fdatasync", spy)
+
+
+def test_a_commit_is_followed_by_an_fsync_of_the_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _FsyncSpy(monkeypatch)
+    conn = _wal_db(tmp_path / "db")
+    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
+    try:
+        conn.execute("INSERT INTO t VALUES (1)")
+        syncer.request()
+        assert syncer.wait_synced(5)
+        assert syncer.synced == syncer.requested == 1
+        wal_inode = os.stat(tmp_path / "db-wal").st_ino
+        assert spy.inodes == [wal_inode]  # the WAL, not the database file
+        conn.execute("INSERT INTO t VALUES (2)")
+        syncer.request()
+        assert syncer.wait_synced(5)
+        assert spy.inodes == [wal_inode, wal_inode] and syncer.syncs == 2
+        assert syncer.last_lag_s >= 0
+    finally:
+        syncer.close()
+        conn.close()
+
+
+def test_requests_during_a_sync_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one fsync runs (slowed here), thirty more commits are covered by one more."""
+    spy = _FsyncSpy(monkeypatch, delay_s=0.2)
+    conn = _wal_db(tmp_path / "db")
+    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
+    try:
+        conn.execute("INSERT INTO t VALUES (0)")
+        syncer.request()
+        deadline = time.monotonic() + 5
+        while not spy.inodes and time.monotonic() < deadline:  # the first fsync has begun
+            time.sleep(0.001)
+        for i in range(30):
+            conn.execute("INSERT INTO t VALUES (?)", (i,))
+            syncer.request()
+        assert syncer.wait_synced(10)
+        assert syncer.synced == 31
+        assert syncer.syncs == len(spy.inodes) == 2
+    finally:
+        syncer.close()
+        conn.close()
+
+
+def test_the_interval_spaces_fsyncs_and_still_covers_every_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _FsyncSpy(monkeypatch)
+    conn = _wal_db(tmp_path / "db")
+    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0.3)
+    try:
+        conn.execute("INSERT INTO t VALUES (0)")
+        syncer.request()
+        assert syncer.wait_synced(5)  # the first one goes at once
+        for i in range(20):  # within the interval: one more fsync, after it
+            conn.execute("INSERT INTO t VALUES (?)", (i,))
+            syncer.request()
+        assert syncer.synced == 1
+        assert syncer.wait_synced(5)
+        assert syncer.synced == 21 and len(spy.inodes) == 2
+    finally:
+        syncer.close()
+        conn.close()
+
+
+def test_a_new_wal_file_is_reopened_and_its_directory_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the last connection closes SQLite removes the WAL; the next one is a new file."""
+    spy = _FsyncSpy(monkeypatch)
+    fsynced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        walsync.os, "fsync", lambda fd: (fsynced.append(os.fstat(fd).st_ino), real_fsync(fd))
+    )
+    path = tmp_path / "db"
+    syncer = WalSyncer(str(path), interval_s=0)
+    try:
+        conn = _wal_db(path)
+        conn.execute("INSERT INTO t VALUES (1)")
+        syncer.request()
+        assert syncer.wait_synced(5)
+        first = os.stat(tmp_path / "db-wal").st_ino
+        conn.close()
+        assert not (tmp_path / "db-wal").exists()
+        syncer.request()  # no WAL at all: nothing to sync, and no error
+        assert syncer.wait_synced(5)
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # (the syncer still holds the removed file open, so its inode cannot be reused)
+        conn.execute("INSERT INTO t VALUES (2)")
+        syncer.request()
+        assert syncer.wait_synced(5)
+        second = os.stat(tmp_path / "db-wal").st_ino
+        assert spy.inodes == [first, second]
+        assert fsynced.count(os.stat(tmp_path).st_ino) == 2  # the directory, once per WAL file
+        conn.close()
+    finally:
+        syncer.close()
+
+
+def test_close_syncs_what_was_asked_and_stops_the_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spy = _FsyncSpy(monkeypatch)
+    conn = _wal_db(tmp_path / "db")
+    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0.5)
+    try:
+        conn.execute("INSERT INTO t VALUES (1)")
+        syncer.request()
+        assert syncer.wait_synced(5)
+        conn.execute("INSERT INTO t VALUES (2)")
+        syncer.request()  # waits for the interval
+        syncer.close()
+        assert syncer.synced == 2 and len(spy.inodes) == 2
+        assert not any(t.name == "labgate-wal-sync" for t in threading.enumerate())
+    finally:
+        conn.close()
+
+
+def test_a_failed_fsync_is_logged_and_the_next_request_tries_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    conn = _wal_db(tmp_path / "db")
+    conn.execute("INSERT INTO t VALUES (1)")
+    calls: list[int] = []
+    real = os.fdatasync
+
+    def failing_once(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        real(fd)
+
+    monkeypatch.setattr(walsync.os, "fdatasync", failing_once)
+    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
+    try:
+        syncer.request()
+        assert not syncer.wait_synced(0.5)  # not on disk: never reported as synced
+        assert "could not fsync the SQLite WAL" in caplog.text
+        syncer.request()
+        assert syncer.wait_synced(5) and syncer.synced == 2
+    finally:
+        syncer.close()
+        conn.close()
+
+
+def test_a_negative_interval_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot be negative"):
+        WalSyncer(str(tmp_path / "db"), interval_s=-1)
