@@ -20,9 +20,9 @@ ORIGIN = "crash.test/audit"
 WRITERS = 64
 
 
-async def main(db_path: str, key_file: str) -> None:
+async def main(db_path: str, key_file: str, synchronous: str) -> None:
     engine = make_engine(f"sqlite:///{db_path}")
-    audit_log = AuditLog(engine)
+    audit_log = AuditLog(engine, sqlite_synchronous=synchronous)  # type: ignore[arg-type]
     await audit_log.start()
     publisher = CheckpointPublisher(
         audit_log, load_or_create_signer(Path(key_file), ORIGIN), interval_s=0.05
@@ -45,4 +45,4 @@ async def main(db_path: str, key_file: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "FULL"))
