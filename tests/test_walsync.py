@@ -5,10 +5,12 @@ watch ``os.fdatasync`` (a spy that calls the real one). A power loss cannot be s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,28 @@ def _wal_db(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("CREATE TABLE t (x)")
     return conn
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[tuple[str, sqlite3.Connection]]:
+    """A WAL-mode database with synchronous=NORMAL, and a connection that writes to it."""
+    conn = _wal_db(tmp_path / "db")
+    yield str(tmp_path / "db"), conn
+    conn.close()
+
+
+@pytest.fixture
+def syncers() -> Iterator[Callable[..., WalSyncer]]:
+    """Makes syncers, and closes every one of them afterwards."""
+    made: list[WalSyncer] = []
+
+    def make(path: str, interval_s: float) -> WalSyncer:
+        made.append(WalSyncer(path, interval_s=interval_s))
+        return made[-1]
+
+    yield make
+    for syncer in made:
+        syncer.close()
 
 
 class _FsyncSpy:
@@ -42,75 +66,69 @@ class _FsyncSpy:
 
 
 def test_a_commit_is_followed_by_an_fsync_of_the_wal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spy = _FsyncSpy(monkeypatch)
-    conn = _wal_db(tmp_path / "db")
-    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
-    try:
-        conn.execute("INSERT INTO t VALUES (1)")
-        syncer.request()
-        assert syncer.wait_synced(5)
-        assert syncer.synced == syncer.requested == 1
-        wal_inode = os.stat(tmp_path / "db-wal").st_ino
-        assert spy.inodes == [wal_inode]  # the WAL, not the database file
-        conn.execute("INSERT INTO t VALUES (2)")
-        syncer.request()
-        assert syncer.wait_synced(5)
-        assert spy.inodes == [wal_inode, wal_inode] and syncer.syncs == 2
-        assert syncer.last_lag_s >= 0
-    finally:
-        syncer.close()
-        conn.close()
+    path, conn = db
+    syncer = syncers(path, interval_s=0)
+    conn.execute("INSERT INTO t VALUES (1)")
+    syncer.request()
+    assert syncer.wait_synced(5)
+    assert syncer.synced == syncer.requested == 1
+    wal_inode = os.stat(path + "-wal").st_ino
+    assert spy.inodes == [wal_inode]  # the WAL, not the database file
+    conn.execute("INSERT INTO t VALUES (2)")
+    syncer.request()
+    assert syncer.wait_synced(5)
+    assert spy.inodes == [wal_inode, wal_inode] and syncer.syncs == 2
+    assert syncer.last_lag_s >= 0
 
 
 def test_requests_during_a_sync_share_the_next_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """While one fsync runs (slowed here), thirty more commits are covered by one more."""
     spy = _FsyncSpy(monkeypatch, delay_s=0.2)
-    conn = _wal_db(tmp_path / "db")
-    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
-    try:
-        conn.execute("INSERT INTO t VALUES (0)")
+    path, conn = db
+    syncer = syncers(path, interval_s=0)
+    conn.execute("INSERT INTO t VALUES (0)")
+    syncer.request()
+    deadline = time.monotonic() + 5
+    while not spy.inodes and time.monotonic() < deadline:  # the first fsync has begun
+        time.sleep(0.001)
+    for i in range(30):
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
         syncer.request()
-        deadline = time.monotonic() + 5
-        while not spy.inodes and time.monotonic() < deadline:  # the first fsync has begun
-            time.sleep(0.001)
-        for i in range(30):
-            conn.execute("INSERT INTO t VALUES (?)", (i,))
-            syncer.request()
-        assert syncer.wait_synced(10)
-        assert syncer.synced == 31
-        assert syncer.syncs == len(spy.inodes) == 2
-    finally:
-        syncer.close()
-        conn.close()
+    assert syncer.wait_synced(10)
+    assert syncer.synced == 31
+    assert syncer.syncs == len(spy.inodes) == 2
 
 
 def test_the_interval_spaces_fsyncs_and_still_covers_every_commit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spy = _FsyncSpy(monkeypatch)
-    conn = _wal_db(tmp_path / "db")
-    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0.3)
-    try:
-        conn.execute("INSERT INTO t VALUES (0)")
+    path, conn = db
+    syncer = syncers(path, interval_s=0.3)
+    conn.execute("INSERT INTO t VALUES (0)")
+    syncer.request()
+    assert syncer.wait_synced(5)  # the first one goes at once
+    for i in range(20):  # within the interval: one more fsync, after it
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
         syncer.request()
-        assert syncer.wait_synced(5)  # the first one goes at once
-        for i in range(20):  # within the interval: one more fsync, after it
-            conn.execute("INSERT INTO t VALUES (?)", (i,))
-            syncer.request()
-        assert syncer.synced == 1
-        assert syncer.wait_synced(5)
-        assert syncer.synced == 21 and len(spy.inodes) == 2
-    finally:
-        syncer.close()
-        conn.close()
+    assert syncer.synced == 1
+    assert syncer.wait_synced(5)
+    assert syncer.synced == 21 and len(spy.inodes) == 2
 
 
 def test_a_new_wal_file_is_reopened_and_its_directory_synced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, syncers: Callable[..., WalSyncer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When the last connection closes SQLite removes the WAL; the next one is a new file."""
     spy = _FsyncSpy(monkeypatch)
@@ -120,54 +138,49 @@ def test_a_new_wal_file_is_reopened_and_its_directory_synced(
         walsync.os, "fsync", lambda fd: (fsynced.append(os.fstat(fd).st_ino), real_fsync(fd))
     )
     path = tmp_path / "db"
-    syncer = WalSyncer(str(path), interval_s=0)
-    try:
-        conn = _wal_db(path)
+    syncer = syncers(str(path), interval_s=0)
+    with contextlib.closing(_wal_db(path)) as conn:
         conn.execute("INSERT INTO t VALUES (1)")
         syncer.request()
         assert syncer.wait_synced(5)
         first = os.stat(tmp_path / "db-wal").st_ino
-        conn.close()
-        assert not (tmp_path / "db-wal").exists()
-        syncer.request()  # no WAL at all: nothing to sync, and no error
-        assert syncer.wait_synced(5)
-        conn = sqlite3.connect(path, isolation_level=None)
+    assert not (tmp_path / "db-wal").exists()
+    syncer.request()  # no WAL at all: nothing to sync, and no error
+    assert syncer.wait_synced(5)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("PRAGMA synchronous=NORMAL")
         # (the syncer still holds the removed file open, so its inode cannot be reused)
         conn.execute("INSERT INTO t VALUES (2)")
         syncer.request()
         assert syncer.wait_synced(5)
         second = os.stat(tmp_path / "db-wal").st_ino
-        assert spy.inodes == [first, second]
-        assert fsynced.count(os.stat(tmp_path).st_ino) == 2  # the directory, once per WAL file
-        conn.close()
-    finally:
-        syncer.close()
+    assert spy.inodes == [first, second]
+    assert fsynced.count(os.stat(tmp_path).st_ino) == 2  # the directory, once per WAL file
 
 
 def test_close_syncs_what_was_asked_and_stops_the_thread(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: tuple[str, sqlite3.Connection], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spy = _FsyncSpy(monkeypatch)
-    conn = _wal_db(tmp_path / "db")
-    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0.5)
-    try:
-        conn.execute("INSERT INTO t VALUES (1)")
-        syncer.request()
-        assert syncer.wait_synced(5)
-        conn.execute("INSERT INTO t VALUES (2)")
-        syncer.request()  # waits for the interval
-        syncer.close()
-        assert syncer.synced == 2 and len(spy.inodes) == 2
-        assert not any(t.name == "labgate-wal-sync" for t in threading.enumerate())
-    finally:
-        conn.close()
+    path, conn = db
+    syncer = WalSyncer(path, interval_s=0.5)
+    conn.execute("INSERT INTO t VALUES (1)")
+    syncer.request()
+    assert syncer.wait_synced(5)
+    conn.execute("INSERT INTO t VALUES (2)")
+    syncer.request()  # waits for the interval
+    syncer.close()
+    assert syncer.synced == 2 and len(spy.inodes) == 2
+    assert not any(t.name == "labgate-wal-sync" for t in threading.enumerate())
 
 
 def test_a_failed_fsync_is_logged_and_the_next_request_tries_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    conn = _wal_db(tmp_path / "db")
+    path, conn = db
     conn.execute("INSERT INTO t VALUES (1)")
     calls: list[int] = []
     real = os.fdatasync
@@ -179,16 +192,12 @@ def test_a_failed_fsync_is_logged_and_the_next_request_tries_again(
         real(fd)
 
     monkeypatch.setattr(walsync.os, "fdatasync", failing_once)
-    syncer = WalSyncer(str(tmp_path / "db"), interval_s=0)
-    try:
-        syncer.request()
-        assert not syncer.wait_synced(0.5)  # not on disk: never reported as synced
-        assert "could not fsync the SQLite WAL" in caplog.text
-        syncer.request()
-        assert syncer.wait_synced(5) and syncer.synced == 2
-    finally:
-        syncer.close()
-        conn.close()
+    syncer = syncers(path, interval_s=0)
+    syncer.request()
+    assert not syncer.wait_synced(0.5)  # not on disk: never reported as synced
+    assert "could not fsync the SQLite WAL" in caplog.text
+    syncer.request()
+    assert syncer.wait_synced(5) and syncer.synced == 2
 
 
 def test_a_negative_interval_is_refused(tmp_path: Path) -> None:
