@@ -195,9 +195,28 @@ def test_a_failed_fsync_is_logged_and_the_next_request_tries_again(
     syncer = syncers(path, interval_s=0)
     syncer.request()
     assert not syncer.wait_synced(0.5)  # not on disk: never reported as synced
-    assert "could not fsync the SQLite WAL" in caplog.text
+    assert "could not fsync the SQLite WAL" in caplog.text and syncer.failures == 1
     syncer.request()
     assert syncer.wait_synced(5) and syncer.synced == 2
+
+
+def test_a_failing_disk_is_reported_once_a_minute_not_once_a_request(
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(walsync.os, "fdatasync", failing)
+    path, _conn = db
+    syncer = syncers(path, interval_s=0)
+    for _ in range(20):
+        syncer.request()
+        assert not syncer.wait_synced(0.05)
+    assert syncer.failures >= 2 and syncer.synced == 0  # (a slow thread may merge some)
+    assert caplog.text.count("could not fsync the SQLite WAL") == 1
 
 
 def test_a_negative_interval_is_refused(tmp_path: Path) -> None:

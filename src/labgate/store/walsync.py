@@ -54,6 +54,9 @@ class WalSyncer:
         """fsyncs run so far (fewer than requests under load: one covers many)."""
         self.last_lag_s = 0.0
         """From the oldest request a sync covered to the end of that sync, seconds."""
+        self.failures = 0
+        """fsyncs that failed (logged at most once a minute)."""
+        self._last_complaint = -60.0
         self._synced_cond = threading.Condition()
 
     def request(self) -> None:
@@ -100,8 +103,17 @@ class WalSyncer:
                 self._sync()
             except OSError:
                 # the next commit asks again; meanwhile the records are as safe as NORMAL makes
-                # them (SQLite fsyncs the WAL before every checkpoint)
-                log.exception("could not fsync the SQLite WAL %s", self.wal_path)
+                # them (SQLite fsyncs the WAL before every checkpoint). A failing disk fails
+                # every time: say so once a minute, not once per request
+                self.failures += 1
+                now = time.monotonic()
+                if now - self._last_complaint >= 60:
+                    self._last_complaint = now
+                    log.exception(
+                        "could not fsync the SQLite WAL %s (%d failures so far)",
+                        self.wal_path,
+                        self.failures,
+                    )
             else:
                 self.syncs += 1
                 self._last = time.monotonic()
