@@ -68,7 +68,7 @@ class WalSyncer:
         self._requests.put((self.requested, time.monotonic()))
 
     def wait_synced(self, timeout_s: float = 10.0) -> bool:
-        """Block until every request made so far is on disk (for tests and shutdown)."""
+        """Block until every request made so far is on disk, or ``timeout_s`` (for tests)."""
         target = self.requested
         with self._synced_cond:
             return self._synced_cond.wait_for(lambda: self.synced >= target, timeout_s)
