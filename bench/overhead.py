@@ -20,6 +20,7 @@ trip), budget reservation and settlement (Redis), fair-share admission and the a
 
     python bench/overhead.py [--requests 2000] [--rounds 3] [--duration 8]
                              [--concurrency 32] [--store sqlite|postgres]
+                             [--audit-sync FULL|NORMAL] [--sync-interval-ms 5]
 """
 
 from __future__ import annotations
@@ -240,6 +241,8 @@ async def main() -> None:
     ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--audit-sync", choices=["FULL", "NORMAL"], default="FULL",
                     help="SQLite audit durability: FULL survives power loss, NORMAL a crash")
+    ap.add_argument("--sync-interval-ms", type=float,
+                    help="with --audit-sync NORMAL: the WAL syncer's interval (default: 5)")
     ap.add_argument(
         "--safety",
         action="store_true",
@@ -263,6 +266,8 @@ async def main() -> None:
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
         + ("" if args.safety else "\n[safety]\nenabled = false\n")
         + f'\n[audit]\nsqlite_synchronous = "{args.audit_sync}"\n'
+        + ("" if args.sync_interval_ms is None
+           else f"sqlite_sync_interval_ms = {args.sync_interval_ms}\n")
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["PYTHONUNBUFFERED"] = "1"
@@ -322,7 +327,7 @@ async def main() -> None:
             + (
                 " + Redis; auth, rate limits, budget, fair share, audit"
                 if args.store == "postgres"
-                else "; auth, fair share, audit"
+                else f"; auth, fair share, audit ({args.audit_sync})"
             )
         )
         plain = await latency_rounds(direct, via, auth, args.requests, False, args.rounds,
