@@ -158,8 +158,8 @@ class AuditConfig(_Section):
         default="FULL",
         description="FULL: a record survives power loss once its answer is sent (an fsync per "
         "group commit, before the answer); NORMAL: it survives a crash or kill of labgate once "
-        "its answer is sent, and a power loss once the WAL's fsync behind it returns (within "
-        "sqlite_sync_interval_ms plus one fsync). PostgreSQL always commits with "
+        "its answer is sent, and a power loss once the WAL's fsync behind it returns (about "
+        "sqlite_sync_interval_ms plus one fsync later). PostgreSQL always commits with "
         "synchronous_commit on.",
     )
     sqlite_sync_interval_ms: float = Field(

@@ -10,8 +10,9 @@ own, which runs ``fdatasync`` on the WAL file, at once if the last fsync was at 
 before it. The caller never waits: its answer goes out while the disk writes.
 
 So with ``NORMAL`` a record survives a crash of labgate once it is committed (before its
-answer), and a power loss once the fsync behind it returns: within ``interval_s`` plus one
-fsync of the commit (``docs/audit.md`` has the measured figures). Why not fsync at once, every
+answer), and a power loss once the fsync behind it returns: about ``interval_s`` plus one
+fsync after the commit, more when this thread waits for a core or for the GIL
+(``docs/audit.md`` has the measured figures). Why not fsync at once, every
 time: on the 2-core benchmark machine an fsync per request costs about 0.3 ms of everybody's
 latency wherever it runs (its kernel and interrupt work take a core), and the interval lets one
 fsync cover several requests. With ``synchronous=FULL`` the commit itself fsyncs, before the
