@@ -49,6 +49,13 @@ def syncers() -> Iterator[Callable[..., WalSyncer]]:
         syncer.close()
 
 
+def _commit(conn: sqlite3.Connection, syncer: WalSyncer, rows: int) -> None:
+    """Commit ``rows`` one-row transactions, telling the syncer after each (as the log does)."""
+    for i in range(rows):
+        conn.execute("INSERT INTO t VALUES (?)", (i,))
+        syncer.request()
+
+
 class _FsyncSpy:
     """Records the inode of every file ``fdatasync`` is called on (then really syncs it)."""
 
@@ -73,14 +80,12 @@ def test_a_commit_is_followed_by_an_fsync_of_the_wal(
     spy = _FsyncSpy(monkeypatch)
     path, conn = db
     syncer = syncers(path, interval_s=0)
-    conn.execute("INSERT INTO t VALUES (1)")
-    syncer.request()
+    _commit(conn, syncer, 1)
     assert syncer.wait_synced(5)
     assert syncer.synced == syncer.requested == 1
     wal_inode = os.stat(path + "-wal").st_ino
     assert spy.inodes == [wal_inode]  # the WAL, not the database file
-    conn.execute("INSERT INTO t VALUES (2)")
-    syncer.request()
+    _commit(conn, syncer, 1)
     assert syncer.wait_synced(5)
     assert spy.inodes == [wal_inode, wal_inode] and syncer.syncs == 2
     assert syncer.last_lag_s >= 0
@@ -95,14 +100,11 @@ def test_requests_during_a_sync_share_the_next_one(
     spy = _FsyncSpy(monkeypatch, delay_s=0.2)
     path, conn = db
     syncer = syncers(path, interval_s=0)
-    conn.execute("INSERT INTO t VALUES (0)")
-    syncer.request()
+    _commit(conn, syncer, 1)
     deadline = time.monotonic() + 5
     while not spy.inodes and time.monotonic() < deadline:  # the first fsync has begun
         time.sleep(0.001)
-    for i in range(30):
-        conn.execute("INSERT INTO t VALUES (?)", (i,))
-        syncer.request()
+    _commit(conn, syncer, 30)
     assert syncer.wait_synced(10)
     assert syncer.synced == 31
     assert syncer.syncs == len(spy.inodes) == 2
@@ -116,12 +118,9 @@ def test_the_interval_spaces_fsyncs_and_still_covers_every_commit(
     spy = _FsyncSpy(monkeypatch)
     path, conn = db
     syncer = syncers(path, interval_s=0.3)
-    conn.execute("INSERT INTO t VALUES (0)")
-    syncer.request()
+    _commit(conn, syncer, 1)
     assert syncer.wait_synced(5)  # the first one goes at once
-    for i in range(20):  # within the interval: one more fsync, after it
-        conn.execute("INSERT INTO t VALUES (?)", (i,))
-        syncer.request()
+    _commit(conn, syncer, 20)  # within the interval: one more fsync, after it
     assert syncer.synced == 1
     assert syncer.wait_synced(5)
     assert syncer.synced == 21 and len(spy.inodes) == 2
@@ -140,8 +139,7 @@ def test_a_new_wal_file_is_reopened_and_its_directory_synced(
     path = tmp_path / "db"
     syncer = syncers(str(path), interval_s=0)
     with contextlib.closing(_wal_db(path)) as conn:
-        conn.execute("INSERT INTO t VALUES (1)")
-        syncer.request()
+        _commit(conn, syncer, 1)
         assert syncer.wait_synced(5)
         first = os.stat(tmp_path / "db-wal").st_ino
     assert not (tmp_path / "db-wal").exists()
@@ -150,8 +148,7 @@ def test_a_new_wal_file_is_reopened_and_its_directory_synced(
     with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("PRAGMA synchronous=NORMAL")
         # (the syncer still holds the removed file open, so its inode cannot be reused)
-        conn.execute("INSERT INTO t VALUES (2)")
-        syncer.request()
+        _commit(conn, syncer, 1)
         assert syncer.wait_synced(5)
         second = os.stat(tmp_path / "db-wal").st_ino
     assert spy.inodes == [first, second]
@@ -164,11 +161,9 @@ def test_close_syncs_what_was_asked_and_stops_the_thread(
     spy = _FsyncSpy(monkeypatch)
     path, conn = db
     syncer = WalSyncer(path, interval_s=0.5)
-    conn.execute("INSERT INTO t VALUES (1)")
-    syncer.request()
+    _commit(conn, syncer, 1)
     assert syncer.wait_synced(5)
-    conn.execute("INSERT INTO t VALUES (2)")
-    syncer.request()  # waits for the interval
+    _commit(conn, syncer, 1)  # waits for the interval
     syncer.close()
     assert syncer.synced == 2 and len(spy.inodes) == 2
     assert not any(t.name == "labgate-wal-sync" for t in threading.enumerate())

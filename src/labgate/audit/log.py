@@ -227,10 +227,7 @@ class AuditLog:
             self._sqlite.drop_now()
             pending.future.set_exception(_write_error(exc))
             return True
-        self._edge = edge
-        self.batches += 1
-        if self.wal_syncer is not None:
-            self.wal_syncer.request()
+        self._committed(edge)
         pending.future.set_result(size)
         return True
 
@@ -320,11 +317,16 @@ class AuditLog:
                 )
             else:
                 size, edge = await self._postgres.commit(batch, self._edge, now, self._sealer)
+        self._committed(edge)
+        return size
+
+    def _committed(self, edge: CompactRange) -> None:
+        """A batch committed (inline or by the writer): keep its tree edge, count it, and with
+        SQLite ``NORMAL`` have the WAL fsynced behind it."""
         self._edge = edge
         self.batches += 1
         if self.wal_syncer is not None:
             self.wal_syncer.request()
-        return size
 
     async def _drop_writer_conn(self) -> None:
         """Forget the writer's connection after a failed batch; the next batch opens a new one."""
