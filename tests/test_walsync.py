@@ -195,6 +195,36 @@ def test_a_failed_fsync_is_logged_and_the_next_request_tries_again(
     assert syncer.wait_synced(5) and syncer.synced == 2
 
 
+def test_a_waiter_hears_at_once_that_the_fsync_meant_for_it_failed(
+    db: tuple[str, sqlite3.Connection],
+    syncers: Callable[..., WalSyncer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checkpoint publisher waits for its fsync on a thread; a failed one must end the
+    wait (it then refuses to sign), not leave it hanging to its timeout."""
+    path, conn = db
+    syncer = syncers(path, interval_s=0)
+    _commit(conn, syncer, 1)
+    assert syncer.wait_synced(5, ticket=1)
+    gate = threading.Event()
+
+    def failing_when_let_go(fd: int) -> None:
+        gate.wait(10)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(walsync.os, "fdatasync", failing_when_let_go)
+    ticket = syncer.request()
+    answers: list[bool] = []
+    waiter = threading.Thread(
+        target=lambda: answers.append(syncer.wait_synced(600, ticket=ticket)), daemon=True
+    )
+    waiter.start()
+    gate.set()
+    waiter.join(30)
+    assert not waiter.is_alive() and answers == [False]
+    assert syncer.wait_synced(5, ticket=1)  # what was on disk before still is
+
+
 def test_a_failing_disk_is_reported_once_a_minute_not_once_a_request(
     db: tuple[str, sqlite3.Connection],
     syncers: Callable[..., WalSyncer],

@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from labgate.audit import checkpoint as checkpoint_module
 from labgate.audit.checkpoint import (
     Checkpoint,
     CheckpointPublisher,
     InconsistentLogError,
     open_checkpoint,
 )
-from labgate.audit.log import AuditLog
+from labgate.audit.log import AuditLog, AuditWriteError
 from labgate.audit.merkle import verify_consistency
 from labgate.audit.note import (
     NoteError,
@@ -27,6 +28,7 @@ from labgate.audit.note import (
     load_or_create_signer,
     open_note,
 )
+from labgate.store import walsync
 
 from .conftest import request_record, set_tree_node
 
@@ -161,6 +163,61 @@ async def test_the_periodic_publisher_signs_while_there_is_traffic(
         assert latest is not None and latest.size == 3
     finally:
         await publisher.close()
+
+
+async def test_with_normal_a_checkpoint_is_signed_only_once_its_records_are_on_disk(
+    sqlite_engine: AsyncEngine, signer: NoteSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite NORMAL commits reach the disk a little after the answer (the WAL syncer). A
+    signed checkpoint must not: were its records lost to a power cut, the log would later
+    grow different records under the same indices and contradict the note."""
+    async with AuditLog(
+        sqlite_engine, sqlite_synchronous="NORMAL", sqlite_sync_interval_s=0.5
+    ) as audit_log:
+        syncer = audit_log.wal_syncer
+        assert syncer is not None
+        await audit_log.append(request_record(0))
+        assert await asyncio.to_thread(syncer.wait_synced, 5)  # the first fsync goes at once
+        for n in range(1, 4):  # these wait for the interval
+            await audit_log.append(request_record(n))
+        committed = syncer.requested
+        synced_at_signing: list[int] = []
+        real_sign = checkpoint_module.sign_checkpoint
+
+        def sign(signer_: NoteSigner, checkpoint: Checkpoint) -> str:
+            synced_at_signing.append(syncer.synced)
+            return real_sign(signer_, checkpoint)
+
+        monkeypatch.setattr(checkpoint_module, "sign_checkpoint", sign)
+        published = await CheckpointPublisher(audit_log, signer).publish()
+        assert published is not None and published.size == 4
+        assert synced_at_signing and synced_at_signing[0] >= committed
+        assert syncer.synced == syncer.requested  # the note's own row too
+
+
+async def test_with_normal_a_disk_that_cannot_fsync_gets_no_checkpoint_signed(
+    sqlite_engine: AsyncEngine, signer: NoteSigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with AuditLog(sqlite_engine, sqlite_synchronous="NORMAL") as audit_log:
+        await audit_log.append(request_record(0))
+
+        def failing(fd: int) -> None:
+            raise OSError(5, "Input/output error")
+
+        monkeypatch.setattr(walsync.os, "fdatasync", failing)
+        with pytest.raises(AuditWriteError, match="could not be fsynced"):
+            await CheckpointPublisher(audit_log, signer).publish()
+        assert await audit_log.store.checkpoints() == []
+
+
+async def test_with_full_a_checkpoint_needs_no_extra_fsync(
+    sqlite_engine: AsyncEngine, signer: NoteSigner
+) -> None:
+    async with AuditLog(sqlite_engine) as audit_log:  # FULL: every commit fsynced already
+        assert audit_log.wal_syncer is None
+        await audit_log.append(request_record(0))
+        published = await CheckpointPublisher(audit_log, signer).publish()
+        assert published is not None and published.size == 1
 
 
 def test_publisher_interval_is_at_most_a_minute(audit_log: AuditLog, signer: NoteSigner) -> None:

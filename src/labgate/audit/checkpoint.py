@@ -7,7 +7,9 @@ The publisher signs at most once per ``interval_s`` (2 s by default, never more 
 only when the tree grew. Before signing it proves, from storage, that the new tree is consistent
 with the last checkpoint it signed, and refuses to sign otherwise: the log never signs two
 checkpoints that contradict each other. Several replicas may publish; a size signed twice gets
-byte-identical notes (Ed25519 signatures are deterministic).
+byte-identical notes (Ed25519 signatures are deterministic). It signs only what is on disk: with
+SQLite ``synchronous=NORMAL`` it first waits for the WAL fsync that covers the tree
+(:meth:`AuditLog.flush_to_disk`), so no power cut can take away records a note vouches for.
 """
 
 from __future__ import annotations
@@ -133,12 +135,16 @@ class CheckpointPublisher:
                 root = await self.log.root_at(size)
             if root != head_root:
                 raise InconsistentLogError("the stored tree head disagrees with the stored nodes")
+            # a signed tree must survive a power cut: with SQLite NORMAL its records may still
+            # be only in the OS cache, and a log that lost them would later contradict the note
+            await self.log.flush_to_disk()
             note = sign_checkpoint(self.signer, Checkpoint(self.origin, size, root))
             if not await store.insert_checkpoint(size, root, note):
                 theirs = await store.latest_checkpoint()
                 if theirs is None or theirs.size < size:
                     raise InconsistentLogError("a checkpoint vanished while being published")
                 return theirs
+            await self.log.flush_to_disk()  # and so must the note itself, once published
             published = await store.latest_checkpoint()
             log.info("signed audit checkpoint at size %d", size)
             return published

@@ -328,6 +328,24 @@ class AuditLog:
         if self.wal_syncer is not None:
             self.wal_syncer.request()
 
+    async def flush_to_disk(self, timeout_s: float = 10.0) -> None:
+        """Return once every record committed so far is on disk, power loss included.
+
+        With ``FULL`` (and PostgreSQL) every commit already was, so this returns at once. With
+        SQLite ``NORMAL`` it asks the WAL syncer for an fsync and waits for it (on another
+        thread): what is signed or handed out as final (a checkpoint) must not be lost to a
+        power cut, or the log would later contradict it. Raises :class:`AuditWriteError` when
+        the fsync fails or takes longer than ``timeout_s``."""
+        syncer = self.wal_syncer
+        if syncer is None:
+            return
+        ticket = syncer.request()
+        if not await asyncio.to_thread(syncer.wait_synced, timeout_s, ticket=ticket):
+            raise AuditWriteError(
+                f"the SQLite WAL {syncer.wal_path} could not be fsynced "
+                f"({syncer.failures} failures so far); check the disk"
+            )
+
     async def _drop_writer_conn(self) -> None:
         """Forget the writer's connection after a failed batch; the next batch opens a new one."""
         if self._sqlite is not None:

@@ -12,7 +12,10 @@ before it. The caller never waits: its answer goes out while the disk writes.
 So with ``NORMAL`` a record survives a crash of labgate once it is committed (before its
 answer), and a power loss once the fsync behind it returns: about ``interval_s`` plus one
 fsync after the commit, more when this thread waits for a core or for the GIL
-(``docs/audit.md`` has the measured figures). Why not fsync at once, every
+(``docs/audit.md`` has the measured figures). What must never be lost waits for the fsync:
+the audit log's checkpoint publisher signs a tree only once every record under it is on disk
+(:meth:`WalSyncer.wait_synced`), so a power cut can drop the last few answers' records but
+never a record a signed checkpoint covers. Why not fsync at once, every
 time: on the 2-core benchmark machine an fsync per request costs about 0.3 ms of everybody's
 latency wherever it runs (its kernel and interrupt work take a core), and the interval lets one
 fsync cover several requests. With ``synchronous=FULL`` the commit itself fsyncs, before the
@@ -58,21 +61,31 @@ class WalSyncer:
         self.failures = 0
         """fsyncs that failed (logged at most once a minute)."""
         self._last_complaint = -60.0
+        self._failed_upto = 0
+        """The highest request an fsync failed to cover (its waiters give up)."""
         self._synced_cond = threading.Condition()
 
-    def request(self) -> None:
-        """A commit just returned: get the WAL to the disk soon. Does not wait."""
+    def request(self) -> int:
+        """A commit just returned: get the WAL to the disk soon. Does not wait; returns the
+        request's number, for :meth:`wait_synced`. Call it from one thread (the event loop's)."""
         self.requested += 1
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="labgate-wal-sync", daemon=True)
             self._thread.start()
         self._requests.put((self.requested, time.monotonic()))
+        return self.requested
 
-    def wait_synced(self, timeout_s: float = 10.0) -> bool:
-        """Block until every request made so far is on disk, or ``timeout_s`` (for tests)."""
-        target = self.requested
+    def wait_synced(self, timeout_s: float = 10.0, *, ticket: int | None = None) -> bool:
+        """Block until request ``ticket`` (default: every request so far) is on disk: True.
+        False after ``timeout_s``, or at once when the fsync that was to cover it failed (the
+        caller decides whether to ask again). Blocks its thread: from the event loop, run it
+        in another (the checkpoint publisher does, before it signs)."""
+        target = self.requested if ticket is None else ticket
         with self._synced_cond:
-            return self._synced_cond.wait_for(lambda: self.synced >= target, timeout_s)
+            self._synced_cond.wait_for(
+                lambda: self.synced >= target or self._failed_upto >= target, timeout_s
+            )
+            return self.synced >= target
 
     def close(self, timeout_s: float = 10.0) -> None:
         """Sync what was requested, stop the thread, close the file."""
@@ -106,7 +119,10 @@ class WalSyncer:
                 # the next commit asks again; meanwhile the records are as safe as NORMAL makes
                 # them (SQLite fsyncs the WAL before every checkpoint). A failing disk fails
                 # every time: say so once a minute, not once per request
-                self.failures += 1
+                with self._synced_cond:
+                    self.failures += 1
+                    self._failed_upto = max(self._failed_upto, upto)
+                    self._synced_cond.notify_all()
                 now = time.monotonic()
                 if now - self._last_complaint >= 60:
                     self._last_complaint = now
