@@ -119,10 +119,7 @@ class WalSyncer:
                 # the next commit asks again; meanwhile the records are as safe as NORMAL makes
                 # them (SQLite fsyncs the WAL before every checkpoint). A failing disk fails
                 # every time: say so once a minute, not once per request
-                with self._synced_cond:
-                    self.failures += 1
-                    self._failed_upto = max(self._failed_upto, upto)
-                    self._synced_cond.notify_all()
+                self.failures += 1
                 now = time.monotonic()
                 if now - self._last_complaint >= 60:
                     self._last_complaint = now
@@ -131,6 +128,9 @@ class WalSyncer:
                         self.wal_path,
                         self.failures,
                     )
+                with self._synced_cond:  # whoever waits for these requests hears it now
+                    self._failed_upto = max(self._failed_upto, upto)
+                    self._synced_cond.notify_all()
             else:
                 self.syncs += 1
                 self._last = time.monotonic()
