@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,92 @@ def test_openai_sdk_streams_with_usage(served: Served) -> None:
             text += choice.delta.content or ""
     assert chunks > 2 and text.strip()
     assert usage is not None and usage.completion_tokens > 0
+
+
+def _client(served: Served) -> openai.OpenAI:
+    return openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
+
+
+def test_a_streamed_answer_counts_its_tokens_as_the_plain_one_does(served: Served) -> None:
+    """llama-cpp-python's server reports no usage in streams; the embedded worker adds it, so
+    a project is charged the same for the same answer streamed or not, chat template
+    included (the gateway's fallback, a quarter of the user's characters, would say 5)."""
+    client = _client(served)
+    ask = {
+        "model": "gemma-3-270m",
+        "messages": [{"role": "user", "content": "Name a noble gas."}],
+        "max_tokens": 12,
+        "temperature": 0,
+    }
+    plain = client.chat.completions.create(**ask)  # type: ignore[call-overload]
+    text, usage = "", None
+    for chunk in client.chat.completions.create(
+        **ask, stream=True, stream_options={"include_usage": True}
+    ):
+        usage = chunk.usage or usage
+        text += "".join(choice.delta.content or "" for choice in chunk.choices)
+    assert plain.usage is not None and usage is not None
+    assert text == plain.choices[0].message.content
+    assert usage.prompt_tokens == plain.usage.prompt_tokens > 40  # the preamble is counted
+    assert usage.completion_tokens == plain.usage.completion_tokens > 0
+
+    plain_text = client.completions.create(
+        model="gemma-3-270m", prompt="The sun is a", max_tokens=8, temperature=0
+    )
+    streamed_usage = None
+    for piece in client.completions.create(
+        model="gemma-3-270m",
+        prompt="The sun is a",
+        max_tokens=8,
+        temperature=0,
+        stream=True,
+        stream_options={"include_usage": True},
+    ):
+        streamed_usage = piece.usage or streamed_usage
+    assert plain_text.usage is not None and streamed_usage is not None
+    assert streamed_usage.prompt_tokens == plain_text.usage.prompt_tokens
+    assert streamed_usage.completion_tokens == plain_text.usage.completion_tokens
+
+
+def test_a_second_request_does_not_cut_a_stream_short(served: Served) -> None:
+    """llama-cpp-python's server, by default, ends the stream in progress (``[DONE]``, no
+    finish reason) as soon as another request waits for the model: two scientists would cut
+    each other's answers. The embedded worker makes the second one wait its turn."""
+    client = _client(served)
+    ask = {
+        "model": "gemma-3-270m",
+        "messages": [{"role": "user", "content": "Write a long story about a dragon."}],
+        "max_tokens": 96,
+        "temperature": 0,
+    }
+    alone = client.chat.completions.create(**ask)  # type: ignore[call-overload]
+    second: list[str] = []
+    sent_at_chunk: list[int] = []
+
+    def ask_another() -> None:
+        r = client.chat.completions.create(
+            model="gemma-3-270m",
+            messages=[{"role": "user", "content": "Name a noble gas."}],
+            max_tokens=8,
+        )
+        second.append(r.choices[0].message.content or "")
+
+    text, finish, chunks = "", None, 0
+    other = threading.Thread(target=ask_another)
+    for chunk in client.chat.completions.create(**ask, stream=True):
+        chunks += 1
+        for choice in chunk.choices:
+            text += choice.delta.content or ""
+            finish = choice.finish_reason or finish
+        if text and not other.is_alive() and not sent_at_chunk:
+            other.start()  # arrives while this stream is being generated
+            sent_at_chunk.append(chunks)
+            time.sleep(0.3)  # (long enough for it to be waiting for the model)
+    other.join(120)
+    assert sent_at_chunk and sent_at_chunk[0] < chunks, "the second request came too late"
+    assert finish == alone.choices[0].finish_reason is not None
+    assert text == alone.choices[0].message.content
+    assert second and second[0] is not None  # and the second one was answered after it
 
 
 def test_text_completion(served: Served) -> None:

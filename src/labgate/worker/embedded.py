@@ -7,12 +7,30 @@ Gemma 3 270M as packaged is a small base model; asked with a bare chat template 
 ramble or continue the user's text. The ``labgate-qa`` chat format frames the conversation as a
 short transcript with one worked example and stops at the next speaker's turn, which makes it
 answer a chat turn with a short, on-topic reply.
+
+llama-cpp-python's server sends no ``usage`` in a stream, and the gateway would then have to
+guess the prompt's size from the user's text alone, missing the preamble above (5 tokens
+counted against 72 used, for a one-line question). So this worker ends every stream with
+the usage chunk that OpenAI sends for ``stream_options.include_usage`` (``choices`` empty),
+counted from the tokens llama.cpp really evaluated and sampled: the same figures as the
+plain answer to the same request (:func:`_add_stream_usage`). The gateway always asks its
+workers for that chunk.
+
+Two defaults of that server would cut answers short, and are changed here. It interrupts a
+stream in progress whenever another request waits for the model (``interrupt_requests``):
+the stream ends with ``[DONE]`` and no ``finish_reason``, half an answer that looks finished.
+Here the second request waits its turn instead. And its ``GET /v1/models`` waits for the
+model's lock too, so the gateway's health probe (every 5 s) both cut streams and, without
+the interruption, would wait behind a long answer and mark a busy worker as down;
+:class:`_ModelList` answers that route without the lock.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from collections.abc import Iterator
 from typing import Any
 
 PREAMBLE = (
@@ -50,6 +68,114 @@ def _register_chat_format() -> None:
         return lcf.ChatFormatterResponse(prompt=format_conversation(messages), stop=STOPS)
 
 
+class _Counts:
+    """What one generation evaluated and sampled (filled in by the patched ``generate``)."""
+
+    def __init__(self) -> None:
+        self.prompt: int | None = None
+        self.completion = 0
+
+
+def _add_stream_usage() -> None:
+    """Make ``Llama``'s streams end with a usage chunk (see the module's docstring).
+
+    ``Llama.generate`` is handed the prompt's tokens (BOS and all, exactly as evaluated) and
+    yields each sampled token; every one but the end-of-generation token is part of the
+    completion, as in the plain answer's ``usage``. The server serves one request at a time
+    per model (its lock is held until a stream's last chunk), so the counts of the stream in
+    progress live on the ``Llama`` object. A chat completion calls ``create_completion``
+    inside: only the outer call adds the chunk."""
+    import llama_cpp
+    from llama_cpp import Llama
+
+    generate = Llama.generate
+    create_completion = Llama.create_completion
+    create_chat_completion = Llama.create_chat_completion
+
+    def counting_generate(self: Any, tokens: Any, *args: Any, **kwargs: Any) -> Iterator[int]:
+        counts: _Counts | None = getattr(self, "_labgate_counts", None)
+        if counts is not None:
+            counts.prompt = len(tokens)
+        for token in generate(self, tokens, *args, **kwargs):
+            if counts is not None and not llama_cpp.llama_vocab_is_eog(self._model.vocab, token):
+                counts.completion += 1
+            yield token
+
+    def with_usage(self: Any, chunks: Any) -> Iterator[dict[str, Any]]:
+        counts = _Counts()
+        self._labgate_counts = counts
+        last: dict[str, Any] | None = None
+        try:
+            for chunk in chunks:
+                last = chunk
+                yield chunk
+        finally:
+            if getattr(self, "_labgate_counts", None) is counts:
+                self._labgate_counts = None
+        if last is not None and counts.prompt is not None:
+            yield {
+                **{k: last[k] for k in ("id", "object", "created", "model") if k in last},
+                "choices": [],
+                "usage": {
+                    "prompt_tokens": counts.prompt,
+                    "completion_tokens": counts.completion,
+                    "total_tokens": counts.prompt + counts.completion,
+                },
+            }
+
+    def chat_with_usage(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._labgate_inner = True  # its create_completion adds nothing
+        try:
+            result = create_chat_completion(self, *args, **kwargs)
+        finally:
+            self._labgate_inner = False
+        return with_usage(self, result) if kwargs.get("stream") else result
+
+    def completion_with_usage(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = create_completion(self, *args, **kwargs)
+        if kwargs.get("stream") and not getattr(self, "_labgate_inner", False):
+            return with_usage(self, result)
+        return result
+
+    Llama.generate = counting_generate  # type: ignore[method-assign,assignment]
+    Llama.create_completion = completion_with_usage  # type: ignore[method-assign,assignment]
+    Llama.create_chat_completion = chat_with_usage  # type: ignore[method-assign,assignment]
+
+
+class _ModelList:
+    """ASGI front that answers ``GET /v1/models`` itself (the model is loaded before the server
+    listens, so the list is fixed) and hands everything else to llama-cpp-python's app."""
+
+    def __init__(self, app: Any, alias: str) -> None:
+        self.app = app
+        self.body = json.dumps(
+            {
+                "object": "list",
+                "data": [{"id": alias, "object": "model", "owned_by": "me", "permissions": []}],
+            }
+        ).encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and scope["path"].rstrip("/") == "/v1/models"
+        ):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(self.body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": self.body})
+            return
+        await self.app(scope, receive, send)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m labgate.worker.embedded",
@@ -70,9 +196,11 @@ def main(argv: list[str] | None = None) -> None:
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
     _register_chat_format()
+    _add_stream_usage()
     threads = args.threads or os.cpu_count() or 1
     app = create_app(
-        server_settings=ServerSettings(host=args.host, port=args.port),
+        # a waiting request must not cut the stream in progress short
+        server_settings=ServerSettings(host=args.host, port=args.port, interrupt_requests=False),
         model_settings=[
             ModelSettings(
                 model=args.model_path,
@@ -85,7 +213,9 @@ def main(argv: list[str] | None = None) -> None:
             )
         ],
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        _ModelList(app, args.model_alias), host=args.host, port=args.port, log_level="warning"
+    )
 
 
 if __name__ == "__main__":
