@@ -192,6 +192,30 @@ async def test_worker_down_is_503(gateway: Gateway) -> None:
         assert r.status_code in (200, 503)
 
 
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+async def test_a_stream_the_worker_refuses_in_its_first_event_is_a_400(
+    gateway: Gateway, path: str
+) -> None:
+    """vLLM, SGLang and the embedded worker answer 200 and then an error event when they
+    cannot serve a streamed request (a prompt longer than the context). Nothing has reached
+    the client yet: it gets the worker's reason as a 400, and the worker is not blamed."""
+    body: dict[str, Any] = {"model": "fake", "stream": True, "fake": "stream-error=400"}
+    if path == "/v1/completions":
+        body["prompt"] = "too long"
+    else:
+        body["messages"] = [{"role": "user", "content": "too long"}]
+    async with gateway.client() as c:
+        for _ in range(4):  # more than the breaker's three failures
+            r = await c.post(path, json=body)
+            err = assert_openai_error(r, 400, "upstream_rejected")
+            assert "fake stream error" in err["message"]
+            assert r.headers["content-type"].startswith("application/json")
+        r = await c.post(path, json={**body, "fake": ""})
+        assert r.status_code == 200 and "data: [DONE]" in r.text
+    (worker,) = gateway.services.router.pools["fake"].workers.values()
+    assert worker.total_failures == 0 and worker.breaker.value == "closed"
+
+
 async def test_unknown_route_and_method(gateway: Gateway) -> None:
     async with gateway.client() as c:
         assert_openai_error(await c.get("/v1/nothing"), 404)

@@ -205,6 +205,31 @@ def test_a_second_request_does_not_cut_a_stream_short(served: Served) -> None:
     assert second and second[0] is not None  # and the second one was answered after it
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_prompt_longer_than_the_context_is_a_400_streamed_or_not(
+    served: Served, stream: bool
+) -> None:
+    """The real llama.cpp server refuses it; streamed, it used to answer 200 and then
+    nothing, which the gateway took for a dead worker (503) and held against it."""
+    client = _client(served)
+    too_long = "word " * 3000  # the embedded worker's context is 2048 tokens
+    with pytest.raises(openai.BadRequestError) as refused:
+        result = client.chat.completions.create(
+            model="gemma-3-270m",
+            messages=[{"role": "user", "content": too_long}],
+            max_tokens=8,
+            stream=stream,
+        )
+        if stream:
+            for _chunk in result:  # type: ignore[union-attr]
+                pass
+    assert "context" in str(refused.value)
+    r = client.chat.completions.create(  # and the worker serves the next one
+        model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4
+    )
+    assert r.choices[0].message is not None
+
+
 def test_text_completion(served: Served) -> None:
     client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
     r = client.completions.create(

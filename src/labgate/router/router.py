@@ -216,6 +216,9 @@ class Router:
         async for payload in _iter_sse(resp):
             if payload == b"[DONE]":
                 raise ConnectionError("stream ended before its first event")
+            if b'"error"' in payload[:16]:
+                resp.close()  # the stream has nothing else to say
+                _first_event_error(payload)
             call.first_event = payload
             return
         raise ConnectionError("stream ended before its first event")
@@ -224,6 +227,31 @@ class Router:
         self.plain.close()
         with contextlib.suppress(Exception):
             await self.session.close()
+
+
+def _first_event_error(payload: bytes) -> None:
+    """A stream that opens with an error event instead of a chunk: vLLM and SGLang report a
+    request they cannot serve that way once they have answered 200 (and so does the embedded
+    worker, for a prompt longer than its context). Nothing has reached the client yet, so it
+    is handled as that status would be: a request error goes back to the client (400 in the
+    OpenAI shape), a server error is the worker's and is retried on another replica."""
+    try:
+        loaded = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return
+    if not isinstance(loaded, dict) or "choices" in loaded:
+        return
+    error = loaded.get("error")
+    if not isinstance(error, dict):
+        return
+    code, kind = error.get("code"), str(error.get("type") or "")
+    if isinstance(code, int) and 400 <= code < 600:
+        status = code
+    elif kind in ("invalid_request_error", "BadRequestError"):
+        status = 400
+    else:
+        status = 500
+    _reject(status, payload)
 
 
 def _reject(status: int, raw: bytes) -> None:

@@ -11,6 +11,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 * ``fail``           answer 500 before any byte;
 * ``die-after=N``    in a stream, drop the connection after N chunks;
 * ``delay=S``        wait S seconds before answering (per chunk in a stream);
+* ``stream-error=C`` in a stream, answer 200 and then only an error event with code C (as
+  vLLM and SGLang report a request they cannot serve once the stream has begun);
 * ``no-usage``       never report usage;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
@@ -146,6 +148,14 @@ class FakeWorker:
             return answer
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await resp.prepare(request)
+        if "stream-error" in flags:
+            code = int(flags["stream-error"] or 400)
+            kind = "BadRequestError" if code < 500 else "InternalServerError"
+            await self._send(
+                resp, {"error": {"message": "fake stream error", "type": kind, "code": code}}
+            )
+            await resp.write(b"data: [DONE]\n\n")
+            return resp
         die_after = int(flags["die-after"]) if "die-after" in flags else None
         obj_name = "chat.completion.chunk" if chat else "text_completion"
         try:

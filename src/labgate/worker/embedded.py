@@ -22,7 +22,10 @@ the stream ends with ``[DONE]`` and no ``finish_reason``, half an answer that lo
 Here the second request waits its turn instead. And its ``GET /v1/models`` waits for the
 model's lock too, so the gateway's health probe (every 5 s) both cut streams and, without
 the interruption, would wait behind a long answer and mark a busy worker as down;
-:class:`_ModelList` answers that route without the lock.
+:class:`_ModelList` answers that route without the lock. A stream the model refuses before
+its first token (a prompt longer than the context) ended with no event at all after its 200,
+which the gateway took for a broken worker (503); it now carries an error event, as vLLM's
+do, and the gateway answers the client 400.
 """
 
 from __future__ import annotations
@@ -105,7 +108,19 @@ def _add_stream_usage() -> None:
         counts = _Counts()
         self._labgate_counts = counts
         last: dict[str, Any] | None = None
+        chunks = iter(chunks)
         try:
+            try:
+                first = next(chunks)
+            except StopIteration:
+                return
+            except ValueError as exc:
+                # refused before the first token (a prompt longer than the context): the
+                # server has already answered 200, so say it as vLLM does, in an error event
+                yield {"error": {"message": str(exc), "type": "BadRequestError", "code": 400}}
+                return
+            last = first
+            yield first
             for chunk in chunks:
                 last = chunk
                 yield chunk
