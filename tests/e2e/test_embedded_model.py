@@ -230,6 +230,42 @@ def test_a_prompt_longer_than_the_context_is_a_400_streamed_or_not(
     assert r.choices[0].message is not None
 
 
+def test_developer_messages_and_odd_parameters_are_answered_not_held_against_the_worker(
+    served: Served,
+) -> None:
+    """OpenAI's SDKs send ``developer`` messages to reasoning models, and a client may send a
+    parameter the gateway forwards as it is. llama-cpp-python's server answered both with a
+    500, which the gateway counted against the worker: after three, its breaker opened and
+    every user got 503s."""
+    client = _client(served)
+    r = client.chat.completions.create(
+        model="gemma-3-270m",
+        messages=[
+            {"role": "developer", "content": "Answer in one word."},
+            {"role": "user", "content": "Name a noble gas."},
+        ],
+        max_tokens=8,
+        temperature=0,
+    )
+    assert (r.choices[0].message.content or "").strip()
+    for _ in range(4):  # more than the breaker's three failures in a row
+        with pytest.raises(openai.BadRequestError, match="seed"):
+            client.chat.completions.create(
+                model="gemma-3-270m",
+                messages=[{"role": "user", "content": "Hi"}],
+                max_tokens=4,
+                extra_body={"seed": "not a number"},
+            )
+    with pytest.raises(openai.BadRequestError, match="one choice"):
+        client.chat.completions.create(
+            model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4, n=2
+        )
+    r = client.chat.completions.create(  # the worker was not blamed: no 503
+        model="gemma-3-270m", messages=[{"role": "user", "content": "Hi"}], max_tokens=4
+    )
+    assert r.choices[0].message is not None
+
+
 def test_text_completion(served: Served) -> None:
     client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
     r = client.completions.create(

@@ -22,7 +22,8 @@ the stream ends with ``[DONE]`` and no ``finish_reason``, half an answer that lo
 Here the second request waits its turn instead. And its ``GET /v1/models`` waits for the
 model's lock too, so the gateway's health probe (every 5 s) both cut streams and, without
 the interruption, would wait behind a long answer and mark a busy worker as down;
-:class:`_ModelList` answers that route without the lock. A stream the model refuses before
+:class:`_Front` answers that route without the lock (and refuses, with a 400, the
+request bodies that server would answer with a 500). A stream the model refuses before
 its first token (a prompt longer than the context) ended with no event at all after its 200,
 which the gateway took for a broken worker (503); it now carries an error event, as vLLM's
 do, and the gateway answers the client 400.
@@ -157,13 +158,52 @@ def _add_stream_usage() -> None:
     Llama.create_chat_completion = chat_with_usage  # type: ignore[method-assign,assignment]
 
 
-class _ModelList:
-    """ASGI front that answers ``GET /v1/models`` itself (the model is loaded before the server
-    listens, so the list is fixed) and hands everything else to llama-cpp-python's app."""
+async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
-    def __init__(self, app: Any, alias: str) -> None:
+
+def _refusal(message: str, param: str | None = None) -> dict[str, Any]:
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": param,
+            "code": None,
+        }
+    }
+
+
+class _Front:
+    """ASGI front of llama-cpp-python's app (see the module's docstring).
+
+    * ``GET /v1/models`` is answered here, without the model's lock (the model is loaded
+      before the server listens, so the list is fixed).
+    * Completion requests are checked here first, against the server's own request models
+      (``requests``: path to pydantic model). That server answers **500** for a body it
+      cannot validate, which a gateway must take for a broken worker: one client's odd
+      request (a ``developer`` message, a ``seed`` that is not a number) would turn into
+      503s, and three in a row would open the worker's circuit breaker for everyone. Here
+      such a body gets a 400 in the OpenAI shape. ``developer`` messages, which OpenAI's SDKs
+      send to reasoning models, become ``system`` ones (the prompt format treats them
+      alike); ``n`` above 1 and several prompts in one request, which this server would
+      ignore or crash on, are refused with a 400 too.
+    """
+
+    def __init__(self, app: Any, alias: str, requests: dict[str, Any] | None = None) -> None:
         self.app = app
-        self.body = json.dumps(
+        self.requests = requests or {}
+        self.models = json.dumps(
             {
                 "object": "list",
                 "data": [{"id": alias, "object": "model", "owned_by": "me", "permissions": []}],
@@ -171,24 +211,83 @@ class _ModelList:
         ).encode()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"].rstrip("/") == "/v1/models"
-        ):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"].rstrip("/")
+        if scope["method"] == "GET" and path == "/v1/models":
             await send(
                 {
                     "type": "http.response.start",
                     "status": 200,
                     "headers": [
                         (b"content-type", b"application/json"),
-                        (b"content-length", str(len(self.body)).encode()),
+                        (b"content-length", str(len(self.models)).encode()),
                     ],
                 }
             )
-            await send({"type": "http.response.body", "body": self.body})
+            await send({"type": "http.response.body", "body": self.models})
             return
-        await self.app(scope, receive, send)
+        model = self.requests.get(path) if scope["method"] == "POST" else None
+        if model is None:
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        checked = self._check(b"".join(chunks), model)
+        if isinstance(checked, tuple):
+            await _send_json(send, 400, _refusal(*checked))
+            return
+        body = json.dumps(checked).encode()
+        scope = {
+            **scope,
+            "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+            + [(b"content-length", str(len(body)).encode())],
+        }
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    def _check(raw: bytes, model: Any) -> dict[str, Any] | tuple[str, str | None]:
+        """The body to pass on, or ``(message, param)`` for a 400."""
+        from pydantic import ValidationError
+
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            return f"the body is not valid JSON: {exc}", None
+        if not isinstance(data, dict):
+            return "the body must be a JSON object", None
+        for message in data.get("messages") or []:
+            if isinstance(message, dict) and message.get("role") == "developer":
+                message["role"] = "system"
+        n = data.get("n")
+        if isinstance(n, int) and n > 1:
+            return "this model's worker (llama.cpp) returns one choice: ask with n = 1", "n"
+        prompt = data.get("prompt")
+        if isinstance(prompt, list) and len(prompt) > 1:
+            return "this model's worker (llama.cpp) takes one prompt per request", "prompt"
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            param = ".".join(str(part) for part in first["loc"])
+            return f"{param}: {first['msg']}", param
+        return data
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -209,6 +308,7 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
+    from llama_cpp.server.types import CreateChatCompletionRequest, CreateCompletionRequest
 
     _register_chat_format()
     _add_stream_usage()
@@ -229,7 +329,17 @@ def main(argv: list[str] | None = None) -> None:
         ],
     )
     uvicorn.run(
-        _ModelList(app, args.model_alias), host=args.host, port=args.port, log_level="warning"
+        _Front(
+            app,
+            args.model_alias,
+            {
+                "/v1/chat/completions": CreateChatCompletionRequest,
+                "/v1/completions": CreateCompletionRequest,
+            },
+        ),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
     )
 
 
