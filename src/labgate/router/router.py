@@ -245,12 +245,12 @@ def _first_event_error(payload: bytes) -> None:
     if not isinstance(error, dict):
         return
     code, kind = error.get("code"), str(error.get("type") or "")
-    if isinstance(code, int) and 400 <= code < 600:
-        status = code
-    elif kind in ("invalid_request_error", "BadRequestError"):
+    if isinstance(code, int) and 400 <= code < 500:
+        status = code  # 429 included: retried elsewhere
+    elif kind in ("invalid_request_error", "BadRequestError") and not isinstance(code, int):
         status = 400
     else:
-        status = 500
+        status = 500  # any other failure is the worker's
     _reject(status, payload)
 
 

@@ -158,8 +158,7 @@ def _add_stream_usage() -> None:
     Llama.create_chat_completion = chat_with_usage  # type: ignore[method-assign,assignment]
 
 
-async def _send_json(send: Any, status: int, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload).encode()
+async def _send_json(send: Any, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
@@ -216,17 +215,7 @@ class _Front:
             return
         path = scope["path"].rstrip("/")
         if scope["method"] == "GET" and path == "/v1/models":
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(self.models)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": self.models})
+            await _send_json(send, 200, self.models)
             return
         model = self.requests.get(path) if scope["method"] == "POST" else None
         if model is None:
@@ -242,7 +231,7 @@ class _Front:
                 break
         checked = self._check(b"".join(chunks), model)
         if isinstance(checked, tuple):
-            await _send_json(send, 400, _refusal(*checked))
+            await _send_json(send, 400, json.dumps(_refusal(*checked)).encode())
             return
         body = json.dumps(checked).encode()
         scope = {
