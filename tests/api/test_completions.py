@@ -206,6 +206,70 @@ async def test_mid_stream_failure_ends_with_error_event_and_done(gateway: Gatewa
             pass
 
 
+async def _stream_events(gateway: Gateway, path: str, fake: str) -> list[str]:
+    body: dict[str, Any] = {"model": "fake", "stream": True, "fake": fake}
+    if path == "/v1/chat/completions":
+        body["messages"] = [{"role": "user", "content": "q"}]
+    else:
+        body["prompt"] = "q"
+    async with gateway.client() as c:
+        async with c.stream("POST", path, json=body) as r:
+            assert r.status_code == 200
+            return [line[6:] async for line in r.aiter_lines() if line.startswith("data: ")]
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+async def test_a_stream_that_ends_without_a_finish_reason_is_reported_cut_short(
+    gateway: Gateway, path: str
+) -> None:
+    """``[DONE]`` before any ``finish_reason`` is an answer cut short (llama-cpp-python's server
+    ends a stream so when another request waits): the client is told, as when the worker dies
+    mid-stream, instead of taking a fragment for the whole answer; the request is recorded as
+    the worker's failure."""
+    from sqlalchemy import select
+
+    from labgate.store.tenancy import UsageEvent
+
+    events = await _stream_events(gateway, path, "no-finish")
+    assert events[-1] == "[DONE]"
+    assert orjson.loads(events[-2])["error"]["code"] == "worker_stream_failed"
+    chunks = [orjson.loads(e) for e in events[:-2]]
+    assert all(c["choices"][0]["finish_reason"] is None for c in chunks if c.get("choices"))
+    sent = "".join(
+        c["choices"][0].get("delta", {}).get("content") or c["choices"][0].get("text") or ""
+        for c in chunks
+        if c.get("choices")
+    )
+    assert sent == ANSWER  # what the worker produced still came through, then the error
+    await gateway.services.usage.flush()
+    async with gateway.services.sessions() as s:
+        rows = (await s.execute(select(UsageEvent))).scalars().all()
+    assert [r.status for r in rows] == [502]
+    # a whole stream from the same worker still ends as it should
+    whole = await _stream_events(gateway, path, "")
+    assert whole[-1] == "[DONE]" and "error" not in orjson.loads(whole[-2])
+
+
+@pytest.mark.parametrize("fake", ["die-after=3", "no-finish"])
+async def test_streams_cut_short_count_towards_the_workers_breaker(
+    gateway: Gateway, fake: str
+) -> None:
+    """Each stream the worker cuts short is its failure, and closing its connection afterwards
+    must not count as a success that resets the count: three in a row open its breaker, so
+    the router stops sending answers to a replica that breaks every one of them."""
+    from labgate.router.workers import BreakerState
+
+    pool = gateway.services.router.pools["fake"]
+    (worker,) = pool.workers.values()
+    for n in range(1, 4):
+        events = await _stream_events(gateway, "/v1/chat/completions", fake)
+        assert orjson.loads(events[-2])["error"]["code"] == "worker_stream_failed"
+        assert worker.consecutive_failures == n
+    assert worker.opened_at > 0
+    # open, or half-open if a health probe passed since (it then lets one request probe)
+    assert worker.breaker in (BreakerState.OPEN, BreakerState.HALF_OPEN)
+
+
 async def test_usage_is_recorded(gateway: Gateway) -> None:
     from sqlalchemy import select
 

@@ -314,6 +314,12 @@ class CompletionService:
                 elif now - last_sent > _KEEPALIVE_EVERY_S:
                     last_sent = now
                     yield b": reasoning\n\n"
+            if rw.unfinished and not (screener is not None and screener.blocked):
+                # [DONE] without a finish_reason: the worker cut the answer short (as
+                # llama-cpp-python's server does when another request waits), so the client
+                # must not take it for a whole answer
+                call.pool.record_failure(call.worker, "stream ended without a finish_reason")
+                raise StreamBroken("the worker ended its stream before the answer was finished")
             if screener is not None and not screener.blocked:
                 await screener.finish()
         except StreamBroken as exc:
@@ -330,10 +336,12 @@ class CompletionService:
             await asyncio.shield(self._end(rec, 499, "cancelled", "client disconnected"))
             raise
         filtered = screener is not None and screener.blocked
-        if error is None and not filtered:
-            call.release()
-        else:
+        if error is not None:
+            call.abort(ok=False)  # its failure is recorded: not to be undone as a success
+        elif filtered:
             call.abort()  # a blocked answer stops the worker too
+        else:
+            call.release()
         self._collect(p, rw)
         await self.gate.finish(p, produced=True)
         if error is not None:

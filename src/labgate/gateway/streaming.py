@@ -29,6 +29,8 @@ class StreamRewriter:
         self.content_parts: list[str] = []
         self.worker_usage: dict[str, Any] = {}
         self.template: dict[str, Any] = {}
+        self.choices_open: set[int] = set()
+        self.choices_done: set[int] = set()
 
     def rewrite(self, obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
         """The chunk to send (None: nothing to send) and the ``(channel, text)`` it carried."""
@@ -45,6 +47,11 @@ class StreamRewriter:
         produced: list[tuple[str, str]] = []
         keep = []
         for choice in choices:
+            index = choice.get("index", 0)
+            if choice.get("finish_reason") is None:
+                self.choices_open.add(index)
+            else:
+                self.choices_done.add(index)
             if self.chat:
                 if self._chat_choice(choice, produced):
                     keep.append(choice)
@@ -63,6 +70,11 @@ class StreamRewriter:
             obj["labgate_label"] = rec.label
         obj.pop("usage", None)
         return obj, produced
+
+    @property
+    def unfinished(self) -> bool:
+        """The stream so far leaves an answer without its ``finish_reason`` (or has none)."""
+        return not self.choices_done or not self.choices_open <= self.choices_done
 
     def _chat_choice(self, choice: dict[str, Any], produced: list[tuple[str, str]]) -> bool:
         delta = choice.get("delta") or {}

@@ -98,11 +98,13 @@ class UpstreamCall:
         if self.response is not None:
             self.response.release()
 
-    def abort(self) -> None:
-        """Close the connection to the worker (client went away): the worker cancels the work."""
+    def abort(self, ok: bool = True) -> None:
+        """Close the connection to the worker: the worker cancels the work. ``ok``: the worker
+        was not at fault (the client went away, the guardrail ended the answer); False when its
+        stream failed, whose failure is already recorded and must not be undone as a success."""
         if self.response is not None and not self._released:
             self.response.close()
-        self.release(ok=True)
+        self.release(ok=ok)
 
 
 async def _iter_sse(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:

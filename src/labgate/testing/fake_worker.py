@@ -13,6 +13,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 * ``delay=S``        wait S seconds before answering (per chunk in a stream);
 * ``stream-error=C`` in a stream, answer 200 and then only an error event with code C (as
   vLLM and SGLang report a request they cannot serve once the stream has begun);
+* ``no-finish``      in a stream, send no ``finish_reason`` before ``[DONE]`` (an answer cut
+  short, as llama-cpp-python's server cuts a stream when another request waits);
 * ``no-usage``       never report usage;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
@@ -200,16 +202,17 @@ class FakeWorker:
                 if chat
                 else {"index": 0, "text": "", "finish_reason": "stop"}
             )
-            await self._send(
-                resp,
-                {
-                    "id": cid,
-                    "object": obj_name,
-                    "created": created,
-                    "model": payload.get("model"),
-                    "choices": [last],
-                },
-            )
+            if "no-finish" not in flags:
+                await self._send(
+                    resp,
+                    {
+                        "id": cid,
+                        "object": obj_name,
+                        "created": created,
+                        "model": payload.get("model"),
+                        "choices": [last],
+                    },
+                )
             if "no-usage" not in flags and (payload.get("stream_options") or {}).get(
                 "include_usage"
             ):
