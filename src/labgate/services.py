@@ -95,7 +95,10 @@ def embedded_model_config(settings: Settings) -> ModelConfig:
         context_length=e.n_ctx,
         max_output_tokens=min(1024, e.n_ctx),
         default_max_tokens=256,
-        max_in_flight_per_worker=4,
+        # llama.cpp generates one answer at a time: a second request sent on would only wait
+        # in the worker's first-come queue, out of reach of the fair-share scheduler, which
+        # orders the gateway's queue by lab, project and user
+        max_in_flight_per_worker=1,
         reasoning=ReasoningConfig(format="none", budget_field=None, forward_effort=False),
     )
 

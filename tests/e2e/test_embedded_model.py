@@ -12,7 +12,9 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -188,21 +190,30 @@ def test_a_second_request_does_not_cut_a_stream_short(served: Served) -> None:
         second.append(r.choices[0].message.content or "")
 
     text, finish, chunks = "", None, 0
+    waiting: list[dict[str, Any]] = []  # the model's pool in the scheduler, while it waited
     other = threading.Thread(target=ask_another)
-    for chunk in client.chat.completions.create(**ask, stream=True):
-        chunks += 1
-        for choice in chunk.choices:
-            text += choice.delta.content or ""
-            finish = choice.finish_reason or finish
-        if text and not other.is_alive() and not sent_at_chunk:
-            other.start()  # arrives while this stream is being generated
-            sent_at_chunk.append(chunks)
-            time.sleep(0.3)  # (long enough for it to be waiting for the model)
+    with httpx.Client(base_url=served.url, headers={"Authorization": f"Bearer {served.key}"}) as c:
+        for chunk in client.chat.completions.create(**ask, stream=True):
+            chunks += 1
+            for choice in chunk.choices:
+                text += choice.delta.content or ""
+                finish = choice.finish_reason or finish
+            if text and not other.is_alive() and not sent_at_chunk:
+                other.start()  # arrives while this stream is being generated
+                sent_at_chunk.append(chunks)
+                time.sleep(0.3)  # (long enough for it to be waiting for the model)
+                pools = c.get("/v1/admin/scheduler").json()["pools"]
+                waiting.append(pools["gemma-3-270m"])
     other.join(120)
     assert sent_at_chunk and sent_at_chunk[0] < chunks, "the second request came too late"
     assert finish == alone.choices[0].finish_reason is not None
     assert text == alone.choices[0].message.content
     assert second and second[0] is not None  # and the second one was answered after it
+    # it waited in the gateway's fair-share queue, not in the worker's first-come one: the
+    # embedded worker, which generates one answer at a time, is sent one at a time
+    (pool,) = waiting
+    assert pool["capacity"] == 1 and pool["running"] == 1
+    assert sum(pool["queued"].values()) == 1
 
 
 @pytest.mark.parametrize("stream", [False, True])
