@@ -169,7 +169,8 @@ def test_a_streamed_answer_counts_its_tokens_as_the_plain_one_does(served: Serve
 def test_a_second_request_does_not_cut_a_stream_short(served: Served) -> None:
     """llama-cpp-python's server, by default, ends the stream in progress (``[DONE]``, no
     finish reason) as soon as another request waits for the model: two scientists would cut
-    each other's answers. The embedded worker makes the second one wait its turn."""
+    each other's answers. The embedded worker makes the second one wait its turn, and the
+    gateway holds it in its fair-share queue until the first is done."""
     client = _client(served)
     ask = {
         "model": "gemma-3-270m",

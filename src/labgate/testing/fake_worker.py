@@ -160,20 +160,21 @@ class FakeWorker:
             return resp
         die_after = int(flags["die-after"]) if "die-after" in flags else None
         obj_name = "chat.completion.chunk" if chat else "text_completion"
+
+        def chunk(choices: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+            return {
+                "id": cid,
+                "object": obj_name,
+                "created": created,
+                "model": payload.get("model"),
+                "choices": choices,
+                **extra,
+            }
+
         try:
             if chat:
-                await self._send(
-                    resp,
-                    {
-                        "id": cid,
-                        "object": obj_name,
-                        "created": created,
-                        "model": payload.get("model"),
-                        "choices": [
-                            {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
-                        ],
-                    },
-                )
+                opening = {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+                await self._send(resp, chunk([opening]))
             for i, (kind, text) in enumerate(pieces):
                 if die_after is not None and i >= die_after:
                     request.transport.close()  # type: ignore[union-attr]
@@ -187,46 +188,18 @@ class FakeWorker:
                     choice = {"index": 0, "delta": delta, "finish_reason": None}
                 else:
                     choice = {"index": 0, "text": text, "finish_reason": None}
-                await self._send(
-                    resp,
-                    {
-                        "id": cid,
-                        "object": obj_name,
-                        "created": created,
-                        "model": payload.get("model"),
-                        "choices": [choice],
-                    },
-                )
+                await self._send(resp, chunk([choice]))
             last: dict[str, Any] = (
                 {"index": 0, "delta": {}, "finish_reason": "stop"}
                 if chat
                 else {"index": 0, "text": "", "finish_reason": "stop"}
             )
             if "no-finish" not in flags:
-                await self._send(
-                    resp,
-                    {
-                        "id": cid,
-                        "object": obj_name,
-                        "created": created,
-                        "model": payload.get("model"),
-                        "choices": [last],
-                    },
-                )
+                await self._send(resp, chunk([last]))
             if "no-usage" not in flags and (payload.get("stream_options") or {}).get(
                 "include_usage"
             ):
-                await self._send(
-                    resp,
-                    {
-                        "id": cid,
-                        "object": obj_name,
-                        "created": created,
-                        "model": payload.get("model"),
-                        "choices": [],
-                        "usage": usage,
-                    },
-                )
+                await self._send(resp, chunk([], usage=usage))
             await resp.write(b"data: [DONE]\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
             self.cancelled += 1
