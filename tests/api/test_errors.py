@@ -217,6 +217,20 @@ async def test_a_stream_the_worker_refuses_in_its_first_event_is_a_400(
 
 
 async def test_unknown_route_and_method(gateway: Gateway) -> None:
+    """Say what labgate serves: clients built for OpenAI's newer APIs (Responses, embeddings)
+    reach routes it does not have, and a 404 that says "the API lives under /v1" to a request
+    under /v1 would only mislead."""
     async with gateway.client() as c:
-        assert_openai_error(await c.get("/v1/nothing"), 404)
-        assert_openai_error(await c.get("/v1/chat/completions"), 405)
+        err = assert_openai_error(await c.post("/v1/responses", json={}), 404, "unknown_route")
+        assert "does not serve /v1/responses" in err["message"]
+        assert "POST /v1/chat/completions" in err["message"]
+        err = assert_openai_error(await c.get("/nothing"), 404, "unknown_route")
+        assert "lives under /v1" in err["message"]
+        err = assert_openai_error(await c.get("/v1/admin/nothing"), 404, "unknown_route")
+        assert "no such route /v1/admin/nothing" in err["message"]
+        r = await c.get("/v1/chat/completions")
+        err = assert_openai_error(r, 405, "method_not_allowed")
+        assert err["message"] == "GET is not allowed on /v1/chat/completions; use POST"
+        assert r.headers["allow"] == "POST"
+        # a 404 a route raises with its own words keeps them
+        err = assert_openai_error(await c.get("/v1/models/nope"), 404, "model_not_found")

@@ -138,6 +138,9 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return (f"{param}: {msg}" if param else msg), param
 
 
+_SERVED = "POST /v1/chat/completions, POST /v1/completions and GET /v1/models"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every exception a route can raise to an OpenAI-shaped response (never a traceback)."""
 
@@ -151,13 +154,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return APIError(400, message, "invalid_request_error", "invalid_value", param).to_response()
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        if exc.status_code == 404:
-            message = "no such route; the OpenAI-compatible API lives under /v1"
+        code = None
+        headers = dict(exc.headers or {})
+        path = request.url.path
+        if exc.status_code == 404 and message == "Not Found":
+            code = "unknown_route"
+            message = (
+                f"labgate does not serve {path}: its OpenAI-compatible API is "
+                f"{_SERVED} (not the Responses, embeddings, audio, image or files APIs)"
+                if path.startswith("/v1/") and not path.startswith(("/v1/admin/", "/v1/audit/"))
+                else f"no such route {path}; the OpenAI-compatible API lives under /v1"
+            )
         elif exc.status_code == 405:
-            message = "method not allowed on this route"
-        return APIError(exc.status_code, message, headers=dict(exc.headers or {})).to_response()
+            code = "method_not_allowed"
+            allowed = headers.get("allow") or headers.get("Allow")
+            message = f"{request.method} is not allowed on {path}" + (
+                f"; use {allowed}" if allowed else ""
+            )
+        return APIError(exc.status_code, message, code=code, headers=headers).to_response()
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
