@@ -25,6 +25,7 @@ from labgate.config import ModelConfig, ReasoningConfig, Settings
 from labgate.gateway.completions import CompletionService
 from labgate.gateway.observers import MetricsObserver, UsageRecorder
 from labgate.gateway.policies import ProjectPolicies
+from labgate.hpc.spec import DeploymentSpec, Engine
 from labgate.identity.auth import Authenticator
 from labgate.identity.federated import OidcAuthenticator, SqlUserDirectory
 from labgate.identity.keys import KeyRepository
@@ -103,6 +104,15 @@ def embedded_model_config(settings: Settings) -> ModelConfig:
     )
 
 
+def deployment_model_config(spec: DeploymentSpec) -> ModelConfig:
+    """A Slurm-launched model that has no ``[[models]]`` table of its own."""
+    if spec.engine is Engine.LLAMACPP:
+        # labgate's llama.cpp worker generates one answer at a time: as for the embedded
+        # model, the others wait in the fair-share queue, not in the worker's
+        return ModelConfig(name=spec.served_name, max_in_flight_per_worker=1)
+    return ModelConfig(name=spec.served_name)
+
+
 def _make_pool(model: ModelConfig, settings: Settings) -> WorkerPool:
     r = settings.router
     pool = WorkerPool(
@@ -146,7 +156,7 @@ async def build_services(settings: Settings) -> Services:
         models[m.name] = m
     for deployment in settings.deployments:
         # Slurm-launched models: their workers register themselves when their job is ready
-        models.setdefault(deployment.served_name, ModelConfig(name=deployment.served_name))
+        models.setdefault(deployment.served_name, deployment_model_config(deployment))
     for m in models.values():
         router.pools[m.name] = _make_pool(m, settings)
     registry = WorkerRegistry(router, sessions, settings.router.heartbeat_interval_s)

@@ -57,6 +57,8 @@ async def test_cold_model_starts_on_demand_through_the_app(
             assert r.json()["choices"][0]["message"]["content"] == ANSWER
             [worker] = services.router.pools[model].workers.values()
             assert worker.source == "registered" and worker.deployment == "wired"
+            # a llama.cpp replica takes one request at a time: one slot of fair-share capacity
+            assert services.scheduler.snapshot()["pools"][model]["capacity"] == 1
             r = await client.post(
                 "/v1/chat/completions", json=chat, headers={"X-Labgate-Wait": "soon"}
             )

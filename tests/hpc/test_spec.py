@@ -155,3 +155,16 @@ def test_hpc_table_and_deployments_from_a_config() -> None:
     assert [s.name for s in specs] == ["a"]
     with pytest.raises(SpecError, match="spool_dir"):
         hpc_from_config({"hpc": {"spool_dir": "/my spool"}}, "cfg")
+
+
+def test_a_llamacpp_deployment_takes_one_request_per_replica_at_a_time() -> None:
+    """labgate's llama.cpp worker generates one answer at a time, so a model launched on it
+    (with no [[models]] table of its own) is sent one request per replica, and the rest wait
+    in the fair-share queue; vLLM and SGLang batch, and keep the default."""
+    from labgate.services import deployment_model_config
+
+    llama = DeploymentSpec(name="g", engine="llamacpp", model="/m.gguf")
+    vllm = DeploymentSpec(name="r1", engine="vllm", model="/m", gpus_per_node=4)
+    assert deployment_model_config(llama).max_in_flight_per_worker == 1
+    assert deployment_model_config(vllm).max_in_flight_per_worker == 16
+    assert deployment_model_config(vllm).name == "r1"
