@@ -109,6 +109,45 @@ async def test_wrong_types(gateway: Gateway, body: dict[str, Any], param: str) -
     assert param.split(".")[0] in err["message"]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "says"),
+    [
+        ([1, 2, 3], "token-id prompts are not accepted"),
+        ([[1, 2], [3]], "token-id prompts are not accepted"),
+        (["text", 7], "a string or a list of strings"),
+        ({"text": "x"}, "a string or a list of strings"),
+        ("", "must not be empty"),
+        ([], "must not be empty"),
+        (["", ""], "must not be empty"),
+    ],
+)
+async def test_a_prompt_that_is_not_text_says_what_a_prompt_must_be(
+    gateway: Gateway, prompt: Any, says: str
+) -> None:
+    """The message names the problem, not a branch of a type union ("prompt.str")."""
+    async with gateway.client() as c:
+        r = await c.post("/v1/completions", json={"model": "fake", "prompt": prompt})
+    err = assert_openai_error(r, 400, "invalid_value", "prompt")
+    assert says in err["message"] and "Value error" not in err["message"]
+
+
+@pytest.mark.parametrize("role", ["user", "system", "developer", "tool"])
+async def test_a_message_without_content_is_refused_except_an_assistant_turn(
+    gateway: Gateway, role: str
+) -> None:
+    """As in OpenAI's API: only an assistant turn (one that called tools) may have no content;
+    a user message without any reached the worker as an empty turn."""
+    assistant = {"role": "assistant", "content": None, "tool_calls": []}
+    async with gateway.client() as c:
+        messages = [{"role": "user", "content": "hi"}, assistant, {"role": role}]
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": messages})
+        err = assert_openai_error(r, 400, "missing_required_parameter", "messages.2.content")
+        assert f"a {role} message without content" in err["message"]
+        messages[2]["content"] = "go on"
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": messages})
+        assert r.status_code == 200, r.text
+
+
 async def test_missing_fields_and_empty_messages(gateway: Gateway) -> None:
     async with gateway.client() as c:
         r = await c.post(

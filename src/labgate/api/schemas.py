@@ -73,15 +73,22 @@ class ChatCompletionRequest(_Common):
 
 
 class CompletionRequest(_Common):
-    prompt: str | list[str] = Field(min_length=1)
+    # Any, checked below: a union would answer a token-id prompt with "prompt.str: Input
+    # should be a valid string", naming a branch of the type instead of the problem
+    prompt: Any
     echo: bool = False
 
     @field_validator("prompt")
     @classmethod
-    def _prompt(cls, v: str | list[str]) -> str | list[str]:
-        if isinstance(v, list) and not all(isinstance(p, str) for p in v):
-            raise ValueError("prompt must be a string or a list of strings")
-        if (isinstance(v, str) and not v) or (isinstance(v, list) and not any(v)):
+    def _prompt(cls, v: Any) -> str | list[str]:
+        if not isinstance(v, str | list) or (
+            isinstance(v, list) and not all(isinstance(p, str) for p in v)
+        ):
+            raise ValueError(
+                "prompt must be text: a string or a list of strings (token-id prompts are "
+                "not accepted: the guardrail screens text, and the audit log keeps it)"
+            )
+        if not v or not any(v):
             raise ValueError("prompt must not be empty")
         return v
 
@@ -112,7 +119,8 @@ def _describe(err: ValidationError) -> APIError:
         message = f"the request body must be a JSON object ({first.get('msg')})"
         code = "invalid_type"
     else:
-        message = f"invalid value for {param}: {first.get('msg')}"
+        msg = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+        message = f"invalid value for {param}: {msg}"
         code = "invalid_value"
     return APIError(400, message, "invalid_request_error", code, param)
 
