@@ -87,6 +87,13 @@ class Services:
             self.scheduler.set_capacity(pool.model, pool.capacity)
 
 
+LLAMACPP_IN_FLIGHT = 1
+"""Requests sent at once to one llama.cpp worker (embedded, or a Slurm ``llamacpp`` job): it
+generates one answer at a time, so a second one sent on would only wait in the worker's
+first-come queue, out of reach of the fair-share scheduler that orders the gateway's queue by
+lab, project and user."""
+
+
 def embedded_model_config(settings: Settings) -> ModelConfig:
     e = settings.embedded
     return ModelConfig(
@@ -96,10 +103,7 @@ def embedded_model_config(settings: Settings) -> ModelConfig:
         context_length=e.n_ctx,
         max_output_tokens=min(1024, e.n_ctx),
         default_max_tokens=256,
-        # llama.cpp generates one answer at a time: a second request sent on would only wait
-        # in the worker's first-come queue, out of reach of the fair-share scheduler, which
-        # orders the gateway's queue by lab, project and user
-        max_in_flight_per_worker=1,
+        max_in_flight_per_worker=LLAMACPP_IN_FLIGHT,
         reasoning=ReasoningConfig(format="none", budget_field=None, forward_effort=False),
     )
 
@@ -107,9 +111,7 @@ def embedded_model_config(settings: Settings) -> ModelConfig:
 def deployment_model_config(spec: DeploymentSpec) -> ModelConfig:
     """A Slurm-launched model that has no ``[[models]]`` table of its own."""
     if spec.engine is Engine.LLAMACPP:
-        # labgate's llama.cpp worker generates one answer at a time: as for the embedded
-        # model, the others wait in the fair-share queue, not in the worker's
-        return ModelConfig(name=spec.served_name, max_in_flight_per_worker=1)
+        return ModelConfig(name=spec.served_name, max_in_flight_per_worker=LLAMACPP_IN_FLIGHT)
     return ModelConfig(name=spec.served_name)
 
 

@@ -169,7 +169,7 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         elif exc.status_code == 405:
             code = "method_not_allowed"
-            allowed = headers.get("allow") or headers.get("Allow")
+            allowed = headers.get("Allow")  # Starlette's 405 names the methods there
             message = f"{request.method} is not allowed on {path}" + (
                 f"; use {allowed}" if allowed else ""
             )

@@ -127,9 +127,20 @@ def _describe(err: ValidationError) -> APIError:
 
 def parse_chat(body: bytes) -> ChatCompletionRequest:
     try:
-        return ChatCompletionRequest.model_validate_json(body)
+        req = ChatCompletionRequest.model_validate_json(body)
     except ValidationError as exc:
         raise _describe(exc) from None
+    for i, m in enumerate(req.messages):
+        if m.content is None and m.role not in ("assistant", "function"):
+            # only an assistant turn that called tools (or a legacy function result) may come
+            # without content, as in OpenAI's API
+            raise APIError(
+                400,
+                f"messages[{i}] is a {m.role} message without content",
+                code="missing_required_parameter",
+                param=f"messages.{i}.content",
+            )
+    return req
 
 
 def parse_completion(body: bytes) -> CompletionRequest:

@@ -100,16 +100,6 @@ class Preparer:
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
             payload["stream_options"] = {"include_usage": True}
-        for i, m in enumerate(req.messages):
-            if m.content is None and m.role not in ("assistant", "function"):
-                # only an assistant turn that called tools (or a legacy function result) may
-                # come without content, as in OpenAI's API
-                raise APIError(
-                    400,
-                    f"messages[{i}] is a {m.role} message without content",
-                    code="missing_required_parameter",
-                    param=f"messages.{i}.content",
-                )
         prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
         record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
         record.model_version = model.version
