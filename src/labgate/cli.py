@@ -106,6 +106,11 @@ def serve(
         http="httptools",
         log_level="warning",
         access_log=False,
+        # labgate never reads the client's address (identity is the key or token), so
+        # X-Forwarded-* rewriting would only cost time on every request; and no banner
+        # naming the server software
+        proxy_headers=False,
+        server_header=False,
         timeout_graceful_shutdown=10,
     )
 

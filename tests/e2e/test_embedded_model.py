@@ -292,6 +292,15 @@ def test_wrong_key_is_401(served: Served) -> None:
         client.models.list()
 
 
+def test_answers_name_no_server_software(served: Served) -> None:
+    """`labgate serve` sends no Server banner (uvicorn's default names itself), and still the
+    Date header an origin server with a clock must send (RFC 9110)."""
+    r = httpx.get(served.url + "/v1/models", headers={"Authorization": f"Bearer {served.key}"})
+    assert r.status_code == 200
+    assert "server" not in r.headers
+    assert r.headers["date"].endswith(" GMT")
+
+
 def test_worker_restarted_after_it_dies(served: Served) -> None:
     """Kill the embedded worker process: labgate restarts it and serves again."""
     out = subprocess.run(["pgrep", "-f", "labgate.worker.embedded"], capture_output=True, text=True)
