@@ -273,3 +273,46 @@ async def test_unknown_route_and_method(gateway: Gateway) -> None:
         assert r.headers["allow"] == "POST"
         # a 404 a route raises with its own words keeps them
         err = assert_openai_error(await c.get("/v1/models/nope"), 404, "model_not_found")
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+        {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+        {"type": "file", "file": {"file_data": "JVBERi0=", "filename": "paper.pdf"}},
+        {"type": "refusal", "refusal": "only an assistant turn may hold one"},
+        {"text": "a part with no type"},
+    ],
+)
+async def test_a_content_part_that_is_not_text_is_refused_before_the_worker(
+    gateway: Gateway, part: dict[str, Any]
+) -> None:
+    """The guardrail screens text and the audit log keeps text: an image, audio or a file
+    would reach the model unscreened and unrecorded, so it is a 400 naming the part."""
+    before = gateway.worker.worker.requests
+    content = [{"type": "text", "text": "What does this show?"}, part]
+    async with gateway.client() as c:
+        r = await c.post(
+            "/v1/chat/completions",
+            json={"model": "fake", "messages": [{"role": "user", "content": content}]},
+        )
+    err = assert_openai_error(r, 400, "unsupported_value", "messages.0.content.1.type")
+    assert "text parts only" in err["message"] and repr(part.get("type")) in err["message"]
+    assert gateway.worker.worker.requests == before
+
+
+async def test_text_parts_must_hold_text_and_an_assistant_may_hold_a_refusal(
+    gateway: Gateway,
+) -> None:
+    async with gateway.client() as c:
+        bad = [{"role": "user", "content": [{"type": "text", "text": 42}]}]
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": bad})
+        assert_openai_error(r, 400, "invalid_value", "messages.0.content.0.text")
+        turns = [
+            {"role": "user", "content": [{"type": "text", "text": "Tell me a secret."}]},
+            {"role": "assistant", "content": [{"type": "refusal", "refusal": "I can't."}]},
+            {"role": "user", "content": [{"type": "input_text", "text": "Then the weather?"}]},
+        ]
+        r = await c.post("/v1/chat/completions", json={"model": "fake", "messages": turns})
+        assert r.status_code == 200, r.text

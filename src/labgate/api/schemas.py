@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from labgate.api.errors import APIError
+from labgate.visible import ASSISTANT_PART_TYPES, TEXT_PART_TYPES, content_text
 
 Role = Literal["system", "developer", "user", "assistant", "tool", "function"]
 
@@ -26,12 +27,8 @@ class Message(BaseModel):
     name: str | None = None
 
     def text(self) -> str:
-        """The message's text (text parts of a multi-part content joined)."""
-        if self.content is None:
-            return ""
-        if isinstance(self.content, str):
-            return self.content
-        return "".join(str(p.get("text", "")) for p in self.content if isinstance(p, dict))
+        """The message's text (the text parts of a multi-part content, one per line)."""
+        return content_text(self.content)
 
 
 class StreamOptions(BaseModel):
@@ -140,7 +137,34 @@ def parse_chat(body: bytes) -> ChatCompletionRequest:
                 code="missing_required_parameter",
                 param=f"messages.{i}.content",
             )
+        if isinstance(m.content, list):
+            _check_parts(i, m.role, m.content)
     return req
+
+
+def _check_parts(i: int, role: str, parts: list[dict[str, Any]]) -> None:
+    """Content parts must be text: the guardrail screens text and the audit log keeps it, so
+    an image, audio or a file would reach the model unscreened and unrecorded."""
+    allowed = ASSISTANT_PART_TYPES if role == "assistant" else TEXT_PART_TYPES
+    for j, part in enumerate(parts):
+        kind = part.get("type")
+        if kind not in allowed:
+            raise APIError(
+                400,
+                f"messages[{i}].content[{j}] is a part of type {kind!r}; labgate accepts "
+                f"text parts only ({', '.join(sorted(allowed))}): its guardrail screens text "
+                "and its audit log keeps text, so images, audio and files are not passed on",
+                code="unsupported_value",
+                param=f"messages.{i}.content.{j}.type",
+            )
+        field = "refusal" if kind == "refusal" else "text"
+        if not isinstance(part.get(field), str):
+            raise APIError(
+                400,
+                f"messages[{i}].content[{j}] is a {kind} part without a string {field!r}",
+                code="invalid_value",
+                param=f"messages.{i}.content.{j}.{field}",
+            )
 
 
 def parse_completion(body: bytes) -> CompletionRequest:

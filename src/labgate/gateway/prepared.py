@@ -19,6 +19,9 @@ from labgate.identity.principal import Principal, Role
 from labgate.quota import Admission
 from labgate.reasoning import reasoning_budget
 from labgate.scheduler import RequestClass, Ticket
+from labgate.visible import DEFINITIONS_ROLE, definitions_text, message_text
+
+_DEFINITION_FIELDS = frozenset({"tools", "functions", "response_format"})
 
 
 @dataclass(slots=True)
@@ -39,6 +42,7 @@ class Prepared:
     messages: int = 1
     wait_s: float = 0.0  # X-Labgate-Wait: how long the client will wait for a cold model
     label: Any = None  # the request's Label once access control decided it
+    definitions: str = ""  # the tools and schemas offered to the model, as text (visible.py)
     # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
     after_answer: Callable[[], Awaitable[None]] | None = None
 
@@ -100,7 +104,12 @@ class Preparer:
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
             payload["stream_options"] = {"include_usage": True}
-        prompt_text = "\n".join(f"{m.role}: {m.text()}" for m in req.messages)
+        # what the model reads (labgate.visible): screened, recorded, and counted as prompt
+        lines = [f"{m['role']}: {message_text(m)}" for m in payload["messages"]]
+        definitions = "" if _DEFINITION_FIELDS.isdisjoint(payload) else definitions_text(payload)
+        if definitions:
+            lines.append(f"{DEFINITIONS_ROLE}: {definitions}")
+        prompt_text = "\n".join(lines)
         record = RequestRecord("chat", principal, model.name, req.stream, prompt_text=prompt_text)
         record.model_version = model.version
         prepared = Prepared(
@@ -113,6 +122,7 @@ class Preparer:
             include_usage,
         )
         prepared.messages = len(req.messages)
+        prepared.definitions = definitions
         return prepared
 
     def completion(self, principal: Principal, req: CompletionRequest) -> Prepared:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from labgate.visible import DEFINITIONS_ROLE, request_texts
+
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -74,36 +76,21 @@ def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
     return out
 
 
-def _content_text(content: Any) -> str:
-    """The text of an OpenAI message ``content``: a string or a list of typed parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = []
-        for part in content:
-            if isinstance(part, Mapping) and part.get("type") in ("text", "input_text"):
-                texts.append(str(part.get("text", "")))
-            elif isinstance(part, str):
-                texts.append(part)
-        return "\n".join(texts)
-    return ""
+def message_texts(
+    messages: Iterable[Mapping[str, Any]], definitions: str = ""
+) -> list[tuple[str, str]]:
+    """``(role, text)`` of everything the model reads (:mod:`labgate.visible`): the latest
+    user message first, then the tool and schema definitions, then the other turns in order.
 
-
-def message_texts(messages: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """``(role, text)`` of every message with text, latest user message first.
-
-    The caller's newest turn is screened first so that when a long conversation exceeds the
-    segment budget, it is older turns that are cut, never the request being made now. Earlier
-    "assistant" turns are screened too: the client sends them, so they can be fabricated
-    (many-shot jailbreaks put invented compliant answers there).
+    The caller's newest turn, and what it offers the model, are screened first so that when a
+    long conversation exceeds the segment budget, it is older turns that are cut, never the
+    request being made now. Earlier "assistant" turns are screened too (their tool calls
+    included): the client sends them, so they can be fabricated (many-shot jailbreaks put
+    invented compliant answers there).
     """
-    found: list[tuple[str, str]] = []
-    for message in messages:
-        role = str(message.get("role", "user"))
-        text = _content_text(message.get("content"))
-        if text.strip():
-            found.append((role, text))
+    found = request_texts(messages)
     last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)
-    if last_user is not None:
-        found.insert(0, found.pop(last_user))
-    return found
+    first = [found.pop(last_user)] if last_user is not None else []
+    if definitions.strip():
+        first.append((DEFINITIONS_ROLE, definitions))
+    return first + found

@@ -114,9 +114,12 @@ class SafetyScreen:
         *,
         model: str | None = None,
         labels: Collection[str] = (),
+        definitions: str = "",
     ) -> Decision:
-        """Screen a chat request's messages before it is sent to a worker."""
-        texts = [text for _, text in message_texts(messages)]
+        """Screen a chat request before it is sent to a worker: everything the model will
+        read of it, the messages and the tools and schemas offered (``definitions``, from
+        :func:`labgate.visible.definitions_text`)."""
+        texts = [text for _, text in message_texts(messages, definitions)]
         return await self.check_texts(texts, model=model, labels=labels, direction="input")
 
     async def check_output(

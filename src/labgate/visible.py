@@ -1,0 +1,114 @@
+"""What the model reads of a chat request, as text: the one definition the guardrail screens
+and the audit transcript keeps.
+
+A chat template renders more than the messages' text for the model: the tool calls of earlier
+assistant turns (their arguments), the tools offered (names, descriptions, the parameters'
+schema) and a structured-output schema. Each of them can carry an instruction, so each is
+screened and recorded like a message; what labgate cannot read (an image, audio, a file) is
+refused before it gets here (:func:`labgate.api.schemas.parse_chat`).
+
+Text parts are ``{"type": "text", "text": ...}`` (``input_text`` is taken too, as the
+Responses API names it) and, in an assistant turn, ``{"type": "refusal", "refusal": ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TEXT_PART_TYPES = frozenset({"text", "input_text"})
+"""Content parts that carry text in their ``text`` field."""
+
+ASSISTANT_PART_TYPES = TEXT_PART_TYPES | {"refusal"}
+"""What an assistant turn's content may hold (a refusal is text too, in ``refusal``)."""
+
+DEFINITIONS_ROLE = "tools"
+"""The role name under which tool and schema definitions are screened and recorded."""
+
+
+def part_text(part: Any) -> str:
+    """The text of one content part ('' for a part that carries none)."""
+    if isinstance(part, str):
+        return part
+    if not isinstance(part, Mapping):
+        return ""
+    kind = part.get("type")
+    if kind in TEXT_PART_TYPES:
+        return str(part.get("text") or "")
+    if kind == "refusal":
+        return str(part.get("refusal") or "")
+    return ""
+
+
+def content_text(content: Any) -> str:
+    """The text of a message's ``content``: a string, or its text parts one per line."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(t for t in (part_text(p) for p in content) if t)
+    return ""
+
+
+def tool_calls_text(message: Mapping[str, Any]) -> str:
+    """The calls an assistant turn made, as the model reads them: ``name(arguments)``."""
+    calls: list[str] = []
+    for call in message.get("tool_calls") or ():
+        fn = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(fn, Mapping):
+            calls.append(f"{fn.get('name') or ''}({fn.get('arguments') or ''})")
+    legacy = message.get("function_call")
+    if isinstance(legacy, Mapping):
+        calls.append(f"{legacy.get('name') or ''}({legacy.get('arguments') or ''})")
+    return "\n".join(calls)
+
+
+def message_text(message: Mapping[str, Any]) -> str:
+    """Everything the model reads of one message: its text, then the calls it made."""
+    text = content_text(message.get("content"))
+    calls = tool_calls_text(message) if message.get("role") == "assistant" else ""
+    return f"{text}\n{calls}" if text and calls else text or calls
+
+
+def definitions_text(payload: Mapping[str, Any]) -> str:
+    """The tools offered (and legacy ``functions``) and a ``json_schema`` response format, as
+    the words they hold: names, descriptions, property names, enum values ('' if none)."""
+    found: list[str] = []
+    for tool in payload.get("tools") or ():
+        fn = tool.get("function") if isinstance(tool, Mapping) else None
+        if isinstance(fn, Mapping):
+            _words(fn, found)
+    for fn in payload.get("functions") or ():
+        if isinstance(fn, Mapping):
+            _words(fn, found)
+    fmt = payload.get("response_format")
+    if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
+        _words(fmt["json_schema"], found)
+    return " ".join(found)
+
+
+def _words(value: Any, found: list[str], depth: int = 0) -> None:
+    """Every string in a JSON value, and the names of schema properties, in order."""
+    if depth > 32:  # a schema nested deeper than any real one: what is above is enough
+        return
+    if isinstance(value, str):
+        if value.strip():
+            found.append(value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "properties" and isinstance(item, Mapping):
+                found.extend(str(name) for name in item)
+            _words(item, found, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _words(item, found, depth + 1)
+
+
+def request_texts(
+    messages: Iterable[Mapping[str, Any]], definitions: str = ""
+) -> list[tuple[str, str]]:
+    """``(role, text)`` of what the model reads, in the request's order: every message with
+    text, and the definitions (role :data:`DEFINITIONS_ROLE`) last."""
+    found = [(str(m.get("role", "user")), message_text(m)) for m in messages]
+    if definitions:
+        found.append((DEFINITIONS_ROLE, definitions))
+    return [(role, text) for role, text in found if text.strip()]
