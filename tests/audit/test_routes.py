@@ -152,3 +152,36 @@ async def test_transcripts_over_http_need_two_auditors(
     short = await client.post("/v1/audit/access-requests", headers=_as("alice"),
                               json={"reason": "why", "project": "proj1"})
     assert short.status_code == 400 and short.json()["error"]["param"] == "reason"
+
+
+async def test_numbers_no_record_can_have_are_a_400_not_a_500(
+    api: tuple[httpx.AsyncClient, AuditLog],
+) -> None:
+    """Indices are 64-bit in storage: a larger one failed in the database driver (500), as did
+    a duration of access too long to be a time span."""
+    client, _ = api
+    huge = str(2**64)
+    for path, params in [
+        (f"/v1/audit/records/{huge}", None),
+        ("/v1/audit/records/-1", None),
+        ("/v1/audit/proofs/inclusion", {"index": huge}),
+        ("/v1/audit/proofs/inclusion", {"index": 1, "tree_size": huge}),
+        ("/v1/audit/proofs/consistency", {"first": 1, "second": huge}),
+        (f"/v1/audit/access-requests/x/transcripts/{huge}", None),
+    ]:
+        r = await client.get(path, params=params, headers=_as("alice"))
+        assert r.status_code == 400, (path, r.text)
+        assert r.json()["error"]["code"] == "invalid_value"
+    body = {"reason": "checking a complaint", "project": "proj1"}
+    for extra, param in [
+        ({"duration_minutes": 10**30}, "duration_minutes"),
+        ({"indices": [1, 2**64]}, "indices.1"),
+    ]:
+        r = await client.post("/v1/audit/access-requests", json={**body, **extra},
+                              headers=_as("alice"))
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["param"] == param
+    r = await client.post("/v1/audit/access-requests", json={**body, "duration_minutes": 600},
+                          headers=_as("alice"))
+    assert r.status_code == 400
+    assert "at most 8 hours" in r.json()["error"]["message"]  # the deployment's max_duration

@@ -222,6 +222,31 @@ async def test_refusals_come_in_the_openai_shape(admin_gateway: AdminGateway) ->
         assert workers.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("body", "headers", "code", "says"),
+    [
+        # curl -d without -H: a form, whose JSON-looking text FastAPI never reads as JSON
+        (b'{"id": "anl"}', {"Content-Type": "application/x-www-form-urlencoded"},
+         "invalid_type", "is not a JSON object"),
+        (b"[1, 2]", {"Content-Type": "application/json"}, "invalid_type", "is not a JSON object"),
+        (b'{"id": ', {"Content-Type": "application/json"}, "invalid_json", "is not valid JSON"),
+        (b"", {}, "invalid_json", "is empty"),
+    ],
+)
+async def test_a_body_that_is_not_a_json_object_is_told_what_to_send(
+    admin_gateway: AdminGateway, body: bytes, headers: dict[str, str], code: str, says: str
+) -> None:
+    """Pydantic's own words ("Input should be a valid dictionary…", "6: JSON decode error"
+    with the character position as the parameter) told an administrator nothing."""
+    gw = admin_gateway
+    async with gw.client(gw.root_key) as root:
+        r = await root.post("/v1/admin/labs", content=body, headers=headers)
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["code"] == code and error["param"] is None
+    assert says in error["message"] and "Content-Type: application/json" in error["message"]
+
+
 async def test_an_unwired_app_still_revokes_at_once(gateway: Gateway) -> None:
     """Without the integrator's wiring the routes build a service of their own, which still
     drops a revoked key from the authenticator's cache on this replica."""

@@ -127,15 +127,28 @@ def too_many_requests(
     )
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+_SEND_JSON = "send a JSON object with Content-Type: application/json (curl: --json '{...}')"
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, str]:
+    """The message, parameter and code of a route's validation failure. Failures of the body
+    as a whole (not JSON, not an object, missing: curl's ``-d`` sends a form) say what to
+    send instead of pydantic's words for them."""
     errors = exc.errors()
     if not errors:
-        return "the request is not valid", None
+        return "the request is not valid", None, "invalid_value"
     first = errors[0]
+    kind = first.get("type", "")
+    if kind == "json_invalid":
+        return "the request body is not valid JSON; " + _SEND_JSON, None, "invalid_json"
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path")]
     param = ".".join(loc) or None
+    if param is None and tuple(first.get("loc", ())) == ("body",):
+        if kind == "missing":
+            return "the request body is empty; " + _SEND_JSON, None, "invalid_json"
+        return "the request body is not a JSON object; " + _SEND_JSON, None, "invalid_type"
     msg = first.get("msg", "is not valid")
-    return (f"{param}: {msg}" if param else msg), param
+    return (f"{param}: {msg}" if param else msg), param, "invalid_value"
 
 
 _SERVED = "POST /v1/chat/completions, POST /v1/completions and GET /v1/models"
@@ -150,8 +163,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> Response:
-        message, param = _validation_message(exc)
-        return APIError(400, message, "invalid_request_error", "invalid_value", param).to_response()
+        message, param, code = _validation_message(exc)
+        return APIError(400, message, "invalid_request_error", code, param).to_response()
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

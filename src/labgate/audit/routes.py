@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -34,6 +34,11 @@ from labgate.audit.keyring import KeyringError
 from labgate.audit.log import AuditLog, NotInLog
 from labgate.audit.transcripts import TranscriptError
 from labgate.identity.principal import Principal, Role
+
+# Indices and tree sizes are stored as 64-bit integers: a larger number can name no record,
+# and would fail in the database driver (a 500) instead of being refused here (a 400)
+_INDEX_MAX = 2**63 - 1
+RecordIndex = Annotated[int, Path(ge=0, le=_INDEX_MAX, description="The record's index.")]
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -54,7 +59,7 @@ def _access(request: Request) -> AccessControl:
 
 @router.get("/records/{index}")
 async def get_record(
-    index: int, request: Request, principal: Principal = Depends(current_principal)
+    index: RecordIndex, request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     """One record as stored: its canonical bytes parsed, its leaf hash, when it was committed."""
     if not principal.has_role(Role.AUDITOR, Role.PLATFORM_ADMIN):
@@ -81,8 +86,10 @@ async def get_record(
 @router.get("/proofs/inclusion")
 async def inclusion_proof(
     request: Request,
-    index: int = Query(ge=0, description="The record's index."),
-    tree_size: int | None = Query(default=None, ge=1, description="Default: the current size."),
+    index: int = Query(ge=0, le=_INDEX_MAX, description="The record's index."),
+    tree_size: int | None = Query(
+        default=None, ge=1, le=_INDEX_MAX, description="Default: the current size."
+    ),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of a record in the tree of ``tree_size`` records."""
@@ -102,8 +109,10 @@ async def inclusion_proof(
 @router.get("/proofs/consistency")
 async def consistency_proof(
     request: Request,
-    first: int = Query(ge=1, description="The smaller tree size."),
-    second: int | None = Query(default=None, ge=1, description="Default: the current size."),
+    first: int = Query(ge=1, le=_INDEX_MAX, description="The smaller tree size."),
+    second: int | None = Query(
+        default=None, ge=1, le=_INDEX_MAX, description="Default: the current size."
+    ),
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof that the tree of ``second`` records extends that of ``first``."""
@@ -136,10 +145,16 @@ async def latest_checkpoint(
 class AccessRequestBody(BaseModel):
     reason: str = Field(min_length=10, max_length=4000, description="Why access is needed.")
     project: str = Field(min_length=1, max_length=256, description="Whose records.")
-    indices: list[int] | None = Field(default=None, description="Only these records.")
+    indices: list[Annotated[int, Field(ge=0, le=_INDEX_MAX)]] | None = Field(
+        default=None, description="Only these records."
+    )
     since: datetime | None = Field(default=None, description="Only records from this time.")
     until: datetime | None = Field(default=None, description="Only records before this time.")
-    duration_minutes: int = Field(default=60, ge=1, description="How long access lasts.")
+    # a year at most here, so the number stays a time span; the deployment's max_duration (8 h
+    # by default) is the real bound, and its refusal says so
+    duration_minutes: int = Field(
+        default=60, ge=1, le=366 * 24 * 60, description="How long access lasts."
+    )
 
 
 def _denied(exc: Exception) -> APIError:
@@ -222,7 +237,7 @@ async def approve_access_request(
 @router.get("/access-requests/{request_id}/transcripts/{index}")
 async def read_transcript(
     request_id: str,
-    index: int,
+    index: RecordIndex,
     request: Request,
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
