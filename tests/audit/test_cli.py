@@ -81,6 +81,11 @@ async def test_records_and_proofs_print_as_checkable_json(data_dir: Path) -> Non
 
     missing = await _cli(data_dir, "record", "99")
     assert missing.exit_code == 2 and "no record 99" in missing.output
+    beyond = await _cli(data_dir, "record", str(2**64))  # was a traceback from the driver
+    assert beyond.exit_code == 2 and f"no record {2**64}" in beyond.output
+    for args in (("prove-inclusion", str(2**64)), ("prove-consistency", "1", str(2**64))):
+        refused = await _cli(data_dir, *args)
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
 
 
 async def test_an_outside_party_checks_their_old_checkpoint(data_dir: Path) -> None:

@@ -360,6 +360,8 @@ class AuditLog:
         return (await self.store.snapshot(()))[0]
 
     async def get_record(self, index: int) -> StoredRecord:
+        if not 0 <= index < 2**63:  # storage holds 64-bit indices: no such record can exist
+            raise NotInLog(f"the log has no record {index}")
         record = await self.store.get_record(index)
         if record is None:
             raise NotInLog(f"the log has no record {index}")
