@@ -32,6 +32,7 @@ from labgate.tenancy.cli_support import (
     print_rows,
     run_as_operator,
     settings_for,
+    validated,
 )
 from labgate.tenancy.report_format import report_csv, report_json, report_table
 from labgate.tenancy.usage import GroupBy as UsageGroupBy
@@ -74,8 +75,12 @@ def keys_create(
     """Create an API key and print it on stdout (the only time it is shown)."""
     from labgate.bootstrap import DEFAULT_PROJECT
 
-    spec = KeyCreate(
-        user_id=user, project_id=project or DEFAULT_PROJECT, name=name, expires_at=expires
+    spec = validated(
+        KeyCreate,
+        user_id=user,
+        project_id=project or DEFAULT_PROJECT,
+        name=name,
+        expires_at=expires,
     )
     created = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.create_key(me, spec)

@@ -185,6 +185,19 @@ async def test_refusals_and_validation(cli: Cli) -> None:
     assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
     missing = await cli("members", "list", "NOPE", ok=False)
     assert missing.exit_code == 1 and "no project 'NOPE'" in missing.stderr
+    # out-of-range options are checked before any change, in the API's words (these were
+    # pydantic tracebacks: the models were built outside the CLI's error handling)
+    await cli("projects", "create", "P", "--lab", "ornl")
+    huge = str(10**30)
+    for args, field in [
+        (("projects", "set-allocation", "P", "--budget-tokens", huge), "budget_tokens:"),
+        (("projects", "set-limits", "P", "--rpm", huge), "rpm_limit:"),
+        (("projects", "update", "P", "--share", huge), "share:"),
+        (("labs", "update", "ornl", "--share", huge), "share:"),
+    ]:
+        refused = await cli(*args, ok=False)
+        assert refused.exit_code == 2, (args, refused.output)
+        assert field in refused.stderr and "Traceback" not in refused.output
 
 
 async def test_worker_tokens(cli: Cli) -> None:

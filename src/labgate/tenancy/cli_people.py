@@ -26,6 +26,7 @@ from labgate.tenancy.cli_support import (
     err,
     print_rows,
     run_as_operator,
+    validated,
 )
 from labgate.tenancy.inputs import LabCreate, LabUpdate, UserCreate, UserUpdate
 
@@ -83,7 +84,7 @@ def labs_update(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Change a lab's name, share or provisioning policy."""
-    update = LabUpdate.model_validate(given(name=name, share=share, provisioning=provisioning))
+    update = validated(LabUpdate, **given(name=name, share=share, provisioning=provisioning))
     lab = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.update_lab(me, lab_id, update)
     )
@@ -171,7 +172,7 @@ def users_update(
             "--disable or --enable"
         )
         raise typer.Exit(2)
-    update = UserUpdate.model_validate(fields)
+    update = validated(UserUpdate, **fields)
     view = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.update_user(me, user, update)
     )

@@ -33,6 +33,7 @@ from labgate.tenancy.cli_support import (
     err,
     print_rows,
     run_as_operator,
+    validated,
 )
 from labgate.tenancy.inputs import Allocation, Limits, MemberAdd, ProjectCreate, ProjectUpdate
 
@@ -130,7 +131,7 @@ def projects_update(
     if not fields:
         err.print("nothing to change: give --name, --lead, --model, --all-models or --share")
         raise typer.Exit(2)
-    update = ProjectUpdate.model_validate(fields)
+    update = validated(ProjectUpdate, **fields)
     project = run_as_operator(
         config,
         data_dir,
@@ -156,7 +157,7 @@ def projects_set_allocation(
     if (budget_tokens is None) == (not unlimited):
         err.print("give exactly one of --budget-tokens N or --unlimited")
         raise typer.Exit(2)
-    allocation = Allocation(budget_tokens=budget_tokens, budget_period=period)
+    allocation = validated(Allocation, budget_tokens=budget_tokens, budget_period=period)
     project = run_as_operator(
         config,
         data_dir,
@@ -189,7 +190,7 @@ def projects_set_limits(
     if not fields:
         err.print("nothing to change: give --rpm, --tpm, --user-rpm or --user-tpm")
         raise typer.Exit(2)
-    limits = Limits.model_validate(fields)
+    limits = validated(Limits, **fields)
     project = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.set_limits(me, project_id, limits)
     )
@@ -217,7 +218,7 @@ def members_add(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Add a user to a project, or change their role in it."""
-    spec = MemberAdd(user_id=user, role=role.value)
+    spec = validated(MemberAdd, user_id=user, role=role.value)
     member = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.add_member(me, project_id, spec)
     )

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import orjson
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,6 +94,19 @@ def validation_text(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in e.get("loc", ()))
         parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
     return "; ".join(parts)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validated(model: type[M], **fields: Any) -> M:
+    """``model`` built from the command's options; out-of-range values exit 2 with the
+    fields' messages (as the API's 400s say them), not pydantic's traceback."""
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        fail(validation_text(exc), 2)
+        raise AssertionError("unreachable") from exc
 
 
 def run_as_operator(
