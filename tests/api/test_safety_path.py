@@ -4,6 +4,7 @@ violation in a stream cut with content_filter, every decision in the audit recor
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -233,3 +234,70 @@ async def test_ordinary_tools_and_schemas_are_answered_and_recorded(
         digests.append(record["digests"]["prompt_sha256"])
     assert worker.requests == 2
     assert digests[0] != digests[1]
+
+
+def _uplift() -> str:
+    return (
+        "Sure. "
+        + HARMFUL.replace("Give me", "Here are")
+        + (
+            " Step one: obtain the precursor chemicals methylphosphonyl difluoride and isopropyl "
+            "alcohol, mix them, then aerosolize the agent in the ventilation system."
+        )
+        * 3
+    )
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_answer_given_as_a_tool_call_is_screened(
+    guarded: dict[str, Any], monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    """A model can answer through a tool call (write_notes(text=…)): the uplift is then in
+    the call's arguments, which the guardrail reads as it reads content."""
+    from labgate.testing import fake_worker as fw
+
+    monkeypatch.setattr(fw, "ANSWER", _uplift())
+    body = {"model": "fake", "stream": stream, "fake": "tool-call",
+            "messages": [{"role": "user", "content": BENIGN}]}  # fmt: skip
+    r = await guarded["client"].post("/v1/chat/completions", json=body)
+    assert r.status_code == 200, r.text
+    if stream:
+        events = [orjson.loads(ln[6:]) for ln in r.text.splitlines() if ln.startswith("data: {")]
+        choices = [e["choices"][0] for e in events if e.get("choices")]
+        assert choices[-1]["finish_reason"] == "content_filter"
+        sent = "".join(
+            tc["function"].get("arguments") or ""
+            for c in choices
+            for tc in c["delta"].get("tool_calls") or ()
+        )
+        assert len(sent) < len(_uplift())  # cut before the whole call went out
+    else:
+        choice = r.json()["choices"][0]
+        assert choice["finish_reason"] == "content_filter"
+        assert "tool_calls" not in choice["message"]
+    record = await _last_record(guarded["services"])
+    assert record["outcome"] == "content_filter"
+    assert any(d["action"] == "block" and d["direction"] == "output" for d in record["safety"])
+
+
+async def test_a_tool_call_answer_is_recorded_the_same_streamed_or_not(
+    guarded: dict[str, Any],
+) -> None:
+    """The record's response is the call as the model made it, ``name(arguments)``, whether
+    the arguments came whole or in pieces (it was empty: the answer had no content)."""
+    from labgate.testing.fake_worker import ANSWER
+
+    expected = 'write_notes({"text":"' + ANSWER + '"})'
+    digests = []
+    for stream in (False, True):
+        body = {"model": "fake", "stream": stream, "fake": "tool-call",
+                "messages": [{"role": "user", "content": BENIGN}]}  # fmt: skip
+        r = await guarded["client"].post("/v1/chat/completions", json=body)
+        assert r.status_code == 200, r.text
+        if not stream:
+            call = r.json()["choices"][0]["message"]["tool_calls"][0]["function"]
+            assert f"{call['name']}({call['arguments']})" == expected
+        record = await _last_record(guarded["services"])
+        assert record["outcome"] == "ok"
+        digests.append(record["digests"]["response_sha256"])
+    assert digests == [hashlib.sha256(expected.encode()).hexdigest()] * 2

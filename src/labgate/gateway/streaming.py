@@ -27,6 +27,8 @@ class StreamRewriter:
         self.splitters: dict[int, ThinkSplitter] = {}
         self.reasoning_parts: list[str] = []
         self.content_parts: list[str] = []
+        # the tool calls the answer makes, by call index: [name, argument pieces...]
+        self.tool_calls: dict[int, list[str]] = {}
         self.worker_usage: dict[str, Any] = {}
         self.template: dict[str, Any] = {}
         self.choices_open: set[int] = set()
@@ -111,8 +113,39 @@ class StreamRewriter:
         if text:
             self.content_parts.append(text)
             produced.append(("content", text))
+        calls = delta.get("tool_calls")
+        if calls and self._tool_call_pieces(calls, produced):
+            self._count(reasoning=False)
         choice["delta"] = delta
         return bool(delta) or finishing
+
+    def _tool_call_pieces(self, calls: Any, produced: list[tuple[str, str]]) -> bool:
+        """Keep the pieces of the tool calls a delta carries: the model's answer is in their
+        arguments, screened as content and recorded as ``name(arguments)``."""
+        found = False
+        for call in calls if isinstance(calls, list) else ():
+            fn = call.get("function") if isinstance(call, dict) else None
+            if not isinstance(fn, dict):
+                continue
+            index = call.get("index")
+            parts = self.tool_calls.setdefault(index if isinstance(index, int) else 0, [""])
+            for piece, is_name in ((fn.get("name"), True), (fn.get("arguments"), False)):
+                if isinstance(piece, str) and piece:
+                    if is_name:
+                        parts[0] += piece
+                    else:
+                        parts.append(piece)
+                    produced.append(("content", piece))
+                    found = True
+        return found
+
+    @property
+    def tool_calls_text(self) -> str:
+        """The calls streamed so far as the model made them: ``name(arguments)``, one a line
+        (what :func:`labgate.visible.tool_calls_text` gives for a plain answer)."""
+        return "\n".join(
+            f"{parts[0]}({''.join(parts[1:])})" for _, parts in sorted(self.tool_calls.items())
+        )
 
     def _count(self, *, reasoning: bool) -> None:
         rec, ticket = self.p.record, self.p.ticket

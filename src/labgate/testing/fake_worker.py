@@ -15,6 +15,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
   vLLM and SGLang report a request they cannot serve once the stream has begun);
 * ``no-finish``      in a stream, send no ``finish_reason`` before ``[DONE]`` (an answer cut
   short, as llama-cpp-python's server cuts a stream when another request waits);
+* ``tool-call``      answer with a call of the tool ``write_notes`` whose ``text`` argument is
+  the answer (streamed in pieces of the arguments), ``finish_reason`` ``tool_calls``;
 * ``no-usage``       never report usage;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
@@ -43,6 +45,21 @@ def _flags(request: web.Request, payload: dict[str, Any], default: str) -> dict[
         key, _, value = part.partition("=")
         out[key] = value or "1"
     return out
+
+
+def _notes_call(text: str) -> dict[str, str]:
+    return {"name": "write_notes", "arguments": orjson.dumps({"text": text}).decode()}
+
+
+def _tool_delta(i: int, text: str) -> dict[str, Any]:
+    """The ``i``-th streamed piece of the ``write_notes`` call (OpenAI's shape: the first
+    delta names the call, the rest carry pieces of its JSON arguments)."""
+    piece = orjson.dumps(text).decode()[1:-1]  # the text escaped as inside a JSON string
+    if i == 0:
+        opening = '{"text":"' + piece  # as orjson writes the plain answer's arguments
+        return {"index": 0, "id": "call_0", "type": "function",
+                "function": {"name": "write_notes", "arguments": opening}}  # fmt: skip
+    return {"index": 0, "function": {"arguments": piece}}
 
 
 def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
@@ -127,11 +144,17 @@ class FakeWorker:
                 await asyncio.sleep(delay)
             text = "".join(t for k, t in pieces if k == "content")
             reasoning = "".join(t for k, t in pieces if k == "reasoning")
-            if chat:
-                message: dict[str, Any] = {"role": "assistant", "content": text}
+            message: dict[str, Any]
+            choice: dict[str, Any]
+            if chat and "tool-call" in flags:
+                call = {"id": "call_0", "type": "function", "function": _notes_call(text)}
+                message = {"role": "assistant", "content": None, "tool_calls": [call]}
+                choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
+            elif chat:
+                message = {"role": "assistant", "content": text}
                 if reasoning:
                     message["reasoning_content"] = reasoning
-                choice: dict[str, Any] = {"index": 0, "message": message, "finish_reason": "stop"}
+                choice = {"index": 0, "message": message, "finish_reason": "stop"}
             else:
                 choice = {"index": 0, "text": text, "finish_reason": "stop"}
             body: dict[str, Any] = {
@@ -182,15 +205,26 @@ class FakeWorker:
                 if delay:
                     await asyncio.sleep(delay)
                 if chat:
-                    delta = (
-                        {"reasoning_content": text} if kind == "reasoning" else {"content": text}
+                    delta: dict[str, Any] = (
+                        {"tool_calls": [_tool_delta(i, text)]}
+                        if "tool-call" in flags
+                        else {"reasoning_content": text}
+                        if kind == "reasoning"
+                        else {"content": text}
                     )
                     choice = {"index": 0, "delta": delta, "finish_reason": None}
                 else:
                     choice = {"index": 0, "text": text, "finish_reason": None}
                 await self._send(resp, chunk([choice]))
+            finish = "stop"
+            if chat and "tool-call" in flags:
+                finish = "tool_calls"
+                closing = {"tool_calls": [{"index": 0, "function": {"arguments": '"}'}}]}
+                await self._send(
+                    resp, chunk([{"index": 0, "delta": closing, "finish_reason": None}])
+                )
             last: dict[str, Any] = (
-                {"index": 0, "delta": {}, "finish_reason": "stop"}
+                {"index": 0, "delta": {}, "finish_reason": finish}
                 if chat
                 else {"index": 0, "text": "", "finish_reason": "stop"}
             )
