@@ -37,13 +37,14 @@ def test_definitions_read_as_their_words_in_order() -> None:
                     },
                 },
             },
-            {"type": "code_interpreter"},
+            {"type": "custom", "custom": {"name": "grep", "description": "Search files."}},
         ],
         "functions": [{"name": "legacy", "description": "Old style."}],
         "response_format": {"type": "json_schema", "json_schema": {"name": "out"}},
     }
     assert definitions_text(payload) == (
-        "get_weather Weather for a city. object city string Paris Oslo legacy Old style. out"
+        "get_weather Weather for a city. object city string Paris Oslo "
+        "custom grep Search files. legacy Old style. out"
     )
     assert definitions_text({"response_format": {"type": "json_object"}}) == ""
     deep: dict[str, object] = {"description": "bottom"}

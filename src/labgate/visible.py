@@ -74,9 +74,8 @@ def definitions_text(payload: Mapping[str, Any]) -> str:
     the words they hold: names, descriptions, property names, enum values ('' if none)."""
     found: list[str] = []
     for tool in payload.get("tools") or ():
-        fn = tool.get("function") if isinstance(tool, Mapping) else None
-        if isinstance(fn, Mapping):
-            _words(fn, found)
+        if isinstance(tool, Mapping):  # a function, or any other kind of tool a worker takes
+            _words(tool.get("function", tool), found)
     for fn in payload.get("functions") or ():
         if isinstance(fn, Mapping):
             _words(fn, found)
