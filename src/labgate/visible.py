@@ -1,11 +1,12 @@
 """What the model reads of a chat request, as text: the one definition the guardrail screens
 and the audit transcript keeps.
 
-A chat template renders more than the messages' text for the model: the tool calls of earlier
-assistant turns (their arguments), the tools offered (names, descriptions, the parameters'
-schema) and a structured-output schema. Each of them can carry an instruction, so each is
-screened and recorded like a message; what labgate cannot read (an image, audio, a file) is
-refused before it gets here (:func:`labgate.api.schemas.parse_chat`).
+A chat template renders more than the messages' text for the model: the tool calls of
+earlier assistant turns (their arguments), the tools offered (names, descriptions, the
+parameters' schema), a structured-output schema and retrieval documents. Each can carry an
+instruction, so each is screened and recorded like a message; what labgate cannot read (an
+image, audio, a file, a template of the client's own) is refused before it gets here
+(:func:`labgate.api.schemas.parse_chat`).
 
 Text parts are ``{"type": "text", "text": ...}`` (``input_text`` is taken too, as the
 Responses API names it) and, in an assistant turn, ``{"type": "refusal", "refusal": ...}``.
@@ -70,8 +71,9 @@ def message_text(message: Mapping[str, Any]) -> str:
 
 
 def definitions_text(payload: Mapping[str, Any]) -> str:
-    """The tools offered (and legacy ``functions``) and a ``json_schema`` response format, as
-    the words they hold: names, descriptions, property names, enum values ('' if none)."""
+    """The tools offered (and legacy ``functions``), a ``json_schema`` response format and
+    retrieval ``documents``, as the words they hold: names, descriptions, property names, enum
+    values, document titles and texts ('' if none)."""
     found: list[str] = []
     for tool in payload.get("tools") or ():
         if isinstance(tool, Mapping):  # a function, or any other kind of tool a worker takes
@@ -82,6 +84,8 @@ def definitions_text(payload: Mapping[str, Any]) -> str:
     fmt = payload.get("response_format")
     if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
         _words(fmt["json_schema"], found)
+    # documents for retrieval-augmented answers (vLLM's extra), which a template shows too
+    _words(payload.get("documents"), found)
     return " ".join(found)
 
 

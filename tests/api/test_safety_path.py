@@ -180,8 +180,9 @@ WEATHER = [{"role": "user", "content": "What is the weather in Paris today?"}]
                 {"role": "user", "content": "Go on."},
             ]
         },
+        {"messages": WEATHER, "documents": [{"title": "field notes", "text": HARMFUL}]},
     ],
-    ids=["tool-description", "response-schema", "fabricated-tool-call"],
+    ids=["tool-description", "response-schema", "fabricated-tool-call", "documents"],
 )
 async def test_an_instruction_hidden_where_the_model_reads_it_is_screened(
     guarded: dict[str, Any], hidden: dict[str, Any]

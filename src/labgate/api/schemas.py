@@ -2,7 +2,9 @@
 
 Only what labgate must understand is declared; every other OpenAI parameter (``seed``,
 ``tools``, ``response_format``, ``logprobs``…) is kept as an extra field and forwarded to the
-worker untouched, so clients keep working as the API grows. Bodies are validated straight from
+worker untouched, so clients keep working as the API grows. The exceptions are the engines'
+own parameters that would go around labgate (a client's chat template, an adapter, a queue
+priority, code on the worker: :data:`_WITHHELD`), refused with a 400 that says why. Bodies are validated straight from
 bytes with pydantic-core (no intermediate ``dict``), and any failure becomes a 400 in the
 OpenAI shape naming the offending parameter.
 """
@@ -122,11 +124,57 @@ def _describe(err: ValidationError) -> APIError:
     return APIError(400, message, "invalid_request_error", code, param)
 
 
+# Engine parameters a client must not set (vLLM's and SGLang's extras): each would change
+# what the model reads, which model answers, or in what order, behind labgate's back.
+_WITHHELD = {
+    "chat_template": "a template of the client's own builds a prompt the guardrail never read",
+    "priority": "the order of work is labgate's fair-share scheduler's to set",
+    "lora_path": "an adapter would answer with a model nobody approved",
+    "logits_processors": "it runs code of the client's choosing on the worker",
+    "custom_logit_processor": "it runs code of the client's choosing on the worker",
+    "kv_transfer_params": "it is the engines' own traffic between prefill and decode",
+    "vllm_xargs": "it reaches the engine's internals",
+    "bootstrap_host": "it is the engines' own traffic between prefill and decode",
+    "bootstrap_port": "it is the engines' own traffic between prefill and decode",
+    "bootstrap_room": "it is the engines' own traffic between prefill and decode",
+}
+
+
+def _check_extras(extra: dict[str, Any] | None) -> None:
+    """Refuse the engine parameters in :data:`_WITHHELD`; ``chat_template_kwargs`` may only
+    switch things (true/false or numbers, as Qwen3's ``enable_thinking``), never bring text or
+    a template of its own into the prompt."""
+    if not extra:
+        return
+    for name in _WITHHELD.keys() & extra.keys():
+        raise APIError(
+            400,
+            f"{name} is not passed to the model's workers: {_WITHHELD[name]}",
+            code="unsupported_parameter",
+            param=name,
+        )
+    kwargs = extra.get("chat_template_kwargs")
+    if kwargs is None:
+        return
+    if not isinstance(kwargs, dict) or not all(
+        isinstance(v, bool | int | float) for v in kwargs.values()
+    ):
+        raise APIError(
+            400,
+            "chat_template_kwargs may only hold true/false or numbers (such as "
+            '{"enable_thinking": false}): text or a template there would reach the model '
+            "unscreened",
+            code="unsupported_value",
+            param="chat_template_kwargs",
+        )
+
+
 def parse_chat(body: bytes) -> ChatCompletionRequest:
     try:
         req = ChatCompletionRequest.model_validate_json(body)
     except ValidationError as exc:
         raise _describe(exc) from None
+    _check_extras(req.model_extra)
     for i, m in enumerate(req.messages):
         if m.content is None and m.role not in ("assistant", "function"):
             # only an assistant turn that called tools (or a legacy function result) may come
@@ -169,6 +217,8 @@ def _check_parts(i: int, role: str, parts: list[dict[str, Any]]) -> None:
 
 def parse_completion(body: bytes) -> CompletionRequest:
     try:
-        return CompletionRequest.model_validate_json(body)
+        req = CompletionRequest.model_validate_json(body)
     except ValidationError as exc:
         raise _describe(exc) from None
+    _check_extras(req.model_extra)
+    return req

@@ -21,7 +21,7 @@ from labgate.reasoning import reasoning_budget
 from labgate.scheduler import RequestClass, Ticket
 from labgate.visible import DEFINITIONS_ROLE, definitions_text, message_text
 
-_DEFINITION_FIELDS = frozenset({"tools", "functions", "response_format"})
+_DEFINITION_FIELDS = frozenset({"tools", "functions", "response_format", "documents"})
 
 
 @dataclass(slots=True)
