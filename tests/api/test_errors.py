@@ -372,3 +372,23 @@ async def test_switches_in_chat_template_kwargs_and_other_extras_still_reach_the
     sent = gateway.worker.worker.last_payload
     assert sent["chat_template_kwargs"] == {"enable_thinking": False, "budget": 512}
     assert sent["top_k"] == 20
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "says"),
+    [
+        (["hi"], "invalid_value", "must be a string or a list of content parts"),
+        (42, "invalid_value", "must be a string or a list of content parts"),
+        ([], "empty_array", "is an empty list"),
+    ],
+)
+async def test_message_content_of_the_wrong_shape_says_what_it_may_be(
+    gateway: Gateway, content: Any, code: str, says: str
+) -> None:
+    """Not pydantic's "messages.0.content.str: Input should be a valid string" (a branch of
+    the type), and an empty list of parts is no more a message than no content at all."""
+    async with gateway.client() as c:
+        body = {"model": "fake", "messages": [{"role": "user", "content": content}]}
+        r = await c.post("/v1/chat/completions", json=body)
+    err = assert_openai_error(r, 400, code, "messages.0.content")
+    assert says in err["message"]

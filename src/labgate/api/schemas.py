@@ -4,9 +4,9 @@ Only what labgate must understand is declared; every other OpenAI parameter (``s
 ``tools``, ``response_format``, ``logprobs``…) is kept as an extra field and forwarded to the
 worker untouched, so clients keep working as the API grows. The exceptions are the engines'
 own parameters that would go around labgate (a client's chat template, an adapter, a queue
-priority, code on the worker: :data:`_WITHHELD`), refused with a 400 that says why. Bodies are validated straight from
-bytes with pydantic-core (no intermediate ``dict``), and any failure becomes a 400 in the
-OpenAI shape naming the offending parameter.
+priority, code on the worker: :data:`_WITHHELD`), refused with a 400 that says why. Bodies
+are validated straight from bytes with pydantic-core (no intermediate ``dict``), and any
+failure becomes a 400 in the OpenAI shape naming the offending parameter.
 """
 
 from __future__ import annotations
@@ -107,6 +107,16 @@ def _describe(err: ValidationError) -> APIError:
             code="invalid_json",
         )
     loc = [str(p) for p in first.get("loc", ())]
+    if len(loc) > 3 and loc[0] == "messages" and loc[2] == "content":
+        # a branch of the content union ("content.str", "content.list[dict[str,any]]"): say
+        # what content may be instead of naming the type's branches
+        return APIError(
+            400,
+            f"messages[{loc[1]}].content must be a string or a list of content parts such as "
+            '{"type": "text", "text": "..."}',
+            code="invalid_value",
+            param=f"messages.{loc[1]}.content",
+        )
     param = ".".join(loc) if loc else None
     if kind == "missing":
         message = f"missing required parameter: {param}"
@@ -186,6 +196,13 @@ def parse_chat(body: bytes) -> ChatCompletionRequest:
                 param=f"messages.{i}.content",
             )
         if isinstance(m.content, list):
+            if not m.content and m.role != "assistant":
+                raise APIError(
+                    400,
+                    f"messages[{i}].content is an empty list; give at least one text part",
+                    code="empty_array",
+                    param=f"messages.{i}.content",
+                )
             _check_parts(i, m.role, m.content)
     return req
 
