@@ -20,6 +20,9 @@ def test_a_message_reads_as_its_text_parts_and_the_calls_it_made() -> None:
     assert message_text({**message, "role": "user"}) == "Looking it up."
     legacy = {"role": "assistant", "function_call": {"name": "h", "arguments": "{}"}}
     assert message_text(legacy) == "h({})"
+    # llama.cpp's server repeats a tool call as the legacy function_call: one call, read once
+    both = {**legacy, "tool_calls": [{"function": {"name": "h", "arguments": "{}"}}]}
+    assert message_text(both) == "h({})"
     assert message_text({"role": "assistant"}) == ""
 
 

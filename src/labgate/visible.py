@@ -58,7 +58,7 @@ def tool_calls_text(message: Mapping[str, Any]) -> str:
         if isinstance(fn, Mapping):
             calls.append(f"{fn.get('name') or ''}({fn.get('arguments') or ''})")
     legacy = message.get("function_call")
-    if isinstance(legacy, Mapping):
+    if isinstance(legacy, Mapping) and not calls:  # llama.cpp's server sends both for one call
         calls.append(f"{legacy.get('name') or ''}({legacy.get('arguments') or ''})")
     return "\n".join(calls)
 

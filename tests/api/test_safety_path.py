@@ -281,17 +281,20 @@ async def test_an_answer_given_as_a_tool_call_is_screened(
     assert any(d["action"] == "block" and d["direction"] == "output" for d in record["safety"])
 
 
+@pytest.mark.parametrize("shape", ["tool-call", "tool-call=llama"])
 async def test_a_tool_call_answer_is_recorded_the_same_streamed_or_not(
-    guarded: dict[str, Any],
+    guarded: dict[str, Any], shape: str
 ) -> None:
     """The record's response is the call as the model made it, ``name(arguments)``, whether
-    the arguments came whole or in pieces (it was empty: the answer had no content)."""
+    the arguments came whole or in pieces (it was empty: the answer had no content), and
+    once, where llama.cpp's server repeats the call as ``function_call`` and names it again
+    in every streamed delta."""
     from labgate.testing.fake_worker import ANSWER
 
     expected = 'write_notes({"text":"' + ANSWER + '"})'
     digests = []
     for stream in (False, True):
-        body = {"model": "fake", "stream": stream, "fake": "tool-call",
+        body = {"model": "fake", "stream": stream, "fake": shape,
                 "messages": [{"role": "user", "content": BENIGN}]}  # fmt: skip
         r = await guarded["client"].post("/v1/chat/completions", json=body)
         assert r.status_code == 200, r.text

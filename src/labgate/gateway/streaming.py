@@ -129,14 +129,17 @@ class StreamRewriter:
                 continue
             index = call.get("index")
             parts = self.tool_calls.setdefault(index if isinstance(index, int) else 0, [""])
-            for piece, is_name in ((fn.get("name"), True), (fn.get("arguments"), False)):
-                if isinstance(piece, str) and piece:
-                    if is_name:
-                        parts[0] += piece
-                    else:
-                        parts.append(piece)
-                    produced.append(("content", piece))
-                    found = True
+            name, arguments = fn.get("name"), fn.get("arguments")
+            if isinstance(name, str) and name and not parts[0]:
+                # OpenAI names a call in its first delta only; llama.cpp's server repeats the
+                # name in every one
+                parts[0] = name
+                produced.append(("content", name))
+                found = True
+            if isinstance(arguments, str) and arguments:
+                parts.append(arguments)
+                produced.append(("content", arguments))
+                found = True
         return found
 
     @property

@@ -17,6 +17,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
   short, as llama-cpp-python's server cuts a stream when another request waits);
 * ``tool-call``      answer with a call of the tool ``write_notes`` whose ``text`` argument is
   the answer (streamed in pieces of the arguments), ``finish_reason`` ``tool_calls``;
+  ``tool-call=llama`` as llama-cpp-python's server sends one: the call also as the legacy
+  ``function_call``, and in a stream every delta naming it again;
 * ``no-usage``       never report usage;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
@@ -51,15 +53,26 @@ def _notes_call(text: str) -> dict[str, str]:
     return {"name": "write_notes", "arguments": orjson.dumps({"text": text}).decode()}
 
 
-def _tool_delta(i: int, text: str) -> dict[str, Any]:
-    """The ``i``-th streamed piece of the ``write_notes`` call (OpenAI's shape: the first
-    delta names the call, the rest carry pieces of its JSON arguments)."""
+def _tool_delta(i: int, text: str, llama: bool) -> dict[str, Any]:
+    """The delta of the ``i``-th streamed piece of the ``write_notes`` call. OpenAI's shape:
+    the first delta names the call, the rest carry pieces of its JSON arguments; llama.cpp's
+    server names it in every delta and repeats it as ``function_call``."""
     piece = orjson.dumps(text).decode()[1:-1]  # the text escaped as inside a JSON string
     if i == 0:
-        opening = '{"text":"' + piece  # as orjson writes the plain answer's arguments
-        return {"index": 0, "id": "call_0", "type": "function",
-                "function": {"name": "write_notes", "arguments": opening}}  # fmt: skip
-    return {"index": 0, "function": {"arguments": piece}}
+        piece = '{"text":"' + piece  # as orjson writes the plain answer's arguments
+    return _call_delta(piece, named=i == 0 or llama, llama=llama)
+
+
+def _call_delta(arguments: str, *, named: bool, llama: bool) -> dict[str, Any]:
+    fn: dict[str, Any] = {"arguments": arguments}
+    call: dict[str, Any] = {"index": 0, "function": fn}
+    if named:
+        fn["name"] = "write_notes"
+        call.update(id="call_0", type="function")
+    delta: dict[str, Any] = {"tool_calls": [call]}
+    if llama:
+        delta["function_call"] = dict(fn)
+    return delta
 
 
 def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
@@ -149,6 +162,8 @@ class FakeWorker:
             if chat and "tool-call" in flags:
                 call = {"id": "call_0", "type": "function", "function": _notes_call(text)}
                 message = {"role": "assistant", "content": None, "tool_calls": [call]}
+                if flags["tool-call"] == "llama":
+                    message["function_call"] = call["function"]
                 choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
             elif chat:
                 message = {"role": "assistant", "content": text}
@@ -206,7 +221,7 @@ class FakeWorker:
                     await asyncio.sleep(delay)
                 if chat:
                     delta: dict[str, Any] = (
-                        {"tool_calls": [_tool_delta(i, text)]}
+                        _tool_delta(i, text, flags["tool-call"] == "llama")
                         if "tool-call" in flags
                         else {"reasoning_content": text}
                         if kind == "reasoning"
@@ -219,7 +234,8 @@ class FakeWorker:
             finish = "stop"
             if chat and "tool-call" in flags:
                 finish = "tool_calls"
-                closing = {"tool_calls": [{"index": 0, "function": {"arguments": '"}'}}]}
+                llama = flags["tool-call"] == "llama"
+                closing = _call_delta('"}', named=llama, llama=llama)
                 await self._send(
                     resp, chunk([{"index": 0, "delta": closing, "finish_reason": None}])
                 )
