@@ -281,7 +281,7 @@ async def test_an_answer_given_as_a_tool_call_is_screened(
     assert any(d["action"] == "block" and d["direction"] == "output" for d in record["safety"])
 
 
-@pytest.mark.parametrize("shape", ["tool-call", "tool-call=llama"])
+@pytest.mark.parametrize("shape", ["tool-call", "tool-call=llama", "tool-call=legacy"])
 async def test_a_tool_call_answer_is_recorded_the_same_streamed_or_not(
     guarded: dict[str, Any], shape: str
 ) -> None:
@@ -299,7 +299,9 @@ async def test_a_tool_call_answer_is_recorded_the_same_streamed_or_not(
         r = await guarded["client"].post("/v1/chat/completions", json=body)
         assert r.status_code == 200, r.text
         if not stream:
-            call = r.json()["choices"][0]["message"]["tool_calls"][0]["function"]
+            message = r.json()["choices"][0]["message"]
+            call = (message.get("tool_calls") or [message])[0]
+            call = call.get("function") or call["function_call"]
             assert f"{call['name']}({call['arguments']})" == expected
         record = await _last_record(guarded["services"])
         assert record["outcome"] == "ok"

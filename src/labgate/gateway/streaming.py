@@ -114,6 +114,8 @@ class StreamRewriter:
             self.content_parts.append(text)
             produced.append(("content", text))
         calls = delta.get("tool_calls")
+        if not calls and isinstance(delta.get("function_call"), dict):
+            calls = [{"index": 0, "function": delta["function_call"]}]  # the legacy shape
         if calls and self._tool_call_pieces(calls, produced):
             self._count(reasoning=False)
         choice["delta"] = delta

@@ -18,7 +18,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 * ``tool-call``      answer with a call of the tool ``write_notes`` whose ``text`` argument is
   the answer (streamed in pieces of the arguments), ``finish_reason`` ``tool_calls``;
   ``tool-call=llama`` as llama-cpp-python's server sends one: the call also as the legacy
-  ``function_call``, and in a stream every delta naming it again;
+  ``function_call``, and in a stream every delta naming it again; ``tool-call=legacy`` as
+  the old functions API: ``function_call`` only;
 * ``no-usage``       never report usage;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
@@ -53,24 +54,27 @@ def _notes_call(text: str) -> dict[str, str]:
     return {"name": "write_notes", "arguments": orjson.dumps({"text": text}).decode()}
 
 
-def _tool_delta(i: int, text: str, llama: bool) -> dict[str, Any]:
+def _tool_delta(i: int, text: str, shape: str) -> dict[str, Any]:
     """The delta of the ``i``-th streamed piece of the ``write_notes`` call. OpenAI's shape:
     the first delta names the call, the rest carry pieces of its JSON arguments; llama.cpp's
     server names it in every delta and repeats it as ``function_call``."""
     piece = orjson.dumps(text).decode()[1:-1]  # the text escaped as inside a JSON string
     if i == 0:
         piece = '{"text":"' + piece  # as orjson writes the plain answer's arguments
-    return _call_delta(piece, named=i == 0 or llama, llama=llama)
+    return _call_delta(piece, named=i == 0 or shape == "llama", shape=shape)
 
 
-def _call_delta(arguments: str, *, named: bool, llama: bool) -> dict[str, Any]:
+def _call_delta(arguments: str, *, named: bool, shape: str) -> dict[str, Any]:
     fn: dict[str, Any] = {"arguments": arguments}
-    call: dict[str, Any] = {"index": 0, "function": fn}
     if named:
         fn["name"] = "write_notes"
+    if shape == "legacy":
+        return {"function_call": fn}
+    call: dict[str, Any] = {"index": 0, "function": fn}
+    if named:
         call.update(id="call_0", type="function")
     delta: dict[str, Any] = {"tool_calls": [call]}
-    if llama:
+    if shape == "llama":
         delta["function_call"] = dict(fn)
     return delta
 
@@ -164,6 +168,12 @@ class FakeWorker:
                 message = {"role": "assistant", "content": None, "tool_calls": [call]}
                 if flags["tool-call"] == "llama":
                     message["function_call"] = call["function"]
+                elif flags["tool-call"] == "legacy":
+                    message = {
+                        "role": "assistant",
+                        "content": None,
+                        "function_call": call["function"],
+                    }
                 choice = {"index": 0, "message": message, "finish_reason": "tool_calls"}
             elif chat:
                 message = {"role": "assistant", "content": text}
@@ -221,7 +231,7 @@ class FakeWorker:
                     await asyncio.sleep(delay)
                 if chat:
                     delta: dict[str, Any] = (
-                        _tool_delta(i, text, flags["tool-call"] == "llama")
+                        _tool_delta(i, text, flags["tool-call"])
                         if "tool-call" in flags
                         else {"reasoning_content": text}
                         if kind == "reasoning"
@@ -234,8 +244,8 @@ class FakeWorker:
             finish = "stop"
             if chat and "tool-call" in flags:
                 finish = "tool_calls"
-                llama = flags["tool-call"] == "llama"
-                closing = _call_delta('"}', named=llama, llama=llama)
+                shape = flags["tool-call"]
+                closing = _call_delta('"}', named=shape == "llama", shape=shape)
                 await self._send(
                     resp, chunk([{"index": 0, "delta": closing, "finish_reason": None}])
                 )
