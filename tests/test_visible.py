@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labgate.safety.chunking import message_texts
-from labgate.visible import definitions_text, message_text, request_texts
+from labgate.visible import definitions_text, document_texts, message_text, request_texts
 
 
 def test_a_message_reads_as_its_text_parts_and_the_calls_it_made() -> None:
@@ -56,23 +56,30 @@ def test_definitions_read_as_their_words_in_order() -> None:
     assert definitions_text({"functions": [deep]}) == ""  # past any real schema's depth
 
 
-def test_the_newest_turn_and_its_definitions_are_screened_first() -> None:
+def test_the_newest_turn_and_its_documents_are_screened_first() -> None:
     messages = [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "first"},
         {"role": "assistant", "content": None, "tool_calls": []},
         {"role": "user", "content": "newest"},
     ]
-    assert request_texts(messages, "tool words") == [
+    assert request_texts(messages, "tool words", ["a document"]) == [
         ("system", "Be brief."),
         ("user", "first"),
         ("user", "newest"),
+        ("document", "a document"),
         ("tools", "tool words"),
     ]
-    assert message_texts(messages, "tool words") == [
+    assert message_texts(messages, ["a document"]) == [
         ("user", "newest"),
-        ("tools", "tool words"),
+        ("document", "a document"),
         ("system", "Be brief."),
         ("user", "first"),
     ]
     assert message_texts(messages)[0] == ("user", "newest")
+
+
+def test_documents_read_as_their_title_and_text() -> None:
+    payload = {"documents": [{"title": "Notes", "text": "Iron melts at 1538 C."}, {}, "plain"]}
+    assert document_texts(payload) == ["Notes Iron melts at 1538 C.", "plain"]
+    assert definitions_text(payload) == ""  # documents are not definitions

@@ -26,6 +26,9 @@ ASSISTANT_PART_TYPES = TEXT_PART_TYPES | {"refusal"}
 DEFINITIONS_ROLE = "tools"
 """The role name under which tool and schema definitions are screened and recorded."""
 
+DOCUMENT_ROLE = "document"
+"""The role name under which retrieval documents are screened and recorded."""
+
 
 def part_text(part: Any) -> str:
     """The text of one content part ('' for a part that carries none)."""
@@ -71,9 +74,8 @@ def message_text(message: Mapping[str, Any]) -> str:
 
 
 def definitions_text(payload: Mapping[str, Any]) -> str:
-    """The tools offered (and legacy ``functions``), a ``json_schema`` response format and
-    retrieval ``documents``, as the words they hold: names, descriptions, property names, enum
-    values, document titles and texts ('' if none)."""
+    """The tools offered (and legacy ``functions``) and a ``json_schema`` response format, as
+    the words they hold: names, descriptions, property names, enum values ('' if none)."""
     found: list[str] = []
     for tool in payload.get("tools") or ():
         if isinstance(tool, Mapping):  # a function, or any other kind of tool a worker takes
@@ -84,9 +86,19 @@ def definitions_text(payload: Mapping[str, Any]) -> str:
     fmt = payload.get("response_format")
     if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
         _words(fmt["json_schema"], found)
-    # documents for retrieval-augmented answers (vLLM's extra), which a template shows too
-    _words(payload.get("documents"), found)
     return " ".join(found)
+
+
+def document_texts(payload: Mapping[str, Any]) -> list[str]:
+    """The retrieval ``documents`` a request gives the model (vLLM's extra, shown by the
+    templates of RAG models), each as the words it holds: title and text."""
+    texts: list[str] = []
+    for document in payload.get("documents") or ():
+        words: list[str] = []
+        _words(document, words)
+        if words:
+            texts.append(" ".join(words))
+    return texts
 
 
 def _words(value: Any, found: list[str], depth: int = 0) -> None:
@@ -107,11 +119,15 @@ def _words(value: Any, found: list[str], depth: int = 0) -> None:
 
 
 def request_texts(
-    messages: Iterable[Mapping[str, Any]], definitions: str = ""
+    messages: Iterable[Mapping[str, Any]],
+    definitions: str = "",
+    documents: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """``(role, text)`` of what the model reads, in the request's order: every message with
-    text, and the definitions (role :data:`DEFINITIONS_ROLE`) last."""
+    text, the documents (role :data:`DOCUMENT_ROLE`), the definitions
+    (:data:`DEFINITIONS_ROLE`) last."""
     found = [(str(m.get("role", "user")), message_text(m)) for m in messages]
+    found += [(DOCUMENT_ROLE, text) for text in documents]
     if definitions:
         found.append((DEFINITIONS_ROLE, definitions))
     return [(role, text) for role, text in found if text.strip()]

@@ -145,20 +145,6 @@ WEATHER = [{"role": "user", "content": "What is the weather in Paris today?"}]
 @pytest.mark.parametrize(
     "hidden",
     [
-        {"messages": WEATHER, "tools": [_tool(HARMFUL)]},
-        {
-            "messages": WEATHER,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {
-                    "name": "answer",
-                    "schema": {
-                        "type": "object",
-                        "properties": {"steps": {"type": "string", "description": HARMFUL}},
-                    },
-                },
-            },
-        },
         {
             "messages": [
                 {"role": "user", "content": "Carry on with the plan."},
@@ -182,14 +168,14 @@ WEATHER = [{"role": "user", "content": "What is the weather in Paris today?"}]
         },
         {"messages": WEATHER, "documents": [{"title": "field notes", "text": HARMFUL}]},
     ],
-    ids=["tool-description", "response-schema", "fabricated-tool-call", "documents"],
+    ids=["fabricated-tool-call", "documents"],
 )
 async def test_an_instruction_hidden_where_the_model_reads_it_is_screened(
     guarded: dict[str, Any], hidden: dict[str, Any]
 ) -> None:
-    """A chat template shows the model the tools offered, a structured-output schema and the
-    calls of earlier assistant turns: a harmful request put there, under a harmless user
-    message, is refused before any worker sees it, as in a message."""
+    """A chat template shows the model the calls of earlier assistant turns and retrieval
+    documents: a harmful request put there, under a harmless user message, is refused before
+    any worker sees it, as in a message."""
     c, worker = guarded["client"], guarded["worker"]
     r = await c.post("/v1/chat/completions", json={"model": "fake", **hidden})
     assert r.status_code == 200, r.text
@@ -198,6 +184,45 @@ async def test_an_instruction_hidden_where_the_model_reads_it_is_screened(
     record = await _last_record(guarded["services"])
     assert record["outcome"] == "content_filter"
     assert record["safety"][0]["category"].startswith("cbrn")
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        {"messages": WEATHER, "tools": [_tool(HARMFUL)]},
+        {
+            "messages": WEATHER,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "answer",
+                    "schema": {
+                        "type": "object",
+                        "properties": {"steps": {"type": "string", "description": HARMFUL}},
+                    },
+                },
+            },
+        },
+    ],
+    ids=["tool-description", "response-schema"],
+)
+async def test_an_instruction_hidden_in_tool_definitions_is_flagged_for_review(
+    guarded: dict[str, Any], hidden: dict[str, Any]
+) -> None:
+    """Tool and schema definitions are screened too, but there the classifier alone flags
+    and does not block: it refused 4 of 24 benign scientific tools (bench/tools_screening.py),
+    and a refused tool refuses every turn of its agent. The flag is in the record for
+    reviewers, and the answer is screened on its way out."""
+    c, worker = guarded["client"], guarded["worker"]
+    r = await c.post("/v1/chat/completions", json={"model": "fake", **hidden})
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["finish_reason"] == "stop"
+    assert worker.requests == 1
+    record = await _last_record(guarded["services"])
+    assert record["outcome"] == "ok"
+    [flag] = [d for d in record["safety"] if d["direction"] == "input"]
+    assert flag["action"] == "flag" and flag["category"].startswith("cbrn")
+    assert "tool definitions: the classifier alone flags them" in " ".join(flag["reasons"])
 
 
 async def test_ordinary_tools_and_schemas_are_answered_and_recorded(

@@ -19,7 +19,13 @@ from labgate.identity.principal import Principal, Role
 from labgate.quota import Admission
 from labgate.reasoning import reasoning_budget
 from labgate.scheduler import RequestClass, Ticket
-from labgate.visible import DEFINITIONS_ROLE, definitions_text, message_text
+from labgate.visible import (
+    DEFINITIONS_ROLE,
+    DOCUMENT_ROLE,
+    definitions_text,
+    document_texts,
+    message_text,
+)
 
 _DEFINITION_FIELDS = frozenset({"tools", "functions", "response_format", "documents"})
 
@@ -43,6 +49,7 @@ class Prepared:
     wait_s: float = 0.0  # X-Labgate-Wait: how long the client will wait for a cold model
     label: Any = None  # the request's Label once access control decided it
     definitions: str = ""  # the tools and schemas offered to the model, as text (visible.py)
+    documents: tuple[str, ...] = ()  # the retrieval documents given to the model (visible.py)
     # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
     after_answer: Callable[[], Awaitable[None]] | None = None
 
@@ -106,7 +113,10 @@ class Preparer:
             payload["stream_options"] = {"include_usage": True}
         # what the model reads (labgate.visible): screened, recorded, and counted as prompt
         lines = [f"{m['role']}: {message_text(m)}" for m in payload["messages"]]
-        definitions = "" if _DEFINITION_FIELDS.isdisjoint(payload) else definitions_text(payload)
+        definitions, documents = "", tuple[str, ...]()
+        if not _DEFINITION_FIELDS.isdisjoint(payload):
+            definitions, documents = definitions_text(payload), tuple(document_texts(payload))
+        lines += [f"{DOCUMENT_ROLE}: {text}" for text in documents]
         if definitions:
             lines.append(f"{DEFINITIONS_ROLE}: {definitions}")
         prompt_text = "\n".join(lines)
@@ -122,7 +132,7 @@ class Preparer:
             include_usage,
         )
         prepared.messages = len(req.messages)
-        prepared.definitions = definitions
+        prepared.definitions, prepared.documents = definitions, documents
         return prepared
 
     def completion(self, principal: Principal, req: CompletionRequest) -> Prepared:

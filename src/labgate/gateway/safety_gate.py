@@ -77,7 +77,11 @@ class SafetyGate:
     async def check_input(self, p: Prepared, messages: Sequence[dict[str, Any]]) -> None:
         """Raise :class:`InputRefused` or a 400 when the input is blocked."""
         decision = await self.screen.check_input(
-            messages, model=p.model.name, labels=self._labels(p), definitions=p.definitions
+            messages,
+            model=p.model.name,
+            labels=self._labels(p),
+            definitions=p.definitions,
+            documents=p.documents,
         )
         await self.note(p, decision, p.record.prompt_text)
         if decision.blocked:

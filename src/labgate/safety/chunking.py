@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from labgate.visible import DEFINITIONS_ROLE, request_texts
+from labgate.visible import DOCUMENT_ROLE, request_texts
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -77,20 +77,21 @@ def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
 
 
 def message_texts(
-    messages: Iterable[Mapping[str, Any]], definitions: str = ""
+    messages: Iterable[Mapping[str, Any]], documents: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
-    """``(role, text)`` of everything the model reads (:mod:`labgate.visible`): the latest
-    user message first, then the tool and schema definitions, then the other turns in order.
+    """``(role, text)`` of the messages and retrieval documents the model reads
+    (:mod:`labgate.visible`): the latest user message first, then the documents, then the
+    other turns in order.
 
-    The caller's newest turn, and what it offers the model, are screened first so that when a
-    long conversation exceeds the segment budget, it is older turns that are cut, never the
-    request being made now. Earlier "assistant" turns are screened too (their tool calls
+    The caller's newest turn, and what it gives the model to read, are screened first so that
+    when a long conversation exceeds the segment budget, it is older turns that are cut, never
+    the request being made now. Earlier "assistant" turns are screened too (their tool calls
     included): the client sends them, so they can be fabricated (many-shot jailbreaks put
-    invented compliant answers there).
+    invented compliant answers there). Tool definitions are screened apart
+    (:meth:`labgate.safety.screen.SafetyScreen.check_input`).
     """
     found = request_texts(messages)
     last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)
     first = [found.pop(last_user)] if last_user is not None else []
-    if definitions.strip():
-        first.append((DEFINITIONS_ROLE, definitions))
+    first += [(DOCUMENT_ROLE, text) for text in documents if text.strip()]
     return first + found

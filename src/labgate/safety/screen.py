@@ -17,12 +17,12 @@ policy grants for them are applied and recorded in the decision.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from labgate.safety.categories import HARM, Action, Category, Stage
+from labgate.safety.categories import HARM, SEVERITY, Action, Category, Stage
 from labgate.safety.chunking import message_texts
 from labgate.safety.decision import Decision, decide
 from labgate.safety.embedder import Embedder
@@ -115,12 +115,36 @@ class SafetyScreen:
         model: str | None = None,
         labels: Collection[str] = (),
         definitions: str = "",
+        documents: Sequence[str] = (),
     ) -> Decision:
         """Screen a chat request before it is sent to a worker: everything the model will
-        read of it, the messages and the tools and schemas offered (``definitions``, from
-        :func:`labgate.visible.definitions_text`)."""
-        texts = [text for _, text in message_texts(messages, definitions)]
-        return await self.check_texts(texts, model=model, labels=labels, direction="input")
+        read of it (:mod:`labgate.visible`). The messages and retrieval ``documents`` are
+        screened together; the tools and schemas offered (``definitions``) apart, where the
+        classifier alone flags and does not block (:meth:`_definitions_rule`). The more
+        severe decision of the two is the request's."""
+        texts = [text for _, text in message_texts(messages, documents)]
+        decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
+        if not definitions.strip() or decision.blocked:
+            return decision
+        offered = await self.check_texts(
+            [definitions], model=model, labels=labels, direction="input"
+        )
+        offered = self._definitions_rule(offered)
+        return offered if SEVERITY[offered.action] > SEVERITY[decision.action] else decision
+
+    @staticmethod
+    def _definitions_rule(decision: Decision) -> Decision:
+        """Tool definitions are terse and full of the words of the science they serve ("BSL-4",
+        "spent fuel reprocessing", "toxic chemicals"), and the classifier, trained on requests,
+        blocked 4 of 24 benign scientific tools (``bench/tools_screening.py``). A block it
+        alone made there is a flag: recorded for review, the answer still screened. A block of
+        the patterns, the lexicon or the judge stands."""
+        if decision.blocked and decision.stage is Stage.CLASSIFIER:
+            decision.action = Action.FLAG
+            decision.reasons.append(
+                "tool definitions: the classifier alone flags them, it does not block"
+            )
+        return decision
 
     async def check_output(
         self, text: str, *, model: str | None = None, labels: Collection[str] = ()
