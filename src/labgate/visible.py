@@ -56,7 +56,8 @@ def content_text(content: Any) -> str:
 def tool_calls_text(message: Mapping[str, Any]) -> str:
     """The calls an assistant turn made, as the model reads them: ``name(arguments)``."""
     calls: list[str] = []
-    for call in message.get("tool_calls") or ():
+    listed = message.get("tool_calls")
+    for call in listed if isinstance(listed, list) else ():
         fn = call.get("function") if isinstance(call, Mapping) else None
         if isinstance(fn, Mapping):
             calls.append(f"{fn.get('name') or ''}({fn.get('arguments') or ''})")
@@ -77,10 +78,10 @@ def definitions_text(payload: Mapping[str, Any]) -> str:
     """The tools offered (and legacy ``functions``) and a ``json_schema`` response format, as
     the words they hold: names, descriptions, property names, enum values ('' if none)."""
     found: list[str] = []
-    for tool in payload.get("tools") or ():
+    for tool in _listed(payload.get("tools")):
         if isinstance(tool, Mapping):  # a function, or any other kind of tool a worker takes
             _words(tool.get("function", tool), found)
-    for fn in payload.get("functions") or ():
+    for fn in _listed(payload.get("functions")):
         if isinstance(fn, Mapping):
             _words(fn, found)
     fmt = payload.get("response_format")
@@ -93,12 +94,17 @@ def document_texts(payload: Mapping[str, Any]) -> list[str]:
     """The retrieval ``documents`` a request gives the model (vLLM's extra, shown by the
     templates of RAG models), each as the words it holds: title and text."""
     texts: list[str] = []
-    for document in payload.get("documents") or ():
+    for document in _listed(payload.get("documents")):
         words: list[str] = []
         _words(document, words)
         if words:
             texts.append(" ".join(words))
     return texts
+
+
+def _listed(value: Any) -> list[Any]:
+    """``value`` if it is a list, else nothing (a worker refuses a malformed field itself)."""
+    return value if isinstance(value, list) else []
 
 
 def _words(value: Any, found: list[str], depth: int = 0) -> None:
