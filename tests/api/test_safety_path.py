@@ -47,6 +47,13 @@ async def _last_record(services: Any) -> dict[str, Any]:
     return orjson.loads((await log.get_record(await log.size() - 1)).data)
 
 
+async def _ask(guarded: dict[str, Any], body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A plain chat request for the model "fake": its finish reason and its audit record."""
+    r = await guarded["client"].post("/v1/chat/completions", json={"model": "fake", **body})
+    assert r.status_code == 200, r.text
+    return r.json()["choices"][0]["finish_reason"], await _last_record(guarded["services"])
+
+
 async def test_harmful_input_is_refused_before_any_worker(guarded: dict[str, Any]) -> None:
     c, worker = guarded["client"], guarded["worker"]
     r = await c.post(
@@ -176,12 +183,8 @@ async def test_an_instruction_hidden_where_the_model_reads_it_is_screened(
     """A chat template shows the model the calls of earlier assistant turns and retrieval
     documents: a harmful request put there, under a harmless user message, is refused before
     any worker sees it, as in a message."""
-    c, worker = guarded["client"], guarded["worker"]
-    r = await c.post("/v1/chat/completions", json={"model": "fake", **hidden})
-    assert r.status_code == 200, r.text
-    assert r.json()["choices"][0]["finish_reason"] == "content_filter"
-    assert worker.requests == 0
-    record = await _last_record(guarded["services"])
+    finish, record = await _ask(guarded, hidden)
+    assert finish == "content_filter" and guarded["worker"].requests == 0
     assert record["outcome"] == "content_filter"
     assert record["safety"][0]["category"].startswith("cbrn")
 
@@ -213,12 +216,8 @@ async def test_an_instruction_hidden_in_tool_definitions_is_flagged_for_review(
     and does not block: it refused 4 of 24 benign scientific tools (bench/tools_screening.py),
     and a refused tool refuses every turn of its agent. The flag is in the record for
     reviewers, and the answer is screened on its way out."""
-    c, worker = guarded["client"], guarded["worker"]
-    r = await c.post("/v1/chat/completions", json={"model": "fake", **hidden})
-    assert r.status_code == 200, r.text
-    assert r.json()["choices"][0]["finish_reason"] == "stop"
-    assert worker.requests == 1
-    record = await _last_record(guarded["services"])
+    finish, record = await _ask(guarded, hidden)
+    assert finish == "stop" and guarded["worker"].requests == 1
     assert record["outcome"] == "ok"
     [flag] = [d for d in record["safety"] if d["direction"] == "input"]
     assert flag["action"] == "flag" and flag["category"].startswith("cbrn")
