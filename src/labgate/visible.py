@@ -53,6 +53,16 @@ def content_text(content: Any) -> str:
     return ""
 
 
+def call_text(name: str, arguments: str) -> str:
+    """One tool call as the model made it, and as the record keeps it: ``name(arguments)``."""
+    return f"{name}({arguments})"
+
+
+def with_calls(text: str, calls: str) -> str:
+    """A turn's text and the calls it made, one after the other."""
+    return f"{text}\n{calls}" if text and calls else text or calls
+
+
 def tool_calls_text(message: Mapping[str, Any]) -> str:
     """The calls an assistant turn made, as the model reads them: ``name(arguments)``."""
     calls: list[str] = []
@@ -60,18 +70,17 @@ def tool_calls_text(message: Mapping[str, Any]) -> str:
     for call in listed if isinstance(listed, list) else ():
         fn = call.get("function") if isinstance(call, Mapping) else None
         if isinstance(fn, Mapping):
-            calls.append(f"{fn.get('name') or ''}({fn.get('arguments') or ''})")
+            calls.append(call_text(fn.get("name") or "", fn.get("arguments") or ""))
     legacy = message.get("function_call")
     if isinstance(legacy, Mapping) and not calls:  # llama.cpp's server sends both for one call
-        calls.append(f"{legacy.get('name') or ''}({legacy.get('arguments') or ''})")
+        calls.append(call_text(legacy.get("name") or "", legacy.get("arguments") or ""))
     return "\n".join(calls)
 
 
 def message_text(message: Mapping[str, Any]) -> str:
     """Everything the model reads of one message: its text, then the calls it made."""
-    text = content_text(message.get("content"))
     calls = tool_calls_text(message) if message.get("role") == "assistant" else ""
-    return f"{text}\n{calls}" if text and calls else text or calls
+    return with_calls(content_text(message.get("content")), calls)
 
 
 def definitions_text(payload: Mapping[str, Any]) -> str:

@@ -51,7 +51,7 @@ from labgate.router.router import (
     UpstreamError,
 )
 from labgate.scheduler import FairScheduler
-from labgate.visible import tool_calls_text
+from labgate.visible import tool_calls_text, with_calls
 
 log = logging.getLogger("labgate.completions")
 
@@ -252,7 +252,7 @@ class CompletionService:
                     if p.show_reasoning:
                         msg["reasoning_content"] = reasoning
                 # an answer given as tool calls is in their arguments: screened and recorded
-                content_parts.append(_with_calls(content, tool_calls_text(msg)))
+                content_parts.append(with_calls(content, tool_calls_text(msg)))
             else:
                 content_parts.append(choice.get("text") or "")
         rec.reasoning_text = "".join(reasoning_parts)
@@ -371,7 +371,7 @@ class CompletionService:
     def _collect(p: Prepared, rw: StreamRewriter) -> None:
         rec = p.record
         rec.reasoning_text = "".join(rw.reasoning_parts)
-        rec.response_text = _with_calls("".join(rw.content_parts), rw.tool_calls_text)
+        rec.response_text = with_calls("".join(rw.content_parts), rw.tool_calls_text)
         take_usage(rec, rw.worker_usage, p.model.weights, 0, 0, counted=True)
 
     async def _end(
@@ -441,11 +441,6 @@ class CompletionService:
         who = principal or Principal(user_id="(unauthenticated)", auth_method="none")
         rec = RequestRecord(kind, who, model or "(none)", stream)
         await self._end(rec, exc.status, "refused", exc.message)
-
-
-def _with_calls(content: str, calls: str) -> str:
-    """An answer's text and the tool calls it made (``name(arguments)``), one after the other."""
-    return f"{content}\n{calls}" if content and calls else content or calls
 
 
 def _worker_rejection(exc: UpstreamError) -> APIError:

@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from labgate.reasoning import ThinkSplitter
+from labgate.visible import call_text
 
 if TYPE_CHECKING:
     from labgate.gateway.prepared import Prepared
@@ -149,7 +150,7 @@ class StreamRewriter:
         """The calls streamed so far as the model made them: ``name(arguments)``, one a line
         (what :func:`labgate.visible.tool_calls_text` gives for a plain answer)."""
         return "\n".join(
-            f"{parts[0]}({''.join(parts[1:])})" for _, parts in sorted(self.tool_calls.items())
+            call_text(parts[0], "".join(parts[1:])) for _, parts in sorted(self.tool_calls.items())
         )
 
     def _count(self, *, reasoning: bool) -> None:
