@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, String, select, update
+from sqlalchemy import DateTime, Index, Integer, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,15 +24,33 @@ from labgate.store.base import Base
 
 
 class WorkerToken(Base):
+    """One worker token: what it may register (model, highest label) and until when.
+
+    ``id`` names the token in listings and revocations (never the secret); ``expires_at`` is
+    the latest it may be used; ``ttl_s`` also bounds it from its first registration
+    (``first_used_at``), so a Slurm job's token lives the job's time limit from when the job
+    actually starts, however long it queued.
+    """
+
     __tablename__ = "worker_tokens"
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32))
     model: Mapped[str] = mapped_column(String(256))
+    max_label: Mapped[str | None] = mapped_column(String(256), nullable=True)
     job_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     deployment: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    issued_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ttl_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (
+        Index("ix_worker_tokens_id", "id", unique=True),
+        Index("ix_worker_tokens_job_id", "job_id"),
+    )
 
 
 class RegistrationError(Exception):
@@ -78,6 +96,7 @@ class WorkerRegistry:
             s.add(
                 WorkerToken(
                     token_hash=_hash(token),
+                    id=secrets.token_hex(8),
                     model=model,
                     job_id=job_id,
                     deployment=deployment,
