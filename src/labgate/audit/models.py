@@ -125,6 +125,9 @@ class AuditAccessRequestRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approval_record: Mapped[int | None] = mapped_column(BigInteger)
+    # the request's label: its filer's clearance when filed; only auditors whose clearance
+    # dominates it see the request, approve it, or read under it (docs/labels.md)
+    label: Mapped[str | None] = mapped_column(String(256))
 
 
 def _table(model: type[Base]) -> Table:

@@ -118,6 +118,8 @@ class UsageEvent(Base):
     status: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(32))
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    # the request's label (docs/labels.md): reports show a reader only the rows it dominates
+    label: Mapped[str | None] = mapped_column(String(256), nullable=True)
 
     __table_args__ = (
         Index("ix_usage_project_at", "project_id", "at"),
