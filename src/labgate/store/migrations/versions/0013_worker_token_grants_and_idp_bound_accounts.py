@@ -12,8 +12,8 @@ on the account at first sign-in, and used them later when the token said nothing
 cleared here (fail closed): an OIDC request takes its clearance and IdP roles from each token;
 roles granted inside labgate to such accounts must be granted again.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 02:10:00
 """
 
@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
