@@ -16,6 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from labgate.identity.oidc import (
+    Account,
     OIDCConfig,
     OIDCIssuerConfig,
     OIDCVerifier,
@@ -120,7 +121,9 @@ async def test_rsa_token_verifies_and_maps_every_configured_claim(
         "lab-a",
         "fusion-7",
     )
-    assert principal.auth_method == "oidc" and principal.clearance == "SECRET"
+    # the raw claim is an input to the issuer's mapping, never a clearance by itself
+    assert principal.auth_method == "oidc" and principal.clearance is None
+    assert identity.to_principal("fusion-7", clearance="SECRET").clearance == "SECRET"
 
 
 async def test_ec_token_verifies_with_default_mapping(
@@ -556,18 +559,30 @@ class Directory:
 
     def __init__(self, known: dict[tuple[str, str], str] | None = None) -> None:
         self.users = dict(known or {})  # (lab, name) -> id
-        self.subjects: dict[tuple[str, str], tuple[str, str]] = {}
-        self.elsewhere: dict[str, tuple[str, str]] = {}  # name -> (id, lab) in another lab
+        self.bound: dict[str, tuple[str, str]] = {}  # id -> (issuer, subject)
+        self.elsewhere: dict[str, Account] = {}  # name -> an account in another lab
 
-    async def find_user(self, identity: VerifiedIdentity) -> tuple[str, str] | None:
-        found = self.subjects.get((identity.issuer, identity.subject or ""))
-        if found is None and (identity.lab, identity.user_id) in self.users:
-            found = (self.users[identity.lab, identity.user_id], identity.lab)
-        return found or self.elsewhere.get(identity.user_id)
+    def _account(self, user_id: str, lab: str) -> Account:
+        issuer, subject = self.bound.get(user_id, (None, None))
+        return Account(user_id, lab, issuer, subject)
+
+    async def find_user(self, identity: VerifiedIdentity) -> Account | None:
+        for (lab, _), user_id in self.users.items():
+            if self.bound.get(user_id) == (identity.issuer, identity.subject):
+                return self._account(user_id, lab)
+        if (identity.lab, identity.user_id) in self.users:
+            return self._account(self.users[identity.lab, identity.user_id], identity.lab)
+        return self.elsewhere.get(identity.user_id)
+
+    async def bind_user(self, user_id: str, identity: VerifiedIdentity) -> bool:
+        if user_id in self.bound:
+            return False
+        self.bound[user_id] = (identity.issuer, identity.subject or "")
+        return True
 
     async def provision_user(self, identity: VerifiedIdentity) -> str:
         user_id = self.users.setdefault((identity.lab, identity.user_id), f"u{len(self.users)}")
-        self.subjects[identity.issuer, identity.subject or ""] = (user_id, identity.lab)
+        self.bound[user_id] = (identity.issuer, identity.subject or "")
         return user_id
 
 
@@ -596,12 +611,28 @@ async def test_a_user_of_another_lab_is_refused(
     issuer: LoopbackIssuer, make_verifier: MakeVerifier
 ) -> None:
     directory = Directory()
-    directory.elsewhere["alice"] = ("u-alice", "lab-b")
+    directory.elsewhere["alice"] = Account("u-alice", "lab-b")
     identity = await make_verifier(provisioning="auto").verify(issuer.mint(sub="alice"))
     with pytest.raises(ProvisioningError) as caught:
         await admit(identity, directory)
     assert caught.value.code == "wrong_lab"
     assert directory.users == {}
+
+
+async def test_a_name_binds_only_an_unbound_account_and_never_rebinds(
+    issuer: LoopbackIssuer, make_verifier: MakeVerifier
+) -> None:
+    directory = Directory({("lab-a", "dora"): "u-dora"})  # created by a lab admin
+    verifier = make_verifier(provisioning="auto", user_claim="preferred_username")
+    dora = await verifier.verify(issuer.mint(sub="dora-1", preferred_username="dora"))
+    assert await admit(dora, directory) == ("u-dora", False)
+    assert directory.bound["u-dora"] == (issuer.issuer, "dora-1")
+    impostor = await verifier.verify(issuer.mint(sub="mallory", preferred_username="dora"))
+    with pytest.raises(ProvisioningError) as caught:
+        await admit(impostor, directory)
+    assert caught.value.code == "subject_mismatch"
+    assert directory.bound["u-dora"] == (issuer.issuer, "dora-1")
+    assert await admit(dora, directory) == ("u-dora", False)
 
 
 # ----------------------------------------------------------------------------- the issuer itself

@@ -13,18 +13,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from labgate.api.errors import APIError, forbidden, unauthorized, unavailable
 from labgate.identity.keys import new_id, utcnow
 from labgate.identity.oidc import (
+    Account,
     OIDCVerifier,
     ProvisioningError,
     TokenError,
     VerifiedIdentity,
     admit,
+    name_taken,
 )
 from labgate.identity.principal import Principal, Role
 from labgate.store.tenancy import Lab, ProjectMember, User
@@ -43,18 +45,27 @@ class KnownUser:
 
 
 class SqlUserDirectory:
-    """The provisioning directory over the tenancy tables."""
+    """The provisioning directory over the tenancy tables.
+
+    An account is found by the ``(oidc_issuer, oidc_subject)`` it is bound to, or else by its
+    name in the lab; :func:`~labgate.identity.oidc.admit` decides what a name match may do.
+    Nothing an IdP says is stored on the account: its clearance and the roles mapped from its
+    groups are read from each token, and ``users.roles``/``users.clearance`` hold only what
+    was granted inside labgate.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def find_user(self, identity: VerifiedIdentity) -> tuple[str, str] | None:
+    _COLUMNS = (User.id, User.lab_id, User.oidc_issuer, User.oidc_subject)
+
+    async def find_user(self, identity: VerifiedIdentity) -> Account | None:
         async with self.sessions() as s:
             row = None
             if identity.subject:
                 row = (
                     await s.execute(
-                        select(User.id, User.lab_id).where(
+                        select(*self._COLUMNS).where(
                             User.oidc_issuer == identity.issuer,
                             User.oidc_subject == identity.subject,
                         )
@@ -63,13 +74,25 @@ class SqlUserDirectory:
             if row is None:
                 row = (
                     await s.execute(
-                        select(User.id, User.lab_id).where(
+                        select(*self._COLUMNS).where(
                             User.lab_id == identity.lab,
                             User.username == identity.user_id,
                         )
                     )
                 ).first()
-        return (row[0], row[1]) if row is not None else None
+        return Account(row[0], row[1], row[2], row[3]) if row is not None else None
+
+    async def bind_user(self, user_id: str, identity: VerifiedIdentity) -> bool:
+        try:
+            async with self.sessions.begin() as s:
+                bound = await s.execute(
+                    update(User)
+                    .where(User.id == user_id, User.oidc_subject.is_(None))
+                    .values(oidc_issuer=identity.issuer, oidc_subject=identity.subject)
+                )
+        except IntegrityError:  # that (issuer, subject) got an account of its own meanwhile
+            return False
+        return bool(getattr(bound, "rowcount", 0))
 
     async def provision_user(self, identity: VerifiedIdentity) -> str:
         user_id = new_id()
@@ -91,19 +114,22 @@ class SqlUserDirectory:
                         lab_id=identity.lab,
                         username=identity.user_id,
                         email=identity.email,
-                        roles=sorted(r.value for r in identity.roles),
-                        clearance=identity.clearance,
+                        roles=[],  # the IdP's roles come with each token, never stored
+                        clearance=None,  # likewise the clearance: never the raw claim
                         oidc_issuer=identity.issuer,
                         oidc_subject=identity.subject,
                         created_at=utcnow(),
                     )
                 )
         except IntegrityError:
-            # Two first requests raced; the other one created the user.
+            # Two first requests raced (the other one created the user), or the name was
+            # taken by another subject meanwhile.
             found = await self.find_user(identity)
             if found is None:
                 raise
-            return found[0]
+            if not found.bound_to(identity):
+                raise name_taken(identity) from None
+            return found.user_id
         return user_id
 
     async def load(self, user_id: str) -> KnownUser | None:
@@ -164,10 +190,19 @@ class OidcAuthenticator:
         self._users[key] = (now + self.cache_ttl_s, known)
         return known
 
-    def _clearance(self, identity: VerifiedIdentity) -> str | None:
-        """The clearance marking from the IdP's claims, mapped through the issuer's levels."""
+    def _clearance(self, identity: VerifiedIdentity, user: KnownUser) -> str | None:
+        """The request's clearance marking.
+
+        When the issuer has a ``clearance_claim``, the IdP alone decides: this token's claim
+        mapped through the issuer's ``[labels.issuers]`` levels, and nothing (the deployment's
+        ``default_clearance``, the lowest level by default) when the claim is absent or maps to
+        nothing. Never the raw claim, never what an earlier token said. An issuer without a
+        ``clearance_claim`` leaves clearance to labgate: the one granted on the account.
+        """
+        if not identity.clearance_by_idp:
+            return user.clearance
         if self.clearance is None:
-            return identity.clearance
+            return None
         return self.clearance(identity.issuer, identity.clearance, identity.compartments)
 
     async def __call__(self, token: str, headers: Mapping[str, str]) -> Principal:
@@ -202,8 +237,10 @@ class OidcAuthenticator:
             user_id=user.user_id,
             lab=user.lab,
             project=project,
+            # roles granted inside labgate, and those this token's IdP groups map to (so they
+            # go when the user leaves the group)
             roles=(user.roles | identity.roles) or frozenset({Role.USER}),
-            clearance=self._clearance(identity) or user.clearance,
+            clearance=self._clearance(identity, user),
             key_id=None,
             auth_method="oidc",
         )

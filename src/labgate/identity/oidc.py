@@ -54,6 +54,7 @@ __all__ = [
     "ProvisioningError",
     "TokenCheck",
     "TokenError",
+    "Account",
     "UserDirectory",
     "VerifiedIdentity",
     "admit",
@@ -76,24 +77,30 @@ class VerifiedIdentity:
     user_id: str
     email: str | None
     name: str | None
-    clearance: str | None
+    clearance: str | None  # the raw claim: only ever an input to the issuer's mapping
     compartments: frozenset[str]
-    roles: frozenset[Role]
+    roles: frozenset[Role]  # default_roles and the roles role_map gives this token's groups
     expires_at: float
     provisioning: Literal["auto", "deny"]
     claims: Mapping[str, Any] = field(compare=False, repr=False)
+    clearance_by_idp: bool = False
+    """The issuer has a ``clearance_claim``: the IdP alone decides the user's clearance."""
 
-    def to_principal(self, project: str | None, user_id: str | None = None) -> Principal:
+    def to_principal(
+        self, project: str | None, user_id: str | None = None, clearance: str | None = None
+    ) -> Principal:
         """The principal for a request charged to ``project`` (membership checked by the caller).
 
         ``user_id``: labgate's id for the user (from :func:`admit`); default: :attr:`user_id`.
+        ``clearance``: the marking the issuer's mapping gives :attr:`clearance` (see
+        :class:`~labgate.identity.federated.OidcAuthenticator`); the raw claim never is one.
         """
         return Principal(
             user_id=user_id or self.user_id,
             lab=self.lab,
             project=project,
             roles=self.roles,
-            clearance=self.clearance,
+            clearance=clearance,
             key_id=None,
             auth_method="oidc",
         )
@@ -408,52 +415,107 @@ def _identity(config: OIDCIssuerConfig, claims: dict[str, Any], now: float) -> V
         expires_at=expires_at,
         provisioning=config.provisioning,
         claims=MappingProxyType(claims),
+        clearance_by_idp=config.clearance_claim is not None,
     )
 
 
 # ----------------------------------------------------------------------------- provisioning
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A labgate account as the directory found it, with the sign-in it is bound to.
+
+    ``issuer``/``subject`` are ``None`` for an account nobody has signed in to yet (one a lab
+    admin created); otherwise the ``(iss, sub)`` it was bound to at its first sign-in.
+    """
+
+    user_id: str
+    lab: str
+    issuer: str | None = None
+    subject: str | None = None
+
+    def bound_to(self, identity: VerifiedIdentity) -> bool:
+        return (self.issuer, self.subject) == (identity.issuer, identity.subject)
+
+    @property
+    def bound(self) -> bool:
+        return self.subject is not None
+
+
 class UserDirectory(Protocol):
     """The part of the user store provisioning needs (implemented over the tenancy tables)."""
 
-    async def find_user(self, identity: VerifiedIdentity) -> tuple[str, str] | None:
-        """``(labgate user id, lab)`` of the user the identity names, or ``None`` if new.
+    async def find_user(self, identity: VerifiedIdentity) -> Account | None:
+        """The account bound to ``(identity.issuer, identity.subject)``; failing that, the
+        account named ``identity.user_id`` in ``identity.lab`` (bound to anyone or no one);
+        ``None`` if neither exists."""
+        ...
 
-        Match on ``(issuer, subject)`` first, then on ``(lab, user_id)``.
-        """
+    async def bind_user(self, user_id: str, identity: VerifiedIdentity) -> bool:
+        """Bind a not yet bound account to ``(issuer, subject)``; False if it was bound since."""
         ...
 
     async def provision_user(self, identity: VerifiedIdentity) -> str:
-        """Create the user in ``identity.lab``, return its id; idempotent (first requests race)."""
+        """Create the user in ``identity.lab``, bound to ``(issuer, subject)``; return its id.
+
+        Idempotent (first requests race); raises :class:`ProvisioningError`
+        (``subject_mismatch``) when the name was taken by another subject meanwhile."""
         ...
 
 
-class ProvisioningError(Exception):
-    """A verified token whose user may not use labgate: ``not_provisioned`` or ``wrong_lab``."""
+ProvisioningCode = Literal["not_provisioned", "wrong_lab", "subject_mismatch"]
 
-    def __init__(self, code: Literal["not_provisioned", "wrong_lab"], message: str) -> None:
+
+class ProvisioningError(Exception):
+    """A verified token whose user may not use labgate: ``not_provisioned``, ``wrong_lab`` or
+    ``subject_mismatch`` (the name belongs to an account bound to another sign-in)."""
+
+    def __init__(self, code: ProvisioningCode, message: str) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
 
 
+def name_taken(identity: VerifiedIdentity) -> ProvisioningError:
+    return ProvisioningError(
+        "subject_mismatch",
+        f"the name {identity.user_id!r} belongs to another sign-in's account in lab "
+        f"{identity.lab}; labgate never hands an account to a new identity by its name. Ask "
+        "your lab admin (the account may need to be renamed, or your identity provider's "
+        "user claim corrected)",
+    )
+
+
 async def admit(identity: VerifiedIdentity, directory: UserDirectory) -> tuple[str, bool]:
     """Apply the lab's provisioning policy: ``(labgate user id, created just now)``.
 
-    A user the directory places in another lab is refused: user names are only unique within
-    one IdP, so lab B's IdP must never speak for lab A's user of the same name.
+    An account is bound to the ``(issuer, subject)`` it was first signed in with and is only
+    ever reached through it. A name (``user_claim``) finds an account only if nobody has signed
+    in to it yet (one a lab admin created): it is then bound, once. A name that belongs to an
+    account bound to another subject, of this issuer or another, is refused
+    (``subject_mismatch``): it is never rebound, and no second account is made. A user the
+    directory places in another lab is refused (``wrong_lab``).
     """
+    if not identity.subject:
+        raise ProvisioningError(
+            "not_provisioned",
+            "the token has no 'sub' claim, so labgate cannot tell which account it is for; "
+            "ask your lab admin to include it",
+        )
     known = await directory.find_user(identity)
     if known is not None:
-        user_id, lab = known
-        if lab != identity.lab:
+        if known.lab != identity.lab:
             raise ProvisioningError(
                 "wrong_lab",
                 f"user {identity.user_id!r} belongs to another lab than {identity.lab} in "
                 "labgate; ask the platform admins to sort out the account",
             )
-        return user_id, False
+        if known.bound_to(identity):
+            return known.user_id, False
+        if known.bound or not await directory.bind_user(known.user_id, identity):
+            raise name_taken(identity)
+        return known.user_id, False
     if identity.provisioning == "deny":
         raise ProvisioningError(
             "not_provisioned",

@@ -38,9 +38,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("max_label", sa.String(length=256), nullable=True))
         batch_op.add_column(sa.Column("issued_by", sa.String(length=256), nullable=True))
         batch_op.add_column(sa.Column("ttl_s", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("first_used_at", sa.DateTime(timezone=True), nullable=True))
     bind = op.get_bind()
     bind.execute(sa.text("UPDATE worker_tokens SET id = substr(token_hash, 1, 16)"))
     tokens = sa.table(
