@@ -9,6 +9,7 @@ query by (project/lab/user/model and time), so a report never scans the table.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -97,6 +98,9 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # the most a key minted for someone else may carry: {"roles": [...], "clearance": ...} of
+    # whoever asked for it (null: the holder's own key). See labgate.tenancy.apikeys.
+    cap: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class UsageEvent(Base):

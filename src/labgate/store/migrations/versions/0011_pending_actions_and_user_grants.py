@@ -3,7 +3,8 @@
 Separation of duties (docs/security.md): a key minted for someone else, a grant of a
 clearance or of the auditor or platform-admin role, and a member from another lab wait in
 ``pending_actions`` until a second person approves. ``user_grants`` keeps who created each
-account and who raised it, which the transcript two-person rule reads.
+account and who raised it, which the transcript two-person rule reads. ``api_keys.cap`` holds
+the most a key minted for someone else may carry (its requester's roles and clearance).
 
 Revision ID: 0011
 Revises: 0010
@@ -65,9 +66,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_grants")),
     )
     op.create_index("ix_user_grants_user_at", "user_grants", ["user_id", "at"], unique=False)
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cap", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_column("cap")
     op.drop_index("ix_user_grants_user_at", table_name="user_grants")
     op.drop_table("user_grants")
     op.drop_index(op.f("ix_pending_actions_target_user_id"), table_name="pending_actions")
