@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from labgate.api.errors import APIError, internal_error
+from labgate.gateway.record import new_request_id
 
 log = logging.getLogger("labgate.api")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -49,6 +50,8 @@ class HotPath:
                 finally:
                     self.active -= 1
                 return
+            await self.app(scope, receive, _with_request_id(send))
+            return
         await self.app(scope, receive, send)
 
     @staticmethod
@@ -60,6 +63,9 @@ class HotPath:
         except Exception:  # noqa: BLE001 - never a traceback to the client
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             response = internal_error().to_response()
+        if not any(name == b"x-request-id" for name, _ in response.raw_headers):
+            # every answer names itself, errors included (the refusals' records carry the id)
+            response.raw_headers.append((b"x-request-id", new_request_id().encode("latin-1")))
         # a response's background work (a plain answer's metrics and usage rows) runs even if
         # sending fails: the client went away, the request happened
         background, response.background = response.background, None
@@ -68,3 +74,18 @@ class HotPath:
         finally:
             if background is not None:
                 await background()
+
+
+def _with_request_id(send: Send) -> Send:
+    """``send``, giving an answer of the other routes (admin, audit, web, health) an
+    ``X-Request-Id`` when it has none, as the OpenAI routes' answers have."""
+
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or ())
+            if not any(name.lower() == b"x-request-id" for name, _ in headers):
+                headers.append((b"x-request-id", new_request_id().encode("latin-1")))
+                message = {**message, "headers": headers}
+        await send(message)
+
+    return sending

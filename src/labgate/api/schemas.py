@@ -11,6 +11,7 @@ failure becomes a 400 in the OpenAI shape naming the offending parameter.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -179,12 +180,52 @@ def _check_extras(extra: dict[str, Any] | None) -> None:
         )
 
 
+# a run of 19 digits or more in the body: perhaps an integer JSON encoders cannot write
+_LONG_DIGITS = re.compile(rb"\d{19}")
+_INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson (and the workers' parsers) can carry
+
+
+def _out_of_range(value: Any, path: str) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return path if not _INT_RANGE[0] <= value <= _INT_RANGE[1] else None
+    items: Any = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _out_of_range(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _check_integers(body: bytes, req: BaseModel) -> None:
+    """An integer beyond 64 bits anywhere (``seed: 10**20``) is a 400 naming it: passed on,
+    it could not be written to the worker (it was a 500, unrecorded). The body is walked only
+    when it holds a long run of digits (a scan in C; most bodies have none)."""
+    if _LONG_DIGITS.search(body) is None:
+        return
+    param = _out_of_range(req.model_dump(exclude_none=True), "")
+    if param is not None:
+        raise APIError(
+            400,
+            f"invalid value for {param}: an integer beyond the 64-bit range "
+            f"({_INT_RANGE[0]} to {_INT_RANGE[1]}) cannot be passed to a model worker",
+            code="invalid_value",
+            param=param,
+        )
+
+
 def parse_chat(body: bytes) -> ChatCompletionRequest:
     try:
         req = ChatCompletionRequest.model_validate_json(body)
     except ValidationError as exc:
         raise _describe(exc) from None
     _check_extras(req.model_extra)
+    _check_integers(body, req)
     for i, m in enumerate(req.messages):
         if m.content is None and m.role not in ("assistant", "function"):
             # only an assistant turn that called tools (or a legacy function result) may come
@@ -238,4 +279,5 @@ def parse_completion(body: bytes) -> CompletionRequest:
     except ValidationError as exc:
         raise _describe(exc) from None
     _check_extras(req.model_extra)
+    _check_integers(body, req)
     return req

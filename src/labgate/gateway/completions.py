@@ -166,6 +166,7 @@ class CompletionService:
                 await self.gate.finish(p, produced=False)
                 raise
         except APIError as exc:
+            exc.headers.setdefault("X-Request-Id", p.record.request_id)
             outcome = "worker_error" if exc.status >= 500 else "refused"
             await self._end(p.record, exc.status, outcome, exc.message)
             raise
@@ -440,6 +441,7 @@ class CompletionService:
         """Record a request refused before it reached the request path (bad key, bad body)."""
         who = principal or Principal(user_id="(unauthenticated)", auth_method="none")
         rec = RequestRecord(kind, who, model or "(none)", stream)
+        exc.headers.setdefault("X-Request-Id", rec.request_id)
         await self._end(rec, exc.status, "refused", exc.message)
 
 
