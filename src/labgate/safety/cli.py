@@ -173,13 +173,28 @@ def evaluate(
         bool, typer.Option(help="Write the figures into the measured head's manifest.json.")
     ] = False,
     threads: Annotated[int, typer.Option(help="CPU threads for embedding.")] = 1,
+    tsv: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Instead of a split: a TSV set (a folder with harmful.tsv/benign.tsv, or one "
+            "file, as bench/safety_frozen or shared/safety-dev), sent through an in-process "
+            "gateway's API with a stand-in worker (repeatable).",
+        ),
+    ] = None,
+    misses: Annotated[
+        bool, typer.Option(help="With --tsv: also list the missed and wrongly refused items.")
+    ] = False,
 ) -> None:
-    """Measure the guardrail both ways on a held-out split.
+    """Measure the guardrail both ways on a held-out split, or on TSV sets through the API.
 
     Prints the share of harmful requests blocked (plain, jailbreak-wrapped, obfuscated), attack
     success rates, false refusals on benign dual-use science, per category, and the first
-    stage's latency p50/p99.
+    stage's latency p50/p99. With --tsv: counts and rates per attack family, language and
+    benign domain, blocked meaning a content_filter refusal or a 400 content_policy_violation.
     """
+    if tsv:
+        _evaluate_tsv(tsv, head, as_json=as_json, misses=misses)
+        return
     from labgate.safety.fetch import FetchError
     from labgate.safety.pipeline import Paths, evaluate_split, record_metrics
     from labgate.safety.policy import SafetyPolicy
@@ -210,6 +225,25 @@ def evaluate(
         console.print_json(json.dumps(report.to_dict()))
     else:
         render(report, console, by_source=by_source)
+
+
+def _evaluate_tsv(paths: list[Path], head: Path | None, *, as_json: bool, misses: bool) -> None:
+    from labgate.safety.suite_eval import SuiteFormatError, load_suite, render_suite, run_suites
+
+    for path in paths:
+        try:
+            load_suite(path)
+        except (SuiteFormatError, OSError) as exc:
+            errors.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from None
+    safety = {"head_path": str(head)} if head else None
+    with _progress() as progress:
+        reports = run_suites(paths, safety=safety, progress=_Bar(progress))
+    if as_json:
+        console.print_json(json.dumps([r.to_dict() for r in reports]))
+        return
+    for report in reports:
+        render_suite(report, console, misses=misses)
 
 
 @app.command()
