@@ -14,6 +14,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from labgate.access.answers import AnswerLabels
 from labgate.access.policy import AccessPolicy, policy_for
 from labgate.audit.access import AccessControl
 from labgate.audit.log import AuditLog
@@ -167,6 +168,8 @@ async def build_services(settings: Settings) -> Services:
     quota = build_quota(engine, settings.redis_url, prefix=settings.redis_prefix)
     projects = ProjectPolicies(sessions)
     access = policy_for(settings)
+    registry.access = access  # worker tokens carry a highest label
+    registry.publish = quota.revocations.publish  # worker-token revocations reach every replica
     audit = build_audit(settings, engine, label_check=access.reader_may_see)
     completions = CompletionService(
         models,
@@ -182,6 +185,10 @@ async def build_services(settings: Settings) -> Services:
         ],
         access=access,
     )
+    if access.enabled:  # a resent answer keeps its label (docs/labels.md)
+        answers = AnswerLabels(sessions)
+        completions.gate.answers = usage.answers = answers
+        usage.answer_above = lambda label: not access.dominates(access.range_min, label)
     health = HealthChecker(
         router,
         interval_s=settings.router.health_interval_s,

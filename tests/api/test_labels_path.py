@@ -43,9 +43,9 @@ async def labelled(make_settings: Callable[..., Any]) -> AsyncIterator[dict[str,
         async with services.sessions.begin() as s:  # the admin holds SECRET//NUC
             await s.execute(update(User).values(clearance="SECRET//NUC"))
         services.auth.invalidate_all()
-        token = await services.registry.issue_token("nuc")
         async with httpx.AsyncClient(base_url=url) as c:
             for worker, acc in ((nuc_low, "CUI"), (nuc_high, "SECRET//NUC")):
+                token = await services.registry.issue_token("nuc")  # one worker per token
                 r = await c.post(
                     "/internal/workers/register",
                     headers={"Authorization": f"Bearer {token}"},

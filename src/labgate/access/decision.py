@@ -47,6 +47,8 @@ class LabelSource(StrEnum):
     HEADER = "header"
     BODY = "body"
     DEFAULT = "default"
+    CONVERSATION = "conversation"  # none stated: the conversation's high-water mark governs
+    MESSAGE = "message"  # a message's own labgate_label (refused: it could not be read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class Decision:
     source: LabelSource = LabelSource.DEFAULT
     model: str | None = None
     stated: str | None = None
+    context: Label | None = None  # the conversation's high-water mark, when above the minimum
+    param: str | None = None  # the offending parameter, when it is not the stated label
 
     @property
     def status(self) -> int:
@@ -72,13 +76,16 @@ class Decision:
 
     def audit_details(self) -> dict[str, Any]:
         """What the audit record of this decision holds (labels are not secrets)."""
-        return {
+        details: dict[str, Any] = {
             "rule": self.rule.value if self.rule else None,
             "label": self.marking,
             "stated": clip(self.stated),
             "source": self.source.value,
             "model": self.model,
         }
+        if self.context is not None:  # the conversation's high-water mark
+            details["conversation"] = self.context.marking
+        return details
 
     def to_api_error(self) -> APIError:
         """The OpenAI-shaped error for a refusal (403 for the rules, 400 for bad labels)."""
@@ -86,7 +93,9 @@ class Decision:
 
         if self.rule is None:
             raise ValueError("an allowed decision is not an error")
-        param = {LabelSource.HEADER: LABEL_HEADER, LabelSource.BODY: LABEL_FIELD}.get(self.source)
+        param = self.param or {LabelSource.HEADER: LABEL_HEADER, LabelSource.BODY: LABEL_FIELD}.get(
+            self.source
+        )
         return APIError(self.status, self.message, code=f"label_{self.rule.value}", param=param)
 
 

@@ -2,7 +2,8 @@
 high-water mark to what labgate itself answered (``docs/labels.md``).
 
 ``label_answers`` holds one row per labelled answer (above the deployment's range minimum):
-who got it, the SHA-256 of its text as the client resends it, and its label. A later request
+who got it, the SHA-256 of its text as the client resends it, and its label (the same text
+answered at two labels is two rows; the later request takes their join). A later request
 of the same user whose assistant turns match an answer's digest inherits that answer's label,
 whatever label the client states or drops. Unlabelled (range-minimum) answers are not stored:
 they could raise nothing.
@@ -24,7 +25,7 @@ class LabelAnswer(Base):
 
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     answer_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    label: Mapped[str] = mapped_column(String(256), nullable=False)
+    label: Mapped[str] = mapped_column(String(256), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 

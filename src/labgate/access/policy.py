@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from labgate.access.allowances import LabelAllowance, build_allowances
@@ -158,7 +159,7 @@ class AccessPolicy:
             src = LabelSource.DEFAULT
 
         def refuse(rule: Rule, message: str, label: Label | None = None) -> Decision:
-            return Decision(False, label, rule, message, src, model_name, stated)
+            return Decision(False, label, rule, message, src, model_name, stated, context)
 
         context: Label | None = None
         if context_label is not None:
@@ -170,10 +171,16 @@ class AccessPolicy:
                     f"the conversation this request continues carries a label labgate cannot "
                     f"read ({exc}); start a new conversation",
                 )
+        if context is not None and self.lattice.dominates(self.range_min, context):
+            context = None  # unlabelled turns: the minimum, which raises and forbids nothing
+        raised = False
         if stated is None:
             label = self.default_request_label
             if context is not None:
                 label = self.lattice.lub(label, context)
+                raised = label != self.default_request_label
+                if raised:
+                    src = LabelSource.CONVERSATION
         else:
             try:
                 label = self._parse(stated)
@@ -198,9 +205,26 @@ class AccessPolicy:
                 label,
             )
         if not lat.dominates(clearance, label):
+            if raised:
+                return refuse(
+                    Rule.CLEARANCE,
+                    f"this conversation's earlier turns are labelled up to {context}, so "
+                    f"continuing it is {label} work, which your clearance {clearance} does not "
+                    "cover; start a new conversation",
+                    label,
+                )
             return refuse(Rule.CLEARANCE, _above_clearance(lat, clearance, label), label)
         accreditation = self.accreditation(model_name)
         if not lat.dominates(accreditation, label):
+            if raised:
+                return refuse(
+                    Rule.ACCREDITATION,
+                    f"this conversation's earlier turns are labelled up to {context}, so "
+                    f"continuing it is {label} work, and model {model_name!r} is accredited "
+                    f"only for {accreditation}; continue it on a model accredited for {label}, "
+                    "or start a new conversation (a lower label would write it down)",
+                    label,
+                )
             return refuse(
                 Rule.ACCREDITATION,
                 f"model {model_name!r} is accredited for {accreditation} and may not process "
@@ -210,12 +234,13 @@ class AccessPolicy:
         if context is not None and not lat.dominates(label, context):
             return refuse(
                 Rule.WRITE_DOWN,
-                f"this conversation already holds {context} material; a {label} request would "
-                f"write it down to a lower label. State {lat.lub(label, context)} or start a new "
-                "conversation",
+                f"this conversation already holds {context} material (the labels of its "
+                f"earlier turns); a {label} request would write it down to a lower label. "
+                f"State {lat.lub(label, context)}, or state no label (the conversation's then "
+                "applies), or start a new conversation",
                 label,
             )
-        return Decision(True, label, None, "admitted", src, model_name, stated)
+        return Decision(True, label, None, "admitted", src, model_name, stated, context)
 
     def decide_for_request(
         self,
@@ -286,6 +311,65 @@ class AccessPolicy:
             )
         return self.decide_request(
             principal, field, model_name, source=LabelSource.BODY, context_label=context_label
+        )
+
+    def conversation_label(
+        self, message_labels: Iterable[tuple[int, Any]], recorded: Iterable[str] = ()
+    ) -> Label | Decision | None:
+        """The high-water mark of a conversation's earlier turns: the join of the labels the
+        client gave its messages (``messages[i].labgate_label``) and of the recorded answers
+        its assistant turns repeat (``recorded``, markings from :mod:`labgate.access.answers`).
+
+        None when nothing is above the range's minimum (the request's decision is then the
+        remembered one); a refusal :class:`Decision` when a message's label cannot be read (a
+        turn whose label is unknown cannot be placed below anything)."""
+        labels: list[Label] = []
+        for index, value in message_labels:
+            if value is None:
+                continue
+            param = f"messages.{index}.{LABEL_FIELD}"
+            try:
+                if not isinstance(value, str):
+                    raise MalformedLabel('a label must be a string such as "SECRET//NUC"')
+                labels.append(self._parse(value))
+            except LabelError as exc:
+                return Decision(
+                    allowed=False,
+                    label=None,
+                    rule=_rule_for(exc),
+                    message=f"messages[{index}].{LABEL_FIELD}: {self._explain_parse_error(exc)}",
+                    source=LabelSource.MESSAGE,
+                    stated=value if isinstance(value, str) else None,
+                    param=param,
+                )
+        for marking in recorded:
+            try:
+                labels.append(self._parse(marking))
+            except LabelError:
+                labels.append(self.range_max)  # a stored label no longer in the config: high
+        if not labels:
+            return None
+        mark = self.lattice.lub(self.range_min, *labels)
+        return None if self.lattice.dominates(self.range_min, mark) else mark
+
+    def decide_for_conversation(
+        self,
+        principal: Principal,
+        model_name: str,
+        *,
+        header: str | None,
+        body_field: Any = None,
+        message_labels: Iterable[tuple[int, Any]] = (),
+        recorded: Iterable[str] = (),
+    ) -> Decision:
+        """:meth:`decide_for_request` with the conversation's high-water mark as its context:
+        with no label stated the mark governs (the request is raised to it); a stated label
+        that does not dominate it is refused (``write_down``)."""
+        context = self.conversation_label(message_labels, recorded)
+        if isinstance(context, Decision):
+            return replace(context, model=model_name)
+        return self.decide_for_request(
+            principal, model_name, header=header, body_field=body_field, context_label=context
         )
 
     # -- routing ----------------------------------------------------------------------------

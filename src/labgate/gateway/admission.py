@@ -31,6 +31,7 @@ from labgate.scheduler import AdmissionRejected, ClientPath, FairScheduler
 from labgate.scheduler.routes import admission_error
 
 if TYPE_CHECKING:
+    from labgate.access.answers import AnswerLabels
     from labgate.gateway.prepared import Prepared
     from labgate.gateway.safety_gate import SafetyGate
     from labgate.hpc.controller import HpcController
@@ -67,6 +68,7 @@ class Gatekeeper:
         self.access = access
         self.safety = safety
         self.hpc: HpcController | None = None  # Slurm-launched models (set at start-up)
+        self.answers: AnswerLabels | None = None  # labelled answers by digest (labels on)
         self.hpc_link: RouterGatewayLink | None = None
 
     async def admit(self, p: Prepared) -> None:
@@ -77,7 +79,7 @@ class Gatekeeper:
         project's budget (reserved now, settled with the real usage at the end); and then the
         request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
         """
-        self._decide_label(p)
+        await self._decide_label(p)
         if self.safety is not None:
             messages = p.payload.get("messages") or [
                 {"role": "user", "content": p.record.prompt_text}
@@ -146,16 +148,44 @@ class Gatekeeper:
             return True
         raise unavailable(status.message, retry_after_s=status.retry_after_s, code="model_starting")
 
-    def _decide_label(self, p: Prepared) -> None:
+    async def _decide_label(self, p: Prepared) -> None:
         """The request's classification: stated (header or ``labgate_label``) or the user's
-        default; it must be within the enclave's range and dominated by the user's clearance
-        and the model's accreditation (``docs/labels.md``). The field never reaches a worker."""
+        default, joined with the conversation's high-water mark (the labels of its earlier
+        turns, and of labgate's own answers they repeat); a stated label below that mark is
+        refused. It must be within the enclave's range and dominated by the user's clearance
+        and the model's accreditation (``docs/labels.md``). The fields never reach a worker."""
         body_field = p.payload.pop("labgate_label", None)
         if self.access is None:
             return
-        decision = self.access.decide_for_request(
-            p.record.principal, p.model.name, header=p.label_header, body_field=body_field
-        )
+        principal = p.record.principal
+        recorded: set[str] = set()
+        if self.answers is not None and p.answer_digests and self.access.enabled:
+            try:
+                recorded = await self.answers.labels_for(principal.user_id, p.answer_digests)
+            except Exception:  # noqa: BLE001 - fail closed: an unchecked turn could be high
+                log.warning(
+                    "could not look up the labels of request %s's earlier turns",
+                    p.record.request_id,
+                )
+                raise unavailable(
+                    "labgate cannot check the labels of this conversation's earlier turns "
+                    "right now; try again shortly",
+                    retry_after_s=5,
+                    code="labels_unavailable",
+                ) from None
+        if p.message_labels or recorded:
+            decision = self.access.decide_for_conversation(
+                principal,
+                p.model.name,
+                header=p.label_header,
+                body_field=body_field,
+                message_labels=p.message_labels,
+                recorded=recorded,
+            )
+        else:
+            decision = self.access.decide_for_request(
+                principal, p.model.name, header=p.label_header, body_field=body_field
+            )
         p.record.label = decision.marking if decision.label is not None else None
         if not decision.allowed:
             raise decision.to_api_error()

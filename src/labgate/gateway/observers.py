@@ -12,11 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from labgate.access.answers import INSERT_PG as ANSWERS_PG
+from labgate.access.answers import INSERT_SQLITE as ANSWERS_SQLITE
+from labgate.access.answers import AnswerLabels, answer_digest, driver_rows
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
 from labgate.store.engine import sqlite_datetime_text
@@ -68,6 +72,7 @@ _USAGE_COLUMNS = (
     "status",
     "outcome",
     "duration_ms",
+    "label",
 )
 # Rows go to the driver's executemany as plain tuples: an ORM bulk insert of a flush (a few
 # hundred rows at a time under load) held the event loop about twice as long.
@@ -105,6 +110,10 @@ class UsageRecorder:
         self._wake = asyncio.Event()
         self.lane: SqliteLane | None = None
         """SQLite: the write lane the rows go through (the gateway sets the audit log's)."""
+        self.answers: AnswerLabels | None = None
+        """The labels of labelled answers, written with the rows (labels on: the gateway's)."""
+        self.answer_above: Callable[[str], bool] = lambda label: False
+        """Whether an answer at this label is kept in ``answers`` (above the range minimum)."""
 
     async def finish(self, rec: RequestRecord) -> None:
         p = rec.principal
@@ -125,34 +134,59 @@ class UsageRecorder:
                 "status": rec.status,
                 "outcome": rec.outcome,
                 "duration_ms": rec.duration_s * 1000.0,
+                "label": rec.label,
             }
         )
+        if (
+            self.answers is not None
+            and rec.label is not None
+            and rec.outcome == "ok"
+            and rec.response_text
+            and self.answer_above(rec.label)
+        ):
+            self.answers.note(
+                p.user_id, answer_digest(rec.response_text), rec.label, rec.started_at
+            )
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 
     async def flush(self) -> int:
         batch, self._pending = self._pending, []
-        if not batch:
+        answers = self.answers.take_pending() if self.answers is not None else []
+        if not batch and not answers:
             return 0
         try:
             if self.lane is not None:
                 rows = [_usage_row(r, True) for r in batch]
-                await self.lane.call(
-                    in_transaction(lambda conn: conn.executemany(_INSERT_SQLITE, rows))
-                )
+                labelled = driver_rows(answers, True)
+
+                def write(conn: Any) -> None:
+                    if rows:
+                        conn.executemany(_INSERT_SQLITE, rows)
+                    if labelled:
+                        conn.executemany(ANSWERS_SQLITE, labelled)
+
+                await self.lane.call(in_transaction(write))
             else:
                 async with self.sessions.begin() as s:
                     conn = await s.connection()
                     sqlite = conn.dialect.name == "sqlite"
-                    await conn.exec_driver_sql(
-                        _INSERT_SQLITE if sqlite else _INSERT_PG,
-                        [_usage_row(r, sqlite) for r in batch],
-                    )
+                    if batch:
+                        await conn.exec_driver_sql(
+                            _INSERT_SQLITE if sqlite else _INSERT_PG,
+                            [_usage_row(r, sqlite) for r in batch],
+                        )
+                    if answers:
+                        await conn.exec_driver_sql(
+                            ANSWERS_SQLITE if sqlite else ANSWERS_PG, driver_rows(answers, sqlite)
+                        )
         except Exception:
             log.exception(
                 "could not write %d usage rows; keeping them for the next flush", len(batch)
             )
             self._pending[:0] = batch
+            if self.answers is not None:
+                self.answers.give_back(answers)
             raise
         return len(batch)
 

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from labgate.access.answers import answer_digest
+from labgate.access.decision import LABEL_FIELD
 from labgate.api.errors import APIError, not_found
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
@@ -48,6 +50,10 @@ class Prepared:
     messages: int = 1
     wait_s: float = 0.0  # X-Labgate-Wait: how long the client will wait for a cold model
     label: Any = None  # the request's Label once access control decided it
+    # the labels the client gave earlier turns (messages[i].labgate_label), by message index
+    message_labels: tuple[tuple[int, Any], ...] = ()
+    # SHA-256 of each assistant turn's text: a recorded answer's label binds to it
+    answer_digests: tuple[str, ...] = ()
     definitions: str = ""  # the tools and schemas offered to the model, as text (visible.py)
     documents: tuple[str, ...] = ()  # the retrieval documents given to the model (visible.py)
     # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
@@ -111,6 +117,7 @@ class Preparer:
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
             payload["stream_options"] = {"include_usage": True}
+        message_labels = _take_message_labels(payload["messages"])
         # what the model reads (labgate.visible): screened, recorded, and counted as prompt
         lines = [f"{m['role']}: {message_text(m)}" for m in payload["messages"]]
         definitions, documents = "", tuple[str, ...]()
@@ -132,6 +139,8 @@ class Preparer:
             include_usage,
         )
         prepared.messages = len(req.messages)
+        prepared.message_labels = message_labels
+        prepared.answer_digests = answer_digests(payload["messages"])
         prepared.definitions, prepared.documents = definitions, documents
         return prepared
 
@@ -165,3 +174,26 @@ class Preparer:
         if not self.affinity_prefix_chars or not text:
             return None
         return text[: self.affinity_prefix_chars]
+
+
+def _take_message_labels(messages: list[dict[str, Any]]) -> tuple[tuple[int, Any], ...]:
+    """Take each message's ``labgate_label`` (the label of that turn, as the client keeps it:
+    the answer's ``labgate_label`` echoed back) out of the payload, so it never reaches a
+    worker; access control joins them into the conversation's high-water mark."""
+    found = []
+    for i, message in enumerate(messages):
+        if LABEL_FIELD in message:
+            found.append((i, message.pop(LABEL_FIELD)))
+    return tuple(found)
+
+
+def answer_digests(messages: list[dict[str, Any]]) -> tuple[str, ...]:
+    """SHA-256 of each assistant turn's text as the client resends it, the same digest the
+    gateway keeps of its labelled answers (:func:`answer_digest`)."""
+    out = []
+    for message in messages:
+        if message.get("role") == "assistant":
+            text = message_text(message)
+            if text:
+                out.append(answer_digest(text))
+    return tuple(dict.fromkeys(out))

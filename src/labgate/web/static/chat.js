@@ -114,7 +114,10 @@
     }
     showError("");
     const stated = $("request-label").value.trim();
-    history.push({ role: "user", content: text });
+    /* each turn keeps its label (labgate_label), so the gateway knows the conversation's
+       high-water mark; the user's turn gets the answer's label once it is known */
+    const turn = { role: "user", content: text };
+    history.push(turn);
     addMessage("user", text);
     const entry = addMessage("assistant", "");
     entry.item.setAttribute("aria-busy", "true");
@@ -156,14 +159,17 @@
       setLabelTag(entry, marking, !label && !stated);
       mark = lg.highWater(mark || config.label, marking);
       lg.setBanner(mark);
-      history.push({ role: "assistant", content: answer });
+      turn.labgate_label = marking;
+      history.push({ role: "assistant", content: answer, labgate_label: marking });
     } catch (err) {
       if (err.name === "AbortError") {
         entry.body.textContent = answer + " [stopped]";
       } else {
         showError("The answer failed: " + err.message);
       }
-      history.push({ role: "assistant", content: answer });
+      const partial = { role: "assistant", content: answer };
+      if (mark) partial.labgate_label = mark; /* a cut answer is at least what came before */
+      history.push(partial);
     } finally {
       entry.item.removeAttribute("aria-busy");
       controller = null;

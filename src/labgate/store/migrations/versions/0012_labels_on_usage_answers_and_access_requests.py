@@ -29,7 +29,9 @@ def upgrade() -> None:
         sa.Column("answer_sha256", sa.String(length=64), nullable=False),
         sa.Column("label", sa.String(length=256), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("user_id", "answer_sha256", name=op.f("pk_label_answers")),
+        sa.PrimaryKeyConstraint(
+            "user_id", "answer_sha256", "label", name=op.f("pk_label_answers")
+        ),
     )
     with op.batch_alter_table("usage_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("label", sa.String(length=256), nullable=True))
