@@ -145,6 +145,24 @@ def _tenancy(services: Services) -> TenancyService:
 
 
 StartupHook = Callable[[Services], Awaitable[None]]
+async def _refresh_shares(services: Services) -> None:
+    """Re-read labs' and projects' shares every ``share_refresh_s``: a share changed through the
+    admin API or CLI, on any replica, applies here without a restart."""
+    assert services.scheduler is not None
+    every = services.settings.scheduler.share_refresh_s
+    failing = False
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await load_shares(services)
+        except Exception as exc:  # the database is away for a moment: keep the shares we have
+            if not failing:
+                log.warning("fair-share shares not refreshed (%s); keeping the last ones", exc)
+            failing = True
+        else:
+            failing = False
+
+
 
 
 def create_app(
@@ -206,6 +224,8 @@ def create_app(
             for task in services.tasks:
                 task.cancel()
             for task in services.tasks:
+        if services.scheduler is not None:
+            services.tasks.append(asyncio.create_task(_refresh_shares(services), name="shares"))
                 with contextlib.suppress(BaseException):
                     await task
             if services.embedded is not None:

@@ -64,6 +64,14 @@ class SchedulerConfig(BaseModel):
         description="Fraction of dispatches batch work gets while interactive work also waits; "
         "0 gives interactive strict priority (batch may then starve).",
     )
+    share_refresh_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often each replica re-reads labs' and projects' shares from the "
+        "database, so a share changed through the admin API or CLI applies on every replica "
+        "within this many seconds, without a restart.",
+    )
     interactive: ClassLimits = Field(default_factory=_interactive_limits)
     batch: ClassLimits = Field(default_factory=_batch_limits)
 
