@@ -144,7 +144,6 @@ def _tenancy(services: Services) -> TenancyService:
     )
 
 
-StartupHook = Callable[[Services], Awaitable[None]]
 async def _refresh_shares(services: Services) -> None:
     """Re-read labs' and projects' shares every ``share_refresh_s``: a share changed through the
     admin API or CLI, on any replica, applies here without a restart."""
@@ -164,6 +163,7 @@ async def _refresh_shares(services: Services) -> None:
 
 
 
+StartupHook = Callable[[Services], Awaitable[None]]
 
 def create_app(
     settings: Settings,
