@@ -162,8 +162,8 @@ async def _refresh_shares(services: Services) -> None:
             failing = False
 
 
-
 StartupHook = Callable[[Services], Awaitable[None]]
+
 
 def create_app(
     settings: Settings,
@@ -218,14 +218,14 @@ def create_app(
             asyncio.create_task(services.usage.run(), name="usage"),
             asyncio.create_task(_flush_last_used(services), name="last-used"),
         ]
+        if services.scheduler is not None:
+            services.tasks.append(asyncio.create_task(_refresh_shares(services), name="shares"))
         try:
             yield
         finally:
             for task in services.tasks:
                 task.cancel()
             for task in services.tasks:
-        if services.scheduler is not None:
-            services.tasks.append(asyncio.create_task(_refresh_shares(services), name="shares"))
                 with contextlib.suppress(BaseException):
                     await task
             if services.embedded is not None:
