@@ -41,6 +41,8 @@ class Grant:
     launch_id: str | None
     deployment: str | None
     revoked: bool = False
+    expires_at: datetime | None = None
+    ttl_s: int | None = None
 
 
 @dataclass
@@ -77,10 +79,11 @@ class GatewayDouble:
 
     async def issue_token(
         self, model: str, job_id: str | None = None, deployment: str | None = None,
-        expires_at: datetime | None = None,
+        expires_at: datetime | None = None, *, ttl_s: int | None = None,
     ) -> str:
         token = "lgw-" + secrets.token_urlsafe(32)
-        self.grants[_hash(token)] = Grant(model, job_id, deployment)
+        self.grants[_hash(token)] = Grant(model, job_id, deployment, expires_at=expires_at,
+                                          ttl_s=ttl_s)
         self.issued.append(token)
         return token
 

@@ -6,23 +6,40 @@
 * ``POST /internal/workers/{id}/drain`` → no new requests are routed to it
 * ``POST /internal/workers/{id}/deregister`` → removed from the pool
 
-All need ``Authorization: Bearer <worker token>`` issued by labgate for that model.
+All need ``Authorization: Bearer <worker token>`` issued by labgate for that model; a token
+reaches only the worker it registered (``docs/security.md``).
+
+Platform administrators manage the tokens (``admin_router``):
+
+* ``POST /v1/admin/worker-tokens`` ``{"model", "ttl_s"?, "expires_at"?, "max_label"?}`` → 201
+  with the token (shown once) and what it allows;
+* ``GET /v1/admin/worker-tokens`` (``?active=true``) → the tokens, never their secret;
+* ``DELETE /v1/admin/worker-tokens/{id}`` → revoked: its worker leaves every replica's pool.
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, ValidationError
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.responses import Response
 
 from labgate.api.body import read_body
+from labgate.api.deps import require_roles
 from labgate.api.errors import APIError
+from labgate.identity.principal import Principal, Role
 from labgate.router.registration import RegistrationError, TokenGrant
 
+log = logging.getLogger("labgate.api")
+
 router = APIRouter(prefix="/internal/workers", include_in_schema=False)
+admin_router = APIRouter(prefix="/v1/admin/worker-tokens", tags=["admin"])
+_platform_admin = require_roles(Role.PLATFORM_ADMIN)
 
 
 class RegisterBody(BaseModel):
@@ -58,7 +75,7 @@ async def register(request: Request) -> Response:
     except ValidationError as exc:
         raise APIError(400, f"invalid registration: {exc.errors()[0]['msg']}") from None
     try:
-        worker = services.registry.register_accredited(
+        worker = await services.registry.register_accredited(
             grant, body.model, body.base_url, body.job_id, body.deployment, body.accreditation
         )
     except RegistrationError as exc:
@@ -103,3 +120,81 @@ async def deregister(worker_id: str, request: Request) -> Response:
     except RegistrationError as exc:
         raise _fail(exc) from None
     return Response(b'{"status":"removed"}', media_type="application/json")
+
+
+# ---------------------------------------------------------------------------- administration
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=256)
+    ttl_s: int | None = Field(
+        default=None, gt=0, le=366 * 86400, description="Lifetime from its first registration."
+    )
+    expires_at: datetime | None = Field(default=None, description="Latest use (UTC).")
+    max_label: str | None = Field(
+        default=None, max_length=256, description="Highest label its worker may process."
+    )
+    job_id: str | None = Field(default=None, max_length=64)
+    deployment: str | None = Field(default=None, max_length=256)
+
+
+async def _audit(request: Request, actor: Principal, action: str, details: dict[str, Any]) -> None:
+    from labgate.tenancy.actions import admin_action
+    from labgate.tenancy.wiring import admin_audit_record
+
+    audit = request.app.state.services.audit
+    if audit is None:
+        return
+    record = admin_action(actor, action, f"worker_token:{details['id']}", details)
+    await audit.append(admin_audit_record(record))
+
+
+@admin_router.post("", status_code=201)
+async def issue_worker_token(
+    request: Request, principal: Principal = Depends(_platform_admin)
+) -> dict[str, Any]:
+    try:
+        body = TokenRequest.model_validate_json(await read_body(request, 16 * 1024))
+    except ValidationError as exc:
+        raise APIError(400, f"invalid worker token request: {exc.errors()[0]['msg']}") from None
+    services = request.app.state.services
+    if body.model not in services.router.pools:
+        raise APIError(404, f"model {body.model!r} is not configured", code="model_not_found")
+    expires = body.expires_at
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    try:
+        issued = await services.registry.issue(
+            body.model,
+            body.job_id,
+            body.deployment,
+            expires,
+            ttl_s=body.ttl_s,
+            max_label=body.max_label,
+            issued_by=f"user:{principal.user_id}",
+        )
+    except ValueError as exc:
+        raise APIError(400, str(exc), code="invalid_value") from None
+    shown = issued.info.as_dict()
+    await _audit(request, principal, "worker_token.issue", shown)
+    return {"token": issued.token, **shown}
+
+
+@admin_router.get("")
+async def list_worker_tokens(
+    request: Request, active: bool = False, principal: Principal = Depends(_platform_admin)
+) -> dict[str, Any]:
+    tokens = await request.app.state.services.registry.list_tokens(active_only=active)
+    return {"object": "list", "data": [t.as_dict() for t in tokens]}
+
+
+@admin_router.delete("/{token_id}")
+async def revoke_worker_token(
+    token_id: str, request: Request, principal: Principal = Depends(_platform_admin)
+) -> dict[str, Any]:
+    if not await request.app.state.services.registry.revoke(token_id):
+        raise APIError(404, f"no worker token {token_id!r}", code="not_found")
+    await _audit(request, principal, "worker_token.revoke", {"id": token_id})
+    return {"id": token_id, "revoked": True}

@@ -52,7 +52,8 @@ class GatewayLink(Protocol):
 
 
 class WorkerTokens(Protocol):
-    """Issues and revokes the tokens jobs register with (only their SHA-256 is stored).
+    """Issues and revokes the tokens jobs register with (only their SHA-256 is stored); one
+    token per job, which registers that job's worker and nothing else.
 
     ``job_id`` here is labgate's launch id: the token must exist before ``sbatch`` returns the
     Slurm job id, and the launch id names the job in labgate's table.
@@ -64,6 +65,11 @@ class WorkerTokens(Protocol):
         job_id: str | None = None,
         deployment: str | None = None,
         expires_at: datetime | None = None,
-    ) -> str: ...
+        *,
+        ttl_s: int | None = None,
+    ) -> str:
+        """A token for one worker of ``model``: usable until ``expires_at`` and for ``ttl_s``
+        seconds after its first registration, whichever ends first."""
+        ...
 
     async def revoke_job_tokens(self, job_id: str) -> None: ...

@@ -4,7 +4,11 @@ The order matters for crash safety and for secrecy:
 
 1. write the ``hpc_jobs`` row (phase ``submitting``) with a fresh launch id;
 2. issue the worker token (the gateway keeps only its SHA-256) and write it to
-   ``<spool>/tokens/<launch id>.auth``, mode 0600 in a 0700 directory, as a curl header line;
+   ``<spool>/tokens/<launch id>.auth``, mode 0600 in a 0700 directory, as a curl header line.
+   The token registers this job's one worker only, lives the job's time limit (plus
+   ``JOB_TOKEN_GRACE_S``) from that registration, must be used within ``JOB_TOKEN_QUEUE_S``
+   plus the time limit of its issue (a job that never starts leaves no live token), and is
+   revoked when the job ends;
 3. ``sbatch`` the rendered script with ``--comment=labgate-launch=<launch id>`` and a minimal
    environment holding only the auth file's path and the launch id;
 4. record the Slurm job id (phase ``queued``).
@@ -25,6 +29,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from labgate.hpc.gateway import WorkerTokens
@@ -37,6 +42,10 @@ from labgate.hpc.store import JobStore
 log = logging.getLogger("labgate.hpc")
 
 COMMENT_PREFIX = "labgate-launch="
+JOB_TOKEN_GRACE_S = 300
+"""A job's token outlives its time limit by this much (clock skew, the drain at the end)."""
+JOB_TOKEN_QUEUE_S = 7 * 86400
+"""How long a job may wait in Slurm's queue before its unused token expires."""
 
 
 class LaunchError(Exception):
@@ -105,8 +114,14 @@ class Launcher:
         auth_file = auth_file_path(self.context.spool_dir, launch_id)
         try:
             await asyncio.to_thread(prepare_spool, self.context.spool_dir)
+            wall = spec.walltime_seconds
             token = await self.tokens.issue_token(
-                spec.served_name, job_id=launch_id, deployment=spec.name
+                spec.served_name,
+                job_id=launch_id,
+                deployment=spec.name,
+                expires_at=datetime.now(UTC)
+                + timedelta(seconds=JOB_TOKEN_QUEUE_S + wall + JOB_TOKEN_GRACE_S),
+                ttl_s=wall + JOB_TOKEN_GRACE_S,
             )
             await asyncio.to_thread(write_auth_file, auth_file, token)
             job_id = await self.backend.submit(

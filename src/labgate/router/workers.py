@@ -42,6 +42,7 @@ class Worker:
     job_id: str | None = None
     deployment: str | None = None
     accreditation: str | None = None  # the highest label it may process (registration)
+    owner: str | None = None  # id of the worker token that registered it (None: configured)
     outstanding: int = 0
     healthy: bool = True
     draining: bool = False
@@ -186,6 +187,7 @@ class WorkerPool:
                 "breaker": w.breaker.value,
                 "source": w.source,
                 "job_id": w.job_id,
+                "token_id": w.owner,
                 "outstanding": w.outstanding,
                 "requests": w.total_requests,
                 "failures": w.total_failures,

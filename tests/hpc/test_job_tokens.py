@@ -1,0 +1,83 @@
+"""Each Slurm job gets its own worker token, from labgate's real worker registry: it lives the
+job's time limit from the job's registration (however long the job queued), registers that
+one worker only, and dies with the job. Driven through the controller against the in-memory
+Slurm; the job's side (the registration a job script makes) through the registry's calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from labgate.hpc.controller import HpcController
+from labgate.hpc.launcher import JOB_TOKEN_GRACE_S
+from labgate.hpc.render import RenderContext
+from labgate.hpc.settings import HpcSettings
+from labgate.hpc.store import JobStore
+from labgate.router.registration import RegistrationError, WorkerRegistry
+from labgate.router.router import Router
+from labgate.router.workers import WorkerPool
+from tests.hpc.conftest import fake_spec
+from tests.hpc.gateway_double import GatewayDouble
+from tests.hpc.memory_slurm import MemorySlurm
+
+pytestmark = pytest.mark.store
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+async def test_a_job_token_lives_the_jobs_time_limit_and_dies_with_the_job(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    clock = Clock()
+    now = datetime.now(UTC)
+    slurm = MemorySlurm(clock)
+    spec = fake_spec("tiny", walltime="02:00:00")
+    router = Router(session=None)  # type: ignore[arg-type]
+    router.pools[spec.served_name] = WorkerPool(spec.served_name)
+    registry = WorkerRegistry(router, sessions, clock=lambda: now)
+    context = RenderContext("http://gw:8080", "/usr/bin/python3", tmp_path / "spool", "lgtest")
+    controller = HpcController(
+        [spec], backend=slurm, store=JobStore(sessions), gateway=GatewayDouble(clock=clock),
+        tokens=registry, context=context, clock=clock, settings=HpcSettings(),
+    )
+    await controller.ensure_started(spec.served_name)
+    [submission] = slurm.submissions
+    header = Path(submission.env["LABGATE_AUTH_FILE"]).read_text().strip()
+    assert header.startswith("Authorization: Bearer lgw-")
+    authorization = header.split(": ", 1)[1]
+
+    grant = await registry.verify(authorization)
+    assert grant.model == spec.served_name and grant.job_id == submission.env["LABGATE_LAUNCH_ID"]
+    assert grant.ttl_s == spec.walltime_seconds + JOB_TOKEN_GRACE_S
+    assert grant.expires_at is not None, "a job that never starts does not leave a live token"
+
+    # the job queued three hours, then started and registered: its token lives from then
+    now += timedelta(hours=3)
+    worker = await registry.register(
+        grant, spec.served_name, "http://gh001:8000/v1", submission.job_id, spec.name
+    )
+    now += timedelta(seconds=spec.walltime_seconds)
+    grant = await registry.verify(authorization)
+    registry.heartbeat(grant, worker.worker_id, 0.0)
+    now += timedelta(seconds=JOB_TOKEN_GRACE_S + 1)
+    with pytest.raises(RegistrationError) as expired:
+        await registry.verify(authorization)
+    assert expired.value.status == 401
+
+    # and when the job ends the controller revokes it, which drops its worker at once
+    now -= timedelta(seconds=JOB_TOKEN_GRACE_S + 1)
+    slurm.finish(submission.job_id, "CANCELLED")
+    await controller.reconcile()
+    assert worker.worker_id not in router.pools[spec.served_name].workers
+    with pytest.raises(RegistrationError) as revoked:
+        await registry.verify(authorization)
+    assert revoked.value.status == 401
