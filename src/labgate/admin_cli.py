@@ -10,7 +10,6 @@ log). Changes are recorded in the audit log and key revocations reach the runnin
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Annotated, cast
 
@@ -19,6 +18,7 @@ import typer
 from rich.console import Console
 
 from labgate.identity.principal import Principal
+from labgate.router.worker_token_cli import app as worker_tokens_app
 from labgate.tenancy import KeyCreate, TenancyService, UsageQuery, UsageReport, time_range
 from labgate.tenancy.cli_options import KEY_COLUMNS, GroupBy, ReportFormat
 from labgate.tenancy.cli_people import labs_app, users_app
@@ -31,7 +31,6 @@ from labgate.tenancy.cli_support import (
     err,
     print_rows,
     run_as_operator,
-    settings_for,
     validated,
 )
 from labgate.tenancy.report_format import report_csv, report_json, report_table
@@ -133,31 +132,7 @@ def keys_revoke(
 # ------------------------------------------------------------------------------ worker tokens
 
 
-@app.command("worker-token")
-def worker_token(
-    model: Annotated[str, typer.Option(help="The model the worker serves.")],
-    config: ConfigOpt = None,
-    data_dir: DataDirOpt = None,
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Issue a token with which an externally started worker can register itself."""
-    from labgate.router.registration import WorkerRegistry
-    from labgate.router.router import Router
-    from labgate.store.engine import make_engine, make_sessionmaker
-    from labgate.store.migrate import upgrade
-
-    settings = settings_for(config, data_dir, database_url)
-
-    async def run() -> str:
-        engine = make_engine(settings.effective_database_url)
-        try:
-            await upgrade(engine)
-            registry = WorkerRegistry(Router(session=None), make_sessionmaker(engine))  # type: ignore[arg-type]
-            return await registry.issue_token(model)
-        finally:
-            await engine.dispose()
-
-    typer.echo(asyncio.run(run()))
+app.add_typer(worker_tokens_app, name="worker-token")
 
 
 # ------------------------------------------------------------------------------------ usage

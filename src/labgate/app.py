@@ -199,7 +199,11 @@ def create_app(
         services.tasks.append(
             asyncio.create_task(
                 services.quota.revocations.run(
-                    revocation_handler(services.auth.invalidate_key, services.auth.invalidate_all)
+                    services.registry.listening(
+                        revocation_handler(
+                            services.auth.invalidate_key, services.auth.invalidate_all
+                        )
+                    )
                 ),
                 name="revocations",
             )
@@ -215,6 +219,7 @@ def create_app(
             await hook(services)
         services.tasks += [
             asyncio.create_task(services.health.run(), name="health"),
+            asyncio.create_task(services.registry.run(), name="worker-tokens"),
             asyncio.create_task(services.usage.run(), name="usage"),
             asyncio.create_task(_flush_last_used(services), name="last-used"),
         ]
@@ -267,6 +272,7 @@ def create_app(
     app.router.routes.extend(openai_routes.routes)
     app.include_router(system_routes.router)
     app.include_router(worker_routes.router)
+    app.include_router(worker_routes.admin_router)
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)
