@@ -46,8 +46,14 @@ async def test_a_job_token_lives_the_jobs_time_limit_and_dies_with_the_job(
     registry = WorkerRegistry(router, sessions, clock=lambda: now)
     context = RenderContext("http://gw:8080", "/usr/bin/python3", tmp_path / "spool", "lgtest")
     controller = HpcController(
-        [spec], backend=slurm, store=JobStore(sessions), gateway=GatewayDouble(clock=clock),
-        tokens=registry, context=context, clock=clock, settings=HpcSettings(),
+        [spec],
+        backend=slurm,
+        store=JobStore(sessions),
+        gateway=GatewayDouble(clock=clock),
+        tokens=registry,
+        context=context,
+        clock=clock,
+        settings=HpcSettings(),
     )
     await controller.ensure_started(spec.served_name)
     [submission] = slurm.submissions

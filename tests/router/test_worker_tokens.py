@@ -223,9 +223,23 @@ async def test_revoked_by_the_cli_reaches_the_running_gateway(
     worker_id = r.json()["worker_id"]
     [row] = await env.registry.list_tokens()
     settings = env.services.settings
-    args = ["admin", "worker-token", "revoke", row.id, "--database-url",
-            settings.effective_database_url, "--data-dir", str(settings.data_dir)]
-    result = await asyncio.to_thread(CliRunner().invoke, cli_app, args, env={})
+    args = [
+        "admin",
+        "worker-token",
+        "revoke",
+        row.id,
+        "--database-url",
+        settings.effective_database_url,
+        "--data-dir",
+        str(settings.data_dir),
+    ]
+    bus = {}  # the CLI announces on the bus the gateway listens to (Redis, or the database)
+    if settings.redis_url:
+        bus = {
+            "LABGATE_REDIS_URL": settings.redis_url,
+            "LABGATE_REDIS_PREFIX": settings.redis_prefix,
+        }
+    result = await asyncio.to_thread(CliRunner().invoke, cli_app, args, env=bus)
     assert result.exit_code == 0, result.output
     for _ in range(100):  # the revocation bus: Redis at once, the database within a poll
         if worker_id not in env.workers():
