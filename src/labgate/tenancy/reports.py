@@ -34,7 +34,13 @@ class UsageOps(ServiceCore):
             if query.user is not None:
                 query = replace(query, user=(await self._user(s, query.user)).id)
             visible = None if sees_everything(actor) else await self._visible_usage(s, actor)
-            return await run_report(s, query, visible)
+            # no read-up (docs/labels.md): only the rows whose label the reader's clearance
+            # dominates count, whatever the role (platform admins and auditors included)
+            policy = getattr(self, "labels", None)
+            may_read = None
+            if policy is not None and policy.enabled:
+                may_read = lambda label: policy.may_read(actor, label)  # noqa: E731
+            return await run_report(s, query, visible, may_read)
 
     async def _visible_usage(self, s: AsyncSession, actor: Principal) -> ColumnElement[bool]:
         conditions: list[ColumnElement[bool]] = [UsageEvent.user_id == actor.user_id]

@@ -10,6 +10,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -84,13 +85,17 @@ class UsageReport:
     totals: UsageTotals = field(default_factory=UsageTotals)
 
 
-def report_statement(query: UsageQuery, visible: ColumnElement[bool] | None = None) -> Select:
-    """The GROUP BY for ``query``; ``visible`` limits it to the rows the caller may see."""
+def report_statement(
+    query: UsageQuery, visible: ColumnElement[bool] | None = None, *, by_label: bool = False
+) -> Select:
+    """The GROUP BY for ``query``; ``visible`` limits it to the rows the caller may see;
+    ``by_label`` splits each group by the rows' label (for the reader's clearance)."""
     e = UsageEvent
     column = _GROUP_COLUMNS[query.group_by]
+    keys = [column.label("key"), e.label.label("label")] if by_label else [column.label("key")]
     stmt = (
         select(
-            column.label("key"),
+            *keys,
             func.count().label("requests"),
             func.coalesce(func.sum(e.prompt_tokens), 0).label("prompt_tokens"),
             func.coalesce(func.sum(e.completion_tokens), 0).label("completion_tokens"),
@@ -99,7 +104,7 @@ def report_statement(query: UsageQuery, visible: ColumnElement[bool] | None = No
             func.coalesce(func.sum(case((e.status >= 400, 1), else_=0)), 0).label("errors"),
         )
         .where(e.at >= _utc(query.since), e.at < _utc(query.until))
-        .group_by(column)
+        .group_by(*([column, e.label] if by_label else [column]))
     )
     for value, col in (
         (query.lab, e.lab_id),
@@ -115,24 +120,32 @@ def report_statement(query: UsageQuery, visible: ColumnElement[bool] | None = No
 
 
 async def run_report(
-    session: AsyncSession, query: UsageQuery, visible: ColumnElement[bool] | None = None
+    session: AsyncSession,
+    query: UsageQuery,
+    visible: ColumnElement[bool] | None = None,
+    may_read: Callable[[str | None], bool] | None = None,
 ) -> UsageReport:
-    """Run the report; groups come largest (by weighted tokens) first."""
-    result = await session.execute(report_statement(query, visible))
-    groups = [
-        (
-            row.key,
-            UsageTotals(
-                int(row.requests),
-                int(row.prompt_tokens),
-                int(row.completion_tokens),
-                int(row.reasoning_tokens),
-                float(row.weighted_tokens),
-                int(row.errors),
-            ),
+    """Run the report; groups come largest (by weighted tokens) first.
+
+    ``may_read``: whether the reader's clearance dominates a label (no read-up): each group is
+    then summed in SQL per label and only the labels the reader may see are added up, so a
+    report, its totals and its CSV say nothing of work above the reader's clearance."""
+    result = await session.execute(report_statement(query, visible, by_label=may_read is not None))
+    sums: dict[str | None, UsageTotals] = {}
+    for row in result:
+        if may_read is not None and not may_read(row.label):
+            continue
+        totals = UsageTotals(
+            int(row.requests),
+            int(row.prompt_tokens),
+            int(row.completion_tokens),
+            int(row.reasoning_tokens),
+            float(row.weighted_tokens),
+            int(row.errors),
         )
-        for row in result
-    ]
+        seen = sums.get(row.key)
+        sums[row.key] = totals if seen is None else seen.plus(totals)
+    groups = list(sums.items())
     names = await _names(session, query.group_by, [k for k, _ in groups if k is not None])
     groups.sort(key=lambda g: (-g[1].weighted_tokens, -g[1].requests, g[0] or ""))
     total = UsageTotals()
