@@ -20,6 +20,7 @@ from rich.console import Console
 from labgate.identity.principal import Principal
 from labgate.router.worker_token_cli import app as worker_tokens_app
 from labgate.tenancy import KeyCreate, TenancyService, UsageQuery, UsageReport, time_range
+from labgate.tenancy.cli_approvals import approvals_app
 from labgate.tenancy.cli_options import KEY_COLUMNS, GroupBy, ReportFormat
 from labgate.tenancy.cli_people import labs_app, users_app
 from labgate.tenancy.cli_projects import members_app, projects_app
@@ -49,6 +50,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(projects_app, name="projects")
 app.add_typer(members_app, name="members")
 app.add_typer(keys_app, name="keys")
+app.add_typer(approvals_app, name="approvals")
 
 # ------------------------------------------------------------------------------------ keys
 
@@ -71,7 +73,10 @@ def keys_create(
     data_dir: DataDirOpt = None,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Create an API key and print it on stdout (the only time it is shown)."""
+    """Create an API key and print it on stdout (the only time it is shown).
+
+    A key for a user other than the operator is a request: it works once a platform
+    administrator approves it through the API (the key belongs to its holder)."""
     from labgate.bootstrap import DEFAULT_PROJECT
 
     spec = validated(
@@ -90,6 +95,12 @@ def keys_create(
         f"{info.project_id}; store it now, it is not shown again",
         highlight=False,
     )
+    if created.pending is not None:
+        err.print(
+            f"the key works only once request {created.pending.id} is approved: "
+            f"{created.pending.next_step}",
+            highlight=False,
+        )
     typer.echo(created.key)
 
 

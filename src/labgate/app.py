@@ -141,6 +141,7 @@ def _tenancy(services: Services) -> TenancyService:
         on_key_revoked=services.quota.revocations.publish,
         on_user_changed=services.auth.oidc.forget_user if services.auth.oidc else None,
         on_project_changed=services.projects.forget if services.projects else None,
+        labels=services.access,
     )
 
 

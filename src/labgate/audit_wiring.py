@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from labgate.audit.access import AccessControl, LabelCheck
+from labgate.audit.access import AccessControl, LabelCheck, SponsorLookup
 from labgate.audit.checkpoint import CheckpointPublisher
 from labgate.audit.keyring import MASTER_KEYS_ENV, MASTER_KEYS_FILE_ENV, Keyring, add_master_key
 from labgate.audit.log import AuditLog
@@ -55,6 +55,17 @@ def signing_key_path(settings: Settings) -> Path:
     return settings.audit.signing_key_file or settings.data_dir / "audit-signing.key"
 
 
+def _sponsors(engine: AsyncEngine) -> SponsorLookup:
+    """Who created or raised an account, read from the tenancy tables of the same database."""
+    from labgate.tenancy.approvals import sponsors_of
+
+    async def lookup(user_id: str, since: datetime) -> frozenset[str]:
+        async with engine.connect() as conn:
+            return await sponsors_of(conn, user_id, since)
+
+    return lookup
+
+
 def build_audit(
     settings: Settings, engine: AsyncEngine, *, label_check: LabelCheck | None = None
 ) -> AuditParts:
@@ -72,5 +83,5 @@ def build_audit(
     )
     signer = load_or_create_signer(signing_key_path(settings), cfg.origin)
     publisher = CheckpointPublisher(log, signer, interval_s=cfg.checkpoint_interval_s)
-    access = AccessControl(engine, log, vault, label_check=label_check)
+    access = AccessControl(engine, log, vault, label_check=label_check, sponsors=_sponsors(engine))
     return AuditParts(log, publisher, vault, access)

@@ -24,12 +24,13 @@ from labgate.tenancy import (
     UserCreate,
     operator_principal,
 )
+from labgate.tenancy.models import PendingAction, UserGrant
 from labgate.tenancy.views import UserView
 from tests.api.conftest import gateway  # noqa: F401  (the plain gateway, for the API tests)
 
 TENANCY_TABLES: list[Table] = [
     m.__table__  # type: ignore[misc]
-    for m in (Lab, User, Project, ProjectMember, ApiKey, UsageEvent)
+    for m in (Lab, User, Project, ProjectMember, ApiKey, UsageEvent, PendingAction, UserGrant)
 ]
 
 
@@ -114,6 +115,7 @@ class World:
     CHM1) and bob (no project); anl has an admin, carol (member of ANL1) and an auditor."""
 
     root: Principal
+    second: Principal
     ornl_admin: UserView
     anl_admin: UserView
     lena: UserView
@@ -126,6 +128,12 @@ class World:
         return as_principal(user, project)
 
 
+SECOND_ADMIN = Principal(
+    user_id="second-admin", roles=frozenset({Role.PLATFORM_ADMIN}), auth_method="api_key"
+)
+"""A second platform administrator (over the API), who approves what the operator asks."""
+
+
 async def build_world(service: TenancyService) -> World:
     root = operator_principal("tester")
     for lab in ("ornl", "anl"):
@@ -133,10 +141,15 @@ async def build_world(service: TenancyService) -> World:
 
     async def user(lab: str, name: str, *roles: Role) -> UserView:
         spec = UserCreate(lab_id=lab, username=name, roles=list(roles) or [Role.USER])
-        return await service.create_user(root, spec)
+        made = await service.create_user(root, spec)
+        if made.pending_grant is not None:  # auditor: a second platform admin approves
+            await service.approve(SECOND_ADMIN, made.pending_grant.id)
+            return await service.get_user(root, made.id)
+        return made
 
     w = World(
         root=root,
+        second=SECOND_ADMIN,
         ornl_admin=await user("ornl", "olga", Role.USER, Role.LAB_ADMIN),
         anl_admin=await user("anl", "arno", Role.USER, Role.LAB_ADMIN),
         lena=await user("ornl", "lena"),

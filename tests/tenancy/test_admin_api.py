@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from labgate.app import Services, create_app
 from labgate.store.tenancy import UsageEvent
-from labgate.tenancy import TenancyService
+from labgate.tenancy import TenancyService, operator_principal
 from tests.api.conftest import Gateway
 from tests.support.servers import RunningWorker, serve_app
 from tests.tenancy.conftest import Recorder
@@ -40,6 +40,12 @@ class AdminGateway:
         return httpx.AsyncClient(
             base_url=self.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
         )
+
+    async def approve(self, action_id: str) -> None:
+        """The second platform administrator: the operator at the server (``labgate admin
+        approvals approve``) approving what the bootstrap admin asked for over the API."""
+        service: TenancyService = self.services.extras["tenancy"]
+        await service.approve(operator_principal("second"), action_id)
 
 
 @pytest.fixture
@@ -89,10 +95,13 @@ async def test_a_lab_admin_sets_up_a_project_whose_key_is_charged_and_revoked(
             ),
             201,
         )
+        # a key for someone else is a request (202) that a second platform admin approves:
+        # here the operator at the server (issue 28; it used to be a working key at once)
         olga_key = await _ok(
             await root.post("/v1/admin/keys", json={"user_id": olga["id"], "project_id": "OPS"}),
-            201,
+            202,
         )
+        await gw.approve(olga_key["pending_action"]["id"])
 
     async with gw.client(olga_key["key"]) as admin:
         me = await _ok(await admin.get("/v1/admin/whoami"))
@@ -117,14 +126,23 @@ async def test_a_lab_admin_sets_up_a_project_whose_key_is_charged_and_revoked(
             await admin.patch("/v1/admin/projects/CHM1/limits", json={"user_rpm_limit": 60})
         )
         assert limits["user_rpm_limit"] == 60
+        # the lab admin no longer mints alice's key (issue 28: a key belongs to its holder)
+        refused = await admin.post(
+            "/v1/admin/keys",
+            json={"user_id": alice["id"], "project_id": "CHM1", "name": "notebook"},
+        )
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "key_for_other"
+    async with gw.client(gw.root_key) as root:
         alice_key = await _ok(
-            await admin.post(
+            await root.post(
                 "/v1/admin/keys",
                 json={"user_id": alice["id"], "project_id": "CHM1", "name": "notebook"},
             ),
-            201,
+            202,
         )
         assert alice_key["key"].startswith("lg-") and alice_key["project_id"] == "CHM1"
+    await gw.approve(alice_key["pending_action"]["id"])
 
     async with gw.client(alice_key["key"]) as client:
         answer = await _ok(await client.post("/v1/chat/completions", json=CHAT))
@@ -163,8 +181,10 @@ async def test_a_lab_admin_sets_up_a_project_whose_key_is_charged_and_revoked(
 
     actions = [a["action"] for a in gw.recorder.actions]
     assert actions == [
-        "lab.create", "user.create", "project.create", "key.create",
-        "user.create", "project.create", "member.add", "project.set_limits", "key.create",
+        "lab.create", "user.create", "project.create",
+        "pending.request", "pending.approve", "key.create",
+        "user.create", "project.create", "member.add", "project.set_limits",
+        "pending.request", "pending.approve", "key.create",
         "key.revoke",
     ]  # fmt: skip
     revoke = gw.recorder.last("key.revoke")
@@ -202,8 +222,9 @@ async def test_refusals_come_in_the_openai_shape(admin_gateway: AdminGateway) ->
         )
         carol_key = await _ok(
             await root.post("/v1/admin/keys", json={"user_id": carol["id"], "project_id": "P1"}),
-            201,
+            202,
         )
+        await gw.approve(carol_key["pending_action"]["id"])
         # the legacy shape still works: no body fields, the caller's own key in their project
         own = await _ok(await root.post("/v1/admin/keys", json={}), 201)
         assert own["project_id"] == "default"
@@ -226,8 +247,12 @@ async def test_refusals_come_in_the_openai_shape(admin_gateway: AdminGateway) ->
     ("body", "headers", "code", "says"),
     [
         # curl -d without -H: a form, whose JSON-looking text FastAPI never reads as JSON
-        (b'{"id": "anl"}', {"Content-Type": "application/x-www-form-urlencoded"},
-         "invalid_type", "is not a JSON object"),
+        (
+            b'{"id": "anl"}',
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            "invalid_type",
+            "is not a JSON object",
+        ),
         (b"[1, 2]", {"Content-Type": "application/json"}, "invalid_type", "is not a JSON object"),
         (b'{"id": ', {"Content-Type": "application/json"}, "invalid_json", "is not valid JSON"),
         (b"", {}, "invalid_json", "is empty"),

@@ -22,10 +22,13 @@ from typer.testing import CliRunner
 from labgate.admin_cli import app
 from labgate.audit.log import AuditLog
 from labgate.audit.models import AUDIT_TABLES
+from labgate.identity.principal import Principal, Role
 from labgate.quota.models import KEY_EVENTS_TABLE
 from labgate.store.base import Base
-from labgate.store.engine import make_engine
+from labgate.store.engine import make_engine, make_sessionmaker
 from labgate.store.tenancy import UsageEvent
+from labgate.tenancy import TenancyService
+from labgate.tenancy.wiring import operator_hooks
 
 pytestmark = pytest.mark.store
 
@@ -68,6 +71,22 @@ async def _with_engine(url: str, work: Any) -> Any:
         await engine.dispose()
 
 
+SECOND = "second-platform-admin"
+
+
+async def approve_over_the_api(url: str, action_id: str) -> None:
+    """A second platform admin (an account with a key, not a CLI login) approves what the
+    operator asked for, as ``POST /v1/admin/approvals/{id}/approve`` does."""
+
+    async def work(engine: Any) -> None:
+        async with operator_hooks(engine, None, lambda _: None) as hooks:
+            service = TenancyService(make_sessionmaker(engine), **hooks)
+            second = Principal(SECOND, roles=frozenset({Role.PLATFORM_ADMIN}))
+            await service.approve(second, action_id)
+
+    await _with_engine(url, work)
+
+
 async def test_an_operator_sets_up_a_lab_and_its_project(cli: Cli) -> None:
     out = (await cli("labs", "create", "ornl", "--name", "Oak Ridge")).stdout
     assert "created lab ornl (Oak Ridge)" in out
@@ -93,9 +112,19 @@ async def test_an_operator_sets_up_a_lab_and_its_project(cli: Cli) -> None:
     olga = next(u for u in users if u["username"] == "olga")
     assert olga["roles"] == ["lab_admin", "project_lead", "user"]
 
-    await cli("users", "update", "ornl/alice", "--clearance", "SECRET", "--disable")
+    # a clearance is a grant the operator asks for and a second platform admin approves
+    # (issue 28: it used to be set at once); the rest of the change takes effect now
+    asked = await cli("users", "update", "ornl/alice", "--clearance", "SECRET", "--disable")
+    assert "is pending as request pa_" in asked.stdout
     [alice] = [u for u in await cli.json("users", "list") if u["username"] == "alice"]
-    assert alice["disabled"] is True and alice["clearance"] == "SECRET"
+    assert alice["disabled"] is True and alice["clearance"] is None
+    [grant] = await cli.json("approvals", "list")
+    assert grant["kind"] == "grant" and grant["details"]["clearance"] == "SECRET"
+    alone = await cli("approvals", "approve", grant["id"], ok=False)
+    assert alone.exit_code == 1 and "a different person must approve it" in alone.stderr
+    await approve_over_the_api(cli.database_url, grant["id"])
+    [alice] = [u for u in await cli.json("users", "list") if u["username"] == "alice"]
+    assert alice["clearance"] == "SECRET"
     await cli("users", "update", "ornl/alice", "--no-clearance", "--enable")
     table = (await cli("users", "list")).stdout
     assert "alice" in table and "olga" in table
@@ -115,6 +144,12 @@ async def test_keys_are_printed_once_listed_without_secrets_and_revoked(cli: Cli
     key = made.stdout.strip()
     assert key.startswith("lg-") and "\n" not in key  # stdout holds the key alone
     assert "not shown again" in made.stderr
+    # carol's key, asked for by the operator, works once a platform admin approves it over the
+    # API (issue 28: a key belongs to its holder; it used to be active at once)
+    assert "works only once request pa_" in made.stderr
+    assert await cli.json("keys", "list", "--project", "P1") == []
+    [pending] = await cli.json("approvals", "list")
+    await approve_over_the_api(cli.database_url, pending["id"])
     [listed] = await cli.json("keys", "list", "--project", "P1")
     assert listed["name"] == "hpc" and listed["status"] == "active"
     assert key not in orjson.dumps(listed).decode()
@@ -212,6 +247,8 @@ async def test_actions_reach_the_audit_log_and_revocations_the_bus(
     await cli("users", "create", "bob", "--lab", "ornl")
     await cli("projects", "create", "P9", "--lab", "ornl", "--lead", "bob")
     key = (await cli("keys", "create", "--user", "bob", "--project", "P9")).stdout.strip()
+    [pending] = await cli.json("approvals", "list")
+    await approve_over_the_api(database_url, pending["id"])
     [listed] = await cli.json("keys", "list")
     await cli("keys", "revoke", listed["id"])
 
@@ -226,9 +263,11 @@ async def test_actions_reach_the_audit_log_and_revocations_the_bus(
 
     records, events = await _with_engine(database_url, read)
     assert [r["action"] for r in records] == [
-        "lab.create", "user.create", "project.create", "key.create", "key.revoke",
+        "lab.create", "user.create", "project.create", "pending.request",
+        "pending.approve", "key.create", "key.revoke",
     ]  # fmt: skip
-    assert all(r["kind"] == "admin" and r["user"].startswith("cli:") for r in records)
+    assert all(r["kind"] == "admin" for r in records)
+    assert [r["user"] for r in records if not r["user"].startswith("cli:")] == [SECOND, SECOND]
     assert records[-1]["target"] == f"key:{listed['id']}"
     assert records[2]["project"] == "P9"
     assert key not in orjson.dumps(records).decode()
@@ -267,7 +306,9 @@ def test_every_command_and_option_has_help() -> None:
     walk(root, "admin")
     assert missing == []
     names = set(root.commands)  # type: ignore[attr-defined]
-    assert names == {"labs", "users", "projects", "members", "keys", "worker-token", "usage"}
+    assert names == {
+        "labs", "users", "projects", "members", "keys", "approvals", "worker-token", "usage",
+    }  # fmt: skip
 
 
 async def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Path) -> None:

@@ -134,10 +134,18 @@ async def test_an_email_change_leaves_the_key_caches_alone(
     assert recorder.invalidated == [] and recorder.revoked == []
 
 
-async def test_clearance_can_be_set_and_cleared(service: TenancyService, world: World) -> None:
+async def test_clearance_is_granted_by_two_platform_admins_and_cleared_by_the_lab_admin(
+    service: TenancyService, world: World
+) -> None:
+    """A lab admin used to set any clearance at once (issue 28); now a clearance is a grant a
+    platform admin asks for and a second one approves, while taking one away stays at once."""
     olga = world.p(world.ornl_admin)
-    set_ = await service.update_user(olga, "ornl/bob", UserUpdate(clearance="SECRET//NUC"))
-    assert set_.clearance == "SECRET//NUC"
+    with pytest.raises(Forbidden, match="only platform administrators may ask for a clearance"):
+        await service.update_user(olga, "ornl/bob", UserUpdate(clearance="SECRET//NUC"))
+    asked = await service.update_user(world.root, "ornl/bob", UserUpdate(clearance="SECRET//NUC"))
+    assert asked.clearance is None and asked.pending_grant is not None
+    await service.approve(world.second, asked.pending_grant.id)
+    assert (await service.get_user(olga, "ornl/bob")).clearance == "SECRET//NUC"
     cleared = await service.update_user(
         olga, "ornl/bob", UserUpdate.model_validate({"clearance": None})
     )
@@ -156,10 +164,12 @@ async def test_protected_accounts_and_self_disable(service: TenancyService, worl
         await service.update_user(
             arno, world.carol.id, UserUpdate(roles=[Role.USER, Role.PLATFORM_ADMIN])
         )
-    promoted = await service.update_user(
+    asked = await service.update_user(
         world.root, world.carol.id, UserUpdate(roles=[Role.USER, Role.AUDITOR])
     )
-    assert promoted.roles == ("auditor", "user")
+    assert asked.roles == ("user",) and asked.pending_grant is not None  # a second admin approves
+    await service.approve(world.second, asked.pending_grant.id)
+    assert (await service.get_user(world.root, world.carol.id)).roles == ("auditor", "user")
 
 
 async def test_users_are_listed_by_visibility(service: TenancyService, world: World) -> None:

@@ -17,6 +17,7 @@ from labgate.tenancy import (
     ProjectUpdate,
     TenancyService,
 )
+from labgate.tenancy.approvals import PendingView
 from tests.tenancy.conftest import Recorder, World
 
 pytestmark = pytest.mark.store
@@ -126,11 +127,20 @@ async def test_leads_manage_members_of_their_own_project_only(
         await service.add_member(world.p(world.alice), "CHM1", MemberAdd(user_id="ornl/bob"))
     with pytest.raises(Forbidden):
         await service.add_member(world.p(world.anl_admin), "CHM1", MemberAdd(user_id="anl/carol"))
-    # a lab admin of the project's lab may add someone from another lab
-    cross = await service.add_member(
+    # someone from another lab joins only when both labs' admins agree (issue 28: it used to
+    # take the project lab's admin alone): the lead may not ask, the lab admin asks, and the
+    # other lab's admin approves
+    with pytest.raises(Forbidden, match="both labs' administrators agree"):
+        await service.add_member(lena, "CHM1", MemberAdd(user_id="anl/carol"))
+    asked = await service.add_member(
         world.p(world.ornl_admin), "CHM1", MemberAdd(user_id="anl/carol")
     )
-    assert cross.lab_id == "anl"
+    assert isinstance(asked, PendingView) and asked.status == "pending"
+    assert "carol" not in {m.username for m in await service.list_members(lena, "CHM1")}
+    with pytest.raises(Forbidden, match="administrator of lab 'anl'"):
+        await service.approve(lena, asked.id)
+    await service.approve(world.p(world.anl_admin), asked.id)
+    assert "carol" in {m.username for m in await service.list_members(lena, "CHM1")}
     promoted = await service.add_member(lena, "CHM1", MemberAdd(user_id="ornl/bob", role="lead"))
     assert promoted.role == "lead"
     assert recorder.last("member.update")["details"]["previous_role"] == "member"

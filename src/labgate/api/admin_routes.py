@@ -37,6 +37,7 @@ from labgate.tenancy import (
     UserUpdate,
     time_range,
 )
+from labgate.tenancy.approvals import PendingView
 from labgate.tenancy.report_format import report_csv, report_json
 from labgate.tenancy.usage import GroupBy
 
@@ -76,7 +77,9 @@ def tenancy(request: Request) -> TenancyService:
             "no tenancy service wired into the app; admin actions are not audited and key "
             "revocations reach this replica only"
         )
-        found = services.extras["tenancy"] = TenancyService(services.sessions, auth=services.auth)
+        found = services.extras["tenancy"] = TenancyService(
+            services.sessions, auth=services.auth, labels=getattr(services, "access", None)
+        )
     return found  # type: ignore[no-any-return]
 
 
@@ -146,9 +149,17 @@ async def list_users(
 
 @router.post("/users", status_code=201)
 async def create_user(
-    body: UserCreate, request: Request, principal: Principal = Depends(current_principal)
+    body: UserCreate,
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    return (await tenancy(request).create_user(principal, body)).as_dict()
+    """A clearance or the auditor/platform_admin role becomes a grant request (202, with
+    ``pending_grant``) that a second platform administrator approves."""
+    view = await tenancy(request).create_user(principal, body)
+    if view.pending_grant is not None:
+        response.status_code = 202
+    return view.as_dict()
 
 
 @router.get("/users/{user_id}")
@@ -163,9 +174,13 @@ async def update_user(
     user_id: str,
     body: UserUpdate,
     request: Request,
+    response: Response,
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    return (await tenancy(request).update_user(principal, user_id, body)).as_dict()
+    view = await tenancy(request).update_user(principal, user_id, body)
+    if view.pending_grant is not None:
+        response.status_code = 202
+    return view.as_dict()
 
 
 # ---------------------------------------------------------------------------- projects
@@ -239,9 +254,14 @@ async def add_member(
     project_id: str,
     body: MemberAdd,
     request: Request,
+    response: Response,
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    return (await tenancy(request).add_member(principal, project_id, body)).as_dict()
+    """A user of another lab: 202 with the pending request their lab's admin approves."""
+    added = await tenancy(request).add_member(principal, project_id, body)
+    if isinstance(added, PendingView):
+        response.status_code = 202
+    return added.as_dict()
 
 
 @router.delete("/projects/{project_id}/members/{user_id}")
@@ -273,9 +293,17 @@ async def list_keys(
 
 @router.post("/keys", status_code=201)
 async def create_key(
-    body: KeyCreate, request: Request, principal: Principal = Depends(current_principal)
+    body: KeyCreate,
+    request: Request,
+    response: Response,
+    principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
-    return (await tenancy(request).create_key(principal, body)).as_dict()
+    """Your own key (201). A key for someone else (platform admins only): 202, the key and
+    the request a second platform administrator must approve before it works."""
+    created = await tenancy(request).create_key(principal, body)
+    if created.pending is not None:
+        response.status_code = 202
+    return created.as_dict()
 
 
 @router.delete("/keys/{key_id}")
@@ -284,6 +312,45 @@ async def revoke_key(
 ) -> dict[str, Any]:
     view = await tenancy(request).revoke_key(principal, key_id)
     return {**view.as_dict(), "revoked": True}
+
+
+# ---------------------------------------------------------------------------- approvals
+
+
+@router.get("/approvals")
+async def list_approvals(
+    request: Request,
+    status: Literal["pending", "approved", "rejected", "all"] = Query(
+        default="pending", description="pending (default), approved, rejected or all."
+    ),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
+    """Requests waiting for a second person (and, asked for, those decided)."""
+    wanted = None if status == "all" else status
+    return _list(await tenancy(request).list_pending(principal, wanted))
+
+
+@router.get("/approvals/{action_id}")
+async def get_approval(
+    action_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    return (await tenancy(request).get_pending(principal, action_id)).as_dict()
+
+
+@router.post("/approvals/{action_id}/approve")
+async def approve(
+    action_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """Approve someone else's request; it takes effect now (never your own, nor about you)."""
+    return (await tenancy(request).approve(principal, action_id)).as_dict()
+
+
+@router.post("/approvals/{action_id}/reject")
+async def reject(
+    action_id: str, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
+    """Refuse a request (those who could approve it) or withdraw it (its requester)."""
+    return (await tenancy(request).reject(principal, action_id)).as_dict()
 
 
 # ---------------------------------------------------------------------------- usage

@@ -2,7 +2,9 @@
 
 1. An auditor files an access request: a reason and a scope (one project, optionally narrowed
    to record indices and/or a time range) and how long access should last once approved.
-2. A *different* auditor approves it.
+2. A *different* auditor approves it: a different person, not created or raised (a role, a
+   clearance) by the same person as the requester within ``separation_window`` (30 days),
+   nor made by the requester (``sponsors``; see ``docs/security.md``, "Separation of duties").
 3. Only then, and only until the approval expires, can the auditor who filed it decrypt the
    transcripts inside the scope.
 
@@ -14,7 +16,7 @@ at every step. An optional ``label_check`` lets the clearance rules refuse a rea
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -38,6 +40,11 @@ from labgate.identity.principal import Principal, Role
 _rows = ACCESS_REQUESTS
 MAX_SCOPE_INDICES = 10_000
 LabelCheck = Callable[[Principal, str | None], bool]
+SponsorLookup = Callable[[str, datetime], Awaitable[frozenset[str]]]
+"""``sponsors(user_id, since)``: the person and whoever created or raised them since then
+(:func:`labgate.tenancy.approvals.sponsors_of`)."""
+SEPARATION_WINDOW = timedelta(days=30)
+"""How far back an account's creation or elevation ties its two auditors together."""
 
 
 class AccessDenied(PermissionError):
@@ -169,6 +176,8 @@ class AccessControl:
         max_duration: timedelta = timedelta(hours=8),
         request_ttl: timedelta = timedelta(days=7),
         label_check: LabelCheck | None = None,
+        sponsors: SponsorLookup | None = None,
+        separation_window: timedelta = SEPARATION_WINDOW,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.engine = engine
@@ -177,6 +186,8 @@ class AccessControl:
         self.max_duration = max_duration
         self.request_ttl = request_ttl
         self.label_check = label_check
+        self.sponsors = sponsors
+        self.separation_window = separation_window
         self._now = clock or (lambda: datetime.now(UTC))
 
     async def file_request(
@@ -244,6 +255,7 @@ class AccessControl:
                 f"request {request_id} waited too long for approval; file a new one",
                 "request_expired",
             )
+        await self._check_separation(request.requester, principal.user_id, now)
         expires = now + request.duration
         record = await self._record(
             principal,
@@ -270,6 +282,24 @@ class AccessControl:
         if not result.rowcount:
             raise AccessConflict(f"request {request_id} was approved by someone else meanwhile")
         return await self._load(request_id)
+
+    async def _check_separation(self, requester: str, approver: str, now: datetime) -> None:
+        """The two auditors must be two people: not both created or raised (a role, a
+        clearance) by the same person within :attr:`separation_window` before the approval,
+        nor one made by the other. With the auditor role granted by two platform admins, one
+        administrator alone can no longer stand up both halves of the rule."""
+        if self.sponsors is None:
+            return
+        since = now - self.separation_window
+        common = await self.sponsors(requester, since) & await self.sponsors(approver, since)
+        if common:
+            days = self.separation_window.days
+            raise AccessDenied(
+                f"you and the requester {requester} were both created or raised by "
+                f"{', '.join(sorted(common))} in the last {days} days; an auditor who owes "
+                "their account to someone else must approve",
+                "same_sponsor",
+            )
 
     async def read(self, principal: Principal, request_id: str, index: int) -> TranscriptReading:
         """Decrypt the transcript of record ``index`` under an approved request of the caller."""

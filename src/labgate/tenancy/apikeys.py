@@ -1,7 +1,9 @@
 """API keys: each belongs to one user and one project the user is a member of.
 
-Anyone may manage their own keys in projects they belong to; a project's leads and its lab's
-admins manage every key of the project. Listings show a key's prefix, name and dates, never
+A key belongs to its holder: everyone mints their own keys, in projects they belong to. A key
+for someone else is a platform administrator's request that a second platform administrator
+approves (``docs/security.md``, "Credentials"). A project's leads and its lab's admins may
+list and revoke every key of the project. Listings show a key's prefix, name and dates, never
 its hash. Revoking drops the key from this replica's cache at once and tells the others
 through ``on_key_revoked``.
 """
@@ -16,17 +18,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from labgate.identity.keys import generate_key, hash_key, new_id
 from labgate.identity.principal import Principal, Role
 from labgate.store.tenancy import ApiKey, Project, User
-from labgate.tenancy.access import administers_lab, require_project_manager, sees_everything
-from labgate.tenancy.core import ServiceCore
+from labgate.tenancy.access import (
+    administers_lab,
+    is_platform_admin,
+    require_project_manager,
+    sees_everything,
+)
+from labgate.tenancy.approvals import BASELINE_ROLES, ApprovalOps, covered_roles
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput
 from labgate.tenancy.inputs import KeyCreate
 from labgate.tenancy.views import CreatedKey, KeyView, aware
 
+_BASELINE_ROLES = BASELINE_ROLES
 
-class KeyOps(ServiceCore):
+
+class KeyOps(ApprovalOps):
     async def create_key(self, actor: Principal, spec: KeyCreate) -> CreatedKey:
         """A new key for ``spec.user_id`` (default: the caller) charged to ``spec.project_id``
-        (default: the caller's project). The secret is in the answer only."""
+        (default: the caller's project). The secret is in the answer only.
+
+        A key belongs to its holder: everyone mints their own. A key for someone else is a
+        platform administrator's request that a second platform administrator approves
+        (:mod:`labgate.tenancy.approvals`); until then the key authenticates nothing. Keys
+        carry their user's live roles and clearance, so whoever asks for another person's key
+        must hold every role and dominate the clearance that key would carry.
+        """
         project_id = spec.project_id or actor.project
         if not project_id:
             raise InvalidInput(
@@ -37,18 +53,12 @@ class KeyOps(ServiceCore):
         if expires_at is not None and expires_at <= self.now():
             raise InvalidInput("expires_at is in the past; give a future time", "invalid_expiry")
         key, prefix = generate_key()
+        pending = None
         async with self.sessions.begin() as s:
             project = await self._project(s, project_id)
             user = await self._user(s, spec.user_id or actor.user_id, project.lab_id)
             if user.id != actor.user_id:
-                leads = await self._leads(s, actor, project)
-                require_project_manager(
-                    actor,
-                    project.lab_id,
-                    project.id,
-                    leads,
-                    f"create keys for other users in project {project.id!r}",
-                )
+                self._check_key_for_other(actor, user)
             if await self._membership(s, project.id, user.id) is None:
                 raise InvalidInput(
                     f"user {user.username!r} is not a member of project {project.id!r}; add "
@@ -57,17 +67,48 @@ class KeyOps(ServiceCore):
                 )
             if user.disabled:
                 raise InvalidInput(f"user {user.username!r} is disabled", "user_disabled")
-            row = ApiKey(
-                id=new_id(),
-                key_hash=hash_key(key),
-                prefix=prefix,
-                name=spec.name,
-                user_id=user.id,
-                project_id=project.id,
-                created_at=self.now(),
-                expires_at=expires_at,
-            )
-            s.add(row)
+            if user.id != actor.user_id:
+                key_id = new_id()
+                pending = await self._file(
+                    s,
+                    actor,
+                    "key.create",
+                    user,
+                    {
+                        "key_id": key_id,
+                        "key_hash": hash_key(key),
+                        "prefix": prefix,
+                        "name": spec.name,
+                        "expires_at": expires_at.isoformat() if expires_at else None,
+                        "cap": {
+                            "roles": sorted(r.value for r in actor.roles),
+                            "clearance": actor.clearance,
+                        },
+                    },
+                    project_id=project.id,
+                )
+                view = KeyView(
+                    key_id, prefix, spec.name, user.id, project.id, None, expires_at, None,
+                    None, "pending_approval",
+                )  # fmt: skip
+            else:
+                # a key made with a key minted by someone else is theirs to the same degree:
+                # it keeps that key's cap
+                made_with = await s.get(ApiKey, actor.key_id) if actor.key_id else None
+                row = ApiKey(
+                    cap=made_with.cap if made_with is not None else None,
+                    id=new_id(),
+                    key_hash=hash_key(key),
+                    prefix=prefix,
+                    name=spec.name,
+                    user_id=user.id,
+                    project_id=project.id,
+                    created_at=self.now(),
+                    expires_at=expires_at,
+                )
+                s.add(row)
+        if pending is not None:
+            return CreatedKey(key, view, await self._filed(actor, pending))
         view = KeyView.of(row, self.now())
         await self._record(
             actor,
@@ -82,6 +123,31 @@ class KeyOps(ServiceCore):
             },
         )
         return CreatedKey(key, view)
+
+    def _check_key_for_other(self, actor: Principal, user: User) -> None:
+        """Who may ask for a key that someone else will hold, and what it may carry."""
+        if not is_platform_admin(actor):
+            raise Forbidden(
+                f"a key belongs to its holder: {user.username!r} creates their own keys (POST "
+                "/v1/admin/keys with their own credential). A key for someone else is asked "
+                "for by a platform administrator and approved by a second one",
+                "key_for_other",
+            )
+        held = covered_roles(r.value for r in actor.roles)
+        beyond = sorted(set(user.roles or ()) - held - _BASELINE_ROLES)
+        if beyond:
+            raise Forbidden(
+                f"a key of {user.username!r} would carry the role(s) {', '.join(beyond)}, which "
+                "you do not hold; a key never carries more than the person who asked for it",
+                "key_exceeds_creator",
+            )
+        if not self._clearance_covers(actor.clearance, user.clearance):
+            raise Forbidden(
+                f"a key of {user.username!r} would carry the clearance {user.clearance!r}, "
+                "which yours does not dominate; a key never carries more than the person who "
+                "asked for it",
+                "key_exceeds_creator",
+            )
 
     async def revoke_key(self, actor: Principal, key_id: str) -> KeyView:
         async with self.sessions.begin() as s:

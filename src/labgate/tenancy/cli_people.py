@@ -29,6 +29,7 @@ from labgate.tenancy.cli_support import (
     validated,
 )
 from labgate.tenancy.inputs import LabCreate, LabUpdate, UserCreate, UserUpdate
+from labgate.tenancy.views import UserView
 
 labs_app = typer.Typer(
     help="Labs: each has its users, projects and fair share.", no_args_is_help=True
@@ -122,6 +123,7 @@ def users_create(
         lambda svc, me: svc.create_user(me, UserCreate.model_validate(spec)),
     )
     out.print(f"created user {user.lab_id}/{user.username} with id {user.id}")
+    _say_pending(user)
 
 
 @users_app.command("list")
@@ -181,3 +183,10 @@ def users_update(
         f"updated user {view.lab_id}/{view.username}: roles {', '.join(view.roles)}; "
         f"clearance {view.clearance or '-'}; {state}"
     )
+    _say_pending(view)
+
+
+def _say_pending(view: UserView) -> None:
+    if view.pending_grant is not None:
+        grant = view.pending_grant
+        out.print(f"the grant {grant.details} is pending as request {grant.id}: {grant.next_step}")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from labgate.tenancy.approvals import PendingView
 from labgate.tenancy.cli_options import (
     MEMBER_COLUMNS,
     PROJECT_COLUMNS,
@@ -222,6 +223,11 @@ def members_add(
     member = run_as_operator(
         config, data_dir, database_url, lambda svc, me: svc.add_member(me, project_id, spec)
     )
+    if isinstance(member, PendingView):
+        out.print(
+            f"the user belongs to another lab: request {member.id} is pending; {member.next_step}"
+        )
+        return
     out.print(f"{member.lab_id}/{member.username} is a {member.role} of project {project_id}")
 
 

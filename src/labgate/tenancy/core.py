@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from labgate.identity.principal import Principal, Role
 from labgate.store.tenancy import ApiKey, Lab, Project, ProjectMember, User
 from labgate.tenancy.actions import Hooks, admin_action
-from labgate.tenancy.errors import Conflict, NotFound
+from labgate.tenancy.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from labgate.access.policy import AccessPolicy
 
 Clock = Callable[[], datetime]
 
@@ -33,10 +36,14 @@ class ServiceCore:
         hooks: Hooks | None = None,
         *,
         clock: Clock = utc_now,
+        labels: AccessPolicy | None = None,
+        approval_ttl: timedelta = timedelta(days=7),
     ) -> None:
         self.sessions = sessions
         self.hooks = hooks or Hooks()
         self._clock = clock
+        self.labels = labels
+        self.approval_ttl = approval_ttl
 
     def now(self) -> datetime:
         return self._clock()
@@ -56,6 +63,45 @@ class ServiceCore:
                 yield s
         except IntegrityError as exc:
             raise Conflict(clash, code) from exc
+
+    # ------------------------------------------------------------------ clearances
+
+    def _clearance(self, text: str) -> str:
+        """A clearance as it is stored: the canonical marking of a label of this deployment's
+        scheme. Anything else is refused with what is allowed (a label that is misread is a
+        label that is not enforced)."""
+        from labgate.access.labels import LabelError, split_marking
+
+        try:
+            if self.labels is not None and self.labels.enabled:
+                return self.labels.lattice.format(self.labels.parse(text))
+            level, compartments = split_marking(text)
+        except LabelError as exc:
+            allowed = ""
+            if self.labels is not None and self.labels.enabled:
+                lat = self.labels.lattice
+                comps = ", ".join(sorted(self.labels.config.compartments)) or "none"
+                allowed = (
+                    f"; a clearance is LEVEL or LEVEL//COMPARTMENT,…, with the levels (lowest "
+                    f"first) {', '.join(lat.levels)} and the compartments {comps}"
+                )
+            raise InvalidInput(
+                f"clearance {text[:80]!r} is not a label of this deployment: {exc}{allowed}",
+                "invalid_clearance",
+            ) from None
+        return "//".join([level, ",".join(sorted(compartments))]) if compartments else level
+
+    def _clearance_covers(self, holder: str | None, other: str | None) -> bool:
+        """Whether clearance ``holder`` dominates ``other`` (no labels: always)."""
+        if self.labels is None or not self.labels.enabled:
+            return True
+        policy = self.labels
+        try:
+            high = policy.parse(holder) if holder else policy.default_clearance
+            low = policy.parse(other) if other else policy.default_clearance
+        except Exception:
+            return False
+        return policy.lattice.dominates(high, low)
 
     # ------------------------------------------------------------------ loaders
 

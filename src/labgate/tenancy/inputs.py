@@ -22,11 +22,14 @@ SLUG = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _USERNAME_BAD = re.compile(r"[\s/\x00-\x1f\x7f]")
 
 Slug = Annotated[str, Field(pattern=SLUG, description="Letters, digits, '.', '_', '-'; ≤ 64.")]
-Share = Annotated[float, Field(gt=0, le=1e6, description="Fair-share weight (default 1).")]
-PerMinute = Annotated[int, Field(ge=1, le=10**12)]
+# strict: JSON's true/false are no numbers (``{"budget_tokens": false}`` was a budget of 0)
+Share = Annotated[
+    float, Field(gt=0, le=1e6, strict=True, description="Fair-share weight (default 1).")
+]
+PerMinute = Annotated[int, Field(ge=1, le=10**12, strict=True)]
 # Budgets are kept in thousandths of a token in 64-bit counters, and in Redis as doubles
 # (exact to 2**53): a trillion tokens a period stays exact everywhere.
-BudgetTokens = Annotated[int, Field(ge=0, le=10**12)]
+BudgetTokens = Annotated[int, Field(ge=0, le=10**12, strict=True)]
 MemberRole = Literal["member", "lead"]
 Provisioning = Literal["auto", "deny"]
 

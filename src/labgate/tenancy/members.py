@@ -1,5 +1,8 @@
 """Project members: added, re-roled and removed by the project's leads and its lab's admins.
 
+Membership stays within the project's lab; a user of another lab joins only when both labs'
+administrators agree (a request of the project lab's admin, approved by the user lab's).
+
 Removing a member revokes their keys for that project at once: a key is only valid while its
 user belongs to the project it is charged to. The project's designated lead cannot be removed
 or demoted until another lead is named (``projects update --lead``).
@@ -17,8 +20,8 @@ from labgate.tenancy.access import (
     require_reader,
     sees_everything,
 )
-from labgate.tenancy.core import ServiceCore
-from labgate.tenancy.errors import Conflict, NotFound
+from labgate.tenancy.approvals import ApprovalOps, PendingView
+from labgate.tenancy.errors import Conflict, Forbidden, NotFound
 from labgate.tenancy.inputs import MemberAdd
 from labgate.tenancy.views import MemberRemoval, MemberView
 
@@ -32,9 +35,17 @@ def _lead_stays(project: Project, user_id: str) -> None:
         )
 
 
-class MemberOps(ServiceCore):
-    async def add_member(self, actor: Principal, project_id: str, spec: MemberAdd) -> MemberView:
-        """Add a user to a project, or change their role in it (``member`` or ``lead``)."""
+class MemberOps(ApprovalOps):
+    async def add_member(
+        self, actor: Principal, project_id: str, spec: MemberAdd
+    ) -> MemberView | PendingView:
+        """Add a user to a project, or change their role in it (``member`` or ``lead``).
+
+        Membership stays within the project's lab. A user of another lab joins only when both
+        labs' administrators agree: an administrator of the project's lab asks (the answer is
+        the pending request), an administrator of the user's lab approves.
+        """
+        pending = None
         async with self.sessions.begin() as s:
             project = await self._project(s, project_id)
             leads = await self._leads(s, actor, project)
@@ -43,8 +54,43 @@ class MemberOps(ServiceCore):
             )
             user = await self._user(s, spec.user_id, project.lab_id)
             member = await self._membership(s, project_id, user.id)
-            if member is not None and member.role == spec.role:
+            if member is None and user.lab_id != project.lab_id:
+                if not administers_lab(actor, project.lab_id):
+                    raise Forbidden(
+                        f"user {user.username!r} belongs to lab {user.lab_id!r}, not to "
+                        f"{project.lab_id!r}: a member from another lab joins only when both "
+                        f"labs' administrators agree; ask an administrator of lab "
+                        f"{project.lab_id!r} to request it",
+                        "cross_lab_member",
+                    )
+                pending = await self._file(
+                    s,
+                    actor,
+                    "member.add",
+                    user,
+                    {"role": spec.role, "project_lab": project.lab_id},
+                    project_id=project_id,
+                    approver_lab=user.lab_id,
+                )
+            elif member is not None and member.role == spec.role:
                 return MemberView.of(member, user)  # nothing to change, nothing to record
+        if pending is not None:
+            return await self._filed(actor, pending)
+        return await self._set_member(actor, project_id, spec)
+
+    async def _set_member(self, actor: Principal, project_id: str, spec: MemberAdd) -> MemberView:
+        async with self.sessions.begin() as s:
+            project = await self._project(s, project_id)
+            leads = await self._leads(s, actor, project)
+            require_project_manager(
+                actor, project.lab_id, project_id, leads, f"manage the members of {project_id!r}"
+            )
+            user = await self._user(s, spec.user_id, project.lab_id)
+            member = await self._membership(s, project_id, user.id)
+            if member is None and user.lab_id != project.lab_id:
+                raise Conflict("the user's lab changed meanwhile; try again", "retry")
+            if member is not None and member.role == spec.role:
+                return MemberView.of(member, user)
             previous = member.role if member is not None else None
             if spec.role != "lead":
                 _lead_stays(project, user.id)

@@ -19,6 +19,8 @@ The parts live in one module each; this class only puts them together::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from labgate.identity.principal import Principal, Role
@@ -31,9 +33,18 @@ from labgate.tenancy.projects import ProjectOps
 from labgate.tenancy.reports import UsageOps
 from labgate.tenancy.users import UserOps
 
+if TYPE_CHECKING:
+    from labgate.access.policy import AccessPolicy
+
 
 class TenancyService(LabOps, UserOps, ProjectOps, MemberOps, KeyOps, UsageOps):
-    """Administration of labgate's tenants, with the rules of who may do what."""
+    """Administration of labgate's tenants, with the rules of who may do what.
+
+    ``labels``: the deployment's label policy; clearances written are checked against its
+    scheme, and a key asked for someone else may not carry a clearance above its requester's.
+    Actions that need a second person wait as pending actions (``approve``, ``reject``,
+    ``list_pending``; :mod:`labgate.tenancy.approvals`).
+    """
 
     def __init__(
         self,
@@ -45,6 +56,7 @@ class TenancyService(LabOps, UserOps, ProjectOps, MemberOps, KeyOps, UsageOps):
         on_user_changed: IdHook | None = None,
         on_project_changed: IdHook | None = None,
         clock: Clock = utc_now,
+        labels: AccessPolicy | None = None,
     ) -> None:
         hooks = Hooks(
             auth=auth,
@@ -53,7 +65,7 @@ class TenancyService(LabOps, UserOps, ProjectOps, MemberOps, KeyOps, UsageOps):
             on_user_changed=on_user_changed,
             on_project_changed=on_project_changed,
         )
-        super().__init__(sessions, hooks, clock=clock)
+        super().__init__(sessions, hooks, clock=clock, labels=labels)
 
 
 def operator_principal(name: str) -> Principal:

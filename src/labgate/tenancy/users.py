@@ -1,5 +1,10 @@
 """Users: created and changed by their lab's administrators (or platform administrators).
 
+Nobody raises themselves. A clearance and the auditor and platform-admin roles are granted by
+two platform administrators (:mod:`labgate.tenancy.approvals`) or come from the lab's identity
+provider; a clearance must be a label of the configured scheme. Who created each account and
+who raised it is kept in ``user_grants``.
+
 A change to a user's roles, clearance or disabled flag changes what every one of their keys
 may do, so each of their keys is dropped from the authenticators' caches (here at once, on
 the other replicas through ``on_key_revoked``) and OIDC caches forget the user.
@@ -7,6 +12,7 @@ the other replicas through ``on_key_revoked``) and OIDC caches forget the user.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -20,10 +26,11 @@ from labgate.tenancy.access import (
     check_grantable,
     check_may_edit_account,
     require_lab_admin,
+    require_platform_admin,
     require_reader,
     sees_everything,
 )
-from labgate.tenancy.core import ServiceCore
+from labgate.tenancy.approvals import ApprovalOps
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput
 from labgate.tenancy.inputs import UserCreate, UserUpdate, changes
 from labgate.tenancy.views import UserView
@@ -31,13 +38,35 @@ from labgate.tenancy.views import UserView
 _AUTH_FIELDS = frozenset({"roles", "clearance", "disabled"})
 """Fields whose change alters what the user's keys may do."""
 
+_ELEVATED_ROLES = frozenset({Role.AUDITOR.value, Role.PLATFORM_ADMIN.value})
+"""Roles granted only by two platform administrators (or by the lab's identity provider)."""
 
-class UserOps(ServiceCore):
+_GRANT_DOING = (
+    "ask for a clearance or the auditor or platform_admin role (a second platform "
+    "administrator then approves)"
+)
+
+
+def _grant(roles: list[str], clearance: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"add_roles": roles}
+    if clearance is not None:
+        details["clearance"] = clearance
+    return details
+
+
+class UserOps(ApprovalOps):
     async def create_user(self, actor: Principal, spec: UserCreate) -> UserView:
+        """A new account. A clearance or the auditor or platform-admin role is not set here:
+        it becomes a grant request that a second platform administrator approves."""
         require_lab_admin(actor, spec.lab_id, f"create users in lab {spec.lab_id!r}")
-        roles = set(spec.roles)
-        check_grantable(actor, roles)
+        roles = {r.value for r in spec.roles}
+        check_grantable(actor, set(spec.roles))
+        elevated = sorted(roles & _ELEVATED_ROLES)
+        clearance = None if spec.clearance is None else self._clearance(spec.clearance)
+        if elevated or clearance is not None:
+            require_platform_admin(actor, _GRANT_DOING)
         clash = f"lab {spec.lab_id!r} already has a user named {spec.username!r}"
+        pending = None
         async with self._writing(clash, "duplicate_username") as s:
             await self._lab(s, spec.lab_id)
             taken = await s.execute(
@@ -50,17 +79,26 @@ class UserOps(ServiceCore):
                 lab_id=spec.lab_id,
                 username=spec.username,
                 email=spec.email,
-                roles=sorted(r.value for r in roles),
-                clearance=spec.clearance,
+                roles=sorted((roles - _ELEVATED_ROLES) or {Role.USER.value}),
+                clearance=None,
                 disabled=spec.disabled,
                 created_at=self.now(),
             )
             s.add(user)
+            self._grant_row(s, user.id, "created", None, actor.user_id, None)
+            if elevated or clearance is not None:
+                await s.flush()
+                pending = await self._file(s, actor, "grant", user, _grant(elevated, clearance))
         view = UserView.of(user)
         await self._record(actor, "user.create", f"user:{user.id}", view.as_dict())
+        if pending is not None:
+            return replace(view, pending_grant=await self._filed(actor, pending))
         return view
 
     async def update_user(self, actor: Principal, user_ref: str, update: UserUpdate) -> UserView:
+        """Change an account. Nobody raises themselves; a clearance and the auditor or
+        platform-admin role become a grant request for a second platform administrator;
+        taking them away, and every other change, takes effect at once."""
         changed: dict[str, Any] = changes(update)
         for name in ("roles", "disabled"):
             if name in changed and changed[name] is None:
@@ -68,6 +106,9 @@ class UserOps(ServiceCore):
         if "roles" in changed:
             check_grantable(actor, set(changed["roles"]))
             changed["roles"] = sorted({r.value for r in changed["roles"]})
+        if changed.get("clearance") is not None:
+            changed["clearance"] = self._clearance(changed["clearance"])
+        pending = None
         async with self.sessions.begin() as s:
             user = await self._user(s, user_ref)
             require_lab_admin(actor, user.lab_id, f"change users of lab {user.lab_id!r}")
@@ -77,17 +118,45 @@ class UserOps(ServiceCore):
                     "you cannot disable your own account; ask another administrator",
                     "self_disable",
                 )
+            held = set(user.roles or ())
+            added = set(changed.get("roles", held)) - held
+            raised_clearance = (
+                "clearance" in changed
+                and changed["clearance"] is not None
+                and changed["clearance"] != user.clearance
+            )
+            if user.id == actor.user_id and (added or raised_clearance):
+                raise Forbidden(
+                    "nobody grants themselves a role or a clearance; another administrator "
+                    "does (a clearance, auditor or platform_admin: a platform administrator "
+                    "asks and a second one approves)",
+                    "self_grant",
+                )
+            elevated = sorted(added & _ELEVATED_ROLES)
+            if elevated or raised_clearance:
+                require_platform_admin(actor, _GRANT_DOING)
+                clearance = changed.pop("clearance") if raised_clearance else None
+                if elevated:
+                    changed["roles"] = sorted(set(changed["roles"]) - set(elevated))
+                pending = await self._file(s, actor, "grant", user, _grant(elevated, clearance))
             before = {name: getattr(user, name) for name in changed}
             for name, value in changed.items():
                 setattr(user, name, value)
+            if "roles" in changed:
+                outgrown = await self._revoke_outgrown(s, user)
+                if outgrown:
+                    changed["revoked_keys"] = outgrown
             key_ids = await self._user_key_ids(s, user.id)
         view = UserView.of(user)
-        await self._record(
-            actor, "user.update", f"user:{user.id}", {"changed": changed, "before": before}
-        )
+        if changed:
+            await self._record(
+                actor, "user.update", f"user:{user.id}", {"changed": changed, "before": before}
+            )
         if _AUTH_FIELDS & changed.keys():
             await self.hooks.keys_changed(key_ids)
         await self.hooks.user_changed(user.id)
+        if pending is not None:
+            return replace(view, pending_grant=await self._filed(actor, pending))
         return view
 
     async def get_user(self, actor: Principal, user_ref: str) -> UserView:

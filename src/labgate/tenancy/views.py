@@ -58,6 +58,15 @@ class UserView(_View):
     disabled: bool
     oidc_issuer: str | None
     created_at: datetime | None
+    pending_grant: Any = None
+    """A grant this change filed and a second platform administrator must approve."""
+
+    def as_dict(self) -> dict[str, Any]:
+        shown = {k: _jsonable(getattr(self, k)) for k in self.__dataclass_fields__}
+        shown.pop("pending_grant")
+        if self.pending_grant is not None:
+            shown["pending_grant"] = self.pending_grant.as_dict()
+        return shown
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -168,13 +177,22 @@ class CreatedKey(_View):
 
     key: str
     info: KeyView
+    pending: Any = None
+    """For a key minted for someone else: the request a second platform administrator must
+    approve before the key works (a :class:`~labgate.tenancy.approvals.PendingView`)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        shown = {
             **self.info.as_dict(),
             "key": self.key,
             "note": "this is the only time the key is shown; store it now",
         }
+        if self.pending is not None:
+            shown["pending_action"] = self.pending.as_dict()
+            shown["note"] += (
+                "; it works only once the request is approved: " + self.pending.next_step
+            )
+        return shown
 
 
 @dataclass(frozen=True, slots=True)
