@@ -97,13 +97,16 @@ def serve(
             services.tasks.append(asyncio.create_task(_ready()))
         sys.stdout.flush()
 
+    from labgate.edge import server_options
+
     app_ = create_app(settings, on_startup=[announce])
     uvicorn.run(
         app_,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        # httptools, with limits on each request head's size and time, and on connections
+        **server_options(settings),
         log_level="warning",
         access_log=False,
         # labgate never reads the client's address (identity is the key or token), so

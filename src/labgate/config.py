@@ -29,7 +29,9 @@ from labgate.safety.policy import SafetyPolicy
 from labgate.scheduler.config import SchedulerConfig
 
 ENV_PREFIX = "LABGATE_"
-ReasoningEffort = Literal["low", "medium", "high"]
+# OpenAI accepts "none" and "minimal" as well (GPT-5 and later); labgate gives them budgets of
+# their own and forwards them to engines as "low" (the engines know low/medium/high only).
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high"]
 
 
 class ConfigError(Exception):
@@ -59,7 +61,13 @@ class EmbeddedConfig(_Section):
     restart_window_s: float = Field(default=300.0, gt=0)
 
 
-_DEFAULT_BUDGETS: dict[ReasoningEffort, int] = {"low": 1024, "medium": 4096, "high": 16384}
+_DEFAULT_BUDGETS: dict[ReasoningEffort, int] = {
+    "none": 0,
+    "minimal": 256,
+    "low": 1024,
+    "medium": 4096,
+    "high": 16384,
+}
 
 
 class ReasoningConfig(_Section):
@@ -137,6 +145,34 @@ class RouterConfig(_Section):
     affinity_prefix_chars: int = Field(default=512, ge=0)
 
 
+class ServerConfig(_Section):
+    """The HTTP edge: what one connection may cost before it is authenticated (docs/security.md,
+    "Abuse and availability")."""
+
+    max_header_bytes: int = Field(
+        default=32768,
+        ge=1024,
+        le=1024 * 1024,
+        description="Request line and headers larger than this: 431 and the connection closed.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A request's line and headers must arrive within this (from its first "
+        "byte, or from the connection's opening); else the connection is closed (408).",
+    )
+    keep_alive_timeout_s: float = Field(
+        default=5.0, gt=0, le=300, description="An idle keep-alive connection is closed after this."
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Connections served at once; a request on one more is answered 503. Keep it "
+        "below the process's open-file limit (ulimit -n).",
+    )
+
+
 class AuditConfig(_Section):
     """The tamper-evident log and its encrypted transcripts (``docs/audit.md``)."""
 
@@ -195,6 +231,7 @@ class Settings(_Section):
     models: list[ModelConfig] = Field(default_factory=list)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)

@@ -1,0 +1,159 @@
+"""The HTTP edge: what a connection may cost labgate before anyone is authenticated.
+
+uvicorn's httptools protocol (0.54) reads a request's headers with no size limit and no time
+limit: a 64 MB header was read into memory before the key was looked at, and a connection that
+never finished its header (slowloris) was held for ever. Its keep-alive timer is armed only
+after an answer and cancelled by the next byte, so it does not bound a trickling header either.
+:func:`edge_protocol` adds both, counted per request head from its first byte (a connection's
+opening for the first) and never reset by more bytes:
+
+* more than ``max_header_bytes`` of request line and headers: ``431`` and the connection
+  closed, having read at most one socket read (64 KiB) past the limit;
+* the head not complete within ``header_timeout_s``: ``408`` (or, if nothing came at all,
+  a silent close) and the connection closed.
+
+``max_connections`` is uvicorn's own ``limit_concurrency``: a request arriving while that many
+connections are open gets ``503``. :func:`server_options` is what ``labgate serve`` passes to
+uvicorn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from labgate.api.errors import error_body
+from labgate.config import ServerConfig, Settings
+
+
+def _refusal(status: str, message: str, code: str) -> bytes:
+    body = error_body(message, "invalid_request_error", code)
+    return (
+        b"HTTP/1.1 " + status.encode("ascii") + b"\r\n"
+        b"content-type: application/json\r\n"
+        b"connection: close\r\n"
+        b"content-length: " + str(len(body)).encode("ascii") + b"\r\n\r\n" + body
+    )
+
+
+class _HeadTooLarge(Exception):
+    pass
+
+
+def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
+    """uvicorn's httptools protocol with a limit on the size and the time of request heads."""
+    limit = cfg.max_header_bytes
+    timeout = cfg.header_timeout_s
+    too_large = _refusal(
+        "431 Request Header Fields Too Large",
+        f"the request's headers are larger than this gateway's limit of {limit} bytes",
+        "request_header_too_large",
+    )
+    too_slow = _refusal(
+        "408 Request Timeout",
+        f"the request's headers did not arrive within {timeout:g} s",
+        "request_header_timeout",
+    )
+
+    class EdgeProtocol(HttpToolsProtocol):
+        _head_bytes = 0  # bytes received since this head began (bounds an unfinished head)
+        _head_size = 0  # the parsed request line and headers (bounds a head read at once)
+        _reading_head = True  # between a message's end (or the connection's start) and its head's
+        _head_timer: asyncio.TimerHandle | None = None
+        _oversized = False
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._reading_head:
+                if self._head_timer is None:
+                    self._arm()  # the next request's head starts with this byte
+                self._head_bytes += len(data)
+            super().data_received(data)
+            if self._reading_head and self._head_bytes > limit:
+                self._refuse(too_large)
+
+        def on_message_begin(self) -> None:
+            self._head_size = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            self._grow(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._grow(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def _grow(self, size: int) -> None:
+            self._head_size += size
+            if self._head_size > limit:
+                self._oversized = True
+                # stops the parser, which uvicorn answers with send_400_response: 431 here
+                raise _HeadTooLarge
+
+        def send_400_response(self, msg: str) -> None:
+            if self._oversized:
+                self._refuse(too_large)
+            else:
+                super().send_400_response(msg)
+
+        def on_headers_complete(self) -> None:
+            self._reading_head = False
+            self._head_bytes = 0
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._reading_head = True  # pipelined data or a keep-alive request may follow
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(timeout, self._timed_out)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _timed_out(self) -> None:
+            self._head_timer = None
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._arm()  # a head pipelined behind an answer still going: timed after it
+                return
+            if self._reading_head:
+                # a connection that sent nothing is closed without a word (as a pre-connect)
+                self._refuse(too_slow if self._head_bytes else b"")
+
+        def _refuse(self, answer: bytes) -> None:
+            self._reading_head = False
+            self._disarm()
+            if self.transport.is_closing():
+                return
+            if answer:
+                self.transport.write(answer)
+            self.transport.close()
+
+    return EdgeProtocol
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings for the edge limits (``[server]``): for ``uvicorn.run`` or
+    ``uvicorn.Config``."""
+    cfg = settings.server
+    return {
+        "http": edge_protocol(cfg),
+        "timeout_keep_alive": cfg.keep_alive_timeout_s,
+        # uvicorn counts the connection asking among the open ones: one more than the cap
+        "limit_concurrency": cfg.max_connections + 1,
+        "h11_max_incomplete_event_size": cfg.max_header_bytes,
+    }
