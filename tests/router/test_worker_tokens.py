@@ -247,3 +247,20 @@ async def test_revoked_by_the_cli_reaches_the_running_gateway(
         await asyncio.sleep(0.05)
     assert worker_id not in env.workers()
     assert (await env.worker_call(token, f"/{worker_id}/heartbeat")).status_code == 401
+
+
+async def test_an_admin_issues_and_sees_tokens_only_within_their_clearance(env: Env) -> None:
+    await env.registry.issue_token("m", max_label="SECRET")
+    async with env.services.sessions.begin() as s:
+        await s.execute(update(User).values(clearance="CUI"))
+    env.services.auth.invalidate_all()
+    admin = {"Authorization": f"Bearer {env.key}"}
+    # a token for a SECRET model would let its holder take SECRET work: not from a CUI admin
+    r = await env.client.post("/v1/admin/worker-tokens", json={"model": "m"}, headers=admin)
+    assert r.status_code == 403, r.text
+    r = await env.client.post(
+        "/v1/admin/worker-tokens", json={"model": "m", "max_label": "CUI"}, headers=admin
+    )
+    assert r.status_code == 201, r.text
+    listed = (await env.client.get("/v1/admin/worker-tokens", headers=admin)).json()["data"]
+    assert [t["max_label"] for t in listed] == ["CUI"]

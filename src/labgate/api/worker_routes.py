@@ -162,6 +162,15 @@ async def issue_worker_token(
     services = request.app.state.services
     if body.model not in services.router.pools:
         raise APIError(404, f"model {body.model!r} is not configured", code="model_not_found")
+    ceiling = services.registry.ceiling(body.model, body.max_label)
+    if ceiling is not None and not services.access.reader_may_see(principal, ceiling):
+        # its holder would be sent work up to that label
+        raise APIError(
+            403,
+            f"a worker token for {body.model!r} would carry work up to {ceiling}, above your "
+            "clearance; ask a platform administrator cleared for it, or set a lower max_label",
+            code="label_clearance",
+        )
     expires = body.expires_at
     if expires is not None and expires.tzinfo is None:
         expires = expires.replace(tzinfo=UTC)
@@ -186,8 +195,16 @@ async def issue_worker_token(
 async def list_worker_tokens(
     request: Request, active: bool = False, principal: Principal = Depends(_platform_admin)
 ) -> dict[str, Any]:
-    tokens = await request.app.state.services.registry.list_tokens(active_only=active)
-    return {"object": "list", "data": [t.as_dict() for t in tokens]}
+    services = request.app.state.services
+    tokens = await services.registry.list_tokens(active_only=active)
+    registry, access = services.registry, services.access
+    shown = [
+        t
+        for t in tokens
+        if (ceiling := registry.ceiling(t.model, t.max_label)) is None
+        or access.reader_may_see(principal, ceiling)
+    ]  # no read-up: a token's label is the highest its worker may process
+    return {"object": "list", "data": [t.as_dict() for t in shown]}
 
 
 @admin_router.delete("/{token_id}")

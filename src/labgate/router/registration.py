@@ -241,6 +241,14 @@ class WorkerRegistry:
                 f"max_label {label!r} is not a label of this deployment: {exc}"
             ) from None
 
+    def ceiling(self, model: str, max_label: str | None) -> str | None:
+        """The highest label a worker registered with such a token may process: the model's
+        accreditation, narrowed by the token's ``max_label``. None with labels off."""
+        if self.access is None or not self.access.enabled:
+            return None
+        found = self.access.worker_accreditation(model, max_label)
+        return found.marking if found is not None else None
+
     async def issue(
         self,
         model: str,
