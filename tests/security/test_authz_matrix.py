@@ -227,12 +227,6 @@ _pending(
     HUMANS,
     "/v1/models shows models above the caller's clearance (Low)",
 )
-_pending("GET /v1/admin/usage · by model", HUMANS, "usage reports not filtered by label (Medium)")
-_pending(
-    "GET /v1/admin/usage · by user",
-    "lead ladm padm aud",
-    "usage reports not filtered by label (Medium)",
-)
 _pending(
     "PATCH /v1/admin/users/{user_id} · own, clearance lowered",
     "ladm padm",
