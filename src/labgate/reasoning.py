@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from labgate.config import ReasoningConfig
+from labgate.config import _DEFAULT_BUDGETS, ReasoningConfig
 
 OPEN_TAG = "<think>"
 CLOSE_TAG = "</think>"
@@ -112,4 +112,13 @@ def reasoning_budget(cfg: ReasoningConfig, effort: str | None) -> int | None:
     """Tokens of reasoning a request may spend at ``effort`` (the model's default when None)."""
     if cfg.format == "none":
         return None
-    return cfg.budgets.get(effort or cfg.default_effort)  # type: ignore[call-overload]
+    chosen = effort or cfg.default_effort
+    found = cfg.budgets.get(chosen)  # type: ignore[call-overload]
+    if found is None:  # a config that lists only some efforts: the others keep their defaults
+        found = _DEFAULT_BUDGETS.get(chosen)  # type: ignore[call-overload]
+    return found
+
+
+def engine_effort(effort: str) -> str:
+    """The ``reasoning_effort`` an engine understands: vLLM and SGLang know low/medium/high."""
+    return "low" if effort in ("none", "minimal") else effort

@@ -19,7 +19,7 @@ from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.record import RequestRecord
 from labgate.identity.principal import Principal, Role
 from labgate.quota import Admission
-from labgate.reasoning import reasoning_budget
+from labgate.reasoning import engine_effort, reasoning_budget
 from labgate.scheduler import RequestClass, Ticket
 from labgate.visible import (
     DEFINITIONS_ROLE,
@@ -113,7 +113,9 @@ class Preparer:
             if rcfg.budget_field and budget is not None:
                 payload[rcfg.budget_field] = budget
             if rcfg.forward_effort:
-                payload["reasoning_effort"] = req.reasoning_effort or rcfg.default_effort
+                payload["reasoning_effort"] = engine_effort(
+                    req.reasoning_effort or rcfg.default_effort
+                )
         include_usage = bool(req.stream_options and req.stream_options.include_usage)
         if req.stream:
             payload["stream_options"] = {"include_usage": True}
