@@ -261,7 +261,9 @@ def create_app(
         version=_version(),
         description="OpenAI-compatible gateway to a shared reasoning model.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # the document needs a key (system_routes: GET /openapi.json); no page that fetches it
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
     )
     install_error_handlers(app)
