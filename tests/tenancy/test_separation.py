@@ -261,7 +261,10 @@ async def test_nobody_raises_themselves(env: Env) -> None:
         r = await olga.patch(f"/v1/admin/users/{env.ids['leo']}", json={"clearance": "SECRET"})
         assert r.status_code == 403 and r.json()["error"]["code"] == "platform_admin_only"
     async with env.client("pat") as pat:
-        for body in ({"roles": ["user", "platform_admin", "auditor"]}, {"clearance": "CUI"}):
+        for body in (
+            {"roles": ["user", "platform_admin", "auditor"]},
+            {"roles": ["user", "platform_admin", "lab_admin"]},
+        ):
             r = await pat.patch(f"/v1/admin/users/{env.ids['pat']}", json=body)
             assert r.status_code == 403 and r.json()["error"]["code"] == "self_grant", r.text
     assert (await _user(env, "olga")).clearance == "CUI"
@@ -450,3 +453,19 @@ async def test_the_first_platform_admin_comes_from_bootstrap_and_a_lone_one_is_t
         assert "labgate admin approvals approve" in step and "one platform administrator" in step
         listed = (await root.get("/v1/admin/approvals")).json()["data"]
         assert [p["status"] for p in listed] == ["pending"]
+
+
+async def test_lowering_a_clearance_is_no_grant(env: Env) -> None:
+    """Taking power away takes effect at once, one's own included; raising never does."""
+    async with env.client("olga") as olga:
+        r = await olga.patch(
+            f"/v1/admin/users/{env.ids['olga']}", json={"clearance": "UNCLASSIFIED"}
+        )
+        assert r.status_code == 200 and r.json()["clearance"] == "UNCLASSIFIED", r.text
+        r = await olga.patch(f"/v1/admin/users/{env.ids['olga']}", json={"clearance": "CUI"})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "self_grant"
+    async with env.client("pat") as pat:  # sideways (another compartment) is a raise
+        r = await pat.patch(f"/v1/admin/users/{env.ids['carl']}", json={"clearance": "SECRET//NUC"})
+        assert r.status_code == 202
+        r = await pat.patch(f"/v1/admin/users/{env.ids['carl']}", json={"clearance": "CUI"})
+        assert r.status_code == 200 and r.json()["clearance"] == "CUI"

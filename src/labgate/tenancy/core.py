@@ -91,6 +91,13 @@ class ServiceCore:
             ) from None
         return "//".join([level, ",".join(sorted(compartments))]) if compartments else level
 
+    def _lowers(self, old: str | None, new: str) -> bool:
+        """Whether clearance ``new`` is strictly below ``old`` in the configured scheme (no
+        grant: taking power away takes effect at once). Without a label scheme, never."""
+        if old is None or self.labels is None or not self.labels.enabled:
+            return False
+        return self._clearance_covers(old, new) and not self._clearance_covers(new, old)
+
     def _clearance_covers(self, holder: str | None, other: str | None) -> bool:
         """Whether clearance ``holder`` dominates ``other`` (no labels: always)."""
         if self.labels is None or not self.labels.enabled:

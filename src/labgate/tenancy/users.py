@@ -124,6 +124,7 @@ class UserOps(ApprovalOps):
                 "clearance" in changed
                 and changed["clearance"] is not None
                 and changed["clearance"] != user.clearance
+                and not self._lowers(user.clearance, changed["clearance"])
             )
             if user.id == actor.user_id and (added or raised_clearance):
                 raise Forbidden(
