@@ -294,6 +294,9 @@ class SuiteReport:
         return {
             "harmful by family": self.table("harmful", lambda i: i.group),
             "harmful by language": self.table("harmful", lambda i: i.language),
+            "harmful by family and language": self.table(
+                "harmful", lambda i: f"{i.group} · {i.language}"
+            ),
             "benign by domain": self.table("benign", lambda i: i.group),
             "benign by language": self.table("benign", lambda i: i.language),
         }
@@ -550,7 +553,7 @@ def render_suite(report: SuiteReport, console: Any, *, misses: bool = False) -> 
             continue
         benign = title.startswith("benign")
         table = Table(title=f"{report.name}: {title}")
-        table.add_column(title.split(" by ")[1])
+        table.add_column(title.split(" by ", 1)[1])
         table.add_column("refused / n" if benign else "blocked / n", justify="right")
         table.add_column("rate", justify="right")
         table.add_column("flagged (not blocked)", justify="right")
