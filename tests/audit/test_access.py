@@ -57,8 +57,14 @@ async def setup(sqlite_engine: AsyncEngine) -> AsyncIterator[Setup]:
         indices: dict[str, list[int]] = {"proj1": [], "proj2": []}
         for n in range(6):
             project = "proj1" if n % 2 == 0 else "proj2"
-            t = Transcript(prompt=f"prompt {n}", reasoning=f"reasoning {n}",
-                           response=f"response {n}", project=project, lab="ornl", label="CUI")
+            t = Transcript(
+                prompt=f"prompt {n}",
+                reasoning=f"reasoning {n}",
+                response=f"response {n}",
+                project=project,
+                lab="ornl",
+                label="CUI",
+            )
             digests = digests_of(t.prompt, t.reasoning, t.response)
             index = await audit_log.append(
                 request_record(n, project=project, digests=digests), transcript=t
@@ -91,7 +97,9 @@ async def test_request_approve_read_and_each_step_is_recorded(setup: Setup) -> N
     reading = await setup.access.read(ALICE, filed.id, target)
     assert reading.transcript.prompt == "prompt 2" and reading.digests_match
     assert (await _kinds(setup))[-3:] == [
-        "transcript_access_request", "transcript_access_approval", "transcript_read"
+        "transcript_access_request",
+        "transcript_access_approval",
+        "transcript_read",
     ]
     read_record = orjson.loads((await setup.log.get_record(reading.read_record)).data)
     assert read_record["user"] == "alice" and read_record["key_id"] == "key_a"
@@ -136,9 +144,7 @@ async def test_records_outside_the_scope_stay_closed(setup: Setup) -> None:
     assert (await setup.access.read(ALICE, narrow, first)).transcript.prompt == "prompt 0"
     with pytest.raises(AccessDenied):
         await setup.access.read(ALICE, narrow, second)
-    future = await _approved(
-        setup, AccessScope("proj1", since=setup.clock.now + timedelta(days=1))
-    )
+    future = await _approved(setup, AccessScope("proj1", since=setup.clock.now + timedelta(days=1)))
     with pytest.raises(AccessDenied):
         await setup.access.read(ALICE, future, first)
 
@@ -176,8 +182,9 @@ async def test_bad_requests_are_refused_with_reasons(setup: Setup) -> None:
     with pytest.raises(ValueError, match="reason"):
         await setup.access.file_request(ALICE, reason="because", scope=AccessScope("proj1"))
     with pytest.raises(ValueError, match="hours"):
-        await setup.access.file_request(ALICE, reason=REASON, scope=AccessScope("proj1"),
-                                        duration=timedelta(days=2))
+        await setup.access.file_request(
+            ALICE, reason=REASON, scope=AccessScope("proj1"), duration=timedelta(days=2)
+        )
     with pytest.raises(ValueError):
         AccessScope("")
     now = datetime.now(UTC)
@@ -188,8 +195,9 @@ async def test_bad_requests_are_refused_with_reasons(setup: Setup) -> None:
 async def test_a_transcript_that_does_not_match_its_record_is_flagged(setup: Setup) -> None:
     t = Transcript(prompt="what was really asked", response="answer", project="proj1")
     digests = digests_of("what the record says was asked", None, "answer")
-    index = await setup.log.append(request_record(9, project="proj1", digests=digests),
-                                   transcript=t)
+    index = await setup.log.append(
+        request_record(9, project="proj1", digests=digests), transcript=t
+    )
     reading = await setup.access.read(ALICE, await _approved(setup), index)
     assert not reading.digests_match and reading.mismatched == ["prompt"]
 
@@ -200,3 +208,35 @@ async def test_a_label_rule_can_refuse_a_read(setup: Setup) -> None:
     with pytest.raises(AccessDenied) as refused:
         await setup.access.read(ALICE, request_id, setup.indices["proj1"][0])
     assert refused.value.code == "label_denied"
+
+
+async def test_two_auditors_made_by_the_same_person_are_one_person(setup: Setup) -> None:
+    """Issue 28: one platform admin made two auditor accounts, filed with one and approved
+    with the other. Two auditors who owe their accounts (creation, auditor role, clearance)
+    to the same person within the window, or one made by the other, cannot pair up."""
+    made: dict[str, set[tuple[str, datetime]]] = {
+        "alice": {("root", setup.clock.now - timedelta(days=2))},
+        "bob": {("root", setup.clock.now - timedelta(days=1))},
+        "dave": {("alice", setup.clock.now - timedelta(days=3))},
+        "erin": {("root", setup.clock.now - timedelta(days=31)), ("sam", setup.clock.now)},
+    }
+
+    async def sponsors(user_id: str, since: datetime) -> frozenset[str]:
+        return frozenset({user_id} | {who for who, at in made.get(user_id, ()) if at >= since})
+
+    setup.access.sponsors = sponsors
+    for approver, code in (("bob", "same_sponsor"), ("dave", "same_sponsor")):
+        filed = await setup.access.file_request(ALICE, reason=REASON, scope=AccessScope("proj1"))
+        with pytest.raises(AccessDenied) as refused:
+            await setup.access.approve(
+                Principal(approver, roles=frozenset({Role.AUDITOR})), filed.id
+            )
+        assert refused.value.code == code
+        assert "root" in str(refused.value) or "alice" in str(refused.value)
+        with pytest.raises(AccessDenied):
+            await setup.access.read(ALICE, filed.id, setup.indices["proj1"][0])
+    # root's part in erin is older than the window (30 days): erin and alice are two people
+    filed = await setup.access.file_request(ALICE, reason=REASON, scope=AccessScope("proj1"))
+    erin = Principal("erin", roles=frozenset({Role.AUDITOR}))
+    assert (await setup.access.approve(erin, filed.id)).approver == "erin"
+    assert (await setup.access.read(ALICE, filed.id, setup.indices["proj1"][0])).digests_match
