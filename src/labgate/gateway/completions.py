@@ -167,7 +167,7 @@ class CompletionService:
                 raise
         except APIError as exc:
             exc.headers.setdefault("X-Request-Id", p.record.request_id)
-            outcome = "worker_error" if exc.status >= 500 else "refused"
+            outcome = _outcome_of(exc)
             await self._end(p.record, exc.status, outcome, exc.message)
             raise
         if not p.record.stream:
@@ -443,6 +443,21 @@ class CompletionService:
         rec = RequestRecord(kind, who, model or "(none)", stream)
         exc.headers.setdefault("X-Request-Id", rec.request_id)
         await self._end(rec, exc.status, "refused", exc.message)
+
+
+# 503s the gateway gives itself, before any worker is asked: not the worker's failure
+_GATEWAY_UNAVAILABLE = frozenset(
+    {"model_starting", "audit_unavailable", "quota_unavailable", "labels_unavailable"}
+)
+
+
+def _outcome_of(exc: APIError) -> str:
+    """The record's outcome for a request refused or failed before its answer began."""
+    if exc.code == "queue_timeout":
+        return "queue_timeout"  # waited its turn too long; the workers were busy, not broken
+    if exc.code in _GATEWAY_UNAVAILABLE:
+        return "unavailable"
+    return "worker_error" if exc.status >= 500 else "refused"
 
 
 def _worker_rejection(exc: UpstreamError) -> APIError:

@@ -36,7 +36,9 @@ class RequestRecord:
     model_version: str | None = None
     label: str | None = None
     status: int = 200
-    outcome: str = "ok"  # ok | client_error | refused | worker_error | cancelled | content_filter
+    # ok | client_error | refused | queue_timeout | unavailable | worker_error | cancelled |
+    # content_filter  (worker_error only when a worker failed: see completions._outcome_of)
+    outcome: str = "ok"
     error: str | None = None
     prompt_tokens: int = 0
     completion_tokens: int = 0
