@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -233,9 +234,11 @@ async def test_revoked_by_the_cli_reaches_the_running_gateway(
         "--data-dir",
         str(settings.data_dir),
     ]
-    bus = {}  # the CLI announces on the bus the gateway listens to (Redis, or the database)
+    # the CLI announces on the bus the gateway listens to (Redis, or the database); the test
+    # harness's own LABGATE_TEST_* variables are no settings
+    bus: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LABGATE_")}
     if settings.redis_url:
-        bus = {
+        bus |= {
             "LABGATE_REDIS_URL": settings.redis_url,
             "LABGATE_REDIS_PREFIX": settings.redis_prefix,
         }
