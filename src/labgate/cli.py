@@ -68,14 +68,15 @@ def serve(
     from labgate.app import Services, create_app
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from labgate import logs
+
+    logs.configure(settings.log_level, settings.log_format)
 
     async def announce(services: Services) -> None:
         url = settings.base_url
-        out = Console()
-        out.print(f"labgate is listening on [bold]{url}[/bold]  (OpenAI base URL: {url}/v1)")
+        out = Console(soft_wrap=True)  # a URL is never broken across lines
+        out.print(f"labgate is listening on [bold]{url}[/bold]")
+        out.print(f"OpenAI base URL: [bold]{url}/v1[/bold]")
         boot = services.bootstrap
         if boot is not None and boot.created and boot.admin_key:
             out.print("First start: created the administrator API key (shown only this once):")
@@ -116,6 +117,7 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=10,
     )
+    logging.getLogger("labgate").info("labgate stopped (%s)", settings.base_url)
 
 
 config_app = typer.Typer(help="Inspect and check configuration files.", no_args_is_help=True)

@@ -224,6 +224,15 @@ class Settings(_Section):
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line an event; json: one JSON object a line.",
+    )
+    access_log: bool = Field(
+        default=True,
+        description="One line per model request on the labgate.access logger (request id, user, "
+        "project, model, label, status, tokens, time; never prompt text).",
+    )
     public_url: str | None = Field(
         default=None, description="URL workers and clients use to reach this gateway."
     )

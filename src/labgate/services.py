@@ -31,6 +31,7 @@ from labgate.identity.auth import Authenticator
 from labgate.identity.federated import OidcAuthenticator, SqlUserDirectory
 from labgate.identity.keys import KeyRepository
 from labgate.identity.oidc import OIDCVerifier
+from labgate.logs import AccessLog
 from labgate.metrics import Metrics
 from labgate.quota import QuotaGate, QuotaParts, build_quota
 from labgate.router.health import HealthChecker
@@ -175,7 +176,8 @@ async def build_services(settings: Settings) -> Services:
         models,
         router,
         settings.policy,
-        observers=[MetricsObserver(metrics), usage],
+        observers=[MetricsObserver(metrics), usage]
+        + ([AccessLog()] if settings.access_log else []),
         affinity_prefix_chars=settings.router.affinity_prefix_chars,
         scheduler=scheduler,
         quota=QuotaGate(quota.budgets, quota.rate_limiter),
