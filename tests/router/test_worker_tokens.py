@@ -267,3 +267,49 @@ async def test_an_admin_issues_and_sees_tokens_only_within_their_clearance(env: 
     assert r.status_code == 201, r.text
     listed = (await env.client.get("/v1/admin/worker-tokens", headers=admin)).json()["data"]
     assert [t["max_label"] for t in listed] == ["CUI"]
+
+
+async def test_a_revocation_on_one_replica_reaches_the_other(
+    make_settings: Callable[..., Any],
+) -> None:
+    worker = await start_fake_worker("m")
+    settings = make_settings([{"name": "m", "workers": []}], labels=LABELS)
+    one, two = create_app(settings), create_app(settings)
+    try:
+        async with serve_app(one) as url_one, serve_app(two) as url_two:
+            key = one.state.services.bootstrap.admin_key
+            async with httpx.AsyncClient(timeout=10) as c:
+                r = await c.post(
+                    url_one + "/v1/admin/worker-tokens",
+                    json={"model": "m", "ttl_s": 600, "max_label": "UNCLASSIFIED"},
+                    headers={"Authorization": f"Bearer {key}"},
+                )
+                assert r.status_code == 201, r.text
+                issued = r.json()
+                wauth = {"Authorization": f"Bearer {issued['token']}"}
+                r = await c.post(
+                    url_two + "/internal/workers/register",
+                    json={"model": "m", "base_url": worker.base_url},
+                    headers=wauth,
+                )
+                assert r.status_code == 200, r.text
+                worker_id = r.json()["worker_id"]
+                pool = two.state.services.router.pools["m"]
+                assert worker_id in pool.workers
+
+                r = await c.delete(
+                    url_one + f"/v1/admin/worker-tokens/{issued['id']}",
+                    headers={"Authorization": f"Bearer {key}"},
+                )
+                assert r.status_code == 200, r.text
+                for _ in range(200):  # the bus: Redis at once, the database within a poll
+                    if worker_id not in pool.workers:
+                        break
+                    await asyncio.sleep(0.05)
+                assert worker_id not in pool.workers, "the other replica dropped the worker"
+                r = await c.post(
+                    url_two + f"/internal/workers/{worker_id}/heartbeat", headers=wauth
+                )
+                assert r.status_code == 401
+    finally:
+        await worker.stop()
