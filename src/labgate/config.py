@@ -223,6 +223,12 @@ class Settings(_Section):
         default="labgate:", description="Key prefix in Redis (one per deployment sharing it)."
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        description="A bearer token that may read /metrics (a Prometheus scraper's); else only "
+        "a platform admin cleared for the whole range may ($LABGATE_METRICS_TOKEN).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["text", "json"] = Field(
         default="text",

@@ -307,7 +307,7 @@ async def test_a_plain_answer_whose_client_hung_up_is_still_counted(gateway: Gat
         with pytest.raises(httpx.ReadTimeout):
             await c.post("/v1/chat/completions", json=body, timeout=0.3)
     counted = 'labgate_requests_total{model="fake",route="chat",status="200"} 1.0'
-    async with httpx.AsyncClient(base_url=gateway.url) as c:
+    async with gateway.client() as c:  # the metrics are for a platform admin's key
         for _ in range(100):  # the gateway finishes the request on its own time
             if counted in (await c.get("/metrics")).text:
                 break
@@ -321,7 +321,11 @@ async def test_a_plain_answer_whose_client_hung_up_is_still_counted(gateway: Gat
 
 async def test_metrics_exposed(gateway: Gateway) -> None:
     await sdk(gateway).chat(model="fake", messages=[{"role": "user", "content": "q"}])
-    async with httpx.AsyncClient(base_url=gateway.url) as c:
+    async with httpx.AsyncClient(base_url=gateway.url) as c:  # no key: nothing named
+        assert (await c.get("/metrics")).status_code == 401
+        ready = await c.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+    async with gateway.client() as c:  # a platform admin's key
         text = (await c.get("/metrics")).text
         assert 'labgate_requests_total{model="fake",route="chat",status="200"} 1.0' in text
         assert "labgate_request_duration_seconds_bucket" in text

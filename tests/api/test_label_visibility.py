@@ -76,3 +76,94 @@ async def test_usage_reports_show_only_rows_the_reader_dominates(
         r = await c.get("/v1/admin/usage", params={"group_by": "model", "since": "1d"})
     rows = {row["model"]: row["requests"] for row in r.json()["rows"]}
     assert rows == {"nuc": 2, "open": 1}
+
+
+async def test_the_model_list_shows_only_what_the_caller_can_use(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """A CUI user sees the CUI model, not the SECRET//NUC one (its name included); a project
+    that allows one model lists only it."""
+    from labgate.store.tenancy import Project, ProjectMember
+
+    services = labelled["services"]
+    cui = await _user(labelled, "cui-user", "CUI")
+    async with _client(labelled, cui) as c:
+        r = await c.get("/v1/models")
+        assert r.status_code == 200
+        assert [m["id"] for m in r.json()["data"]] == ["open"]
+        assert (await c.get("/v1/models/open")).status_code == 200
+        r = await c.get("/v1/models/nuc")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+        other = (await c.get("/v1/models/no-such")).json()["error"]
+        assert r.json()["error"] == other | {"message": other["message"].replace("no-such", "nuc")}
+    async with _client(labelled, labelled["key"]) as c:  # SECRET//NUC: both
+        assert {m["id"] for m in (await c.get("/v1/models")).json()["data"]} == {"open", "nuc"}
+
+    uid = new_id()
+    async with services.sessions.begin() as s:
+        s.add(
+            User(
+                id=uid,
+                lab_id="default",
+                username="member",
+                roles=[],
+                clearance="SECRET//NUC",
+                created_at=utcnow(),
+            )
+        )
+        s.add(
+            Project(
+                id="p-open",
+                lab_id="default",
+                name="open only",
+                allowed_models=["open"],
+                created_at=utcnow(),
+            )
+        )
+        await s.flush()
+        s.add(ProjectMember(project_id="p-open", user_id=uid))
+    key, _ = await KeyRepository(services.sessions).create(uid, "p-open")
+    async with _client(labelled, key) as c:
+        assert [m["id"] for m in (await c.get("/v1/models")).json()["data"]] == ["open"]
+        assert (await c.get("/v1/models/nuc")).status_code == 404
+
+
+async def test_system_routes_name_nothing_without_a_key(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    cui = await _user(labelled, "cui-reader", "CUI")
+    cui_admin = await _user(labelled, "cui-platform", "CUI", "platform_admin")
+    async with _client(labelled, None) as c:
+        r = await c.get("/readyz")
+        assert r.status_code in (200, 503) and r.json()["status"] in ("ready", "not_ready")
+        assert "nuc" not in r.text and "open" not in r.text
+        assert (await c.get("/metrics")).status_code == 401
+        assert (await c.get("/openapi.json")).status_code == 401
+        assert (await c.get("/docs")).status_code == 404
+        assert (await c.get("/healthz")).status_code == 200
+    async with _client(labelled, cui) as c:
+        r = await c.get("/readyz")
+        assert set(r.json()["models"]) == {"open"} and "nuc" not in r.text
+        assert (await c.get("/metrics")).status_code == 403
+        r = await c.get("/openapi.json")
+        assert r.status_code == 200 and "/v1/admin/usage" in r.json()["paths"]
+    async with _client(labelled, cui_admin) as c:  # an admin not cleared for the whole range
+        assert (await c.get("/metrics")).status_code == 403
+    async with _client(labelled, labelled["key"]) as c:  # cleared for SECRET//NUC: everything
+        r = await c.get("/metrics")
+        assert r.status_code == 200 and "labgate_" in r.text
+        r = await c.get("/readyz")
+        assert set(r.json()["models"]) == {"open", "nuc"}
+
+
+async def test_a_scrape_token_reads_the_metrics(make_settings: Any) -> None:
+    from labgate.app import create_app
+    from tests.support.servers import serve_app
+
+    token = "scrape-" + "x" * 40
+    app = create_app(make_settings([{"name": "m", "workers": []}], metrics_token=token))
+    async with serve_app(app) as url, httpx.AsyncClient(base_url=url) as c:
+        r = await c.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and "labgate_" in r.text
+        r = await c.get("/metrics", headers={"Authorization": f"Bearer {token[:-1]}y"})
+        assert r.status_code == 401

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from labgate.api.body import read_body
-from labgate.api.errors import APIError
+from labgate.api.errors import APIError, not_found
 from labgate.api.schemas import parse_chat, parse_completion
 from labgate.api.sse import SSEResponse
 from labgate.gateway.prepared import Prepared
@@ -49,13 +49,31 @@ def _request_class(headers: dict[str, str], payload: dict[str, Any]) -> RequestC
     return RequestClass.INTERACTIVE
 
 
+async def usable_models(services: Any, principal: Principal) -> list[Any]:
+    """The models ``principal`` can use: their project allows them, and their clearance
+    dominates the model's accreditation (a model's name is no business of someone not
+    cleared for what it processes: no read-down). What ``/v1/models`` lists."""
+    policy = None
+    if services.projects is not None and principal.project is not None:
+        policy = await services.projects.get(principal.project)
+    access = services.access
+    return [
+        m
+        for m in services.models.values()
+        if (policy is None or policy.allows(m.name))
+        and (access is None or access.may_read(principal, access.accreditation(m.name)))
+    ]
+
+
 async def list_models(request: Request) -> Response:
     services = request.app.state.services
-    await services.auth.authenticate(request.headers.get("authorization"), request.headers)
+    principal = await services.auth.authenticate(
+        request.headers.get("authorization"), request.headers
+    )
     created = int(services.extras.get("started_at", time.time()))
     data = [
         {"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}
-        for m in services.models.values()
+        for m in await usable_models(services, principal)
     ]
     return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
 
@@ -63,8 +81,18 @@ async def list_models(request: Request) -> Response:
 async def get_model(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     services = request.app.state.services
-    await services.auth.authenticate(request.headers.get("authorization"), request.headers)
-    m = services.completions.prepare.resolve(model_id)
+    principal = await services.auth.authenticate(
+        request.headers.get("authorization"), request.headers
+    )
+    prepare = services.completions.prepare
+    m = prepare.resolve(model_id)
+    if m not in await usable_models(services, principal):
+        # the same answer as for a model that does not exist: the name says nothing
+        raise not_found(
+            f"the model {model_id!r} does not exist; GET /v1/models lists the models you can use",
+            code="model_not_found",
+            param="model",
+        )
     created = int(services.extras.get("started_at", time.time()))
     return Response(
         orjson.dumps({"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}),
