@@ -38,7 +38,7 @@ ConfigOpt = Annotated[
         "-c",
         envvar="LABGATE_CONFIG",
         dir_okay=False,
-        help="labgate's TOML config file, with [hpc] and [[deployments]] tables.",
+        help="labgate's TOML config file, with \\[hpc] and \\[\\[deployments]] tables.",
     ),
 ]
 DataDirOpt = Annotated[
@@ -63,7 +63,7 @@ GatewayOpt = Annotated[
     str | None,
     typer.Option(
         "--gateway-url",
-        help="URL jobs register with (default: [hpc] gateway_url, "
+        help="URL jobs register with (default: \\[hpc] gateway_url, "
         "else the config's public_url, else http://<host>:<port>).",
     ),
 ]
@@ -72,7 +72,7 @@ SpoolOpt = Annotated[
     typer.Option(
         "--spool-dir",
         help="Shared directory for job logs and token files "
-        "(default: [hpc] spool_dir, else <data-dir>/hpc).",
+        "(default: \\[hpc] spool_dir, else <data-dir>/hpc).",
     ),
 ]
 
@@ -175,7 +175,7 @@ def render(
     python: Annotated[
         str | None,
         typer.Option(
-            help="Python with labgate installed on the compute nodes (default: [hpc] python)."
+            help="Python with labgate installed on the compute nodes (default: \\[hpc] python)."
         ),
     ] = None,
 ) -> None:
