@@ -50,6 +50,18 @@ def prompt_token_bound(prompt_text: str, messages: int) -> int:
     return len(prompt_text.encode("utf-8")) + 16 * messages + 16
 
 
+def answers_of(payload: dict[str, Any]) -> int:
+    """How many answers a request asks for (``n``; a completion's ``best_of`` generates that
+    many), each up to ``max_tokens``: the multiple its budget reservation is made of."""
+    counts = [payload.get("n"), payload.get("best_of")]
+    return max([1, *(c for c in counts if isinstance(c, int) and not isinstance(c, bool))])
+
+
+def output_cap(payload: dict[str, Any]) -> int:
+    """The most output and reasoning tokens a request's reservation pays for."""
+    return int(payload.get("max_tokens") or 0) * answers_of(payload)
+
+
 class Gatekeeper:
     def __init__(
         self,
@@ -201,6 +213,7 @@ class Gatekeeper:
                 weights=Weights.of(p.model.weights),
                 prompt_tokens=prompt_token_bound(p.record.prompt_text, p.messages),
                 max_tokens=int(p.payload.get("max_tokens") or p.model.max_output_tokens),
+                answers=answers_of(p.payload),
                 budget=policy.budget,
                 rate_limits=policy.rate_limits,
             )

@@ -31,7 +31,7 @@ import orjson
 from labgate.access.policy import AccessPolicy
 from labgate.api.errors import APIError, unavailable
 from labgate.config import ModelConfig, PolicyConfig
-from labgate.gateway.admission import Gatekeeper
+from labgate.gateway.admission import Gatekeeper, output_cap
 from labgate.gateway.policies import ProjectPolicies
 from labgate.gateway.prepared import Prepared, Preparer
 from labgate.gateway.record import RecordKeeper, RequestObserver, RequestRecord
@@ -260,6 +260,7 @@ class CompletionService:
         rec.response_text = "".join(content_parts)
         usage = body.get("usage") or {}
         take_usage(rec, usage, p.model.weights, len(rec.reasoning_text), len(rec.response_text))
+        _hold_to_cap(p)
         body["usage"] = usage_block(rec)
         body["model"] = p.model.name
         body.setdefault("object", "chat.completion" if rec.kind == "chat" else "text_completion")
@@ -304,6 +305,8 @@ class CompletionService:
                 if "error" in obj:
                     raise StreamBroken(str(obj["error"]))
                 out, produced = rw.rewrite(obj)
+                if rw.overran:
+                    break  # the worker went past the reservation: cut here (rw.cut_chunk)
                 if screener is not None:
                     # screened before it is sent: a violation never reaches the client
                     for channel, text in produced:
@@ -317,7 +320,7 @@ class CompletionService:
                 elif now - last_sent > _KEEPALIVE_EVERY_S:
                     last_sent = now
                     yield b": reasoning\n\n"
-            if rw.unfinished and not (screener is not None and screener.blocked):
+            if rw.unfinished and not rw.overran and not (screener is not None and screener.blocked):
                 # [DONE] without a finish_reason: the worker cut the answer short (as
                 # llama-cpp-python's server does when another request waits), so the client
                 # must not take it for a whole answer
@@ -341,8 +344,8 @@ class CompletionService:
         filtered = screener is not None and screener.blocked
         if error is not None:
             call.abort(ok=False)  # its failure is recorded: not to be undone as a success
-        elif filtered:
-            call.abort()  # a blocked answer stops the worker too
+        elif filtered or rw.overran:
+            call.abort()  # a blocked or cut answer stops the worker too
         else:
             call.release()
         self._collect(p, rw)
@@ -357,6 +360,8 @@ class CompletionService:
             assert screener is not None and self.safety is not None
             await self.safety.note(p, screener.decision)
             yield sse(self.safety.refusal_chunk(p, screener.decision, rw.completion_id))
+        elif rw.overran:
+            yield sse(rw.cut_chunk())
         if p.include_usage:
             yield sse(rw.usage_chunk(usage_block(rec)))
         try:
@@ -374,6 +379,7 @@ class CompletionService:
         rec.reasoning_text = "".join(rw.reasoning_parts)
         rec.response_text = with_calls("".join(rw.content_parts), rw.tool_calls_text)
         take_usage(rec, rw.worker_usage, p.model.weights, 0, 0, counted=True)
+        _hold_to_cap(p)
 
     async def _end(
         self,
@@ -473,4 +479,24 @@ def _worker_rejection(exc: UpstreamError) -> APIError:
         status if status != 422 else 400,
         f"the model worker rejected the request: {text}",
         code="upstream_rejected",
+    )
+
+
+def _hold_to_cap(p: Prepared) -> None:
+    """A worker's usage figures above what the reservation pays for (``n`` answers of
+    ``max_tokens``): the worker overran, and the request is counted and charged the cap."""
+    rec = p.record
+    cap = output_cap(p.payload)
+    over = rec.completion_tokens + rec.reasoning_tokens - cap
+    if cap <= 0 or over <= 0:
+        return
+    log.warning("request %s: the worker produced %d tokens past max_tokens", rec.request_id, over)
+    cut = min(over, rec.completion_tokens)
+    rec.completion_tokens -= cut
+    rec.reasoning_tokens -= over - cut
+    w = p.model.weights
+    rec.weighted_tokens = (
+        w.input * rec.prompt_tokens
+        + w.output * rec.completion_tokens
+        + w.reasoning * rec.reasoning_tokens
     )

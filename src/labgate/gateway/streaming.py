@@ -13,11 +13,16 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from labgate.gateway.admission import output_cap
 from labgate.reasoning import ThinkSplitter
 from labgate.visible import call_text
 
 if TYPE_CHECKING:
     from labgate.gateway.prepared import Prepared
+
+
+# what in a delta (or a completion's choice) counts as produced tokens
+_PRODUCING = ("content", "text", "reasoning_content", "reasoning", "tool_calls", "function_call")
 
 
 class StreamRewriter:
@@ -34,6 +39,10 @@ class StreamRewriter:
         self.template: dict[str, Any] = {}
         self.choices_open: set[int] = set()
         self.choices_done: set[int] = set()
+        # the tokens the request's budget reservation pays for (n answers of max_tokens): a
+        # worker that streams more is cut there (``overran``), never forwarded or charged
+        self.cap = output_cap(p.payload) or None
+        self.overran = False
 
     def rewrite(self, obj: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
         """The chunk to send (None: nothing to send) and the ``(channel, text)`` it carried."""
@@ -43,6 +52,9 @@ class StreamRewriter:
         if not choices:
             return None, []
         rec = self.p.record
+        if self.cap is not None and self._spent + self._producing(choices) > self.cap:
+            self.overran = True
+            return None, []
         if not self.template:
             self.template = {k: obj[k] for k in ("id", "object", "created") if k in obj}
         if rec.first_token_at is None:
@@ -73,6 +85,43 @@ class StreamRewriter:
             obj["labgate_label"] = rec.label
         obj.pop("usage", None)
         return obj, produced
+
+    @property
+    def _spent(self) -> int:
+        return self.p.record.completion_tokens + self.p.record.reasoning_tokens
+
+    def _producing(self, choices: list[Any]) -> int:
+        """The most tokens a chunk's choices can count (one a delta, one more for a tool
+        call's piece), checked before it is taken."""
+        most = 0
+        for choice in choices:
+            if not isinstance(choice, dict):
+                continue
+            part = choice.get("delta") if self.chat else choice
+            if isinstance(part, dict):
+                most += sum(1 for key in _PRODUCING if part.get(key))
+        return most
+
+    def cut_chunk(self) -> dict[str, Any]:
+        """The last chunk of a stream cut at the reservation: each answer still open ends
+        with ``finish_reason: "length"``, as if the worker had stopped at ``max_tokens``."""
+        open_ = sorted(self.choices_open - self.choices_done) or [0]
+        self.choices_done.update(open_)
+        choices = [
+            {"index": i, "delta": {}, "finish_reason": "length"}
+            if self.chat
+            else {"index": i, "text": "", "finish_reason": "length"}
+            for i in open_
+        ]
+        chunk = {
+            **self.template,
+            "object": "chat.completion.chunk" if self.chat else "text_completion",
+            "model": self.p.model.name,
+            "choices": choices,
+        }
+        if self.p.record.label is not None:
+            chunk["labgate_label"] = self.p.record.label
+        return chunk
 
     @property
     def unfinished(self) -> bool:

@@ -49,7 +49,19 @@ class Admission:
         self.done = True
         if self.reservation is None:
             return None
-        return await self.budgets.settle(self.reservation, usage_amount(self.weights, usage))
+        amount = usage_amount(self.weights, usage)
+        if amount > self.reservation.amount:
+            # a worker that overran max_tokens (the gateway cuts streams at the reservation;
+            # a plain answer's figures come from the worker): never more than was reserved
+            log.warning(
+                "usage of %d units above the reservation of %d (project %s); charged the "
+                "reservation",
+                amount,
+                self.reservation.amount,
+                self.reservation.project_id,
+            )
+            amount = self.reservation.amount
+        return await self.budgets.settle(self.reservation, amount)
 
     async def release(self) -> None:
         """Give the whole hold back: the request failed before producing any token.
@@ -93,9 +105,15 @@ class QuotaGate:
         budget: BudgetPolicy,
         rate_limits: RateLimits,
         now: datetime | None = None,
+        answers: int = 1,
     ) -> Admission:
         """Admit a request or raise ``RateLimited``, ``BudgetExhausted`` or
-        ``QuotaUnavailable`` (which the API layer turns into 429, 429 and 503)."""
+        ``QuotaUnavailable`` (which the API layer turns into 429, 429 and 503).
+
+        ``answers``: how many answers of up to ``max_tokens`` the request asks for (OpenAI's
+        ``n``); the worst case is all of them at full length. Settling never charges more than
+        was reserved."""
+        max_tokens *= max(1, answers)
         tokens = prompt_tokens + max_tokens
         if budget.limit is None:
             await self.rate_limiter.admit(user_id, project_id, tokens, rate_limits)

@@ -21,6 +21,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
   ``function_call``, and in a stream every delta naming it again; ``tool-call=legacy`` as
   the old functions API: ``function_call`` only;
 * ``no-usage``       never report usage;
+* ``words=N``        answer with N words (N tokens), whatever ``max_tokens`` says: a worker
+  that overruns its limit;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
 ``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]``
@@ -82,6 +84,8 @@ def _call_delta(arguments: str, *, named: bool, shape: str) -> dict[str, Any]:
 def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
     """The streamed deltas as (kind, text); kind is 'content' or 'reasoning'."""
     words = ANSWER.split(" ")
+    if "words" in flags:
+        words = ["w"] * int(flags["words"])
     answer = [("content", w if i == 0 else " " + w) for i, w in enumerate(words)]
     if "native" in flags:
         return [("reasoning", w + " ") for w in REASONING.split(" ")] + answer
