@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
@@ -98,6 +99,17 @@ async def env(make_settings: Callable[..., Any]) -> AsyncIterator[Env]:
             await e.client.aclose()
     await static.stop()
     await rogue.stop()
+
+
+async def _admin_actions(env: Env) -> list[tuple[str, str]]:
+    """(action, token id) of the worker-token actions in the gateway's audit log."""
+    log = env.services.audit
+    found = []
+    for index in range(await log.size()):
+        record = orjson.loads((await log.get_record(index)).data)
+        if str(record.get("action", "")).startswith("worker_token."):
+            found.append((record["action"], str(record.get("target", "")).split(":", 1)[1]))
+    return found
 
 
 def _static_id(env: Env) -> str:
@@ -203,6 +215,9 @@ async def test_revoked_through_the_admin_api_at_once(env: Env) -> None:
 
     r = await env.client.delete(f"/v1/admin/worker-tokens/{token_id}", headers=admin)
     assert r.status_code == 200, r.text
+    actions = await _admin_actions(env)
+    assert ("worker_token.issue", token_id) in actions
+    assert ("worker_token.revoke", token_id) in actions
     assert worker_id not in env.workers(), "a revoked token's worker gets no more requests"
     assert (await env.worker_call(token, f"/{worker_id}/heartbeat")).status_code == 401
     assert (await env.register(token, env.rogue.base_url)).status_code == 401
@@ -250,6 +265,7 @@ async def test_revoked_by_the_cli_reaches_the_running_gateway(
         await asyncio.sleep(0.05)
     assert worker_id not in env.workers()
     assert (await env.worker_call(token, f"/{worker_id}/heartbeat")).status_code == 401
+    assert ("worker_token.revoke", row.id) in await _admin_actions(env)
 
 
 async def test_an_admin_issues_and_sees_tokens_only_within_their_clearance(env: Env) -> None:

@@ -53,14 +53,23 @@ def parse_duration(text: str) -> int:
 
 
 def _with_registry(
-    config: Any, data_dir: Any, database_url: Any, work: Callable[[Any], Awaitable[T]]
+    config: Any,
+    data_dir: Any,
+    database_url: Any,
+    work: Callable[[Any], Awaitable[T]],
+    audit: Callable[[T], tuple[str, dict[str, Any]] | None] | None = None,
 ) -> T:
+    """Run ``work`` with a registry on the configured database; ``audit(result)`` names the
+    admin action to record in the audit log (``action``, ``details``), as the operator."""
     from labgate.access.policy import policy_for
     from labgate.quota.factory import build_quota
     from labgate.router.registration import WorkerRegistry
     from labgate.router.router import Router
     from labgate.store.engine import make_engine, make_sessionmaker
     from labgate.store.migrate import upgrade
+    from labgate.tenancy.actions import admin_action
+    from labgate.tenancy.cli_support import operator
+    from labgate.tenancy.wiring import operator_hooks
 
     settings = settings_for(config, data_dir, database_url)
 
@@ -85,7 +94,16 @@ def _with_registry(
                     )
 
             registry.publish = announce
-            return await work(registry)
+            result = await work(registry)
+            recorded = audit(result) if audit is not None else None
+            if recorded is not None:
+                action, details = recorded
+                async with operator_hooks(engine, None, say) as hooks:
+                    target = f"worker_token:{details.get('id') or details.get('job_id')}"
+                    await hooks["on_admin_action"](
+                        admin_action(operator(), action, target, details)
+                    )
+            return result
         finally:
             if parts.redis is not None:
                 await parts.redis.aclose()
@@ -131,7 +149,13 @@ def _issue(
             say(str(exc))
             raise typer.Exit(2) from None
 
-    issued = _with_registry(config, data_dir, database_url, work)
+    issued = _with_registry(
+        config,
+        data_dir,
+        database_url,
+        work,
+        lambda issued: ("worker_token.issue", issued.info.as_dict()),
+    )
     if as_json:
         typer.echo(orjson.dumps({"token": issued.token, **issued.info.as_dict()}).decode())
         return
@@ -250,7 +274,15 @@ def revoke(
             return True
         return bool(await registry.revoke(token_id))
 
-    if not _with_registry(config, data_dir, database_url, work):
+    details = {"id": token_id} if token_id is not None else {"job_id": job}
+    revoked = _with_registry(
+        config,
+        data_dir,
+        database_url,
+        work,
+        lambda done: ("worker_token.revoke", details) if done else None,
+    )
+    if not revoked:
         say(f"no worker token {token_id!r}; see 'labgate admin worker-token list'")
         raise typer.Exit(1)
     typer.echo(f"revoked {token_id or 'the tokens of job ' + str(job)}")
