@@ -167,3 +167,61 @@ async def test_a_scrape_token_reads_the_metrics(make_settings: Any) -> None:
         assert r.status_code == 200 and "labgate_" in r.text
         r = await c.get("/metrics", headers={"Authorization": f"Bearer {token[:-1]}y"})
         assert r.status_code == 401
+
+
+async def test_an_auditor_sees_only_access_requests_within_their_clearance(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """A transcript access request carries its filer's clearance: an auditor cleared lower
+    neither sees it (nor its reason), nor approves it, nor reads the record of its filing."""
+    high = await _user(labelled, "aud-high", "SECRET//NUC", "auditor")
+    high2 = await _user(labelled, "aud-high2", "SECRET//NUC", "auditor")
+    low = await _user(labelled, "aud-low", "CUI", "auditor")
+    body = {"reason": "the NUC device 7 yield leak inquiry", "project": "default"}
+    async with _client(labelled, high) as c:
+        r = await c.post("/v1/audit/access-requests", json=body)
+        assert r.status_code == 201, r.text
+        filed = r.json()
+        assert filed["label"] == "SECRET//NUC"
+    async with _client(labelled, low) as c:
+        r = await c.post("/v1/audit/access-requests", json={**body, "reason": "a CUI review"})
+        assert r.status_code == 201 and r.json()["label"] == "CUI"
+        r = await c.get("/v1/audit/access-requests")
+        assert r.status_code == 200
+        assert [x["reason"] for x in r.json()["data"]] == ["a CUI review"]
+        assert "NUC" not in r.text
+        r = await c.post(f"/v1/audit/access-requests/{filed['id']}/approve")
+        assert r.status_code == 404, r.text
+        r = await c.get(f"/v1/audit/records/{filed['request_record']}")
+        assert r.status_code == 403 and "NUC" not in r.text
+    async with _client(labelled, high2) as c:  # cleared for it: sees both, may approve
+        r = await c.get("/v1/audit/access-requests")
+        assert len(r.json()["data"]) == 2
+        r = await c.post(f"/v1/audit/access-requests/{filed['id']}/approve")
+        assert r.status_code == 200, r.text
+
+
+async def test_the_log_size_is_for_auditors_cleared_for_everything(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """The checkpoint and the proofs give the log's size, a count of every label's work: only
+    auditors and platform admins whose clearance dominates the whole range get them."""
+    await _ask(labelled, "open", "UNCLASSIFIED")
+    cui_user = await _user(labelled, "plain", "CUI")
+    cui_auditor = await _user(labelled, "aud-cui", "CUI", "auditor")
+    top_auditor = await _user(labelled, "aud-top", "SECRET//NUC", "auditor")
+    paths = [
+        "/v1/audit/checkpoint",
+        "/v1/audit/proofs/inclusion?index=0",
+        "/v1/audit/proofs/consistency?first=1",
+    ]
+    for key, code in ((cui_user, "insufficient_role"), (cui_auditor, "insufficient_clearance")):
+        async with _client(labelled, key) as c:
+            for path in paths:
+                r = await c.get(path)
+                assert r.status_code == 403, (path, r.text)
+                assert r.json()["error"]["code"] == code
+    async with _client(labelled, top_auditor) as c:
+        for path in paths[1:]:
+            assert (await c.get(path)).status_code == 200
+        assert (await c.get(paths[0])).status_code in (200, 404)  # 404: none signed yet

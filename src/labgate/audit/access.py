@@ -126,10 +126,12 @@ class AccessRequest:
     approved_at: datetime | None = None
     expires_at: datetime | None = None
     approval_record: int | None = None
+    label: str | None = None  # its filer's clearance: who may see, approve and read under it
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "label": self.label,
             "requester": self.requester,
             "requester_lab": self.requester_lab,
             "reason": self.reason,
@@ -197,8 +199,11 @@ class AccessControl:
         reason: str,
         scope: AccessScope,
         duration: timedelta = timedelta(hours=1),
+        label: str | None = None,
     ) -> AccessRequest:
-        """File a request; it does nothing until a different auditor approves it."""
+        """File a request; it does nothing until a different auditor approves it. ``label``:
+        the filer's clearance; only auditors whose clearance dominates it see the request (its
+        reason and scope may tell of work at that label), approve it, or read its record."""
         _require_auditor(principal, "request access to transcripts")
         reason = reason.strip()
         if len(reason) < 10:
@@ -218,6 +223,7 @@ class AccessControl:
                 "scope": scope.to_json(),
                 "duration_s": int(duration.total_seconds()),
             },
+            label=label,
         )
         values = {
             "id": request_id,
@@ -234,6 +240,7 @@ class AccessControl:
             "status": RequestStatus.PENDING.value,
             "created_at": now,
             "request_record": record,
+            "label": label,
         }
         async with self.engine.begin() as conn:
             await conn.execute(insert(_rows).values(**values))
@@ -242,7 +249,7 @@ class AccessControl:
     async def approve(self, principal: Principal, request_id: str) -> AccessRequest:
         """Approve someone else's pending request; access starts now and lasts its duration."""
         _require_auditor(principal, "approve access to transcripts")
-        request = await self._load(request_id)
+        request = await self._load_visible(principal, request_id)
         if request.requester == principal.user_id:
             raise AccessDenied(
                 "you filed this request; a different auditor must approve it", "same_auditor"
@@ -266,6 +273,7 @@ class AccessControl:
                 "requester": request.requester,
                 "expires_at": expires.isoformat(),
             },
+            label=request.label,
         )
         async with self.engine.begin() as conn:
             result = await conn.execute(
@@ -353,11 +361,22 @@ class AccessControl:
         if status is not None:
             query = query.where(_rows.c.status == status.value)
         async with self.engine.connect() as conn:
-            return [_from_row(r) for r in await conn.execute(query)]
+            found = [_from_row(r) for r in await conn.execute(query)]
+        return [r for r in found if self._may_see(principal, r)]
 
     async def get(self, principal: Principal, request_id: str) -> AccessRequest:
         _require_auditor(principal, "see transcript access requests")
-        return await self._load(request_id)
+        return await self._load_visible(principal, request_id)
+
+    def _may_see(self, principal: Principal, request: AccessRequest) -> bool:
+        """No read-up: a request is shown only to auditors whose clearance dominates its label."""
+        return self.label_check is None or self.label_check(principal, request.label)
+
+    async def _load_visible(self, principal: Principal, request_id: str) -> AccessRequest:
+        request = await self._load(request_id)
+        if not self._may_see(principal, request):  # as if it did not exist
+            raise AccessRequestNotFound(f"there is no access request {request_id}")
+        return request
 
     async def _load(self, request_id: str) -> AccessRequest:
         async with self.engine.connect() as conn:
@@ -367,11 +386,18 @@ class AccessControl:
         return _from_row(row)
 
     async def _record(
-        self, principal: Principal, kind: RecordKind, project: str | None, details: dict[str, Any]
+        self,
+        principal: Principal,
+        kind: RecordKind,
+        project: str | None,
+        details: dict[str, Any],
+        *,
+        label: str | None = None,
     ) -> int:
         return await self.log.append(
             AuditRecord(
                 kind=kind,
+                label=label,
                 user=principal.user_id,
                 lab=principal.lab,
                 project=project,
@@ -415,4 +441,5 @@ def _from_row(row: Any) -> AccessRequest:
         approved_at=row.approved_at,
         expires_at=row.expires_at,
         approval_record=row.approval_record,
+        label=row.label,
     )

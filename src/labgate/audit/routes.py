@@ -3,10 +3,14 @@
 Needs three services on ``request.app.state.services``: ``audit`` (:class:`AuditLog`),
 ``transcripts`` (:class:`TranscriptVault`) and ``audit_access`` (:class:`AccessControl`).
 
-* Proofs and the checkpoint hold only hashes: any authenticated caller may fetch them, so
-  anyone can check that a record they were shown is in the log the operator signed.
-* Records (metadata and digests, never texts) are for auditors and platform administrators.
-* Transcripts follow the two-person rule (see :mod:`labgate.audit.access`): auditors only.
+* Proofs and the checkpoint hold only hashes, but they give the log's size, a count of the
+  work at every label: they are for auditors and platform administrators cleared for the
+  deployment's whole range (``docs/labels.md``, "No read-down").
+* Records (metadata and digests, never texts) are for auditors and platform administrators,
+  within their clearance.
+* Transcripts follow the two-person rule (see :mod:`labgate.audit.access`): auditors only;
+  an access request carries its filer's clearance and is shown only to auditors cleared for
+  it.
 """
 
 from __future__ import annotations
@@ -52,6 +56,34 @@ def _log(request: Request) -> AuditLog:
     return audit
 
 
+def _require_whole_range(request: Request, principal: Principal) -> None:
+    """The log's size (a checkpoint's, a proof's) counts the records of every label: it is for
+    auditors and platform admins cleared for the deployment's whole range (no read-down of an
+    aggregate). ``labgate audit verify`` and checkpoint publishing run on the database."""
+    if not principal.has_role(Role.AUDITOR, Role.PLATFORM_ADMIN):
+        raise forbidden(
+            "the log's checkpoints and proofs are for auditors and platform administrators",
+            code="insufficient_role",
+        )
+    access = getattr(request.app.state.services, "access", None)
+    if access is not None and not access.may_read(principal, access.range_max):
+        raise forbidden(
+            "the log's checkpoints and proofs give its size, which counts the work at every "
+            "label; they are for auditors and platform administrators cleared for the whole "
+            "range this deployment serves",
+            code="insufficient_clearance",
+        )
+
+
+def _clearance_marking(request: Request, principal: Principal) -> str | None:
+    """The caller's clearance as a canonical marking (None with labels off)."""
+    access = getattr(request.app.state.services, "access", None)
+    if access is None or not access.enabled:
+        return None
+    clearance = access.clearance_of(principal)
+    return clearance.marking if clearance is not None else access.range_max.marking
+
+
 def _access(request: Request) -> AccessControl:
     access: AccessControl = request.app.state.services.audit_access
     return access
@@ -93,6 +125,7 @@ async def inclusion_proof(
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof of a record in the tree of ``tree_size`` records."""
+    _require_whole_range(request, principal)
     try:
         proof = await _log(request).inclusion_proof(index, tree_size)
     except NotInLog as exc:
@@ -116,6 +149,7 @@ async def consistency_proof(
     principal: Principal = Depends(current_principal),
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof that the tree of ``second`` records extends that of ``first``."""
+    _require_whole_range(request, principal)
     try:
         proof = await _log(request).consistency_proof(first, second)
     except NotInLog as exc:
@@ -134,6 +168,7 @@ async def latest_checkpoint(
     request: Request, principal: Principal = Depends(current_principal)
 ) -> PlainTextResponse:
     """The latest signed checkpoint, as a C2SP signed note (text/plain)."""
+    _require_whole_range(request, principal)
     checkpoint = await _log(request).latest_checkpoint()
     if checkpoint is None:
         raise not_found(
@@ -203,6 +238,7 @@ async def file_access_request(
             reason=body.reason,
             scope=scope,
             duration=timedelta(minutes=body.duration_minutes),
+            label=_clearance_marking(request, principal),
         )
     except _ACCESS_ERRORS as exc:
         raise _denied(exc) from None
