@@ -67,6 +67,10 @@ class KeyRepository:
         name: str = "",
         expires_at: datetime | None = None,
     ) -> tuple[str, ApiKey]:
+        """A key for ``user_id``, with no rule checked: bootstrap's first key of the first
+        platform administrator (written to their own 0600 file). Every other key is minted
+        through the tenancy service, which holds the rules (``docs/security.md``,
+        "Credentials"): by its holder, or by a platform admin's request a second approves."""
         key, prefix = generate_key()
         row = ApiKey(
             id=new_id(),
