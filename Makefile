@@ -22,16 +22,15 @@ LLAMA_ARGS := $(if $(filter x86_64,$(shell uname -m)),-DGGML_NATIVE=OFF -DGGML_A
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade "pip==25.3"
-	@$(PIP) show -q llama-cpp-python 2>/dev/null && test -f $(VENV)/.llama-portable || { \
-	  echo "building $(LLAMA) (about 5 minutes)"; \
-	  CMAKE_ARGS="$(LLAMA_ARGS)" $(PIP) install -q --no-cache-dir --force-reinstall --no-deps "$(LLAMA)" \
-	  && touch $(VENV)/.llama-portable; }
-	$(PIP) install -q -e '.[embedded,safety,dev]'
+	@$(PIP) install -q --upgrade "pip==25.3"
+	@bash scripts/build-llama.sh $(PY) "$(LLAMA)" $(LLAMA_ARGS)
+	@echo "installing labgate and its dependencies into $(VENV) (a minute or two)"
+	@$(PIP) install -q -e '.[embedded,safety,dev]'
 	@rm -f $(VENV)/.deps-*
 	@touch $@ $(VENV)/READY
 
 run: venv
+	@echo "starting labgate; its command is $(VENV)/bin/labgate (or: source $(VENV)/bin/activate)"
 	$(VENV)/bin/labgate serve
 
 services:
