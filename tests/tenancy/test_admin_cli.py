@@ -317,3 +317,25 @@ async def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Pa
     assert result.exit_code == 1
     assert "the database could not be used" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+async def test_the_cli_keeps_the_api_rules_for_other_labs_and_requests(cli: Cli) -> None:
+    """The CLI goes through the same service rules: a member from another lab is a request
+    (issue 28), and the operator may withdraw a request they filed."""
+    await cli("labs", "create", "ornl")
+    await cli("labs", "create", "anl")
+    await cli("users", "create", "carol", "--lab", "anl")
+    await cli("projects", "create", "P1", "--lab", "ornl")
+    asked = await cli("members", "add", "P1", "anl/carol")
+    assert "belongs to another lab: request pa_" in asked.stdout
+    assert await cli.json("members", "list", "P1") == []
+    [pending] = await cli.json("approvals", "list")
+    assert pending["kind"] == "member.add" and pending["status"] == "pending"
+    assert (await cli("approvals", "reject", pending["id"])).stdout.strip() == (
+        f"rejected {pending['id']}"
+    )
+    assert await cli.json("approvals", "list") == []
+    [decided] = await cli.json("approvals", "list", "--status", "rejected")
+    assert decided["decided_by"].startswith("cli:")
+    bad = await cli("approvals", "list", "--status", "maybe", ok=False)
+    assert bad.exit_code == 2
