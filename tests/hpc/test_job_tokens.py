@@ -5,23 +5,30 @@ Slurm; the job's side (the registration a job script makes) through the registry
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from labgate.app import Services, create_app
 from labgate.hpc.controller import HpcController
 from labgate.hpc.launcher import JOB_TOKEN_GRACE_S
 from labgate.hpc.render import RenderContext
+from labgate.hpc.router_link import RouterGatewayLink
 from labgate.hpc.settings import HpcSettings
+from labgate.hpc.slurm import SlurmCLI
 from labgate.hpc.store import JobStore
 from labgate.router.registration import RegistrationError, WorkerRegistry
 from labgate.router.router import Router
 from labgate.router.workers import WorkerPool
-from tests.hpc.conftest import fake_spec
+from tests.hpc.conftest import fake_spec, job_log, until
 from tests.hpc.gateway_double import GatewayDouble
 from tests.hpc.memory_slurm import MemorySlurm
+from tests.support.servers import serve_app
 
 pytestmark = pytest.mark.store
 
@@ -87,3 +94,46 @@ async def test_a_job_token_lives_the_jobs_time_limit_and_dies_with_the_job(
     with pytest.raises(RegistrationError) as revoked:
         await registry.verify(authorization)
     assert revoked.value.status == 401
+
+
+@pytest.mark.slurm
+async def test_a_revoked_job_token_ends_the_real_job(
+    make_settings: Callable[..., Any], store: JobStore, job_prefix: str, tmp_path: Path
+) -> None:
+    """Against the real Slurm and labgate's own gateway: revoking a serving job's token drops
+    its worker at once, and the job script ends the job at its next heart-beat."""
+    spec = fake_spec("revoked")
+    model = spec.served_name
+    settings = make_settings([{"name": model, "workers": []}], router={"heartbeat_interval_s": 1})
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services: Services = app.state.services
+        context = RenderContext(url, sys.executable, tmp_path / "spool", job_prefix)
+        controller = HpcController(
+            [spec],
+            backend=SlurmCLI(),
+            store=store,
+            gateway=RouterGatewayLink(services.router),
+            tokens=services.registry,
+            context=context,
+            settings=HpcSettings(reconcile_interval_s=0.5, wait_for_start_max_s=60),
+        )
+        await controller.start()
+        try:
+            cold = await controller.ensure_started(model)
+            status = await controller.wait_ready(model, 60)
+            assert status.ready, job_log(context, spec.name, cold.slurm_job_id)
+            pool = services.router.pools[model]
+            [worker] = pool.workers.values()
+            [job] = await store.active()
+            await services.registry.revoke_job_tokens(job.launch_id)
+            assert worker.worker_id not in pool.workers, "dropped before the call returned"
+
+            async def job_ended() -> bool:
+                return not await store.active()
+
+            await until(job_ended, within=45, what="the job to end on its refused heart-beat")
+        finally:
+            await controller.stop()
+        log = job_log(context, spec.name, cold.slurm_job_id)
+        assert "refused this job's token (HTTP 401" in log, log
