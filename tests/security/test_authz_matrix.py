@@ -65,143 +65,146 @@ SEES_EVERY_LAB = frozenset({"padm", "aud"})
 # One row per route and situation. "own" / "other": the caller's lab or another lab.
 # "lower" / "equal" / "higher": an object or request label relative to the caller's SECRET.
 POLICY = """
-# route and situation                                                               | anon user lead ladm padm aud  wkr
+# route and situation                                                              | anon user lead ladm padm aud  wkr
 # -- system and pages: open, but never naming what the caller may not see
-GET    /healthz                                                                     | ok   ok   ok   ok   ok   ok   ok
-GET    /readyz                                                                      | hide hide hide hide hide hide hide
-GET    /metrics                                                                     | hide hide hide hide hide hide hide
-GET    /openapi.json                                                                | hide hide hide hide hide hide hide
-GET    /docs                                                                        | hide hide hide hide hide hide hide
-GET    /docs/oauth2-redirect                                                        | hide hide hide hide hide hide hide
-GET    /                                                                            | ok   ok   ok   ok   ok   ok   ok
-GET    /admin                                                                       | ok   ok   ok   ok   ok   ok   ok
-GET    /web/config                                                                  | ok   ok   ok   ok   ok   ok   ok
-GET    /web/banners.css                                                             | ok   ok   ok   ok   ok   ok   ok
-GET    /web/static/{name} · a script of the pages                                   | ok   ok   ok   ok   ok   ok   ok
-GET    /web/static/{name} · traversal to a file outside                             | no   no   no   no   no   no   no
+GET    /healthz                                                                    | ok   ok   ok   ok   ok   ok   ok
+GET    /readyz                                                                     | hide hide hide hide hide hide hide
+GET    /metrics                                                                    | hide hide hide hide hide hide hide
+GET    /metrics · caller cleared for the whole range                               | 401  no   no   no   ok   no   401
+GET    /openapi.json                                                               | hide hide hide hide hide hide hide
+GET    /                                                                           | ok   ok   ok   ok   ok   ok   ok
+GET    /admin                                                                      | ok   ok   ok   ok   ok   ok   ok
+GET    /web/config                                                                 | ok   ok   ok   ok   ok   ok   ok
+GET    /web/banners.css                                                            | ok   ok   ok   ok   ok   ok   ok
+GET    /web/static/{name} · a script of the pages                                  | ok   ok   ok   ok   ok   ok   ok
+GET    /web/static/{name} · traversal to a file outside                            | no   no   no   no   no   no   no
 # -- the OpenAI routes: a key of a person; labels within clearance and accreditation
-GET    /v1/models                                                                   | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · lower (m-open)                                       | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · equal (m-sec)                                        | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · higher (m-nuc)                                       | 401  no   no   no   no   no   401
-GET    /v1/models/{model_id} · traversal to an admin route                          | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · lower label                                           | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · equal label                                           | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · higher label                                          | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal label, model below it                           | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal conversation resent lower                       | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal conversation resent unlabelled                  | 401  no   no   no   no   no   401
-POST   /v1/completions · lower label                                                | 401  ok   ok   ok   ok   ok   401
-POST   /v1/completions · equal label                                                | 401  ok   ok   ok   ok   ok   401
-POST   /v1/completions · higher label                                               | 401  no   no   no   no   no   401
+GET    /v1/models                                                                  | 401  ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · lower (m-open)                                      | 401  ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · equal (m-sec)                                       | 401  ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · higher (m-nuc)                                      | 401  no   no   no   no   no   401
+GET    /v1/models/{model_id} · traversal to an admin route                         | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · lower label                                          | 401  ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · equal label                                          | 401  ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · higher label                                         | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal label, model below it                          | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal conversation resent lower                      | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal conversation resent unlabelled                 | 401  no   no   no   no   no   401
+POST   /v1/completions · lower label                                               | 401  ok   ok   ok   ok   ok   401
+POST   /v1/completions · equal label                                               | 401  ok   ok   ok   ok   ok   401
+POST   /v1/completions · higher label                                              | 401  no   no   no   no   no   401
 # -- administration: who am I, labs
-GET    /v1/admin/whoami                                                             | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/labs                                                               | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/labs                                                               | 401  no   no   no   ok   no   401
-GET    /v1/admin/labs/{lab_id} · own                                                | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/labs/{lab_id} · other                                              | 401  no   no   no   ok   ok   401
-PATCH  /v1/admin/labs/{lab_id} · own                                                | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/labs/{lab_id} · other                                              | 401  no   no   no   ok   no   401
+GET    /v1/admin/whoami                                                            | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/labs                                                              | 401  ok   ok   ok   ok   ok   401
+POST   /v1/admin/labs                                                              | 401  no   no   no   ok   no   401
+GET    /v1/admin/labs/{lab_id} · own                                               | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/labs/{lab_id} · other                                             | 401  no   no   no   ok   ok   401
+PATCH  /v1/admin/labs/{lab_id} · own                                               | 401  no   no   no   ok   no   401
+PATCH  /v1/admin/labs/{lab_id} · other                                             | 401  no   no   no   ok   no   401
 # -- users: created by their lab's admins; nobody grants themselves anything; clearances
 #    and the auditor role need two platform admins (one alone changes nothing)
-GET    /v1/admin/users                                                              | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/users · own, no clearance                                          | 401  no   no   ok   ok   no   401
-POST   /v1/admin/users · other, no clearance                                        | 401  no   no   no   ok   no   401
-POST   /v1/admin/users · own, clearance lower                                       | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, clearance equal                                       | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, clearance higher                                      | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, role auditor                                          | 401  no   no   no   no   no   401
-GET    /v1/admin/users/{user_id} · self                                             | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/users/{user_id} · own                                              | 401  no   no   ok   ok   ok   401
-GET    /v1/admin/users/{user_id} · other                                            | 401  no   no   no   ok   ok   401
-GET    /v1/admin/users/{user_id} · traversal in the id                              | no   no   no   no   no   no   no
-PATCH  /v1/admin/users/{user_id} · self, clearance higher                           | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · self, a role not held                            | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance lowered                           | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance raised equal                      | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance raised higher                     | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, role auditor                                | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, disabled                                    | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/users/{user_id} · other, disabled                                  | 401  no   no   no   ok   no   401
+GET    /v1/admin/users                                                             | 401  ok   ok   ok   ok   ok   401
+POST   /v1/admin/users · own, no clearance                                         | 401  no   no   ok   ok   no   401
+POST   /v1/admin/users · other, no clearance                                       | 401  no   no   no   ok   no   401
+POST   /v1/admin/users · own, clearance lower                                      | 401  no   no   no   no   no   401
+POST   /v1/admin/users · own, clearance equal                                      | 401  no   no   no   no   no   401
+POST   /v1/admin/users · own, clearance higher                                     | 401  no   no   no   no   no   401
+POST   /v1/admin/users · own, role auditor                                         | 401  no   no   no   no   no   401
+GET    /v1/admin/users/{user_id} · self                                            | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/users/{user_id} · own                                             | 401  no   no   ok   ok   ok   401
+GET    /v1/admin/users/{user_id} · other                                           | 401  no   no   no   ok   ok   401
+GET    /v1/admin/users/{user_id} · traversal in the id                             | no   no   no   no   no   no   no
+PATCH  /v1/admin/users/{user_id} · self, clearance higher                          | 401  no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · self, a role not held                           | 401  no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance lowered                          | 401  no   no   ok   ok   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance raised equal                     | 401  no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance raised higher                    | 401  no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, role auditor                               | 401  no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, disabled                                   | 401  no   no   ok   ok   no   401
+PATCH  /v1/admin/users/{user_id} · other, disabled                                 | 401  no   no   no   ok   no   401
 # -- projects: their lab's admins; leads and members read their own
-GET    /v1/admin/projects                                                           | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/projects · own                                                     | 401  no   no   ok   ok   no   401
-POST   /v1/admin/projects · other                                                   | 401  no   no   no   ok   no   401
-GET    /v1/admin/projects/{project_id} · own                                        | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/projects/{project_id} · other                                      | 401  no   no   no   ok   ok   401
-PATCH  /v1/admin/projects/{project_id} · own                                        | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/projects/{project_id} · other                                      | 401  no   no   no   ok   no   401
-PUT    /v1/admin/projects/{project_id}/allocation · own                             | 401  no   no   ok   ok   no   401
-PUT    /v1/admin/projects/{project_id}/allocation · other                           | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/projects/{project_id}/limits · own                                 | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/projects/{project_id}/limits · other                               | 401  no   no   no   ok   no   401
+GET    /v1/admin/projects                                                          | 401  ok   ok   ok   ok   ok   401
+POST   /v1/admin/projects · own                                                    | 401  no   no   ok   ok   no   401
+POST   /v1/admin/projects · other                                                  | 401  no   no   no   ok   no   401
+GET    /v1/admin/projects/{project_id} · own                                       | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/projects/{project_id} · other                                     | 401  no   no   no   ok   ok   401
+PATCH  /v1/admin/projects/{project_id} · own                                       | 401  no   no   ok   ok   no   401
+PATCH  /v1/admin/projects/{project_id} · other                                     | 401  no   no   no   ok   no   401
+PUT    /v1/admin/projects/{project_id}/allocation · own                            | 401  no   no   ok   ok   no   401
+PUT    /v1/admin/projects/{project_id}/allocation · other                          | 401  no   no   no   ok   no   401
+PATCH  /v1/admin/projects/{project_id}/limits · own                                | 401  no   no   ok   ok   no   401
+PATCH  /v1/admin/projects/{project_id}/limits · other                              | 401  no   no   no   ok   no   401
 # -- members: within the project's lab
-GET    /v1/admin/projects/{project_id}/members · own                                | 401  no   ok   ok   ok   ok   401
-GET    /v1/admin/projects/{project_id}/members · other                              | 401  no   no   no   ok   ok   401
-POST   /v1/admin/projects/{project_id}/members · own, own user                      | 401  no   ok   ok   ok   no   401
-POST   /v1/admin/projects/{project_id}/members · own, other user                    | 401  no   no   no   no   no   401
-POST   /v1/admin/projects/{project_id}/members · other, other user                  | 401  no   no   no   ok   no   401
-DELETE /v1/admin/projects/{project_id}/members/{user_id} · own                      | 401  no   ok   ok   ok   no   401
-DELETE /v1/admin/projects/{project_id}/members/{user_id} · other                    | 401  no   no   no   ok   no   401
+GET    /v1/admin/projects/{project_id}/members · own                               | 401  no   ok   ok   ok   ok   401
+GET    /v1/admin/projects/{project_id}/members · other                             | 401  no   no   no   ok   ok   401
+POST   /v1/admin/projects/{project_id}/members · own, own user                     | 401  no   ok   ok   ok   no   401
+POST   /v1/admin/projects/{project_id}/members · own, other user                   | 401  no   no   no   no   no   401
+POST   /v1/admin/projects/{project_id}/members · other, other user                 | 401  no   no   no   ok   no   401
+DELETE /v1/admin/projects/{project_id}/members/{user_id} · own                     | 401  no   ok   ok   ok   no   401
+DELETE /v1/admin/projects/{project_id}/members/{user_id} · other                   | 401  no   no   no   ok   no   401
 # -- API keys: minted by their own holder only
-GET    /v1/admin/keys                                                               | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/keys · self, own project                                           | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/keys · another member of own project                               | 401  no   no   no   no   no   401
-POST   /v1/admin/keys · self, other lab's project                                   | 401  no   no   no   no   no   401
-DELETE /v1/admin/keys/{key_id} · self                                               | 401  ok   ok   ok   ok   ok   401
-DELETE /v1/admin/keys/{key_id} · another member of own project                      | 401  no   ok   ok   ok   no   401
-DELETE /v1/admin/keys/{key_id} · other lab's user                                   | 401  no   no   no   ok   no   401
-DELETE /v1/admin/keys/{key_id} · integer overflow in the id                         | 401  no   no   no   no   no   401
+GET    /v1/admin/keys                                                              | 401  ok   ok   ok   ok   ok   401
+POST   /v1/admin/keys · self, own project                                          | 401  ok   ok   ok   ok   ok   401
+POST   /v1/admin/keys · another member of own project                              | 401  no   no   no   no   no   401
+POST   /v1/admin/keys · self, other lab's project                                  | 401  no   no   no   no   no   401
+DELETE /v1/admin/keys/{key_id} · self                                              | 401  ok   ok   ok   ok   ok   401
+DELETE /v1/admin/keys/{key_id} · another member of own project                     | 401  no   ok   ok   ok   no   401
+DELETE /v1/admin/keys/{key_id} · other lab's user                                  | 401  no   no   no   ok   no   401
+DELETE /v1/admin/keys/{key_id} · integer overflow in the id                        | 401  no   no   no   no   no   401
 # -- requests waiting for a second person: grants by two platform admins; a member from
 #    another lab by both labs' admins; nobody approves their own or one about themselves
-GET    /v1/admin/approvals                                                          | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/approvals/{action_id} · a grant in own lab                         | 401  no   no   no   ok   ok   401
-GET    /v1/admin/approvals/{action_id} · a grant in other lab                       | 401  no   no   no   ok   ok   401
-POST   /v1/admin/approvals/{action_id}/approve · another platform admin's grant     | 401  no   no   no   ok   no   401
-POST   /v1/admin/approvals/{action_id}/approve · a grant about oneself              | 401  no   no   no   no   no   401
-POST   /v1/admin/approvals/{action_id}/approve · other lab's admin adding own user  | 401  no   no   ok   ok   no   401
-POST   /v1/admin/approvals/{action_id}/reject · another platform admin's grant      | 401  no   no   no   ok   no   401
+GET    /v1/admin/approvals                                                         | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/approvals/{action_id} · a grant in own lab                        | 401  no   no   no   ok   ok   401
+GET    /v1/admin/approvals/{action_id} · a grant in other lab                      | 401  no   no   no   ok   ok   401
+POST   /v1/admin/approvals/{action_id}/approve · another platform admin's grant    | 401  no   no   no   ok   no   401
+POST   /v1/admin/approvals/{action_id}/approve · a grant about oneself             | 401  no   no   no   no   no   401
+POST   /v1/admin/approvals/{action_id}/approve · other lab's admin adding own user | 401  no   no   ok   ok   no   401
+POST   /v1/admin/approvals/{action_id}/reject · another platform admin's grant     | 401  no   no   no   ok   no   401
 # -- reports and state: only what the reader's clearance dominates
-GET    /v1/admin/usage · by model                                                   | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/usage · by user                                                    | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/workers                                                            | 401  no   no   ok   ok   no   401
-GET    /v1/admin/scheduler                                                          | 401  no   ok   ok   ok   ok   401
-# -- the audit log: records for auditors and platform admins, within clearance
-GET    /v1/audit/records/{index} · own, lower                                       | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · own, equal                                       | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · own, higher                                      | 401  no   no   no   no   no   401
-GET    /v1/audit/records/{index} · other, equal                                     | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · integer overflow                                 | 401  no   no   no   no   no   401
-GET    /v1/audit/proofs/inclusion                                                   | 401  ok   ok   ok   ok   ok   401
-GET    /v1/audit/proofs/consistency                                                 | 401  ok   ok   ok   ok   ok   401
-GET    /v1/audit/checkpoint                                                         | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by model                                                  | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by user                                                   | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/workers                                                           | 401  no   no   ok   ok   no   401
+GET    /v1/admin/scheduler                                                         | 401  no   ok   ok   ok   ok   401
+# -- the audit log: records for auditors and platform admins, within clearance; proofs and
+#    checkpoints give the log's size (all labels' work): only to those cleared for the range
+GET    /v1/audit/records/{index} · own, lower                                      | 401  no   no   no   ok   ok   401
+GET    /v1/audit/records/{index} · own, equal                                      | 401  no   no   no   ok   ok   401
+GET    /v1/audit/records/{index} · own, higher                                     | 401  no   no   no   no   no   401
+GET    /v1/audit/records/{index} · other, equal                                    | 401  no   no   no   ok   ok   401
+GET    /v1/audit/records/{index} · integer overflow                                | 401  no   no   no   no   no   401
+GET    /v1/audit/proofs/inclusion · caller at SECRET                               | 401  no   no   no   no   no   401
+GET    /v1/audit/proofs/inclusion · caller cleared for the whole range             | 401  no   no   no   ok   ok   401
+GET    /v1/audit/proofs/consistency · caller at SECRET                             | 401  no   no   no   no   no   401
+GET    /v1/audit/proofs/consistency · caller cleared for the whole range           | 401  no   no   no   ok   ok   401
+GET    /v1/audit/checkpoint · caller at SECRET                                     | 401  no   no   no   no   no   401
+GET    /v1/audit/checkpoint · caller cleared for the whole range                   | 401  no   no   no   ok   ok   401
 # -- transcripts: two auditors, within clearance
-POST   /v1/audit/access-requests · own project                                      | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests · other lab's project                              | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests                                                    | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests/{request_id}/approve · another auditor's           | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests/{request_id}/approve · own                         | 401  no   no   no   no   no   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, lower      | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, equal      | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, higher     | 401  no   no   no   no   no   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · other, equal    | 401  no   no   no   no   ok   401
+POST   /v1/audit/access-requests · own project                                     | 401  no   no   no   no   ok   401
+POST   /v1/audit/access-requests · other lab's project                             | 401  no   no   no   no   ok   401
+GET    /v1/audit/access-requests                                                   | 401  no   no   no   no   ok   401
+POST   /v1/audit/access-requests/{request_id}/approve · another auditor's          | 401  no   no   no   no   ok   401
+POST   /v1/audit/access-requests/{request_id}/approve · own                        | 401  no   no   no   no   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, lower     | 401  no   no   no   no   ok   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, equal     | 401  no   no   no   no   ok   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, higher    | 401  no   no   no   no   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · other, equal   | 401  no   no   no   no   ok   401
 # -- worker tokens: platform admins, for models within their own clearance
-POST   /v1/admin/worker-tokens · a model at or below the caller                     | 401  no   no   no   ok   no   401
-POST   /v1/admin/worker-tokens · a model above the caller                           | 401  no   no   no   no   no   401
-GET    /v1/admin/worker-tokens                                                      | 401  no   no   no   ok   no   401
-DELETE /v1/admin/worker-tokens/{token_id}                                           | 401  no   no   no   ok   no   401
+POST   /v1/admin/worker-tokens · a model at or below the caller                    | 401  no   no   no   ok   no   401
+POST   /v1/admin/worker-tokens · a model above the caller                          | 401  no   no   no   no   no   401
+GET    /v1/admin/worker-tokens                                                     | 401  no   no   no   ok   no   401
+DELETE /v1/admin/worker-tokens/{token_id}                                          | 401  no   no   no   ok   no   401
 # -- workers: a worker token, for its own worker only
-POST   /internal/workers/register · own model                                       | 401  401  401  401  401  401  ok
-POST   /internal/workers/register · another model                                   | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/heartbeat · own worker                         | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/heartbeat · another token's worker             | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/drain · own worker                             | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/drain · another token's worker                 | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/drain · a configured worker                    | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · own worker                        | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/deregister · another token's worker            | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · a configured worker               | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · another model's worker            | 401  401  401  401  401  401  no
+POST   /internal/workers/register · own model                                      | 401  401  401  401  401  401  ok
+POST   /internal/workers/register · another model                                  | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/heartbeat · own worker                        | 401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/heartbeat · another token's worker            | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/drain · own worker                            | 401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/drain · another token's worker                | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/drain · a configured worker                   | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · own worker                       | 401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/deregister · another token's worker           | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · a configured worker              | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · another model's worker           | 401  401  401  401  401  401  no
 """
 
 # Cells the code does not meet yet, each with the finding of issue 28 it waits for. "*": every
@@ -219,20 +222,6 @@ def _norm(text: str) -> str:
 
 
 HUMANS = "user lead ladm padm aud"
-_pending("GET /readyz", "*", "/readyz names classified models to anyone (Low)")
-_pending("GET /metrics", "*", "/metrics names classified models to anyone (Low)")
-_pending("GET /v1/models", HUMANS, "/v1/models lists models above the caller's clearance (Low)")
-_pending(
-    "GET /v1/models/{model_id} · higher (m-nuc)",
-    HUMANS,
-    "/v1/models shows models above the caller's clearance (Low)",
-)
-_pending(
-    "PATCH /v1/admin/users/{user_id} · own, clearance lowered",
-    "ladm padm",
-    "lowering a clearance is no grant and should take effect at once (today: refused / "
-    "held for a second platform admin)",
-)
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
 _pending(
     "GET /v1/admin/workers",
@@ -243,16 +232,6 @@ _pending(
     "GET /v1/admin/scheduler",
     "lead ladm padm aud",
     "the scheduler view names models above the reader's clearance (model lists)",
-)
-_pending(
-    "POST /v1/admin/worker-tokens · a model above the caller",
-    "padm",
-    "a platform admin issues a worker token for a model above their clearance (read-up)",
-)
-_pending(
-    "GET /v1/admin/worker-tokens",
-    "padm",
-    "worker-token listing names models above the reader's clearance (model lists)",
 )
 
 
@@ -290,6 +269,7 @@ class World:
     workers: dict[str, str]  # own / another / configured / other-model -> worker id
     client: httpx.AsyncClient = field(repr=False)
     static_name: str = ""
+    app: Any = field(default=None, repr=False)
 
     def principal(self, name: str, lab: str, roles: list[str]) -> Principal:
         return Principal(
@@ -444,6 +424,9 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
         "olga": (OWN_LAB, ["user", "lab_admin"], CLEARANCE, "member"),
         "pat": (OWN_LAB, ["user", "platform_admin"], CLEARANCE, "member"),
         "pia": (OWN_LAB, ["user", "platform_admin"], CLEARANCE, "member"),
+        # counterparts of padm and aud cleared for the whole range (TOP SECRET//NUC)
+        "tess": (OWN_LAB, ["user", "platform_admin"], "TOP SECRET//NUC", "member"),
+        "tom": (OWN_LAB, ["user", "auditor"], "TOP SECRET//NUC", "member"),
         "audrey": (OWN_LAB, ["user", "auditor"], CLEARANCE, "member"),
         "aldo": (OWN_LAB, ["user", "auditor"], CLEARANCE, "member"),
         "hugo": (OWN_LAB, ["user"], "TOP SECRET//NUC", "member"),
@@ -505,6 +488,8 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
             "hugo",
             "carol",
             "arno",
+            "tess",
+            "tom",
         )
     }
     tokens = {
@@ -525,6 +510,8 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
             "aud": by_name["audrey"],
             "wkr": tokens["own"],
             **{f"@{n}": k for n, k in by_name.items()},
+            "top:padm": by_name["tess"],
+            "top:aud": by_name["tom"],
         },
         users=users,
         records={},
@@ -536,6 +523,7 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
     from labgate.web.assets import WebAssets
 
     w.static_name = sorted(WebAssets().static)[0]
+    w.app = app
 
     # records at each label: lower and equal by alice, higher by hugo (all in PRJ-ALPHA), and
     # one of the other lab's
@@ -618,6 +606,7 @@ class Call:
     effect: Callable[[], Awaitable[bool]] | None = None
     hidden: tuple[str, ...] = ()
     worker_token: str | None = None  # the wkr column's credential, when the cell needs its own
+    cleared: bool = False  # called by the caller's counterpart cleared for the whole range
 
 
 Builder = Callable[[World, str], Awaitable[Call]]
@@ -640,11 +629,14 @@ def get(
     *,
     hidden: tuple[str, ...] = (),
     params: dict[str, Any] | None = None,
+    cleared: bool = False,
 ) -> None:
-    """A plain read: ``path`` (or ``path(world)``) with ``params``."""
+    """A plain read: ``path`` (or ``path(world)``) with ``params``; ``cleared``: by the
+    caller's counterpart cleared for the whole range, where there is one."""
 
     async def build(w: World, role: str) -> Call:
-        return Call("GET", path(w) if callable(path) else path, params=params, hidden=hidden)
+        url = path(w) if callable(path) else path
+        return Call("GET", url, params=params, hidden=hidden, cleared=cleared)
 
     case(row)(build)
 
@@ -653,8 +645,9 @@ ALL = ("nuc", "hugo", "beta")
 
 # -- system and pages
 get("GET /healthz", "/healthz")
-for _path in ("/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect"):
+for _path in ("/readyz", "/metrics", "/openapi.json"):
     get(f"GET {_path}", _path, hidden=ALL)
+get("GET /metrics · caller cleared for the whole range", "/metrics", cleared=True)
 for _path in ("/", "/admin", "/web/config", "/web/banners.css"):
     get(f"GET {_path}", _path, hidden=ALL)
 get(
@@ -1137,7 +1130,9 @@ def _decide_grant(row: str, decision: str, about: str) -> None:
     async def build(w: World, role: str) -> Call:
         if about == "self" and role in SELF:
             uid = _self_id(w, role)
-            clearance = "CUI"  # what a wrongly approved cell would do to the caller: less
+            # a raise (a lowering takes effect at once, with no approval); a wrongly approved
+            # cell would leave the caller at TOP SECRET, still without NUC
+            clearance = "TOP SECRET"
         else:
             uid, clearance = await w.new_user(OWN_LAB, clearance="CUI"), EQUAL
         action_id = await _file_grant(w, uid, clearance)
@@ -1217,9 +1212,13 @@ get(
     lambda w: f"/v1/audit/records/{w.records['other']}",
 )
 get("GET /v1/audit/records/{index} · integer overflow", "/v1/audit/records/" + "9" * 40)
-get("GET /v1/audit/proofs/inclusion", "/v1/audit/proofs/inclusion", params={"index": 0})
-get("GET /v1/audit/proofs/consistency", "/v1/audit/proofs/consistency", params={"first": 1})
-get("GET /v1/audit/checkpoint", "/v1/audit/checkpoint")
+for _path, _params in (
+    ("/v1/audit/proofs/inclusion", {"index": 0}),
+    ("/v1/audit/proofs/consistency", {"first": 1}),
+    ("/v1/audit/checkpoint", None),
+):
+    get(f"GET {_path} · caller at SECRET", _path, params=_params)
+    get(f"GET {_path} · caller cleared for the whole range", _path, params=_params, cleared=True)
 
 # -- transcripts
 
@@ -1547,6 +1546,8 @@ async def test_cell(world: World, row: str, role: str, expected: str) -> None:
     key = world.keys[role]
     if role == "wkr" and call.worker_token:
         key = call.worker_token
+    if call.cleared and f"top:{role}" in world.keys:
+        key = world.keys[f"top:{role}"]
     headers = dict(call.headers)
     if key:
         headers["Authorization"] = f"Bearer {key}"
