@@ -259,7 +259,10 @@ def check(
         bool, typer.Option("--output", help="Screen it as a model's answer, not a request.")
     ] = False,
 ) -> None:
-    """Screen one text with the shipped policy and print the decision."""
+    """Screen one text with the shipped policy and print the decision.
+
+    Exit status, for scripts: 0 allowed (or only flagged for review), 1 blocked, 2 the
+    guardrail could not run."""
     from labgate.safety.embedder import SafetyModelUnavailable
     from labgate.safety.policy import SafetyPolicy
     from labgate.safety.screen import SafetyScreen
@@ -268,7 +271,7 @@ def check(
         screen = SafetyScreen.load(SafetyPolicy())
     except (SafetyModelUnavailable, FileNotFoundError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
 
     async def run() -> dict[str, object]:
         try:
@@ -282,7 +285,10 @@ def check(
         finally:
             await screen.aclose()
 
-    console.print_json(json.dumps(asyncio.run(run())))
+    decision = asyncio.run(run())
+    console.print_json(json.dumps(decision))
+    if decision["action"] == "block":
+        raise typer.Exit(1)
 
 
 def _database_url(database_url: str | None, data_dir: Path | None) -> str:
