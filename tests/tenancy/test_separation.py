@@ -469,3 +469,36 @@ async def test_lowering_a_clearance_is_no_grant(env: Env) -> None:
         assert r.status_code == 202
         r = await pat.patch(f"/v1/admin/users/{env.ids['carl']}", json={"clearance": "CUI"})
         assert r.status_code == 200 and r.json()["clearance"] == "CUI"
+
+
+async def test_whoever_minted_an_auditors_key_is_no_second_person_to_them(env: Env) -> None:
+    """A platform admin who is also an auditor has a key of another auditor minted (with a
+    second admin's approval): while that key works, the two cannot pair up for a transcript,
+    since the first holds the second's credential."""
+    async with env.services.sessions.begin() as s:
+        await s.execute(
+            update(User)
+            .where(User.id == env.ids["pat"])
+            .values(roles=["user", "platform_admin", "auditor"])
+        )
+    env.services.auth.invalidate_all()
+    async with env.client("pat") as pat:
+        asked = await pat.post(
+            "/v1/admin/keys", json={"user_id": env.ids["aud"], "project_id": "ANL1"}
+        )
+        assert asked.status_code == 202, asked.text
+        minted = asked.json()
+    async with env.client("sam") as sam:
+        ok = await sam.post(f"/v1/admin/approvals/{minted['pending_action']['id']}/approve")
+        assert ok.status_code == 200
+    reason = {"reason": "investigating incident INC-2 please", "project": "OPS"}
+    async with env.client("pat") as pat:
+        filed = (await pat.post("/v1/audit/access-requests", json=reason)).json()
+    for key in (minted["key"], env.keys["aud"]):
+        async with env.client(key) as aud:
+            r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
+            assert r.status_code == 403 and r.json()["error"]["code"] == "same_sponsor", r.text
+    async with env.client("aud") as aud:  # once the minted key is gone, they are two people
+        assert (await aud.delete(f"/v1/admin/keys/{minted['id']}")).status_code == 200
+        r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
+        assert r.status_code == 200, r.text

@@ -20,9 +20,9 @@ rejecting are each an audit record (``pending.request``, ``pending.approve``,
 ``pending.reject``), and the change itself is recorded as it was always (``key.create``,
 ``user.grant``, ``member.add``) with who asked and who approved.
 
-:func:`sponsors_of` reads ``user_grants`` (who created an account and who raised it): the
-two-person rule of transcripts (:mod:`labgate.audit.access`) refuses two auditors with a
-sponsor in common.
+:func:`sponsors_of` reads ``user_grants`` (who created an account, who raised it, who asked
+for a key of theirs): the two-person rule of transcripts (:mod:`labgate.audit.access`) refuses
+two auditors with a sponsor in common.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -333,6 +333,7 @@ class ApprovalOps(ServiceCore):
                     cap=d.get("cap"),
                 )
             )
+            self._grant_row(s, user.id, "key", d["key_id"], row.requested_by, actor.user_id)
             details = {
                 "user_id": user.id,
                 "project_id": row.project_id,
@@ -412,9 +413,20 @@ class ApprovalOps(ServiceCore):
 
 
 async def sponsors_of(conn: AsyncConnection, user_id: str, since: datetime) -> frozenset[str]:
-    """The person themselves, and whoever created their account or asked for a role or a
-    clearance of theirs at or after ``since``: the people who could have made them."""
+    """The people who could have made this one: the person themselves, whoever created their
+    account or asked for a role or a clearance of theirs at or after ``since``, and whoever
+    asked for a key of theirs that still works (they hold its secret, whenever it was made)."""
     rows = await conn.execute(
-        select(UserGrant.granted_by).where(UserGrant.user_id == user_id, UserGrant.at >= since)
+        select(UserGrant.granted_by).where(
+            UserGrant.user_id == user_id, UserGrant.at >= since, UserGrant.kind != "key"
+        )
     )
-    return frozenset({user_id, *rows.scalars()})
+    found = {user_id, *rows.scalars()}
+    minted = await conn.execute(
+        select(UserGrant.granted_by, ApiKey.expires_at)
+        .join(ApiKey, ApiKey.id == UserGrant.value)
+        .where(UserGrant.user_id == user_id, UserGrant.kind == "key", ApiKey.revoked_at.is_(None))
+    )
+    now = datetime.now(UTC)
+    found |= {who for who, expires in minted.all() if expires is None or aware(expires) > now}
+    return frozenset(found)
