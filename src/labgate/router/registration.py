@@ -505,23 +505,11 @@ class WorkerRegistry:
             raise RegistrationError(404, f"model {model!r} is not configured on this gateway")
         label = self._accreditation(grant, accreditation)
         url = base_url.rstrip("/")
-        mine: Worker | None = None
-        for w in pool.workers.values():
-            if w.owner == grant.token_id and grant.token_id:
-                mine = w
-            elif w.base_url.rstrip("/") == url:
-                raise RegistrationError(
-                    409,
-                    "another worker is registered at this URL (a configured one, or one "
-                    "registered with another token)",
-                )
-        if mine is not None and mine.base_url.rstrip("/") != url:
-            raise RegistrationError(
-                409,
-                f"this token already registered worker {mine.worker_id} at another URL; a "
-                "token registers one worker (deregister it first, or use another token)",
-            )
+        self._own_worker(pool, grant, url)
         grant = await self._first_use(grant)
+        if any(c.revoked and c.grant.token_id == grant.token_id for c in self._grants.values()):
+            raise RegistrationError(401, "the worker token is not valid (or was revoked)")
+        mine = self._own_worker(pool, grant, url)  # again: others may have registered meanwhile
         if mine is not None:  # the same worker registering again (the gateway forgot it)
             mine.draining = False
             mine.last_heartbeat = time.monotonic()
@@ -542,6 +530,28 @@ class WorkerRegistry:
         )
         self.on_change(pool)
         return worker
+
+    @staticmethod
+    def _own_worker(pool: WorkerPool, grant: TokenGrant, url: str) -> Worker | None:
+        """The worker this token registered at ``url`` (None: it has none yet); refuses a URL
+        another worker holds, or a second worker for the token."""
+        mine: Worker | None = None
+        for w in pool.workers.values():
+            if grant.token_id and w.owner == grant.token_id:
+                mine = w
+            elif w.base_url.rstrip("/") == url:
+                raise RegistrationError(
+                    409,
+                    "another worker is registered at this URL (a configured one, or one "
+                    "registered with another token)",
+                )
+        if mine is not None and mine.base_url.rstrip("/") != url:
+            raise RegistrationError(
+                409,
+                f"this token already registered worker {mine.worker_id} at another URL; a "
+                "token registers one worker (deregister it first, or use another token)",
+            )
+        return mine
 
     def _find(self, grant: TokenGrant, worker_id: str) -> tuple[WorkerPool, Worker]:
         pool = self.router.pools.get(grant.model)
