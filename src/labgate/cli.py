@@ -159,10 +159,16 @@ def config_check(
     if errors_only(problems):
         raise typer.Exit(2)
     settings = _settings(file)
-    typer.echo(
-        f"{file}: OK ({len(settings.models)} model(s) configured, embedded worker "
-        f"{'on' if settings.embedded.enabled else 'off'})"
-    )
+    typer.echo(f"{file}: OK ({_models_summary(settings)})")
+
+
+def _models_summary(settings: Settings) -> str:
+    """What serves models: configured workers, Slurm deployments and the embedded worker."""
+    parts = [f"{len(settings.models)} model(s) with configured workers"]
+    if settings.deployments:
+        parts.append(f"{len(settings.deployments)} Slurm deployment(s)")
+    parts.append(f"embedded worker {'on' if settings.embedded.enabled else 'off'}")
+    return ", ".join(parts)
 
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
