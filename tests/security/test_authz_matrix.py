@@ -87,6 +87,9 @@ GET    /v1/models/{model_id} · traversal to an admin route                     
 POST   /v1/chat/completions · lower label                                          | 401  ok   ok   ok   ok   ok   401
 POST   /v1/chat/completions · equal label                                          | 401  ok   ok   ok   ok   ok   401
 POST   /v1/chat/completions · higher label                                         | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · higher label in the body                             | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · lower label header, higher in the body               | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · other lab's project named in X-Labgate-Project       | 401  ok   ok   ok   ok   ok   401
 POST   /v1/chat/completions · equal label, model below it                          | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · equal conversation resent lower                      | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · equal conversation resent unlabelled                 | 401  no   no   no   no   no   401
@@ -104,6 +107,7 @@ PATCH  /v1/admin/labs/{lab_id} · other                                         
 # -- users: created by their lab's admins; nobody grants themselves anything; clearances
 #    and the auditor role need two platform admins (one alone changes nothing)
 GET    /v1/admin/users                                                             | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/users · other lab named                                           | 401  hide hide hide hide hide 401
 POST   /v1/admin/users · own, no clearance                                         | 401  no   no   ok   ok   no   401
 POST   /v1/admin/users · other, no clearance                                       | 401  no   no   no   ok   no   401
 POST   /v1/admin/users · own, clearance lower                                      | 401  no   no   no   no   no   401
@@ -124,6 +128,7 @@ PATCH  /v1/admin/users/{user_id} · own, disabled                               
 PATCH  /v1/admin/users/{user_id} · other, disabled                                 | 401  no   no   no   ok   no   401
 # -- projects: their lab's admins; leads and members read their own
 GET    /v1/admin/projects                                                          | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/projects · other lab named                                        | 401  hide hide hide hide hide 401
 POST   /v1/admin/projects · own                                                    | 401  no   no   ok   ok   no   401
 POST   /v1/admin/projects · other                                                  | 401  no   no   no   ok   no   401
 GET    /v1/admin/projects/{project_id} · own                                       | 401  ok   ok   ok   ok   ok   401
@@ -144,6 +149,7 @@ DELETE /v1/admin/projects/{project_id}/members/{user_id} · own                 
 DELETE /v1/admin/projects/{project_id}/members/{user_id} · other                   | 401  no   no   no   ok   no   401
 # -- API keys: minted by their own holder only
 GET    /v1/admin/keys                                                              | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/keys · other lab's user named                                     | 401  hide hide hide hide hide 401
 POST   /v1/admin/keys · self, own project                                          | 401  ok   ok   ok   ok   ok   401
 POST   /v1/admin/keys · another member of own project                              | 401  no   no   no   no   no   401
 POST   /v1/admin/keys · self, other lab's project                                  | 401  no   no   no   no   no   401
@@ -163,8 +169,11 @@ POST   /v1/admin/approvals/{action_id}/reject · another platform admin's grant 
 # -- reports and state: only what the reader's clearance dominates
 GET    /v1/admin/usage · by model                                                  | 401  ok   ok   ok   ok   ok   401
 GET    /v1/admin/usage · by user                                                   | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by user, other lab named                                  | 401  ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by project, as CSV                                        | 401  ok   ok   ok   ok   ok   401
 GET    /v1/admin/workers                                                           | 401  no   no   ok   ok   no   401
 GET    /v1/admin/scheduler                                                         | 401  no   ok   ok   ok   ok   401
+GET    /v1/admin/scheduler · other lab named                                       | 401  no   no   hide hide hide 401
 # -- the audit log: records for auditors and platform admins, within clearance; proofs and
 #    checkpoints give the log's size (all labels' work): only to those cleared for the range
 GET    /v1/audit/records/{index} · own, lower                                      | 401  no   no   no   ok   ok   401
@@ -224,9 +233,20 @@ def _norm(text: str) -> str:
 HUMANS = "user lead ladm padm aud"
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
 _pending(
+    "GET /v1/admin/usage · by model",
+    HUMANS,
+    "usage rows of refused requests carry no label: a refused SECRET//NUC attempt shows the "
+    "model's name (and the attempt) in reports to SECRET readers",
+)
+_pending(
     "GET /v1/admin/workers",
     "ladm padm",
     "the admin workers view names models above the reader's clearance (model lists)",
+)
+_pending(
+    "GET /v1/admin/scheduler · other lab named",
+    "padm aud",
+    "the scheduler view names models above the reader's clearance (model lists)",
 )
 _pending(
     "GET /v1/admin/scheduler",
@@ -536,6 +556,9 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
         r = await w.chat(by_name[name], model, label, _ask())
         assert r.status_code == 200, r.text
         w.records[slot] = await w.record_of(r)
+    # and a refused attempt above alice's clearance: its usage row is SECRET//NUC work too
+    r = await w.chat(by_name["alice"], "m-nuc", HIGHER, _ask())
+    assert r.status_code == 403, r.text
     await services.usage.flush()
 
     # the auditor's approved requests (filed by audrey, approved by aldo)
@@ -684,6 +707,48 @@ _chat("POST /v1/chat/completions · higher label", "m-nuc", HIGHER)
 _chat("POST /v1/chat/completions · equal label, model below it", "m-open", EQUAL)
 
 
+def _chat_body_label(row: str, header: str | None) -> None:
+    async def build(w: World, role: str) -> Call:
+        return Call(
+            "POST",
+            "/v1/chat/completions",
+            json={"model": "m-nuc", "messages": _ask(), "labgate_label": HIGHER, "max_tokens": 8},
+            headers={"X-Labgate-Label": header} if header else {},
+        )
+
+    case(row)(build)
+
+
+_chat_body_label("POST /v1/chat/completions · higher label in the body", None)
+_chat_body_label("POST /v1/chat/completions · lower label header, higher in the body", LOWER)
+
+
+@case("POST /v1/chat/completions · other lab's project named in X-Labgate-Project")
+async def _chat_other_project(w: World, role: str) -> Call:
+    """An API key is charged to its own project, whatever the request names."""
+    user = w.users[SELF.get(role, "alice")]
+
+    async def charged_elsewhere() -> bool:
+        from labgate.store.tenancy import UsageEvent
+
+        await w.services.usage.flush()
+        async with w.services.sessions() as s:
+            rows = await s.execute(
+                select(UsageEvent.id).where(
+                    UsageEvent.user_id == user, UsageEvent.project_id == OTHER_PROJECT
+                )
+            )
+            return rows.first() is None  # "ok" means: nothing charged to the other lab
+
+    return Call(
+        "POST",
+        "/v1/chat/completions",
+        json={"model": "m-sec", "messages": _ask(), "max_tokens": 8},
+        headers={"X-Labgate-Project": OTHER_PROJECT},
+        effect=charged_elsewhere,
+    )
+
+
 def _resent(row: str, label: str | None) -> None:
     async def build(w: World, role: str) -> Call:
         first = _ask("Summarise the program's test results")
@@ -762,6 +827,12 @@ _patch_lab("PATCH /v1/admin/labs/{lab_id} · other", OTHER_LAB)
 
 # -- users
 get("GET /v1/admin/users", "/v1/admin/users", hidden=("beta",))
+get(
+    "GET /v1/admin/users · other lab named",
+    "/v1/admin/users",
+    params={"lab": OTHER_LAB},
+    hidden=("beta",),
+)
 
 
 def _create_user(row: str, lab: str, **extra: Any) -> None:
@@ -910,6 +981,12 @@ _patch_user(
 
 # -- projects
 get("GET /v1/admin/projects", "/v1/admin/projects", hidden=("beta",))
+get(
+    "GET /v1/admin/projects · other lab named",
+    "/v1/admin/projects",
+    params={"lab": OTHER_LAB},
+    hidden=("beta",),
+)
 get("GET /v1/admin/projects/{project_id} · own", f"/v1/admin/projects/{OWN_PROJECT}")
 get("GET /v1/admin/projects/{project_id} · other", f"/v1/admin/projects/{OTHER_PROJECT}")
 
@@ -1033,6 +1110,11 @@ _remove_member(
 
 # -- keys
 get("GET /v1/admin/keys", "/v1/admin/keys", hidden=("beta",))
+get(
+    "GET /v1/admin/keys · other lab's user named",
+    lambda w: f"/v1/admin/keys?user={w.users['carol']}",
+    hidden=("beta",),
+)
 
 
 def _create_key(row: str, whose: str, project: str) -> None:
@@ -1190,6 +1272,24 @@ get(
     "/v1/admin/usage",
     params={"group_by": "user"},
     hidden=("hugo", "beta"),
+)
+get(
+    "GET /v1/admin/usage · by user, other lab named",
+    "/v1/admin/usage",
+    params={"group_by": "user", "lab": OTHER_LAB},
+    hidden=("hugo", "beta"),
+)
+get(
+    "GET /v1/admin/usage · by project, as CSV",
+    "/v1/admin/usage",
+    params={"group_by": "project", "format": "csv"},
+    hidden=("beta",),
+)
+get(
+    "GET /v1/admin/scheduler · other lab named",
+    "/v1/admin/scheduler",
+    params={"lab": OTHER_LAB},
+    hidden=("nuc", "beta"),
 )
 get("GET /v1/admin/workers", "/v1/admin/workers", hidden=("nuc",))
 get("GET /v1/admin/scheduler", "/v1/admin/scheduler", hidden=("nuc", "beta"))
