@@ -93,6 +93,8 @@ POST   /v1/chat/completions · other lab's project named in X-Labgate-Project   
 POST   /v1/chat/completions · equal label, model below it                          | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · equal conversation resent lower                      | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · equal conversation resent unlabelled                 | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal answer resent lower with a trailing space      | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal answer resent lower as the user's own turn     | 401  no   no   no   no   no   401
 POST   /v1/completions · lower label                                               | 401  ok   ok   ok   ok   ok   401
 POST   /v1/completions · equal label                                               | 401  ok   ok   ok   ok   ok   401
 POST   /v1/completions · higher label                                              | 401  no   no   no   no   no   401
@@ -232,6 +234,16 @@ def _norm(text: str) -> str:
 
 HUMANS = "user lead ladm padm aud"
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
+_pending(
+    "POST /v1/chat/completions · equal answer resent lower with a trailing space",
+    HUMANS,
+    "write-down: an answer is found again only byte for byte (a trailing space hides it)",
+)
+_pending(
+    "POST /v1/chat/completions · equal answer resent lower as the user's own turn",
+    HUMANS,
+    "write-down: an answer pasted into a user turn is not looked up (only assistant turns are)",
+)
 _pending(
     "GET /v1/admin/usage · by model",
     HUMANS,
@@ -749,7 +761,7 @@ async def _chat_other_project(w: World, role: str) -> Call:
     )
 
 
-def _resent(row: str, label: str | None) -> None:
+def _resent(row: str, label: str | None, how: str = "as given") -> None:
     async def build(w: World, role: str) -> Call:
         first = _ask("Summarise the program's test results")
         answer = "(no answer)"
@@ -758,7 +770,13 @@ def _resent(row: str, label: str | None) -> None:
             r = await w.chat(key, "m-sec", EQUAL, first)
             assert r.status_code == 200, r.text
             answer = r.json()["choices"][0]["message"]["content"]
-        messages = [*first, {"role": "assistant", "content": answer}, *_ask("And in short?")]
+        if how == "trailing space":
+            messages = [*first, {"role": "assistant", "content": answer + " "}]
+        elif how == "as the user's turn":
+            messages = [*first, {"role": "user", "content": answer}]
+        else:
+            messages = [*first, {"role": "assistant", "content": answer}]
+        messages += _ask("And in short?")
         headers = {"X-Labgate-Label": label} if label else {}
         return Call(
             "POST",
@@ -772,6 +790,16 @@ def _resent(row: str, label: str | None) -> None:
 
 _resent("POST /v1/chat/completions · equal conversation resent lower", LOWER)
 _resent("POST /v1/chat/completions · equal conversation resent unlabelled", None)
+_resent(
+    "POST /v1/chat/completions · equal answer resent lower with a trailing space",
+    LOWER,
+    "trailing space",
+)
+_resent(
+    "POST /v1/chat/completions · equal answer resent lower as the user's own turn",
+    LOWER,
+    "as the user's turn",
+)
 
 
 def _completion(row: str, model: str, label: str) -> None:
