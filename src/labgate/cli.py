@@ -134,14 +134,22 @@ def config_show(config: ConfigOpt = None, data_dir: DataDirOpt = None) -> None:
 @config_app.command("check")
 def config_check(
     file: Annotated[Path, typer.Argument(help="The TOML config file to check.")],
+    allow_unsafe: Annotated[
+        bool,
+        typer.Option("--allow-unsafe", help="List unsafe settings but exit 0 (accepted)."),
+    ] = False,
 ) -> None:
-    """Check a config file for unsafe or inconsistent settings; exit 2 listing every problem.
+    """Check a config file for unsafe or inconsistent settings; exit 2 listing every problem,
+    3 listing every unsafe setting (unless --allow-unsafe).
 
     Beyond the settings' own validation it checks the labels: models accredited above the
     enclave's range, compartments referenced but not defined, levels not in the ordered list,
-    identity-provider clearance claims mapped to undefined levels.
+    identity-provider clearance claims mapped to undefined levels. Then each setting that
+    weakens a promise: listening beyond loopback without TLS in front, reasoning shown to
+    users, transcripts off, the guardrail off (or off for a model), the audit log's SQLite
+    fsync after the answer, the transcript keys beside the data, OIDC keys over http.
     """
-    from labgate.access.check import check_config, errors_only
+    from labgate.access.check import check_config, errors_only, unsafe_settings
     from labgate.config import read_toml
 
     try:
@@ -159,7 +167,20 @@ def config_check(
     if errors_only(problems):
         raise typer.Exit(2)
     settings = _settings(file)
-    typer.echo(f"{file}: OK ({_models_summary(settings)})")
+    unsafe = unsafe_settings(settings)
+    for problem in unsafe:
+        console.print(
+            f"[magenta]unsafe:[/magenta] {escape(problem.key)}: {escape(problem.message)}",
+            soft_wrap=True,
+        )
+    if unsafe and not allow_unsafe:
+        typer.echo(
+            f"{file}: {len(unsafe)} unsafe setting(s) ({_models_summary(settings)}); change "
+            "them, or pass --allow-unsafe to accept them"
+        )
+        raise typer.Exit(3)
+    accepted = f", {len(unsafe)} unsafe setting(s) accepted" if unsafe else ""
+    typer.echo(f"{file}: OK ({_models_summary(settings)}{accepted})")
 
 
 def _models_summary(settings: Settings) -> str:

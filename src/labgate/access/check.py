@@ -18,6 +18,7 @@ works but is probably not what was meant. What is checked:
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from labgate.access.labels import (
     normalise_level,
 )
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "unsafe"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,3 +417,90 @@ def _issuers(data: Mapping[str, Any]) -> dict[str, str | None] | None:
 
 def errors_only(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+_ALL_INTERFACES = {"0.0.0.0", "::", "", "*", "[::]"}
+_LOOPBACK = {"localhost", "::1", "[::1]"}
+
+
+def unsafe_settings(settings: Any) -> list[Problem]:
+    """Every setting of a valid configuration that weakens what labgate promises: each works,
+    and each is a choice to make knowingly (``labgate config check --allow-unsafe``).
+    ``settings`` is a loaded :class:`labgate.config.Settings`."""
+    out: list[Problem] = []
+
+    def add(key: str, message: str) -> None:
+        out.append(Problem(key, message, "unsafe"))
+
+    host = settings.host.strip()
+    behind_tls = (settings.public_url or "").startswith("https://")
+    if not behind_tls and (host in _ALL_INTERFACES or not _is_loopback(host)):
+        where = "on all interfaces" if host in _ALL_INTERFACES else f"on {host}"
+        add(
+            "host",
+            f"listens {where} with no TLS in front: labgate speaks plain HTTP, so keys, "
+            "prompts and answers cross the network readable. Bind 127.0.0.1 behind a TLS "
+            "proxy and set public_url to its https:// address",
+        )
+    if settings.policy.show_reasoning_to_users:
+        add(
+            "policy.show_reasoning_to_users",
+            "every user is shown the model's reasoning, which the guardrail screens only as "
+            "it streams and which may repeat what the answer withholds",
+        )
+    audit = settings.audit
+    if not audit.store_transcripts:
+        add(
+            "audit.store_transcripts",
+            "no transcripts are kept: the audit log holds digests only, and no auditor can "
+            "ever read what was asked or answered",
+        )
+    if audit.sqlite_synchronous != "FULL" and settings.database_url is None:
+        add(
+            "audit.sqlite_synchronous",
+            "NORMAL: an answered request's audit record can be lost in a power cut (its "
+            "fsync follows the answer); FULL keeps it on disk before the answer is sent",
+        )
+    keys = audit.master_keys_file
+    from labgate.audit.keyring import MASTER_KEYS_ENV, MASTER_KEYS_FILE_ENV
+
+    env_keys = os.environ.get(MASTER_KEYS_FILE_ENV) or os.environ.get(MASTER_KEYS_ENV)
+    if keys is None and not env_keys or keys is not None and _inside(keys, settings.data_dir):
+        add(
+            "audit.master_keys_file",
+            "the transcript master keys are kept in the data directory, beside the encrypted "
+            "transcripts they open (development keys: whoever copies the directory reads "
+            "them). Keep them elsewhere (another disk or a secrets store) and set "
+            "master_keys_file",
+        )
+    safety = settings.safety
+    if not safety.enabled:
+        add("safety.enabled", "the guardrail is off: no input or answer is screened")
+    else:
+        for name, override in sorted(safety.models.items()):
+            if override.enabled is False:
+                add(
+                    _key("safety", "models", name, "enabled"),
+                    f"the guardrail is off for model {name!r}: its inputs and answers are "
+                    "not screened",
+                )
+    for i, issuer in enumerate(settings.oidc.issuers):
+        if issuer.allow_http:
+            add(
+                _key("oidc", "issuers", i, "allow_http"),
+                f"the signing keys of {issuer.issuer} may be fetched over plain http, where "
+                "anyone on the path can swap them and sign tokens for any user",
+            )
+    return out
+
+
+def _is_loopback(host: str) -> bool:
+    return host in _LOOPBACK or host.startswith("127.")
+
+
+def _inside(path: Any, directory: Any) -> bool:
+    try:
+        path.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return False
+    return True
