@@ -243,6 +243,9 @@ def create_app(
             if "hpc" in services.extras:
                 with contextlib.suppress(Exception):
                     await services.extras["hpc"].stop()  # its jobs keep running
+            if services.completions.safety is not None:
+                with contextlib.suppress(Exception):
+                    await services.completions.safety.aclose()  # its screening lane
             if "safety_screen" in services.extras:
                 with contextlib.suppress(Exception):
                     await services.extras["safety_screen"].aclose()
