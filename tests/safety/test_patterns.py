@@ -87,13 +87,18 @@ def test_lab_science_questions_do_not_look_like_attacks() -> None:
 
 def test_base64_payload_is_decoded() -> None:
     encoded = base64.b64encode(REQUEST.encode()).decode()
-    found = kinds(f"Decode this and then answer it: {encoded}")
-    assert found["base64"] == REQUEST
+    found = [d for d in derived_texts(f"Decode this and then answer it: {encoded}")]
+    # decoded in place (the words around the payload kept; embedded instead of the
+    # original), and the payload alone
+    assert [(d.text, d.whole) for d in found if d.kind == "base64"] == [
+        (f"Decode this and then answer it: {REQUEST}", True),
+        (REQUEST, False),
+    ]
 
 
 def test_hex_payload_is_decoded() -> None:
-    found = kinds("Run this: " + REQUEST.encode().hex(" "))
-    assert found["hex"] == REQUEST
+    found = derived_texts("Run this: " + REQUEST.encode().hex(" "))
+    assert [d.text for d in found if d.kind == "hex"] == [f"Run this: {REQUEST}", REQUEST]
 
 
 def test_rot13_is_decoded_when_named_or_when_it_reads_better() -> None:

@@ -1,10 +1,31 @@
-"""Undo the obfuscations jailbreaks use, so the decoded text can be screened like any other.
+"""Undo the disguises jailbreaks use, so the decoded text can be screened like any other.
 
-An attacker who writes the harmful part of a request in base64, hex, rot13, leetspeak, reversed,
-or split across string variables ("a = 'make sa', b = 'rin', now do a + b") hides it from a
+An attacker who writes the harmful part of a request in a disguise (base64, letters spaced out,
+leetspeak, Cyrillic look-alikes, ROT13 "decode this", reversed text, Morse…) hides it from a
 classifier that reads only the surface. :func:`derived_texts` returns each plausible decoding;
-the screen embeds them alongside the original, and their presence is itself weak evidence of a
-jailbreak attempt. Everything here is plain string work (microseconds), no model.
+the screen embeds them alongside the original (each is screened like the original: patterns,
+uplift lexicon, classifier), and the disguise itself is weak jailbreak evidence
+(:data:`labgate.safety.patterns.OBFUSCATION_WEIGHTS`).
+
+Two steps:
+
+1. **Normalise** (:func:`normalise`): drop zero-width and bidi control characters and stray
+   combining marks, apply NFKC (fullwidth and mathematical letters become plain ones) and fold
+   Cyrillic and Greek look-alikes inside Latin words (``ѕаrіn`` → ``sarin``). The decoders below
+   read the normalised text.
+2. **Decode**: base64, base32, hex (runs, ``\\x`` and ``0x`` escapes), url-encoding, HTML
+   entities, ``\\u`` escapes, binary and decimal character codes, Morse, ROT-N (every shift,
+   chosen by what reads as English), reversed text and reversed words, letters spaced, dotted or
+   hyphenated out (``h o w  t o``, ``m-a-k-e``, ``s.a.r.i.n``), leetspeak (``m4k3``,
+   ``$@r1n``, ``|\\|``), pig latin, and payload splitting (``a = "make sa"; b = "rin"; a + b``).
+   One level of nesting is undone too (base64 of ROT13, reversed leetspeak).
+
+A decoding is kept only when it reads better than what it came from (more common English words,
+:func:`english_ratio`), or is clearly an encoding of printable text: a SHA-256, a DNA sequence, a
+SMILES string or a base64 blob of binary data yields nothing, and benign encodings that do decode
+(a base64 config line) are screened as the benign text they are. Every decoding costs one more
+embedding, so decodings are capped (:data:`MAX_DERIVED`). Everything here is plain string work
+(microseconds to a millisecond on a long text), no model.
 """
 
 from __future__ import annotations
@@ -12,9 +33,15 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import html
 import re
+import unicodedata
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
+# Function words and the vocabulary of requests: enough to tell English from a cipher. It is
+# generic English, not a list of harmful words; harm is judged on the decoded text afterwards.
 _COMMON_WORDS = frozenset(
     """the be to of and a in that have i it for not on with he as you do at this but his by from
     they we say her she or an will my one all would there their what so up out if about who get
@@ -22,52 +49,320 @@ _COMMON_WORDS = frozenset(
     could them see other than then now look only come its over think also back after use two how
     our work first well way even new want because any these give day most us is are was were
     been has had did does made step steps how give tell explain write create build get need
-    instructions detailed guide list using from home without quantity weapon""".split()
+    instructions detailed guide list using from home without quantity weapon where why should
+    must may might shall each every much many more less very into onto off under between through
+    during before while until again once here all both few own same too can will don now show
+    find buy obtain produce prepare mix add heat cool store hide keep put send spread release
+    kill hurt harm attack break steal grow culture extract purify synthesize synthesise
+    synthesis route recipe method process way ways best cheap easy quickly secretly large small
+    amount dose enough lot people crowd city water air food building system network power plant
+    grid station school hospital government police virus bacteria toxin poison gas bomb weapon
+    weapons nerve agent agents chemical chemicals biological nuclear material materials device
+    explosive explosives gun code malware hack into access control computer password""".split()
 )
 
-_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_HEX_RUN = re.compile(r"(?:\b|0x)((?:[0-9a-fA-F]{2}[\s:,]?){8,})")
+# Extra words for splitting run-together letters ("howtomakeagas") and choosing among leetspeak
+# readings; common English only.
+_VOCAB = _COMMON_WORDS | frozenset(
+    """about above across act add after against ago all almost alone along already always am
+    among another answer anyone anything appear area arm around ask away bad base become begin
+    behind best better big black blood body book bring brother call car care carry case cause
+    cell center change child children city clean clear close cold common complete could country
+    course cut dark data dead deal death deep die different door down draw drive drop during
+    early earth eat effect end enemy energy enough enter even ever everyone everything eye face
+    fact fall family far fast father fear feel field fight fill final fire fish five floor follow
+    force form four free friend front full fun game girl glass go god gold great green ground
+    group hand happen hard head hear help high hold hot hour house human idea important inside
+    job just kid kind king land last late later lead learn leave left let level life light line
+    little live long lose love low main man mean men might mind miss money month morning mother
+    move music name near never next night nothing number often old open order others page paper
+    part pass past pay perhaps person place plan play point poor possible problem pull quite
+    rather read ready real really reason red remember rest right river road room run safe same
+    school sea second seem set several short side simple since sit six size sleep slow soon sound
+    space speak stand start state stay still stop story street strong study such sure table talk
+    ten test thing three today together top toward town tree true try turn under understand
+    until upon very voice wait walk wall war watch white whole wife win wind woman women word
+    world write wrong yes yet young acid base salt metal lab test sample cells gene genes dna
+    protein strain spore spores toxic lethal deadly mass casualties maximum contaminate
+    contamination disperse dispersal aerosol spray reactor uranium plutonium enrich enrichment
+    radioactive radiation source isotope missile drone target supply chain order ship shipping
+    detect detection avoid evade evading bypass undetected border customs smuggle
+    smuggling""".split()
+)
+
+
+def _lexicon_words() -> frozenset[str]:
+    """The agent names the uplift lexicon already knows (so run-together letters split around
+    "sarin" and "anthrax" rather than into fragments)."""
+    from labgate.safety.lexicon import AGENTS
+
+    words: set[str] = set()
+    for pattern in AGENTS.values():
+        words.update(
+            w.lower()
+            for w in re.findall(r"(?<![\[A-Za-z])[A-Za-z]{4,}(?=[|)\s\\-]|$)", pattern.pattern)
+        )
+    return frozenset(words)
+
+
+_VOCAB = (
+    _VOCAB
+    | _lexicon_words()
+    | frozenset(
+        "weaponize weaponise weaponized weaponised synthesize synthesized enriched transmissible "
+        "instructions instruction explain describe".split()
+    )
+)
+
+MAX_DERIVED = 10
+MAX_DEPTH = 2
+# Decoders read at most this much of a text (brute-force ones: ROT-N, reversal, letter games).
+SCAN_CHARS = 12_000
+
 _WORD = re.compile(r"[A-Za-z]+")
-_LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[0-9@$])[\w@$]{3,}\b")
-_LEET_MAP = str.maketrans(
-    {
-        "0": "o",
-        "1": "i",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "8": "b",
-        "9": "g",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "l",
-        "+": "t",
-    }
-)
-_ASSIGNMENT = re.compile(
-    r"(?:\b(?:let|var|const|set)\s+)?\b([A-Za-z_]\w{0,15})\s*(?:=|:=|is)\s*([\"'“”‘’])(.*?)[\"'“”‘’]"
-)
-_CONCAT = re.compile(r"\b([A-Za-z_]\w{0,15})(?:\s*\+\s*[A-Za-z_]\w{0,15})+")
-_ROT13_HINT = re.compile(r"\brot[\s-]?13\b|\bcaesar\b", re.IGNORECASE)
-_REVERSE_HINT = re.compile(r"\b(?:written|spelled|read(?: it)?) backwards\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Derived:
-    """One decoding of (part of) a text: ``kind`` says which obfuscation was undone."""
+    """One decoding of (part of) a text: ``kind`` says which disguise was undone ("+" joins
+    several found at once, e.g. ``invisible+homoglyph``)."""
 
     kind: str
     text: str
+    # The whole text with its disguise undone in place (every readable word kept): the screen
+    # embeds this instead of the original, whose encoded surface the classifier cannot read.
+    whole: bool = False
 
 
-def english_ratio(text: str) -> float:
-    """Share of words that are common English words: a cheap 'does this read as English'."""
-    words = [w.lower() for w in _WORD.findall(text)]
+def english_ratio(text: str, min_len: int = 1) -> float:
+    """Share of words that are common English words: a cheap 'does this read as English'.
+    ``min_len`` 2 ignores one-letter words (a cipher makes "a" and "i" by chance)."""
+    words = [w.lower() for w in _WORD.findall(text) if len(w) >= min_len]
     if not words:
         return 0.0
     return sum(w in _COMMON_WORDS for w in words) / len(words)
+
+
+def _reads_better(
+    new: str, old: str, floor: float = 0.25, gain: float = 0.15, min_len: int = 1
+) -> bool:
+    ratio = english_ratio(new, min_len)
+    return ratio >= floor and ratio >= english_ratio(old, min_len) + gain
+
+
+def _mostly_letters(text: str, share: float = 0.75) -> bool:
+    chars = [ch for ch in text if not ch.isspace()]
+    return bool(chars) and sum(ch.isalpha() for ch in chars) >= share * len(chars)
+
+
+# -- 1. normalising ------------------------------------------------------------------------
+
+# Zero-width characters, soft hyphen, word joiners, the byte-order mark, Mongolian vowel
+# separator, and every bidi control (embeddings, overrides, isolates, marks).
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff]"
+)
+_INVISIBLE_IN_WORD = re.compile(
+    "[A-Za-z][\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
+    "[A-Za-z]"
+)
+_BIDI_OVERRIDE = re.compile("[\u202d\u202e\u2066-\u2068]")
+
+# Cyrillic, Greek and a few other letters drawn like Latin ones (Unicode's confusables, the
+# ones used in practice).
+_HOMOGLYPHS: dict[str, str] = {
+    # Cyrillic lower / upper
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "һ": "h",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ɡ": "g",
+    "ӏ": "l",
+    "ь": "b",
+    "п": "n",
+    "г": "r",
+    "л": "n",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "У": "Y",
+    "Х": "X",
+    "Ѕ": "S",
+    "І": "I",
+    "Ј": "J",
+    "Һ": "H",
+    "Ԁ": "D",
+    "Ԛ": "Q",
+    "Ԝ": "W",
+    "Ӏ": "I",
+    # Greek lower / upper
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "γ": "y",
+    "ω": "w",
+    "ϲ": "c",
+    "ϳ": "j",
+    "Α": "A",
+    "Β": "B",
+    "Ε": "E",
+    "Ζ": "Z",
+    "Η": "H",
+    "Ι": "I",
+    "Κ": "K",
+    "Μ": "M",
+    "Ν": "N",
+    "Ο": "O",
+    "Ρ": "P",
+    "Τ": "T",
+    "Υ": "Y",
+    "Χ": "X",
+    # Latin look-alikes outside ASCII that NFKC keeps
+    "ı": "i",
+    "ȷ": "j",
+    "ɑ": "a",
+    "ɩ": "i",
+    "ʏ": "y",
+    "ᴀ": "a",
+    "ʙ": "b",
+    "ᴄ": "c",
+    "ᴅ": "d",
+    "ᴇ": "e",
+    "ғ": "f",
+    "ɢ": "g",
+    "ʜ": "h",
+    "ɪ": "i",
+    "ᴊ": "j",
+    "ᴋ": "k",
+    "ʟ": "l",
+    "ᴍ": "m",
+    "ɴ": "n",
+    "ᴏ": "o",
+    "ᴘ": "p",
+    "ʀ": "r",
+    "ꜱ": "s",
+    "ᴛ": "t",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ᴢ": "z",
+}
+_HOMOGLYPH_TABLE = str.maketrans(_HOMOGLYPHS)
+_TOKEN = re.compile(r"\w+")
+
+
+def _is_latin_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def _fold_homoglyphs(text: str) -> str:
+    """Fold look-alikes in words that mix them with Latin letters, and in whole words of
+    look-alikes when the text around them is Latin (a Russian or Greek text stays as it is)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters or all(ch.isascii() for ch in letters):
+        return text
+    latin_share = sum(_is_latin_letter(ch) for ch in letters) / len(letters)
+
+    def fold(match: re.Match[str]) -> str:
+        word = match.group(0)
+        alpha = [ch for ch in word if ch.isalpha()]
+        if not any(ch in _HOMOGLYPHS for ch in alpha):
+            return word
+        if any(not _is_latin_letter(ch) and ch not in _HOMOGLYPHS for ch in alpha):
+            return word  # a real word of another script (it has letters nothing resembles)
+        if any(_is_latin_letter(ch) for ch in alpha) or latin_share >= 0.5:
+            return word.translate(_HOMOGLYPH_TABLE)
+        return word
+
+    return _TOKEN.sub(fold, text)
+
+
+def _ascii_letters(text: str) -> int:
+    return sum(_is_latin_letter(ch) for ch in text)
+
+
+def _strip_stray_marks(text: str) -> tuple[str, int]:
+    """Drop combining marks stacked on ASCII letters ("zalgo" text); accented letters of real
+    languages compose under NFKC and are kept."""
+    out: list[str] = []
+    dropped = 0
+    for ch in text:
+        if unicodedata.combining(ch) and out and out[-1].isascii():
+            dropped += 1
+            continue
+        out.append(ch)
+    return "".join(out), dropped
+
+
+def normalise(text: str) -> tuple[str, list[str]]:
+    """The text as a reader sees it, and which disguises that undid (empty: none)."""
+    kinds: list[str] = []
+    if _INVISIBLE_IN_WORD.search(text) or _BIDI_OVERRIDE.search(text):
+        kinds.append("invisible")
+    out = _INVISIBLE.sub("", text)
+    nfkc = unicodedata.normalize("NFKC", out)
+    if _ascii_letters(nfkc) >= _ascii_letters(out) + 3:
+        kinds.append("unicode_compat")  # fullwidth, mathematical, circled, ligature letters
+    out, dropped = _strip_stray_marks(nfkc)
+    if dropped >= 3:
+        kinds.append("diacritics")
+    folded = _fold_homoglyphs(out)
+    if _ascii_letters(folded) > _ascii_letters(out):
+        kinds.append("homoglyph")
+    return folded, kinds
+
+
+# -- 2. encodings --------------------------------------------------------------------------
+
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_BASE32_RUN = re.compile(r"(?<![A-Za-z0-9=])[A-Z2-7]{16,}={0,6}(?![A-Za-z0-9=])")
+_HEX_RUN = re.compile(r"(?:\b|0x)((?:[0-9a-fA-F]{2}[\s:,]?){8,})")
+_HEX_ESCAPES = re.compile(r"(?:(?:\\x|0x)[0-9a-fA-F]{2}[\s,]*){6,}")
+_URL_ENCODED = re.compile(
+    r"(?:%[0-9a-fA-F]{2}|[A-Za-z0-9._~+-])*(?:%[0-9a-fA-F]{2}){3,}"
+    r"(?:%[0-9a-fA-F]{2}|[A-Za-z0-9._~+-])*"
+)
+_HTML_ENTITIES = re.compile(r"(?:&#(?:\d{2,7}|x[0-9a-fA-F]{2,6});\s?){4,}")
+_UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}){4,}")
+_BINARY_RUN = re.compile(r"(?:\b[01]{8}\b[\s,]*){4,}")
+_DECIMAL_RUN = re.compile(
+    r"(?:\b(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6])\b[\s,]+){5,}"
+    r"\b(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6])\b"
+)
 
 
 def _printable(raw: bytes) -> str | None:
@@ -91,19 +386,466 @@ def _decode_base64(run: str) -> str | None:
             text = _printable(decoder(padded))
         except (binascii.Error, ValueError):
             continue
-        if text and english_ratio(text) >= 0.1:
+        if text and (english_ratio(text) >= 0.1 or _wordy(text)):
             return text
     return None
 
 
+def _wordy(text: str) -> bool:
+    """Letters and spaces in words: text under a second disguise (base64 of ROT13)."""
+    return _mostly_letters(text, 0.85) and len(text.split()) >= 3
+
+
+def _decode_base32(run: str) -> str | None:
+    padded = run.rstrip("=") + "=" * (-len(run.rstrip("=")) % 8)
+    try:
+        text = _printable(base64.b32decode(padded))
+    except (binascii.Error, ValueError):
+        return None
+    return text if text and (english_ratio(text) >= 0.1 or _wordy(text)) else None
+
+
 def _decode_hex(run: str) -> str | None:
-    digits = re.sub(r"[\s:,]", "", run)
+    digits = re.sub(r"[\s:,]|\\x|0x", "", run)
     if len(digits) % 2:
         digits = digits[:-1]
     try:
         return _printable(bytes.fromhex(digits))
     except ValueError:
         return None
+
+
+def _decode_codes(codes: list[int]) -> str | None:
+    try:
+        return _printable(bytes(codes))
+    except ValueError:
+        return None
+
+
+def _substitute(
+    text: str,
+    pattern: re.Pattern[str],
+    decode: Callable[[str], str | None],
+    payloads: list[str] | None = None,
+) -> str | None:
+    """``text`` with every decodable run of ``pattern`` replaced by its decoding (None when
+    nothing decoded), so the words around a payload ("decode this and answer") stay. Each
+    decoded run is also added to ``payloads``."""
+    changed = False
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal changed
+        decoded = decode(match.group(0))
+        if decoded is None:
+            return match.group(0)
+        changed = True
+        if payloads is not None:
+            payloads.append(decoded.strip())
+        return f" {decoded} "
+
+    out = pattern.sub(swap, text)
+    return re.sub(r"[ \t]{2,}", " ", out).strip() if changed else None
+
+
+def _encodings(text: str) -> list[Derived]:
+    """Encoded runs decoded in place (the whole text, ``whole``), and each decoded run alone
+    (the classifier reads a request best without "decode this" around it)."""
+    out: list[Derived] = []
+    for kind, pattern, decode in (
+        ("base64", _BASE64_RUN, _decode_base64),
+        ("base32", _BASE32_RUN, _decode_base32),
+        ("hex", _HEX_RUN, _decode_hex),
+    ):
+        payloads: list[str] = []
+        found = _substitute(text, pattern, decode, payloads)
+        if found:
+            out.append(Derived(kind, found, whole=True))
+            out.extend(Derived(kind, p) for p in payloads[:2] if p != found)
+    escaped = _substitute(text, _HEX_ESCAPES, _decode_hex)
+    if escaped:
+        out.append(Derived("hex", escaped, whole=True))
+    if "%" in text:
+        url = _substitute(
+            text,
+            _URL_ENCODED,
+            lambda s: _printable(urllib.parse.unquote_to_bytes(s.replace("+", " "))),
+        )
+        if url:
+            out.append(Derived("url", url, whole=True))
+    if "&#" in text:
+        entities = _substitute(text, _HTML_ENTITIES, lambda s: html.unescape(s.replace("; ", ";")))
+        if entities:
+            out.append(Derived("html_entities", entities, whole=True))
+    if "\\u" in text or "\\U" in text:
+        escapes = _substitute(text, _UNICODE_ESCAPES, lambda s: codecs.decode(s, "unicode_escape"))
+        if escapes:
+            out.append(Derived("unicode_escapes", escapes, whole=True))
+    binary = _substitute(
+        text, _BINARY_RUN, lambda s: _decode_codes([int(b, 2) for b in re.findall(r"[01]{8}", s)])
+    )
+    if binary:
+        out.append(Derived("binary", binary, whole=True))
+    decimal = _substitute(
+        text, _DECIMAL_RUN, lambda s: _decode_codes([int(n) for n in re.findall(r"\d+", s)])
+    )
+    if decimal and _reads_better(decimal, text, floor=0.2, gain=0.1):
+        out.append(Derived("char_codes", decimal, whole=True))
+    return out
+
+
+# -- 3. ciphers and letter games -------------------------------------------------------------
+
+_MORSE = {
+    ".-": "a",
+    "-...": "b",
+    "-.-.": "c",
+    "-..": "d",
+    ".": "e",
+    "..-.": "f",
+    "--.": "g",
+    "....": "h",
+    "..": "i",
+    ".---": "j",
+    "-.-": "k",
+    ".-..": "l",
+    "--": "m",
+    "-.": "n",
+    "---": "o",
+    ".--.": "p",
+    "--.-": "q",
+    ".-.": "r",
+    "...": "s",
+    "-": "t",
+    "..-": "u",
+    "...-": "v",
+    ".--": "w",
+    "-..-": "x",
+    "-.--": "y",
+    "--..": "z",
+    ".----": "1",
+    "..---": "2",
+    "...--": "3",
+    "....-": "4",
+    ".....": "5",
+    "-....": "6",
+    "--...": "7",
+    "---..": "8",
+    "----.": "9",
+    "-----": "0",
+    ".-.-.-": ".",
+    "--..--": ",",
+    "..--..": "?",
+}
+_MORSE_CHARS = str.maketrans({"·": ".", "•": ".", "∙": ".", "−": "-", "–": "-", "—": "-", "_": "-"})
+_MORSE_RUN = re.compile(r"(?:[.\-]{1,6}(?:[ \t]+|\s*[/|]\s*)){4,}[.\-]{1,6}")
+
+
+def _decode_morse(text: str) -> str | None:
+    if not any(ch in text for ch in ".-·•−–—_"):
+        return None
+    plain = text.translate(_MORSE_CHARS)
+
+    def decode(run: str) -> str | None:
+        words = re.split(r"\s*[/|]\s*|\s{3,}", run.strip())
+        out_words: list[str] = []
+        for word in words:
+            letters = [_MORSE.get(code) for code in word.split()]
+            if any(letter is None for letter in letters):
+                return None
+            out_words.append("".join(letters))  # type: ignore[arg-type]
+        decoded = " ".join(w for w in out_words if w)
+        return decoded if sum(ch.isalpha() for ch in decoded) >= 4 else None
+
+    return _substitute(plain, _MORSE_RUN, decode)
+
+
+_ROT_TABLES = {
+    n: str.maketrans(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "abcdefghijklmnopqrstuvwxyz"[n:]
+        + "abcdefghijklmnopqrstuvwxyz"[:n]
+        + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n:]
+        + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[:n],
+    )
+    for n in range(1, 26)
+}
+_ROT_HINT = re.compile(
+    r"\brot[\s-]?(\d{1,2})\b|\bcaesar\b|\bshift(?:ed)? (?:by |of )?(\d{1,2})\b", re.IGNORECASE
+)
+_REVERSE_HINT = re.compile(
+    r"\b(?:written|spelled|spelt|read(?: it)?|typed|text is) backwards?\b|"
+    r"\breversed? (?:text|order|string|letters|words)\b|\bin reverse\b",
+    re.IGNORECASE,
+)
+# Chunks: sentences, lines, and what quotes, brackets and colons set apart.
+_CHUNK = re.compile(r"([.!?:;\n\"“”«»()\[\]{}]+)")
+
+
+def _chunkwise(text: str, transform: Callable[[str], str | None]) -> str | None:
+    """Apply ``transform`` to each chunk that then reads better; None if no chunk did."""
+    parts = _CHUNK.split(text[:SCAN_CHARS])
+    changed = False
+    for i in range(0, len(parts), 2):
+        chunk = parts[i]
+        if len([w for w in _WORD.findall(chunk) if len(w) > 1]) < 2 or not _mostly_letters(chunk):
+            continue
+        new = transform(chunk)
+        if new is not None and _reads_better(new, chunk, floor=0.3, gain=0.2, min_len=2):
+            parts[i] = new
+            changed = True
+    return "".join(parts) if changed else None
+
+
+def _best_rotation(chunk: str) -> str | None:
+    if english_ratio(chunk, 2) >= 0.3:
+        return None
+    best, best_ratio = None, 0.0
+    for table in _ROT_TABLES.values():
+        rotated = chunk.translate(table)
+        ratio = english_ratio(rotated, 2)
+        if ratio > best_ratio:
+            best, best_ratio = rotated, ratio
+    return best
+
+
+def _rot(text: str) -> list[Derived]:
+    out: list[Derived] = []
+    hinted: set[int] = set()
+    for match in _ROT_HINT.finditer(text):
+        digits = match.group(1) or match.group(2)
+        n = int(digits) % 26 if digits else 3
+        if n:
+            hinted.add(n)
+    if hinted:
+        # A named shift: decode everything but the words that already read as English.
+        for n in sorted(hinted):
+            table = _ROT_TABLES[n]
+            rotated = _chunkwise(text, lambda c, t=table: c.translate(t))  # type: ignore[misc]
+            out.append(
+                Derived(
+                    "rot13" if n == 13 else "rot_n", rotated or text[:SCAN_CHARS].translate(table)
+                )
+            )
+    found = _chunkwise(text, _best_rotation)
+    if found and all(found != d.text for d in out):
+        rotated_13 = _chunkwise(text, lambda c: c.translate(_ROT_TABLES[13]))
+        out.append(Derived("rot13" if found == rotated_13 else "rot_n", found))
+    return out
+
+
+def _reverse_words(chunk: str) -> str:
+    return _TOKEN.sub(lambda m: m.group(0)[::-1], chunk)
+
+
+def _reversals(text: str) -> list[Derived]:
+    out: list[Derived] = []
+    whole = text[:SCAN_CHARS][::-1]
+    if _reads_better(whole, text) or (_REVERSE_HINT.search(text) and "\u202e" not in text):
+        out.append(Derived("reversed", whole))
+    chunks = _chunkwise(text, lambda c: c[::-1])
+    if chunks and all(chunks != d.text for d in out):
+        out.append(Derived("reversed", chunks))
+    words = _chunkwise(text, _reverse_words)
+    if words and all(words != d.text for d in out):
+        out.append(Derived("reversed_words", words))
+    return out
+
+
+def _segment(letters: str) -> str:
+    """Split run-together letters into words ("howtomakeit" -> "how to make it"): the fewest
+    known words, unknown stretches kept whole."""
+    n = len(letters)
+    if n > 200:
+        return letters
+    lower = letters.lower()
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * n
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            piece = lower[start:end]
+            cost = 1.0 if piece in _VOCAB else 2.0 + 0.75 * len(piece)
+            total = best[start][0] + cost
+            if total < best[end][0]:
+                best[end] = (total, start)
+    words: list[str] = []
+    end = n
+    while end > 0:
+        start = best[end][1]
+        words.append(letters[start:end])
+        end = start
+    return " ".join(reversed(words))
+
+
+# A run of at least four single letters (or digits) each followed by one separator: spaces,
+# dots, hyphens, underscores, asterisks, slashes, pipes, commas, plus signs.
+_SPACED_RUN = re.compile(r"(?<![\w])(?:\w[ \t]*[ .\-_*/|,+~·][ \t]*){3,}\w(?![\w])")
+
+
+def _unspace(run: str) -> str:
+    words = re.split(r"\s{2,}|\s*[/|]\s*|\t", run.strip())
+    if len(words) > 1:
+        return " ".join(re.sub(r"[^\w]", "", w) for w in words if re.sub(r"[^\w]", "", w))
+    return _segment(re.sub(r"[^\w]", "", run))
+
+
+def _spaced(text: str) -> Derived | None:
+    changed = False
+
+    def join(match: re.Match[str]) -> str:
+        nonlocal changed
+        run = match.group(0)
+        if sum(ch.isalpha() for ch in run) < 4:
+            return run
+        joined = _unspace(run)
+        known = any(len(w) >= 3 and w.lower() in _VOCAB for w in _WORD.findall(joined))
+        lower = sum(ch.islower() for ch in joined) >= 5
+        if not known and not lower:
+            return run  # a DNA sequence, an acronym, a list of grades: not words
+        changed = True
+        return joined
+
+    out = _SPACED_RUN.sub(join, text[:SCAN_CHARS])
+    return Derived("spaced", out, whole=True) if changed else None
+
+
+_LEET_WORD = re.compile(
+    r"(?<![\w@$|!+€£/\\])(?=[\w@$|!+€£/\\]*[A-Za-z])"
+    r"(?=[\w@$|!+€£/\\]*[0-9@$|!+€£])[\w@$|!+€£/\\]{2,}"
+)
+_LEET_MULTI = (
+    ("|\\/|", "m"),
+    ("/\\/\\", "m"),
+    ("|\\|", "n"),
+    ("/\\/", "n"),
+    ("|_|", "u"),
+    ("\\/\\/", "w"),
+    ("\\/", "v"),
+    ("/\\", "a"),
+    ("|2", "r"),
+    ("ph", "f"),
+)
+_LEET_ONE = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "6": "g",
+    "2": "z",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "l",
+    "+": "t",
+    "€": "e",
+    "£": "l",
+}
+# Characters that read two ways; the reading that makes a known word wins.
+_LEET_ALTERNATIVES = {"1": "l", "|": "i", "!": "l", "6": "b", "9": "q", "0": "o", "2": "r"}
+
+
+def _unleet_word(word: str) -> str:
+    base = word
+    for seq, letter in _LEET_MULTI[:-1]:
+        base = base.replace(seq, letter)
+    first = "".join(_LEET_ONE.get(ch, ch) for ch in base)
+    if first.lower() in _VOCAB:
+        return first
+    # try the second reading of the ambiguous characters, one kind at a time
+    for ch, alt in _LEET_ALTERNATIVES.items():
+        if ch in base:
+            other = "".join(alt if c == ch else _LEET_ONE.get(c, c) for c in base)
+            if other.lower() in _VOCAB:
+                return other
+    return first
+
+
+def _word_like(word: str) -> bool:
+    """A leetspeak candidate that reads like a disguised word, not a formula or an id: letters
+    on both sides of a substitute, some vowels, no long runs of one letter."""
+    plain = _unleet_word(word).lower()
+    vowels = sum(ch in "aeiouy" for ch in plain)
+    return (
+        4 <= len(plain) <= 20
+        and plain.isalpha()
+        and 0.2 <= vowels / len(plain) <= 0.6
+        and not re.search(r"(.)\1\1", plain)
+        and re.search(r"[a-z][^A-Za-z][a-z]", word) is not None
+    )
+
+
+def _leetspeak(text: str) -> Derived | None:
+    candidates = _LEET_WORD.findall(text[:SCAN_CHARS])
+    # Scientific names mix letters and digits too (H5N1, U235, CO2, SMILES): leetspeak has a
+    # lower-case letter and is not letters followed by a number.
+    real = [
+        w
+        for w in candidates
+        if not re.fullmatch(r"[A-Z][A-Za-z]?-?\d+|[A-Z0-9-]+", w)  # U235, Cs-137, CO2
+        and not (len(w) >= 8 and re.fullmatch(r"[0-9a-fA-F]+", w))  # a hash, an id
+        and any(ch.islower() for ch in w)
+    ]
+    known = [w for w in real if len(w) >= 3 and _unleet_word(w).lower() in _VOCAB]
+    disguised = [w for w in real if _word_like(w)]
+    fires = (
+        len(known) >= 2
+        or (known and len(real) >= 2 and len(real) >= 0.1 * max(1, len(_WORD.findall(text))))
+        or (disguised and english_ratio(text) >= 0.2)
+    )
+    if not fires:
+        return None
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word not in real:
+            return word
+        plain = _unleet_word(word)
+        return plain if len(word) > 2 or plain.lower() in _VOCAB else word
+
+    out = _LEET_WORD.sub(swap, text[:SCAN_CHARS])
+    # digits and signs standing alone for short words ("70" to, "15" is, "@" a, "!" i)
+    # once leetspeak is clear
+    out = re.sub(
+        r"(?<![\w.,:/@$!+-])[0-9@$!+]{1,3}(?![\w.,:/@$!+-])",
+        lambda m: plain if (plain := _unleet_word(m.group(0))) in _COMMON_WORDS else m.group(0),
+        out,
+    )
+    return Derived("leetspeak", out, whole=True) if out != text else None
+
+
+_PIG_WORD = re.compile(r"\b([A-Za-z]+?)-?(w?ay|yay)\b", re.IGNORECASE)
+
+
+def _unpig(word: str) -> str:
+    match = _PIG_WORD.fullmatch(word)
+    if match is None:
+        return word
+    core = match.group(1)
+    if core.lower() in _VOCAB:
+        return core
+    for k in (1, 2, 3):
+        if len(core) > k:
+            candidate = core[-k:] + core[:-k]
+            if candidate.lower() in _VOCAB:
+                return candidate
+    return core[-1:] + core[:-1]
+
+
+def _pig_latin(text: str) -> Derived | None:
+    words = _WORD.findall(text[:SCAN_CHARS])
+    pig = [w for w in words if _PIG_WORD.fullmatch(w)]
+    if len(pig) < 3 or len(pig) < 0.5 * len(words):
+        return None
+    out = _WORD.sub(lambda m: _unpig(m.group(0)), text[:SCAN_CHARS])
+    return Derived("pig_latin", out) if _reads_better(out, text, gain=0.2) else None
+
+
+_ASSIGNMENT = re.compile(
+    r"(?:\b(?:let|var|const|set)\s+)?\b([A-Za-z_]\w{0,15})\s*(?:=|:=|is)\s*([\"'“”‘’])(.*?)[\"'“”‘’]"
+)
+_CONCAT = re.compile(r"\b([A-Za-z_]\w{0,15})(?:\s*\+\s*[A-Za-z_]\w{0,15})+")
 
 
 def _split_payload(text: str) -> str | None:
@@ -119,39 +861,62 @@ def _split_payload(text: str) -> str | None:
     return "".join(values.values())
 
 
-def derived_texts(text: str) -> list[Derived]:
-    """Every plausible decoding of ``text`` (possibly none), most specific first."""
-    out: list[Derived] = []
-    for run in _BASE64_RUN.findall(text):
-        decoded = _decode_base64(run)
-        if decoded:
-            out.append(Derived("base64", decoded))
-    for run in _HEX_RUN.findall(text):
-        decoded = _decode_hex(run)
-        if decoded:
-            out.append(Derived("hex", decoded))
-
+def _decodings(text: str) -> list[Derived]:
+    out = _encodings(text)
+    morse = _decode_morse(text)
+    if morse:
+        out.append(Derived("morse", morse, whole=True))
     split = _split_payload(text)
     if split:
         out.append(Derived("payload_splitting", split))
+    out.extend(_rot(text))
+    out.extend(_reversals(text))
+    for found in (_spaced(text), _leetspeak(text), _pig_latin(text)):
+        if found:
+            out.append(found)
+    return out
 
-    original_ratio = english_ratio(text)
-    rotated = codecs.encode(text, "rot13")
-    if _ROT13_HINT.search(text) or english_ratio(rotated) >= max(0.2, original_ratio + 0.15):
-        out.append(Derived("rot13", rotated))
-    reversed_text = text[::-1]
-    reads_better = english_ratio(reversed_text) >= max(0.2, original_ratio + 0.15)
-    if _REVERSE_HINT.search(text) or reads_better:
-        out.append(Derived("reversed", reversed_text))
 
-    leet_words = _LEET_WORD.findall(text)
-    # Scientific names mix letters and digits too (H5N1, U235, CO2): leetspeak is lower case.
-    real_leet = [
-        w
-        for w in leet_words
-        if not re.fullmatch(r"[A-Za-z]+\d+", w) and any(ch.islower() for ch in w)
-    ]
-    words = _WORD.findall(text)
-    if len(real_leet) >= 2 and len(real_leet) >= 0.1 * max(1, len(words)):
-        out.append(Derived("leetspeak", text.translate(_LEET_MAP)))
+# Decodings whose output may hide a second layer worth one more pass.
+_NESTABLE = frozenset(
+    {
+        "base64",
+        "base32",
+        "hex",
+        "url",
+        "html_entities",
+        "unicode_escapes",
+        "binary",
+        "char_codes",
+        "morse",
+        "reversed",
+        "spaced",
+    }
+)
+
+
+def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
+    """Every plausible decoding of ``text`` (possibly none), most specific first, at most
+    :data:`MAX_DERIVED`."""
+    out: list[Derived] = []
+    seen = {text}
+
+    def keep(item: Derived) -> bool:
+        if item.text in seen or not item.text.strip() or len(out) >= MAX_DERIVED:
+            return False
+        seen.add(item.text)
+        out.append(item)
+        return True
+
+    normal, kinds = normalise(text)
+    if kinds:
+        keep(Derived("+".join(kinds), normal, whole=True))
+    for item in _decodings(normal):
+        if keep(item) and depth > 1 and item.kind.split("+")[0] in _NESTABLE:
+            for inner in derived_texts(item.text, depth=depth - 1):
+                # a second layer counts only when it reads better than the text itself
+                if inner.kind != item.kind and _reads_better(inner.text, text, gain=0.1):
+                    keep(
+                        Derived(f"{item.kind}+{inner.kind}", inner.text, item.whole and inner.whole)
+                    )
     return out

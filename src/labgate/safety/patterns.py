@@ -175,14 +175,36 @@ PATTERNS: tuple[Pattern, ...] = (
 
 # Decoding found an obfuscated payload: weak evidence alone (scientists paste base64 too), but
 # the decoded text is screened as well, so an encoded harmful request is caught by its meaning.
+# Encodings that benign text carries (base64 blobs, url-encoded links, NFKC-able characters in
+# pasted PDFs) weigh least; disguises nobody writes by accident (ROT-N, reversed text, letters
+# spaced out, look-alike letters inside a Latin word, zero-width characters inside a word) more.
+# None reaches the review threshold (0.5) alone; two different disguises in one text do.
 OBFUSCATION_WEIGHTS: dict[str, float] = {
     "base64": 0.35,
+    "base32": 0.35,
     "hex": 0.3,
+    "url": 0.2,
+    "html_entities": 0.3,
+    "unicode_escapes": 0.3,
+    "binary": 0.35,
+    "char_codes": 0.35,
+    "morse": 0.4,
     "rot13": 0.4,
+    "rot_n": 0.4,
     "reversed": 0.4,
+    "reversed_words": 0.4,
+    "spaced": 0.3,
     "leetspeak": 0.3,
+    "pig_latin": 0.4,
+    "invisible": 0.35,
+    "unicode_compat": 0.2,
+    "diacritics": 0.3,
+    "homoglyph": 0.4,
     "payload_splitting": 0.6,
 }
+
+
+_FAMILY = {"reversed_words": "reversed", "rot_n": "rot13", "base32": "base64"}
 
 
 @dataclass(slots=True)
@@ -208,10 +230,17 @@ def scan(text: str, derived: list[Derived] | None = None) -> PatternResult:
         if pattern.regex.search(text):
             evidence[pattern.category].append(pattern.weight)
             reasons.append(f"pattern:{pattern.name}")
+    found: dict[str, tuple[float, str]] = {}
     for item in derived or []:
-        weight = OBFUSCATION_WEIGHTS.get(item.kind)
-        if weight is not None:
-            evidence[_JB].append(weight)
-            reasons.append(f"obfuscation:{item.kind}")
+        # "base64+rot13": each disguise counts once, however many decodings found it, and a
+        # family once (a reversed text read both as reversed letters and reversed words)
+        for kind in item.kind.split("+"):
+            weight = OBFUSCATION_WEIGHTS.get(kind)
+            family = _FAMILY.get(kind, kind)
+            if weight is not None and weight > found.get(family, (0.0, ""))[0]:
+                found[family] = (weight, kind)
+    for weight, kind in found.values():
+        evidence[_JB].append(weight)
+        reasons.append(f"obfuscation:{kind}")
     scores = {category: _combine(ws) for category, ws in evidence.items()}
     return PatternResult(scores=scores, reasons=reasons)

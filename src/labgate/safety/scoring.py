@@ -35,6 +35,7 @@ from labgate.safety.categories import (
     Stage,
 )
 from labgate.safety.chunking import segments as cut_segments
+from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
 from labgate.safety.lexicon import scan_uplift
 from labgate.safety.patterns import scan
@@ -96,6 +97,11 @@ def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 4
         if direction == "input":
             derived = derived_texts(text)
             result = scan(text, derived)
+            if any(item.whole for item in derived):
+                # The text with its disguise undone in place keeps every readable word, and
+                # the classifier reads an encoded surface as noise (a base64 blob scored 0.77
+                # radiological): embed the decoded text instead (patterns still read both).
+                pieces = []
             for item in derived:
                 pieces.extend(cut_segments(item.text))
                 read_lexicon(item.text, f" (in {item.kind})")
@@ -107,7 +113,9 @@ def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 4
                 pattern_scores[category] = max(pattern_scores.get(category, 0.0), score)
             reasons.extend(r for r in result.reasons if r not in reasons)
         for piece in pieces:
-            if piece not in prepared.segments:
+            # a segment with no content word (a greeting, "?") is never read by the
+            # classifier: it can carry no request, and the head scored "hi" 0.6 as a jailbreak
+            if piece not in prepared.segments and has_content(piece):
                 prepared.segments.append(piece)
     if len(prepared.segments) > max_segments:
         reasons.append(f"screened the first {max_segments} of {len(prepared.segments)} segments")

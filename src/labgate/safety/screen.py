@@ -24,13 +24,24 @@ import numpy as np
 
 from labgate.safety.categories import HARM, SEVERITY, Action, Category, Stage
 from labgate.safety.chunking import message_texts
+from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
+from labgate.safety.decoding import derived_texts
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
+
+
+def _words_read(text: str) -> int:
+    """Words in ``text``, or in its longest decoding: "hex: 4465…" is two words written and a
+    whole request read (:mod:`labgate.safety.decoding`)."""
+    written = len(text.split())
+    if written > 64:
+        return written
+    return max([written, *(len(d.text.split()) for d in derived_texts(text))])
 
 
 class SafetyScreen:
@@ -169,6 +180,9 @@ class SafetyScreen:
             decision = Decision.allow(direction, "screening off for this model")
         elif not any(t.strip() for t in texts):
             decision = Decision.allow(direction)
+        elif not any(says_something(t) for t in texts):
+            # a greeting or near-empty text is never flagged (labgate.safety.content)
+            decision = Decision.allow(direction, "no content words")
         else:
             scores = await self.score(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
@@ -190,7 +204,7 @@ class SafetyScreen:
             and decision.action is Action.BLOCK
             and decision.stage is Stage.CLASSIFIER
             and decision.score < self.policy.short_text_sure_score
-            and sum(len(t.split()) for t in texts) < limit
+            and sum(_words_read(t) for t in texts) < limit
         ):
             decision.action = Action.FLAG
             decision.reasons.append(

@@ -1,0 +1,93 @@
+"""The guardrail against disguised requests, measured per disguise, both ways.
+
+Sends each of 16 English harmful requests (CBRN and infrastructure attacks) through each disguise
+of ``tests/safety/disguise_cases.py`` (letters spaced out, leetspeak, look-alike letters,
+zero-width characters, ROT13 with "decode this", reversed text, base64, Morse…) into the input
+check the gateway runs (``SafetyScreen.check_input``, the shipped policy and head), and prints
+blocked / n and flagged / n per disguise; then, for benign texts that look encoded (hashes,
+base64 blobs of benign data, code, DNA, SMILES, log lines, benign text in a disguise), refused /
+n and flagged / n per kind. Figures, not pass/fail; the same sets are asserted on in
+``tests/safety/test_disguises.py``.
+
+``--decoding off`` measures the same sets with the decoders switched off (every text screened
+as written), to show what decoding adds.
+
+Run: ``.venv/bin/python bench/disguises.py [--decoding off] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from labgate.safety.categories import Action  # noqa: E402
+from labgate.safety.policy import SafetyPolicy  # noqa: E402
+from labgate.safety.screen import SafetyScreen  # noqa: E402
+from tests.safety.disguise_cases import BENIGN, DISGUISES, HARMFUL  # noqa: E402
+
+
+async def _action(screen: SafetyScreen, text: str) -> Action:
+    decision = await screen.check_input([{"role": "user", "content": text}])
+    return decision.action
+
+
+async def measure(screen: SafetyScreen) -> dict[str, dict[str, dict[str, int]]]:
+    disguised: dict[str, dict[str, int]] = {}
+    for name, disguise in DISGUISES.items():
+        actions = [await _action(screen, disguise(text)) for text in HARMFUL]
+        disguised[name] = {
+            "n": len(actions),
+            "blocked": sum(a is Action.BLOCK for a in actions),
+            "flagged": sum(a is Action.FLAG for a in actions),
+        }
+    benign: dict[str, dict[str, int]] = {}
+    for kind, texts in BENIGN.items():
+        actions = [await _action(screen, text) for text in texts]
+        benign[kind] = {
+            "n": len(actions),
+            "refused": sum(a is Action.BLOCK for a in actions),
+            "flagged": sum(a is Action.FLAG for a in actions),
+        }
+    return {"disguised": disguised, "benign": benign}
+
+
+def render(result: dict[str, dict[str, dict[str, int]]]) -> str:
+    lines = ["| disguise | blocked / n | flagged / n |", "|---|---|---|"]
+    total = blocked = 0
+    for name, row in result["disguised"].items():
+        lines.append(f"| {name} | {row['blocked']} / {row['n']} | {row['flagged']} / {row['n']} |")
+        if name != "plain (no disguise)":
+            total += row["n"]
+            blocked += row["blocked"]
+    lines.append(f"| **all disguises** | **{blocked} / {total}** | |")
+    lines += ["", "| benign kind | refused / n | flagged / n |", "|---|---|---|"]
+    for kind, row in result["benign"].items():
+        lines.append(f"| {kind} | {row['refused']} / {row['n']} | {row['flagged']} / {row['n']} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--decoding", choices=["on", "off"], default="on")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    screen = SafetyScreen.load(SafetyPolicy())
+    with ExitStack() as stack:
+        if args.decoding == "off":
+            stack.enter_context(mock.patch("labgate.safety.scoring.derived_texts", lambda t: []))
+        result = asyncio.run(measure(screen))
+    screen.embedder.close()
+    print(render(result))
+    if args.json:
+        print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
