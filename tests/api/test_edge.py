@@ -130,3 +130,32 @@ async def test_every_answer_carries_a_request_id(gateway: Gateway) -> None:
         zip([r.status_code for r in answers], ids, strict=True)
     )
     assert len(set(ids)) == len(ids)
+
+
+async def test_a_client_that_hangs_up_mid_body_leaves_no_traceback(
+    gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+    import logging
+
+    port = int(gateway.url.rsplit(":", 1)[1])
+    caplog.set_level(logging.DEBUG)
+    for _ in range(3):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + gateway.key.encode() + b"\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+            b'{"model": "fake", "messages": [{"role": "user", "content": "'
+        )
+        await writer.drain()
+        await asyncio.sleep(0.2)  # the handler is reading the body
+        writer.close()
+        await asyncio.sleep(0.2)
+    async with gateway.client() as c:  # and the gateway serves on
+        assert (await c.post("/v1/chat/completions", json=CHAT)).status_code == 200
+    mine = [r for r in caplog.records if r.name.startswith(("labgate", "uvicorn"))]
+    assert not [r for r in mine if r.exc_info], [r.getMessage() for r in mine if r.exc_info]
+    assert all("Traceback" not in r.getMessage() for r in mine)
+    gone = [r for r in mine if "hung up" in r.getMessage() or "disconnect" in r.getMessage()]
+    assert len(gone) <= 3  # one line each at most

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -60,6 +60,10 @@ class HotPath:
             response = await handler(Request(scope, receive, send))
         except APIError as exc:
             response = exc.to_response()
+        except ClientDisconnect:
+            # hung up before its body was whole: nothing to answer, nothing went wrong here
+            log.info("client hung up during its request body: %s %s", *_route(scope))
+            return
         except Exception:  # noqa: BLE001 - never a traceback to the client
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             response = internal_error().to_response()
@@ -89,3 +93,7 @@ def _with_request_id(send: Send) -> Send:
         await send(message)
 
     return sending
+
+
+def _route(scope: Scope) -> tuple[str, str]:
+    return scope["method"], scope["path"]
