@@ -502,3 +502,26 @@ async def test_whoever_minted_an_auditors_key_is_no_second_person_to_them(env: E
         assert (await aud.delete(f"/v1/admin/keys/{minted['id']}")).status_code == 200
         r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
         assert r.status_code == 200, r.text
+
+
+async def test_naming_a_lead_is_no_way_around_membership_within_the_lab(env: Env) -> None:
+    """Naming a project's lead makes them a member: another lab's user may not be named
+    unless they are a member already (their lab's admin agreed)."""
+    async with env.client("olga") as olga:
+        r = await olga.post(
+            "/v1/admin/projects",
+            json={"id": "NEW", "lab_id": "ornl", "lead_user_id": env.ids["carl"]},
+        )
+        assert r.status_code == 403 and r.json()["error"]["code"] == "cross_lab_member", r.text
+        r = await olga.patch("/v1/admin/projects/CHM1", json={"lead_user_id": env.ids["carl"]})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "cross_lab_member", r.text
+        members = (await olga.get("/v1/admin/projects/CHM1/members")).json()["data"]
+        assert "carl" not in {m["username"] for m in members}
+        asked = (
+            await olga.post("/v1/admin/projects/CHM1/members", json={"user_id": "anl/carl"})
+        ).json()
+    async with env.client("arno") as arno:
+        assert (await arno.post(f"/v1/admin/approvals/{asked['id']}/approve")).status_code == 200
+    async with env.client("olga") as olga:  # a member now: may be named lead
+        r = await olga.patch("/v1/admin/projects/CHM1", json={"lead_user_id": env.ids["carl"]})
+        assert r.status_code == 200, r.text

@@ -21,12 +21,24 @@ from labgate.tenancy.access import (
     sees_everything,
 )
 from labgate.tenancy.core import ServiceCore
-from labgate.tenancy.errors import Conflict, InvalidInput
+from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput
 from labgate.tenancy.inputs import Allocation, Limits, ProjectCreate, ProjectUpdate, changes
 from labgate.tenancy.views import ProjectView
 
 _POLICY_FIELDS = frozenset({"allowed_models", "share"})
 """Fields that change how requests charged to the project are admitted."""
+
+
+def _lead_of_the_lab(user: User, lab_id: str, project_id: str) -> None:
+    """Naming a lead makes them a member: membership stays within the lab (a user of another
+    lab becomes a member first, when both labs' admins agree)."""
+    if user.lab_id != lab_id:
+        raise Forbidden(
+            f"user {user.username!r} belongs to lab {user.lab_id!r}, not to {lab_id!r}: add "
+            f"them to project {project_id!r} as a member first (a request an administrator "
+            f"of lab {user.lab_id!r} approves), then name them lead",
+            "cross_lab_member",
+        )
 
 
 class ProjectOps(ServiceCore):
@@ -41,6 +53,8 @@ class ProjectOps(ServiceCore):
             lead = (
                 await self._user(s, spec.lead_user_id, spec.lab_id) if spec.lead_user_id else None
             )
+            if lead is not None:
+                _lead_of_the_lab(lead, spec.lab_id, spec.id)
             project = Project(
                 id=spec.id,
                 lab_id=spec.lab_id,
@@ -110,6 +124,8 @@ class ProjectOps(ServiceCore):
     ) -> list[User]:
         """Make ``new_ref`` the lead (a lead member); the old lead stays as a plain member."""
         new = await self._user(s, new_ref, project.lab_id) if new_ref else None
+        if new is not None and await self._membership(s, project.id, new.id) is None:
+            _lead_of_the_lab(new, project.lab_id, project.id)
         old_id = project.lead_user_id
         if new is not None and new.id == old_id:
             return []
