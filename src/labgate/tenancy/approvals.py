@@ -15,10 +15,10 @@ duties"):
 Nobody approves their own request, nor a request that would raise themselves. A request filed
 by the ``labgate admin`` CLI (the operator at the server, ``cli:<login>``) is approved by a
 platform administrator through the API, never by another CLI login (a login name is whatever
-the shell says it is). Requests wait :data:`APPROVAL_TTL` and then lapse. Filing, approving and
-rejecting are each an audit record (``pending.request``, ``pending.approve``,
-``pending.reject``), and the change itself is recorded as it was always (``key.create``,
-``user.grant``, ``member.add``) with who asked and who approved.
+the shell says it is). Requests wait the service's ``approval_ttl`` (7 days) and then
+lapse. Filing, approving and rejecting are each an audit record (``pending.request``,
+``pending.approve``, ``pending.reject``), and the change itself is recorded as it was always
+(``key.create``, ``user.grant``, ``member.add``) with who asked and who approved.
 
 :func:`sponsors_of` reads ``user_grants`` (who created an account, who raised it, who asked
 for a key of theirs): the two-person rule of transcripts (:mod:`labgate.audit.access`) refuses
@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -43,9 +43,6 @@ from labgate.tenancy.core import ServiceCore
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput, NotFound
 from labgate.tenancy.models import PendingAction, UserGrant
 from labgate.tenancy.views import _View, aware
-
-APPROVAL_TTL = timedelta(days=7)
-"""How long a request waits for its second person before it lapses."""
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
