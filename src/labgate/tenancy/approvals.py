@@ -425,5 +425,8 @@ async def sponsors_of(conn: AsyncConnection, user_id: str, since: datetime) -> f
         .where(UserGrant.user_id == user_id, UserGrant.kind == "key", ApiKey.revoked_at.is_(None))
     )
     now = datetime.now(UTC)
-    found |= {who for who, expires in minted.all() if expires is None or aware(expires) > now}
+    for who, expires in minted.all():
+        until = aware(expires)
+        if until is None or until > now:
+            found.add(who)
     return frozenset(found)
