@@ -1704,8 +1704,11 @@ async def test_cell(world: World, row: str, role: str, expected: str) -> None:
     status, text = response.status_code, response.text
     shown = f"{role} {call.method} {call.path} -> {status}: {text[:300]}"
     assert status < 500, shown
+    assert response.headers.get("x-request-id"), f"an answer without X-Request-Id: {shown}"
     if status >= 400 and call.path.startswith(("/v1/", "/internal/")):
         assert _is_openai_error(response), f"not an OpenAI-shaped error: {shown}"
+    if status >= 400 and call.path in ("/v1/chat/completions", "/v1/completions"):
+        await world.record_of(response)  # every refused request is in the audit log
     if expected == "ok":
         assert 200 <= status < 300, shown
         if call.effect is not None:

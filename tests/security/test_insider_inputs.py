@@ -1,5 +1,6 @@
 """An insider with an ordinary key (and a platform admin, and a worker token) throws hostile
-input at every route the app has: never a 500, and every refusal an OpenAI-shaped error.
+input at every route the app has: never a 500, every answer with ``X-Request-Id``, and every
+refusal an OpenAI-shaped error.
 
 The routes are enumerated from the running app (as the authorization matrix does), so a new
 route is attacked the day it is added. For each route: every path parameter replaced by a
@@ -203,6 +204,8 @@ async def _attack(gw: World, method: str, path: str, credential: str | None) -> 
         label = f"{method} {url[:80]} ({how.get('what', 'query')}) -> {r.status_code}"
         if r.status_code >= 500 and r.status_code != 503:
             bad.append(f"{label}: {r.text[:200]}")
+        elif not r.headers.get("x-request-id"):
+            bad.append(f"{label}: no X-Request-Id")
         elif r.status_code >= 400 and url.startswith(("/v1/", "/internal/")):
             if not _openai_error(r):
                 bad.append(f"{label}: not an OpenAI-shaped error: {r.text[:200]}")
