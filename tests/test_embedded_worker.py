@@ -120,3 +120,21 @@ async def test_a_body_that_is_not_a_json_object_gets_a_400(
         r = await client.post("/v1/chat/completions", content=raw)
         assert r.status_code == 400 and "JSON" in r.json()["error"]["message"]
     assert inner.seen == []
+
+
+async def test_a_json_schema_format_reaches_llama_cpp_as_its_own_schema_form(
+    front: tuple[httpx.AsyncClient, _Model],
+) -> None:
+    """llama.cpp's server knows ``json_object`` with a ``schema`` (a grammar), not OpenAI's
+    ``json_schema``, and answered LangChain's ``with_structured_output`` with a 400 (issue 27)."""
+    client, inner = front
+    schema = {"type": "object", "properties": {"answer": {"type": "integer"}},
+              "required": ["answer"]}
+    r = await client.post(
+        "/v1/chat/completions",
+        json=_chat(response_format={
+            "type": "json_schema", "json_schema": {"name": "A", "schema": schema, "strict": True},
+        }),
+    )
+    assert r.status_code == 201
+    assert inner.seen[-1][1]["response_format"] == {"type": "json_object", "schema": schema}

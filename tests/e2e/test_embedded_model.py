@@ -332,3 +332,21 @@ def _parent(pid: int) -> int:
         return int(fields[1])
     except (OSError, IndexError, ValueError):
         return -1
+
+
+def test_langchain_structured_output_on_the_embedded_model(served: Served) -> None:
+    """LangChain's ``with_structured_output`` (OpenAI's ``json_schema`` response format) is
+    answered by the embedded model with JSON of that schema (issue 27: it was a 400)."""
+    from langchain_openai import ChatOpenAI
+    from pydantic import BaseModel
+
+    class Element(BaseModel):
+        name: str
+        atomic_number: int
+
+    llm = ChatOpenAI(
+        model="gemma-3-270m", base_url=served.url + "/v1", api_key=served.key,  # type: ignore[arg-type]
+        max_retries=0, temperature=0, max_tokens=96,  # type: ignore[call-arg]
+    )
+    element = llm.with_structured_output(Element).invoke("Which element has atomic number 2?")
+    assert isinstance(element, Element)  # valid JSON of the schema; the 270M model may be wrong

@@ -196,7 +196,9 @@ class _Front:
       such a body gets a 400 in the OpenAI shape. ``developer`` messages, which OpenAI's SDKs
       send to reasoning models, become ``system`` ones (the prompt format treats them
       alike); ``n`` above 1 and several prompts in one request, which this server would
-      ignore or crash on, are refused with a 400 too.
+      ignore or crash on, are refused with a 400 too; a ``json_schema`` response format
+      becomes the server's own ``json_object`` with that schema (a grammar), so structured
+      output works.
     """
 
     def __init__(self, app: Any, alias: str, requests: dict[str, Any] | None = None) -> None:
@@ -264,6 +266,7 @@ class _Front:
         for message in data.get("messages") or []:
             if isinstance(message, dict) and message.get("role") == "developer":
                 message["role"] = "system"
+        _json_schema_as_llama_format(data)
         n = data.get("n")
         if isinstance(n, int) and n > 1:
             return "this model's worker (llama.cpp) returns one choice: ask with n = 1", "n"
@@ -277,6 +280,23 @@ class _Front:
             param = ".".join(str(part) for part in first["loc"])
             return f"{param}: {first['msg']}", param
         return data
+
+
+def _json_schema_as_llama_format(data: dict[str, Any]) -> None:
+    """OpenAI's ``response_format: {"type": "json_schema", "json_schema": {"schema": S}}``
+    (LangChain's ``with_structured_output``, the SDK's ``parse``) in the form llama.cpp's
+    server takes, ``{"type": "json_object", "schema": S}``: it then constrains the answer with
+    a grammar built from the schema. That server refuses the OpenAI form with a 400."""
+    fmt = data.get("response_format")
+    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
+        return
+    spec = fmt.get("json_schema")
+    schema = spec.get("schema") if isinstance(spec, dict) else None
+    data["response_format"] = (
+        {"type": "json_object", "schema": schema}
+        if isinstance(schema, dict)
+        else {"type": "json_object"}
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
