@@ -68,6 +68,10 @@ def serve(
     from labgate.app import Services, create_app
 
     settings = _settings(config, host=host, port=port, data_dir=data_dir)
+    problem = _key_file_problem(settings)
+    if problem is not None:
+        console.print(f"[red]error:[/red] {escape(problem)}", soft_wrap=True)
+        raise typer.Exit(2)
     from labgate import logs
 
     logs.configure(settings.log_level, settings.log_format)
@@ -118,6 +122,32 @@ def serve(
         timeout_graceful_shutdown=10,
     )
     logging.getLogger("labgate").info("labgate stopped (%s)", settings.base_url)
+
+
+def _key_file_problem(settings: Settings) -> str | None:
+    """A transcript master keys file that is named but cannot be read, in one line (it was a
+    traceback from the app's start-up)."""
+    import os
+
+    from labgate.audit.keyring import MASTER_KEYS_FILE_ENV, Keyring, KeyringError
+
+    path = settings.audit.master_keys_file
+    source = "[audit] master_keys_file"
+    if path is None and os.environ.get(MASTER_KEYS_FILE_ENV):
+        path, source = Path(os.environ[MASTER_KEYS_FILE_ENV]), f"${MASTER_KEYS_FILE_ENV}"
+    if path is None:
+        return None
+    if not path.exists():
+        return (
+            f"the audit master keys file {path} ({source}) does not exist; create it with "
+            f"`labgate audit new-master-key --file {path} --id k1`, or remove the setting to "
+            "have labgate create one in its data directory"
+        )
+    try:
+        Keyring.load(path)
+    except (KeyringError, OSError) as exc:
+        return f"the audit master keys file {path} ({source}) cannot be used: {exc}"
+    return None
 
 
 config_app = typer.Typer(help="Inspect and check configuration files.", no_args_is_help=True)

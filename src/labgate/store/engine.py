@@ -7,10 +7,12 @@ URLs are normalised to their async drivers so callers may write the plain forms:
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -48,6 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL and a busy timeout (readers never block writers)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -61,6 +64,24 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the database file 0600 before SQLite does (it would give 0644 under the usual
+    umask), and take group and other access from an existing one and its WAL and shared
+    memory files. SQLite creates the WAL and ``-shm`` files with the database file's mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    db = Path(path)
+    if not db.parent.is_dir():
+        return  # SQLite will say so
+    fd = os.open(db, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    for file in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
