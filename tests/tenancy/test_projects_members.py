@@ -18,6 +18,7 @@ from labgate.tenancy import (
     TenancyService,
 )
 from labgate.tenancy.approvals import PendingView
+from labgate.tenancy.views import MemberView
 from tests.tenancy.conftest import Recorder, World
 
 pytestmark = pytest.mark.store
@@ -112,6 +113,7 @@ async def test_leads_manage_members_of_their_own_project_only(
 ) -> None:
     lena = world.p(world.lena)
     member = await service.add_member(lena, "CHM1", MemberAdd(user_id="ornl/bob"))
+    assert isinstance(member, MemberView)
     assert (member.username, member.role) == ("bob", "member")
     assert recorder.last("member.add")["details"] == {
         "user_id": world.bob.id,
@@ -120,6 +122,7 @@ async def test_leads_manage_members_of_their_own_project_only(
     }
     before = len(recorder.actions)
     again = await service.add_member(lena, "CHM1", MemberAdd(user_id="ornl/bob"))
+    assert isinstance(again, MemberView)
     assert again.role == "member" and len(recorder.actions) == before  # no change, no record
     with pytest.raises(Forbidden, match="only the leads of project 'ANL1'"):
         await service.add_member(lena, "ANL1", MemberAdd(user_id=world.bob.id))
@@ -142,6 +145,7 @@ async def test_leads_manage_members_of_their_own_project_only(
     await service.approve(world.p(world.anl_admin), asked.id)
     assert "carol" in {m.username for m in await service.list_members(lena, "CHM1")}
     promoted = await service.add_member(lena, "CHM1", MemberAdd(user_id="ornl/bob", role="lead"))
+    assert isinstance(promoted, MemberView)
     assert promoted.role == "lead"
     assert recorder.last("member.update")["details"]["previous_role"] == "member"
     assert "project_lead" in (await service.get_user(world.root, world.bob.id)).roles
