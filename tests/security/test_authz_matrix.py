@@ -128,15 +128,19 @@ PATCH  /v1/admin/users/{user_id} · own, clearance raised higher                
 PATCH  /v1/admin/users/{user_id} · own, role auditor                                       | 401  no   no   no   no   no   401
 PATCH  /v1/admin/users/{user_id} · own, disabled                                           | 401  no   no   ok   ok   no   401
 PATCH  /v1/admin/users/{user_id} · other, disabled                                         | 401  no   no   no   ok   no   401
+PATCH  /v1/admin/users/{user_id} · own platform admin, disabled                            | 401  no   no   no   ok   no   401
+PATCH  /v1/admin/users/{user_id} · own, role lab_admin                                     | 401  no   no   ok   ok   no   401
 # -- projects: their lab's admins; leads and members read their own
 GET    /v1/admin/projects                                                                  | 401  ok   ok   ok   ok   ok   401
 GET    /v1/admin/projects · other lab named                                                | 401  hide hide hide hide hide 401
 POST   /v1/admin/projects · own                                                            | 401  no   no   ok   ok   no   401
 POST   /v1/admin/projects · other                                                          | 401  no   no   no   ok   no   401
+POST   /v1/admin/projects · own, lead from other lab                                       | 401  no   no   no   no   no   401
 GET    /v1/admin/projects/{project_id} · own                                               | 401  ok   ok   ok   ok   ok   401
 GET    /v1/admin/projects/{project_id} · other                                             | 401  no   no   no   ok   ok   401
 PATCH  /v1/admin/projects/{project_id} · own                                               | 401  no   no   ok   ok   no   401
 PATCH  /v1/admin/projects/{project_id} · other                                             | 401  no   no   no   ok   no   401
+PATCH  /v1/admin/projects/{project_id} · own, lead from other lab                          | 401  no   no   no   no   no   401
 PUT    /v1/admin/projects/{project_id}/allocation · own                                    | 401  no   no   ok   ok   no   401
 PUT    /v1/admin/projects/{project_id}/allocation · other                                  | 401  no   no   no   ok   no   401
 PATCH  /v1/admin/projects/{project_id}/limits · own                                        | 401  no   no   ok   ok   no   401
@@ -1015,6 +1019,24 @@ _patch_user(
     lambda u: bool(u.disabled),
 )
 _patch_user(
+    "PATCH /v1/admin/users/{user_id} · own, role lab_admin",
+    OWN_LAB,
+    {"roles": ["user", "lab_admin"]},
+    _has_role("lab_admin"),
+)
+
+
+@case("PATCH /v1/admin/users/{user_id} · own platform admin, disabled")
+async def _disable_platform_admin(w: World, role: str) -> Call:
+    uid = await w.new_user(OWN_LAB, roles=["user", "platform_admin"], clearance=CLEARANCE)
+
+    async def disabled() -> bool:
+        return bool((await w.user_row(uid)).disabled)
+
+    return Call("PATCH", f"/v1/admin/users/{uid}", json={"disabled": True}, effect=disabled)
+
+
+_patch_user(
     "PATCH /v1/admin/users/{user_id} · other, disabled",
     OTHER_LAB,
     {"disabled": True},
@@ -1048,6 +1070,33 @@ def _create_project(row: str, lab: str) -> None:
 
 _create_project("POST /v1/admin/projects · own", OWN_LAB)
 _create_project("POST /v1/admin/projects · other", OTHER_LAB)
+
+
+@case("POST /v1/admin/projects · own, lead from other lab")
+async def _project_foreign_lead(w: World, role: str) -> Call:
+    pid = "N-" + uuid.uuid4().hex[:8]
+    lead = await w.new_user(OTHER_LAB, clearance=CLEARANCE)
+
+    async def joined() -> bool:
+        return await w.is_member(pid, lead)
+
+    return Call(
+        "POST",
+        "/v1/admin/projects",
+        json={"id": pid, "lab_id": OWN_LAB, "lead_user_id": lead},
+        effect=joined,
+    )
+
+
+@case("PATCH /v1/admin/projects/{project_id} · own, lead from other lab")
+async def _project_foreign_new_lead(w: World, role: str) -> Call:
+    pid = await w.new_project(OWN_LAB)
+    lead = await w.new_user(OTHER_LAB, clearance=CLEARANCE)
+
+    async def joined() -> bool:
+        return await w.is_member(pid, lead)
+
+    return Call("PATCH", f"/v1/admin/projects/{pid}", json={"lead_user_id": lead}, effect=joined)
 
 
 def _project_change(
