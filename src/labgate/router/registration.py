@@ -52,7 +52,7 @@ DEFAULT_TOKEN_TTL_S = 24 * 3600
 so it must first be used within a day."""
 REVOKED_PREFIX = "worker-token:"
 """Worker-token revocations travel on the key-revocation bus as ``worker-token:<id>``."""
-ALL = "*"
+ALL = "*"  # labgate.quota.revocation.ALL_KEYS: events may have been missed
 GRANT_CACHE_S = 30.0
 """How long a verified token is trusted without reading its row again (revocations made
 without the bus, e.g. straight in the database, take effect within this)."""
