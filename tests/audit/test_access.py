@@ -240,3 +240,23 @@ async def test_two_auditors_made_by_the_same_person_are_one_person(setup: Setup)
     erin = Principal("erin", roles=frozenset({Role.AUDITOR}))
     assert (await setup.access.approve(erin, filed.id)).approver == "erin"
     assert (await setup.access.read(ALICE, filed.id, setup.indices["proj1"][0])).digests_match
+
+
+async def test_the_two_people_must_still_be_two_when_the_transcript_is_read(
+    setup: Setup,
+) -> None:
+    """A tie made after the approval (the approver has a key of the requester minted, or
+    raises them) closes what the approval opened."""
+    ties: dict[str, set[str]] = {}
+
+    async def sponsors(user_id: str, since: datetime) -> frozenset[str]:
+        return frozenset({user_id} | ties.get(user_id, set()))
+
+    setup.access.sponsors = sponsors
+    request_id = await _approved(setup)
+    index = setup.indices["proj1"][0]
+    assert (await setup.access.read(ALICE, request_id, index)).digests_match
+    ties["alice"] = {"bob"}
+    with pytest.raises(AccessDenied) as refused:
+        await setup.access.read(ALICE, request_id, index)
+    assert refused.value.code == "same_sponsor"

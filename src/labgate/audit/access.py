@@ -303,9 +303,10 @@ class AccessControl:
         if common:
             days = self.separation_window.days
             raise AccessDenied(
-                f"you and the requester {requester} were both created or raised by "
-                f"{', '.join(sorted(common))} in the last {days} days; an auditor who owes "
-                "their account to someone else must approve",
+                f"the requester {requester} and the approver {approver} are not two people: "
+                f"both were created or raised by {', '.join(sorted(common))} in the last "
+                f"{days} days, or one holds a key of the other's; an auditor who owes their "
+                "account to someone else must approve",
                 "same_sponsor",
             )
 
@@ -329,6 +330,8 @@ class AccessControl:
                 f"{request.expires_at.isoformat()}; file a new request",
                 "approval_expired",
             )
+        if request.approver is not None:  # still two people now (a key minted since, …)
+            await self._check_separation(request.requester, request.approver, self._now())
         meta = await self.vault.meta(index)
         if meta is None:
             raise TranscriptError(
