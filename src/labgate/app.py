@@ -23,6 +23,7 @@ from labgate.api.hotpath import HotPath
 from labgate.bootstrap import create_schema, ensure_admin
 from labgate.config import Settings
 from labgate.quota import revocation_handler
+from labgate.quota.revocation import ALL_KEYS, PROJECT_PREFIX
 from labgate.router.workers import Worker
 from labgate.scheduler import RequestClass
 from labgate.services import Services, build_services, load_shares
@@ -140,9 +141,44 @@ def _tenancy(services: Services) -> TenancyService:
         on_admin_action=on_admin_action,
         on_key_revoked=services.quota.revocations.publish,
         on_user_changed=services.auth.oidc.forget_user if services.auth.oidc else None,
-        on_project_changed=services.projects.forget if services.projects else None,
+        on_project_changed=_project_changed(services),
         labels=services.access,
     )
+
+
+def _project_changed(services: Services) -> Callable[[str], Awaitable[None]] | None:
+    """A project's rules changed here: drop them from this replica's cache at once, and tell
+    the others through the revocation bus (``project:<id>``), so no replica serves the old
+    models, budget or limits for the rest of the cache's lifetime."""
+    projects = services.projects
+    if projects is None:
+        return None
+    assert services.quota is not None
+    bus = services.quota.revocations
+
+    async def changed(project_id: str) -> None:
+        projects.forget(project_id)
+        await bus.publish(PROJECT_PREFIX + project_id)
+
+    return changed
+
+
+def _forgetting_projects(
+    services: Services, handler: Callable[[str], None]
+) -> Callable[[str], None]:
+    """``handler`` (the key caches') extended with project changes from the bus."""
+    projects = services.projects
+
+    def on_event(key_id: str) -> None:
+        handler(key_id)
+        if projects is None:
+            return
+        if key_id.startswith(PROJECT_PREFIX):
+            projects.forget(key_id[len(PROJECT_PREFIX) :])
+        elif key_id == ALL_KEYS:
+            projects.forget()
+
+    return on_event
 
 
 async def _refresh_shares(services: Services) -> None:
@@ -200,10 +236,13 @@ def create_app(
         services.tasks.append(
             asyncio.create_task(
                 services.quota.revocations.run(
-                    services.registry.listening(
-                        revocation_handler(
-                            services.auth.invalidate_key, services.auth.invalidate_all
-                        )
+                    _forgetting_projects(
+                        services,
+                        services.registry.listening(
+                            revocation_handler(
+                                services.auth.invalidate_key, services.auth.invalidate_all
+                            )
+                        ),
                     )
                 ),
                 name="revocations",

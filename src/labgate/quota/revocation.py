@@ -38,6 +38,8 @@ from labgate.quota.usage_store import database_errors, dialect_insert, to_dateti
 log = logging.getLogger("labgate.quota")
 
 ALL_KEYS = "*"
+PROJECT_PREFIX = "project:"
+"""An event ``project:<id>``: that project's rules changed (models, budget, limits)."""
 """Passed to ``on_revoked`` when events may have been missed: forget every cached key."""
 
 EVENTS = KEY_EVENTS_TABLE

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.audit.log import AuditLog
 from labgate.audit.records import AuditRecord, RecordKind
+from labgate.quota.revocation import PROJECT_PREFIX
 
 
 def admin_audit_record(action: dict[str, Any]) -> AuditRecord:
@@ -77,8 +78,21 @@ async def operator_hooks(
                 "the key from their caches within 30 s"
             )
 
+    async def on_project_changed(project_id: str) -> None:
+        try:
+            await parts.revocations.publish(PROJECT_PREFIX + project_id)
+        except Exception as exc:
+            warn(
+                f"could not tell the running gateways ({exc.__class__.__name__}); they apply "
+                "the project's change within 10 s"
+            )
+
     try:
-        yield {"on_admin_action": on_admin_action, "on_key_revoked": on_key_revoked}
+        yield {
+            "on_admin_action": on_admin_action,
+            "on_key_revoked": on_key_revoked,
+            "on_project_changed": on_project_changed,
+        }
     finally:
         if audit_open:
             await audit.close()
