@@ -152,3 +152,52 @@ async def test_an_answer_binds_only_its_own_user(labelled: dict[str, Any]) -> No
     r = await _post(labelled, body, key=key)
     assert r.status_code == 200, r.text
     assert r.json()["labgate_label"] == "UNCLASSIFIED"
+
+
+async def test_an_answer_is_found_again_reformatted_or_pasted_into_a_user_turn(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """Whitespace does not hide an answer (a trailing space, a line break), nor does moving it
+    into the user's own turn or a retrieval document."""
+    history = await _secret_turn(labelled)
+    answer = history[1]["content"]
+    follow = {"role": "user", "content": "go on"}
+    variants = [
+        [history[0], {"role": "assistant", "content": answer + " "}, follow],
+        [history[0], {"role": "assistant", "content": answer.replace(" ", "\n  ", 2)}, follow],
+        [{"role": "user", "content": answer}, follow],
+    ]
+    for messages in variants:
+        r = await _post(labelled, {"model": "open", "messages": messages}, "CUI")
+        assert r.status_code == 403, (messages, r.text)
+        assert r.json()["error"]["code"] == "label_write_down"
+    r = await _post(
+        labelled,
+        {"model": "open", "messages": [follow], "documents": [{"text": answer}]},
+        "CUI",
+    )
+    assert r.status_code == 403 and r.json()["error"]["code"] == "label_write_down", r.text
+    # the user's short turns are not taken for answers
+    r = await _post(labelled, {"model": "open", "messages": [{"role": "user", "content": "Paris"}]})
+    assert r.status_code == 200 and r.json()["labgate_label"] == "UNCLASSIFIED"
+
+
+def test_a_paragraph_of_an_answer_is_bound_on_its_own() -> None:
+    from labgate.access.answers import text_digests
+
+    one = "The first paragraph of a long answer, with the yield figures of device seven."
+    two = "A second paragraph that talks about the test site and its instruments at length."
+    stored = set(text_digests(f"{one}\n\n{two}\n\nOk."))
+    assert len(stored) == 3  # the whole text and the two long paragraphs, not "Ok."
+    assert set(text_digests(f"my notes:\n\n{two}", whole_min=24)) & stored
+    assert not set(text_digests("Ok.", whole_min=24)) & stored
+
+
+async def test_an_answer_pasted_into_a_text_completion_prompt_keeps_its_label(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    history = await _secret_turn(labelled)
+    headers = {"Authorization": f"Bearer {labelled['key']}", "X-Labgate-Label": "CUI"}
+    async with httpx.AsyncClient(base_url=labelled["url"], headers=headers) as c:
+        r = await c.post("/v1/completions", json={"model": "open", "prompt": history[1]["content"]})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "label_write_down", r.text

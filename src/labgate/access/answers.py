@@ -3,9 +3,11 @@
 A client carries a conversation: each request holds the earlier turns. It can keep their
 labels (``messages[i].labgate_label``, the answer's own ``labgate_label`` echoed back), but it
 can also drop them. What labgate can check without the client's help is its own answers: each
-answer above the deployment's range minimum is kept as ``(user, SHA-256 of its text, label)``
-in ``label_answers``; a later request of the same user whose assistant turns repeat such an
-answer inherits its label, stated or not (``docs/labels.md``).
+answer above the deployment's range minimum is kept as ``(user, SHA-256, label)`` in
+``label_answers``, once for its whole text and once for each long paragraph, whitespace
+normalised; a later request of the same user any of whose turns (assistant or not: an answer
+pasted into the user's own turn counts) repeats such a text inherits its label, stated or not
+(``docs/labels.md``).
 
 Writes ride on the usage rows' batches (:class:`labgate.gateway.observers.UsageRecorder`); until
 a batch is written (half a second) this replica answers from memory. Lookups are one indexed
@@ -19,6 +21,7 @@ user's classified "Yes." never raises another user's conversation.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -99,7 +102,36 @@ def driver_rows(batch: list[tuple[str, str, str, datetime]], sqlite: bool) -> li
     return list(batch)
 
 
+MIN_PARAGRAPH_CHARS = 40
+"""A paragraph (text between blank lines) this long or longer is bound on its own, so one
+pasted out of a longer answer is found too; shorter ones say too little to bind."""
+MAX_PARAGRAPHS = 32
+MIN_OTHER_TURN_CHARS = 24
+"""A whole non-assistant turn (a user's, a document) is matched against answers only from this
+length: a user's "Yes." is not taken for an answer "Yes." they once got at SECRET."""
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def normalise(text: str) -> str:
+    """The text as compared: runs of whitespace (spaces, newlines, a trailing space) as one
+    space, none at the ends."""
+    return " ".join(text.split())
+
+
 def answer_digest(text: str) -> str:
-    """The digest an answer is kept and found by: SHA-256 of its text (as the audit log's
-    ``response_sha256``), hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the normalised text."""
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+def text_digests(text: str, *, whole_min: int = 1) -> list[str]:
+    """What an answer is kept by, and a turn looked up by: the digest of the whole text (when
+    it has ``whole_min`` characters) and of each paragraph of ``MIN_PARAGRAPH_CHARS`` or more."""
+    out = []
+    whole = normalise(text)
+    if len(whole) >= max(1, whole_min):
+        out.append(hashlib.sha256(whole.encode("utf-8")).hexdigest())
+    paragraphs = [normalise(p) for p in _PARAGRAPH_BREAK.split(text)]
+    long_ones = [p for p in paragraphs if len(p) >= MIN_PARAGRAPH_CHARS and p != whole]
+    for paragraph in long_ones[:MAX_PARAGRAPHS]:
+        out.append(hashlib.sha256(paragraph.encode("utf-8")).hexdigest())
+    return list(dict.fromkeys(out))

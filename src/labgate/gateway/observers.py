@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from labgate.access.answers import INSERT_PG as ANSWERS_PG
 from labgate.access.answers import INSERT_SQLITE as ANSWERS_SQLITE
-from labgate.access.answers import AnswerLabels, answer_digest, driver_rows
+from labgate.access.answers import AnswerLabels, driver_rows, text_digests
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
 from labgate.store.engine import sqlite_datetime_text
@@ -144,9 +144,8 @@ class UsageRecorder:
             and rec.response_text
             and self.answer_above(rec.label)
         ):
-            self.answers.note(
-                p.user_id, answer_digest(rec.response_text), rec.label, rec.started_at
-            )
+            for digest in text_digests(rec.response_text):
+                self.answers.note(p.user_id, digest, rec.label, rec.started_at)
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 

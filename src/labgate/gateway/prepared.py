@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from labgate.access.answers import answer_digest
+from labgate.access.answers import MIN_OTHER_TURN_CHARS, text_digests
 from labgate.access.decision import LABEL_FIELD
 from labgate.api.errors import APIError, not_found
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
@@ -52,7 +52,7 @@ class Prepared:
     label: Any = None  # the request's Label once access control decided it
     # the labels the client gave earlier turns (messages[i].labgate_label), by message index
     message_labels: tuple[tuple[int, Any], ...] = ()
-    # SHA-256 of each assistant turn's text: a recorded answer's label binds to it
+    # digests of the turns' texts: a recorded answer's label binds to them (access.answers)
     answer_digests: tuple[str, ...] = ()
     definitions: str = ""  # the tools and schemas offered to the model, as text (visible.py)
     documents: tuple[str, ...] = ()  # the retrieval documents given to the model (visible.py)
@@ -142,7 +142,7 @@ class Preparer:
         )
         prepared.messages = len(req.messages)
         prepared.message_labels = message_labels
-        prepared.answer_digests = answer_digests(payload["messages"])
+        prepared.answer_digests = answer_digests(payload["messages"], documents)
         prepared.definitions, prepared.documents = definitions, documents
         return prepared
 
@@ -160,7 +160,7 @@ class Preparer:
             "completion", principal, model.name, req.stream, prompt_text=prompt_text
         )
         record.model_version = model.version
-        return Prepared(
+        prepared = Prepared(
             record,
             model,
             payload,
@@ -169,6 +169,9 @@ class Preparer:
             False,
             include_usage,
         )
+        # an earlier answer pasted into the prompt keeps its label (access.answers)
+        prepared.answer_digests = tuple(text_digests(prompt_text, whole_min=MIN_OTHER_TURN_CHARS))
+        return prepared
 
     def _affinity(self, text: str) -> str | None:
         """The conversation's opening, which the router hashes only when it has replicas to
@@ -189,13 +192,18 @@ def _take_message_labels(messages: list[dict[str, Any]]) -> tuple[tuple[int, Any
     return tuple(found)
 
 
-def answer_digests(messages: list[dict[str, Any]]) -> tuple[str, ...]:
-    """SHA-256 of each assistant turn's text as the client resends it, the same digest the
-    gateway keeps of its labelled answers (:func:`answer_digest`)."""
-    out = []
+def answer_digests(
+    messages: list[dict[str, Any]], documents: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The digests of every turn's text (and each long paragraph of it) and of the retrieval
+    documents, as the gateway keeps its labelled answers (:func:`text_digests`): an answer
+    resent as an assistant turn, pasted into a user turn or a document, is found again."""
+    out: list[str] = []
     for message in messages:
-        if message.get("role") == "assistant":
-            text = message_text(message)
-            if text:
-                out.append(answer_digest(text))
+        text = message_text(message)
+        if text:
+            assistant = message.get("role") == "assistant"
+            out += text_digests(text, whole_min=1 if assistant else MIN_OTHER_TURN_CHARS)
+    for text in documents:
+        out += text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
     return tuple(dict.fromkeys(out))
