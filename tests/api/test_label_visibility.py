@@ -225,3 +225,34 @@ async def test_the_log_size_is_for_auditors_cleared_for_everything(
         for path in paths[1:]:
             assert (await c.get(path)).status_code == 200
         assert (await c.get(paths[0])).status_code in (200, 404)  # 404: none signed yet
+
+
+async def test_a_refused_attempt_is_counted_at_the_label_it_asked_for(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """An attempt above the caller's clearance is SECRET//NUC work too: its usage row carries
+    that label, so a lower reader's report does not name the model it was aimed at."""
+    cui = await _user(labelled, "cui-attempt", "CUI", "lab_admin")
+    async with _client(labelled, cui) as c:
+        r = await c.post(
+            "/v1/chat/completions",
+            headers={"X-Labgate-Label": "SECRET//NUC"},
+            json={"model": "nuc", "messages": [{"role": "user", "content": "q"}]},
+        )
+        assert r.status_code == 403, r.text
+        await labelled["services"].usage.flush()
+        r = await c.get("/v1/admin/usage", params={"group_by": "model", "since": "1d"})
+        assert r.status_code == 200 and "nuc" not in r.text, r.text
+
+
+async def test_worker_and_scheduler_views_name_only_models_within_clearance(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    cui_admin = await _user(labelled, "cui-padm", "CUI", "platform_admin")
+    async with _client(labelled, cui_admin) as c:
+        r = await c.get("/v1/admin/workers")
+        assert r.status_code == 200 and set(r.json()) == {"open"}, r.text
+        r = await c.get("/v1/admin/scheduler")
+        assert r.status_code == 200 and "nuc" not in r.text, r.text
+    async with _client(labelled, labelled["key"]) as c:
+        assert set((await c.get("/v1/admin/workers")).json()) == {"open", "nuc"}

@@ -431,6 +431,11 @@ class AccessPolicy:
         except LabelError:
             return False
 
+    def sees_model(self, principal: Principal, model: str) -> bool:
+        """Whether a model's name and state may be shown to ``principal``: their clearance
+        dominates its accreditation (a model list, a worker or scheduler view; no read-down)."""
+        return self.may_read(principal, self.accreditation(model))
+
     def reader_may_see(self, principal: Principal, label: str | None) -> bool:
         """:meth:`may_read` in the shape of ``labgate.audit.access.LabelCheck``."""
         return self.may_read(principal, label)

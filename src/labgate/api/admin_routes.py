@@ -389,4 +389,9 @@ async def usage_report(
 @router.get("/workers")
 async def workers(request: Request, principal: Principal = Depends(_admin)) -> dict[str, object]:
     services = request.app.state.services
-    return {name: pool.describe() for name, pool in services.router.pools.items()}
+    access = services.access
+    return {  # only the models the reader is cleared for (no read-down)
+        name: pool.describe()
+        for name, pool in services.router.pools.items()
+        if access is None or access.sees_model(principal, name)
+    }

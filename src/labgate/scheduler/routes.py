@@ -71,4 +71,9 @@ async def scheduler_state(
 ) -> dict[str, Any]:
     """Current shares, counters, decayed usage, queued and running requests per model."""
     scope_lab, scope_project = visible_scope(principal, lab, project)
-    return _scheduler(request).snapshot(lab=scope_lab, project=scope_project)
+    snapshot = _scheduler(request).snapshot(lab=scope_lab, project=scope_project)
+    access = getattr(request.app.state.services, "access", None)
+    if access is not None:  # only the models the reader is cleared for (no read-down)
+        pools = snapshot["pools"]
+        snapshot["pools"] = {m: v for m, v in pools.items() if access.sees_model(principal, m)}
+    return snapshot
