@@ -311,6 +311,7 @@ def create_app(
     install_error_handlers(app)
     from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
     from labgate.audit import routes as audit_routes
+    from labgate.safety import routes as safety_routes
     from labgate.scheduler import routes as scheduler_routes
     from labgate.web.routes import build_router as build_web_router
 
@@ -321,6 +322,7 @@ def create_app(
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)
+    app.include_router(safety_routes.router)
     app.include_router(build_web_router())
     # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
     hot = HotPath(app, openai_routes.hot_routes)  # its request count: the lifespan's inline_if

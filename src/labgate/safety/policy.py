@@ -169,8 +169,9 @@ class SafetyPolicy(_Model):
     )
     refusal_message: str = (
         "I can't help with this request: it was stopped by this deployment's content policy "
-        "({category}). If this is legitimate research, ask your lab's safety reviewer to look at "
-        "request {request_id}."
+        "({category}). If this was wrongly refused, report it and a safety reviewer will look "
+        'at request {request_id}: the chat page\'s "This was wrongly refused" button, or '
+        'POST /v1/safety/reports with {{"request_id": "{request_id}"}}.'
     )
     stream: StreamConfig = Field(default_factory=StreamConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)

@@ -7,8 +7,10 @@
 * A stream blocked mid-way gets one last chunk carrying the refusal text and
   ``finish_reason: "content_filter"`` (:func:`refusal_chunk`).
 
-The message names the category and the request id, and says what to do next; it never echoes
-the text that was blocked.
+The message names the category and the request id, and says how to report a wrong refusal
+(``POST /v1/safety/reports``, :mod:`labgate.safety.reports`); refusals in completion form also
+carry ``labgate_report: {"request_id", "url"}`` for clients such as the chat page. It never
+echoes the text that was blocked.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ from labgate.safety.policy import SafetyPolicy
 
 CONTENT_FILTER = "content_filter"
 POLICY_VIOLATION_CODE = "content_policy_violation"
+
+
+REPORT_PATH = "/v1/safety/reports"
+
+
+def report_pointer(request_id: str | None) -> dict[str, Any]:
+    """Where the requester reports a wrong refusal (``labgate_report`` in refusals)."""
+    return {"request_id": request_id, "url": REPORT_PATH}
 
 
 def refusal_text(policy: SafetyPolicy, decision: Decision, request_id: str | None = None) -> str:
@@ -61,6 +71,7 @@ def refusal_completion(
             "completion_tokens": 0,
             "total_tokens": prompt_tokens,
         },
+        "labgate_report": report_pointer(request_id),
     }
 
 
@@ -86,6 +97,7 @@ def refusal_chunk(
                 "logprobs": None,
             }
         ],
+        "labgate_report": report_pointer(request_id),
     }
 
 

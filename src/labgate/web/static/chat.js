@@ -76,6 +76,46 @@
     return pre;
   }
 
+  /* A refused answer gets a one-click report: POST /v1/safety/reports with its request id
+     puts it in the safety reviewers' queue. */
+  function addReportButton(entry, requestId) {
+    if (!requestId || entry.item.querySelector(".report-refusal")) return;
+    const box = document.createElement("div");
+    box.className = "report";
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary report-refusal";
+    button.textContent = "This was wrongly refused";
+    button.dataset.requestId = requestId;
+    const status = document.createElement("span");
+    status.className = "report-status";
+    status.setAttribute("role", "status");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      status.textContent = "Sending the report…";
+      try {
+        const resp = await fetch("/v1/safety/reports", {
+          method: "POST",
+          headers: lg.authHeaders({ "Content-Type": "application/json" }),
+          body: JSON.stringify({ request_id: requestId }),
+        });
+        if (resp.ok) {
+          status.textContent =
+            "Reported: a safety reviewer will look at request " + requestId + ".";
+          button.textContent = "Reported";
+        } else {
+          status.textContent = "Could not report it: " + (await lg.errorMessage(resp));
+          button.disabled = false;
+        }
+      } catch (err) {
+        status.textContent = "Could not report it: " + err.message;
+        button.disabled = false;
+      }
+    });
+    box.append(button, status);
+    entry.item.appendChild(box);
+  }
+
   /* Read an SSE body, calling onEvent with each parsed JSON payload until [DONE]. */
   async function readEvents(resp, onEvent) {
     const reader = resp.body.getReader();
@@ -135,18 +175,34 @@
         body: JSON.stringify({ model, messages: history, stream: true }),
         signal: controller.signal,
       });
+      const requestId = resp.headers.get("X-Request-Id");
       if (!resp.ok) {
         history.pop();
+        let body = null;
+        try {
+          body = await resp.clone().json();
+        } catch (err) {
+          /* not JSON */
+        }
+        if (body && body.error && body.error.code === "content_policy_violation") {
+          entry.body.textContent = body.error.message;
+          addReportButton(entry, requestId);
+          return;
+        }
         entry.item.remove();
         showError(await lg.errorMessage(resp));
         return;
       }
       const config = await lg.loadConfig();
       let label = resp.headers.get(lg.LABEL_HEADER);
+      let refusedId = null;
       await readEvents(resp, (chunk) => {
         if (chunk.error) throw new Error(chunk.error.message || "the answer failed");
         if (!label && chunk.labgate_label) label = chunk.labgate_label;
         for (const choice of chunk.choices || []) {
+          if (choice.finish_reason === "content_filter") {
+            refusedId = (chunk.labgate_report && chunk.labgate_report.request_id) || requestId;
+          }
           const delta = choice.delta || {};
           if (delta.reasoning_content) reasoningBox(entry).textContent += delta.reasoning_content;
           if (delta.content) {
@@ -155,6 +211,7 @@
           }
         }
       });
+      if (refusedId) addReportButton(entry, refusedId);
       const marking = label || stated || config.label;
       setLabelTag(entry, marking, !label && !stated);
       mark = lg.highWater(mark || config.label, marking);
