@@ -137,3 +137,51 @@ async def test_a_revoked_job_token_ends_the_real_job(
             await controller.stop()
         log = job_log(context, spec.name, cold.slurm_job_id)
         assert "refused this job's token (HTTP 401" in log, log
+
+
+async def test_one_jobs_token_cannot_pass_its_worker_off_as_another_jobs(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The controller believes a worker serves a job only if that job's token registered it."""
+    clock = Clock()
+    slurm = MemorySlurm(clock)
+    spec = fake_spec("pair", max_replicas=2, min_replicas=2)
+    model = spec.served_name
+    router = Router(session=None)  # type: ignore[arg-type]
+    router.pools[model] = WorkerPool(model)
+    registry = WorkerRegistry(router, sessions)
+    context = RenderContext("http://gw:8080", "/usr/bin/python3", tmp_path / "spool", "lgtest")
+    store = JobStore(sessions)
+    controller = HpcController(
+        [spec], backend=slurm, store=store, gateway=RouterGatewayLink(router),
+        tokens=registry, context=context, clock=clock, settings=HpcSettings(),
+    )
+    await controller.reconcile()  # min_replicas: two jobs
+    first, second = slurm.submissions
+    for s in (first, second):
+        slurm.start(s.job_id)
+
+    async def grant_of(submission: Any) -> Any:
+        header = Path(submission.env["LABGATE_AUTH_FILE"]).read_text().strip()
+        return await registry.verify(header.split(": ", 1)[1])
+
+    async def phase_of(job_id: str) -> str:
+        return {j.slurm_job_id: j.phase for j in await store.active()}[job_id]
+
+    # the first job's token registers a worker that claims to be the second job's
+    await registry.register(
+        await grant_of(first), model, "http://gh001:9000/v1", second.job_id, spec.name
+    )
+    # and so does a token issued by hand
+    manual = await registry.verify("Bearer " + await registry.issue_token(model))
+    await registry.register(manual, model, "http://gh002:9000/v1", second.job_id, spec.name)
+    await controller.reconcile()
+    assert await phase_of(second.job_id) == "starting", "the impostors do not make it ready"
+
+    real = await registry.register(
+        await grant_of(second), model, "http://gh003:9000/v1", second.job_id, spec.name
+    )
+    await controller.reconcile()
+    assert await phase_of(second.job_id) == "ready"
+    [row] = [j for j in await store.active() if j.slurm_job_id == second.job_id]
+    assert row.worker_id == real.worker_id

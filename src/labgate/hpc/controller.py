@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from labgate.hpc.gateway import GatewayLink, WorkerTokens
+from labgate.hpc.gateway import GatewayLink, WorkerInfo, WorkerTokens
 from labgate.hpc.launcher import Launcher, LaunchError, launch_id_from_comment, prepare_spool
 from labgate.hpc.models import HpcJob, JobPhase, RetireReason
 from labgate.hpc.policy import DemandState, is_idle, last_activity, target_replicas
@@ -259,12 +259,11 @@ class HpcController:
     async def _reconcile_deployment(self, spec: DeploymentSpec, snapshot: _Snapshot) -> None:
         now = self.clock()
         workers = await self.gateway.workers(spec.served_name)
-        view = DeploymentView(
-            spec,
-            now,
-            await self.store.active([spec.name]),
-            {w.job_id: w for w in workers if w.job_id},
-        )
+        by_job: dict[str, list[WorkerInfo]] = {}
+        for w in workers:
+            if w.job_id:
+                by_job.setdefault(w.job_id, []).append(w)
+        view = DeploymentView(spec, now, await self.store.active([spec.name]), by_job)
         for job in view.jobs:
             await self._observe(view, job, snapshot)
         await self._check_health(view)

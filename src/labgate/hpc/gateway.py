@@ -29,6 +29,9 @@ class WorkerInfo:
     healthy: bool = True
     draining: bool = False
     outstanding: int = 0
+    launch_id: str | None = None
+    """The launch its worker token was issued for; a worker counts as a job's only if it is
+    that job's (None: not known, as with a gateway that does not say)."""
 
 
 class GatewayLink(Protocol):

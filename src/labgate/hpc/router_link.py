@@ -49,6 +49,7 @@ class RouterGatewayLink:
                 healthy=w.healthy and w.breaker is not BreakerState.OPEN,
                 draining=w.draining,
                 outstanding=w.outstanding,
+                launch_id=w.launch_id,
             )
             for w in pool.workers.values()
         ]

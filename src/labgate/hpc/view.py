@@ -21,13 +21,20 @@ class DeploymentView:
     spec: DeploymentSpec
     now: float
     jobs: list[HpcJob]
-    workers: dict[str, WorkerInfo]  # by Slurm job id
+    workers: dict[str, list[WorkerInfo]]  # by the Slurm job id they state
 
     def live(self) -> list[HpcJob]:
         return [j for j in self.jobs if j.job_phase.active]
 
     def worker_of(self, job: HpcJob) -> WorkerInfo | None:
-        return self.workers.get(job.slurm_job_id) if job.slurm_job_id else None
+        """The worker serving ``job``: one stating its Slurm job id, registered with the job's
+        own token (another job's token, or one issued by hand, proves nothing)."""
+        if not job.slurm_job_id:
+            return None
+        for worker in self.workers.get(job.slurm_job_id, ()):
+            if worker.launch_id is None or worker.launch_id == job.launch_id:
+                return worker
+        return None
 
     def successor_of(self, job: HpcJob) -> HpcJob | None:
         for other in self.live():

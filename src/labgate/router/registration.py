@@ -522,10 +522,13 @@ class WorkerRegistry:
                 model=model,
                 worker_id=new_worker_id(),
                 source="registered",
-                job_id=job_id or grant.job_id,
+                # a Slurm job id only from a job's token: a worker registered with a token
+                # issued by hand cannot pass itself off as one of labgate's jobs
+                job_id=(job_id or grant.job_id) if grant.job_id else None,
                 deployment=deployment or grant.deployment,
                 accreditation=label,
                 owner=grant.token_id,
+                launch_id=grant.job_id,
             )
         )
         self.on_change(pool)

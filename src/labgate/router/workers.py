@@ -43,6 +43,7 @@ class Worker:
     deployment: str | None = None
     accreditation: str | None = None  # the highest label it may process (registration)
     owner: str | None = None  # id of the worker token that registered it (None: configured)
+    launch_id: str | None = None  # the labgate job its token was issued for (Slurm launches)
     outstanding: int = 0
     healthy: bool = True
     draining: bool = False
