@@ -201,3 +201,22 @@ async def test_an_answer_pasted_into_a_text_completion_prompt_keeps_its_label(
     async with httpx.AsyncClient(base_url=labelled["url"], headers=headers) as c:
         r = await c.post("/v1/completions", json={"model": "open", "prompt": history[1]["content"]})
     assert r.status_code == 403 and r.json()["error"]["code"] == "label_write_down", r.text
+
+
+async def test_a_stream_cut_short_still_binds_what_was_sent(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    question = {"role": "user", "content": "the NUC yield figures, streamed"}
+    headers = {"Authorization": f"Bearer {labelled['key']}", "X-Labgate-Label": "SECRET//NUC"}
+    body = {"model": "nuc", "stream": True, "fake": "die-after=3", "messages": [question]}
+    async with httpx.AsyncClient(base_url=labelled["url"], headers=headers) as c:
+        r = await c.post("/v1/chat/completions", json=body)
+    sent = ""
+    for line in r.text.splitlines():
+        if line.startswith("data: {"):
+            for choice in orjson.loads(line[6:]).get("choices") or ():
+                sent += (choice.get("delta") or {}).get("content") or ""
+    assert sent, r.text
+    messages = [question, {"role": "assistant", "content": sent}, {"role": "user", "content": "?"}]
+    r = await _post(labelled, {"model": "open", "messages": messages}, "CUI")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "label_write_down", r.text

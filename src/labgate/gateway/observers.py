@@ -140,7 +140,7 @@ class UsageRecorder:
         if (
             self.answers is not None
             and rec.label is not None
-            and rec.outcome == "ok"
+            and rec.outcome != "content_filter"  # the guardrail's canned refusal: no answer
             and rec.response_text
             and self.answer_above(rec.label)
         ):
