@@ -458,6 +458,56 @@ async def main(args: argparse.Namespace) -> None:
           f"· per-chunk charge {cost['charge_us']:.2f} µs "
           f"· release {cost['release_us']:.1f} µs")
     print(f"    reference: heappush + heappop on a 15,000-entry heap {reference:.2f} µs")
+    await class_honesty()
+
+
+async def class_split(
+    flood_class: str, other_class: str, shares: dict[str, float], dispatches: int = 2000
+) -> float:
+    """Two labs keep 50 requests waiting each on a one-slot pool: "flood" of ``flood_class``,
+    "other" of ``other_class``. Returns the fraction of dispatches "other" got."""
+    config = SchedulerConfig(
+        shares=shares, half_life_s=None, batch_min_share=0.1,
+        interactive=ClassLimits(max_wait_s=3600, max_queued=10_000, max_queued_per_user=10_000),
+        batch=ClassLimits(max_wait_s=3600, max_queued=10_000, max_queued_per_user=10_000),
+    )
+    scheduler = FairScheduler(config, registry=None)
+    scheduler.set_capacity(POOL, 0)
+    served: dict[str, int] = defaultdict(int)
+    done = asyncio.Event()
+
+    async def client(lab: str, cls: str) -> None:
+        path = ClientPath(lab, "p", "u")
+        while not done.is_set():
+            ticket = await scheduler.acquire(POOL, path, cls, prompt_tokens=100)
+            served[lab] += 1
+            if sum(served.values()) >= dispatches:
+                done.set()
+            await asyncio.sleep(0)
+            ticket.release()
+
+    tasks = [asyncio.create_task(client("flood", flood_class)) for _ in range(50)]
+    tasks += [asyncio.create_task(client("other", other_class)) for _ in range(50)]
+    await asyncio.sleep(0)
+    scheduler.set_capacity(POOL, 1)
+    await done.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return served["other"] / sum(served.values())
+
+
+async def class_honesty() -> None:
+    """Issue 26: marking work as batch must never cost a lab its share."""
+    print("  a lab that marks its work batch against a lab flooding interactive work "
+          "(one slot, 2,000 dispatches):")
+    for shares, label in (({}, "equal shares"), ({"other": 3.0}, "other's share 3, flood's 1")):
+        want = 100 * shares.get("other", 1.0) / (shares.get("other", 1.0) + 1.0)
+        both_interactive = await class_split("interactive", "interactive", shares)
+        marked_batch = await class_split("interactive", "batch", shares)
+        print(f"    {label}: other's share of dispatches {100 * both_interactive:.1f}% when it "
+              f"sends interactive, {100 * marked_batch:.1f}% when it sends batch "
+              f"(entitled to {want:.0f}%)")
 
 
 def split(figures: Figures) -> str:

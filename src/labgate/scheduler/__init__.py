@@ -13,10 +13,12 @@ counters, :mod:`labgate.scheduler.pool` the classes and slots). Per model pool:
 * Backlogged: B_k(n) when n's subtree has a request of class k waiting; B(n) = B_i(n) or B_b(n).
 * Lift: when B(n) turns true, c_n = max(c_n, min{c_m : m a sibling of n with B(m)}); if no
   sibling is backlogged, c_n = max(c_n, c_l), l the sibling that last stopped being backlogged.
-* Class: interactive if only interactive waits, batch if only batch waits; if both wait,
-  κ += f (f = batch_min_share) and the dispatch is batch when κ ≥ 1 (then κ −= 1); κ = 0
-  whenever the two are not both waiting.
-* Select in class k: n = root; while n is not a user, n = the child m of n with B_k(m) and the
+* Lab: serve the lab L with B(L) and the lowest (c_L, q_L), whatever its work's class.
+* Class, inside L: interactive if only interactive waits in L, batch if only batch; if both
+  wait, κ_L += f (f = batch_min_share) and the dispatch is batch when κ_L ≥ 1 (then
+  κ_L −= 1); κ_L = 0 whenever L's two classes are not both waiting. So marking work as batch
+  orders it inside the lab's share and never costs the lab its share.
+* Select in class k, from L: while n is not a user, n = the child m of n with B_k(m) and the
   lowest (c_m, q_m), where q_m is when m last joined its parent's queue of class k (became
   backlogged in k, or was served and stays backlogged: ties take turns). Serve u's oldest
   waiting request of class k.

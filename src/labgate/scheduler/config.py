@@ -61,8 +61,9 @@ class SchedulerConfig(BaseModel):
         default=0.1,
         ge=0.0,
         le=0.5,
-        description="Fraction of dispatches batch work gets while interactive work also waits; "
-        "0 gives interactive strict priority (batch may then starve).",
+        description="Inside a lab, the fraction of its dispatches its batch work gets while its "
+        "interactive work also waits; 0 gives interactive strict priority within the lab "
+        "(batch may then starve). Labs are chosen by their counters whatever the class.",
     )
     share_refresh_s: float = Field(
         default=1.0,

@@ -5,10 +5,13 @@ Dispatch runs synchronously inside whatever event frees a slot or adds a request
 the user (:meth:`FairTree.select`), charge the prompt, and resolve the waiter's future. There is
 no background task, so nothing can stall, and no slot is ever granted beyond ``capacity``.
 
-Class choice: interactive first; while both classes wait, every dispatch adds
-``batch_min_share`` to a credit and a dispatch that brings the credit to 1 goes to batch, so
-batch gets exactly that fraction of contended dispatches and never starves. The credit resets
-whenever the two classes stop competing, so an absent class banks nothing.
+Lab first, then class: the lab is chosen by its counter alone, whatever the class of its
+waiting work, so a lab that honestly marks bulk work as batch keeps its share. Inside the
+chosen lab, interactive goes first; while both of the lab's classes wait, each of its
+dispatches adds ``batch_min_share`` to the lab's credit and a dispatch that brings the credit
+to 1 goes to batch, so batch gets exactly that fraction of the lab's contended dispatches and
+never starves. A lab's credit resets whenever its two classes stop competing, so an absent
+class banks nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +52,6 @@ class Pool:
         self._clock = clock
         self._limits: tuple[ClassLimits, ClassLimits] = (config.interactive, config.batch)
         self._batch_min_share = config.batch_min_share
-        self._batch_credit = 0.0
         self._metrics = metrics
         self._last_dispatch: float | None = None
         self._interval: float | None = None  # smoothed seconds between dispatches
@@ -185,8 +187,9 @@ class Pool:
             self._dispatch_one()
 
     def _dispatch_one(self) -> None:
-        request_class = self._choose_class()
-        user = self.tree.select(request_class)
+        lab = self.tree.select_lab()
+        request_class = self._choose_class(lab)
+        user = self.tree.select(request_class, lab)
         assert user.waiting is not None
         waiting = user.waiting[request_class]
         while waiting[0].state is not WaiterState.QUEUED:
@@ -218,16 +221,16 @@ class Pool:
             self._metrics.dispatched(waiter.path.lab, waiter.request_class.label, ticket.waited_s)
         return ticket
 
-    def _choose_class(self) -> RequestClass:
-        root = self.tree.root
-        interactive, batch = root.queued[_INTERACTIVE] > 0, root.queued[_BATCH] > 0
+    def _choose_class(self, lab: Node) -> RequestClass:
+        """The class served inside ``lab``: interactive first, batch its minimum share."""
+        interactive, batch = lab.queued[_INTERACTIVE] > 0, lab.queued[_BATCH] > 0
         if interactive and batch:
-            self._batch_credit += self._batch_min_share
-            if self._batch_credit >= 1.0 - _EPSILON:
-                self._batch_credit -= 1.0
+            lab.batch_credit += self._batch_min_share
+            if lab.batch_credit >= 1.0 - _EPSILON:
+                lab.batch_credit -= 1.0
                 return _BATCH
             return _INTERACTIVE
-        self._batch_credit = 0.0
+        lab.batch_credit = 0.0
         return _INTERACTIVE if interactive else _BATCH
 
     # -- retry hints ---------------------------------------------------------------------------

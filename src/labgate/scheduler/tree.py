@@ -11,9 +11,10 @@ the decay factor G(t) of :mod:`labgate.scheduler.decay`.
 * Lift: a node whose subtree had nothing waiting and now has gets
   c_n = max(c_n, min c_m over its backlogged siblings m), or, if no sibling is backlogged,
   max(c_n, c_l) with l the sibling that most recently stopped being backlogged (VTC's rule).
-* Select in class k: from the root, repeatedly take the child backlogged in k with the lowest
-  (c, seq); seq orders ties first-in-first-out: a child gets a fresh seq when it becomes
-  backlogged and again each time it is served, so equal counters take turns.
+* Select: the lab backlogged in either class with the lowest (c, seq) (class-blind); then, in
+  the class k the pool picks inside that lab, repeatedly take the child backlogged in k with
+  the lowest (c, seq); seq orders ties first-in-first-out: a child gets a fresh seq when it
+  becomes backlogged and again each time it is served, so equal counters take turns.
 
 Every internal node keeps, per class, a binary heap of entries ``[c, seq, child, alive]`` for
 its backlogged children. A counter only ever grows between renormalisations, so an entry's key
@@ -58,6 +59,7 @@ class Node:
         "queued",
         "running",
         "last_left",
+        "batch_credit",
     )
 
     def __init__(self, name: str, parent: Node | None, share: float, *, user: bool) -> None:
@@ -78,6 +80,7 @@ class Node:
         self.queued = [0, 0]  # waiting requests of each class in this subtree
         self.running = 0  # requests of this subtree holding a slot
         self.last_left: Node | None = None  # child that most recently stopped being backlogged
+        self.batch_credit = 0.0  # a lab's κ: its share of dispatches owed to its batch work
 
     @property
     def backlogged(self) -> bool:
@@ -200,9 +203,23 @@ class FairTree:
         for node in nodes:
             node.parent.last_left = node  # type: ignore[union-attr]
 
-    def select(self, k: int) -> Node:
-        """The user whose oldest waiting request of class ``k`` is served next."""
-        node = self.root
+    def select_lab(self) -> Node:
+        """The lab served next: the backlogged lab (in either class) with the lowest (c, seq).
+        Class plays no part here, so marking work as batch never costs a lab its share."""
+        best: Entry | None = None
+        for k in CLASSES:
+            if self.root.live[k]:
+                top = self._top(self.root, k)
+                if best is None or (top[_KEY], top[_SEQ]) < (best[_KEY], best[_SEQ]):
+                    best = top
+        assert best is not None, "select_lab needs a backlogged lab"
+        node: Node = best[_NODE]
+        return node
+
+    def select(self, k: int, start: Node | None = None) -> Node:
+        """The user whose oldest waiting request of class ``k`` is served next, in the subtree
+        of ``start`` (default: the whole tree)."""
+        node = start or self.root
         while node.heaps is not None:
             node = self._top(node, k)[_NODE]
         return node
