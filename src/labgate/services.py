@@ -188,9 +188,11 @@ async def build_services(settings: Settings) -> Services:
         access=access,
     )
     if access.enabled:  # a resent answer keeps its label (docs/labels.md)
-        answers = AnswerLabels(sessions)
+        answers = AnswerLabels(
+            sessions, lambda label: not access.dominates(access.range_min, label)
+        )
         completions.gate.answers = usage.answers = answers
-        usage.answer_above = lambda label: not access.dominates(access.range_min, label)
+        completions.record_keepers.append(answers)  # noted before the answer is sent
     health = HealthChecker(
         router,
         interval_s=settings.router.health_interval_s,

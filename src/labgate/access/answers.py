@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,11 +49,35 @@ are still covered by the labels of the turns that answered them)."""
 class AnswerLabels:
     """Keeps and finds the labels of labelled answers (see the module docstring)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, recent: int = 20_000) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        above: Callable[[str], bool],
+        *,
+        recent: int = 20_000,
+    ) -> None:
         self.sessions = sessions
+        self.above = above
+        """Whether an answer at a label is kept (above the range's minimum: a lower one could
+        raise nothing)."""
         self._recent: OrderedDict[tuple[str, str], set[str]] = OrderedDict()
         self._recent_max = recent
         self._pending: list[tuple[str, str, str, datetime]] = []
+
+    def begin(self, record: Any) -> Awaitable[object]:
+        """As a record keeper (``RecordKeeper``): note a labelled answer as its request ends,
+        before the answer is sent, so the client's next turn finds it. Nothing to wait for."""
+        label = record.label
+        if (
+            label is not None
+            and record.outcome != "content_filter"  # the guardrail's canned refusal
+            and record.response_text
+            and record.principal.auth_method != "none"
+            and self.above(label)
+        ):
+            for digest in text_digests(record.response_text):
+                self.note(record.principal.user_id, digest, label, record.started_at)
+        return _done()
 
     def note(self, user_id: str, digest: str, label: str, at: float) -> None:
         """Remember an answer's label (written with the next usage batch)."""
@@ -135,3 +159,7 @@ def text_digests(text: str, *, whole_min: int = 1) -> list[str]:
     for paragraph in long_ones[:MAX_PARAGRAPHS]:
         out.append(hashlib.sha256(paragraph.encode("utf-8")).hexdigest())
     return list(dict.fromkeys(out))
+
+
+async def _done() -> None:
+    return None

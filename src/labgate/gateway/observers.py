@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from labgate.access.answers import INSERT_PG as ANSWERS_PG
 from labgate.access.answers import INSERT_SQLITE as ANSWERS_SQLITE
-from labgate.access.answers import AnswerLabels, driver_rows, text_digests
+from labgate.access.answers import AnswerLabels, driver_rows
 from labgate.gateway.record import RequestRecord
 from labgate.metrics import Metrics
 from labgate.store.engine import sqlite_datetime_text
@@ -111,9 +110,8 @@ class UsageRecorder:
         self.lane: SqliteLane | None = None
         """SQLite: the write lane the rows go through (the gateway sets the audit log's)."""
         self.answers: AnswerLabels | None = None
-        """The labels of labelled answers, written with the rows (labels on: the gateway's)."""
-        self.answer_above: Callable[[str], bool] = lambda label: False
-        """Whether an answer at this label is kept in ``answers`` (above the range minimum)."""
+        """The labels of labelled answers (noted as each answer ends, before it is sent),
+        written with the rows (labels on: the gateway's)."""
 
     async def finish(self, rec: RequestRecord) -> None:
         p = rec.principal
@@ -137,15 +135,6 @@ class UsageRecorder:
                 "label": rec.label,
             }
         )
-        if (
-            self.answers is not None
-            and rec.label is not None
-            and rec.outcome != "content_filter"  # the guardrail's canned refusal: no answer
-            and rec.response_text
-            and self.answer_above(rec.label)
-        ):
-            for digest in text_digests(rec.response_text):
-                self.answers.note(p.user_id, digest, rec.label, rec.started_at)
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 
