@@ -10,6 +10,7 @@ from labgate.identity.principal import Role
 from labgate.tenancy import (
     Conflict,
     Forbidden,
+    InvalidInput,
     KeyCreate,
     LabCreate,
     LabUpdate,
@@ -189,3 +190,16 @@ async def test_users_are_listed_by_visibility(service: TenancyService, world: Wo
         await service.get_user(world.p(world.lena), world.bob.id)
     with pytest.raises(Forbidden):
         await service.get_user(world.p(world.alice), world.bob.id)
+
+
+async def test_a_clearance_is_written_in_the_marking_syntax_even_without_a_label_scheme(
+    service: TenancyService, world: World
+) -> None:
+    """Without ``[labels]`` the scheme is unknown, but a clearance is still a marking
+    (``LEVEL`` or ``LEVEL//COMP,…``), stored in canonical form."""
+    with pytest.raises(InvalidInput) as refused:
+        await service.update_user(world.root, "ornl/bob", UserUpdate(clearance="SECRET//<b>"))
+    assert refused.value.code == "invalid_clearance"
+    asked = await service.update_user(world.root, "ornl/bob", UserUpdate(clearance="secret//nuc"))
+    assert asked.pending_grant is not None
+    assert asked.pending_grant.details["clearance"] == "SECRET//NUC"
