@@ -193,7 +193,7 @@ async def test_an_auditor_sees_only_access_requests_within_their_clearance(
         r = await c.post(f"/v1/audit/access-requests/{filed['id']}/approve")
         assert r.status_code == 404, r.text
         r = await c.get(f"/v1/audit/records/{filed['request_record']}")
-        assert r.status_code == 403 and "NUC" not in r.text
+        assert r.status_code == 404 and "NUC" not in r.text
     async with _client(labelled, high2) as c:  # cleared for it: sees both, may approve
         r = await c.get("/v1/audit/access-requests")
         assert len(r.json()["data"]) == 2

@@ -98,21 +98,34 @@ async def get_record(
         raise forbidden(
             "audit records are for auditors and platform administrators", code="insufficient_role"
         )
+    access = getattr(request.app.state.services, "access", None)
+    whole_range = access is None or access.may_read(principal, access.range_max)
     try:
         stored = await _log(request).get_record(index)
     except NotInLog as exc:
-        raise not_found(str(exc), code="record_not_found", param="index") from None
+        if whole_range:
+            raise not_found(str(exc), code="record_not_found", param="index") from None
+        raise _no_record_you_may_read(index) from None
     record = orjson.loads(stored.data)
-    access = getattr(request.app.state.services, "access", None)
     if access is not None and not access.reader_may_see(principal, record.get("label")):
-        # no read-up: even a record's metadata stays within the reader's clearance
-        raise forbidden("this record is labelled above your clearance", code="label_clearance")
+        # no read-up: even a record's metadata stays within the reader's clearance, and the
+        # answer is the one for an index past the end (the log's size counts every label)
+        raise _no_record_you_may_read(index)
     return {
         "index": stored.index,
         "leaf_hash": _b64(stored.leaf_hash),
         "recorded_at": stored.recorded_at.isoformat(),
         "record": record,
     }
+
+
+def _no_record_you_may_read(index: int) -> APIError:
+    return not_found(
+        f"there is no record {index} that your clearance covers (none at that index, or one "
+        "labelled above your clearance)",
+        code="record_not_found",
+        param="index",
+    )
 
 
 @router.get("/proofs/inclusion")
