@@ -180,6 +180,10 @@ GET    /v1/admin/usage · by project, as CSV                                    
 GET    /v1/admin/workers                                                                   | 401  no   no   ok   ok   no   401
 GET    /v1/admin/scheduler                                                                 | 401  no   ok   ok   ok   ok   401
 GET    /v1/admin/scheduler · other lab named                                               | 401  no   no   hide hide hide 401
+# -- the guardrail's review queue: reviewers, within their lab and clearance; reports by the requester
+GET    /v1/safety/flags                                                                    | 401  no   no   ok   ok   ok   401
+POST   /v1/safety/reports · own refused request                                            | 401  ok   ok   ok   ok   ok   401
+POST   /v1/safety/reports · another user's refused request                                 | 401  no   no   no   no   no   401
 # -- the audit log: records for auditors and platform admins, within clearance; proofs and
 #    checkpoints give the log's size (all labels' work): only to those cleared for the range
 GET    /v1/audit/records/{index} · own, lower                                              | 401  no   no   no   ok   ok   401
@@ -240,35 +244,16 @@ def _norm(text: str) -> str:
 HUMANS = "user lead ladm padm aud"
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
 _pending(
-    "POST /v1/chat/completions · equal answer resent lower with a trailing space",
-    HUMANS,
-    "write-down: an answer is found again only byte for byte (a trailing space hides it)",
-)
-_pending(
-    "POST /v1/chat/completions · equal answer resent lower as the user's own turn",
-    HUMANS,
-    "write-down: an answer pasted into a user turn is not looked up (only assistant turns are)",
+    "GET /v1/safety/flags",
+    "ladm padm aud",
+    "the guardrail's review queue is not filtered by label: flags on SECRET//NUC requests "
+    "(model, user, category) are shown to every reviewer",
 )
 _pending(
     "GET /v1/admin/usage · by model",
     HUMANS,
     "usage rows of refused requests carry no label: a refused SECRET//NUC attempt shows the "
     "model's name (and the attempt) in reports to SECRET readers",
-)
-_pending(
-    "GET /v1/admin/workers",
-    "ladm padm",
-    "the admin workers view names models above the reader's clearance (model lists)",
-)
-_pending(
-    "GET /v1/admin/scheduler · other lab named",
-    "padm aud",
-    "the scheduler view names models above the reader's clearance (model lists)",
-)
-_pending(
-    "GET /v1/admin/scheduler",
-    "lead ladm padm aud",
-    "the scheduler view names models above the reader's clearance (model lists)",
 )
 
 
@@ -577,6 +562,14 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
     r = await w.chat(by_name["alice"], "m-nuc", HIGHER, _ask())
     assert r.status_code == 403, r.text
     await services.usage.flush()
+
+    # the guardrail's queue holds a flag on hugo's SECRET//NUC request and one on carol's
+    for name, lab, model, slot in (
+        ("hugo", OWN_LAB, "m-nuc", "higher"),
+        ("carol", OTHER_LAB, "m-sec", "other"),
+    ):
+        data = orjson.loads((await services.audit.get_record(w.records[slot])).data)
+        await _flag(w, name, lab, model, "flag", data["request_id"])
 
     # the auditor's approved requests (filed by audrey, approved by aldo)
     control = services.audit_access
@@ -1385,6 +1378,61 @@ get(
 get("GET /v1/admin/workers", "/v1/admin/workers", hidden=("nuc",))
 get("GET /v1/admin/scheduler", "/v1/admin/scheduler", hidden=("nuc", "beta"))
 
+# -- the guardrail's review queue
+
+
+async def _flag(w: World, user: str, lab: str, model: str, action: str, request_id: str) -> None:
+    """A row of the review queue, as the guardrail writes one (the guardrail is off here)."""
+    from labgate.safety.models import SafetyFlag
+
+    async with w.services.sessions.begin() as s:
+        s.add(
+            SafetyFlag(
+                created_at=datetime.now(UTC),
+                request_id=request_id,
+                user_id=w.users[user],
+                lab=lab,
+                project=OWN_PROJECT if lab == OWN_LAB else OTHER_PROJECT,
+                model=model,
+                direction="input",
+                action=action,
+                category="cbrn_nuclear",
+                score=0.9,
+                stage="classifier",
+                decision={"action": action, "allowances_used": []},
+                status="open",
+            )
+        )
+
+
+get("GET /v1/safety/flags", "/v1/safety/flags", hidden=ALL)
+
+
+def _report(row: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        request_id = "req-" + uuid.uuid4().hex
+        owner = SELF.get(role, "alice") if whose == "own" else "bob"
+        await _flag(w, owner, OWN_LAB, "m-sec", "block", request_id)
+
+        async def filed() -> bool:
+            from labgate.safety.models import SafetyFlag
+
+            async with w.services.sessions() as s:
+                found = await s.execute(
+                    select(SafetyFlag.id).where(
+                        SafetyFlag.request_id == request_id, SafetyFlag.action == "report"
+                    )
+                )
+                return found.first() is not None
+
+        return Call("POST", "/v1/safety/reports", json={"request_id": request_id}, effect=filed)
+
+    case(row)(build)
+
+
+_report("POST /v1/safety/reports · own refused request", "own")
+_report("POST /v1/safety/reports · another user's refused request", "bob")
+
 # -- audit records and proofs
 get(
     "GET /v1/audit/records/{index} · own, lower",
@@ -1809,3 +1857,54 @@ async def test_a_hidden_model_answers_as_a_missing_one(
         error = r.json().get("error") if r.status_code >= 400 else None
         answers.append((r.status_code, error and error.get("code")))
     assert answers[0] == answers[1], f"m-nuc: {answers[0]}, a missing model: {answers[1]}"
+
+
+# ----------------------------------------------------------------------------- the log, read through
+
+
+RECORDS_NAME_M_NUC = (
+    "issue 28: two kinds of record name the SECRET//NUC model to SECRET readers: a request "
+    "refused (400) because its header and body labels disagree is recorded with no label, and "
+    "requests on a hidden model served below its accreditation carry their own lower label; "
+    "not fixed yet"
+)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=RECORDS_NAME_M_NUC))
+        for r in ("aud", "padm")
+    ],
+)
+async def test_no_record_a_secret_reader_may_open_names_what_is_above_them(
+    world: World, role: str
+) -> None:
+    """After the whole table has run (this test comes after it), read every record of the audit
+    log as a SECRET auditor and platform admin: none they may open names the SECRET//NUC model
+    or hugo's work (admin actions, refusals, access requests and worker tokens included)."""
+    # the moves that leave such records, made here so the test stands alone
+    alice = world.keys["user"]
+    r = await world.client.post(
+        "/v1/chat/completions",
+        headers={"Authorization": f"Bearer {alice}", "X-Labgate-Label": LOWER},
+        json={"model": "m-nuc", "messages": _ask(), "labgate_label": HIGHER},
+    )
+    assert r.status_code in (400, 403, 404), r.text
+    r = await world.chat(alice, "m-nuc", LOWER, _ask())
+    assert r.status_code in (200, 403, 404), r.text
+    headers = {"Authorization": f"Bearer {world.keys[role]}"}
+    opened, leaks = 0, []
+    for index in range(await world.services.audit.size()):
+        r = await world.client.get(f"/v1/audit/records/{index}", headers=headers)
+        assert r.status_code in (200, 403), r.text
+        if r.status_code == 200:
+            opened += 1
+            record = r.json()["record"]
+            if "m-nuc" in r.text:
+                shown = {k: record.get(k) for k in ("kind", "label", "model", "outcome", "status")}
+                leaks.append(f"{index} {shown}: {str(record.get('details'))[:200]}")
+    assert opened > 0
+    assert not leaks, f"{len(leaks)} records name m-nuc to a SECRET {role}:\n" + "\n".join(
+        leaks[:10]
+    )
