@@ -12,30 +12,61 @@ opening for the first) and never reset by more bytes:
 * the head not complete within ``header_timeout_s``: ``408`` (or, if nothing came at all,
   a silent close) and the connection closed.
 
-``max_connections`` is uvicorn's own ``limit_concurrency``: a request arriving while that many
-connections are open gets ``503``. :func:`server_options` is what ``labgate serve`` passes to
-uvicorn.
+``max_connections``: a request arriving while that many other connections are open (or that
+many requests are in progress) gets ``503`` in the OpenAI shape (uvicorn's own
+``limit_concurrency`` answers in plain text). :func:`server_options` is what ``labgate serve``
+passes to uvicorn.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from labgate.api.errors import error_body
 from labgate.config import ServerConfig, Settings
+from labgate.gateway.record import new_request_id
 
 
-def _refusal(status: str, message: str, code: str) -> bytes:
+def _refusal(status: str, message: str, code: str) -> Callable[[], bytes]:
     body = error_body(message, "invalid_request_error", code)
-    return (
+    head = (
         b"HTTP/1.1 " + status.encode("ascii") + b"\r\n"
         b"content-type: application/json\r\n"
         b"connection: close\r\n"
-        b"content-length: " + str(len(body)).encode("ascii") + b"\r\n\r\n" + body
+        b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
     )
+
+    def answer() -> bytes:
+        return head + b"x-request-id: " + new_request_id().encode("ascii") + b"\r\n\r\n" + body
+
+    return answer
+
+
+def _busy(cap: int) -> ASGIApp:
+    """The answer to a request on a connection past the cap: 503 in the OpenAI shape."""
+    body = error_body(
+        f"this gateway is serving its limit of {cap} connections; retry shortly",
+        "service_unavailable",
+        "too_many_connections",
+    )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"retry-after", b"1"),
+            (b"connection", b"close"),
+            (b"x-request-id", new_request_id().encode("ascii")),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
 
 
 class _HeadTooLarge(Exception):
@@ -56,6 +87,9 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
         f"the request's headers did not arrive within {timeout:g} s",
         "request_header_timeout",
     )
+
+    cap = cfg.max_connections
+    busy = _busy(cap)
 
     class EdgeProtocol(HttpToolsProtocol):
         _head_bytes = 0  # bytes received since this head began (bounds an unfinished head)
@@ -110,6 +144,10 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
             self._reading_head = False
             self._head_bytes = 0
             self._disarm()
+            # the connection cap (uvicorn's limit_concurrency answers in plain text, and
+            # counts the asking connection among the open ones)
+            full = len(self.connections) > cap or len(self.tasks) >= cap
+            self.app = busy if full else self.config.loaded_app
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
@@ -132,15 +170,15 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
                 return
             if self._reading_head:
                 # a connection that sent nothing is closed without a word (as a pre-connect)
-                self._refuse(too_slow if self._head_bytes else b"")
+                self._refuse(too_slow if self._head_bytes else None)
 
-        def _refuse(self, answer: bytes) -> None:
+        def _refuse(self, answer: Callable[[], bytes] | None) -> None:
             self._reading_head = False
             self._disarm()
             if self.transport.is_closing():
                 return
-            if answer:
-                self.transport.write(answer)
+            if answer is not None:
+                self.transport.write(answer())
             self.transport.close()
 
     return EdgeProtocol
@@ -153,7 +191,5 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": edge_protocol(cfg),
         "timeout_keep_alive": cfg.keep_alive_timeout_s,
-        # uvicorn counts the connection asking among the open ones: one more than the cap
-        "limit_concurrency": cfg.max_connections + 1,
         "h11_max_incomplete_event_size": cfg.max_header_bytes,
     }

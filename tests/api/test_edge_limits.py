@@ -78,7 +78,7 @@ async def test_a_header_larger_than_the_limit_is_refused_with_431_and_closed(
         await writer.drain()
         answer = await asyncio.wait_for(_read_all(reader), 30)
         assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
-        assert b'"code":"request_header_too_large"' in answer
+        assert b'"code":"request_header_too_large"' in answer and b"x-request-id: req_" in answer
         writer.close()
         # 64 MB of header is never read: the server hangs up long before
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -149,6 +149,7 @@ async def test_connections_past_the_cap_are_refused_with_503(
         await writer.drain()
         answer = await asyncio.wait_for(_read_all(reader), 30)
         assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
+        assert b'"code":"too_many_connections"' in answer and b"x-request-id: req_" in answer
         writer.close()
         for _, w in idle:
             w.close()
