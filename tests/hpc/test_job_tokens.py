@@ -153,8 +153,14 @@ async def test_one_jobs_token_cannot_pass_its_worker_off_as_another_jobs(
     context = RenderContext("http://gw:8080", "/usr/bin/python3", tmp_path / "spool", "lgtest")
     store = JobStore(sessions)
     controller = HpcController(
-        [spec], backend=slurm, store=store, gateway=RouterGatewayLink(router),
-        tokens=registry, context=context, clock=clock, settings=HpcSettings(),
+        [spec],
+        backend=slurm,
+        store=store,
+        gateway=RouterGatewayLink(router),
+        tokens=registry,
+        context=context,
+        clock=clock,
+        settings=HpcSettings(),
     )
     await controller.reconcile()  # min_replicas: two jobs
     first, second = slurm.submissions
