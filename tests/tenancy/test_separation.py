@@ -498,8 +498,16 @@ async def test_whoever_minted_an_auditors_key_is_no_second_person_to_them(env: E
         async with env.client(key) as aud:
             r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
             assert r.status_code == 403 and r.json()["error"]["code"] == "same_sponsor", r.text
-    async with env.client("aud") as aud:  # once the minted key is gone, they are two people
+    # a key made with the minted key ties them as much (pat could have made it)
+    async with env.client(minted["key"]) as with_minted:
+        child = await with_minted.post("/v1/admin/keys", json={"project_id": "ANL1"})
+        assert child.status_code == 201, child.text
+    async with env.client("aud") as aud:
         assert (await aud.delete(f"/v1/admin/keys/{minted['id']}")).status_code == 200
+        r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "same_sponsor", r.text
+        # once every key pat could hold is gone, they are two people
+        assert (await aud.delete(f"/v1/admin/keys/{child.json()['id']}")).status_code == 200
         r = await aud.post(f"/v1/audit/access-requests/{filed['id']}/approve")
         assert r.status_code == 200, r.text
 
@@ -525,3 +533,28 @@ async def test_naming_a_lead_is_no_way_around_membership_within_the_lab(env: Env
     async with env.client("olga") as olga:  # a member now: may be named lead
         r = await olga.patch("/v1/admin/projects/CHM1", json={"lead_user_id": env.ids["carl"]})
         assert r.status_code == 200, r.text
+
+
+async def test_a_deputy_one_made_is_no_second_person_for_ones_requests(env: Env) -> None:
+    """The bootstrap admin makes a deputy platform admin (a colleague approves the grant); the
+    deputy may not then approve the admin's requests: they owe their power to the admin."""
+    async with env.client("admin") as root:
+        made = await root.post(
+            "/v1/admin/users",
+            json={"lab_id": "default", "username": "deputy", "roles": ["user", "platform_admin"]},
+        )
+        assert made.status_code == 202
+        deputy = made.json()
+    async with env.client("sam") as sam:
+        r = await sam.post(f"/v1/admin/approvals/{deputy['pending_grant']['id']}/approve")
+        assert r.status_code == 200
+    deputy_key, _ = await KeyRepository(env.services.sessions).create(deputy["id"], None)
+    async with env.client("admin") as root:
+        asked = await root.patch(f"/v1/admin/users/{env.ids['leo']}", json={"clearance": "CUI"})
+        grant = asked.json()["pending_grant"]["id"]
+    async with env.client(deputy_key) as dep:
+        r = await dep.post(f"/v1/admin/approvals/{grant}/approve")
+        assert r.status_code == 403, r.text
+        assert r.json()["error"]["code"] == "approver_made_by_requester"
+    async with env.client("pat") as pat:  # someone the admin did not make may
+        assert (await pat.post(f"/v1/admin/approvals/{grant}/approve")).status_code == 200

@@ -27,6 +27,7 @@ from labgate.tenancy.access import (
 from labgate.tenancy.approvals import BASELINE_ROLES, ApprovalOps, covered_roles
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput
 from labgate.tenancy.inputs import KeyCreate
+from labgate.tenancy.models import UserGrant
 from labgate.tenancy.views import CreatedKey, KeyView, aware
 
 _BASELINE_ROLES = BASELINE_ROLES
@@ -107,6 +108,17 @@ class KeyOps(ApprovalOps):
                     expires_at=expires_at,
                 )
                 s.add(row)
+                if made_with is not None and made_with.cap:
+                    # whoever asked for that key could have made this one: it ties them too
+                    minters = await s.execute(
+                        select(UserGrant.granted_by, UserGrant.approved_by).where(
+                            UserGrant.user_id == user.id,
+                            UserGrant.kind == "key",
+                            UserGrant.value == made_with.id,
+                        )
+                    )
+                    for minter, approver in minters.all():
+                        self._grant_row(s, user.id, "key", row.id, minter, approver)
         if pending is not None:
             return CreatedKey(key, view, await self._filed(actor, pending))
         view = KeyView.of(row, self.now())

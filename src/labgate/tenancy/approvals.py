@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -45,6 +45,10 @@ from labgate.tenancy.models import PendingAction, UserGrant
 from labgate.tenancy.views import _View, aware
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+SEPARATION_WINDOW = timedelta(days=30)
+"""How far back creating or raising an account ties it to its maker: such an account is no
+second person for its maker's requests, nor (``labgate.audit.access``) for a transcript."""
 
 BASELINE_ROLES = frozenset({Role.USER.value, Role.PROJECT_LEAD.value})
 """Roles every member holds or gets from leading a project: no power over other people, so a
@@ -63,9 +67,10 @@ def covered_roles(held: Iterable[str]) -> frozenset[str]:
 
 NEXT_STEP = (
     "a second platform administrator must approve it: 'labgate admin approvals approve {id}' "
-    "or POST /v1/admin/approvals/{id}/approve. A deployment with one platform administrator "
-    "makes a second one first (a platform_admin grant, approved by the operator at the server "
-    "with 'labgate admin approvals approve')"
+    "or POST /v1/admin/approvals/{id}/approve. With one platform administrator, make a second "
+    "one first: the operator at the server asks ('labgate admin users create NAME --lab LAB "
+    "--role user --role platform_admin') and the administrator approves that request over the "
+    "API"
 )
 
 
@@ -201,6 +206,7 @@ class ApprovalOps(ServiceCore):
         async with self.sessions.begin() as s:
             row = await self._pending_row(s, action_id)
             self._check_approver(actor, row)
+            await self._check_not_made_by_requester(s, actor, row)
             if self.now() >= (aware(row.expires_at) or self.now()):
                 raise Conflict(
                     f"request {action_id} waited more than {self.approval_ttl.days} days and "
@@ -264,6 +270,21 @@ class ApprovalOps(ServiceCore):
                 "pending_decided",
             )
         return row
+
+    async def _check_not_made_by_requester(
+        self, s: AsyncSession, actor: Principal, row: PendingAction
+    ) -> None:
+        """An approver whom the requester created, raised or holds a key of within the
+        separation window is the requester's second hand, not a second person."""
+        since = self.now() - SEPARATION_WINDOW
+        conn = await s.connection()
+        if row.requested_by in await sponsors_of(conn, actor.user_id, since):
+            raise Forbidden(
+                f"{row.requested_by} created or raised your account (or holds a key of yours) "
+                f"in the last {SEPARATION_WINDOW.days} days: you cannot be the second person "
+                f"for their request {row.id}; another administrator must approve it",
+                "approver_made_by_requester",
+            )
 
     def _check_approver(self, actor: Principal, row: PendingAction) -> None:
         if row.requested_by == actor.user_id:
