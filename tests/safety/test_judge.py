@@ -19,6 +19,7 @@ from labgate.safety.categories import HEAD_CLASSES, Action, Category, Stage
 from labgate.safety.embedder import EMBEDDING_DIM, Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge, build_prompt, parse_verdict
+from labgate.safety.judge_policy import POLICY_VERSION
 from labgate.safety.policy import JudgeConfig, SafetyPolicy
 from labgate.safety.screen import SafetyScreen
 
@@ -36,8 +37,15 @@ class FakeWorker:
         if self.status != 200:
             return web.json_response({"error": "down"}, status=self.status)
         return web.json_response(
-            {"choices": [{"index": 0, "message": {"role": "assistant", "content": self.reply},
-                          "finish_reason": "stop"}]}
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": self.reply},
+                        "finish_reason": "stop",
+                    }
+                ]
+            }
         )
 
 
@@ -92,7 +100,14 @@ async def test_unsure_request_blocked_by_judge_verdict(worker: tuple[FakeWorker,
     assert decision.action is Action.BLOCK
     assert decision.category is Category.CBRN_NUCLEAR
     assert decision.stage is Stage.JUDGE
-    assert decision.judge == {"safe": False, "categories": ["cbrn_nuclear"], "error": None}
+    assert decision.judge is not None
+    assert {k: decision.judge[k] for k in ("safe", "categories", "error", "decided")} == {
+        "safe": False,
+        "categories": ["cbrn_nuclear"],
+        "error": None,
+        "decided": True,
+    }
+    assert decision.judge["policy"] == POLICY_VERSION
     [sent] = fake.requests
     assert sent["model"] == "guard"
     prompt = sent["messages"][0]["content"]
@@ -100,7 +115,11 @@ async def test_unsure_request_blocked_by_judge_verdict(worker: tuple[FakeWorker,
     assert "S4: Nuclear weapons" in prompt
 
 
-async def test_judge_can_clear_a_stage_one_block(worker: tuple[FakeWorker, str]) -> None:
+async def test_a_safe_verdict_turns_a_stage_one_block_into_review(
+    worker: tuple[FakeWorker, str],
+) -> None:
+    """Answered, not refused, but never silently: a block the judge finds safe is flagged
+    (changed on purpose for issue 21: it used to be allowed outright)."""
     fake, url = worker
     fake.reply = "safe"
     screen = judged_screen(url, pinned_head(benign=0.35, cbrn_chemical=0.65))
@@ -108,9 +127,80 @@ async def test_judge_can_clear_a_stage_one_block(worker: tuple[FakeWorker, str])
         decision = await screen.check_input(MESSAGES)
     finally:
         await screen.aclose()
-    assert decision.action is Action.ALLOW
+    assert decision.action is Action.FLAG
     assert decision.stage is Stage.JUDGE
-    assert any("judge found it safe" in r for r in decision.reasons)
+    assert any("judge decided: safe" in r and "flagged for review" in r for r in decision.reasons)
+
+
+async def test_a_safe_verdict_clears_a_stage_one_flag(worker: tuple[FakeWorker, str]) -> None:
+    fake, url = worker
+    fake.reply = '{"violation": 0, "categories": [], "rationale": "basic lab work"}'
+    screen = judged_screen(url, pinned_head(benign=0.55, cbrn_biological=0.45))
+    try:
+        decision = await screen.check_input(MESSAGES)
+    finally:
+        await screen.aclose()
+    assert decision.action is Action.ALLOW and decision.stage is Stage.JUDGE
+    assert decision.judge is not None and decision.judge["rationale"] == "basic lab work"
+
+
+@pytest.mark.parametrize(
+    ("on_failure", "expected"), [("review", Action.FLAG), ("stand", Action.ALLOW)]
+)
+async def test_no_verdict_flags_what_stage_one_allowed(
+    worker: tuple[FakeWorker, str], on_failure: str, expected: Action
+) -> None:
+    """Stage one allowed (nuclear 0.30: in the judge's band, under review); the judge is
+    down: by default the request is flagged for review, never allowed silently."""
+    fake, url = worker
+    fake.status = 500
+    screen = judged_screen(url, pinned_head(benign=0.7, cbrn_nuclear=0.3), on_failure=on_failure)
+    try:
+        decision = await screen.check_input(MESSAGES)
+    finally:
+        await screen.aclose()
+    assert decision.action is expected
+    assert decision.judge is not None and decision.judge["decided"] is False
+
+
+async def test_json_format_sends_the_written_policy_as_system_message(
+    worker: tuple[FakeWorker, str],
+) -> None:
+    fake, url = worker
+    fake.reply = 'Thinking done.\n```json\n{"violation": 1, "categories": ["S2"]}\n```'
+    screen = judged_screen(
+        url,
+        pinned_head(benign=0.6, cbrn_biological=0.4),
+        format="json",
+        reasoning_effort="low",
+    )
+    try:
+        decision = await screen.check_input(MESSAGES)
+    finally:
+        await screen.aclose()
+    assert decision.action is Action.BLOCK and decision.category is Category.CBRN_BIOLOGICAL
+    [sent] = fake.requests
+    system, user = sent["messages"]
+    assert system["role"] == "system" and POLICY_VERSION in system["content"]
+    assert "carry no weight" in system["content"] and '"violation"' in system["content"]
+    assert user == MESSAGES[0]
+    assert sent["reasoning_effort"] == "low" and sent["max_tokens"] == 512
+
+
+async def test_native_llama_guard_codes_are_mapped(worker: tuple[FakeWorker, str]) -> None:
+    """Llama Guard 3 with its own template: the message alone is sent, and its S9
+    (indiscriminate weapons) becomes the CBRN category stage one found most likely."""
+    fake, url = worker
+    fake.reply = "unsafe\nS9"
+    screen = judged_screen(
+        url, pinned_head(benign=0.6, cbrn_radiological=0.4), format="llama_guard_native"
+    )
+    try:
+        decision = await screen.check_input(MESSAGES)
+    finally:
+        await screen.aclose()
+    assert decision.action is Action.BLOCK and decision.category is Category.CBRN_RADIOLOGICAL
+    assert fake.requests[0]["messages"] == MESSAGES
 
 
 async def test_confident_stage_one_never_calls_the_judge(worker: tuple[FakeWorker, str]) -> None:
@@ -149,6 +239,16 @@ async def test_unreachable_judge_is_reported_not_raised() -> None:
 
 def test_verdict_parsing() -> None:
     assert parse_verdict("safe").safe is True
+    assert parse_verdict('{"violation": 1, "categories": ["S4"]}').categories == [
+        Category.CBRN_NUCLEAR
+    ]
+    assert parse_verdict('{"verdict": "unsafe", "category": "cbrn_chemical"}').categories == [
+        Category.CBRN_CHEMICAL
+    ]
+    assert parse_verdict('{"safe": true}').safe is True
+    assert parse_verdict('{"score": 3}').safe is None
+    native = parse_verdict("unsafe\nS9,S14", native=True)
+    assert native.cbrn_unspecified and native.categories == [Category.CYBER_INFRASTRUCTURE]
     verdict = parse_verdict(" Unsafe \n S2, S5 ")
     assert verdict.safe is False
     assert verdict.categories == [Category.CBRN_BIOLOGICAL, Category.CYBER_INFRASTRUCTURE]

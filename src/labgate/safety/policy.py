@@ -117,7 +117,27 @@ class JudgeConfig(_Model):
     )
     model: str = Field(default="", description="Model name to send in the judge request.")
     api_key: SecretStr | None = None
-    timeout_s: float = Field(default=10.0, gt=0)
+    format: Literal["llama_guard", "llama_guard_native", "json"] = Field(
+        default="llama_guard",
+        description="llama_guard: labgate's written policy in Llama Guard's prompt format; "
+        "llama_guard_native: the message alone, for Llama Guard 3 with its own chat template "
+        "and taxonomy; json: policy as system message, JSON verdict (gpt-oss-safeguard).",
+    )
+    timeout_s: float = Field(default=5.0, gt=0, description="Whole judge call, queueing included.")
+    max_tokens: int | None = Field(
+        default=None, ge=1, description="Answer budget (default 24, or 512 for json)."
+    )
+    max_concurrent: int = Field(
+        default=8, ge=1, description="Judge calls in flight at once; more wait, up to timeout_s."
+    )
+    reasoning_effort: str | None = Field(
+        default=None, description="Passed to reasoning judges (gpt-oss-safeguard: low/medium)."
+    )
+    on_failure: Literal["review", "stand"] = Field(
+        default="review",
+        description="When the judge gives no verdict: review flags what stage one would have "
+        "allowed (never allowed silently); stand keeps stage one's decision as it is.",
+    )
     band_low: float = Field(default=0.25, ge=0.0, le=1.0)
     band_high: float = Field(default=0.75, ge=0.0, le=1.0)
 

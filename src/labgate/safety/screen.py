@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from labgate.safety.categories import HARM, SEVERITY, Action, Category, Stage
+from labgate.safety.categories import CBRN, HARM, SEVERITY, Action, Category, Stage
 from labgate.safety.chunking import message_texts
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
@@ -234,23 +234,51 @@ class SafetyScreen:
         labels: Collection[str],
         direction: str,
     ) -> Decision:
+        """Ask the judge when stage one is unsure, and let its verdict decide:
+
+        * ``unsafe``: its categories act as if they had crossed threshold (it outranks the
+          allow-list: it read the whole text);
+        * ``safe``: a stage-one flag is cleared; a stage-one *block* becomes a flag (answered,
+          and in the reviewers' queue), so a high score is never allowed silently;
+        * no verdict: with ``on_failure = "review"`` what stage one allowed is flagged for
+          review; a flag or a block stands.
+        """
         if self.judge is None or not self._unsure(scores):
             return decision
         role = "User" if direction == "input" else "Agent"
         verdict = await self.judge.judge(texts[0] if direction == "input" else texts[-1], role)
         decision.judge = verdict.to_audit()
         if verdict.safe is None:
-            decision.reasons.append(f"judge gave no verdict ({verdict.error}); stage one stands")
+            if self.policy.judge.on_failure == "review" and decision.action is Action.ALLOW:
+                decision.action = Action.FLAG
+                decision.category = max(HARM, key=lambda c: scores.values.get(c, 0.0))
+                decision.score = scores.values.get(decision.category, 0.0)
+                decision.reasons.append(
+                    f"judge gave no verdict ({verdict.error}); flagged for review"
+                )
+            else:
+                decision.reasons.append(
+                    f"judge gave no verdict ({verdict.error}); stage one stands"
+                )
+            decision.judge["decided"] = False
             return decision
+        decision.judge["decided"] = True
         if verdict.safe:
             if decision.category in HARM and decision.action is not Action.ALLOW:
-                decision.reasons.append(
-                    f"judge found it safe; {decision.category.value} {decision.score:.2f} cleared"
-                )
-                decision.action = Action.ALLOW
+                was = decision.action
+                decision.action = Action.FLAG if was is Action.BLOCK else Action.ALLOW
                 decision.stage = Stage.JUDGE
+                decision.reasons.append(
+                    f"judge decided: safe; {decision.category.value} {decision.score:.2f} "
+                    + ("answered and flagged for review" if was is Action.BLOCK else "cleared")
+                )
+            else:
+                decision.reasons.append("judge decided: safe")
             return decision
-        return self._judge_unsafe(decision, verdict.categories, scores, model, labels)
+        categories = list(verdict.categories)
+        if verdict.cbrn_unspecified:
+            categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
+        return self._judge_unsafe(decision, categories, scores, model, labels)
 
     def _judge_unsafe(
         self,
@@ -273,7 +301,10 @@ class SafetyScreen:
             rules,
             allowances=self.policy.allowances_for(labels),
             stages={c: Stage.JUDGE for c in named},
-            reasons=[*decision.reasons, "judge: unsafe " + ",".join(c.value for c in named)],
+            reasons=[
+                *decision.reasons,
+                "judge decided: unsafe " + ",".join(c.value for c in named),
+            ],
             direction=decision.direction,
         )
         judged.judge = decision.judge
