@@ -558,3 +558,41 @@ async def test_a_deputy_one_made_is_no_second_person_for_ones_requests(env: Env)
         assert r.json()["error"]["code"] == "approver_made_by_requester"
     async with env.client("pat") as pat:  # someone the admin did not make may
         assert (await pat.post(f"/v1/admin/approvals/{grant}/approve")).status_code == 200
+
+
+async def test_a_lone_admin_gets_an_independent_second_one_as_documented(env: Env) -> None:
+    """docs/administration.md, "The first platform administrators": the operator at the server
+    asks for the colleague's account, role and key; the bootstrap admin approves over the API;
+    the colleague then approves the admin's requests."""
+    from labgate.tenancy import MemberAdd, TenancyService, UserCreate, operator_principal
+    from labgate.tenancy.inputs import KeyCreate
+
+    async with env.services.sessions.begin() as s:
+        await s.execute(
+            update(User).where(User.username.in_(["pat", "sam"])).values(roles=["user"])
+        )
+    env.services.auth.invalidate_all()
+    service: TenancyService = env.services.extras["tenancy"]
+    operator = operator_principal("ops")
+    spec = UserCreate(
+        lab_id="default",
+        username="colleague",
+        roles=["user", "platform_admin"],  # type: ignore[list-item]
+    )
+    made = await service.create_user(operator, spec)
+    assert made.pending_grant is not None
+    await service.add_member(operator, "default", MemberAdd(user_id=made.id))
+    key = await service.create_key(operator, KeyCreate(user_id=made.id, project_id="default"))
+    assert key.pending is not None
+    async with env.client("admin") as root:
+        for action in (made.pending_grant.id, key.pending.id):
+            r = await root.post(f"/v1/admin/approvals/{action}/approve")
+            assert r.status_code == 200, r.text
+        asked = await root.patch(f"/v1/admin/users/{env.ids['leo']}", json={"clearance": "CUI"})
+        grant = asked.json()["pending_grant"]["id"]
+    async with env.client(key.key) as colleague:
+        me = (await colleague.get("/v1/admin/whoami")).json()
+        assert "platform_admin" in me["roles"]
+        r = await colleague.post(f"/v1/admin/approvals/{grant}/approve")
+        assert r.status_code == 200, r.text
+    assert (await _user(env, "leo")).clearance == "CUI"
