@@ -127,7 +127,9 @@ def run_as_operator(
         engine = make_engine(settings.effective_database_url)
         try:
             await upgrade(engine)
-            async with operator_hooks(engine, settings.redis_url, warn) as hooks:
+            async with operator_hooks(
+                engine, settings.redis_url, warn, redis_prefix=settings.redis_prefix
+            ) as hooks:
                 service = TenancyService(make_sessionmaker(engine), **hooks)
                 return await work(service, operator())
         finally:

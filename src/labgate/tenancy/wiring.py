@@ -46,7 +46,11 @@ def admin_audit_record(action: dict[str, Any]) -> AuditRecord:
 
 @contextlib.asynccontextmanager
 async def operator_hooks(
-    engine: AsyncEngine, redis_url: str | None, warn: Callable[[str], None]
+    engine: AsyncEngine,
+    redis_url: str | None,
+    warn: Callable[[str], None],
+    *,
+    redis_prefix: str = "labgate:",
 ) -> AsyncIterator[dict[str, Any]]:
     """``on_admin_action`` and ``on_key_revoked`` for one CLI command, as keyword arguments
     for :class:`~labgate.tenancy.service.TenancyService`."""
@@ -63,7 +67,8 @@ async def operator_hooks(
         audit_open = False
     else:
         audit_open = True
-    parts = build_quota(engine, redis_url)
+    # the gateways' own prefix, or they would not hear this command's events on Redis
+    parts = build_quota(engine, redis_url, prefix=redis_prefix)
 
     async def on_admin_action(action: dict[str, Any]) -> None:
         if audit_open:
