@@ -6,6 +6,7 @@ from labgate.access import models as access_models  # noqa: F401
 from labgate.audit import models as audit_models  # noqa: F401
 from labgate.hpc import models as hpc_models  # noqa: F401
 from labgate.quota import models as quota_models  # noqa: F401
+from labgate.responses import models as responses_models  # noqa: F401
 from labgate.router import registration  # noqa: F401  (worker_tokens)
 from labgate.safety import models as safety_models  # noqa: F401
 from labgate.store import tenancy  # noqa: F401

@@ -1,0 +1,1 @@
+"""The Responses API as a translation onto the chat path, and the responses the gateway keeps."""
