@@ -217,8 +217,11 @@ DELETE /v1/admin/worker-tokens/{token_id}                                       
 # -- workers: a worker token, for its own worker only
 POST   /internal/workers/register · own model                                                 | 401  401  401  401  401  401  ok
 POST   /internal/workers/register · another model                                             | 401  401  401  401  401  401  no
+POST   /internal/workers/register · accreditation above the token's max_label                 | 401  401  401  401  401  401  no
+POST   /internal/workers/register · accreditation above the model's (narrowed)                | 401  401  401  401  401  401  ok
 POST   /internal/workers/{worker_id}/heartbeat · own worker                                   | 401  401  401  401  401  401  ok
 POST   /internal/workers/{worker_id}/heartbeat · another token's worker                       | 401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/heartbeat · a configured worker                          | 401  401  401  401  401  401  no
 POST   /internal/workers/{worker_id}/drain · own worker                                       | 401  401  401  401  401  401  ok
 POST   /internal/workers/{worker_id}/drain · another token's worker                           | 401  401  401  401  401  401  no
 POST   /internal/workers/{worker_id}/drain · a configured worker                              | 401  401  401  401  401  401  no
@@ -367,6 +370,9 @@ class World:
     async def keys_of(self, uid: str) -> int:
         async with self.services.sessions() as s:
             return len((await s.execute(select(ApiKey.id).where(ApiKey.user_id == uid))).all())
+
+    def pool_workers(self, model: str) -> list[Any]:
+        return list(self.services.router.pools[model].workers.values())
 
     def pool_worker(self, model: str, worker_id: str) -> Any:
         return self.services.router.pools[model].get(worker_id)
@@ -1614,6 +1620,42 @@ async def _register_own(w: World, role: str) -> Call:
     )
 
 
+def _register_accredited(row: str, max_label: str | None) -> None:
+    async def build(w: World, role: str) -> Call:
+        url = f"{NOWHERE}/reg-{uuid.uuid4().hex[:8]}"
+        job = "job-" + uuid.uuid4().hex[:8]
+        token = await w.services.registry.issue_token("m-wk", job_id=job, max_label=max_label)
+        access = w.services.access
+
+        async def joined_within() -> bool:
+            """Registered, and no worker of m-wk takes work above the model's SECRET."""
+            found = [wk for wk in w.pool_workers("m-wk") if wk.base_url == url]
+            if not found:
+                return False
+            effective = access.worker_accreditation("m-wk", found[0].accreditation)
+            ceiling = max_label or EQUAL
+            return effective is not None and access.dominates(ceiling, effective)
+
+        return Call(
+            "POST",
+            "/internal/workers/register",
+            json={"model": "m-wk", "base_url": url, "job_id": job, "accreditation": HIGHER},
+            effect=joined_within,
+            worker_token=token,
+        )
+
+    case(row)(build)
+
+
+# a token capped at CUI states SECRET//NUC: refused; an uncapped one: narrowed to the model's
+_register_accredited(
+    "POST /internal/workers/register · accreditation above the token's max_label", "CUI"
+)
+_register_accredited(
+    "POST /internal/workers/register · accreditation above the model's (narrowed)", None
+)
+
+
 @case("POST /internal/workers/register · another model")
 async def _register_other(w: World, role: str) -> Call:
     url = f"{NOWHERE}/reg-{uuid.uuid4().hex[:8]}"
@@ -1662,6 +1704,9 @@ def _worker_op(row: str, op: str, whose: str) -> None:
 _worker_op("POST /internal/workers/{worker_id}/heartbeat · own worker", "heartbeat", "own")
 _worker_op(
     "POST /internal/workers/{worker_id}/heartbeat · another token's worker", "heartbeat", "another"
+)
+_worker_op(
+    "POST /internal/workers/{worker_id}/heartbeat · a configured worker", "heartbeat", "configured"
 )
 _worker_op("POST /internal/workers/{worker_id}/drain · own worker", "drain", "own")
 _worker_op("POST /internal/workers/{worker_id}/drain · another token's worker", "drain", "another")
