@@ -14,11 +14,17 @@ The columns are the callers:
 
 and each cell is what the caller must get:
 
-    ok    allowed: a 2xx, and nothing in the answer the caller may not see
+    ok    allowed: a 2xx, the change took effect, and nothing in the answer the caller may
+          not see
     no    refused, nothing changed: 400, 401, 403, 404 or 409 (or 202: accepted for a second
           person's approval, with no effect yet)
     401   refused as unauthenticated
     hide  whatever the status (never a 5xx), the answer shows nothing the caller may not see
+
+Rows "caller cleared for the whole range" are called by the platform admin's and the
+auditor's TOP SECRET//NUC counterparts (the other columns as usual). Every cell also checks:
+never a 5xx, ``X-Request-Id`` on the answer, refusals OpenAI-shaped, and a refused completion
+request in the audit log.
 
 "Nothing the caller may not see" is checked against markers planted above every caller: the
 name of the SECRET//NUC model (``m-nuc``), the id of the only user whose work is all
