@@ -93,6 +93,8 @@ GET    /v1/models/{model_id} · traversal to an admin route                     
 POST   /v1/chat/completions · lower label                                                     | 401  ok   ok   ok   ok   ok   401
 POST   /v1/chat/completions · equal label                                                     | 401  ok   ok   ok   ok   ok   401
 POST   /v1/chat/completions · higher label                                                    | 401  no   no   no   no   no   401
+POST   /v1/chat/completions · equal label, streamed                                           | 401  ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · higher label, streamed                                          | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · higher label in the body                                        | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · lower label header, higher in the body                          | 401  no   no   no   no   no   401
 POST   /v1/chat/completions · other lab's project named in X-Labgate-Project                  | 401  ok   ok   ok   ok   ok   401
@@ -104,6 +106,7 @@ POST   /v1/chat/completions · equal answer resent lower as the user's own turn 
 POST   /v1/completions · lower label                                                          | 401  ok   ok   ok   ok   ok   401
 POST   /v1/completions · equal label                                                          | 401  ok   ok   ok   ok   ok   401
 POST   /v1/completions · higher label                                                         | 401  no   no   no   no   no   401
+POST   /v1/completions · equal answer resent lower as the prompt                              | 401  no   no   no   no   no   401
 # -- administration: who am I, labs
 GET    /v1/admin/whoami                                                                       | 401  ok   ok   ok   ok   ok   401
 GET    /v1/admin/labs                                                                         | 401  ok   ok   ok   ok   ok   401
@@ -735,14 +738,12 @@ get("GET /v1/models/{model_id} · higher (m-nuc)", "/v1/models/m-nuc")
 get("GET /v1/models/{model_id} · traversal to an admin route", "/v1/models/..%2fadmin%2fusers")
 
 
-def _chat(row: str, model: str, label: str) -> None:
+def _chat(row: str, model: str, label: str, stream: bool = False) -> None:
     async def build(w: World, role: str) -> Call:
-        return Call(
-            "POST",
-            "/v1/chat/completions",
-            json={"model": model, "messages": _ask(), "max_tokens": 16},
-            headers={"X-Labgate-Label": label},
-        )
+        body = {"model": model, "messages": _ask(), "max_tokens": 16}
+        if stream:
+            body["stream"] = True
+        return Call("POST", "/v1/chat/completions", json=body, headers={"X-Labgate-Label": label})
 
     case(row)(build)
 
@@ -751,6 +752,8 @@ _chat("POST /v1/chat/completions · lower label", "m-sec", LOWER)
 _chat("POST /v1/chat/completions · equal label", "m-sec", EQUAL)
 _chat("POST /v1/chat/completions · higher label", "m-nuc", HIGHER)
 _chat("POST /v1/chat/completions · equal label, model below it", "m-open", EQUAL)
+_chat("POST /v1/chat/completions · equal label, streamed", "m-sec", EQUAL, stream=True)
+_chat("POST /v1/chat/completions · higher label, streamed", "m-nuc", HIGHER, stream=True)
 
 
 def _chat_body_label(row: str, header: str | None) -> None:
@@ -851,6 +854,23 @@ def _completion(row: str, model: str, label: str) -> None:
 _completion("POST /v1/completions · lower label", "m-sec", LOWER)
 _completion("POST /v1/completions · equal label", "m-sec", EQUAL)
 _completion("POST /v1/completions · higher label", "m-nuc", HIGHER)
+
+
+@case("POST /v1/completions · equal answer resent lower as the prompt")
+async def _completion_resent(w: World, role: str) -> Call:
+    answer = "(no answer)"
+    key = w.keys[role]
+    if key and role != "wkr":
+        r = await w.chat(key, "m-sec", EQUAL, _ask("Summarise the program's test results"))
+        assert r.status_code == 200, r.text
+        answer = r.json()["choices"][0]["message"]["content"]
+    return Call(
+        "POST",
+        "/v1/completions",
+        json={"model": "m-open", "prompt": answer, "max_tokens": 8},
+        headers={"X-Labgate-Label": LOWER},
+    )
+
 
 # -- administration: labs
 get("GET /v1/admin/whoami", "/v1/admin/whoami")
