@@ -167,6 +167,7 @@ GET    /v1/admin/keys                                                           
 GET    /v1/admin/keys · other lab's user named                                                | 401  hide hide hide hide hide 401
 POST   /v1/admin/keys · self, own project                                                     | 401  ok   ok   ok   ok   ok   401
 POST   /v1/admin/keys · another member of own project                                         | 401  no   no   no   no   no   401
+POST   /v1/admin/keys · a member cleared above the caller                                     | 401  no   no   no   no   no   401
 POST   /v1/admin/keys · self, other lab's project                                             | 401  no   no   no   no   no   401
 DELETE /v1/admin/keys/{key_id} · self                                                         | 401  ok   ok   ok   ok   ok   401
 DELETE /v1/admin/keys/{key_id} · another member of own project                                | 401  no   ok   ok   ok   no   401
@@ -1249,7 +1250,8 @@ def _create_key(row: str, whose: str, project: str) -> None:
         if whose == "self":
             uid = _self_id(w, role)
         else:
-            uid = await w.new_user(OWN_LAB, clearance=CLEARANCE)
+            clearance = "TOP SECRET//NUC" if whose == "cleared above" else CLEARANCE
+            uid = await w.new_user(OWN_LAB, clearance=clearance)
             await w.add_member(project, uid)
         before = await w.keys_of(uid)
 
@@ -1265,6 +1267,7 @@ def _create_key(row: str, whose: str, project: str) -> None:
 
 _create_key("POST /v1/admin/keys · self, own project", "self", OWN_PROJECT)
 _create_key("POST /v1/admin/keys · another member of own project", "member", OWN_PROJECT)
+_create_key("POST /v1/admin/keys · a member cleared above the caller", "cleared above", OWN_PROJECT)
 _create_key("POST /v1/admin/keys · self, other lab's project", "self", OTHER_PROJECT)
 
 
