@@ -48,6 +48,10 @@ HOSTILE_QUERY = {
     "status": "everything",
     "active": "maybe",
     "active_only": "2",
+    "limit": str(BIG),
+    "category": "x" * 100,
+    "action": "delete",
+    "model": "../m-nuc",
 }
 # every field some route reads, each out of range or of the wrong type
 WIDE_BODY: dict[str, Any] = {
@@ -175,6 +179,9 @@ async def _attack(gw: World, method: str, path: str, credential: str | None) -> 
     for url in urls:
         sends.append((url, {"params": HOSTILE_QUERY}))
     target = _concrete(path, "9" * 40) if templated else path
+    if method == "GET":  # each query parameter alone, so none hides behind another's 400
+        for name, value in HOSTILE_QUERY.items():
+            sends.append((target, {"params": {name: value}, "what": f"?{name}"}))
     for what, extra in HEADERS if path in HEADER_ROUTES else ():
         body = json.dumps(BASES.get(path, {})).encode() if method != "GET" else None
         sends.append(
