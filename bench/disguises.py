@@ -6,8 +6,10 @@ zero-width characters, ROT13 with "decode this", reversed text, base64, Morse…
 check the gateway runs (``SafetyScreen.check_input``, the shipped policy and head), and prints
 blocked / n and flagged / n per disguise; then, for benign texts that look encoded (hashes,
 base64 blobs of benign data, code, DNA, SMILES, log lines, benign text in a disguise), refused /
-n and flagged / n per kind. Figures, not pass/fail; the same sets are asserted on in
-``tests/safety/test_disguises.py``.
+n and flagged / n per kind; then 12 harmful and 12 benign lab tasks in each reframing wrapper
+(past tense, fiction, JSON only, a table, "continue this notebook", a persona, fake
+authorisation, a research pretext), both ways. Figures, not pass/fail; the same sets are
+asserted on in ``tests/safety/test_disguises.py``.
 
 ``--decoding off`` measures the same sets with the decoders switched off (every text screened
 as written), to show what decoding adds.
@@ -30,7 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from labgate.safety.categories import Action  # noqa: E402
 from labgate.safety.policy import SafetyPolicy  # noqa: E402
 from labgate.safety.screen import SafetyScreen  # noqa: E402
-from tests.safety.disguise_cases import BENIGN, DISGUISES, HARMFUL  # noqa: E402
+from tests.safety.disguise_cases import (  # noqa: E402
+    BENIGN,
+    BENIGN_TASKS,
+    DISGUISES,
+    HARMFUL,
+    HARMFUL_TASKS,
+    REFRAMINGS,
+)
 
 
 async def _action(screen: SafetyScreen, text: str) -> Action:
@@ -55,7 +64,19 @@ async def measure(screen: SafetyScreen) -> dict[str, dict[str, dict[str, int]]]:
             "refused": sum(a is Action.BLOCK for a in actions),
             "flagged": sum(a is Action.FLAG for a in actions),
         }
-    return {"disguised": disguised, "benign": benign}
+    reframed: dict[str, dict[str, int]] = {}
+    for name, wrap in REFRAMINGS.items():
+        harmful = [await _action(screen, wrap(task)) for task in HARMFUL_TASKS]
+        fine = [await _action(screen, wrap(task)) for task in BENIGN_TASKS]
+        reframed[name] = {
+            "n": len(harmful),
+            "blocked": sum(a is Action.BLOCK for a in harmful),
+            "flagged": sum(a is Action.FLAG for a in harmful),
+            "benign_n": len(fine),
+            "refused": sum(a is Action.BLOCK for a in fine),
+            "benign_flagged": sum(a is Action.FLAG for a in fine),
+        }
+    return {"disguised": disguised, "benign": benign, "reframed": reframed}
 
 
 def render(result: dict[str, dict[str, dict[str, int]]]) -> str:
@@ -70,6 +91,17 @@ def render(result: dict[str, dict[str, dict[str, int]]]) -> str:
     lines += ["", "| benign kind | refused / n | flagged / n |", "|---|---|---|"]
     for kind, row in result["benign"].items():
         lines.append(f"| {kind} | {row['refused']} / {row['n']} | {row['flagged']} / {row['n']} |")
+    lines += [
+        "",
+        "| reframing | harmful blocked / n | harmful flagged | benign refused / n "
+        "| benign flagged |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in result["reframed"].items():
+        lines.append(
+            f"| {name} | {row['blocked']} / {row['n']} | {row['flagged']} | "
+            f"{row['refused']} / {row['benign_n']} | {row['benign_flagged']} |"
+        )
     return "\n".join(lines)
 
 

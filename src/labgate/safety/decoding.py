@@ -40,6 +40,8 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labgate.safety.reframing import unframe
+
 # Function words and the vocabulary of requests: enough to tell English from a cipher. It is
 # generic English, not a list of harmful words; harm is judged on the decoded text afterwards.
 _COMMON_WORDS = frozenset(
@@ -617,19 +619,20 @@ def _rot(text: str) -> list[Derived]:
         if n:
             hinted.add(n)
     if hinted:
-        # A named shift: decode everything but the words that already read as English.
+        # A named shift: decode the chunks that then read better (in place: ``whole``), or
+        # failing that the whole text (kept beside the original).
         for n in sorted(hinted):
             table = _ROT_TABLES[n]
+            kind = "rot13" if n == 13 else "rot_n"
             rotated = _chunkwise(text, lambda c, t=table: c.translate(t))  # type: ignore[misc]
-            out.append(
-                Derived(
-                    "rot13" if n == 13 else "rot_n", rotated or text[:SCAN_CHARS].translate(table)
-                )
-            )
+            if rotated:
+                out.append(Derived(kind, rotated, whole=True))
+            else:
+                out.append(Derived(kind, text[:SCAN_CHARS].translate(table)))
     found = _chunkwise(text, _best_rotation)
     if found and all(found != d.text for d in out):
         rotated_13 = _chunkwise(text, lambda c: c.translate(_ROT_TABLES[13]))
-        out.append(Derived("rot13" if found == rotated_13 else "rot_n", found))
+        out.append(Derived("rot13" if found == rotated_13 else "rot_n", found, whole=True))
     return out
 
 
@@ -644,10 +647,10 @@ def _reversals(text: str) -> list[Derived]:
         out.append(Derived("reversed", whole))
     chunks = _chunkwise(text, lambda c: c[::-1])
     if chunks and all(chunks != d.text for d in out):
-        out.append(Derived("reversed", chunks))
+        out.append(Derived("reversed", chunks, whole=True))
     words = _chunkwise(text, _reverse_words)
     if words and all(words != d.text for d in out):
-        out.append(Derived("reversed_words", words))
+        out.append(Derived("reversed_words", words, whole=True))
     return out
 
 
@@ -911,6 +914,10 @@ def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
     normal, kinds = normalise(text)
     if kinds:
         keep(Derived("+".join(kinds), normal, whole=True))
+    unframed = unframe(normal)
+    if unframed:
+        # a request taken out of its frame (past tense, fiction, JSON only, a persona...)
+        keep(Derived("unframed", unframed, whole=True))
     for item in _decodings(normal):
         if keep(item) and depth > 1 and item.kind.split("+")[0] in _NESTABLE:
             for inner in derived_texts(item.text, depth=depth - 1):

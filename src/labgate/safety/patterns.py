@@ -164,6 +164,49 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\b(start|begin) (your|the) (response|answer|reply) with\b[^.\n]{0,40}"
         r"(sure|of course|absolutely|here is|certainly)",
     ),
+    # Reframings that attack the guardrail rather than ask (issue 21). Weak alone: a scientist
+    # may say they are authorised, or ask for JSON; together, or with a persona or an
+    # override, they add up. The request inside the frame is read by the classifier
+    # (labgate.safety.reframing takes it out of the frame).
+    _p(
+        "fake_authorisation",
+        _JB,
+        0.35,
+        r"\b(I am|I'm|we are|we're|I have been|this (request|work) is)\b[^.?!\n]{0,60}?"
+        r"\b(cleared|authori[sz]ed|approved|vetted|sanctioned|whitelisted)\b"
+        r"[^.?!\n]{0,20}\b(for|to|by|under)\b"
+        r"|\b(authori[sz]ed|approved|sanctioned|cleared) by (the|my|our) [\w\s-]{0,30}"
+        r"(director|government|ministry|department|dod|doe|agency|command|officer|committee)\b",
+    ),
+    _p(
+        "permission_drawn",
+        _JB,
+        0.4,
+        r"\b(so|therefore|hence|which means)\b[^.?!\n]{0,20}\byou (may|can|are allowed to|are "
+        r"permitted to|must) (answer|respond|tell|explain|share)\b[^.?!\n]{0,20}"
+        r"\b(fully|freely|everything|anything|without|in full|completely)\b",
+    ),
+    _p(
+        "format_coercion",
+        _JB,
+        0.2,
+        r"\b(respond|answer|reply|output)\b[^.?!\n]{0,20}\bonly\b[^.?!\n]{0,30}"
+        r"\b(json|yaml|xml|csv|code|a table)\b",
+    ),
+    _p(
+        "no_caveats",
+        _JB,
+        0.3,
+        r"\b(no|without)\b (any )?(warnings?|disclaimers?|caveats?|commentary|moraliz\w+|"
+        r"moralis\w+|safety notes?)\b",
+    ),
+    _p(
+        "continuation_frame",
+        _JB,
+        0.2,
+        r"\bcontinue\b[^.?!\n]{0,40}\b(exactly )?(where|from where) (it|this|the text) "
+        r"(stops|left off|ends|breaks off)\b",
+    ),
     _p(
         "decode_and_follow",
         _JB,
