@@ -309,13 +309,20 @@ def create_app(
         redoc_url=None,
     )
     install_error_handlers(app)
-    from labgate.api import admin_routes, openai_routes, system_routes, worker_routes
+    from labgate.api import (
+        admin_routes,
+        openai_routes,
+        responses_routes,
+        system_routes,
+        worker_routes,
+    )
     from labgate.audit import routes as audit_routes
     from labgate.safety import routes as safety_routes
     from labgate.scheduler import routes as scheduler_routes
     from labgate.web.routes import build_router as build_web_router
 
     app.router.routes.extend(openai_routes.routes)
+    app.router.routes.extend(responses_routes.routes)
     app.include_router(system_routes.router)
     app.include_router(worker_routes.router)
     app.include_router(worker_routes.admin_router)
@@ -325,7 +332,8 @@ def create_app(
     app.include_router(safety_routes.router)
     app.include_router(build_web_router())
     # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
-    hot = HotPath(app, openai_routes.hot_routes)  # its request count: the lifespan's inline_if
+    # its request count: the lifespan's inline_if
+    hot = HotPath(app, {**openai_routes.hot_routes, **responses_routes.hot_routes})
     return hot
 
 

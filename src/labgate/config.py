@@ -105,6 +105,16 @@ class ModelConfig(_Section):
     )
     version: str | None = None
     owned_by: str = "labgate"
+    kind: Literal["chat", "embedding"] = Field(
+        default="chat",
+        description="chat: served on the chat, completions and Responses routes; embedding: on "
+        "/v1/embeddings only (an OpenAI-compatible embedding server).",
+    )
+    embedding_dimensions: list[int] | None = Field(
+        default=None,
+        description="An embedding model's output sizes a client may ask for with `dimensions` "
+        "(Matryoshka models); none: `dimensions` is refused unless it is the native size.",
+    )
     context_length: int = Field(default=8192, ge=1)
     max_output_tokens: int = Field(default=4096, ge=1)
     default_max_tokens: int | None = Field(default=None, ge=1)
@@ -125,6 +135,16 @@ class ModelConfig(_Section):
     @property
     def worker_model_name(self) -> str:
         return self.upstream_name or self.name
+
+
+class ResponsesConfig(_Section):
+    """The Responses API's stored responses (``previous_response_id``, ``GET /v1/responses``)."""
+
+    retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Stored responses are deleted this many days after they were answered.",
+    )
 
 
 class PolicyConfig(_Section):
@@ -245,6 +265,7 @@ class Settings(_Section):
     embedded: EmbeddedConfig = Field(default_factory=EmbeddedConfig)
     models: list[ModelConfig] = Field(default_factory=list)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
