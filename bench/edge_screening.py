@@ -52,6 +52,15 @@ async def main(args: argparse.Namespace) -> None:
                 base_url=url, timeout=600, headers={"Authorization": f"Bearer {key}"}
             ) as c:
                 body = {"model": "fake", "messages": [{"role": "user", "content": text}]}
+                lags: list[float] = []
+
+                async def ticker() -> None:  # the event loop's lag, every millisecond
+                    while True:
+                        t = time.perf_counter()
+                        await asyncio.sleep(0.001)
+                        lags.append(time.perf_counter() - t - 0.001)
+
+                tick = asyncio.ensure_future(ticker())
                 started = time.perf_counter()
                 big = [
                     asyncio.ensure_future(c.post("/v1/chat/completions", json=body))
@@ -70,6 +79,12 @@ async def main(args: argparse.Namespace) -> None:
                 small_ms = (time.perf_counter() - t) * 1000
                 print(f"small request {r.status_code} in {small_ms:.0f} ms")
                 codes = [(await b).status_code for b in big]
+                tick.cancel()
+                lags.sort()
+                print(
+                    f"event loop lag: median {lags[len(lags) // 2] * 1000:.1f} ms, "
+                    f"p99 {lags[int(len(lags) * 0.99)] * 1000:.0f} ms, max {lags[-1] * 1000:.0f} ms"
+                )
                 total = time.perf_counter() - started
                 print(f"{args.big} prompts of {args.kb} KB: {codes} in {total:.1f} s")
     await worker.stop()

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import logging
+import multiprocessing
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -58,13 +62,15 @@ class ScreeningLane:
     """Where long texts are screened: one thread with its own event loop, started on first
     use, running a sibling of the screen (same policy, head and embedding model, whose calls
     share the model's one thread; its own batching queue and judge session, which belong to
-    the loop that uses them).
+    the loop that uses them). The first stage's preparation (segments, decodings, patterns:
+    pure Python and regular expressions) runs in a preparer process, spawned on first use, so
+    it never holds this process's interpreter; the lane's thread waits for it.
 
-    Bounded: one thread (the work is Python, serial under the GIL in any case, and the event
-    loop gets the GIL back every switch interval, 5 ms, instead of waiting seconds), and one
-    screening in flight per sender: a sender's further long texts wait for their own earlier
-    ones, not ahead of other senders'. The work of one screening is bounded by the body limit
-    and the policy's ``max_segments``."""
+    Bounded: one thread and one preparer process, and one screening in flight per sender: a
+    sender's further long texts wait for their own earlier ones, not ahead of other senders'.
+    A long text's segments are embedded a few at a time (``LANE_EMBED_SLICE``), so a short
+    request's embedding waits for one slice. The work of one screening is bounded by the body
+    limit and the policy's ``max_segments``."""
 
     def __init__(self, screen: SafetyScreen) -> None:
         self._screen = screen
@@ -72,7 +78,14 @@ class ScreeningLane:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._senders: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._pool: ProcessPoolExecutor | None = None  # the preparer process, on first use
+        self._pool_failed = False
+        self.prepared_elsewhere = 0
         self.screened = 0
+
+    @property
+    def preparer_failed(self) -> bool:
+        return self._pool_failed
 
     @property
     def busy_senders(self) -> list[str]:
@@ -81,6 +94,11 @@ class ScreeningLane:
     def _start(self) -> tuple[asyncio.AbstractEventLoop, SafetyScreen]:
         if self._loop is None or self._side is None:
             self._side = _sibling(self._screen)
+            light = _light(self._screen)
+            if light is not None:  # the first stage's CPU work, out of this process
+                self._side._prepare = functools.partial(  # type: ignore[method-assign]
+                    self._prepare_elsewhere, light, self._side._prepare
+                )
             loop = asyncio.new_event_loop()
             self._thread = threading.Thread(
                 target=loop.run_forever, name="labgate-screening", daemon=True
@@ -105,7 +123,38 @@ class ScreeningLane:
             if not waiting[0]:
                 del self._senders[sender]
 
+    def _prepare_elsewhere(
+        self,
+        light: SafetyScreen,
+        here: Callable[[list[str], str], Any],
+        texts: list[str],
+        direction: str,
+    ) -> Any:
+        """The screen's own first-stage preparation of ``texts``, run in the preparer process:
+        pure Python and regular expressions, which in a thread of this process would hold the
+        interpreter for up to ~0.3 s at a time (one pattern scan of a 900 KB text) and so
+        stall the event loop. The lane's thread waits for it without holding the interpreter.
+        Should the process fail, the work is done here, in the lane's thread."""
+        if self._pool is None and not self._pool_failed:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
+        if self._pool is not None:
+            try:
+                prepared = self._pool.submit(_prepare_in_child, light, texts, direction).result()
+                self.prepared_elsewhere += 1
+                return prepared
+            except Exception as exc:  # noqa: BLE001 - the same work, in the lane's thread
+                log.warning("the screening preparer process failed (%r); preparing here", exc)
+                self._pool_failed = True
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+        return here(texts, direction)
+
     async def aclose(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
         loop, side, thread = self._loop, self._side, self._thread
         self._loop = self._side = self._thread = None
         if loop is None or thread is None:
@@ -124,6 +173,25 @@ class ScreeningLane:
 
 async def _awaited(awaitable: Awaitable[T]) -> T:
     return await awaitable
+
+
+def _light(screen: SafetyScreen) -> SafetyScreen | None:
+    """The screen without its model, head and judge: what its first stage reads (the policy),
+    sent to the preparer process. None if it cannot be sent."""
+    light = copy.copy(screen)
+    light.embedder = None  # type: ignore[assignment]
+    light.head = None  # type: ignore[assignment]
+    light.judge = None
+    try:
+        pickle.dumps(light)
+    except Exception:  # noqa: BLE001 - then the lane's thread prepares
+        log.warning("the screen cannot be sent to a preparer process; preparing in the lane")
+        return None
+    return light
+
+
+def _prepare_in_child(light: SafetyScreen, texts: list[str], direction: str) -> Any:
+    return light._prepare(texts, direction)
 
 
 def _sibling(screen: SafetyScreen) -> SafetyScreen:
