@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labgate.access import models as access_models  # noqa: F401
+from labgate.approval import models as approval_models  # noqa: F401
 from labgate.audit import models as audit_models  # noqa: F401
 from labgate.hpc import models as hpc_models  # noqa: F401
 from labgate.quota import models as quota_models  # noqa: F401
