@@ -118,8 +118,10 @@ _VOCAB = (
 
 MAX_DERIVED = 10
 MAX_DEPTH = 2
-# Decoders read at most this much of a text (brute-force ones: ROT-N, reversal, letter games).
-SCAN_CHARS = 12_000
+# Decoders read at most this much of a text (brute-force ones: ROT-N, reversal, letter games),
+# and only a text this short is taken out of a frame: a frame matters where the request is short.
+SCAN_CHARS = 6_000
+UNFRAME_CHARS = 4_000
 
 _WORD = re.compile(r"[A-Za-z]+")
 
@@ -152,9 +154,13 @@ def _reads_better(
     return ratio >= floor and ratio >= english_ratio(old, min_len) + gain
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+_SPACE = re.compile(r"\s")
+
+
 def _mostly_letters(text: str, share: float = 0.75) -> bool:
-    chars = [ch for ch in text if not ch.isspace()]
-    return bool(chars) and sum(ch.isalpha() for ch in chars) >= share * len(chars)
+    chars = len(text) - len(_SPACE.findall(text))
+    return chars > 0 and len(_LETTER.findall(text)) >= share * chars
 
 
 # -- 1. normalising ------------------------------------------------------------------------
@@ -313,8 +319,11 @@ def _fold_homoglyphs(text: str) -> str:
     return _TOKEN.sub(fold, text)
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _ascii_letters(text: str) -> int:
-    return sum(_is_latin_letter(ch) for ch in text)
+    return len(_ASCII_LETTER.findall(text))
 
 
 def _strip_stray_marks(text: str) -> tuple[str, int]:
@@ -332,6 +341,8 @@ def _strip_stray_marks(text: str) -> tuple[str, int]:
 
 def normalise(text: str) -> tuple[str, list[str]]:
     """The text as a reader sees it, and which disguises that undid (empty: none)."""
+    if text.isascii():
+        return text, []  # nothing to normalise: no invisible, compatibility or look-alike
     kinds: list[str] = []
     if _INVISIBLE_IN_WORD.search(text) or _BIDI_OVERRIDE.search(text):
         kinds.append("invisible")
@@ -598,8 +609,14 @@ def _chunkwise(text: str, transform: Callable[[str], str | None]) -> str | None:
     return "".join(parts) if changed else None
 
 
+def _vocab_ratio(text: str) -> float:
+    words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
+    return sum(w in _VOCAB for w in words) / len(words) if words else 0.0
+
+
 def _best_rotation(chunk: str) -> str | None:
-    if english_ratio(chunk, 2) >= 0.3:
+    # a chunk that already reads as English (by the larger vocabulary) is not tried 25 ways
+    if english_ratio(chunk, 2) >= 0.3 or _vocab_ratio(chunk) >= 0.3:
         return None
     best, best_ratio = None, 0.0
     for table in _ROT_TABLES.values():
@@ -914,7 +931,7 @@ def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
     normal, kinds = normalise(text)
     if kinds:
         keep(Derived("+".join(kinds), normal, whole=True))
-    unframed = unframe(normal)
+    unframed = unframe(normal) if len(normal) <= UNFRAME_CHARS else None
     if unframed:
         # a request taken out of its frame (past tense, fiction, JSON only, a persona...)
         keep(Derived("unframed", unframed, whole=True))
