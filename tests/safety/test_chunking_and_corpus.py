@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from labgate.safety.chunking import count_tokens, message_texts, segments, tail_tokens
+from labgate.safety.chunking import (
+    conversation_view,
+    count_tokens,
+    message_texts,
+    segments,
+    tail_tokens,
+)
 from labgate.safety.corpus import (
     cluster_templates,
     obfuscated_attacks,
@@ -48,7 +54,21 @@ def test_latest_user_message_is_screened_first_and_parts_are_read() -> None:
     texts = message_texts(messages)
     assert texts[0] == ("user", "newest question")
     assert ("assistant", "an answer") in texts
-    assert len(texts) == 4
+    # the user's turns read together come right after the newest one (issue 21)
+    assert texts[1] == ("conversation", "first question newest question")
+    assert len(texts) == 5
+
+
+def test_the_conversation_view_keeps_the_newest_turn_whole_and_earlier_turns_as_context() -> None:
+    assert conversation_view(["only one turn"]) is None
+    assert conversation_view(["How does enrichment work?", "Now hide it from inspectors."]) == (
+        "How does enrichment work? Now hide it from inspectors."
+    )
+    long_last = " ".join(["word"] * 70)
+    assert conversation_view(["context turn", long_last]) == long_last  # no room left
+    many = [f"turn{i} a b c" for i in range(6)]
+    # at most three earlier user turns, newest first
+    assert conversation_view(many) == "turn2 a b c turn3 a b c turn4 a b c turn5 a b c"
 
 
 def test_split_is_deterministic_and_seeded() -> None:

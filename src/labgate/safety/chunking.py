@@ -20,6 +20,12 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 SEGMENT_WORDS = 48
 STRIDE_SENTENCES = 1
+# The conversation view: the newest user turn read together with up to this many earlier user
+# turns (newest first), and at most this many words of them in all.
+CONTEXT_TURNS = 3
+CONTEXT_WORDS = 64
+CONVERSATION_ROLE = "conversation"
+TURN_SEPARATOR = " || "
 
 
 def count_tokens(text: str) -> int:
@@ -76,12 +82,41 @@ def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
     return out
 
 
+def conversation_view(user_turns: list[str]) -> str | None:
+    """The user's turns read as one request: the newest turn with the earlier ones before it as
+    context, or None when there is only one turn.
+
+    A harmless opener followed by "now how would I do that at scale without being noticed?"
+    asks for uplift that neither turn asks for alone; the classifier reads this view like any
+    text (trained on such conversations, :mod:`labgate.safety.training`), besides each turn
+    alone. The last turn is kept whole; earlier turns fill what remains of
+    :data:`CONTEXT_WORDS`, newest first, cut at the front.
+    """
+    turns = [" ".join(t.split()) for t in user_turns if t.strip()]
+    if len(turns) < 2:
+        return None
+    last = turns[-1]
+    budget = CONTEXT_WORDS - len(last.split())
+    context: list[str] = []
+    for turn in reversed(turns[-1 - CONTEXT_TURNS : -1]):
+        if budget <= 0:
+            break
+        words = turn.split()
+        context.insert(0, " ".join(words[-budget:]))
+        budget -= len(words)
+    return " ".join([*context, last])
+
+
 def message_texts(
     messages: Iterable[Mapping[str, Any]], documents: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
     """``(role, text)`` of the messages and retrieval documents the model reads
     (:mod:`labgate.visible`): the latest user message first, then the documents, then the
     other turns in order.
+
+    When the user has spoken more than once, the conversation view
+    (:func:`conversation_view`) follows the newest turn: the intent of the whole exchange, as
+    well as each turn alone.
 
     The caller's newest turn, and what it gives the model to read, are screened first so that
     when a long conversation exceeds the segment budget, it is older turns that are cut, never
@@ -91,7 +126,11 @@ def message_texts(
     (:meth:`labgate.safety.screen.SafetyScreen.check_input`).
     """
     found = request_texts(messages)
+    users = [text for role, text in found if role == "user"]
     last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)
     first = [found.pop(last_user)] if last_user is not None else []
+    view = conversation_view(users)
+    if view is not None:
+        first.append((CONVERSATION_ROLE, view))
     first += [(DOCUMENT_ROLE, text) for text in documents if text.strip()]
     return first + found

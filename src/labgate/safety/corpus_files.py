@@ -19,7 +19,9 @@ from typing import Any
 from labgate.safety.categories import BENIGN_CLASS, Category
 from labgate.safety.head import data_path
 
-OWN_FILES = ("benign_science.txt", "benign_general.txt", "harmful_requests.txt")
+INTENT_LANGUAGES = ("en", "fr", "de", "es", "ru", "zh", "ar", "ja")
+INTENT_FILES = tuple(f"intent/{lang}.txt" for lang in INTENT_LANGUAGES)
+OWN_FILES = ("benign_science.txt", "benign_general.txt", "harmful_requests.txt", *INTENT_FILES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,9 @@ class Template:
 
 def read_own(name: str) -> Iterator[Item]:
     """labgate's own files: '# domain: X' sections, '## topic' groups, one item a line."""
+    if name in INTENT_FILES:
+        yield from read_intent(name.split("/")[1].split(".")[0])
+        return
     domain = topic = ""
     path = data_path(name)
     stem = name.rsplit(".", 1)[0]
@@ -66,6 +71,29 @@ def read_own(name: str) -> Iterator[Item]:
             label = Category(domain).value
         kind = "output" if topic.endswith("_answer") else "request"
         yield Item(line, label, f"labgate/{stem}", f"labgate/{stem}/{domain}/{topic}", kind)
+
+
+def read_intent(lang: str) -> Iterator[Item]:
+    """labgate's intent set in one language (``data/intent/LANG.txt``): '# domain: LABEL'
+    sections (a head class), '## family' groups, one request a line, turns of a conversation
+    joined by ' || '. The group is the family without the language, so every translation of a
+    family lands in the same split (a French paraphrase of a training request never tests)."""
+    label = family = ""
+    for raw in data_path(f"intent/{lang}.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("# domain:"):
+            label = line.split(":", 1)[1].strip()
+            if label != BENIGN_CLASS:
+                label = Category(label).value
+            continue
+        if line.startswith("## "):
+            family = line[3:].strip()
+            continue
+        if line.startswith("#"):
+            continue
+        yield Item(line, label, f"labgate/intent_{lang}", f"labgate/intent/{label}/{family}")
 
 
 _RULES: tuple[tuple[Category, re.Pattern[str]], ...] = (

