@@ -187,6 +187,7 @@ async def build_services(settings: Settings) -> Services:
         ],
         access=access,
     )
+    completions.prepare.access = access  # a model above the caller's clearance is "not found"
     if access.enabled:  # a resent answer keeps its label (docs/labels.md)
         answers = AnswerLabels(
             sessions, lambda label: not access.dominates(access.range_min, label)

@@ -230,19 +230,24 @@ async def test_the_log_size_is_for_auditors_cleared_for_everything(
 async def test_a_refused_attempt_is_counted_at_the_label_it_asked_for(
     labelled: dict[str, Any],  # noqa: F811
 ) -> None:
-    """An attempt above the caller's clearance is SECRET//NUC work too: its usage row carries
-    that label, so a lower reader's report does not name the model it was aimed at."""
+    """An attempt above the caller's clearance is SECRET work too: its usage row carries that
+    label, so a lower reader's report does not count it; one at a model above the caller's
+    clearance is "not found" and does not name it."""
     cui = await _user(labelled, "cui-attempt", "CUI", "lab_admin")
     async with _client(labelled, cui) as c:
-        r = await c.post(
-            "/v1/chat/completions",
-            headers={"X-Labgate-Label": "SECRET//NUC"},
-            json={"model": "nuc", "messages": [{"role": "user", "content": "q"}]},
-        )
-        assert r.status_code == 403, r.text
+        for model, label, status in (("open", "SECRET", 403), ("nuc", "SECRET//NUC", 404)):
+            r = await c.post(
+                "/v1/chat/completions",
+                headers={"X-Labgate-Label": label},
+                json={"model": model, "messages": [{"role": "user", "content": "q"}]},
+            )
+            assert r.status_code == status, r.text
         await labelled["services"].usage.flush()
         r = await c.get("/v1/admin/usage", params={"group_by": "model", "since": "1d"})
         assert r.status_code == 200 and "nuc" not in r.text, r.text
+        # the SECRET attempt is not counted; the other is a refusal naming no model, as for
+        # a model that does not exist
+        assert [row["model"] for row in r.json()["rows"]] == ["(none)"], r.text
 
 
 async def test_worker_and_scheduler_views_name_only_models_within_clearance(
@@ -256,3 +261,25 @@ async def test_worker_and_scheduler_views_name_only_models_within_clearance(
         assert r.status_code == 200 and "nuc" not in r.text, r.text
     async with _client(labelled, labelled["key"]) as c:
         assert set((await c.get("/v1/admin/workers")).json()) == {"open", "nuc"}
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
+async def test_a_model_above_the_callers_clearance_answers_as_a_missing_one(
+    labelled: dict[str, Any],  # noqa: F811
+    path: str,
+) -> None:
+    """Hidden from the list, and not served either: naming it gets exactly what naming a model
+    that does not exist gets (so its name cannot be probed), at any label, even a low one."""
+    cui = await _user(labelled, "cui-prober", "CUI")
+    answers = []
+    async with _client(labelled, cui) as c:
+        for model in ("nuc", "no-such-model"):
+            body: dict[str, Any] = {"model": model, "max_tokens": 100000}
+            if path.endswith("chat/completions"):
+                body["messages"] = [{"role": "user", "content": "q"}]
+            else:
+                body["prompt"] = "q"
+            r = await c.post(path, headers={"X-Labgate-Label": "UNCLASSIFIED"}, json=body)
+            err = r.json()["error"]
+            answers.append((r.status_code, err["code"], err["message"].replace(model, "M")))
+    assert answers[0] == answers[1] and answers[0][0] == 404, answers

@@ -111,8 +111,11 @@ async def test_clearance_bounds_the_label(labelled: dict[str, Any]) -> None:
     async with services.sessions.begin() as s:
         await s.execute(update(User).values(clearance="CUI"))
     services.auth.invalidate_all()
-    r = await _chat(labelled, "nuc", "SECRET//NUC")
+    r = await _chat(labelled, "open", "SECRET")
     assert r.status_code == 403 and r.json()["error"]["code"] == "label_clearance"
+    # a model accredited above the caller's clearance is not theirs to name: "not found"
+    r = await _chat(labelled, "nuc", "CUI")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
 
 
 async def test_secret_work_never_reaches_a_lower_accredited_worker(

@@ -85,7 +85,7 @@ async def get_model(request: Request) -> Response:
         request.headers.get("authorization"), request.headers
     )
     prepare = services.completions.prepare
-    m = prepare.resolve(model_id)
+    m = prepare.resolve(model_id, principal)
     if m not in await usable_models(services, principal):
         # the same answer as for a model that does not exist: the name says nothing
         raise not_found(

@@ -13,6 +13,7 @@ from typing import Any
 
 from labgate.access.answers import MIN_OTHER_TURN_CHARS, text_digests
 from labgate.access.decision import LABEL_FIELD
+from labgate.access.policy import AccessPolicy
 from labgate.api.errors import APIError, not_found
 from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
 from labgate.config import ModelConfig, PolicyConfig
@@ -69,9 +70,17 @@ class Preparer:
         self.models = models
         self.policy = policy
         self.affinity_prefix_chars = affinity_prefix_chars
+        self.access: AccessPolicy | None = None  # the gateway's label policy (hidden models)
 
-    def resolve(self, name: str) -> ModelConfig:
+    def resolve(self, name: str, principal: Principal | None = None) -> ModelConfig:
+        """The model ``name`` names. With ``principal``: only a model whose accreditation their
+        clearance dominates; any other answers exactly as a name that is not configured (it is
+        not listed to them either: a model's name is no business of someone not cleared for
+        what it processes)."""
         model = self.models.get(name)
+        if model is not None and principal is not None and self.access is not None:
+            if not self.access.sees_model(principal, model.name):
+                model = None
         if model is None:
             raise not_found(
                 f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
@@ -100,7 +109,7 @@ class Preparer:
     def chat(
         self, principal: Principal, req: ChatCompletionRequest, show_header: str | None = None
     ) -> Prepared:
-        model = self.resolve(req.model)
+        model = self.resolve(req.model, principal)
         param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
         max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
         payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
@@ -147,7 +156,7 @@ class Preparer:
         return prepared
 
     def completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
-        model = self.resolve(req.model)
+        model = self.resolve(req.model, principal)
         max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
         payload = req.model_dump(exclude_none=True)
         payload["model"] = model.worker_model_name
