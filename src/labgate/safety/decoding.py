@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import html
 import re
 import unicodedata
@@ -594,13 +595,24 @@ _REVERSE_HINT = re.compile(
 _CHUNK = re.compile(r"([.!?:;\n\"“”«»()\[\]{}]+)")
 
 
+@functools.lru_cache(maxsize=2048)
+def _cipher_candidate(chunk: str) -> bool:
+    """A chunk worth trying letter games on: two words or more, mostly letters, and not
+    already English (by the larger vocabulary). Cached: three decoders ask of each chunk."""
+    words = [w.lower() for w in _WORD.findall(chunk) if len(w) > 1]
+    if len(words) < 2 or not _mostly_letters(chunk):
+        return False
+    known = sum(w in _VOCAB for w in words)
+    return known < 0.3 * len(words) and english_ratio(chunk, 2) < 0.3
+
+
 def _chunkwise(text: str, transform: Callable[[str], str | None]) -> str | None:
     """Apply ``transform`` to each chunk that then reads better; None if no chunk did."""
     parts = _CHUNK.split(text[:SCAN_CHARS])
     changed = False
     for i in range(0, len(parts), 2):
         chunk = parts[i]
-        if len([w for w in _WORD.findall(chunk) if len(w) > 1]) < 2 or not _mostly_letters(chunk):
+        if not _cipher_candidate(chunk):
             continue
         new = transform(chunk)
         if new is not None and _reads_better(new, chunk, floor=0.3, gain=0.2, min_len=2):
