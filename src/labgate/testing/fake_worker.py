@@ -25,6 +25,11 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
   that overruns its limit;
 * ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
 
+``POST /v1/embeddings`` answers each input (a string, or a list of token ids) with an
+8-dimensional unit vector drawn from the input's SHA-256 (the same input, the same vector),
+and ``prompt_tokens`` one per word or token id; ``fail`` answers 500, ``garbage`` a body with
+no vectors.
+
 ``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]``
 """
 
@@ -32,6 +37,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import math
 import time
 import uuid
 from typing import Any
@@ -117,6 +124,7 @@ class FakeWorker:
         app.router.add_get("/v1/models", self.models)
         app.router.add_post("/v1/chat/completions", self.chat)
         app.router.add_post("/v1/completions", self.completions)
+        app.router.add_post("/v1/embeddings", self.embeddings)
         app.router.add_get("/stats", self.stats)
         return app
 
@@ -134,6 +142,38 @@ class FakeWorker:
             {
                 "object": "list",
                 "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}],
+            }
+        )
+
+    async def embeddings(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        payload = orjson.loads(await request.read())
+        flags = _flags(request, payload, self.flags)
+        self.last_payload = payload
+        self.last_headers = dict(request.headers)
+        if "fail" in flags:
+            return web.json_response({"error": {"message": "fake failure"}}, status=500)
+        raw = payload.get("input")
+        if isinstance(raw, str) or (raw and isinstance(raw[0], int)):
+            raw = [raw]
+        data, tokens = [], 0
+        for i, item in enumerate(raw or ()):
+            text = item if isinstance(item, str) else " ".join(map(str, item))
+            tokens += len(text.split())
+            digest = hashlib.sha256(text.encode()).digest()
+            vector = [b / 255 - 0.5 for b in digest[:8]]
+            norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+            data.append(
+                {"object": "embedding", "index": i, "embedding": [x / norm for x in vector]}
+            )
+        if "garbage" in flags:
+            data = [{"object": "embedding", "index": 0, "embedding": "nope"}]
+        return web.json_response(
+            {
+                "object": "list",
+                "data": data,
+                "model": payload.get("model"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
 

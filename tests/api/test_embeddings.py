@@ -1,0 +1,187 @@
+"""POST /v1/embeddings through the official openai SDK: lists, base64, dimensions, token ids,
+the audit record (a digest of the input, no vectors), hidden and wrong-kind models, bad input."""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import openai
+import orjson
+import pytest
+from openai import AsyncOpenAI
+
+from labgate.app import create_app
+from tests.support.servers import RunningWorker, serve_app
+
+pytestmark = pytest.mark.store
+
+
+@pytest.fixture
+async def env(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> AsyncIterator[dict[str, Any]]:
+    settings = make_settings(
+        [
+            {"name": "fake", "workers": [fake_worker.base_url]},
+            {
+                "name": "embed",
+                "kind": "embedding",
+                "workers": [fake_worker.base_url],
+                "embedding_dimensions": [4],
+            },
+        ]
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services = app.state.services
+        yield {
+            "url": url,
+            "key": services.bootstrap.admin_key,
+            "services": services,
+            "worker": fake_worker.worker,
+            "sdk": AsyncOpenAI(
+                base_url=url + "/v1", api_key=services.bootstrap.admin_key, max_retries=0
+            ),
+        }
+
+
+async def _last_record(services: Any) -> dict[str, Any]:
+    log = services.audit
+    return orjson.loads((await log.get_record(await log.size() - 1)).data)
+
+
+async def test_a_list_of_strings(env: dict[str, Any]) -> None:
+    r = await env["sdk"].embeddings.create(model="embed", input=["a neutron", "a proton star"])
+    assert [d.index for d in r.data] == [0, 1]
+    assert all(len(d.embedding) == 8 for d in r.data)
+    assert r.data[0].embedding != r.data[1].embedding
+    assert r.usage.prompt_tokens == 5 and r.model == "embed"
+    rec = await _last_record(env["services"])
+    assert rec["details"]["endpoint"] == "embedding" and rec["status"] == 200
+    assert rec["usage"]["prompt_tokens"] == 5 and rec["usage"]["completion_tokens"] == 0
+    assert "prompt_sha256" in rec["digests"]
+    assert "0." not in orjson.dumps(rec).decode().split('"digests"')[0]  # no vector
+
+
+async def test_base64_and_float_agree(env: dict[str, Any]) -> None:
+    sdk = env["sdk"]
+    floats = await sdk.embeddings.create(model="embed", input="x", encoding_format="float")
+    # the SDK asks for base64 by default and decodes it itself
+    default = await sdk.embeddings.create(model="embed", input="x")
+    assert default.data[0].embedding == pytest.approx(floats.data[0].embedding, rel=1e-6)
+    async with httpx.AsyncClient(base_url=env["url"]) as c:
+        r = await c.post(
+            "/v1/embeddings",
+            headers={"Authorization": f"Bearer {env['key']}"},
+            json={"model": "embed", "input": "x", "encoding_format": "base64"},
+        )
+    raw = base64.b64decode(r.json()["data"][0]["embedding"])
+    assert list(struct.unpack(f"<{len(raw) // 4}f", raw)) == pytest.approx(
+        floats.data[0].embedding, rel=1e-6
+    )
+    assert env["worker"].last_payload["encoding_format"] == "float"
+
+
+async def test_dimensions_and_token_ids(env: dict[str, Any]) -> None:
+    sdk = env["sdk"]
+    short = await sdk.embeddings.create(model="embed", input="x", dimensions=4)
+    vec = short.data[0].embedding
+    assert len(vec) == 4 and math.isclose(sum(v * v for v in vec), 1.0, rel_tol=1e-5)
+    with pytest.raises(openai.BadRequestError):
+        await sdk.embeddings.create(model="embed", input="x", dimensions=5)
+    ids = await sdk.embeddings.create(model="embed", input=[[1, 2, 3], [4, 5]])
+    assert len(ids.data) == 2 and ids.usage.prompt_tokens == 5
+    one = await sdk.embeddings.create(model="embed", input=[7, 8, 9])
+    assert len(one.data) == 1
+
+
+async def test_models_of_the_wrong_kind_or_missing(env: dict[str, Any]) -> None:
+    sdk = env["sdk"]
+    with pytest.raises(openai.BadRequestError) as err:
+        await sdk.embeddings.create(model="fake", input="x")
+    assert err.value.code == "model_not_supported"
+    with pytest.raises(openai.NotFoundError) as missing:
+        await sdk.embeddings.create(model="nope", input="x")
+    assert missing.value.code == "model_not_found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"model": "embed"},
+        {"input": "x"},
+        {"model": "embed", "input": ""},
+        {"model": "embed", "input": []},
+        {"model": "embed", "input": [""]},
+        {"model": "embed", "input": [1, "a"]},
+        {"model": "embed", "input": [[1], []]},
+        {"model": "embed", "input": [-1]},
+        {"model": "embed", "input": [10**20]},
+        {"model": "embed", "input": {"text": "x"}},
+        {"model": "embed", "input": "x", "encoding_format": "hex"},
+        {"model": "embed", "input": "x", "dimensions": "4"},
+        {"model": "embed", "input": "x", "dimensions": True},
+        {"model": "embed", "input": "x", "lora_path": "/tmp/x"},
+        {"model": "embed", "input": ["x"] * 3000},
+        {"model": 5, "input": "x"},
+        [1],
+    ],
+)
+async def test_bad_input_is_a_400(env: dict[str, Any], body: Any) -> None:
+    async with httpx.AsyncClient(base_url=env["url"]) as c:
+        r = await c.post(
+            "/v1/embeddings", headers={"Authorization": f"Bearer {env['key']}"}, json=body
+        )
+    assert r.status_code == 400, r.text
+    assert set(r.json()["error"]) >= {"message", "type", "code", "param"}
+
+
+async def test_a_broken_worker_is_a_502_or_503_never_a_500(env: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(base_url=env["url"]) as c:
+        for flag in ("garbage", "fail"):
+            r = await c.post(
+                "/v1/embeddings",
+                headers={"Authorization": f"Bearer {env['key']}"},
+                json={"model": "embed", "input": "x", "fake": flag},
+            )
+            assert r.status_code in (502, 503), r.text
+            assert "error" in r.json()
+
+
+async def test_no_key_is_a_401(env: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(base_url=env["url"]) as c:
+        r = await c.post("/v1/embeddings", json={"model": "embed", "input": "x"})
+    assert r.status_code == 401
+
+
+async def test_harmful_text_is_screened(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """Embedding inputs are text the model reads: screened like any prompt, and a blocked one
+    is a 400 that names its request (there is no answer text to put a refusal in)."""
+    from tests.api.test_safety_path import BENIGN, HARMFUL
+
+    settings = make_settings(
+        [{"name": "embed", "kind": "embedding", "workers": [fake_worker.base_url]}],
+        safety={"enabled": True},
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services = app.state.services
+        headers = {"Authorization": f"Bearer {services.bootstrap.admin_key}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as c:
+            before = fake_worker.worker.requests
+            r = await c.post("/v1/embeddings", json={"model": "embed", "input": [BENIGN, HARMFUL]})
+            assert r.status_code == 400, r.text
+            assert r.json()["error"]["code"] == "content_policy_violation"
+            assert r.headers["x-request-id"] in r.json()["error"]["message"]
+            assert fake_worker.worker.requests == before
+            rec = await _last_record(services)
+            assert rec["outcome"] == "content_filter"
+            assert rec["details"]["endpoint"] == "embedding"
