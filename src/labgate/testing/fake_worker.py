@@ -20,6 +20,8 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
   ``tool-call=llama`` as llama-cpp-python's server sends one: the call also as the legacy
   ``function_call``, and in a stream every delta naming it again; ``tool-call=legacy`` as
   the old functions API: ``function_call`` only;
+* ``then-answer``    with ``tool-call``: once the last message is a tool's result, answer
+  with text (an agent's loop: call the tool, read its result, answer);
 * ``no-usage``       never report usage;
 * ``words=N``        answer with N words (N tokens), whatever ``max_tokens`` says: a worker
   that overruns its limit;
@@ -191,6 +193,9 @@ class FakeWorker:
         self.last_headers = dict(request.headers)
         if "fail" in flags:
             return web.json_response({"error": {"message": "fake failure"}}, status=500)
+        messages = payload.get("messages") or [{}]
+        if "then-answer" in flags and messages[-1].get("role") == "tool":
+            flags.pop("tool-call", None)
         delay = float(flags.get("delay", 0) or 0)
         pieces = _pieces(flags)
         cid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:12]
