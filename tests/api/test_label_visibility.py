@@ -58,7 +58,13 @@ async def test_usage_reports_show_only_rows_the_reader_dominates(
     await _ask(labelled, "nuc", "SECRET//NUC")
     await _ask(labelled, "open", "UNCLASSIFIED")
     await labelled["services"].usage.flush()
-    lab_admin = await _user(labelled, "open-admin", "UNCLASSIFIED", "lab_admin")
+    # an UNCLASSIFIED lab admin: every model here is accredited above them (open: CUI), so
+    # nothing at all; a CUI one: the open model's UNCLASSIFIED request, never the SECRET ones
+    unclassified = await _user(labelled, "unclass-admin", "UNCLASSIFIED", "lab_admin")
+    async with _client(labelled, unclassified) as c:
+        r = await c.get("/v1/admin/usage", params={"group_by": "model", "since": "1d"})
+    assert r.status_code == 200 and r.json()["totals"]["requests"] == 0, r.text
+    lab_admin = await _user(labelled, "open-admin", "CUI", "lab_admin")
     for group in ("model", "user", "project", "lab"):
         async with _client(labelled, lab_admin) as c:
             r = await c.get("/v1/admin/usage", params={"group_by": group, "since": "1d"})
@@ -283,3 +289,21 @@ async def test_a_model_above_the_callers_clearance_answers_as_a_missing_one(
             err = r.json()["error"]
             answers.append((r.status_code, err["code"], err["message"].replace(model, "M")))
     assert answers[0] == answers[1] and answers[0][0] == 404, answers
+
+
+async def test_work_on_a_hidden_model_is_not_shown_even_at_a_low_label(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """UNCLASSIFIED work on the SECRET//NUC model (by someone cleared for it) is the model's
+    business: its usage rows and audit record are not shown to a reader who may not see the
+    model, though the label alone would allow it."""
+    await _ask(labelled, "nuc", "UNCLASSIFIED")
+    services = labelled["services"]
+    index = await services.audit.size() - 1
+    await services.usage.flush()
+    cui_auditor = await _user(labelled, "cui-aud-lab", "CUI", "auditor", "lab_admin")
+    async with _client(labelled, cui_auditor) as c:
+        r = await c.get("/v1/admin/usage", params={"group_by": "model", "since": "1d"})
+        assert r.status_code == 200 and "nuc" not in r.text, r.text
+        r = await c.get(f"/v1/audit/records/{index}")
+        assert r.status_code == 404 and "nuc" not in r.text

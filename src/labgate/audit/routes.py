@@ -107,7 +107,11 @@ async def get_record(
             raise not_found(str(exc), code="record_not_found", param="index") from None
         raise _no_record_you_may_read(index) from None
     record = orjson.loads(stored.data)
-    if access is not None and not access.reader_may_see(principal, record.get("label")):
+    model = record.get("model")
+    if access is not None and (
+        not access.reader_may_see(principal, record.get("label"))
+        or (isinstance(model, str) and not access.sees_model(principal, model))
+    ):
         # no read-up: even a record's metadata stays within the reader's clearance, and the
         # answer is the one for an index past the end (the log's size counts every label)
         raise _no_record_you_may_read(index)

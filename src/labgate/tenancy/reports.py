@@ -7,6 +7,7 @@ A caller holding several roles sees the union. Filters narrow within that.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import ColumnElement, or_, select
@@ -35,13 +36,16 @@ class UsageOps(ServiceCore):
                 query = replace(query, user=(await self._user(s, query.user)).id)
             visible = None if sees_everything(actor) else await self._visible_usage(s, actor)
             # no read-up (docs/labels.md): only the rows whose label the reader's clearance
-            # dominates count, whatever the role (platform admins and auditors included)
+            # dominates count (and only on models it may see), whatever the role
             policy = getattr(self, "labels", None)
-            may_read = None
+            reader: Callable[[str | None, str], bool] | None = None
             if policy is not None and policy.enabled and actor.auth_method != "cli":
                 # (the CLI's operator works on the database itself: filtering would hide nothing)
-                may_read = lambda label: policy.may_read(actor, label)  # noqa: E731
-            return await run_report(s, query, visible, may_read)
+                def readable(label: str | None, model: str) -> bool:
+                    return policy.may_read(actor, label) and policy.sees_model(actor, model)
+
+                reader = readable
+            return await run_report(s, query, visible, reader)
 
     async def _visible_usage(self, s: AsyncSession, actor: Principal) -> ColumnElement[bool]:
         conditions: list[ColumnElement[bool]] = [UsageEvent.user_id == actor.user_id]

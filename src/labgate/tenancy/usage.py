@@ -89,10 +89,12 @@ def report_statement(
     query: UsageQuery, visible: ColumnElement[bool] | None = None, *, by_label: bool = False
 ) -> Select:
     """The GROUP BY for ``query``; ``visible`` limits it to the rows the caller may see;
-    ``by_label`` splits each group by the rows' label (for the reader's clearance)."""
+    ``by_label`` splits each group by the rows' label and model (for the reader's clearance)."""
     e = UsageEvent
     column = _GROUP_COLUMNS[query.group_by]
-    keys = [column.label("key"), e.label.label("label")] if by_label else [column.label("key")]
+    keys = [column.label("key")]
+    if by_label:
+        keys += [e.label.label("label"), e.model.label("model_name")]
     stmt = (
         select(
             *keys,
@@ -104,7 +106,7 @@ def report_statement(
             func.coalesce(func.sum(case((e.status >= 400, 1), else_=0)), 0).label("errors"),
         )
         .where(e.at >= _utc(query.since), e.at < _utc(query.until))
-        .group_by(*([column, e.label] if by_label else [column]))
+        .group_by(*([column, e.label, e.model] if by_label else [column]))
     )
     for value, col in (
         (query.lab, e.lab_id),
@@ -123,17 +125,18 @@ async def run_report(
     session: AsyncSession,
     query: UsageQuery,
     visible: ColumnElement[bool] | None = None,
-    may_read: Callable[[str | None], bool] | None = None,
+    may_read: Callable[[str | None, str], bool] | None = None,
 ) -> UsageReport:
     """Run the report; groups come largest (by weighted tokens) first.
 
-    ``may_read``: whether the reader's clearance dominates a label (no read-up): each group is
-    then summed in SQL per label and only the labels the reader may see are added up, so a
-    report, its totals and its CSV say nothing of work above the reader's clearance."""
+    ``may_read(label, model)``: whether the reader may see a request at ``label`` on ``model``
+    (no read-up: their clearance dominates the label and the model's accreditation). Each group
+    is then summed in SQL per label and model, and only what the reader may see is added up, so
+    a report, its totals and its CSV say nothing of work or models above their clearance."""
     result = await session.execute(report_statement(query, visible, by_label=may_read is not None))
     sums: dict[str | None, UsageTotals] = {}
     for row in result:
-        if may_read is not None and not may_read(row.label):
+        if may_read is not None and not may_read(row.label, row.model_name):
             continue
         totals = UsageTotals(
             int(row.requests),
