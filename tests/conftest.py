@@ -90,6 +90,9 @@ def make_settings(
             "redis_url": redis_url,
             # the guardrail model loads in seconds; tests that exercise it turn it on
             "safety": {"enabled": False},
+            # the model gate (tests/approval) would refuse every unapproved fake model; tests
+            # of the gate turn it on
+            "approval": {"enforce": False},
             "redis_prefix": redis_prefix,
         }
         overrides.update(extra)

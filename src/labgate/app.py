@@ -37,7 +37,7 @@ log = logging.getLogger("labgate")
 
 
 async def _start_embedded(services: Services) -> None:
-    from labgate.worker.model_files import packaged_gguf
+    from labgate.worker.model_files import embedded_weights_digest, packaged_gguf
 
     s = services.settings
     e = s.embedded
@@ -48,6 +48,11 @@ async def _start_embedded(services: Services) -> None:
     base_url = f"http://{e.host}:{port}/v1"
     pool = services.router.pools[e.model_name]
     worker = pool.add(Worker(base_url=base_url, model=e.model_name, source="embedded"))
+    # the digest of the weights it loads: the packaged GGUF's published sha256 (packaged_gguf
+    # checked the file against it), or the operator's own file's, hashed here
+    worker.weights_digest = await asyncio.to_thread(
+        embedded_weights_digest, e.model_path, model_path
+    )
     worker.healthy = False  # until it answers
 
     def ready() -> None:
@@ -253,6 +258,9 @@ def create_app(
             for issuer, error in failures.items():
                 if error:
                     log.warning("identity provider %s: keys not fetched yet (%s)", issuer, error)
+        from labgate.approval.wiring import start_model_gate
+
+        await start_model_gate(services)  # before any worker: no traffic to unapproved models
         if settings.embedded.enabled:
             await _start_embedded(services)
         for hook in on_startup or ():
@@ -328,6 +336,10 @@ def create_app(
     app.include_router(system_routes.router)
     app.include_router(worker_routes.router)
     app.include_router(worker_routes.admin_router)
+    from labgate.approval import routes as model_routes
+
+    app.include_router(model_routes.router)
+    app.include_router(model_routes.cards)
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)

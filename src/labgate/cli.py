@@ -203,6 +203,10 @@ def config_check(
             f"[magenta]unsafe:[/magenta] {escape(problem.key)}: {escape(problem.message)}",
             soft_wrap=True,
         )
+    from labgate.approval.check import unapproved
+
+    for line in unapproved(settings):  # the model gate (docs/evaluation.md)
+        console.print(f"[yellow]unapproved:[/yellow] {escape(line)}", soft_wrap=True)
     if unsafe and not allow_unsafe:
         typer.echo(
             f"{file}: {len(unsafe)} unsafe setting(s) ({_models_summary(settings)}); change "
@@ -251,6 +255,10 @@ def _mount_area_apps() -> None:
     from labgate.admin_cli import app as admin_app
 
     app.add_typer(admin_app, name="admin")
+    from labgate.approval.cli import eval_app, models_app
+
+    app.add_typer(models_app, name="models")
+    app.add_typer(eval_app, name="eval")
     for area in ("audit", "hpc", "safety"):
         try:
             module = importlib.import_module(f"labgate.{area}.cli")

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from labgate.access.config import LabelsConfig
+from labgate.approval.config import ApprovalConfig
 from labgate.hpc.settings import HpcSettings
 from labgate.hpc.spec import DeploymentSpec
 from labgate.identity.oidc_config import OIDCConfig
@@ -123,6 +124,12 @@ class ModelConfig(_Section):
     connect_timeout_s: float = Field(default=5.0, gt=0)
     reasoning: ReasoningConfig = Field(default_factory=ReasoningConfig)
     weights: TokenWeights = Field(default_factory=TokenWeights)
+    weights_digest: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the weights its workers serve ('labgate models digest PATH'); "
+        "the model gate routes to them only when it is an approved version's.",
+    )
 
     @field_validator("workers")
     @classmethod
@@ -275,6 +282,7 @@ class Settings(_Section):
     safety: SafetyPolicy = Field(default_factory=SafetyPolicy)
     hpc: HpcSettings = Field(default_factory=HpcSettings)
     deployments: list[DeploymentSpec] = Field(default_factory=list)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
 
     @model_validator(mode="after")
     def _check_models(self) -> Settings:

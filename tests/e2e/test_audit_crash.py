@@ -57,7 +57,7 @@ def test_kill_9_under_load_leaves_a_verifiable_log_with_every_answer(tmp_path: P
     )
     config = tmp_path / "labgate.toml"
     config.write_text(
-        '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
+        '[embedded]\nenabled = false\n\n[approval]\nenforce = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\n'
         "[scheduler.interactive]\nmax_wait_s = 30\nmax_queued = 5000\n"
         "max_queued_per_user = 5000\n"

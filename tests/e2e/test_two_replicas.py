@@ -44,7 +44,7 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, object]]:
     )
     config = tmp_path / "labgate.toml"
     config.write_text(
-        '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
+        '[embedded]\nenabled = false\n\n[approval]\nenforce = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\n'
         "[scheduler.interactive]\nmax_wait_s = 30\nmax_queued = 5000\n"
         "max_queued_per_user = 5000\n"

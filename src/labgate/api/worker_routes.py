@@ -1,6 +1,7 @@
 """Worker registration: the contract Slurm jobs (and operators) use to join a model's pool.
 
-* ``POST /internal/workers/register`` ``{"model", "base_url", "job_id", "deployment"}`` →
+* ``POST /internal/workers/register`` ``{"model", "base_url", "job_id", "deployment",
+  "weights_digest"}`` →
   ``{"worker_id", "heartbeat_interval_s"}``
 * ``POST /internal/workers/{id}/heartbeat`` → 200, or 404: register again
 * ``POST /internal/workers/{id}/drain`` → no new requests are routed to it
@@ -50,6 +51,12 @@ class RegisterBody(BaseModel):
     accreditation: str | None = Field(
         default=None, description="Highest label this worker may process (narrows the model's)."
     )
+    weights_digest: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="sha256 of the weights it loaded (labgate.approval.digest); the model gate "
+        "sends it traffic only when this is an approved version's digest.",
+    )
 
 
 def _fail(exc: RegistrationError) -> APIError:
@@ -80,6 +87,7 @@ async def register(request: Request) -> Response:
         )
     except RegistrationError as exc:
         raise _fail(exc) from None
+    worker.weights_digest = body.weights_digest  # checked by the model gate on every request
     services.health.poke()
     return Response(
         orjson.dumps(

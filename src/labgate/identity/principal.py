@@ -11,6 +11,7 @@ class Role(StrEnum):
     PROJECT_LEAD = "project_lead"
     LAB_ADMIN = "lab_admin"
     AUDITOR = "auditor"
+    APPROVER = "approver"  # signs off model versions (docs/security.md, "The model gate")
     PLATFORM_ADMIN = "platform_admin"
 
 

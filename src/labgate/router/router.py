@@ -21,13 +21,16 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import orjson
 
 from labgate.router.plain import PlainClient, origin_of
 from labgate.router.workers import Worker, WorkerPool
+
+if TYPE_CHECKING:
+    from labgate.approval.gate import ModelGate
 
 log = logging.getLogger("labgate.router")
 
@@ -124,6 +127,9 @@ class Router:
         """Plain answers from ``http://`` workers (:mod:`labgate.router.plain`)."""
         self.pools: dict[str, WorkerPool] = {}
         self.retries = retries
+        self.gate: ModelGate | None = None
+        """The model gate (:mod:`labgate.approval.gate`): unapproved models and workers whose
+        weights digest is not the approved one get no traffic."""
 
     def pool(self, model: str) -> WorkerPool:
         return self.pools[model]
@@ -143,6 +149,8 @@ class Router:
         pool = self.pools.get(model)
         if pool is None:
             raise NoWorkerAvailable(model, f"model {model!r} has no worker pool")
+        if self.gate is not None:  # raises when the model may not be served at all
+            exclude = set(exclude) | self.gate.check(model, pool.workers.values())
         body = orjson.dumps(payload)
         tried: list[str] = list(exclude)  # e.g. workers not accredited for the request's label
         last_error = "no usable worker"

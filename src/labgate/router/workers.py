@@ -44,6 +44,7 @@ class Worker:
     accreditation: str | None = None  # the highest label it may process (registration)
     owner: str | None = None  # id of the worker token that registered it (None: configured)
     launch_id: str | None = None  # the labgate job its token was issued for (Slurm launches)
+    weights_digest: str | None = None  # sha256 of the weights it loaded (labgate.approval)
     outstanding: int = 0
     healthy: bool = True
     draining: bool = False

@@ -18,7 +18,7 @@ from labgate.tenancy.errors import Forbidden
 
 LAB_ADMIN_GRANTABLE = frozenset({Role.USER, Role.PROJECT_LEAD, Role.LAB_ADMIN})
 """Roles a lab admin may hand out within their lab."""
-PLATFORM_ONLY_ROLES = frozenset({Role.AUDITOR, Role.PLATFORM_ADMIN})
+PLATFORM_ONLY_ROLES = frozenset({Role.AUDITOR, Role.APPROVER, Role.PLATFORM_ADMIN})
 
 
 def is_platform_admin(actor: Principal) -> bool:

