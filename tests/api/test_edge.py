@@ -159,3 +159,21 @@ async def test_a_client_that_hangs_up_mid_body_leaves_no_traceback(
     assert all("Traceback" not in r.getMessage() for r in mine)
     gone = [r for r in mine if "hung up" in r.getMessage() or "disconnect" in r.getMessage()]
     assert len(gone) <= 3  # one line each at most
+
+
+async def test_a_failure_of_labgates_own_is_a_recorded_500_naming_its_record(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a bug (here: the router raising something unexpected) leaves a record, and the
+    500's X-Request-Id names it; the reservation it held goes back."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(gateway.services.router, "open", broken)
+    async with gateway.client() as c:
+        r = await c.post("/v1/chat/completions", json=CHAT)
+    assert r.status_code == 500 and set(r.json()) == {"error"}
+    assert "a bug" not in r.text
+    rec = await _record_of(gateway, r)
+    assert rec["status"] == 500 and rec["user"] != "(unauthenticated)"

@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 import orjson
 
 from labgate.access.policy import AccessPolicy
-from labgate.api.errors import APIError, unavailable
+from labgate.api.errors import APIError, internal_error, unavailable
 from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.admission import Gatekeeper, output_cap
 from labgate.gateway.policies import ProjectPolicies
@@ -170,6 +170,12 @@ class CompletionService:
             outcome = _outcome_of(exc)
             await self._end(p.record, exc.status, outcome, exc.message)
             raise
+        except Exception as exc:  # noqa: BLE001 - a failure of labgate's own: still recorded
+            log.exception("unhandled error on request %s", p.record.request_id)
+            failure = internal_error()
+            failure.headers["X-Request-Id"] = p.record.request_id
+            await self._end(p.record, 500, "error", f"internal error: {exc.__class__.__name__}")
+            raise failure from None
         if not p.record.stream:
             try:
                 return await self._complete(p, call)
