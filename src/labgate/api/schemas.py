@@ -11,7 +11,6 @@ failure becomes a 400 in the OpenAI shape naming the offending parameter.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -180,8 +179,11 @@ def _check_extras(extra: dict[str, Any] | None) -> None:
         )
 
 
-# a run of 19 digits or more in the body: perhaps an integer JSON encoders cannot write
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# a run of 19 digits or more in the body: perhaps an integer JSON encoders cannot write. Found
+# by mapping digits to "1" and the rest to "0" and searching for 19 ones: 3 us for a 1 KB body
+# and 2.2 ms for 1 MB, where a regular expression took 22 us and 20 ms
+_DIGITS = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
+_LONG_RUN = b"1" * 19
 _INT_RANGE = (-(2**63), 2**64 - 1)  # what orjson (and the workers' parsers) can carry
 
 
@@ -206,7 +208,7 @@ def _check_integers(body: bytes, req: BaseModel) -> None:
     """An integer beyond 64 bits anywhere (``seed: 10**20``) is a 400 naming it: passed on,
     it could not be written to the worker (it was a 500, unrecorded). The body is walked only
     when it holds a long run of digits (a scan in C; most bodies have none)."""
-    if _LONG_DIGITS.search(body) is None:
+    if _LONG_RUN not in body.translate(_DIGITS):
         return
     param = _out_of_range(req.model_dump(exclude_none=True), "")
     if param is not None:
