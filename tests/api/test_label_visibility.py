@@ -132,6 +132,16 @@ async def test_the_model_list_shows_only_what_the_caller_can_use(
     async with _client(labelled, key) as c:
         assert [m["id"] for m in (await c.get("/v1/models")).json()["data"]] == ["open"]
         assert (await c.get("/v1/models/nuc")).status_code == 404
+        # and not served: the same answer as a model that does not exist, before any check
+        # that would tell it exists (its max_tokens limit)
+        ask = {"messages": [{"role": "user", "content": "q"}], "max_tokens": 10**6}
+        hidden = await c.post("/v1/chat/completions", json={"model": "nuc", **ask})
+        missing = await c.post("/v1/chat/completions", json={"model": "none", **ask})
+        assert hidden.status_code == missing.status_code == 404
+        assert (
+            hidden.json()["error"]["message"].replace("nuc", "none")
+            == (missing.json()["error"]["message"])
+        )
 
 
 async def test_system_routes_name_nothing_without_a_key(

@@ -70,10 +70,16 @@ async def test_requests_per_minute(gateway: Gateway) -> None:
 
 
 async def test_model_not_allowed_for_project(gateway: Gateway) -> None:
+    """A model the project does not allow is not listed, and answers as a missing one."""
     await set_project(gateway, allowed_models=["something-else"])
     async with gateway.client() as c:
         r = await c.post("/v1/chat/completions", json=CHAT)
-    assert r.status_code == 403 and r.json()["error"]["code"] == "model_not_allowed"
+        missing = await c.post("/v1/chat/completions", json={**CHAT, "model": "no-such"})
+        assert (await c.get("/v1/models")).json()["data"] == []
+    assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+    assert r.json()["error"]["message"] == missing.json()["error"]["message"].replace(
+        "no-such", CHAT["model"]
+    )
 
 
 async def test_revoked_key_is_refused_at_once(gateway: Gateway) -> None:

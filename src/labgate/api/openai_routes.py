@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from labgate.api.body import read_body
-from labgate.api.errors import APIError, not_found
+from labgate.api.errors import APIError
 from labgate.api.schemas import parse_chat, parse_completion
 from labgate.api.sse import SSEResponse
 from labgate.gateway.prepared import Prepared
@@ -65,6 +65,14 @@ async def usable_models(services: Any, principal: Principal) -> list[Any]:
     ]
 
 
+async def _project_allows(services: Any, principal: Principal) -> Callable[[str], bool] | None:
+    """Whether the caller's project allows a model (its policy is cached: no database trip)."""
+    if services.projects is None or principal.project is None:
+        return None
+    policy = await services.projects.get(principal.project)
+    return None if policy is None else policy.allows
+
+
 async def list_models(request: Request) -> Response:
     services = request.app.state.services
     principal = await services.auth.authenticate(
@@ -85,14 +93,8 @@ async def get_model(request: Request) -> Response:
         request.headers.get("authorization"), request.headers
     )
     prepare = services.completions.prepare
-    m = prepare.resolve(model_id, principal)
-    if m not in await usable_models(services, principal):
-        # the same answer as for a model that does not exist: the name says nothing
-        raise not_found(
-            f"the model {model_id!r} does not exist; GET /v1/models lists the models you can use",
-            code="model_not_found",
-            param="model",
-        )
+    # a model the caller may not see answers as one that does not exist: the name says nothing
+    m = prepare.resolve(model_id, principal, await _project_allows(services, principal))
     created = int(services.extras.get("started_at", time.time()))
     return Response(
         orjson.dumps({"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}),
@@ -104,7 +106,7 @@ async def _serve(
     request: Request,
     headers: dict[str, str],
     kind: str,
-    prepare: Callable[[Any, Principal, bytes], Prepared],
+    prepare: Callable[[Any, Principal, bytes, Any], Prepared],
 ) -> Response:
     """The shared path of both completion routes; a refusal before the request path (bad key,
     bad body, bad header) is still recorded in the audit log."""
@@ -113,7 +115,8 @@ async def _serve(
     try:
         principal = await services.auth.authenticate(headers.get("authorization"), request.headers)
         body = await read_body(request, services.settings.max_body_bytes, headers)
-        prepared = prepare(services.completions, principal, body)
+        allows = await _project_allows(services, principal)
+        prepared = prepare(services.completions, principal, body, allows)
         prepared.request_class = _request_class(headers, prepared.payload)
         prepared.label_header = headers.get("x-labgate-label")
         prepared.wait_s = _wait_seconds(headers)
@@ -130,7 +133,7 @@ async def chat_completions(request: Request) -> Response:
         request,
         headers,
         "chat",
-        lambda svc, who, body: svc.prepare.chat(who, parse_chat(body), show),
+        lambda svc, who, body, allows: svc.prepare.chat(who, parse_chat(body), show, allows),
     )
 
 
@@ -139,7 +142,7 @@ async def completions(request: Request) -> Response:
         request,
         _headers(request),
         "completion",
-        lambda svc, who, body: svc.prepare.completion(who, parse_completion(body)),
+        lambda svc, who, body, allows: svc.prepare.completion(who, parse_completion(body), allows),
     )
 
 

@@ -15,8 +15,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from labgate.access.policy import AccessPolicy
-from labgate.api.errors import APIError, forbidden, unavailable
+from labgate.api.errors import APIError, unavailable
 from labgate.gateway.policies import ProjectPolicies
+from labgate.gateway.prepared import missing_model
 from labgate.quota import (
     Admission,
     BudgetExhausted,
@@ -120,11 +121,8 @@ class Gatekeeper:
             policy = await self.projects.get(principal.project)
             if policy is not None:
                 if not policy.allows(p.model.name):
-                    raise forbidden(
-                        f"project {principal.project!r} may not use model {p.model.name!r}; "
-                        "its project lead can ask for it to be allowed",
-                        code="model_not_allowed",
-                    )
+                    # as for a model that does not exist (the route's Preparer says so first)
+                    raise missing_model(p.model.name)
                 if self.quota is not None:
                     p.quota = await self._reserve(p, policy)
         if self.scheduler is None:

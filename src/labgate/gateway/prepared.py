@@ -72,21 +72,24 @@ class Preparer:
         self.affinity_prefix_chars = affinity_prefix_chars
         self.access: AccessPolicy | None = None  # the gateway's label policy (hidden models)
 
-    def resolve(self, name: str, principal: Principal | None = None) -> ModelConfig:
+    def resolve(
+        self,
+        name: str,
+        principal: Principal | None = None,
+        allows: Callable[[str], bool] | None = None,
+    ) -> ModelConfig:
         """The model ``name`` names. With ``principal``: only a model whose accreditation their
-        clearance dominates; any other answers exactly as a name that is not configured (it is
-        not listed to them either: a model's name is no business of someone not cleared for
-        what it processes)."""
+        clearance dominates and (``allows``) their project allows; any other answers exactly as
+        a name that is not configured, before any other check (it is not listed to them either:
+        a model's name is no business of someone not cleared for what it processes)."""
         model = self.models.get(name)
-        if model is not None and principal is not None and self.access is not None:
-            if not self.access.sees_model(principal, model.name):
+        if model is not None and principal is not None:
+            if self.access is not None and not self.access.sees_model(principal, model.name):
+                model = None
+            elif allows is not None and not allows(model.name):
                 model = None
         if model is None:
-            raise not_found(
-                f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
-                code="model_not_found",
-                param="model",
-            )
+            raise missing_model(name)
         return model
 
     def _max_tokens(self, model: ModelConfig, requested: int | None, param: str) -> int:
@@ -107,9 +110,13 @@ class Preparer:
         return wants and principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR)
 
     def chat(
-        self, principal: Principal, req: ChatCompletionRequest, show_header: str | None = None
+        self,
+        principal: Principal,
+        req: ChatCompletionRequest,
+        show_header: str | None = None,
+        allows: Callable[[str], bool] | None = None,
     ) -> Prepared:
-        model = self.resolve(req.model, principal)
+        model = self.resolve(req.model, principal, allows)
         param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
         max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
         payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
@@ -155,8 +162,13 @@ class Preparer:
         prepared.definitions, prepared.documents = definitions, documents
         return prepared
 
-    def completion(self, principal: Principal, req: CompletionRequest) -> Prepared:
-        model = self.resolve(req.model, principal)
+    def completion(
+        self,
+        principal: Principal,
+        req: CompletionRequest,
+        allows: Callable[[str], bool] | None = None,
+    ) -> Prepared:
+        model = self.resolve(req.model, principal, allows)
         max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
         payload = req.model_dump(exclude_none=True)
         payload["model"] = model.worker_model_name
@@ -216,3 +228,12 @@ def answer_digests(
     for text in documents:
         out += text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
     return tuple(dict.fromkeys(out))
+
+
+def missing_model(name: str) -> APIError:
+    """The answer for a model that is not configured, or that the caller may not see."""
+    return not_found(
+        f"the model {name!r} does not exist; GET /v1/models lists the models you can use",
+        code="model_not_found",
+        param="model",
+    )
