@@ -220,3 +220,14 @@ async def test_a_stream_cut_short_still_binds_what_was_sent(
     messages = [question, {"role": "assistant", "content": sent}, {"role": "user", "content": "?"}]
     r = await _post(labelled, {"model": "open", "messages": messages}, "CUI")
     assert r.status_code == 403 and r.json()["error"]["code"] == "label_write_down", r.text
+
+
+async def test_a_refusal_whose_label_was_not_settled_is_recorded_at_the_highest_it_stated(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """Header and body disagree (400): the record is not left unlabelled (readable by all)."""
+    body = {"model": "nuc", "messages": [{"role": "user", "content": "q"}], "labgate_label": "CUI"}
+    r = await _post(labelled, body, "SECRET//NUC")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "label_malformed", r.text
+    record = await _last_record(labelled)
+    assert record["outcome"] == "refused" and record["label"] == "SECRET//NUC"

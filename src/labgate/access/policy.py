@@ -431,6 +431,19 @@ class AccessPolicy:
         except LabelError:
             return False
 
+    def highest_stated(self, *stated: Any) -> str | None:
+        """The join of the labels among ``stated`` that parse (None if none does): what a
+        refused request whose label could not be settled is recorded at, so its record and
+        usage row are not readable below what the caller asked for."""
+        labels = []
+        for text in stated:
+            if isinstance(text, str) and text.strip():
+                try:
+                    labels.append(self._parse(text))
+                except LabelError:
+                    continue
+        return self.lattice.lub(*labels).marking if labels else None
+
     def sees_model(self, principal: Principal, model: str) -> bool:
         """Whether a model's name and state may be shown to ``principal``: their clearance
         dominates its accreditation (a model list, a worker or scheduler view; no read-down)."""

@@ -196,7 +196,13 @@ class Gatekeeper:
             decision = self.access.decide_for_request(
                 principal, p.model.name, header=p.label_header, body_field=body_field
             )
-        p.record.label = decision.marking if decision.label is not None else None
+        p.record.label = decision.marking
+        if p.record.label is None and not decision.allowed:
+            # refused before its label was settled (two labels that disagree, a turn's label
+            # that cannot be read): recorded at the highest label it stated that parses
+            p.record.label = self.access.highest_stated(
+                p.label_header, body_field, *(v for _, v in p.message_labels)
+            )
         if not decision.allowed:
             raise decision.to_api_error()
         p.label = decision.label
