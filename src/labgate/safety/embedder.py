@@ -239,9 +239,9 @@ def make_encoder(
         out = np.empty((len(texts), EMBEDDING_DIM), dtype=np.float32)
         with torch.inference_mode():
             for row, text in enumerate(texts):
-                ids = tokenizer(
-                    text, truncation=True, max_length=max_length, return_tensors="pt"
-                )["input_ids"]
+                ids = tokenizer(text, truncation=True, max_length=max_length, return_tensors="pt")[
+                    "input_ids"
+                ]
                 # One unpadded text: every position is attended, so no mask is built at all.
                 pooled = forward(ids)[0].float().mean(dim=0)
                 out[row] = torch.nn.functional.normalize(pooled, p=2, dim=0).numpy()

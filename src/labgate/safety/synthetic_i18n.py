@@ -35,8 +35,12 @@ AGENTS: dict[str, dict[Category, tuple[str, ...]]] = {
         C: ("le sarin", "le VX", "le gaz moutarde", "le chlore gazeux", "un agent neurotoxique"),
         B: ("le charbon", "la peste", "la variole", "la ricine", "le virus Ebola"),
         R: ("le césium 137", "le cobalt 60", "le polonium 210", "une source de gammagraphie"),
-        N: ("l'uranium hautement enrichi", "le plutonium", "une bombe atomique",
-            "une cascade de centrifugeuses"),
+        N: (
+            "l'uranium hautement enrichi",
+            "le plutonium",
+            "une bombe atomique",
+            "une cascade de centrifugeuses",
+        ),
     },
     "de": {
         C: ("Sarin", "VX", "Senfgas", "Chlorgas", "ein Nervenkampfstoff"),
@@ -48,8 +52,12 @@ AGENTS: dict[str, dict[Category, tuple[str, ...]]] = {
         C: ("el sarín", "el VX", "el gas mostaza", "el cloro gaseoso", "un agente nervioso"),
         B: ("el ántrax", "la peste", "la viruela", "la ricina", "el virus del Ébola"),
         R: ("el cesio-137", "el cobalto-60", "el polonio-210", "una fuente de radiografía"),
-        N: ("el uranio altamente enriquecido", "el plutonio", "una bomba atómica",
-            "una cascada de centrifugadoras"),
+        N: (
+            "el uranio altamente enriquecido",
+            "el plutonio",
+            "una bomba atómica",
+            "una cascada de centrifugadoras",
+        ),
     },
     "ru": {
         C: ("зарин", "VX", "иприт", "хлор", "нервно-паралитическое вещество"),

@@ -237,6 +237,7 @@ def fit_ensemble(
     members = max(1, settings.ensemble)
     heads: list[ClassifierHead] = []
     for k in range(members):
+
         def tick(name: str, done: int, total: int, k: int = k) -> None:
             if progress:
                 progress(name, k * total + done, members * total)
