@@ -317,3 +317,39 @@ async def test_work_on_a_hidden_model_is_not_shown_even_at_a_low_label(
         assert r.status_code == 200 and "nuc" not in r.text, r.text
         r = await c.get(f"/v1/audit/records/{index}")
         assert r.status_code == 404 and "nuc" not in r.text
+
+
+async def test_the_review_queue_shows_flags_only_on_models_within_clearance(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """A flag on the SECRET//NUC model (user, category, decision) is that model's work: a
+    reviewer not cleared for the model does not see it."""
+    from labgate.safety.models import SafetyFlag
+
+    services = labelled["services"]
+    async with services.sessions.begin() as s:
+        for model in ("nuc", "open"):
+            s.add(
+                SafetyFlag(
+                    created_at=utcnow(),
+                    request_id=f"req_{model}",
+                    user_id="u",
+                    lab="default",
+                    model=model,
+                    direction="input",
+                    action="flag",
+                    category="cbrn_nuclear",
+                    score=0.9,
+                    stage="head",
+                    decision={},
+                    status="open",
+                )
+            )
+    cui_admin = await _user(labelled, "cui-reviewer", "CUI", "platform_admin")
+    async with _client(labelled, cui_admin) as c:
+        r = await c.get("/v1/safety/flags")
+        assert r.status_code == 200, r.text
+        assert [f["model"] for f in r.json()["data"]] == ["open"]
+    async with _client(labelled, labelled["key"]) as c:
+        r = await c.get("/v1/safety/flags")
+        assert sorted(f["model"] for f in r.json()["data"]) == ["nuc", "open"]

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from labgate.api.deps import current_principal, require_roles
 from labgate.api.errors import not_found
@@ -110,7 +110,15 @@ async def list_review_queue(
         query = query.where(SafetyFlag.category == category)
     if not principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR):
         query = query.where(SafetyFlag.lab == principal.lab)
-    async with request.app.state.services.sessions() as session:
+    services = request.app.state.services
+    access = getattr(services, "access", None)
+    if access is not None and access.enabled:
+        # no read-down (docs/labels.md): a flag is its model's work; the models the reader's
+        # clearance does not cover are left out (work on a model is at most its accreditation)
+        hidden = [m for m in services.models if not access.sees_model(principal, m)]
+        if hidden:
+            query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.not_in(hidden)))
+    async with services.sessions() as session:
         rows = (await session.execute(query.limit(limit))).scalars().all()
     return {"object": "list", "data": [_flag_json(row) for row in rows]}
 
