@@ -182,3 +182,21 @@ async def test_a_400_refusal_names_its_request_and_can_be_reported(
             assert request_id in error["message"] and "/v1/safety/reports" in error["message"]
             r = await c.post("/v1/safety/reports", json={"request_id": request_id})
             assert r.status_code == 201, r.text
+
+
+async def test_a_lab_admin_sees_only_their_own_labs_queue(guarded: dict[str, Any]) -> None:
+    admin = guarded["admin"]
+    refused_id = (await _refused(admin)).headers["x-request-id"]
+    assert (await admin.post("/v1/admin/labs", json={"id": "anl"})).status_code == 201
+    r = await admin.post(
+        "/v1/admin/users", json={"lab_id": "anl", "username": "ann", "roles": ["lab_admin"]}
+    )
+    assert r.status_code == 201, r.text
+    key, _ = await guarded["services"].keys.create(r.json()["id"], None)
+    everything = (await admin.get("/v1/safety/flags", params={"status": "all"})).json()["data"]
+    assert refused_id in {row["request_id"] for row in everything}
+    async with guarded["client"](key) as other_lab:
+        r = await other_lab.get("/v1/safety/flags", params={"status": "all"})
+        assert r.status_code == 200
+        assert r.json()["data"] == []
+        assert (await other_lab.get("/v1/safety/flags", params={"status": "x"})).status_code == 400
