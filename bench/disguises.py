@@ -109,8 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--decoding", choices=["on", "off"], default="on")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--head", type=Path, help="a head file (default: the shipped one)")
     args = parser.parse_args()
-    screen = SafetyScreen.load(SafetyPolicy())
+    screen = SafetyScreen.load(SafetyPolicy(head_path=args.head))
     with ExitStack() as stack:
         if args.decoding == "off":
             stack.enter_context(mock.patch("labgate.safety.scoring.derived_texts", lambda t: []))
