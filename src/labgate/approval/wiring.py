@@ -82,7 +82,17 @@ async def start_model_gate(services: Services) -> None:
                 if worker.source == "config":
                     worker.weights_digest = digest
     packaged = packaged_digest()
-    if settings.embedded.enabled and settings.embedded.model_path is None and packaged:
+    e = settings.embedded
+    if e.enabled and packaged and e.model_path is not None:
+        # the operator's own file: bootstrapped only when it is the packaged GGUF itself
+        from labgate.worker.model_files import file_digest
+
+        try:
+            same = await asyncio.to_thread(file_digest, e.model_path) == packaged[1]
+        except OSError:
+            same = False
+        packaged = packaged if same else None
+    if e.enabled and packaged:
         file_name, digest = packaged
         approval = await registry.bootstrap(
             name=settings.embedded.model_name,

