@@ -189,6 +189,13 @@ class ServerConfig(_Section):
         description="A request's line and headers must arrive within this (from its first "
         "byte, or from the connection's opening); else the connection is closed (408).",
     )
+    body_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="A request's body must arrive within this from the end of its headers; "
+        "else the connection is closed.",
+    )
     keep_alive_timeout_s: float = Field(
         default=5.0, gt=0, le=300, description="An idle keep-alive connection is closed after this."
     )

@@ -10,7 +10,9 @@ opening for the first) and never reset by more bytes:
 * more than ``max_header_bytes`` of request line and headers: ``431`` and the connection
   closed, having read at most one socket read (64 KiB) past the limit;
 * the head not complete within ``header_timeout_s``: ``408`` (or, if nothing came at all,
-  a silent close) and the connection closed.
+  a silent close) and the connection closed;
+* the body not complete within ``body_timeout_s`` of the head's end: the connection closed
+  (the handler reading it sees the client gone).
 
 ``max_connections``: a request arriving while that many other connections are open (or that
 many requests are in progress) gets ``503`` in the OpenAI shape (uvicorn's own
@@ -77,6 +79,7 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with a limit on the size and the time of request heads."""
     limit = cfg.max_header_bytes
     timeout = cfg.header_timeout_s
+    body_timeout = cfg.body_timeout_s
     too_large = _refusal(
         "431 Request Header Fields Too Large",
         f"the request's headers are larger than this gateway's limit of {limit} bytes",
@@ -97,6 +100,7 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
         _reading_head = True  # between a message's end (or the connection's start) and its head's
         _head_timer: asyncio.TimerHandle | None = None
         _oversized = False
+        _body_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -104,6 +108,7 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            self._body_done()
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
@@ -149,10 +154,24 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
             full = len(self.connections) > cap or len(self.tasks) >= cap
             self.app = busy if full else self.config.loaded_app
             super().on_headers_complete()
+            self._body_timer = self.loop.call_later(body_timeout, self._body_timed_out)
 
         def on_message_complete(self) -> None:
+            self._body_done()
             super().on_message_complete()
             self._reading_head = True  # pipelined data or a keep-alive request may follow
+
+        def _body_done(self) -> None:
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
+
+        def _body_timed_out(self) -> None:
+            # the body is still coming, and too slowly: the handler reading it sees the
+            # client gone (a quiet line), and the connection is free again
+            self._body_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
 
         def _arm(self) -> None:
             self._disarm()

@@ -160,3 +160,31 @@ async def test_connections_past_the_cap_are_refused_with_503(
         answer = await asyncio.wait_for(_read_all(reader), 30)
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
         writer.close()
+
+
+async def test_a_body_that_trickles_in_past_the_body_timeout_is_cut_off(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    async with edge_gateway(make_settings, fake_worker, body_timeout_s=0.5) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer lg-x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+        )
+        closed = asyncio.ensure_future(_read_all(reader))
+        sent = 0
+        while not closed.done():
+            with contextlib.suppress(ConnectionError):
+                writer.write(b" ")
+                await writer.drain()
+            sent += 1
+            assert sent < 300, "the server kept a trickling body open"
+            await asyncio.sleep(0.1)
+        assert sent >= 3  # it was let in, then cut off
+        writer.close()
+        # a body that arrives whole is served as usual
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        await writer.drain()
+        assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+        writer.close()
