@@ -41,7 +41,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from labgate.safety.reframing import unframe
+from labgate.safety.reframing import only_the_frame_removed, unframe
 
 # Function words and the vocabulary of requests: enough to tell English from a cipher. It is
 # generic English, not a list of harmful words; harm is judged on the decoded text afterwards.
@@ -946,7 +946,7 @@ def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
     unframed = unframe(normal) if len(normal) <= UNFRAME_CHARS else None
     if unframed:
         # a request taken out of its frame (past tense, fiction, JSON only, a persona...)
-        keep(Derived("unframed", unframed, whole=True))
+        keep(Derived("unframed", unframed, whole=only_the_frame_removed(normal, unframed)))
     for item in _decodings(normal):
         if keep(item) and depth > 1 and item.kind.split("+")[0] in _NESTABLE:
             for inner in derived_texts(item.text, depth=depth - 1):
