@@ -385,20 +385,20 @@ async def gateway(
     import uvicorn
 
     from labgate.app import create_app
-    from labgate.config import load_settings
+    from labgate.config import Settings, load_settings
 
-    settings = load_settings(
-        None,
-        environ={},
-        overrides={
-            "data_dir": str(data_dir),
-            "database_url": f"sqlite+aiosqlite:///{data_dir / 'labgate.db'}",
-            "embedded": {"enabled": False},
-            "models": [{"name": model, "workers": [worker_url]}],
-            "redis_url": None,
-            "safety": {"enabled": True, **(safety or {})},
-        },
-    )
+    overrides: dict[str, Any] = {
+        "data_dir": str(data_dir),
+        "database_url": f"sqlite+aiosqlite:///{data_dir / 'labgate.db'}",
+        "embedded": {"enabled": False},
+        "models": [{"name": model, "workers": [worker_url]}],
+        "redis_url": None,
+        "safety": {"enabled": True, **(safety or {})},
+    }
+    if "approval" in Settings.model_fields:
+        # the stand-in worker is no model anyone evaluated: the model gate would refuse it
+        overrides["approval"] = {"enforce": False}
+    settings = load_settings(None, environ={}, overrides=overrides)
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(
