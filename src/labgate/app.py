@@ -78,6 +78,52 @@ async def _start_embedded(services: Services) -> None:
     )
     services.embedded = proc
     services.tasks.append(asyncio.create_task(proc.run(services.router.session), name="embedded"))
+    if e.embedding_model_name:
+        _start_embedded_embedding(services, model_path, e.embedding_model_name)
+
+
+def _start_embedded_embedding(services: Services, model_path: Any, name: str) -> None:
+    """The embedded embedding model: the same GGUF in llama.cpp's embedding mode, in a second
+    child process (``labgate.worker.embedding``), supervised like the chat worker."""
+    s = services.settings
+    e = s.embedded
+    port = free_port(e.host)
+    base_url = f"http://{e.host}:{port}/v1"
+    pool = services.router.pools[name]
+    worker = pool.add(Worker(base_url=base_url, model=name, source="embedded"))
+    worker.healthy = False  # until it answers
+
+    def ready() -> None:
+        pool.mark_health(worker, True)
+        pool.record_success(worker)
+        services.pool_changed(pool)
+
+    def down() -> None:
+        pool.mark_health(worker, False, "embedded embedding worker process exited")
+        services.pool_changed(pool)
+
+    proc = WorkerProcess(
+        embedded_argv(
+            model_path,
+            name,
+            e.host,
+            port,
+            e.embedding_n_ctx,
+            e.threads or (os.cpu_count() or 1),
+            module="labgate.worker.embedding",
+        ),
+        base_url,
+        log_file=s.data_dir / "embedded-embedding-worker.log",
+        startup_timeout_s=e.startup_timeout_s,
+        max_restarts=e.max_restarts,
+        restart_window_s=e.restart_window_s,
+        on_ready=ready,
+        on_down=down,
+    )
+    services.extras["embedded_embedding"] = proc
+    services.tasks.append(
+        asyncio.create_task(proc.run(services.router.session), name="embedded-embedding")
+    )
 
 
 async def _flush_last_used(services: Services) -> None:
@@ -283,6 +329,8 @@ def create_app(
                     await task
             if services.embedded is not None:
                 await services.embedded.stop()
+            if "embedded_embedding" in services.extras:
+                await services.extras["embedded_embedding"].stop()
             with contextlib.suppress(Exception):
                 await services.usage.flush()  # through the audit log's lane: before it closes
             with contextlib.suppress(Exception):

@@ -57,6 +57,12 @@ class EmbeddedConfig(_Section):
     port: int = Field(default=0, ge=0, le=65535, description="0 picks a free port.")
     n_ctx: int = Field(default=2048, ge=256)
     threads: int = Field(default=0, ge=0, description="0: the machine's core count.")
+    embedding_model_name: str | None = Field(
+        default="gemma-3-270m-embed",
+        description="The embedding model served from the same GGUF (llama.cpp's embedding mode, "
+        "mean pooling) by a second child process; null: none.",
+    )
+    embedding_n_ctx: int = Field(default=512, ge=64, description="Longest embedding input.")
     startup_timeout_s: float = Field(default=120.0, gt=0)
     max_restarts: int = Field(default=5, ge=0, description="Restarts within restart_window_s.")
     restart_window_s: float = Field(default=300.0, gt=0)

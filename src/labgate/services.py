@@ -96,6 +96,21 @@ first-come queue, out of reach of the fair-share scheduler that orders the gatew
 lab, project and user."""
 
 
+def embedded_embedding_config(settings: Settings) -> ModelConfig:
+    e = settings.embedded
+    assert e.embedding_model_name is not None
+    return ModelConfig(
+        name=e.embedding_model_name,
+        kind="embedding",
+        owned_by="labgate-embedded",
+        version="gemma-3-270m-q4_k_m-mean",
+        context_length=e.embedding_n_ctx,
+        max_output_tokens=1,
+        max_in_flight_per_worker=LLAMACPP_IN_FLIGHT,
+        reasoning=ReasoningConfig(format="none", budget_field=None, forward_effort=False),
+    )
+
+
 def embedded_model_config(settings: Settings) -> ModelConfig:
     e = settings.embedded
     return ModelConfig(
@@ -156,6 +171,8 @@ async def build_services(settings: Settings) -> Services:
     models: dict[str, ModelConfig] = {}
     if settings.embedded.enabled:
         models[settings.embedded.model_name] = embedded_model_config(settings)
+        if settings.embedded.embedding_model_name:
+            models[settings.embedded.embedding_model_name] = embedded_embedding_config(settings)
     for m in settings.models:
         models[m.name] = m
     for deployment in settings.deployments:

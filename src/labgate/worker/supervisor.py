@@ -156,12 +156,20 @@ class WorkerProcess:
 
 
 def embedded_argv(
-    model_path: Path, alias: str, host: str, port: int, n_ctx: int, threads: int
+    model_path: Path,
+    alias: str,
+    host: str,
+    port: int,
+    n_ctx: int,
+    threads: int,
+    module: str = "labgate.worker.embedded",
 ) -> list[str]:
+    """The command of an embedded worker: the chat worker, or (``module`` =
+    ``labgate.worker.embedding``) the embedding worker."""
     return [
         sys.executable,
         "-m",
-        "labgate.worker.embedded",
+        module,
         "--model-path",
         str(model_path),
         "--model-alias",
