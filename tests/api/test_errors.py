@@ -256,13 +256,14 @@ async def test_a_stream_the_worker_refuses_in_its_first_event_is_a_400(
 
 
 async def test_unknown_route_and_method(gateway: Gateway) -> None:
-    """Say what labgate serves: clients built for OpenAI's newer APIs (Responses, embeddings)
+    """Say what labgate serves: clients built for OpenAI's other APIs (audio, images, files)
     reach routes it does not have, and a 404 that says "the API lives under /v1" to a request
     under /v1 would only mislead."""
     async with gateway.client() as c:
-        err = assert_openai_error(await c.post("/v1/responses", json={}), 404, "unknown_route")
-        assert "does not serve /v1/responses" in err["message"]
+        err = assert_openai_error(await c.post("/v1/audio/speech", json={}), 404, "unknown_route")
+        assert "does not serve /v1/audio/speech" in err["message"]
         assert "POST /v1/chat/completions" in err["message"]
+        assert "POST /v1/responses" in err["message"] and "/v1/embeddings" in err["message"]
         err = assert_openai_error(await c.get("/nothing"), 404, "unknown_route")
         assert "lives under /v1" in err["message"]
         err = assert_openai_error(await c.get("/v1/admin/nothing"), 404, "unknown_route")

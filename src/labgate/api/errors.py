@@ -151,7 +151,10 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
     return (f"{param}: {msg}" if param else msg), param, "invalid_value"
 
 
-_SERVED = "POST /v1/chat/completions, POST /v1/completions and GET /v1/models"
+_SERVED = (
+    "POST /v1/chat/completions, POST /v1/completions, POST /v1/responses (and GET/DELETE "
+    "/v1/responses/{id}), POST /v1/embeddings and GET /v1/models"
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -176,7 +179,7 @@ def install_error_handlers(app: FastAPI) -> None:
             code = "unknown_route"
             message = (
                 f"labgate does not serve {path}: its OpenAI-compatible API is "
-                f"{_SERVED} (not the Responses, embeddings, audio, image or files APIs)"
+                f"{_SERVED} (not the audio, image, files, batch or assistants APIs)"
                 if path.startswith("/v1/") and not path.startswith(("/v1/admin/", "/v1/audit/"))
                 else f"no such route {path}; the OpenAI-compatible API lives under /v1"
             )
