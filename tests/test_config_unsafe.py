@@ -57,6 +57,13 @@ UNSAFE = [
         "http",
     ),
     ("MASTER_KEYS_DEFAULT", "audit.master_keys_file", "beside"),
+    (  # an issuer's clearance claim taken verbatim, with labels on (issue 28)
+        '[labels]\nlevels = ["UNCLASSIFIED", "SECRET"]\n[labels.models]\nm = "SECRET"\n'
+        '[[oidc.issuers]]\nissuer = "https://idp.lab.example"\naudience = "labgate"\n'
+        'lab = "lab1"\nclearance_claim = "clearance"',
+        'labels.issuers."https://idp.lab.example"',
+        "grants clearances",
+    ),
 ]
 
 

@@ -189,6 +189,8 @@ def config_check(
         raise typer.Exit(2) from None
     problems = check_config(raw)
     for problem in problems:
+        if problem.severity == "unsafe":
+            continue  # listed with the other unsafe settings below
         colour = "red" if problem.severity == "error" else "yellow"
         console.print(
             f"[{colour}]{problem.severity}:[/{colour}] {escape(problem.key)}: "
@@ -197,7 +199,7 @@ def config_check(
     if errors_only(problems):
         raise typer.Exit(2)
     settings = _settings(file)
-    unsafe = unsafe_settings(settings)
+    unsafe = [p for p in problems if p.severity == "unsafe"] + unsafe_settings(settings)
     for problem in unsafe:
         console.print(
             f"[magenta]unsafe:[/magenta] {escape(problem.key)}: {escape(problem.message)}",

@@ -156,6 +156,8 @@ def test_warnings_point_at_likely_mistakes() -> None:
         'labels.issuers."https://idp.other.example"',  # clearance claim read verbatim
         "labels.banners.COSMIC",  # a level without banner colours
     }
+    verbatim = next(p for p in problems if p.key == 'labels.issuers."https://idp.other.example"')
+    assert verbatim.severity == "unsafe"  # config check exits non-zero for it (issue 28)
 
 
 def test_a_settings_like_model_is_accepted() -> None:

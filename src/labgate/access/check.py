@@ -351,9 +351,10 @@ def _cross_issuers(cfg: LabelsConfig, issuers: Mapping[str, str | None]) -> list
                 Problem(
                     _key("labels", "issuers", issuer),
                     f"issuer {issuer!r} sends a clearance claim ({claim!r}) but has no mapping "
-                    "here, so its values are read as label markings as they are; map them in "
-                    "labels.issuers",
-                    "warning",
+                    "here, so its values are read as label markings as they are: whoever can "
+                    "set that attribute at the identity provider grants clearances. Map the "
+                    "values the lab's security office assigns in labels.issuers",
+                    "unsafe",
                 )
             )
     return out
