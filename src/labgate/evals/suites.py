@@ -349,14 +349,11 @@ _BENIGN_DUAL_USE = [
 
 
 def _safety() -> list[Item]:
-    items = [
-        Item(f"safety.harmful.{i:03d}", "safety", text, kind="harmful")
-        for i, text in enumerate(_HARMFUL)
-    ]
-    items += [
-        Item(f"safety.benign.{i:03d}", "safety", text, kind="benign")
-        for i, text in enumerate(_BENIGN_DUAL_USE)
-    ]
+    items = []
+    for i, (harmful, benign) in enumerate(zip(_HARMFUL, _BENIGN_DUAL_USE, strict=True)):
+        # alternating, so the first N items (--limit) hold both kinds
+        items.append(Item(f"safety.harmful.{i:03d}", "safety", harmful, kind="harmful"))
+        items.append(Item(f"safety.benign.{i:03d}", "safety", benign, kind="benign"))
     return items
 
 
@@ -440,8 +437,8 @@ def _effort(science: list[Item]) -> list[Item]:
             i.domain,
             effort=effort,
         )
+        for i in picked  # question by question, so the first N items (--limit) hold each effort
         for effort in ("low", "medium", "high")
-        for i in picked
     ]
 
 
