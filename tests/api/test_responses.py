@@ -261,7 +261,8 @@ async def test_max_output_tokens_cut_is_incomplete(gateway: Gateway) -> None:
         {"model": "fake", "input": [{"type": "function_call", "name": "x"}]},
         {"model": "fake", "input": [{"type": "function_call_output", "output": "x"}]},
         {"model": "fake", "input": [{"type": "item_reference", "id": "x"}]},
-        {"model": "fake", "input": "x", "tools": [{"type": "web_search"}]},
+        {"model": "fake", "input": "x", "tools": [5]},
+        {"model": "fake", "input": "x", "tools": [{"type": "function"}]},
         {"model": "fake", "input": "x", "tools": "nope"},
         {"model": "fake", "input": "x", "tool_choice": 7},
         {"model": "fake", "input": "x", "max_output_tokens": 0},
@@ -308,3 +309,27 @@ async def test_no_key_is_a_401(gateway: Gateway) -> None:
         assert r.status_code == 401
         r = await c.get("/v1/responses/resp_x")
         assert r.status_code == 401
+
+
+async def test_tools_a_chat_worker_cannot_call_are_left_out_and_named(gateway: Gateway) -> None:
+    """Codex CLI offers web_search and a namespace of sub-agent tools beside its functions."""
+    body = {
+        "model": "fake",
+        "input": "hi",
+        "tools": [
+            NOTES_TOOL,
+            {"type": "web_search", "external_web_access": False},
+            {"type": "namespace", "name": "agents", "tools": []},
+        ],
+        "client_metadata": {"x": "y"},
+    }
+    async with gateway.client() as c:
+        r = await c.post("/v1/responses", json=body)
+        assert r.status_code == 200, r.text
+        assert r.headers["x-labgate-tools-left-out"] == "web_search, namespace"
+        sent = _worker_payload(gateway)
+        assert [t["function"]["name"] for t in sent["tools"]] == ["write_notes"]
+        assert "client_metadata" not in sent
+        async with c.stream("POST", "/v1/responses", json={**body, "stream": True}) as s:
+            assert s.headers["x-labgate-tools-left-out"] == "web_search, namespace"
+            await s.aread()

@@ -35,6 +35,7 @@ from labgate.responses.stream import ResponsesStream
 from labgate.responses.translate import (
     bad,
     chat_body,
+    chat_tools,
     check_request,
     from_chat,
     messages_of,
@@ -160,6 +161,9 @@ async def create_response(request: Request) -> Response:
     out_headers = [(b"x-request-id", record.request_id.encode("latin-1"))]
     if record.label is not None:
         out_headers.append((b"x-labgate-label", record.label.encode("latin-1")))
+    left_out = ", ".join(dict.fromkeys(chat_tools(body.get("tools") or [])[1]))
+    if left_out:
+        out_headers.append((b"x-labgate-tools-left-out", left_out.encode("latin-1", "replace")))
     if isinstance(result, dict):
         response = from_chat(
             body,
@@ -182,6 +186,8 @@ async def create_response(request: Request) -> Response:
     sse_headers = {**_SSE_HEADERS, "X-Request-Id": record.request_id}
     if record.label is not None:
         sse_headers["X-Labgate-Label"] = record.label
+    if left_out:
+        sse_headers["X-Labgate-Tools-Left-Out"] = left_out
     return SSEResponse(translator.events(result), headers=sse_headers)
 
 

@@ -36,6 +36,7 @@ _CONSUMED = frozenset(
         "safety_identifier",
         "max_tool_calls",
         "top_logprobs",
+        "client_metadata",
     }
 )
 _REFUSED = {
@@ -296,17 +297,21 @@ def messages_of(
     return messages
 
 
-def chat_tools(tools: list[Any]) -> list[dict[str, Any]]:
-    out = []
+def chat_tools(tools: list[Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The chat tools for a request's function tools, and the types of the tools left out.
+
+    Tools that are not functions (hosted tools such as ``web_search``, a ``namespace`` of a
+    client's sub-agents, ``custom`` free-form tools) have no place in a chat request: they
+    are left out, and the answer's ``X-Labgate-Tools-Left-Out`` header names them, so a
+    client that offers them (Codex CLI offers ``web_search`` and a ``namespace``) still works,
+    with the tools a chat worker can call."""
+    out, left_out = [], []
     for i, tool in enumerate(tools):
-        if not isinstance(tool, dict) or tool.get("type") != "function":
-            kind = tool.get("type") if isinstance(tool, dict) else None
-            raise bad(
-                f"tools[{i}] is a tool of type {kind!r}; labgate's workers take function "
-                "tools only (hosted tools such as web or file search are not served)",
-                f"tools.{i}.type",
-                "unsupported_value",
-            )
+        if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+            raise bad(f"tools[{i}] must be an object with a type", f"tools.{i}", "invalid_type")
+        if tool["type"] != "function":
+            left_out.append(tool["type"][:64])
+            continue
         if not isinstance(tool.get("name"), str) or not tool["name"]:
             raise bad(f"tools[{i}] has no name", f"tools.{i}.name", "missing_required_parameter")
         fn: dict[str, Any] = {"name": tool["name"]}
@@ -314,7 +319,7 @@ def chat_tools(tools: list[Any]) -> list[dict[str, Any]]:
             if tool.get(key) is not None:
                 fn[key] = tool[key]
         out.append({"type": "function", "function": fn})
-    return out
+    return out, left_out
 
 
 def chat_tool_choice(choice: Any) -> Any:
@@ -360,12 +365,13 @@ def chat_body(body: dict[str, Any], messages: list[dict[str, Any]], stream: bool
     effort = (body.get("reasoning") or {}).get("effort")
     if effort is not None:
         chat["reasoning_effort"] = effort
-    if body.get("tools"):
-        chat["tools"] = chat_tools(body["tools"])
+    tools, _ = chat_tools(body.get("tools") or [])
+    if tools:
+        chat["tools"] = tools
     choice = chat_tool_choice(body.get("tool_choice"))
-    if choice is not None and body.get("tools"):
+    if choice is not None and tools:
         chat["tool_choice"] = choice
-    if not body.get("tools"):
+    if not tools:
         chat.pop("parallel_tool_calls", None)
     fmt = response_format(body.get("text"))
     if fmt is not None:
