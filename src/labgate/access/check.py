@@ -443,6 +443,14 @@ def unsafe_settings(settings: Any) -> list[Problem]:
             "prompts and answers cross the network readable. Bind 127.0.0.1 behind a TLS "
             "proxy and set public_url to its https:// address",
         )
+    approval = getattr(settings, "approval", None)
+    if approval is not None and not approval.enforce:
+        add(
+            "approval.enforce",
+            "the model gate is off: every configured model is served whether or not two "
+            "approvers signed off an evaluated version, and whatever weights its workers "
+            "loaded (keep it off only on an evaluation deployment, docs/evaluation.md)",
+        )
     if settings.policy.show_reasoning_to_users:
         add(
             "policy.show_reasoning_to_users",
