@@ -16,7 +16,7 @@ import pytest
 
 from tests.support.servers import free_port, wait_http_ok
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]  # start-up + real generation
 pytest.importorskip("inspect_ai")
 REPO = Path(__file__).resolve().parents[2]
 
