@@ -9,8 +9,8 @@ The columns are the callers:
 
     anon  no credential            padm  a platform administrator (lab-alpha)
     user  a scientist (lab-alpha)  aud   an auditor (lab-alpha)
-    lead  the lead of PRJ-ALPHA    wkr   a worker token for the model m-wk
-    ladm  lab-alpha's admin
+    lead  the lead of PRJ-ALPHA    appr  a model approver (lab-alpha; issue 23's model gate)
+    ladm  lab-alpha's admin        wkr   a worker token for the model m-wk
 
 and each cell is what the caller must get:
 
@@ -63,7 +63,7 @@ from labgate.identity.principal import Principal, Role
 from labgate.store.tenancy import ApiKey, Lab, Project, ProjectMember, User
 from tests.support.servers import RunningWorker, serve_app, start_fake_worker
 
-ROLES = ("anon", "user", "lead", "ladm", "padm", "aud", "wkr")
+ROLES = ("anon", "user", "lead", "ladm", "padm", "aud", "appr", "wkr")
 SEES_EVERY_LAB = frozenset({"padm", "aud"})
 
 # ----------------------------------------------------------------------------- the policy
@@ -71,174 +71,205 @@ SEES_EVERY_LAB = frozenset({"padm", "aud"})
 # One row per route and situation. "own" / "other": the caller's lab or another lab.
 # "lower" / "equal" / "higher": an object or request label relative to the caller's SECRET.
 POLICY = """
-# route and situation                                                                         | anon user lead ladm padm aud  wkr
+# route and situation                                                                         | anon user lead ladm padm aud  appr wkr
 # -- system and pages: open, but never naming what the caller may not see
-GET    /healthz                                                                               | ok   ok   ok   ok   ok   ok   ok
-GET    /readyz                                                                                | hide hide hide hide hide hide hide
-GET    /metrics                                                                               | hide hide hide hide hide hide hide
-GET    /metrics · caller cleared for the whole range                                          | 401  no   no   no   ok   no   401
-GET    /openapi.json                                                                          | hide hide hide hide hide hide hide
-GET    /                                                                                      | ok   ok   ok   ok   ok   ok   ok
-GET    /admin                                                                                 | ok   ok   ok   ok   ok   ok   ok
-GET    /web/config                                                                            | ok   ok   ok   ok   ok   ok   ok
-GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok
-GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok
-GET    /web/static/{name} · traversal to a file outside                                       | no   no   no   no   no   no   no
+GET    /healthz                                                                               | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /readyz                                                                                | hide hide hide hide hide hide hide hide
+GET    /metrics                                                                               | hide hide hide hide hide hide hide hide
+GET    /metrics · caller cleared for the whole range                                          | 401  no   no   no   ok   no   no   401
+GET    /openapi.json                                                                          | hide hide hide hide hide hide hide hide
+GET    /                                                                                      | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /admin                                                                                 | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /web/config                                                                            | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /web/static/{name} · traversal to a file outside                                       | no   no   no   no   no   no   no   no
 # -- the OpenAI routes: a key of a person; labels within clearance and accreditation
-GET    /v1/models                                                                             | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · lower (m-open)                                                 | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · equal (m-sec)                                                  | 401  ok   ok   ok   ok   ok   401
-GET    /v1/models/{model_id} · higher (m-nuc)                                                 | 401  no   no   no   no   no   401
-GET    /v1/models/{model_id} · traversal to an admin route                                    | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · lower label                                                     | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · equal label                                                     | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · higher label                                                    | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal label, streamed                                           | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · higher label, streamed                                          | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · higher label in the body                                        | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · lower label header, higher in the body                          | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · other lab's project named in X-Labgate-Project                  | 401  ok   ok   ok   ok   ok   401
-POST   /v1/chat/completions · equal label, model below it                                     | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal conversation resent lower                                 | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal conversation resent unlabelled                            | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal answer resent lower with a trailing space                 | 401  no   no   no   no   no   401
-POST   /v1/chat/completions · equal answer resent lower as the user's own turn                | 401  no   no   no   no   no   401
-POST   /v1/completions · lower label                                                          | 401  ok   ok   ok   ok   ok   401
-POST   /v1/completions · equal label                                                          | 401  ok   ok   ok   ok   ok   401
-POST   /v1/completions · higher label                                                         | 401  no   no   no   no   no   401
-POST   /v1/completions · equal answer resent lower as the prompt                              | 401  no   no   no   no   no   401
+GET    /v1/models                                                                             | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · lower (m-open)                                                 | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · equal (m-sec)                                                  | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/models/{model_id} · higher (m-nuc)                                                 | 401  no   no   no   no   no   no   401
+GET    /v1/models/{model_id} · traversal to an admin route                                    | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · lower label                                                     | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · equal label                                                     | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · higher label                                                    | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · equal label, streamed                                           | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · higher label, streamed                                          | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · higher label in the body                                        | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · lower label header, higher in the body                          | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · other lab's project named in X-Labgate-Project                  | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/chat/completions · equal label, model below it                                     | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · equal conversation resent lower                                 | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · equal conversation resent unlabelled                            | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · equal answer resent lower with a trailing space                 | 401  no   no   no   no   no   no   401
+POST   /v1/chat/completions · equal answer resent lower as the user's own turn                | 401  no   no   no   no   no   no   401
+POST   /v1/completions · lower label                                                          | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/completions · equal label                                                          | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/completions · higher label                                                         | 401  no   no   no   no   no   no   401
+POST   /v1/completions · equal answer resent lower as the prompt                              | 401  no   no   no   no   no   no   401
+POST   /v1/embeddings · lower label                                                           | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/embeddings · equal label                                                           | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/embeddings · higher label                                                          | 401  no   no   no   no   no   no   401
+POST   /v1/embeddings · a chat model                                                          | 401  no   no   no   no   no   no   401
+POST   /v1/embeddings · equal answer resent lower as the input                                | 401  no   no   no   no   no   no   401
+# -- stored responses: their owner's only, within the owner's clearance (an id says nothing)
+POST   /v1/responses · lower label                                                            | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/responses · equal label                                                            | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/responses · higher label                                                           | 401  no   no   no   no   no   no   401
+POST   /v1/responses · own equal response continued lower                                     | 401  no   no   no   no   no   no   401
+POST   /v1/responses · another user's response continued                                      | 401  no   no   no   no   no   no   401
+GET    /v1/responses/{rid} · own                                                              | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/responses/{rid} · another user's                                                   | 401  no   no   no   no   no   no   401
+GET    /v1/responses/{rid} · other lab's user's                                               | 401  no   no   no   no   no   no   401
+GET    /v1/responses/{rid}/input_items · own                                                  | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/responses/{rid}/input_items · another user's                                       | 401  no   no   no   no   no   no   401
+DELETE /v1/responses/{rid} · own                                                              | 401  ok   ok   ok   ok   ok   ok   401
+DELETE /v1/responses/{rid} · another user's                                                   | 401  no   no   no   no   no   no   401
 # -- administration: who am I, labs
-GET    /v1/admin/whoami                                                                       | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/labs                                                                         | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/labs                                                                         | 401  no   no   no   ok   no   401
-GET    /v1/admin/labs/{lab_id} · own                                                          | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/labs/{lab_id} · other                                                        | 401  no   no   no   ok   ok   401
-PATCH  /v1/admin/labs/{lab_id} · own                                                          | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/labs/{lab_id} · other                                                        | 401  no   no   no   ok   no   401
+GET    /v1/admin/whoami                                                                       | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/labs                                                                         | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/admin/labs                                                                         | 401  no   no   no   ok   no   no   401
+GET    /v1/admin/labs/{lab_id} · own                                                          | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/labs/{lab_id} · other                                                        | 401  no   no   no   ok   ok   no   401
+PATCH  /v1/admin/labs/{lab_id} · own                                                          | 401  no   no   no   ok   no   no   401
+PATCH  /v1/admin/labs/{lab_id} · other                                                        | 401  no   no   no   ok   no   no   401
 # -- users: created by their lab's admins; nobody grants themselves anything; clearances
 #    and the auditor role need two platform admins (one alone changes nothing)
-GET    /v1/admin/users                                                                        | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/users · other lab named                                                      | 401  hide hide hide hide hide 401
-POST   /v1/admin/users · own, no clearance                                                    | 401  no   no   ok   ok   no   401
-POST   /v1/admin/users · other, no clearance                                                  | 401  no   no   no   ok   no   401
-POST   /v1/admin/users · own, clearance lower                                                 | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, clearance equal                                                 | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, clearance higher                                                | 401  no   no   no   no   no   401
-POST   /v1/admin/users · own, role auditor                                                    | 401  no   no   no   no   no   401
-GET    /v1/admin/users/{user_id} · self                                                       | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/users/{user_id} · own                                                        | 401  no   no   ok   ok   ok   401
-GET    /v1/admin/users/{user_id} · other                                                      | 401  no   no   no   ok   ok   401
-GET    /v1/admin/users/{user_id} · traversal in the id                                        | no   no   no   no   no   no   no
-PATCH  /v1/admin/users/{user_id} · self, clearance higher                                     | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · self, a role not held                                      | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance lowered                                     | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance raised equal                                | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, clearance raised higher                               | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, role auditor                                          | 401  no   no   no   no   no   401
-PATCH  /v1/admin/users/{user_id} · own, disabled                                              | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/users/{user_id} · other, disabled                                            | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/users/{user_id} · own platform admin, disabled                               | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/users/{user_id} · own, role lab_admin                                        | 401  no   no   ok   ok   no   401
+GET    /v1/admin/users                                                                        | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/users · other lab named                                                      | 401  hide hide hide hide hide hide 401
+POST   /v1/admin/users · own, no clearance                                                    | 401  no   no   ok   ok   no   no   401
+POST   /v1/admin/users · other, no clearance                                                  | 401  no   no   no   ok   no   no   401
+POST   /v1/admin/users · own, clearance lower                                                 | 401  no   no   no   no   no   no   401
+POST   /v1/admin/users · own, clearance equal                                                 | 401  no   no   no   no   no   no   401
+POST   /v1/admin/users · own, clearance higher                                                | 401  no   no   no   no   no   no   401
+POST   /v1/admin/users · own, role auditor                                                    | 401  no   no   no   no   no   no   401
+GET    /v1/admin/users/{user_id} · self                                                       | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/users/{user_id} · own                                                        | 401  no   no   ok   ok   ok   no   401
+GET    /v1/admin/users/{user_id} · other                                                      | 401  no   no   no   ok   ok   no   401
+GET    /v1/admin/users/{user_id} · traversal in the id                                        | no   no   no   no   no   no   no   no
+PATCH  /v1/admin/users/{user_id} · self, clearance higher                                     | 401  no   no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · self, a role not held                                      | 401  no   no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance lowered                                     | 401  no   no   ok   ok   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance raised equal                                | 401  no   no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, clearance raised higher                               | 401  no   no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, role auditor                                          | 401  no   no   no   no   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, disabled                                              | 401  no   no   ok   ok   no   no   401
+PATCH  /v1/admin/users/{user_id} · other, disabled                                            | 401  no   no   no   ok   no   no   401
+PATCH  /v1/admin/users/{user_id} · own platform admin, disabled                               | 401  no   no   no   ok   no   no   401
+PATCH  /v1/admin/users/{user_id} · own, role lab_admin                                        | 401  no   no   ok   ok   no   no   401
 # -- projects: their lab's admins; leads and members read their own
-GET    /v1/admin/projects                                                                     | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/projects · other lab named                                                   | 401  hide hide hide hide hide 401
-POST   /v1/admin/projects · own                                                               | 401  no   no   ok   ok   no   401
-POST   /v1/admin/projects · other                                                             | 401  no   no   no   ok   no   401
-POST   /v1/admin/projects · own, lead from other lab                                          | 401  no   no   no   no   no   401
-GET    /v1/admin/projects/{project_id} · own                                                  | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/projects/{project_id} · other                                                | 401  no   no   no   ok   ok   401
-PATCH  /v1/admin/projects/{project_id} · own                                                  | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/projects/{project_id} · other                                                | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/projects/{project_id} · own, lead from other lab                             | 401  no   no   no   no   no   401
-PUT    /v1/admin/projects/{project_id}/allocation · own                                       | 401  no   no   ok   ok   no   401
-PUT    /v1/admin/projects/{project_id}/allocation · other                                     | 401  no   no   no   ok   no   401
-PATCH  /v1/admin/projects/{project_id}/limits · own                                           | 401  no   no   ok   ok   no   401
-PATCH  /v1/admin/projects/{project_id}/limits · other                                         | 401  no   no   no   ok   no   401
+GET    /v1/admin/projects                                                                     | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/projects · other lab named                                                   | 401  hide hide hide hide hide hide 401
+POST   /v1/admin/projects · own                                                               | 401  no   no   ok   ok   no   no   401
+POST   /v1/admin/projects · other                                                             | 401  no   no   no   ok   no   no   401
+POST   /v1/admin/projects · own, lead from other lab                                          | 401  no   no   no   no   no   no   401
+GET    /v1/admin/projects/{project_id} · own                                                  | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/projects/{project_id} · other                                                | 401  no   no   no   ok   ok   no   401
+PATCH  /v1/admin/projects/{project_id} · own                                                  | 401  no   no   ok   ok   no   no   401
+PATCH  /v1/admin/projects/{project_id} · other                                                | 401  no   no   no   ok   no   no   401
+PATCH  /v1/admin/projects/{project_id} · own, lead from other lab                             | 401  no   no   no   no   no   no   401
+PUT    /v1/admin/projects/{project_id}/allocation · own                                       | 401  no   no   ok   ok   no   no   401
+PUT    /v1/admin/projects/{project_id}/allocation · other                                     | 401  no   no   no   ok   no   no   401
+PATCH  /v1/admin/projects/{project_id}/limits · own                                           | 401  no   no   ok   ok   no   no   401
+PATCH  /v1/admin/projects/{project_id}/limits · other                                         | 401  no   no   no   ok   no   no   401
 # -- members: within the project's lab
-GET    /v1/admin/projects/{project_id}/members · own                                          | 401  no   ok   ok   ok   ok   401
-GET    /v1/admin/projects/{project_id}/members · other                                        | 401  no   no   no   ok   ok   401
-POST   /v1/admin/projects/{project_id}/members · own, own user                                | 401  no   ok   ok   ok   no   401
-POST   /v1/admin/projects/{project_id}/members · own, other user                              | 401  no   no   no   no   no   401
-POST   /v1/admin/projects/{project_id}/members · other, other user                            | 401  no   no   no   ok   no   401
-DELETE /v1/admin/projects/{project_id}/members/{user_id} · own                                | 401  no   ok   ok   ok   no   401
-DELETE /v1/admin/projects/{project_id}/members/{user_id} · other                              | 401  no   no   no   ok   no   401
+GET    /v1/admin/projects/{project_id}/members · own                                          | 401  no   ok   ok   ok   ok   no   401
+GET    /v1/admin/projects/{project_id}/members · other                                        | 401  no   no   no   ok   ok   no   401
+POST   /v1/admin/projects/{project_id}/members · own, own user                                | 401  no   ok   ok   ok   no   no   401
+POST   /v1/admin/projects/{project_id}/members · own, other user                              | 401  no   no   no   no   no   no   401
+POST   /v1/admin/projects/{project_id}/members · other, other user                            | 401  no   no   no   ok   no   no   401
+DELETE /v1/admin/projects/{project_id}/members/{user_id} · own                                | 401  no   ok   ok   ok   no   no   401
+DELETE /v1/admin/projects/{project_id}/members/{user_id} · other                              | 401  no   no   no   ok   no   no   401
 # -- API keys: minted by their own holder only
-GET    /v1/admin/keys                                                                         | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/keys · other lab's user named                                                | 401  hide hide hide hide hide 401
-POST   /v1/admin/keys · self, own project                                                     | 401  ok   ok   ok   ok   ok   401
-POST   /v1/admin/keys · another member of own project                                         | 401  no   no   no   no   no   401
-POST   /v1/admin/keys · a member cleared above the caller                                     | 401  no   no   no   no   no   401
-POST   /v1/admin/keys · self, other lab's project                                             | 401  no   no   no   no   no   401
-DELETE /v1/admin/keys/{key_id} · self                                                         | 401  ok   ok   ok   ok   ok   401
-DELETE /v1/admin/keys/{key_id} · another member of own project                                | 401  no   ok   ok   ok   no   401
-DELETE /v1/admin/keys/{key_id} · other lab's user                                             | 401  no   no   no   ok   no   401
-DELETE /v1/admin/keys/{key_id} · integer overflow in the id                                   | 401  no   no   no   no   no   401
+GET    /v1/admin/keys                                                                         | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/keys · other lab's user named                                                | 401  hide hide hide hide hide hide 401
+POST   /v1/admin/keys · self, own project                                                     | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/admin/keys · another member of own project                                         | 401  no   no   no   no   no   no   401
+POST   /v1/admin/keys · a member cleared above the caller                                     | 401  no   no   no   no   no   no   401
+POST   /v1/admin/keys · self, other lab's project                                             | 401  no   no   no   no   no   no   401
+DELETE /v1/admin/keys/{key_id} · self                                                         | 401  ok   ok   ok   ok   ok   ok   401
+DELETE /v1/admin/keys/{key_id} · another member of own project                                | 401  no   ok   ok   ok   no   no   401
+DELETE /v1/admin/keys/{key_id} · other lab's user                                             | 401  no   no   no   ok   no   no   401
+DELETE /v1/admin/keys/{key_id} · integer overflow in the id                                   | 401  no   no   no   no   no   no   401
 # -- requests waiting for a second person: grants by two platform admins; a member from
 #    another lab by both labs' admins; nobody approves their own or one about themselves
-GET    /v1/admin/approvals                                                                    | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/approvals/{action_id} · a grant in own lab                                   | 401  no   no   no   ok   ok   401
-GET    /v1/admin/approvals/{action_id} · a grant in other lab                                 | 401  no   no   no   ok   ok   401
-POST   /v1/admin/approvals/{action_id}/approve · another platform admin's grant               | 401  no   no   no   ok   no   401
-POST   /v1/admin/approvals/{action_id}/approve · a grant about oneself                        | 401  no   no   no   no   no   401
-POST   /v1/admin/approvals/{action_id}/approve · other lab's admin adding own user            | 401  no   no   ok   ok   no   401
-POST   /v1/admin/approvals/{action_id}/reject · another platform admin's grant                | 401  no   no   no   ok   no   401
+GET    /v1/admin/approvals                                                                    | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/approvals/{action_id} · a grant in own lab                                   | 401  no   no   no   ok   ok   no   401
+GET    /v1/admin/approvals/{action_id} · a grant in other lab                                 | 401  no   no   no   ok   ok   no   401
+POST   /v1/admin/approvals/{action_id}/approve · another platform admin's grant               | 401  no   no   no   ok   no   no   401
+POST   /v1/admin/approvals/{action_id}/approve · a grant about oneself                        | 401  no   no   no   no   no   no   401
+POST   /v1/admin/approvals/{action_id}/approve · other lab's admin adding own user            | 401  no   no   ok   ok   no   no   401
+POST   /v1/admin/approvals/{action_id}/reject · another platform admin's grant                | 401  no   no   no   ok   no   no   401
 # -- reports and state: only what the reader's clearance dominates
-GET    /v1/admin/usage · by model                                                             | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/usage · by user                                                              | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/usage · by user, other lab named                                             | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/usage · by project, as CSV                                                   | 401  ok   ok   ok   ok   ok   401
-GET    /v1/admin/workers                                                                      | 401  no   no   ok   ok   no   401
-GET    /v1/admin/scheduler                                                                    | 401  no   ok   ok   ok   ok   401
-GET    /v1/admin/scheduler · other lab named                                                  | 401  no   no   hide hide hide 401
+GET    /v1/admin/usage · by model                                                             | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by user                                                              | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by user, other lab named                                             | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/usage · by project, as CSV                                                   | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/admin/workers                                                                      | 401  no   no   ok   ok   no   no   401
+GET    /v1/admin/scheduler                                                                    | 401  no   ok   ok   ok   ok   no   401
+GET    /v1/admin/scheduler · other lab named                                                  | 401  no   no   hide hide hide no   401
 # -- the guardrail's review queue: reviewers, within their lab and clearance; reports by the requester
-GET    /v1/safety/flags                                                                       | 401  no   no   ok   ok   ok   401
-POST   /v1/safety/reports · own refused request                                               | 401  ok   ok   ok   ok   ok   401
-POST   /v1/safety/reports · another user's refused request                                    | 401  no   no   no   no   no   401
+GET    /v1/safety/flags                                                                       | 401  no   no   ok   ok   ok   no   401
+POST   /v1/safety/reports · own refused request                                               | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/safety/reports · another user's refused request                                    | 401  no   no   no   no   no   no   401
 # -- the audit log: records for auditors and platform admins, within clearance; proofs and
 #    checkpoints give the log's size (all labels' work): only to those cleared for the range
-GET    /v1/audit/records/{index} · own, lower                                                 | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · own, equal                                                 | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · own, higher                                                | 401  no   no   no   no   no   401
-GET    /v1/audit/records/{index} · other, equal                                               | 401  no   no   no   ok   ok   401
-GET    /v1/audit/records/{index} · integer overflow                                           | 401  no   no   no   no   no   401
-GET    /v1/audit/proofs/inclusion · caller at SECRET                                          | 401  no   no   no   no   no   401
-GET    /v1/audit/proofs/inclusion · caller cleared for the whole range                        | 401  no   no   no   ok   ok   401
-GET    /v1/audit/proofs/consistency · caller at SECRET                                        | 401  no   no   no   no   no   401
-GET    /v1/audit/proofs/consistency · caller cleared for the whole range                      | 401  no   no   no   ok   ok   401
-GET    /v1/audit/checkpoint · caller at SECRET                                                | 401  no   no   no   no   no   401
-GET    /v1/audit/checkpoint · caller cleared for the whole range                              | 401  no   no   no   ok   ok   401
+GET    /v1/audit/records/{index} · own, lower                                                 | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/records/{index} · own, equal                                                 | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/records/{index} · own, higher                                                | 401  no   no   no   no   no   no   401
+GET    /v1/audit/records/{index} · other, equal                                               | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/records/{index} · integer overflow                                           | 401  no   no   no   no   no   no   401
+GET    /v1/audit/proofs/inclusion · caller at SECRET                                          | 401  no   no   no   no   no   no   401
+GET    /v1/audit/proofs/inclusion · caller cleared for the whole range                        | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/proofs/consistency · caller at SECRET                                        | 401  no   no   no   no   no   no   401
+GET    /v1/audit/proofs/consistency · caller cleared for the whole range                      | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/checkpoint · caller at SECRET                                                | 401  no   no   no   no   no   no   401
+GET    /v1/audit/checkpoint · caller cleared for the whole range                              | 401  no   no   no   ok   ok   no   401
 # -- transcripts: two auditors, within clearance
-POST   /v1/audit/access-requests · own project                                                | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests · other lab's project                                        | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests                                                              | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests/{request_id}/approve · another auditor's                     | 401  no   no   no   no   ok   401
-POST   /v1/audit/access-requests/{request_id}/approve · own                                   | 401  no   no   no   no   no   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, lower                | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, equal                | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, higher               | 401  no   no   no   no   no   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · other, equal              | 401  no   no   no   no   ok   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, outside its scope    | 401  no   no   no   no   no   401
-GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · another auditor's request | 401  no   no   no   no   no   401
+POST   /v1/audit/access-requests · own project                                                | 401  no   no   no   no   ok   no   401
+POST   /v1/audit/access-requests · other lab's project                                        | 401  no   no   no   no   ok   no   401
+GET    /v1/audit/access-requests                                                              | 401  no   no   no   no   ok   no   401
+POST   /v1/audit/access-requests/{request_id}/approve · another auditor's                     | 401  no   no   no   no   ok   no   401
+POST   /v1/audit/access-requests/{request_id}/approve · own                                   | 401  no   no   no   no   no   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, lower                | 401  no   no   no   no   ok   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, equal                | 401  no   no   no   no   ok   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, higher               | 401  no   no   no   no   no   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · other, equal              | 401  no   no   no   no   ok   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · own, outside its scope    | 401  no   no   no   no   no   no   401
+GET    /v1/audit/access-requests/{request_id}/transcripts/{index} · another auditor's request | 401  no   no   no   no   no   no   401
 # -- worker tokens: platform admins, for models within their own clearance
-POST   /v1/admin/worker-tokens · a model at or below the caller                               | 401  no   no   no   ok   no   401
-POST   /v1/admin/worker-tokens · a model above the caller                                     | 401  no   no   no   no   no   401
-GET    /v1/admin/worker-tokens                                                                | 401  no   no   no   ok   no   401
-DELETE /v1/admin/worker-tokens/{token_id}                                                     | 401  no   no   no   ok   no   401
+POST   /v1/admin/worker-tokens · a model at or below the caller                               | 401  no   no   no   ok   no   no   401
+POST   /v1/admin/worker-tokens · a model above the caller                                     | 401  no   no   no   no   no   no   401
+GET    /v1/admin/worker-tokens                                                                | 401  no   no   no   ok   no   no   401
+DELETE /v1/admin/worker-tokens/{token_id}                                                     | 401  no   no   no   ok   no   no   401
+# -- the model registry (issue 23): platform admins submit, approvers sign off (nobody here
+#    holds the approver role: no cell approves), readers see no version above them
+GET    /v1/admin/models                                                                       | 401  no   no   no   ok   ok   ok   401
+POST   /v1/admin/models · a model at or below the caller                                      | 401  no   no   no   ok   no   no   401
+POST   /v1/admin/models · a model above the caller                                            | 401  no   no   no   no   no   no   401
+GET    /v1/admin/models/{version_id} · equal (m-sec)                                          | 401  no   no   no   ok   ok   ok   401
+GET    /v1/admin/models/{version_id} · higher (m-nuc)                                         | 401  no   no   no   no   no   no   401
+POST   /v1/admin/models/{version_id}/approve · evaluated, no approver role                    | 401  no   no   no   no   no   ok   401
+POST   /v1/admin/models/{version_id}/retire                                                   | 401  no   no   no   ok   no   ok   401
+POST   /v1/admin/models/{version_id}/evaluations                                              | 401  no   no   no   ok   no   ok   401
+GET    /v1/admin/models/{version_id}/evaluations/{evaluation_id}                              | 401  no   no   no   ok   no   ok   401
+GET    /v1/model-cards/{model_id} · lower (m-open), approved                                  | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/model-cards/{model_id} · higher (m-nuc), approved                                  | 401  no   no   no   no   no   no   401
 # -- workers: a worker token, for its own worker only
-POST   /internal/workers/register · own model                                                 | 401  401  401  401  401  401  ok
-POST   /internal/workers/register · another model                                             | 401  401  401  401  401  401  no
-POST   /internal/workers/register · accreditation above the token's max_label                 | 401  401  401  401  401  401  no
-POST   /internal/workers/register · accreditation above the model's (narrowed)                | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/heartbeat · own worker                                   | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/heartbeat · another token's worker                       | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/heartbeat · a configured worker                          | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/drain · own worker                                       | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/drain · another token's worker                           | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/drain · a configured worker                              | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · own worker                                  | 401  401  401  401  401  401  ok
-POST   /internal/workers/{worker_id}/deregister · another token's worker                      | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · a configured worker                         | 401  401  401  401  401  401  no
-POST   /internal/workers/{worker_id}/deregister · another model's worker                      | 401  401  401  401  401  401  no
+POST   /internal/workers/register · own model                                                 | 401  401  401  401  401  401  401  ok
+POST   /internal/workers/register · another model                                             | 401  401  401  401  401  401  401  no
+POST   /internal/workers/register · accreditation above the token's max_label                 | 401  401  401  401  401  401  401  no
+POST   /internal/workers/register · accreditation above the model's (narrowed)                | 401  401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/heartbeat · own worker                                   | 401  401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/heartbeat · another token's worker                       | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/heartbeat · a configured worker                          | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/drain · own worker                                       | 401  401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/drain · another token's worker                           | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/drain · a configured worker                              | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · own worker                                  | 401  401  401  401  401  401  401  ok
+POST   /internal/workers/{worker_id}/deregister · another token's worker                      | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · a configured worker                         | 401  401  401  401  401  401  401  no
+POST   /internal/workers/{worker_id}/deregister · another model's worker                      | 401  401  401  401  401  401  401  no
 """
 
 # Cells the code does not meet yet, each with the finding of issue 28 it waits for. "*": every
@@ -255,19 +286,13 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-HUMANS = "user lead ladm padm aud"
+HUMANS = "user lead ladm padm aud appr"
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
 _pending(
-    "GET /v1/safety/flags",
-    "ladm padm aud",
-    "the guardrail's review queue is not filtered by label: flags on SECRET//NUC requests "
-    "(model, user, category) are shown to every reviewer",
-)
-_pending(
-    "GET /v1/admin/usage · by model",
+    "POST /v1/embeddings · equal answer resent lower as the input",
     HUMANS,
-    "usage rows of refused requests carry no label: a refused SECRET//NUC attempt shows the "
-    "model's name (and the attempt) in reports to SECRET readers",
+    "write-down: a SECRET answer is embedded at UNCLASSIFIED (embedding inputs are not looked "
+    "up among the user's labelled answers)",
 )
 
 
@@ -284,6 +309,7 @@ LABELS = {
         "m-sec": "SECRET",
         "m-nuc": "SECRET//NUC",
         "m-wk": "SECRET",
+        "m-emb": "SECRET",
     },
 }
 CLEARANCE = "SECRET"
@@ -416,6 +442,16 @@ def _ask(text: str = "What is the capital of France?") -> list[dict[str, str]]:
     return [{"role": "user", "content": f"{text} ({uuid.uuid4().hex[:8]})"}]
 
 
+def _no_model_gate() -> dict[str, Any]:
+    """The model gate (issue 23) would refuse the fake models; its own tests turn it on."""
+    from labgate.config import Settings
+
+    return {"approval": {"enforce": False}} if "approval" in Settings.model_fields else {}
+
+
+_NO_MODEL_GATE = _no_model_gate()
+
+
 @pytest.fixture(scope="module")
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     from labgate.config import load_settings
@@ -435,12 +471,15 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
                 {"name": "m-sec", "workers": [served.base_url]},
                 {"name": "m-nuc", "workers": [served.base_url]},
                 {"name": "m-wk", "workers": [configured.base_url]},
+                {"name": "m-emb", "kind": "embedding", "workers": [served.base_url]},
             ],
             "router": {"health_interval_s": 0.5, "breaker_cooldown_s": 1.0},
             "redis_url": None,
             "safety": {"enabled": False},
+            "approval": {"enforce": False},  # the model gate: tests/approval
             "labels": LABELS,
             "audit": {"checkpoint_interval_s": 0.2},
+            **_NO_MODEL_GATE,
         },
     )
     app = create_app(settings)
@@ -468,6 +507,7 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
         "tom": (OWN_LAB, ["user", "auditor"], "TOP SECRET//NUC", "member"),
         "audrey": (OWN_LAB, ["user", "auditor"], CLEARANCE, "member"),
         "aldo": (OWN_LAB, ["user", "auditor"], CLEARANCE, "member"),
+        "apollo": (OWN_LAB, ["user", "approver"], CLEARANCE, "member"),
         "hugo": (OWN_LAB, ["user"], "TOP SECRET//NUC", "member"),
         "bob": (OWN_LAB, ["user"], "CUI", None),
         "carol": (OTHER_LAB, ["user"], CLEARANCE, "member"),
@@ -529,6 +569,7 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
             "arno",
             "tess",
             "tom",
+            "apollo",
         )
     }
     tokens = {
@@ -547,6 +588,7 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
             "ladm": by_name["olga"],
             "padm": by_name["pat"],
             "aud": by_name["audrey"],
+            "appr": by_name["apollo"],
             "wkr": tokens["own"],
             **{f"@{n}": k for n, k in by_name.items()},
             "top:padm": by_name["tess"],
@@ -577,7 +619,7 @@ async def _build_world(app: Any, url: str, client: httpx.AsyncClient) -> World:
         w.records[slot] = await w.record_of(r)
     # and a refused attempt above alice's clearance: its usage row is SECRET//NUC work too
     r = await w.chat(by_name["alice"], "m-nuc", HIGHER, _ask())
-    assert r.status_code == 403, r.text
+    assert r.status_code in (403, 404), r.text
     await services.usage.flush()
 
     # the guardrail's queue holds a flag on hugo's SECRET//NUC request and one on carol's
@@ -873,6 +915,133 @@ async def _completion_resent(w: World, role: str) -> Call:
     )
 
 
+# -- stored responses (the Responses API)
+
+
+async def _store_response(w: World, key: str, label: str = EQUAL) -> str:
+    """A stored response of the key's holder, at ``label``: its id."""
+    r = await w.client.post(
+        "/v1/responses",
+        headers={"Authorization": f"Bearer {key}", "X-Labgate-Label": label},
+        json={"model": "m-sec", "input": _ask()[0]["content"], "max_output_tokens": 16},
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["id"])
+
+
+def _respond(row: str, model: str, label: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        return Call(
+            "POST",
+            "/v1/responses",
+            json={"model": model, "input": _ask()[0]["content"], "max_output_tokens": 16},
+            headers={"X-Labgate-Label": label},
+        )
+
+    case(row)(build)
+
+
+_respond("POST /v1/responses · lower label", "m-sec", LOWER)
+_respond("POST /v1/responses · equal label", "m-sec", EQUAL)
+_respond("POST /v1/responses · higher label", "m-nuc", HIGHER)
+
+
+def _owned_by(role: str, whose: str) -> str:
+    """Whose response a cell touches: the caller's own, bob's (same lab) or carol's."""
+    if whose == "own":
+        return SELF.get(role, "alice")
+    return "carol" if whose == "other lab" else "aldo"
+
+
+def _continue(row: str, whose: str, label: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        owner = _owned_by(role, whose)
+        rid = await _store_response(w, w.keys[f"@{owner}"], EQUAL)
+        return Call(
+            "POST",
+            "/v1/responses",
+            json={
+                "model": "m-open" if label == LOWER else "m-sec",
+                "input": _ask("And in short?")[0]["content"],
+                "previous_response_id": rid,
+                "max_output_tokens": 16,
+            },
+            headers={"X-Labgate-Label": label},
+        )
+
+    case(row)(build)
+
+
+_continue("POST /v1/responses · own equal response continued lower", "own", LOWER)
+_continue("POST /v1/responses · another user's response continued", "another", EQUAL)
+
+
+def _stored(row: str, method: str, suffix: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        owner = _owned_by(role, whose)
+        rid = await _store_response(w, w.keys[f"@{owner}"], EQUAL)
+        effect = None
+        if method == "DELETE":
+
+            async def gone() -> bool:
+                r = await w.client.get(
+                    f"/v1/responses/{rid}",
+                    headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}"},
+                )
+                return r.status_code == 404
+
+            effect = gone
+        return Call(method, f"/v1/responses/{rid}{suffix}", effect=effect)
+
+    case(row)(build)
+
+
+_stored("GET /v1/responses/{rid} · own", "GET", "", "own")
+_stored("GET /v1/responses/{rid} · another user's", "GET", "", "another")
+_stored("GET /v1/responses/{rid} · other lab's user's", "GET", "", "other lab")
+_stored("GET /v1/responses/{rid}/input_items · own", "GET", "/input_items", "own")
+_stored("GET /v1/responses/{rid}/input_items · another user's", "GET", "/input_items", "another")
+_stored("DELETE /v1/responses/{rid} · own", "DELETE", "", "own")
+_stored("DELETE /v1/responses/{rid} · another user's", "DELETE", "", "another")
+
+
+# -- embeddings
+
+
+def _embed(row: str, model: str, label: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        return Call(
+            "POST",
+            "/v1/embeddings",
+            json={"model": model, "input": _ask()[0]["content"]},
+            headers={"X-Labgate-Label": label},
+        )
+
+    case(row)(build)
+
+
+_embed("POST /v1/embeddings · lower label", "m-emb", LOWER)
+_embed("POST /v1/embeddings · equal label", "m-emb", EQUAL)
+_embed("POST /v1/embeddings · higher label", "m-emb", HIGHER)
+_embed("POST /v1/embeddings · a chat model", "m-sec", EQUAL)
+
+
+@case("POST /v1/embeddings · equal answer resent lower as the input")
+async def _embed_resent(w: World, role: str) -> Call:
+    answer = "(no answer)"
+    key = w.keys[role]
+    if key and role != "wkr":
+        r = await w.chat(key, "m-sec", EQUAL, _ask("Summarise the program's test results"))
+        assert r.status_code == 200, r.text
+        answer = r.json()["choices"][0]["message"]["content"]
+    return Call(
+        "POST",
+        "/v1/embeddings",
+        json={"model": "m-emb", "input": answer},
+        headers={"X-Labgate-Label": LOWER},
+    )
+
+
 # -- administration: labs
 get("GET /v1/admin/whoami", "/v1/admin/whoami")
 get("GET /v1/admin/labs", "/v1/admin/labs", hidden=("beta",))
@@ -952,6 +1121,7 @@ SELF = {
     "ladm": "olga",
     "padm": "pat",
     "aud": "audrey",
+    "appr": "apollo",
 }
 
 
@@ -1004,6 +1174,7 @@ _patch_user(
 )
 # the next role up that the caller does not hold yet
 NOT_HELD = {
+    "appr": "auditor",
     "user": "lab_admin",
     "lead": "lab_admin",
     "ladm": "auditor",
@@ -1623,6 +1794,157 @@ async def _revoke_worker_token(w: World, role: str) -> Call:
     return Call("DELETE", f"/v1/admin/worker-tokens/{issued.info.id}", effect=revoked)
 
 
+# -- the model registry (labgate.approval)
+
+_TOP_ADMIN = Principal(
+    "matrix-submitter", roles=frozenset({Role.PLATFORM_ADMIN}), clearance="TOP SECRET//NUC"
+)
+_GOOD_METRICS = {
+    "science": {"accuracy": 1.0},
+    "safety": {"guarded_refusal_rate": 1.0, "false_refusal_rate": 0.0},
+    "bias": {"consistency": 1.0},
+}
+
+
+async def _model_version(w: World, model: str = "m-sec", evaluated: bool = False) -> str:
+    from labgate.approval.wiring import model_registry
+
+    registry = model_registry(w.services)
+    view = await registry.submit(
+        _TOP_ADMIN,
+        name=model,
+        version=uuid.uuid4().hex[:8],
+        source="/m",
+        engine="vllm",
+        weights_digest=uuid.uuid4().hex * 2,
+    )
+    if evaluated:
+        await registry.save_evaluation(
+            _TOP_ADMIN,
+            view["id"],
+            evaluation_id=None,
+            suites={},
+            seed=0,
+            settings={},
+            items={},
+            metrics=_GOOD_METRICS,
+            finished=True,
+        )
+    return str(view["id"])
+
+
+async def _version_status(w: World, vid: str) -> str:
+    from labgate.approval.wiring import model_registry
+
+    return str((await model_registry(w.services).show(vid))["status"])
+
+
+get("GET /v1/admin/models", "/v1/admin/models", hidden=("nuc",))
+
+
+def _submit_version(row: str, model: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        version = "v-" + uuid.uuid4().hex[:8]
+
+        async def submitted() -> bool:
+            from labgate.approval.wiring import model_registry
+
+            listed = await model_registry(w.services).list_versions(model)
+            return any(v["version"] == version for v in listed)
+
+        body = {"name": model, "version": version, "source": "/m", "weights_digest": "a" * 64}
+        return Call("POST", "/v1/admin/models", json=body, effect=submitted)
+
+    case(row)(build)
+
+
+_submit_version("POST /v1/admin/models · a model at or below the caller", "m-sec")
+_submit_version("POST /v1/admin/models · a model above the caller", "m-nuc")
+
+
+@case("GET /v1/admin/models/{version_id} · equal (m-sec)")
+async def _show_version(w: World, role: str) -> Call:
+    return Call("GET", f"/v1/admin/models/{await _model_version(w)}")
+
+
+@case("GET /v1/admin/models/{version_id} · higher (m-nuc)")
+async def _show_version_above(w: World, role: str) -> Call:
+    return Call("GET", f"/v1/admin/models/{await _model_version(w, 'm-nuc')}")
+
+
+@case("POST /v1/admin/models/{version_id}/approve · evaluated, no approver role")
+async def _approve_version(w: World, role: str) -> Call:
+    vid = await _model_version(w, evaluated=True)
+
+    async def signed() -> bool:
+        from labgate.approval.wiring import model_registry
+
+        return bool((await model_registry(w.services).show(vid))["signoffs"])
+
+    body = {"deployment": "default", "reason": "looked fine"}
+    return Call("POST", f"/v1/admin/models/{vid}/approve", json=body, effect=signed)
+
+
+@case("POST /v1/admin/models/{version_id}/retire")
+async def _retire_version(w: World, role: str) -> Call:
+    vid = await _model_version(w)
+
+    async def retired() -> bool:
+        return await _version_status(w, vid) == "retired"
+
+    body = {"reason": "superseded"}
+    return Call("POST", f"/v1/admin/models/{vid}/retire", json=body, effect=retired)
+
+
+@case("POST /v1/admin/models/{version_id}/evaluations")
+async def _record_evaluation(w: World, role: str) -> Call:
+    vid = await _model_version(w)
+
+    async def evaluated() -> bool:
+        return await _version_status(w, vid) == "evaluated"
+
+    body = {"metrics": {"science": {"accuracy": 0.5}}, "finished": True}
+    return Call("POST", f"/v1/admin/models/{vid}/evaluations", json=body, effect=evaluated)
+
+
+@case("GET /v1/admin/models/{version_id}/evaluations/{evaluation_id}")
+async def _read_evaluation(w: World, role: str) -> Call:
+    from labgate.approval.wiring import model_registry
+
+    vid = await _model_version(w, evaluated=True)
+    shown = await model_registry(w.services).show(vid)
+    return Call("GET", f"/v1/admin/models/{vid}/evaluations/{shown['evaluations'][0]['id']}")
+
+
+async def _approved_for_cards(w: World) -> None:
+    """m-open and m-nuc with a recorded approval, so a refusal is the caller's clearance."""
+    from labgate.approval.wiring import model_registry, reload_gate
+
+    registry = model_registry(w.services)
+    for model in ("m-open", "m-nuc"):
+        await registry.bootstrap(
+            name=model,
+            version="card",
+            source="/m",
+            engine="vllm",
+            weights_digest="b" * 64,
+            evaluation={"metrics": {}},
+        )
+    await reload_gate(w.services)
+
+
+@case("GET /v1/model-cards/{model_id} · lower (m-open), approved")
+async def _card_lower(w: World, role: str) -> Call:
+    await _approved_for_cards(w)
+    return Call("GET", "/v1/model-cards/m-open", hidden=("nuc",))
+
+
+@case("GET /v1/model-cards/{model_id} · higher (m-nuc), approved")
+async def _card_higher(w: World, role: str) -> Call:
+    await _approved_for_cards(w)
+    return Call("GET", "/v1/model-cards/m-nuc")
+
+
 # -- workers
 
 
@@ -1704,9 +2026,10 @@ def _worker_op(row: str, op: str, whose: str) -> None:
     async def build(w: World, role: str) -> Call:
         model = "m-sec" if whose == "other-model" else "m-wk"
         token = w.worker_tokens["own"]
-        if op == "deregister" and whose in ("own", "another"):
-            # a worker of its own to remove: registered with a fresh token, which for "own"
-            # is also the one the wkr column calls with
+        if whose in ("own", "another"):
+            # a worker of the cell's own, registered now with a fresh token (which for "own"
+            # is also the one the wkr column calls with): a registered worker that never
+            # heart-beats leaves the pool after a while, so none is kept from the set-up
             fresh, job = await _fresh_token(w)
             wid = await _register(w, fresh, f"{NOWHERE}/d-{uuid.uuid4().hex[:8]}", job=job)
             if whose == "own":
@@ -1846,6 +2169,7 @@ def test_every_route_has_a_row(tmp_path: Path) -> None:
             "embedded": {"enabled": False},
             "models": [{"name": m, "workers": [NOWHERE]} for m in LABELS["models"]],
             "safety": {"enabled": False},
+            "approval": {"enforce": False},  # the model gate: tests/approval
             "labels": LABELS,
         },
     )
@@ -1913,20 +2237,8 @@ async def test_cell(world: World, row: str, role: str, expected: str) -> None:
 
 # ----------------------------------------------------------------------------- hidden models
 
-HIDDEN_MODEL = (
-    "issue 28: a model hidden from the caller's listing (accredited above their clearance) is "
-    "still served on the completion routes, and refused differently from a model that does not "
-    "exist: its name can be probed, and the listing rule is cosmetic; not fixed yet"
-)
 
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=HIDDEN_MODEL))
-        for p in ("/v1/chat/completions", "/v1/completions")
-    ],
-)
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/completions"])
 @pytest.mark.parametrize("label", [None, LOWER, EQUAL, HIGHER])
 async def test_a_hidden_model_answers_as_a_missing_one(
     world: World, path: str, label: str | None
@@ -1953,10 +2265,9 @@ async def test_a_hidden_model_answers_as_a_missing_one(
 
 
 RECORDS_NAME_M_NUC = (
-    "issue 28: two kinds of record name the SECRET//NUC model to SECRET readers: a request "
-    "refused (400) because its header and body labels disagree is recorded with no label, and "
-    "requests on a hidden model served below its accreditation carry their own lower label; "
-    "not fixed yet"
+    "issue 28/23: the model registry's admin records (a version of m-nuc submitted, evaluated, "
+    "signed off) carry no label, so a SECRET auditor or platform admin reads the name of a "
+    "model accredited SECRET//NUC that the registry itself hides from them; not fixed yet"
 )
 
 
@@ -1983,15 +2294,19 @@ async def test_no_record_a_secret_reader_may_open_names_what_is_above_them(
     assert r.status_code in (400, 403, 404), r.text
     r = await world.chat(alice, "m-nuc", LOWER, _ask())
     assert r.status_code in (200, 403, 404), r.text
+    await _model_version(world, "m-nuc")  # a cleared platform admin registers a version of it
     headers = {"Authorization": f"Bearer {world.keys[role]}"}
     opened, leaks = 0, []
     for index in range(await world.services.audit.size()):
         r = await world.client.get(f"/v1/audit/records/{index}", headers=headers)
-        assert r.status_code in (200, 403), r.text
+        assert r.status_code in (200, 403, 404), r.text
         if r.status_code == 200:
             opened += 1
             record = r.json()["record"]
-            if "m-nuc" in r.text:
+            # a refusal's message may echo the model name its caller typed ("the model 'm-nuc'
+            # does not exist"): that tells the reader nothing the caller did not write
+            told = {k: v for k, v in record.items() if k != "error"}
+            if "m-nuc" in orjson.dumps(told).decode():
                 shown = {k: record.get(k) for k in ("kind", "label", "model", "outcome", "status")}
                 leaks.append(f"{index} {shown}: {str(record.get('details'))[:200]}")
     assert opened > 0

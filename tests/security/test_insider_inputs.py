@@ -107,6 +107,7 @@ BODIES: list[tuple[str, bytes, str]] = [
 BASES: dict[str, dict[str, Any]] = {
     "/v1/chat/completions": {"model": "m-sec", "messages": [{"role": "user", "content": "hi"}]},
     "/v1/completions": {"model": "m-sec", "prompt": "hi"},
+    "/v1/responses": {"model": "m-sec", "input": "hi"},
 }
 # a field beyond 64 bits (or otherwise out of range) next to an otherwise valid body; a field
 # labgate does not know is passed through to the worker
@@ -142,9 +143,16 @@ ONE_FIELD: list[tuple[str, Any]] = [
     ("labgate_label", ["SECRET"]),
     ("clearance", "SECRET\u0000"),
     ("stop", ["x"] * 10000),
+    ("previous_response_id", "resp_" + "9" * 60),
+    ("previous_response_id", ["resp_x"]),
+    ("input", [{"type": "message", "role": "user", "content": [{"type": "input_image"}]}]),
+    ("input", [{"type": "function_call_output", "call_id": BIG, "output": None}]),
+    ("include", ["reasoning.encrypted_content", BIG]),
 ]
 NUMBERS = 16  # the first entries of ONE_FIELD: every other route with a body gets these
-HEADER_ROUTES = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/models"})
+HEADER_ROUTES = frozenset(
+    {"/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/models"}
+)
 HEADERS: list[tuple[str, dict[str, str | bytes]]] = [
     ("label header malformed", {"X-Labgate-Label": "SECRET//NUC//NOFORN"}),
     ("label header higher", {"X-Labgate-Label": "TOP SECRET//NUC"}),
