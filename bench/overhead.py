@@ -213,6 +213,106 @@ async def rotate(urls: list[str], headers: list[dict[str, str]], n: int,
     return times, cpu
 
 
+RESPONSES = {"model": "fake", "input": "What is the capital of France?",
+             "max_output_tokens": 16, "store": False}
+EMBED = {"model": "embed", "input": ["What is the capital of France?"]}
+
+
+async def responses_side_by_side(
+    direct: str, via_chat: str, via_responses: str, auth: dict[str, str], n: int, stream: bool
+) -> dict[str, float]:
+    """One client; per request, the worker directly, chat completions through labgate and the
+    Responses API through labgate, in rotated order: what each path adds to the worker's p50
+    and p99 (for ``stream``, to the first content token)."""
+    chat = json.dumps({**CHAT, "stream": stream}).encode()
+    resp = json.dumps({**RESPONSES, "stream": stream}).encode()
+    marks = (b'"content"', b'"content"', b"response.output_text.delta")
+    targets = [(direct, {}, chat), (via_chat, auth, chat), (via_responses, auth, resp)]
+    times: list[list[float]] = [[], [], []]
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=3)) as s:
+
+        async def call(i: int) -> float:
+            url, headers, body = targets[i]
+            headers = {**headers, "Content-Type": "application/json"}
+            t = time.perf_counter()
+            first = None
+            async with s.post(url, data=body, headers=headers) as r:
+                if not stream:
+                    await r.read()
+                else:
+                    async for line in r.content:
+                        if first is None and marks[i] in line:
+                            first = time.perf_counter() - t
+                if r.status != 200:
+                    raise RuntimeError(f"{url}: HTTP {r.status}")
+            return first if stream and first is not None else time.perf_counter() - t
+
+        for _ in range(50):  # warm up connections and caches
+            for i in range(3):
+                await call(i)
+        for k in range(n):
+            for j in range(3):
+                i = (j + k) % 3  # every position in the rotation, in turn
+                times[i].append(await call(i))
+    d50, d99 = pct(times[0], 50), pct(times[0], 99)
+    return {
+        "direct_p50_ms": d50 * 1000,
+        "chat_added_p50_ms": (pct(times[1], 50) - d50) * 1000,
+        "responses_added_p50_ms": (pct(times[2], 50) - d50) * 1000,
+        "chat_added_p99_ms": (pct(times[1], 99) - d99) * 1000,
+        "responses_added_p99_ms": (pct(times[2], 99) - d99) * 1000,
+    }
+
+
+async def embed_throughput(
+    url: str, headers: dict[str, str], concurrency: int, duration: float
+) -> tuple[float, list[float]]:
+    body = json.dumps(EMBED).encode()
+    headers = {**headers, "Content-Type": "application/json"}
+    latencies: list[float] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+        for _ in range(concurrency):
+            await one(s, url, headers, body)
+        stop = time.perf_counter() + duration
+
+        async def client() -> None:
+            while time.perf_counter() < stop:
+                latencies.append(await one(s, url, headers, body))
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return len(latencies) / elapsed, latencies
+
+
+async def responses_and_embeddings(
+    args: Any, wport: int, gport: int, auth: dict[str, str], results: dict[str, object]
+) -> None:
+    """The Responses API beside chat completions in one run, and embeddings' throughput."""
+    direct = f"http://127.0.0.1:{wport}/v1/chat/completions"
+    via_chat = f"http://127.0.0.1:{gport}/v1/chat/completions"
+    via_responses = f"http://127.0.0.1:{gport}/v1/responses"
+    n = max(100, args.requests // 2)
+    for stream in (False, True):
+        r = await responses_side_by_side(direct, via_chat, via_responses, auth, n, stream)
+        what = "time to first token, streamed" if stream else "non-streaming"
+        print(f"\nResponses API beside chat completions ({what}), 1 client, {n} requests each")
+        print(f"  worker direct p50 {r['direct_p50_ms']:.2f} ms")
+        print(f"  added by labgate: chat p50 {r['chat_added_p50_ms']:+.2f} ms "
+              f"(p99 {r['chat_added_p99_ms']:+.2f}), Responses p50 "
+              f"{r['responses_added_p50_ms']:+.2f} ms (p99 {r['responses_added_p99_ms']:+.2f})")
+        results["responses_stream" if stream else "responses_plain"] = r
+    print(f"\nembeddings throughput, {args.concurrency} clients, {args.duration:.0f} s")
+    rd, ld = await embed_throughput(f"http://127.0.0.1:{wport}/v1/embeddings", {},
+                                    args.concurrency, args.duration)
+    rv, lv = await embed_throughput(f"http://127.0.0.1:{gport}/v1/embeddings", auth,
+                                    args.concurrency, args.duration)
+    print(f"  direct  {rd:8.0f} req/s  p50 {ms(pct(ld, 50))}  p99 {ms(pct(ld, 99))}")
+    print(f"  labgate {rv:8.0f} req/s  p50 {ms(pct(lv, 50))}  p99 {ms(pct(lv, 99))}")
+    results["embeddings_direct_rps"] = rd
+    results["embeddings_labgate_rps"] = rv
+
+
 def report_rounds(r: dict[str, Any]) -> None:
     print(f"  direct  p50 {ms(r['direct50'])}   labgate p50 {ms(r['via50'])}  (medians)")
     for i, (a50, a99) in enumerate(zip(r["rounds50"], r["rounds99"], strict=True), 1):
@@ -255,6 +355,8 @@ async def main() -> None:
         help="PostgreSQL server (a scratch database is created and dropped)",
     )
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--only-responses", action="store_true",
+                    help="run only the Responses API and embeddings parts")
     args = ap.parse_args()
     global UNIQUE
     UNIQUE = args.safety  # the guardrail caches segment vectors: repeated prompts would hit it
@@ -264,6 +366,9 @@ async def main() -> None:
     (tmp / "labgate.toml").write_text(
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
+        '\n[[models]]\nname = "embed"\nkind = "embedding"\n'
+        f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
+        "\n[approval]\nenforce = false\n"
         + ("" if args.safety else "\n[safety]\nenabled = false\n")
         + f'\n[audit]\nsqlite_synchronous = "{args.audit_sync}"\n'
         + ("" if args.sync_interval_ms is None
@@ -330,6 +435,11 @@ async def main() -> None:
                 else f"; auth, fair share, audit ({args.audit_sync})"
             )
         )
+        if args.only_responses:
+            await responses_and_embeddings(args, wport, gport, auth, results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
+            return
         plain = await latency_rounds(direct, via, auth, args.requests, False, args.rounds,
                                      gateway.pid)
         print(f"\nnon-streaming, 1 client, {args.requests} requests a round")
@@ -356,6 +466,7 @@ async def main() -> None:
         results["labgate_loaded_p50_ms"] = pct(lv, 50) * 1000
         results["labgate_loaded_p99_ms"] = pct(lv, 99) * 1000
         results["sequential_direct_p50_ms"] = plain["direct50"] * 1000
+        await responses_and_embeddings(args, wport, gport, auth, results)
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     finally:
