@@ -2313,3 +2313,29 @@ async def test_no_record_a_secret_reader_may_open_names_what_is_above_them(
     assert not leaks, f"{len(leaks)} records name m-nuc to a SECRET {role}:\n" + "\n".join(
         leaks[:10]
     )
+
+
+async def test_a_stored_response_follows_its_owners_clearance(world: World) -> None:
+    """A SECRET response stored for a user is theirs only while their clearance covers it:
+    lowered to CUI, they get the 404 of a missing response, and cannot continue it either."""
+    uid = await world.new_user(OWN_LAB, clearance=CLEARANCE)
+    await world.add_member(OWN_PROJECT, uid)
+    key, _ = await world.new_key(uid, OWN_PROJECT)
+    rid = await _store_response(world, key, EQUAL)
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (await world.client.get(f"/v1/responses/{rid}", headers=headers)).status_code == 200
+    async with world.services.sessions.begin() as s:
+        user = await s.get(User, uid)
+        assert user is not None
+        user.clearance = "CUI"
+    world.services.auth.invalidate_all()
+    r = await world.client.get(f"/v1/responses/{rid}", headers=headers)
+    assert r.status_code == 404, r.text
+    missing = await world.client.get("/v1/responses/resp_does_not_exist", headers=headers)
+    assert r.json()["error"]["code"] == missing.json()["error"]["code"]
+    r = await world.client.post(
+        "/v1/responses",
+        headers=headers,
+        json={"model": "m-sec", "input": "and then?", "previous_response_id": rid},
+    )
+    assert r.status_code == 404, r.text
