@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 
+# The web pages' vendored libraries are what scripts/vendor-web.sh pinned (sha256 per file);
+# Debian's Chromium for the browser tests is installed by tests/web/conftest.py if missing.
+bash scripts/vendor-web.sh --check || exit 1
+
 echo "== pass 1: SQLite =="
 $PY -m pytest -q -p no:cacheprovider "$@"
 first=$?

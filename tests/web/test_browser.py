@@ -108,12 +108,12 @@ async def test_the_banner_shows_the_conversations_high_water_mark(
     await prompt.press("Enter")
     await expect(page.locator(".message.assistant .text").nth(0)).to_have_text(ANSWER)
     await _expect_banners(page, "SECRET//NUC", RED)
-    await expect(page.locator(".label-tag").nth(0)).to_have_text("SECRET//NUC")
+    await expect(page.locator(".message.assistant .label-tag").nth(0)).to_have_text("SECRET//NUC")
 
     await prompt.fill("second")
     await prompt.press("Enter")
     await expect(page.locator(".message.assistant .text").nth(1)).to_have_text(ANSWER)
-    await expect(page.locator(".label-tag").nth(1)).to_have_text("UNCLASSIFIED")
+    await expect(page.locator(".message.assistant .label-tag").nth(1)).to_have_text("UNCLASSIFIED")
     await _expect_banners(page, "SECRET//NUC", RED)
 
     await page.get_by_role("button", name="New conversation").click()

@@ -11,6 +11,7 @@ STATIC = {
     "style.css": "text/css",
     "common.js": "text/javascript",
     "chat.js": "text/javascript",
+    "render.js": "text/javascript",
     "admin.js": "text/javascript",
 }
 
@@ -53,7 +54,9 @@ async def test_every_input_has_a_label(web_gateway: WebGateway) -> None:
     async with web_gateway.client() as client:
         html = (await client.get("/")).text
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
-    assert set(ids) == {"api-key", "model", "request-label", "show-reasoning", "prompt"}
+    assert set(ids) == {
+        "api-key", "model", "request-label", "show-reasoning", "prompt", "attach", "history-search"
+    }
     for element_id in ids:
         assert f'<label for="{element_id}"' in html
 
@@ -92,7 +95,8 @@ async def test_banner_css_has_a_rule_per_level(web_gateway: WebGateway) -> None:
         resp = await client.get("/web/banners.css")
     assert resp.headers["content-type"].startswith("text/css")
     assert (
-        '.banner[data-level="TOP SECRET"] { background: #ff8c00; color: #000000; }' in resp.text
+        '.banner[data-level="TOP SECRET"], .label-tag[data-level="TOP SECRET"] '
+        '{ background: #ff8c00; color: #000000; }' in resp.text
     )
     assert resp.text.count(".banner[data-level=") == 4
 

@@ -25,7 +25,9 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 * ``no-usage``       never report usage;
 * ``words=N``        answer with N words (N tokens), whatever ``max_tokens`` says: a worker
   that overruns its limit;
-* ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back).
+* ``set-cookie``     set a cookie on a plain answer (a gateway must not send it back);
+* ``echo``           answer with the last message's text, a few characters a chunk (a client's
+  rendering of Markdown, code and maths, streamed as a model streams it).
 
 ``POST /v1/embeddings`` answers each input (a string, or a list of token ids) with an
 8-dimensional unit vector drawn from the input's SHA-256 (the same input, the same vector),
@@ -90,8 +92,10 @@ def _call_delta(arguments: str, *, named: bool, shape: str) -> dict[str, Any]:
     return delta
 
 
-def _pieces(flags: dict[str, str]) -> list[tuple[str, str]]:
+def _pieces(flags: dict[str, str], echo: str | None = None) -> list[tuple[str, str]]:
     """The streamed deltas as (kind, text); kind is 'content' or 'reasoning'."""
+    if "echo" in flags and echo is not None:
+        return [("content", echo[i : i + 7]) for i in range(0, len(echo), 7)] or [("content", "")]
     words = ANSWER.split(" ")
     if "words" in flags:
         words = ["w"] * int(flags["words"])
@@ -197,7 +201,8 @@ class FakeWorker:
         if "then-answer" in flags and messages[-1].get("role") == "tool":
             flags.pop("tool-call", None)
         delay = float(flags.get("delay", 0) or 0)
-        pieces = _pieces(flags)
+        last = messages[-1].get("content") if chat else payload.get("prompt")
+        pieces = _pieces(flags, last if isinstance(last, str) else None)
         cid = ("chatcmpl-" if chat else "cmpl-") + uuid.uuid4().hex[:12]
         created = int(time.time())
         usage = {

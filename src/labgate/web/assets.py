@@ -1,7 +1,9 @@
 """The pages' templates and static files, loaded once when the router is built.
 
 Everything is read from the package at start-up (never on the event loop) and served from
-memory: a handful of small files. Static files carry a content hash, used as their ETag and as
+memory: a handful of small files, and the vendored libraries under ``static/vendor/`` (marked,
+DOMPurify, highlight.js, KaTeX and its fonts: about 0.9 MB, see ``scripts/vendor-web.sh``).
+Static files carry a content hash, used as their ETag and as
 the ``?v=`` in the pages' links, so a browser never runs a stale script after an upgrade.
 """
 
@@ -19,6 +21,7 @@ TEMPLATES = ("base.html", "chat.html", "admin.html")
 _MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".woff2": "font/woff2",
 }
 
 
@@ -50,12 +53,15 @@ class WebAssets:
         )
         self.templates = {name: self.env.get_template(name) for name in TEMPLATES}
         self.static: dict[str, StaticFile] = {}
-        for path in sorted((root / "static").iterdir()):
+        static_root = root / "static"
+        for path in sorted(static_root.rglob("*")):
             media_type = _MEDIA_TYPES.get(path.suffix)
             if media_type is None or not path.is_file():
                 continue
             body = path.read_bytes()
-            self.static[path.name] = StaticFile(body, media_type, f'"{content_hash(body)}"')
+            # by their path under static/: "chat.js", "vendor/katex/fonts/KaTeX_Main-Regular.woff2"
+            name = path.relative_to(static_root).as_posix()
+            self.static[name] = StaticFile(body, media_type, f'"{content_hash(body)}"')
 
     @property
     def versions(self) -> dict[str, str]:

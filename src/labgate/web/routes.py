@@ -10,11 +10,15 @@ mark of the conversation, from each answer's ``X-Labgate-Label`` header.
 * ``GET /admin``            models and workers (calls ``/v1/admin/workers``)
 * ``GET /web/config``       the default label's banner and every level's colours (JSON)
 * ``GET /web/banners.css``  the banner colours per level, as CSS (so no inline styles)
-* ``GET /web/static/{name}`` the scripts and the style sheet
+* ``GET /web/static/{name}`` the scripts and the style sheet, and ``vendor/…``: the vendored
+  libraries (Markdown, sanitiser, code highlighting, maths), every asset served from here
 
 Pages are sent with a strict Content-Security-Policy: scripts, styles and connections only to
 this origin, no inline code, no framing, no form submissions (forms are handled by script, so
-a key can never end up in a URL).
+a key can never end up in a URL). The one allowance: ``style-src-attr 'unsafe-inline'``, for
+the sizes KaTeX writes on the maths it lays out; a model's answer can carry no style of its
+own (render.js sanitises every answer with DOMPurify and forbids ``style`` attributes before
+KaTeX fills in the maths).
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ from labgate.api.errors import not_found
 from labgate.web.assets import WebAssets
 
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
@@ -55,9 +60,11 @@ def access_policy(request: Request) -> AccessPolicy:
 
 
 def banner_css(policy: AccessPolicy) -> str:
-    """One rule per level: ``.banner[data-level="SECRET"] { background; color }``."""
+    """One rule per level: ``.banner[data-level="SECRET"] { background; color }``, and the
+    same colours for the label tag on every message (``.label-tag[data-level=…]``)."""
     rules = [
-        f'.banner[data-level="{level}"] {{ background: {c.background}; color: {c.foreground}; }}'
+        f'.banner[data-level="{level}"], .label-tag[data-level="{level}"] '
+        f"{{ background: {c.background}; color: {c.foreground}; }}"
         for level, c in policy.banner_colours().items()
     ]
     return "\n".join(rules) + "\n"
@@ -114,7 +121,7 @@ def build_router(assets: WebAssets | None = None) -> APIRouter:
             headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
         )
 
-    @router.get("/web/static/{name}")
+    @router.get("/web/static/{name:path}")
     async def static(name: str, request: Request) -> Response:
         asset = web.static.get(name)
         if asset is None:

@@ -1,26 +1,39 @@
-/* The chat page: pick a model, send a message, stream the answer in over SSE, show its
-   reasoning (when the response carries it) and its label; the banners show the conversation's
-   high-water mark (the most sensitive label of anything on screen). */
+/* The chat page: pick a model (only those this user may use: GET /v1/models filters), send a
+   message (with text attachments read into it), stream the answer in over SSE and render it
+   as Markdown with code and maths (render.js: sanitised), show its reasoning (when policy lets
+   the response carry it) and its label on every message; stop, retry, edit-and-resend, copy.
+   The banners show the conversation's high-water mark. Every refusal gets a clear message:
+   quota (with the reset time), guardrail (category, request id, a one-click report), label,
+   model starting (the wait, with a progress bar). Conversations are kept server-side
+   (/web/conversations, encrypted at rest) and listed beside the chat. */
 "use strict";
 
 (function () {
   const lg = window.labgate;
+  const render = window.labgateRender;
   const history = [];
   let mark = null; /* the conversation's high-water mark; null: the deployment's default */
   let controller = null;
+  let conversationId = null;
+  let attachments = [];
+  const MAX_ATTACHMENT = 256 * 1024;
 
   const $ = (id) => document.getElementById(id);
 
-  function showError(text) {
+  function showError(text, extra) {
     const el = $("chat-error");
     el.textContent = text || "";
+    if (extra) el.appendChild(extra);
     el.hidden = !text;
   }
 
   async function loadModels() {
     const select = $("model");
     try {
-      const resp = await fetch("/v1/models", { headers: lg.authHeaders() });
+      const headers = lg.authHeaders();
+      const stated = $("request-label").value.trim();
+      if (stated) headers[lg.LABEL_HEADER] = stated;
+      const resp = await fetch("/v1/models", { headers });
       if (!resp.ok) {
         showError("Could not list the models: " + (await lg.errorMessage(resp)));
         return;
@@ -35,11 +48,23 @@
         select.appendChild(option);
       }
       if (previous) select.value = previous;
+      if (!select.value && select.options.length) select.selectedIndex = 0;
       select.disabled = select.options.length === 0;
       showError("");
+      loadHistory();
     } catch (err) {
       showError("Could not reach the gateway: " + err.message);
     }
+  }
+
+  function button(text, cls, onClick, label) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary small " + (cls || "");
+    b.textContent = text;
+    if (label) b.setAttribute("aria-label", label);
+    b.addEventListener("click", onClick);
+    return b;
   }
 
   function addMessage(role, text) {
@@ -48,19 +73,46 @@
     const who = document.createElement("p");
     who.className = "who";
     who.textContent = role === "user" ? "You" : "Model";
-    const body = document.createElement("p");
+    const body = document.createElement("div");
     body.className = "text";
-    body.textContent = text || "";
-    item.append(who, body);
+    if (role === "user") body.textContent = text || "";
+    else render.renderMarkdown(body, text || "");
+    const tools = document.createElement("div");
+    tools.className = "message-tools";
+    item.append(who, body, tools);
     $("conversation").appendChild(item);
-    return { item, who, body };
+    const entry = { item, who, body, tools, role };
+    return entry;
+  }
+
+  function addTools(entry, index) {
+    entry.tools.textContent = "";
+    entry.tools.appendChild(
+      button("Copy", "copy", async () => {
+        const text = history[index] ? history[index].content : "";
+        try {
+          await navigator.clipboard.writeText(text);
+          entry.tools.querySelector(".copy").textContent = "Copied";
+        } catch (err) {
+          entry.tools.querySelector(".copy").textContent = "Copy failed";
+        }
+      }, "Copy this message")
+    );
+    if (entry.role === "user") {
+      entry.tools.appendChild(button("Edit and resend", "edit", () => editFrom(index), "Edit this message and resend it"));
+    } else {
+      entry.tools.appendChild(button("Retry", "retry", () => retryFrom(index), "Ask again for this answer"));
+    }
   }
 
   function setLabelTag(entry, marking, isDefault) {
+    const old = entry.who.querySelector(".label-tag");
+    if (old) old.remove();
     const tag = document.createElement("span");
     tag.className = "label-tag";
+    tag.dataset.level = lg.parseMarking ? (lg.parseMarking(marking) || {}).level || "" : "";
     tag.textContent = marking + (isDefault ? " (default)" : "");
-    tag.setAttribute("aria-label", "Label of this answer: " + marking);
+    tag.setAttribute("aria-label", "Label of this message: " + marking);
     entry.who.appendChild(tag);
   }
 
@@ -82,16 +134,16 @@
     if (!requestId || entry.item.querySelector(".report-refusal")) return;
     const box = document.createElement("div");
     box.className = "report";
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "secondary report-refusal";
-    button.textContent = "This was wrongly refused";
-    button.dataset.requestId = requestId;
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary report-refusal";
+    b.textContent = "This was wrongly refused";
+    b.dataset.requestId = requestId;
     const status = document.createElement("span");
     status.className = "report-status";
     status.setAttribute("role", "status");
-    button.addEventListener("click", async () => {
-      button.disabled = true;
+    b.addEventListener("click", async () => {
+      b.disabled = true;
       status.textContent = "Sending the report…";
       try {
         const resp = await fetch("/v1/safety/reports", {
@@ -102,17 +154,20 @@
         if (resp.ok) {
           status.textContent =
             "Reported: a safety reviewer will look at request " + requestId + ".";
-          button.textContent = "Reported";
+          b.textContent = "Reported";
         } else {
           status.textContent = "Could not report it: " + (await lg.errorMessage(resp));
-          button.disabled = false;
+          b.disabled = false;
         }
       } catch (err) {
         status.textContent = "Could not report it: " + err.message;
-        button.disabled = false;
+        b.disabled = false;
       }
     });
-    box.append(button, status);
+    const rid = document.createElement("span");
+    rid.className = "request-id";
+    rid.textContent = "Request " + requestId;
+    box.append(rid, b, status);
     entry.item.appendChild(box);
   }
 
@@ -141,7 +196,61 @@
     }
   }
 
-  async function send(text) {
+  /* A refusal as people read it: what happened, why, and what to do next. */
+  function refusalNotice(resp, body) {
+    const err = (body && body.error) || {};
+    const code = err.code || "";
+    const box = document.createElement("div");
+    box.className = "refusal refusal-" + (code || resp.status);
+    const title = document.createElement("strong");
+    const detail = document.createElement("p");
+    detail.textContent = err.message || "The gateway refused the request (HTTP " + resp.status + ").";
+    const retryAfter = Number(resp.headers.get("Retry-After") || 0);
+    if (resp.status === 429) {
+      title.textContent = "Quota reached";
+      if (retryAfter) {
+        const at = new Date(Date.now() + retryAfter * 1000);
+        const when = document.createElement("p");
+        when.className = "reset-time";
+        when.textContent = "You can send again after " + at.toISOString().slice(0, 16).replace("T", " ") + " UTC.";
+        box.append(title, detail, when);
+        return box;
+      }
+    } else if (code === "model_starting") {
+      title.textContent = "The model is starting";
+      const wait = Math.max(1, retryAfter || 30);
+      const progress = document.createElement("progress");
+      progress.max = wait;
+      progress.value = 0;
+      progress.setAttribute("aria-label", "Waiting for the model to start");
+      const note = document.createElement("p");
+      note.textContent = "Expected wait: about " + wait + " s. Send again when the bar is full.";
+      const started = Date.now();
+      const timer = setInterval(() => {
+        const s = (Date.now() - started) / 1000;
+        progress.value = Math.min(wait, s);
+        if (s >= wait || !progress.isConnected) clearInterval(timer);
+      }, 500);
+      box.append(title, detail, note, progress);
+      return box;
+    } else if (code.startsWith("label_") || code === "insufficient_clearance") {
+      title.textContent = "Not at this label";
+    } else if (code === "content_policy_violation") {
+      title.textContent = "Refused by the guardrail";
+    } else {
+      title.textContent = "Refused";
+    }
+    box.append(title, detail);
+    return box;
+  }
+
+  async function readAttachments() {
+    const out = [];
+    for (const file of attachments) out.push("\n\n--- attached file: " + file.name + " ---\n```\n" + file.text + "\n```");
+    return out.join("");
+  }
+
+  async function send(text, opts) {
     const model = $("model").value;
     if (!lg.getKey()) {
       showError("Enter your API key first.");
@@ -154,11 +263,20 @@
     }
     showError("");
     const stated = $("request-label").value.trim();
-    /* each turn keeps its label (labgate_label), so the gateway knows the conversation's
-       high-water mark; the user's turn gets the answer's label once it is known */
-    const turn = { role: "user", content: text };
-    history.push(turn);
-    addMessage("user", text);
+    let content = text;
+    if (!(opts && opts.resend)) {
+      content = text + (await readAttachments());
+      attachments = [];
+      renderAttachments();
+      const turn = { role: "user", content };
+      history.push(turn);
+      const userEntry = addMessage("user", content);
+      addTools(userEntry, history.length - 1);
+      if (stated) setLabelTag(userEntry, stated, false);
+    }
+    const turn = history[history.length - 1];
+    const userEntry = { item: $("conversation").lastElementChild };
+    userEntry.who = userEntry.item.querySelector(".who");
     const entry = addMessage("assistant", "");
     entry.item.setAttribute("aria-busy", "true");
     const headers = lg.authHeaders({ "Content-Type": "application/json" });
@@ -168,29 +286,41 @@
     $("send").disabled = true;
     $("stop").disabled = false;
     let answer = "";
+    let pending = false;
+    const paint = () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        render.renderMarkdown(entry.body, answer);
+      });
+    };
     try {
       const resp = await fetch("/v1/chat/completions", {
         method: "POST",
         headers,
-        body: JSON.stringify({ model, messages: history, stream: true }),
+        body: JSON.stringify({ model, messages: apiHistory(), stream: true }),
         signal: controller.signal,
       });
       const requestId = resp.headers.get("X-Request-Id");
       if (!resp.ok) {
-        history.pop();
         let body = null;
         try {
           body = await resp.clone().json();
         } catch (err) {
           /* not JSON */
         }
+        entry.body.replaceChildren(refusalNotice(resp, body));
+        entry.item.classList.add("refused");
         if (body && body.error && body.error.code === "content_policy_violation") {
-          entry.body.textContent = body.error.message;
           addReportButton(entry, requestId);
-          return;
+        } else if (requestId) {
+          const rid = document.createElement("p");
+          rid.className = "request-id";
+          rid.textContent = "Request " + requestId;
+          entry.body.appendChild(rid);
         }
-        entry.item.remove();
-        showError(await lg.errorMessage(resp));
+        history.pop();
         return;
       }
       const config = await lg.loadConfig();
@@ -207,26 +337,38 @@
           if (delta.reasoning_content) reasoningBox(entry).textContent += delta.reasoning_content;
           if (delta.content) {
             answer += delta.content;
-            entry.body.textContent = answer;
+            paint();
           }
         }
       });
-      if (refusedId) addReportButton(entry, refusedId);
+      render.renderMarkdown(entry.body, answer);
+      if (refusedId) {
+        entry.item.classList.add("refused");
+        addReportButton(entry, refusedId);
+      }
       const marking = label || stated || config.label;
       setLabelTag(entry, marking, !label && !stated);
+      if (!stated) setLabelTag(userEntry, marking, !label);
       mark = lg.highWater(mark || config.label, marking);
       lg.setBanner(mark);
       turn.labgate_label = marking;
-      history.push({ role: "assistant", content: answer, labgate_label: marking });
+      history.push({ role: "assistant", content: answer, labgate_label: marking, reasoning: entry.reasoning ? entry.reasoning.textContent : undefined });
+      addTools(entry, history.length - 1);
+      await saveConversation();
     } catch (err) {
+      render.renderMarkdown(entry.body, answer);
       if (err.name === "AbortError") {
-        entry.body.textContent = answer + " [stopped]";
+        const stopped = document.createElement("p");
+        stopped.className = "stopped";
+        stopped.textContent = "[stopped]";
+        entry.body.appendChild(stopped);
       } else {
         showError("The answer failed: " + err.message);
       }
       const partial = { role: "assistant", content: answer };
       if (mark) partial.labgate_label = mark; /* a cut answer is at least what came before */
       history.push(partial);
+      addTools(entry, history.length - 1);
     } finally {
       entry.item.removeAttribute("aria-busy");
       controller = null;
@@ -235,14 +377,172 @@
     }
   }
 
+  /* What the API is sent: role, content and label only (reasoning stays on the page). */
+  function apiHistory() {
+    return history.map((m) => {
+      const out = { role: m.role, content: m.content };
+      if (m.labgate_label) out.labgate_label = m.labgate_label;
+      return out;
+    });
+  }
+
+  function redraw() {
+    $("conversation").textContent = "";
+    history.forEach((m, i) => {
+      const e = addMessage(m.role, m.content);
+      if (m.reasoning) reasoningBox(e).textContent = m.reasoning;
+      if (m.labgate_label) setLabelTag(e, m.labgate_label, false);
+      addTools(e, i);
+    });
+  }
+
+  function truncate(index) {
+    history.length = index;
+    redraw();
+  }
+
+  function retryFrom(index) {
+    if (controller) return;
+    truncate(index); /* drop this answer and what follows; resend the question before it */
+    send(null, { resend: true });
+  }
+
+  function editFrom(index) {
+    if (controller) return;
+    const text = history[index].content;
+    truncate(index);
+    $("prompt").value = text;
+    $("prompt").focus();
+  }
+
+  /* ---- conversations kept server-side ---- */
+
+  async function saveConversation() {
+    if (!history.length) return;
+    const payload = {
+      title: (history[0].content || "").split("\n")[0].slice(0, 120),
+      label: mark,
+      messages: history,
+    };
+    try {
+      const url = conversationId ? "/web/conversations/" + conversationId : "/web/conversations";
+      const resp = await fetch(url, {
+        method: conversationId ? "PUT" : "POST",
+        headers: lg.authHeaders({ "Content-Type": "application/json" }),
+        body: JSON.stringify(payload),
+      });
+      if (resp.ok) {
+        const body = await resp.json();
+        conversationId = body.id;
+        $("history-status").textContent = "Saved.";
+        loadHistory();
+      } else {
+        $("history-status").textContent = "Not saved: " + (await lg.errorMessage(resp));
+      }
+    } catch (err) {
+      $("history-status").textContent = "Not saved: " + err.message;
+    }
+  }
+
+  async function loadHistory() {
+    if (!lg.getKey() && !lg.signedIn) return;
+    const q = $("history-search").value.trim();
+    try {
+      const resp = await fetch("/web/conversations" + (q ? "?q=" + encodeURIComponent(q) : ""), { headers: lg.authHeaders() });
+      if (!resp.ok) return;
+      const body = await resp.json();
+      const list = $("history-list");
+      list.textContent = "";
+      for (const c of body.data || []) {
+        const li = document.createElement("li");
+        const open = document.createElement("button");
+        open.type = "button";
+        open.className = "link conversation-link";
+        open.textContent = c.title || "(untitled)";
+        open.addEventListener("click", () => openConversation(c.id));
+        const tag = document.createElement("span");
+        tag.className = "label-tag";
+        tag.dataset.level = (lg.parseMarking(c.label) || {}).level || "";
+        tag.textContent = c.label;
+        tag.setAttribute("aria-label", "High-water mark: " + c.label);
+        const del = button("Delete", "delete", async () => {
+          const r = await fetch("/web/conversations/" + c.id, { method: "DELETE", headers: lg.authHeaders() });
+          if (r.ok) {
+            if (conversationId === c.id) newConversation();
+            loadHistory();
+          }
+        }, "Delete conversation " + (c.title || ""));
+        li.append(open, tag, del);
+        list.appendChild(li);
+      }
+      $("history-status").textContent = (body.data || []).length ? "" : q ? "No conversation matches." : "No conversations yet.";
+    } catch (err) {
+      /* the list is a convenience; the chat works without it */
+    }
+  }
+
+  async function openConversation(id) {
+    const resp = await fetch("/web/conversations/" + id, { headers: lg.authHeaders() });
+    if (!resp.ok) {
+      showError("Could not open it: " + (await lg.errorMessage(resp)));
+      return;
+    }
+    const body = await resp.json();
+    if (controller) controller.abort();
+    conversationId = body.id;
+    history.length = 0;
+    for (const m of body.messages || []) history.push(m);
+    mark = body.label;
+    lg.setBanner(mark);
+    redraw();
+    showError("");
+  }
+
   function newConversation() {
     if (controller) controller.abort();
     history.length = 0;
     mark = null;
+    conversationId = null;
     $("conversation").textContent = "";
     showError("");
     lg.setBanner(null);
     $("prompt").focus();
+  }
+
+  /* ---- attachments: text files only, read here into the message ---- */
+
+  function renderAttachments() {
+    const list = $("attachments");
+    list.textContent = "";
+    attachments.forEach((file, i) => {
+      const li = document.createElement("li");
+      li.textContent = file.name + " (" + file.text.length + " characters) ";
+      li.appendChild(button("Remove", "remove", () => {
+        attachments.splice(i, 1);
+        renderAttachments();
+      }, "Remove " + file.name));
+      list.appendChild(li);
+    });
+  }
+
+  async function addFiles(files) {
+    for (const file of files) {
+      if (file.size > MAX_ATTACHMENT) {
+        showError(file.name + " is larger than 256 KB: attach a smaller text file.");
+        continue;
+      }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let text;
+      try {
+        if (bytes.includes(0)) throw new Error("binary");
+        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+      } catch (err) {
+        showError(file.name + " is not a text file (UTF-8): only text can be attached, so the guardrail and the audit log can read it.");
+        continue;
+      }
+      attachments.push({ name: file.name, text });
+    }
+    renderAttachments();
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
@@ -264,5 +564,15 @@
     });
     $("stop").addEventListener("click", () => controller && controller.abort());
     $("new-conversation").addEventListener("click", newConversation);
+    $("attach").addEventListener("change", async (event) => {
+      await addFiles(event.target.files);
+      event.target.value = "";
+    });
+    $("request-label").addEventListener("change", () => lg.getKey() && loadModels());
+    let searchTimer = null;
+    $("history-search").addEventListener("input", () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(loadHistory, 250);
+    });
   });
 })();
