@@ -168,3 +168,37 @@ async def test_a_greeting_is_never_flagged(gateway: dict[str, Any]) -> None:
     for text in ("hi", "hello", "Hello!", "thanks!", "good morning", "привет", "こんにちは"):
         finish, action = await _decide(gateway, _user(text))
         assert (text, finish, action) == (text, "stop", "allow")
+
+
+TEXTBOOK = (
+    "Critical mass is the smallest amount of fissile material that sustains a chain reaction. "
+    "It depends on the nuclear properties of the material, its density, its shape and what "
+    "surrounds it: a sphere loses the fewest neutrons through its surface, and a reflector "
+    "returns some of the escaping neutrons. In a power reactor the fuel is low-enriched "
+    "uranium, and the reactor is kept exactly critical with control rods and soluble boron. "
+    "Delayed neutrons, emitted seconds after fission by fission products, make the power "
+    "change slowly enough for the control system to follow. Criticality safety in fuel "
+    "facilities limits mass, geometry and moderation so that no arrangement can become "
+    "critical by accident, and historical accidents taught why each limit matters."
+)
+
+
+async def test_a_streamed_textbook_answer_is_not_cut(
+    gateway: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: a textbook answer on critical mass was cut after it was generated."""
+    from labgate.testing import fake_worker as fw
+
+    monkeypatch.setattr(fw, "ANSWER", TEXTBOOK)
+    r = await gateway["client"].post(
+        "/v1/chat/completions",
+        json={
+            "model": "fake",
+            "stream": True,
+            "messages": _user("What is critical mass, and how do reactors stay critical safely?"),
+        },
+    )
+    events = [orjson.loads(ln[6:]) for ln in r.text.splitlines() if ln.startswith("data: {")]
+    choices = [e["choices"][0] for e in events if e.get("choices")]
+    assert choices[-1]["finish_reason"] == "stop"
+    assert "".join(c["delta"].get("content") or "" for c in choices) == TEXTBOOK

@@ -187,11 +187,34 @@ class SafetyScreen:
             scores = await self.score(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
             decision = self._short_text_rule(decision, texts, direction)
+            decision = self._answer_rule(decision, direction)
             if use_judge:
                 decision = await self._maybe_judge(
                     decision, scores, texts, model, labels, direction
                 )
         decision.latency_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    @staticmethod
+    def _answer_rule(decision: Decision, direction: str) -> Decision:
+        """In an answer, a CBRN block needs the uplift lexicon's evidence (a named agent with an
+        uplift goal in one sentence, :mod:`labgate.safety.lexicon`); the classifier alone flags.
+
+        The head is trained on *requests*; explanatory prose about the science (a textbook
+        paragraph on critical mass, issue 21) reads to it like the topic of a harmful request
+        and scored 0.96-1.0 nuclear, so streamed textbook answers were cut. An answer that
+        turns into uplift names what it makes and what for, which the lexicon reads. The
+        classifier's view is kept as a flag, for reviewers."""
+        if (
+            direction == "output"
+            and decision.action is Action.BLOCK
+            and decision.category in CBRN
+            and not any(r.startswith(f"lexicon:{decision.category}:") for r in decision.reasons)
+        ):
+            decision.action = Action.FLAG
+            decision.reasons.append(
+                "answer: the classifier alone flags CBRN prose, a block needs the uplift lexicon"
+            )
         return decision
 
     def _short_text_rule(self, decision: Decision, texts: list[str], direction: str) -> Decision:
