@@ -333,3 +333,59 @@ async def test_tools_a_chat_worker_cannot_call_are_left_out_and_named(gateway: G
         async with c.stream("POST", "/v1/responses", json={**body, "stream": True}) as s:
             assert s.headers["x-labgate-tools-left-out"] == "web_search, namespace"
             await s.aread()
+
+
+async def test_a_worker_failing_mid_stream_ends_with_error_and_failed(gateway: Gateway) -> None:
+    async with gateway.client() as c:
+        body = {"model": "fake", "input": "hi", "stream": True, "fake": "die-after=2"}
+        async with c.stream("POST", "/v1/responses", json=body) as s:
+            raw = (await s.aread()).decode()
+    events = [
+        json.loads(block.split("data: ", 1)[1]) for block in raw.split("\n\n") if "data: " in block
+    ]
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "response.created"
+    assert kinds[-2:] == ["error", "response.failed"]
+    assert events[-2]["code"] == "worker_stream_failed"
+    assert events[-1]["response"]["status"] == "failed"
+    assert events[-1]["response"]["error"]["code"] == "worker_stream_failed"
+    assert [e["sequence_number"] for e in events] == list(range(len(events)))
+
+
+async def test_stored_responses_expire(gateway: Gateway) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from labgate.api.responses_routes import response_store
+
+    client = _sdk(gateway)
+    r = await client.responses.create(model="fake", input="hi")
+    store = response_store(gateway.services)
+    assert store.retention == timedelta(days=30)
+    assert await store.sweep(datetime.now(UTC) + timedelta(days=29)) == 0
+    assert (await client.responses.retrieve(r.id)).id == r.id
+    assert await store.sweep(datetime.now(UTC) + timedelta(days=31)) == 1
+    with pytest.raises(openai.NotFoundError):
+        await client.responses.retrieve(r.id)
+
+
+async def test_stored_items_are_encrypted_at_rest(gateway: Gateway) -> None:
+    from sqlalchemy import text
+
+    client = _sdk(gateway)
+    r = await client.responses.create(model="fake", input="the secret word is quetzal")
+    async with gateway.services.engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT ciphertext, label FROM stored_responses WHERE id = :id"),
+                {"id": r.id},
+            )
+        ).one()
+    assert b"quetzal" not in bytes(row[0]) and b"Paris" not in bytes(row[0])
+    # a row relabelled in the database no longer opens (the label is bound to the ciphertext)
+    async with gateway.services.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE stored_responses SET label = 'X' WHERE id = :id"), {"id": r.id}
+        )
+    async with gateway.client() as c:
+        got = await c.get(f"/v1/responses/{r.id}")
+    assert got.status_code == 404 and got.json()["error"]["code"] == "response_not_found"

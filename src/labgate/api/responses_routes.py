@@ -10,6 +10,7 @@ path's high-water mark follows the chain and a lower stated label is refused as 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from labgate.api.openai_routes import (
 )
 from labgate.api.schemas import parse_chat
 from labgate.api.sse import SSEResponse
+from labgate.audit.keyring import KeyringError
 from labgate.identity.principal import Principal
 from labgate.responses.store import ResponseStore, StoredResponse, new_response_id
 from labgate.responses.stream import ResponsesStream
@@ -43,6 +45,7 @@ from labgate.responses.translate import (
 )
 
 _ENCRYPTED = "reasoning.encrypted_content"
+log = logging.getLogger("labgate.responses")
 
 
 def response_store(services: Any) -> ResponseStore:
@@ -73,7 +76,12 @@ async def _readable(
     (anything else is the same 404 as a missing one: an id says nothing)."""
     if not isinstance(response_id, str) or not 1 <= len(response_id) <= 64:
         raise _missing(str(response_id)[:64], param)
-    stored = await response_store(services).load(response_id, principal.user_id)
+    try:
+        stored = await response_store(services).load(response_id, principal.user_id)
+    except KeyringError:
+        # altered in the database (or its master key is gone): nothing that can be shown
+        log.warning("stored response %s does not decrypt", response_id)
+        raise _missing(response_id, param) from None
     access = services.access
     if stored is None or (access is not None and not access.may_read(principal, stored.label)):
         raise _missing(response_id, param)

@@ -87,13 +87,8 @@ class ResponsesStream:
                     failed = {
                         "code": err.get("code") or "server_error",
                         "message": err.get("message") or "the answer failed",
+                        "param": err.get("param"),
                     }
-                    yield self._event(
-                        "error",
-                        code=failed["code"],
-                        message=failed["message"],
-                        param=err.get("param"),
-                    )
                     continue
                 for key in ("labgate_label", "labgate_report"):
                     if key in obj:
@@ -124,6 +119,8 @@ class ResponsesStream:
                 yield self._event("response.output_item.done", output_index=index, item=item)
         usage = usage_of(self.usage) if self.usage else None
         if failed is not None:
+            yield self._event("error", **failed)
+            failed.pop("param")
             final = self._snapshot("failed", output=self.output, usage=usage, error=failed)
             yield self._event("response.failed", response=final)
             return
