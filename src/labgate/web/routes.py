@@ -8,6 +8,7 @@ mark of the conversation, from each answer's ``X-Labgate-Label`` header.
 
 * ``GET /``                 the chat page
 * ``GET /admin``            models and workers (calls ``/v1/admin/workers``)
+* ``/web/conversations``   the caller's conversations, kept encrypted (``conversations.py``)
 * ``GET /web/config``       the default label's banner and every level's colours (JSON)
 * ``GET /web/banners.css``  the banner colours per level, as CSS (so no inline styles)
 * ``GET /web/static/{name}`` the scripts and the style sheet, and ``vendor/…``: the vendored
@@ -31,6 +32,7 @@ from starlette.responses import Response
 from labgate.access.policy import LABEL_FIELD, LABEL_HEADER, AccessPolicy, policy_for
 from labgate.api.errors import not_found
 from labgate.web.assets import WebAssets
+from labgate.web.conversations import router as conversations_router
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
@@ -74,6 +76,7 @@ def build_router(assets: WebAssets | None = None) -> APIRouter:
     """The pages' router; mount it with ``app.include_router(build_router())``."""
     web = assets or WebAssets()
     router = APIRouter(include_in_schema=False)
+    router.include_router(conversations_router)
 
     def page(request: Request, template: str, name: str) -> Response:
         policy = access_policy(request)
