@@ -185,3 +185,16 @@ async def test_harmful_text_is_screened(
             rec = await _last_record(services)
             assert rec["outcome"] == "content_filter"
             assert rec["details"]["endpoint"] == "embedding"
+
+
+async def test_an_embedding_model_writes_no_text(env: dict[str, Any]) -> None:
+    async with httpx.AsyncClient(base_url=env["url"]) as c:
+        headers = {"Authorization": f"Bearer {env['key']}"}
+        for path, body in (
+            ("/v1/chat/completions", {"messages": [{"role": "user", "content": "x"}]}),
+            ("/v1/completions", {"prompt": "x"}),
+            ("/v1/responses", {"input": "x"}),
+        ):
+            r = await c.post(path, headers=headers, json={"model": "embed", **body})
+            assert r.status_code == 400, (path, r.text)
+            assert r.json()["error"]["code"] == "model_not_supported"

@@ -129,12 +129,6 @@ async def create_response(request: Request) -> Response:
         prepared = services.completions.prepare.chat(
             principal, parse_chat(orjson.dumps(chat)), headers.get("x-labgate-show-reasoning")
         )
-        if getattr(prepared.model, "kind", "chat") != "chat":
-            raise bad(
-                f"{prepared.model.name!r} is an embedding model: use POST /v1/embeddings",
-                "model",
-                "model_not_supported",
-            )
         prepared.request_class = _request_class(headers, prepared.payload)
         prepared.label_header = headers.get("x-labgate-label")
         prepared.wait_s = _wait_seconds(headers)

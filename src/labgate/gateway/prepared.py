@@ -116,7 +116,7 @@ class Preparer:
         show_header: str | None = None,
         allows: Callable[[str], bool] | None = None,
     ) -> Prepared:
-        model = self.resolve(req.model, principal, allows)
+        model = _generating(self.resolve(req.model, principal, allows))
         param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
         max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
         payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
@@ -168,7 +168,7 @@ class Preparer:
         req: CompletionRequest,
         allows: Callable[[str], bool] | None = None,
     ) -> Prepared:
-        model = self.resolve(req.model, principal, allows)
+        model = _generating(self.resolve(req.model, principal, allows))
         max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
         payload = req.model_dump(exclude_none=True)
         payload["model"] = model.worker_model_name
@@ -200,6 +200,18 @@ class Preparer:
         if not self.affinity_prefix_chars or not text:
             return None
         return text[: self.affinity_prefix_chars]
+
+
+def _generating(model: ModelConfig) -> ModelConfig:
+    """``model``, if it writes text: an embedding model is served on ``/v1/embeddings`` only."""
+    if model.kind == "embedding":
+        raise APIError(
+            400,
+            f"{model.name!r} is an embedding model: use POST /v1/embeddings",
+            code="model_not_supported",
+            param="model",
+        )
+    return model
 
 
 def _take_message_labels(messages: list[dict[str, Any]]) -> tuple[tuple[int, Any], ...]:
