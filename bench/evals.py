@@ -107,6 +107,10 @@ def main() -> None:
         "run_by": "bench/evals.py (labgate maintainers)",
     }
     print(json.dumps(out, indent=2))
+    details = REPO / ".data" / "bench" / f"evals-{out['measured_at'].replace(':', '')}.json"
+    details.parent.mkdir(parents=True, exist_ok=True)
+    details.write_text(json.dumps({**out, "graded": result.get("items", {})}, indent=2))
+    print(f"every graded item: {details}", file=sys.stderr)
     if args.ship:
         SHIPPED.parent.mkdir(parents=True, exist_ok=True)
         SHIPPED.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")

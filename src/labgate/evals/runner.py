@@ -183,7 +183,8 @@ async def _run(
         if unsaved:  # interrupted: keep what was graded; --resume goes on from here
             await asyncio.to_thread(save, False)
         raise
-    return await asyncio.to_thread(save, True)
+    stored = await asyncio.to_thread(save, True)
+    return {**stored, "items": done}
 
 
 def _progress(show: bool) -> Any:

@@ -296,7 +296,14 @@ def _science() -> list[Item]:
         add("computing", f"What is the hexadecimal number {n:X} in decimal?", (str(n),))
     for q, a in _COMPUTING_FACTS:
         add("computing", q, a)
-    return items
+    # domain by domain in turn, so the first N items (--limit) span every domain
+    by_domain: dict[str, list[Item]] = {}
+    for item in items:
+        by_domain.setdefault(item.domain, []).append(item)
+    mixed: list[Item] = []
+    for rank in range(max(len(v) for v in by_domain.values())):
+        mixed += [v[rank] for v in by_domain.values() if rank < len(v)]
+    return mixed
 
 
 # ------------------------------------------------------------------ safety
