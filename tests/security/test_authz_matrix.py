@@ -84,6 +84,17 @@ GET    /web/config                                                              
 GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · traversal to a file outside                                       | no   no   no   no   no   no   no   no
+# -- the chat page's saved conversations: their owner's only, within the owner's clearance
+GET    /web/conversations                                                                     | 401  ok   ok   ok   ok   ok   ok   401
+POST   /web/conversations · lower label                                                       | 401  ok   ok   ok   ok   ok   ok   401
+POST   /web/conversations · equal label                                                       | 401  ok   ok   ok   ok   ok   ok   401
+POST   /web/conversations · higher label                                                      | 401  no   no   no   no   no   no   401
+GET    /web/conversations/{cid} · own                                                         | 401  ok   ok   ok   ok   ok   ok   401
+GET    /web/conversations/{cid} · another user's                                              | 401  no   no   no   no   no   no   401
+PUT    /web/conversations/{cid} · own, sent back with a lower label (kept at its mark)        | 401  ok   ok   ok   ok   ok   ok   401
+PUT    /web/conversations/{cid} · another user's                                              | 401  no   no   no   no   no   no   401
+DELETE /web/conversations/{cid} · own                                                         | 401  ok   ok   ok   ok   ok   ok   401
+DELETE /web/conversations/{cid} · another user's                                              | 401  no   no   no   no   no   no   401
 # -- the OpenAI routes: a key of a person; labels within clearance and accreditation
 GET    /v1/models                                                                             | 401  ok   ok   ok   ok   ok   ok   401
 GET    /v1/models/{model_id} · lower (m-open)                                                 | 401  ok   ok   ok   ok   ok   ok   401
@@ -771,6 +782,94 @@ get(
     hidden=ALL,
 )
 get("GET /web/static/{name} · traversal to a file outside", "/web/static/..%2f..%2fconfig.py")
+
+# -- the chat page's saved conversations
+
+
+def _conversation(label: str | None, title: str = "notes") -> dict[str, Any]:
+    return {
+        "title": title,
+        "label": label,
+        "messages": [
+            {"role": "user", "content": _ask()[0]["content"]},
+            {"role": "assistant", "content": "an answer", "labgate_label": label},
+        ],
+    }
+
+
+async def _save_conversation(w: World, owner: str, label: str, title: str = "notes") -> str:
+    r = await w.client.post(
+        "/web/conversations",
+        headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}"},
+        json=_conversation(label, title),
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def _conversation_label(w: World, owner: str, cid: str) -> str | None:
+    r = await w.client.get(
+        f"/web/conversations/{cid}", headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}"}
+    )
+    return r.json().get("label") if r.status_code == 200 else "(gone)"
+
+
+@case("GET /web/conversations")
+async def _list_conversations(w: World, role: str) -> Call:
+    # what others keep is never listed: hugo's SECRET//NUC notes and aldo's SECRET ones
+    await _save_conversation(w, "hugo", HIGHER, "m-nuc review")
+    await _save_conversation(w, "aldo", EQUAL, "m-nuc is not his either")
+    return Call("GET", "/web/conversations", hidden=("nuc",))
+
+
+def _post_conversation(row: str, label: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        return Call("POST", "/web/conversations", json=_conversation(label))
+
+    case(row)(build)
+
+
+_post_conversation("POST /web/conversations · lower label", LOWER)
+_post_conversation("POST /web/conversations · equal label", EQUAL)
+_post_conversation("POST /web/conversations · higher label", HIGHER)
+
+
+def _one_conversation(row: str, method: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        owner = SELF.get(role, "alice") if whose == "own" else "aldo"
+        cid = await _save_conversation(w, owner, EQUAL, "kept")
+        effect = None
+        body = None
+        if method == "PUT":
+            body = _conversation(LOWER, "changed")
+
+            async def changed() -> bool:
+                label = await _conversation_label(w, owner, cid)
+                return label == EQUAL if whose == "own" else label != EQUAL
+
+            # own: accepted, and still at its SECRET mark; another's: refused, untouched
+            effect = changed if whose == "own" else None
+        if method == "DELETE":
+
+            async def deleted() -> bool:
+                return await _conversation_label(w, owner, cid) == "(gone)"
+
+            effect = deleted
+        return Call(method, f"/web/conversations/{cid}", json=body, effect=effect)
+
+    case(row)(build)
+
+
+_one_conversation("GET /web/conversations/{cid} · own", "GET", "own")
+_one_conversation("GET /web/conversations/{cid} · another user's", "GET", "another")
+_one_conversation(
+    "PUT /web/conversations/{cid} · own, sent back with a lower label (kept at its mark)",
+    "PUT",
+    "own",
+)
+_one_conversation("PUT /web/conversations/{cid} · another user's", "PUT", "another")
+_one_conversation("DELETE /web/conversations/{cid} · own", "DELETE", "own")
+_one_conversation("DELETE /web/conversations/{cid} · another user's", "DELETE", "another")
 
 # -- OpenAI routes
 get("GET /v1/models", "/v1/models", hidden=("nuc",))
