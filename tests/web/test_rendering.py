@@ -152,3 +152,36 @@ async def test_a_streamed_answer_is_rendered_as_markdown_code_and_maths(
             assert failed == [] and errors == []
     finally:
         await worker.stop()
+
+
+@pytest.mark.browser
+async def test_a_conversation_is_found_again_after_a_reload(
+    web_gateway: WebGateway, page: Any
+) -> None:
+    from playwright.async_api import expect
+
+    await page.goto(web_gateway.url + "/")
+    await page.get_by_label("API key", exact=True).fill(web_gateway.key)
+    await page.get_by_label("API key", exact=True).press("Enter")
+    await expect(page.get_by_label("Model", exact=True)).to_have_value("fake")
+    await page.get_by_label("Request label", exact=True).fill("SECRET")
+    await page.get_by_label("Message", exact=True).fill("Half-life of tritium?")
+    await page.get_by_label("Message", exact=True).press("Enter")
+    await expect(page.locator(".message.assistant .message-tools button")).to_have_count(2)
+    await expect(page.locator("#history-list li")).to_have_count(1)
+
+    await page.reload()  # the key stays in the tab; the conversation is on the server
+    entry = page.locator("#history-list li")
+    await expect(entry.get_by_role("button", name="Half-life of tritium?", exact=True)).to_be_visible()
+    await expect(entry.locator(".label-tag")).to_have_text("SECRET")
+    await page.get_by_label("Search titles").fill("plutonium")
+    await expect(entry).to_have_count(0)
+    await page.get_by_label("Search titles").fill("tritium")
+    await expect(entry).to_have_count(1)
+    await entry.get_by_role("button", name="Half-life of tritium?", exact=True).click()
+    await expect(page.locator(".message.user .text")).to_have_text("Half-life of tritium?")
+    await expect(page.locator(".message.assistant .text")).to_contain_text("Paris")
+    await expect(page.locator("#banner-top")).to_have_text("SECRET")
+    await page.screenshot(path=str(REPO / ".data" / "web-chat-history.png"))
+    await entry.get_by_role("button", name="Delete conversation Half-life of tritium?").click()
+    await expect(entry).to_have_count(0)
