@@ -7,7 +7,7 @@ the request's record; the completion service then admits, dispatches and records
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,7 +191,7 @@ class Preparer:
             include_usage,
         )
         # an earlier answer pasted into the prompt keeps its label (access.answers)
-        prepared.answer_digests = tuple(text_digests(prompt_text, whole_min=MIN_OTHER_TURN_CHARS))
+        prepared.answer_digests = input_digests([prompt_text])
         return prepared
 
     def _affinity(self, text: str) -> str | None:
@@ -238,6 +238,16 @@ def answer_digests(
             assistant = message.get("role") == "assistant"
             out += text_digests(text, whole_min=1 if assistant else MIN_OTHER_TURN_CHARS)
     for text in documents:
+        out += text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
+    return tuple(dict.fromkeys(out))
+
+
+def input_digests(texts: Iterable[str]) -> tuple[str, ...]:
+    """For a route that builds its own :class:`Prepared` (embeddings, …): the digests of the
+    texts it sends to a model, to set as ``answer_digests`` so an earlier labelled answer among
+    them keeps its label (``docs/labels.md``)."""
+    out: list[str] = []
+    for text in texts:
         out += text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
     return tuple(dict.fromkeys(out))
 
