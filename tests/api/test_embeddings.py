@@ -198,3 +198,27 @@ async def test_an_embedding_model_writes_no_text(env: dict[str, Any]) -> None:
             r = await c.post(path, headers=headers, json={"model": "embed", **body})
             assert r.status_code == 400, (path, r.text)
             assert r.json()["error"]["code"] == "model_not_supported"
+
+
+async def test_input_tokens_are_charged_to_the_budget(env: dict[str, Any]) -> None:
+    """The budget reserves the input's bound (not a chat answer's max_tokens) and settles the
+    worker's input tokens; nothing is left reserved."""
+    from sqlalchemy import update
+
+    from labgate.quota import budget_period, units_to_tokens
+    from labgate.store.tenancy import Project
+
+    services = env["services"]
+    async with services.sessions.begin() as s:
+        await s.execute(
+            update(Project)
+            .where(Project.id == "default")
+            .values(budget_tokens=200, budget_period="month")
+        )
+    services.projects.forget("default")
+    r = await env["sdk"].embeddings.create(model="embed", input=["one two three", "four"])
+    assert r.usage.prompt_tokens == 4
+    usage = await services.quota.budgets.usage("default", budget_period("month"))
+    assert units_to_tokens(usage.used) == 4 and units_to_tokens(usage.reserved) == 0
+    with pytest.raises(openai.RateLimitError):
+        await env["sdk"].embeddings.create(model="embed", input=["word " * 400])

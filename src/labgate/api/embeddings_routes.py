@@ -85,6 +85,17 @@ def _texts(raw: Any) -> tuple[list[str], bool]:
     )
 
 
+_INPUTS_ONLY: dict[int, Any] = {}
+
+
+def _inputs_only(model: Any) -> Any:
+    """``model`` as the budget sees an embedding request: it produces no tokens."""
+    copy = _INPUTS_ONLY.get(id(model))
+    if copy is None or copy[0] is not model:
+        copy = _INPUTS_ONLY[id(model)] = (model, model.model_copy(update={"max_output_tokens": 1}))
+    return copy[1]
+
+
 def _shorten(vector: list[float], size: int) -> list[float]:
     """A Matryoshka embedding cut to ``size`` and scaled back to unit length."""
     cut = vector[:size]
@@ -157,7 +168,8 @@ async def embeddings(request: Request) -> Response:
             "embedding", principal, model.name, False, prompt_text="\n".join(texts)
         )
         record.model_version = model.version
-        prepared = Prepared(record, model, payload, "/embeddings", None, False, False)
+        # the budget reserves the input's bound and one output token, not max_output_tokens
+        prepared = Prepared(record, _inputs_only(model), payload, "/embeddings", None, False, False)
         prepared.messages = len(texts)
         prepared.request_class = _request_class(headers, body)
         prepared.label_header = headers.get("x-labgate-label")
