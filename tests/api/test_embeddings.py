@@ -222,3 +222,51 @@ async def test_input_tokens_are_charged_to_the_budget(env: dict[str, Any]) -> No
     assert units_to_tokens(usage.used) == 4 and units_to_tokens(usage.reserved) == 0
     with pytest.raises(openai.RateLimitError):
         await env["sdk"].embeddings.create(model="embed", input=["word " * 400])
+
+
+async def test_a_labelled_answer_is_not_embedded_below_its_label(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """A SECRET answer given as an embedding input is the chat path's write-down: refused at a
+    lower label, as if it were resent as a chat turn."""
+    from sqlalchemy import update
+
+    from labgate.store.tenancy import User
+    from tests.api.test_labels_path import LABELS
+
+    labels = {**LABELS, "models": {"chat": "SECRET", "emb": "SECRET"}}
+    settings = make_settings(
+        [
+            {"name": "chat", "workers": [fake_worker.base_url]},
+            {"name": "emb", "kind": "embedding", "workers": [fake_worker.base_url]},
+        ],
+        labels=labels,
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services = app.state.services
+        async with services.sessions.begin() as s:
+            await s.execute(update(User).values(clearance="SECRET"))
+        services.auth.invalidate_all()
+        auth = {"Authorization": f"Bearer {services.bootstrap.admin_key}"}
+        async with httpx.AsyncClient(base_url=url, headers=auth) as c:
+            secret = {"X-Labgate-Label": "SECRET"}
+            r = await c.post(
+                "/v1/chat/completions",
+                headers=secret,
+                json={"model": "chat", "messages": [{"role": "user", "content": "the results"}]},
+            )
+            assert r.status_code == 200 and r.json()["labgate_label"] == "SECRET", r.text
+            answer = r.json()["choices"][0]["message"]["content"]
+            low = {"X-Labgate-Label": "UNCLASSIFIED"}
+            embed = {"model": "emb", "input": ["an ordinary sentence here", answer]}
+            refused = await c.post("/v1/embeddings", headers=low, json=embed)
+            resent = await c.post(
+                "/v1/chat/completions",
+                headers=low,
+                json={"model": "chat", "messages": [{"role": "user", "content": answer}]},
+            )
+            assert refused.status_code == resent.status_code == 403, refused.text
+            assert refused.json()["error"]["code"] == resent.json()["error"]["code"]
+            ok = await c.post("/v1/embeddings", headers=secret, json=embed)
+            assert ok.status_code == 200 and ok.json()["labgate_label"] == "SECRET"

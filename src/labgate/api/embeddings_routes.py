@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from labgate.access.answers import MIN_OTHER_TURN_CHARS, text_digests
 from labgate.api.body import read_body
 from labgate.api.errors import APIError, not_found
 from labgate.api.openai_routes import (
@@ -171,6 +172,13 @@ async def embeddings(request: Request) -> Response:
         # the budget reserves the input's bound and one output token, not max_output_tokens
         prepared = Prepared(record, _inputs_only(model), payload, "/embeddings", None, False, False)
         prepared.messages = len(texts)
+        # an earlier labelled answer given as an input keeps its label (access.answers): the
+        # same look-up as a chat turn's, so it cannot be embedded below its label
+        prepared.answer_digests = tuple(
+            dict.fromkeys(
+                d for text in texts for d in text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
+            )
+        )
         prepared.request_class = _request_class(headers, body)
         prepared.label_header = headers.get("x-labgate-label")
         prepared.wait_s = _wait_seconds(headers)
