@@ -299,12 +299,6 @@ def _norm(text: str) -> str:
 
 HUMANS = "user lead ladm padm aud appr"
 # found by this matrix, beyond issue 28's list (docs: /work/notes/findings.md)
-_pending(
-    "POST /v1/embeddings · equal answer resent lower as the input",
-    HUMANS,
-    "write-down: a SECRET answer is embedded at UNCLASSIFIED (embedding inputs are not looked "
-    "up among the user's labelled answers)",
-)
 
 
 # ----------------------------------------------------------------------------- the world
