@@ -160,6 +160,30 @@ class ResponsesConfig(_Section):
     )
 
 
+class BatchConfig(_Section):
+    """The Files and Batches API (docs/batch.md)."""
+
+    max_file_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        gt=0,
+        description="The largest JSONL file /v1/files accepts (bytes); larger is a 413.",
+    )
+    max_lines: int = Field(
+        default=50_000, gt=0, description="The most request lines one batch input file may hold."
+    )
+    lease_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="How long a replica's claim on a batch item lasts before another may take it.",
+    )
+    concurrency: int = Field(
+        default=8, gt=0, description="Batch items each replica runs at once (batch class)."
+    )
+    poll_s: float = Field(
+        default=1.0, gt=0, description="How often an idle runner looks for batch work (seconds)."
+    )
+
+
 class PolicyConfig(_Section):
     show_reasoning_to_users: bool = Field(
         default=False,
@@ -286,6 +310,7 @@ class Settings(_Section):
     models: list[ModelConfig] = Field(default_factory=list)
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     responses: ResponsesConfig = Field(default_factory=ResponsesConfig)
+    batch: BatchConfig = Field(default_factory=BatchConfig)
     router: RouterConfig = Field(default_factory=RouterConfig)
     server: ServerConfig = Field(default_factory=ServerConfig)
     oidc: OIDCConfig = Field(default_factory=OIDCConfig)
