@@ -389,3 +389,41 @@ async def test_stored_items_are_encrypted_at_rest(gateway: Gateway) -> None:
     async with gateway.client() as c:
         got = await c.get(f"/v1/responses/{r.id}")
     assert got.status_code == 404 and got.json()["error"]["code"] == "response_not_found"
+
+
+async def test_shown_reasoning_is_a_summary_plain_and_streamed(gateway: Gateway) -> None:
+    """A platform admin who asks to see reasoning gets it as the reasoning item's summary, and
+    in a stream as reasoning summary events before the answer's text."""
+    client = _sdk(gateway)
+    show = {"X-Labgate-Show-Reasoning": "true"}
+    r = await client.responses.create(
+        model="fake", input="capital?", extra_headers=show, extra_body={"fake": "think"}
+    )
+    reasoning = next(o for o in r.output if o.type == "reasoning")
+    assert "recall the relevant fact" in reasoning.summary[0].text
+    assert r.output_text == "Paris is the capital of France."
+    async with client.responses.stream(
+        model="fake", input="capital?", extra_headers=show, extra_body={"fake": "think"}
+    ) as stream:
+        kinds = [e.type async for e in stream]
+        final = await stream.get_final_response()
+    first_text = kinds.index("response.output_text.delta")
+    assert kinds.index("response.reasoning_summary_text.delta") < first_text
+    assert "response.reasoning_summary_text.done" in kinds
+    assert final.output[0].type == "reasoning" and final.output_text == r.output_text
+
+
+async def test_input_items_pages(gateway: Gateway) -> None:
+    client = _sdk(gateway)
+    items = [{"role": "user", "content": f"part {i}"} for i in range(5)]
+    r = await client.responses.create(model="fake", input=items)  # type: ignore[arg-type]
+    page = await client.responses.input_items.list(r.id, order="asc", limit=2)
+    assert [i.content[0].text for i in page.data] == ["part 0", "part 1"]
+    assert page.has_more
+    everything = [i.content[0].text async for i in client.responses.input_items.list(r.id)]
+    assert everything == [f"part {i}" for i in reversed(range(5))]  # newest first by default
+    async with gateway.client() as c:
+        bad = await c.get(f"/v1/responses/{r.id}/input_items", params={"limit": "0"})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
+        bad = await c.get(f"/v1/responses/{r.id}/input_items", params={"order": "up"})
+        assert bad.status_code == 400
