@@ -28,13 +28,18 @@ from tests.support.servers import RunningWorker, serve_app
 pytestmark = pytest.mark.store
 
 LEVELS = {"Q": "SECRET", "L": "CUI"}
+# one model accredited at each level: a caller cleared for a level may use its model there; a
+# model above the caller's clearance answers as a missing one (404, docs/labels.md), so the
+# status of a chat at a level says whether the caller holds that clearance
+MODELS = {"UNCLASSIFIED": "m-u", "CUI": "m-cui", "SECRET": "m-s", "TOP SECRET": "m-ts"}
+HELD, NOT_HELD = 200, 404
 
 
 def _labels(*issuers: LoopbackIssuer) -> dict[str, Any]:
     return {
         "levels": ["UNCLASSIFIED", "CUI", "SECRET", "TOP SECRET"],
         "default_request_label": "UNCLASSIFIED",
-        "models": {"fake": "TOP SECRET"},
+        "models": {model: level for level, model in MODELS.items()},
         "issuers": {i.issuer: {"levels": LEVELS} for i in issuers},
     }
 
@@ -59,12 +64,14 @@ class Gateway:
         self.client = client
 
     async def chat(self, token: str, label: str | None = None) -> httpx.Response:
+        """A chat at ``label`` on the model accredited at that level (the open one by default)."""
         headers = {"Authorization": f"Bearer {token}"}
         if label:
             headers["X-Labgate-Label"] = label
+        model = MODELS[label or "UNCLASSIFIED"]
         return await self.client.post(
             "/v1/chat/completions",
-            json={"model": "fake", "messages": [{"role": "user", "content": "hello"}]},
+            json={"model": model, "messages": [{"role": "user", "content": "hello"}]},
             headers=headers,
         )
 
@@ -103,7 +110,7 @@ async def gateway(
     idps: tuple[LoopbackIssuer, LoopbackIssuer],
 ) -> AsyncIterator[Gateway]:
     settings = make_settings(
-        [{"name": "fake", "workers": [fake_worker.base_url]}],
+        [{"name": model, "workers": [fake_worker.base_url]} for model in MODELS.values()],
         labels=_labels(*idps),
         oidc={"issuers": [_issuer_config(i) for i in idps]},
     )
@@ -126,8 +133,8 @@ async def test_an_unmapped_clearance_claim_gives_no_clearance_now_or_later(
     for token in (idp.mint(clearance="TOP SECRET", **claims), idp.mint(**claims)):
         for label in ("TOP SECRET", "SECRET", "CUI"):
             r = await gateway.chat(token, label)
-            assert r.status_code == 403, (label, r.text)
-        assert (await gateway.chat(token, "UNCLASSIFIED")).status_code == 200
+            assert r.status_code == NOT_HELD, (label, r.text)
+        assert (await gateway.chat(token, "UNCLASSIFIED")).status_code == HELD
 
 
 async def test_clearance_follows_the_mapping_of_each_token(
@@ -137,13 +144,13 @@ async def test_clearance_follows_the_mapping_of_each_token(
     claims = {"sub": "omar-sub", "preferred_username": "omar"}
     await gateway.sign_up(idp.mint(clearance="Q", **claims), "omar-sub", "p-omar")
     cleared = idp.mint(clearance="Q", **claims)
-    assert (await gateway.chat(cleared, "SECRET")).status_code == 200
-    assert (await gateway.chat(cleared, "TOP SECRET")).status_code == 403
+    assert (await gateway.chat(cleared, "SECRET")).status_code == HELD
+    assert (await gateway.chat(cleared, "TOP SECRET")).status_code == NOT_HELD
     # the IdP lowers him: the next token is served at the lower mapping, not the earlier one
     lowered = idp.mint(clearance="L", **claims)
-    assert (await gateway.chat(lowered, "SECRET")).status_code == 403
-    assert (await gateway.chat(lowered, "CUI")).status_code == 200
-    assert (await gateway.chat(idp.mint(**claims), "CUI")).status_code == 403
+    assert (await gateway.chat(lowered, "SECRET")).status_code == NOT_HELD
+    assert (await gateway.chat(lowered, "CUI")).status_code == HELD
+    assert (await gateway.chat(idp.mint(**claims), "CUI")).status_code == NOT_HELD
 
 
 # ----------------------------------------------------------------------------- subject binding
