@@ -5,6 +5,7 @@ from __future__ import annotations
 from labgate.access import models as access_models  # noqa: F401
 from labgate.approval import models as approval_models  # noqa: F401
 from labgate.audit import models as audit_models  # noqa: F401
+from labgate.batch import models as batch_models  # noqa: F401
 from labgate.hpc import models as hpc_models  # noqa: F401
 from labgate.quota import models as quota_models  # noqa: F401
 from labgate.responses import models as responses_models  # noqa: F401
