@@ -2228,8 +2228,12 @@ def _template(path: str) -> str:
 
 def app_routes(app: Any) -> set[tuple[str, str]]:
     """Every (method, path template) the app answers: the FastAPI app's routes (routers
-    included lazily by FastAPI are walked with their prefixes) and the routes the hot path
-    dispatches before them. HEAD, which Starlette adds to every GET, is left out."""
+    included lazily by FastAPI are walked with their prefixes) and the routes any layer in front
+    of it dispatches itself (the hot path's ``{(method, path): handler}``). The layers are found
+    through their own attributes (``vars``), never through a ``__getattr__`` that forwards. HEAD,
+    which Starlette adds to every GET, is left out."""
+    from starlette.applications import Starlette
+
     found: set[tuple[str, str]] = set()
 
     def walk(routes: Any, prefix: str) -> None:
@@ -2242,10 +2246,24 @@ def app_routes(app: Any) -> set[tuple[str, str]]:
                 if method != "HEAD":
                     found.add((method, _template(prefix + route.path)))
 
-    walk(getattr(app, "app", app).routes, "")
-    hot = getattr(app, "routes", None)  # HotPath.routes: {(method, path): handler}
-    if isinstance(hot, dict):
-        found |= {(m, _template(p)) for m, p in hot}
+    layers, seen = [app], set()
+    while layers:
+        layer = layers.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if isinstance(layer, Starlette):
+            walk(layer.routes, "")
+            continue
+        for value in vars(layer).values() if hasattr(layer, "__dict__") else ():
+            if (
+                isinstance(value, dict)
+                and value
+                and all(isinstance(k, tuple) and len(k) == 2 for k in value)
+            ):
+                found |= {(m, _template(p)) for m, p in value}
+            elif callable(value) and hasattr(value, "__dict__"):
+                layers.append(value)
     return found
 
 
