@@ -116,6 +116,11 @@ class LoopbackIssuer:
         self.discovery_fetches = 0
         self.available = True
         self._jwks_gate: asyncio.Event | None = None
+        # the authorization code flow (with PKCE): who "signs in" at /authorize, and the codes
+        # handed out, each used once at /token
+        self.login_claims: dict[str, Any] = {"sub": "alice-sub", "name": "Alice Liddell"}
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.token_requests: list[dict[str, str]] = []
         self.port: int | None = None
         self._runner: web.AppRunner | None = None
         for alg in algorithms:
@@ -143,6 +148,8 @@ class LoopbackIssuer:
         app = web.Application()
         app.router.add_get(self._path + "/.well-known/openid-configuration", self._discovery)
         app.router.add_get(self._path + "/jwks", self._jwks)
+        app.router.add_get(self._path + "/authorize", self._authorize)
+        app.router.add_post(self._path + "/token", self._token)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -192,6 +199,42 @@ class LoopbackIssuer:
                 "subject_types_supported": ["public"],
                 "id_token_signing_alg_values_supported": self._algorithms(),
             }
+        )
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """The user "signs in" as ``login_claims`` at once; back to the client with a code."""
+        q = request.query
+        if q.get("response_type") != "code" or q.get("client_id") != self.audience:
+            return web.json_response({"error": "unauthorized_client"}, status=400)
+        if q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+            return web.json_response({"error": "invalid_request", "why": "PKCE S256"}, status=400)
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = {
+            "redirect_uri": q.get("redirect_uri", ""),
+            "challenge": q["code_challenge"],
+            "nonce": q.get("nonce"),
+        }
+        sep = "&" if "?" in q.get("redirect_uri", "") else "?"
+        target = f"{q.get('redirect_uri')}{sep}code={code}&state={q.get('state', '')}"
+        raise web.HTTPFound(target)
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = dict(await request.post())
+        self.token_requests.append({k: str(v) for k, v in form.items()})
+        grant = self.codes.pop(str(form.get("code", "")), None)  # a code works once
+        if form.get("grant_type") != "authorization_code" or grant is None:
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        if (
+            form.get("client_id") != self.audience
+            or form.get("redirect_uri") != grant["redirect_uri"]
+        ):
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        verifier = str(form.get("code_verifier", "")).encode()
+        if b64url(hashlib.sha256(verifier).digest()) != grant["challenge"]:
+            return web.json_response({"error": "invalid_grant", "why": "PKCE"}, status=400)
+        token = self.mint(lifetime_s=3600, nonce=grant["nonce"], **self.login_claims)
+        return web.json_response(
+            {"id_token": token, "access_token": token, "token_type": "Bearer", "expires_in": 3600}
         )
 
     def _algorithms(self) -> list[str]:

@@ -9,6 +9,8 @@ mark of the conversation, from each answer's ``X-Labgate-Label`` header.
 * ``GET /``                 the chat page
 * ``GET /admin``            models and workers (calls ``/v1/admin/workers``)
 * ``/web/conversations``   the caller's conversations, kept encrypted (``conversations.py``)
+* ``/web/signin``, ``/web/callback``, ``/web/session``, ``/web/signout``: OIDC sign-in
+  (``signin.py``; its middleware ``SessionAuth`` is installed by ``app.py``)
 * ``GET /web/config``       the default label's banner and every level's colours (JSON)
 * ``GET /web/banners.css``  the banner colours per level, as CSS (so no inline styles)
 * ``GET /web/static/{name}`` the scripts and the style sheet, and ``vendor/…``: the vendored
@@ -33,6 +35,7 @@ from labgate.access.policy import LABEL_FIELD, LABEL_HEADER, AccessPolicy, polic
 from labgate.api.errors import not_found
 from labgate.web.assets import WebAssets
 from labgate.web.conversations import router as conversations_router
+from labgate.web.signin import router as signin_router
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
@@ -77,6 +80,7 @@ def build_router(assets: WebAssets | None = None) -> APIRouter:
     web = assets or WebAssets()
     router = APIRouter(include_in_schema=False)
     router.include_router(conversations_router)
+    router.include_router(signin_router)
 
     def page(request: Request, template: str, name: str) -> Response:
         policy = access_policy(request)

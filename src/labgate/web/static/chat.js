@@ -252,8 +252,8 @@
 
   async function send(text, opts) {
     const model = $("model").value;
-    if (!lg.getKey()) {
-      showError("Enter your API key first.");
+    if (!lg.hasCredentials()) {
+      showError("Sign in or enter your API key first.");
       $("api-key").focus();
       return;
     }
@@ -445,7 +445,7 @@
   }
 
   async function loadHistory() {
-    if (!lg.getKey() && !lg.signedIn) return;
+    if (!lg.hasCredentials()) return;
     const q = $("history-search").value.trim();
     try {
       const resp = await fetch("/web/conversations" + (q ? "?q=" + encodeURIComponent(q) : ""), { headers: lg.authHeaders() });
@@ -568,7 +568,7 @@
       await addFiles(event.target.files);
       event.target.value = "";
     });
-    $("request-label").addEventListener("change", () => lg.getKey() && loadModels());
+    $("request-label").addEventListener("change", () => lg.hasCredentials() && loadModels());
     let searchTimer = null;
     $("history-search").addEventListener("input", () => {
       clearTimeout(searchTimer);

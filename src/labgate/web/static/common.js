@@ -80,8 +80,61 @@
     }
   }
 
+  /* A key in this tab wins; else a signed-in session (the cookie goes by itself, HttpOnly)
+     with its CSRF token on every request. */
+  let session = { signed_in: false };
   function authHeaders(extra) {
-    return Object.assign({ Authorization: "Bearer " + getKey() }, extra || {});
+    const base = getKey()
+      ? { Authorization: "Bearer " + getKey() }
+      : session.signed_in
+        ? { "X-CSRF-Token": session.csrf_token }
+        : {};
+    return Object.assign(base, extra || {});
+  }
+  function hasCredentials() {
+    return Boolean(getKey() || session.signed_in);
+  }
+
+  /* Sign-in with the lab's identity provider: who is signed in, and a link per issuer. */
+  async function loadSession() {
+    try {
+      const resp = await fetch("/web/session");
+      if (resp.ok) session = await resp.json();
+    } catch (err) {
+      session = { signed_in: false };
+    }
+    const box = document.getElementById("signin");
+    if (!box) return session;
+    box.textContent = "";
+    if (session.signed_in) {
+      const who = document.createElement("span");
+      who.id = "signed-in-as";
+      who.textContent = "Signed in as " + session.name + (session.lab ? " (" + session.lab + ")" : "");
+      const out = document.createElement("button");
+      out.type = "button";
+      out.className = "secondary";
+      out.textContent = "Sign out";
+      out.addEventListener("click", async () => {
+        await fetch("/web/signout", { method: "POST", headers: { "X-CSRF-Token": session.csrf_token } });
+        window.location.reload();
+      });
+      box.append(who, out);
+      return session;
+    }
+    try {
+      const resp = await fetch("/web/signin");
+      const body = resp.ok ? await resp.json() : { data: [] };
+      for (const idp of body.data || []) {
+        const a = document.createElement("a");
+        a.className = "button-link";
+        a.href = idp.url;
+        a.textContent = "Sign in with " + idp.lab;
+        box.appendChild(a);
+      }
+    } catch (err) {
+      /* no identity provider: API keys only */
+    }
+    return session;
   }
 
   /* A clear sentence from a failed response ({"error": {"message"}} when labgate sent it). */
@@ -124,7 +177,9 @@
       show();
     });
     show();
-    if (getKey()) onKey();
+    loadSession().then(() => {
+      if (getKey() || session.signed_in) onKey();
+    });
   }
 
   window.labgate = {
@@ -136,6 +191,8 @@
     highWater,
     setBanner,
     authHeaders,
+    hasCredentials,
+    loadSession,
     errorMessage,
     setupKeyForm,
   };
