@@ -84,6 +84,12 @@ GET    /web/config                                                              
 GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · traversal to a file outside                                       | no   no   no   no   no   no   no   no
+# -- signing in to the pages (no issuer configured here): open, and nothing to take
+GET    /web/signin                                                                            | hide hide hide hide hide hide hide hide
+GET    /web/signin/{index} · an issuer that is not configured                                 | no   no   no   no   no   no   no   no
+GET    /web/callback · a state never issued                                                   | no   no   no   no   no   no   no   no
+GET    /web/session · no session cookie                                                       | hide hide hide hide hide hide hide hide
+POST   /web/signout · no session cookie                                                       | hide hide hide hide hide hide hide hide
 # -- the chat page's saved conversations: their owner's only, within the owner's clearance
 GET    /web/conversations                                                                     | 401  ok   ok   ok   ok   ok   ok   401
 POST   /web/conversations · lower label                                                       | 401  ok   ok   ok   ok   ok   ok   401
@@ -776,6 +782,18 @@ get(
     hidden=ALL,
 )
 get("GET /web/static/{name} · traversal to a file outside", "/web/static/..%2f..%2fconfig.py")
+
+# -- signing in to the pages
+get("GET /web/signin", "/web/signin", hidden=ALL)
+get("GET /web/signin/{index} · an issuer that is not configured", "/web/signin/7")
+get("GET /web/callback · a state never issued", "/web/callback", params={"code": "x", "state": "y"})
+get("GET /web/session · no session cookie", "/web/session", hidden=ALL)
+
+
+@case("POST /web/signout · no session cookie")
+async def _signout(w: World, role: str) -> Call:
+    return Call("POST", "/web/signout", hidden=ALL)
+
 
 # -- the chat page's saved conversations
 
