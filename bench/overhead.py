@@ -30,6 +30,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -179,8 +180,9 @@ async def latency_rounds(
     }
 
 
-async def rotate(urls: list[str], headers: list[dict[str, str]], n: int,
-                 pids: list[int | None]) -> tuple[list[list[float]], list[float | None]]:
+async def rotate(
+    urls: list[str], headers: list[dict[str, str]], n: int, pids: list[int | None]
+) -> tuple[list[list[float]], list[float | None]]:
     """Requests one after another, one client, every URL in turn with the order rotated each
     time (so none is always first or last); their latencies, and the CPU per request of the
     processes ``pids`` (None where not measured)."""
@@ -205,16 +207,22 @@ async def rotate(urls: list[str], headers: list[dict[str, str]], n: int,
             for j in range(len(urls)):
                 i = (j + k) % len(urls)  # every position in the rotation, in turn
                 times[i].append(await one(i))
-        cpu = [None if p is None or b is None else (cpu_seconds(p) - b) / n
-               for p, b in zip(pids, before, strict=True)]
+        cpu = [
+            None if p is None or b is None else (cpu_seconds(p) - b) / n
+            for p, b in zip(pids, before, strict=True)
+        ]
     finally:
         for s in sessions:
             await s.close()
     return times, cpu
 
 
-RESPONSES = {"model": "fake", "input": "What is the capital of France?",
-             "max_output_tokens": 16, "store": False}
+RESPONSES = {
+    "model": "fake",
+    "input": "What is the capital of France?",
+    "max_output_tokens": 16,
+    "store": False,
+}
 EMBED = {"model": "embed", "input": ["What is the capital of France?"]}
 
 
@@ -298,15 +306,19 @@ async def responses_and_embeddings(
         what = "time to first token, streamed" if stream else "non-streaming"
         print(f"\nResponses API beside chat completions ({what}), 1 client, {n} requests each")
         print(f"  worker direct p50 {r['direct_p50_ms']:.2f} ms")
-        print(f"  added by labgate: chat p50 {r['chat_added_p50_ms']:+.2f} ms "
-              f"(p99 {r['chat_added_p99_ms']:+.2f}), Responses p50 "
-              f"{r['responses_added_p50_ms']:+.2f} ms (p99 {r['responses_added_p99_ms']:+.2f})")
+        print(
+            f"  added by labgate: chat p50 {r['chat_added_p50_ms']:+.2f} ms "
+            f"(p99 {r['chat_added_p99_ms']:+.2f}), Responses p50 "
+            f"{r['responses_added_p50_ms']:+.2f} ms (p99 {r['responses_added_p99_ms']:+.2f})"
+        )
         results["responses_stream" if stream else "responses_plain"] = r
     print(f"\nembeddings throughput, {args.concurrency} clients, {args.duration:.0f} s")
-    rd, ld = await embed_throughput(f"http://127.0.0.1:{wport}/v1/embeddings", {},
-                                    args.concurrency, args.duration)
-    rv, lv = await embed_throughput(f"http://127.0.0.1:{gport}/v1/embeddings", auth,
-                                    args.concurrency, args.duration)
+    rd, ld = await embed_throughput(
+        f"http://127.0.0.1:{wport}/v1/embeddings", {}, args.concurrency, args.duration
+    )
+    rv, lv = await embed_throughput(
+        f"http://127.0.0.1:{gport}/v1/embeddings", auth, args.concurrency, args.duration
+    )
     print(f"  direct  {rd:8.0f} req/s  p50 {ms(pct(ld, 50))}  p99 {ms(pct(ld, 99))}")
     print(f"  labgate {rv:8.0f} req/s  p50 {ms(pct(lv, 50))}  p99 {ms(pct(lv, 99))}")
     results["embeddings_direct_rps"] = rd
@@ -335,14 +347,25 @@ async def main() -> None:
     ap.add_argument("--requests", type=int, default=2000, help="sequential requests per run")
     ap.add_argument("--duration", type=float, default=8.0, help="seconds per throughput run")
     ap.add_argument("--concurrency", type=int, default=32)
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="latency rounds (direct, then labgate); the medians are reported")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="latency rounds (direct, then labgate); the medians are reported",
+    )
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
-    ap.add_argument("--audit-sync", choices=["FULL", "NORMAL"], default="FULL",
-                    help="SQLite audit durability: FULL survives power loss, NORMAL a crash")
-    ap.add_argument("--sync-interval-ms", type=float,
-                    help="with --audit-sync NORMAL: the WAL syncer's interval (default: 5)")
+    ap.add_argument(
+        "--audit-sync",
+        choices=["FULL", "NORMAL"],
+        default="FULL",
+        help="SQLite audit durability: FULL survives power loss, NORMAL a crash",
+    )
+    ap.add_argument(
+        "--sync-interval-ms",
+        type=float,
+        help="with --audit-sync NORMAL: the WAL syncer's interval (default: 5)",
+    )
     ap.add_argument(
         "--safety",
         action="store_true",
@@ -355,8 +378,23 @@ async def main() -> None:
         help="PostgreSQL server (a scratch database is created and dropped)",
     )
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
-    ap.add_argument("--only-responses", action="store_true",
-                    help="run only the Responses API and embeddings parts")
+    ap.add_argument(
+        "--wrk-duration",
+        type=float,
+        default=4.0,
+        help="seconds per wrk run (side by side, every target, every round)",
+    )
+    ap.add_argument("--no-litellm", action="store_true", help="leave LiteLLM's proxy out")
+    ap.add_argument(
+        "--wrk-only",
+        action="store_true",
+        help="run only the wrk side-by-side table (and our client's latency rounds)",
+    )
+    ap.add_argument(
+        "--only-responses",
+        action="store_true",
+        help="run only the Responses API and embeddings parts",
+    )
     args = ap.parse_args()
     global UNIQUE
     UNIQUE = args.safety  # the guardrail caches segment vectors: repeated prompts would hit it
@@ -371,8 +409,11 @@ async def main() -> None:
         "\n[approval]\nenforce = false\n"
         + ("" if args.safety else "\n[safety]\nenabled = false\n")
         + f'\n[audit]\nsqlite_synchronous = "{args.audit_sync}"\n'
-        + ("" if args.sync_interval_ms is None
-           else f"sqlite_sync_interval_ms = {args.sync_interval_ms}\n")
+        + (
+            ""
+            if args.sync_interval_ms is None
+            else f"sqlite_sync_interval_ms = {args.sync_interval_ms}\n"
+        )
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["PYTHONUNBUFFERED"] = "1"
@@ -440,17 +481,27 @@ async def main() -> None:
             if args.json:
                 args.json.write_text(json.dumps(results, indent=2))
             return
-        plain = await latency_rounds(direct, via, auth, args.requests, False, args.rounds,
-                                     gateway.pid)
-        print(f"\nnon-streaming, 1 client, {args.requests} requests a round")
+        if shutil.which("wrk"):
+            await side_by_side(args, tmp, env, wport, [("labgate", gport, auth)], results)
+        else:
+            print("\n(wrk is not installed: `apt-get install -y wrk`; its table is left out)")
+        plain = await latency_rounds(
+            direct, via, auth, args.requests, False, args.rounds, gateway.pid
+        )
+        print(f"\nnon-streaming, our own client, 1 client, {args.requests} requests a round")
         report_rounds(plain)
+        if args.wrk_only:
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
+            return
         results["plain_added_p50_ms"] = plain["added50"] * 1000
         results["plain_added_p99_ms"] = plain["added99"] * 1000
         results["gateway_cpu_per_request_us"] = plain["cpu"] * 1e6
         print(f"  labgate's CPU per request (all its threads): {plain['cpu'] * 1e6:.0f} µs")
 
-        ttft = await latency_rounds(direct, via, auth, args.requests // 2, True, args.rounds,
-                                    gateway.pid)
+        ttft = await latency_rounds(
+            direct, via, auth, args.requests // 2, True, args.rounds, gateway.pid
+        )
         print(f"\nstreaming, 1 client, {args.requests // 2} requests a round: time to first token")
         report_rounds(ttft)
         results["ttft_added_p50_ms"] = ttft["added50"] * 1000
@@ -483,6 +534,236 @@ async def main() -> None:
             conn = await asyncpg.connect(args.pg)
             await conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)')
             await conn.close()
+
+
+# ---------------------------------------------------------------- wrk, side by side
+LITELLM_VERSION = "1.80.0"  # pinned; in .cache/litellm-venv, never a labgate dependency
+# (newer releases' [proxy] extra needs the separate litellm-proxy package, which the index here
+# lacks; 1.107.0 was a compromised release)
+LITELLM_VENV = ROOT / ".cache" / "litellm-venv"
+
+
+def load_average() -> str:
+    return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+def ensure_litellm() -> Path | None:
+    """LiteLLM's proxy in a venv of its own (created on first use); None if it cannot be had."""
+    exe = LITELLM_VENV / "bin" / "litellm"
+    if exe.exists():
+        return exe
+    try:
+        subprocess.run([sys.executable, "-m", "venv", str(LITELLM_VENV)], check=True)
+        subprocess.run(
+            [
+                str(LITELLM_VENV / "bin" / "pip"),
+                "install",
+                "-q",
+                f"litellm[proxy]=={LITELLM_VERSION}",
+            ],
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"  (LiteLLM could not be installed: {exc}; its rows are left out)")
+        return None
+    return exe if exe.exists() else None
+
+
+def start_litellm(
+    exe: Path, port: int, worker: str, tmp: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """LiteLLM's proxy: one worker, a master key, the fake model at the same fake worker."""
+    (tmp / "litellm.yaml").write_text(
+        "model_list:\n  - model_name: fake\n    litellm_params:\n      model: openai/fake\n"
+        f"      api_base: {worker}\n      api_key: none\n"
+        "general_settings:\n  master_key: sk-bench-master\n"
+        "litellm_settings:\n  telemetry: false\n"
+    )
+    lenv = {**env, "LITELLM_TELEMETRY": "False", "LITELLM_LOG": "ERROR"}
+    return subprocess.Popen(
+        [
+            str(exe),
+            "--config",
+            str(tmp / "litellm.yaml"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num_workers",
+            "1",
+        ],
+        env=lenv,
+        stdout=(tmp / "litellm.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wrk_script(path: Path, body: bytes, headers: dict[str, str]) -> Path:
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(body.decode())}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _seconds(text: str) -> float:
+    for unit, scale in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    raise ValueError(text)
+
+
+def run_wrk(url: str, script: Path, connections: int, duration: float) -> dict[str, float]:
+    """One wrk run; its p50/p99 (seconds) and requests/s. Any non-2xx answer is an error."""
+    threads = 1 if connections == 1 else 2
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration:g}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk against {url} saw errors:\n{out}")
+    result: dict[str, float] = {}
+    in_dist = False
+    for line in out.splitlines():
+        parts = line.split()
+        if line.strip().startswith("Latency Distribution"):
+            in_dist = True
+        elif in_dist and len(parts) == 2 and parts[0] in ("50%", "99%"):
+            result["p" + parts[0][:-1]] = _seconds(parts[1])
+        elif line.startswith("Requests/sec:"):
+            result["rps"] = float(parts[1])
+    return result
+
+
+async def side_by_side(
+    args: Any,
+    tmp: Path,
+    env: dict[str, str],
+    wport: int,
+    labgates: list[tuple[str, int, dict[str, str]]],
+    results: dict[str, object],
+) -> None:
+    """wrk against the worker directly, a bare pass-through, every labgate given and LiteLLM's
+    proxy: ``--rounds`` rounds, the targets in rotated order in each, one connection for the
+    latency (added = the target's p50 minus the worker's in the same round) and
+    ``--concurrency`` connections for the throughput; medians of the rounds."""
+    worker = f"http://127.0.0.1:{wport}/v1"
+    bport = free_port()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "floor.py"), "--proxy", str(bport), worker],
+            env=env,
+        )
+    ]
+    targets: list[tuple[str, int, dict[str, str]]] = [
+        ("worker direct", wport, {}),
+        ("bare pass-through", bport, {}),
+    ]
+    targets += labgates
+    exe = None if args.no_litellm else ensure_litellm()
+    if exe is not None:
+        lport = free_port()
+        procs.append(start_litellm(exe, lport, worker, tmp, env))
+        targets.append(("LiteLLM proxy", lport, {"Authorization": "Bearer sk-bench-master"}))
+    try:
+        for _, port, _ in targets:
+            for _ in range(300):
+                try:
+                    with socket.create_connection(("127.0.0.1", port), 0.2):
+                        break
+                except OSError:
+                    await asyncio.sleep(0.2)
+        scripts = []
+        for i, (_, port, headers) in enumerate(targets):
+            script = wrk_script(tmp / f"wrk{i}.lua", json.dumps(CHAT).encode(), headers)
+            scripts.append(script)
+            run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, 4, 2)  # warm up
+        n = len(targets)
+        lat: list[list[dict[str, float]]] = [[] for _ in targets]
+        thr: list[list[dict[str, float]]] = [[] for _ in targets]
+        loads = [load_average()]
+        for r in range(args.rounds):
+            for j in range(n):
+                i = (j + r) % n
+                url = f"http://127.0.0.1:{targets[i][1]}/v1/chat/completions"
+                lat[i].append(run_wrk(url, scripts[i], 1, args.wrk_duration))
+                thr[i].append(run_wrk(url, scripts[i], args.concurrency, args.wrk_duration))
+            loads.append(load_average())
+        added = [
+            [lat[i][r]["p50"] - lat[0][r]["p50"] for r in range(args.rounds)] for i in range(n)
+        ]
+        added99 = [
+            [lat[i][r]["p99"] - lat[0][r]["p99"] for r in range(args.rounds)] for i in range(n)
+        ]
+        med = statistics.median
+        print(
+            f"\nwrk side by side: {args.rounds} rounds, targets rotated, "
+            f"{args.wrk_duration:g} s a run; load average before and after each round: "
+            + " | ".join(loads)
+        )
+        print(
+            f"  {'':28s} {'p50':>9s} {'added p50':>10s} {'added p99':>10s} "
+            f"{'req/s @' + str(args.concurrency):>10s}  rounds (added p50, ms)"
+        )
+        rows = {}
+        for i, (name, _, _) in enumerate(targets):
+            p50 = med(x["p50"] for x in lat[i])
+            rps = med(x["rps"] for x in thr[i])
+            rows[name] = {
+                "p50_ms": p50 * 1000,
+                "added_p50_ms": med(added[i]) * 1000,
+                "added_p99_ms": med(added99[i]) * 1000,
+                "rps": rps,
+            }
+            each = " ".join(f"{a * 1000:.2f}" for a in added[i])
+            print(
+                f"  {name:28s} {p50 * 1000:7.2f}ms {med(added[i]) * 1000:8.2f}ms "
+                f"{med(added99[i]) * 1000:8.2f}ms {rps:10.0f}  {each}"
+            )
+        results["wrk"] = rows
+        results["load_average"] = loads
+        bare = rows["bare pass-through"]
+        lite = rows.get("LiteLLM proxy")
+        for name, _, _ in labgates:
+            me = rows[name]
+            line = (
+                f"  {name}: added p50 {me['added_p50_ms'] / bare['added_p50_ms']:.2f}× the "
+                f"bare pass-through's (goal ≤ 2), req/s {me['rps'] / bare['rps']:.0%} of "
+                "its (goal ≥ 50%)"
+            )
+            if lite:
+                ratio = lite["added_p50_ms"] / me["added_p50_ms"]
+                line += (
+                    f"; LiteLLM's added p50 is {ratio:.1f}×"
+                    f" (goal ≥ 10), req/s {me['rps'] / lite['rps']:.1f}× LiteLLM's "
+                    "(goal ≥ 10)"
+                )
+            print(line)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 async def limit_default_project(base: str, key: str) -> None:
