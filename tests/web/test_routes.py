@@ -12,6 +12,7 @@ STATIC = {
     "common.js": "text/javascript",
     "chat.js": "text/javascript",
     "render.js": "text/javascript",
+    "console.js": "text/javascript",
     "admin.js": "text/javascript",
 }
 

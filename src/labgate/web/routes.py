@@ -8,6 +8,8 @@ mark of the conversation, from each answer's ``X-Labgate-Label`` header.
 
 * ``GET /``                 the chat page
 * ``GET /admin``            models and workers (calls ``/v1/admin/workers``)
+* ``GET /console``          usage charts and tables with CSV, keys, the safety queue, an audit
+  record with its inclusion proof checked in the page (all through the API)
 * ``/web/conversations``   the caller's conversations, kept encrypted (``conversations.py``)
 * ``/web/signin``, ``/web/callback``, ``/web/session``, ``/web/signout``: OIDC sign-in
   (``signin.py``; its middleware ``SessionAuth`` is installed by ``app.py``)
@@ -102,6 +104,10 @@ def build_router(assets: WebAssets | None = None) -> APIRouter:
     @router.get("/admin")
     async def admin_page(request: Request) -> Response:
         return page(request, "admin.html", "admin")
+
+    @router.get("/console")
+    async def console_page(request: Request) -> Response:
+        return page(request, "console.html", "console")
 
     @router.get("/web/config")
     async def web_config(request: Request) -> dict[str, object]:
