@@ -121,7 +121,10 @@ def chromium_path() -> str:
             subprocess.run(["apt-get", "update"], check=True, capture_output=True, timeout=600)
             subprocess.run(
                 ["apt-get", "install", "-y", "chromium"],
-                check=True, capture_output=True, timeout=1200, env=env,
+                check=True,
+                capture_output=True,
+                timeout=1200,
+                env=env,
             )
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"Chromium is not at {CHROMIUM} and apt-get could not install it: {exc}")

@@ -127,9 +127,11 @@ async def test_a_stated_label_is_sent_in_the_header(web_gateway: WebGateway, pag
     sent: list[str | None] = []
     page.on(
         "request",
-        lambda request: sent.append(request.headers.get("x-labgate-label"))
-        if request.url.endswith("/v1/chat/completions")
-        else None,
+        lambda request: (
+            sent.append(request.headers.get("x-labgate-label"))
+            if request.url.endswith("/v1/chat/completions")
+            else None
+        ),
     )
     await page.goto(web_gateway.url + "/")
     await _enter_key(page, web_gateway.key)

@@ -172,7 +172,9 @@ async def test_a_conversation_is_found_again_after_a_reload(
 
     await page.reload()  # the key stays in the tab; the conversation is on the server
     entry = page.locator("#history-list li")
-    await expect(entry.get_by_role("button", name="Half-life of tritium?", exact=True)).to_be_visible()
+    await expect(
+        entry.get_by_role("button", name="Half-life of tritium?", exact=True)
+    ).to_be_visible()
     await expect(entry.locator(".label-tag")).to_have_text("SECRET")
     await page.get_by_label("Search titles").fill("plutonium")
     await expect(entry).to_have_count(0)

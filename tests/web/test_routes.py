@@ -56,7 +56,13 @@ async def test_every_input_has_a_label(web_gateway: WebGateway) -> None:
         html = (await client.get("/")).text
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
     assert set(ids) == {
-        "api-key", "model", "request-label", "show-reasoning", "prompt", "attach", "history-search"
+        "api-key",
+        "model",
+        "request-label",
+        "show-reasoning",
+        "prompt",
+        "attach",
+        "history-search",
     }
     for element_id in ids:
         assert f'<label for="{element_id}"' in html
@@ -70,10 +76,17 @@ async def test_web_config_gives_the_default_banner_and_level_colours(
     assert config["labels_enabled"] is True
     assert config["label"] == "CUI"
     assert config["banner"] == {"text": "CUI", "background": "#502b85", "foreground": "#ffffff"}
-    assert [lv["level"] for lv in config["levels"]] == ["UNCLASSIFIED", "CUI", "SECRET",
-                                                        "TOP SECRET"]
-    assert config["levels"][2] == {"level": "SECRET", "background": "#c8102e",
-                                   "foreground": "#ffffff"}
+    assert [lv["level"] for lv in config["levels"]] == [
+        "UNCLASSIFIED",
+        "CUI",
+        "SECRET",
+        "TOP SECRET",
+    ]
+    assert config["levels"][2] == {
+        "level": "SECRET",
+        "background": "#c8102e",
+        "foreground": "#ffffff",
+    }
     assert config["label_header"] == "X-Labgate-Label"
     for level in config["levels"]:
         assert contrast_ratio(level["background"], level["foreground"]) >= 4.5
@@ -86,7 +99,9 @@ async def test_labels_off_shows_unclassified(open_gateway: WebGateway) -> None:
         html = (await client.get("/")).text
     assert config["labels_enabled"] is False
     assert config["banner"] == {
-        "text": "UNCLASSIFIED", "background": "#007a33", "foreground": "#ffffff"
+        "text": "UNCLASSIFIED",
+        "background": "#007a33",
+        "foreground": "#ffffff",
     }
     assert _banner(html, "top") == ("UNCLASSIFIED", "UNCLASSIFIED")
 
@@ -97,7 +112,7 @@ async def test_banner_css_has_a_rule_per_level(web_gateway: WebGateway) -> None:
     assert resp.headers["content-type"].startswith("text/css")
     assert (
         '.banner[data-level="TOP SECRET"], .label-tag[data-level="TOP SECRET"] '
-        '{ background: #ff8c00; color: #000000; }' in resp.text
+        "{ background: #ff8c00; color: #000000; }" in resp.text
     )
     assert resp.text.count(".banner[data-level=") == 4
 

@@ -126,7 +126,9 @@ async def test_sign_in_in_the_browser_and_chat(
     await _add_to_project(url, app, "alice-sub")
     await page.goto(url + "/")
     await page.get_by_role("link", name="Sign in with default").click()
-    await expect(page.locator("#signed-in-as")).to_have_text("Signed in as Alice Liddell (Default lab)")
+    await expect(page.locator("#signed-in-as")).to_have_text(
+        "Signed in as Alice Liddell (Default lab)"
+    )
     assert await page.evaluate("document.cookie") == ""  # HttpOnly: no script reads it
     await expect(page.get_by_label("Model", exact=True)).to_have_value("fake")
     await page.get_by_label("Message", exact=True).fill("hello")
