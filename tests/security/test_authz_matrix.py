@@ -80,6 +80,7 @@ GET    /metrics · caller cleared for the whole range                           
 GET    /openapi.json                                                                          | hide hide hide hide hide hide hide hide
 GET    /                                                                                      | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /admin                                                                                 | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /console                                                                               | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/config                                                                            | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok   ok
@@ -731,6 +732,8 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     effect: Callable[[], Awaitable[bool]] | None = None
     hidden: tuple[str, ...] = ()
+    files: dict[str, Any] | None = None  # a multipart upload
+    data: dict[str, Any] | None = None
     worker_token: str | None = None  # the wkr column's credential, when the cell needs its own
     cleared: bool = False  # called by the caller's counterpart cleared for the whole range
 
@@ -774,7 +777,7 @@ get("GET /healthz", "/healthz")
 for _path in ("/readyz", "/metrics", "/openapi.json"):
     get(f"GET {_path}", _path, hidden=ALL)
 get("GET /metrics · caller cleared for the whole range", "/metrics", cleared=True)
-for _path in ("/", "/admin", "/web/config", "/web/banners.css"):
+for _path in ("/", "/admin", "/console", "/web/config", "/web/banners.css"):
     get(f"GET {_path}", _path, hidden=ALL)
 get(
     "GET /web/static/{name} · a script of the pages",
@@ -2339,7 +2342,13 @@ async def test_cell(world: World, row: str, role: str, expected: str) -> None:
     if key:
         headers["Authorization"] = f"Bearer {key}"
     response = await world.client.request(
-        call.method, call.path, json=call.json, params=call.params, headers=headers
+        call.method,
+        call.path,
+        json=call.json,
+        params=call.params,
+        headers=headers,
+        files=call.files,
+        data=call.data,
     )
     status, text = response.status_code, response.text
     shown = f"{role} {call.method} {call.path} -> {status}: {text[:300]}"
