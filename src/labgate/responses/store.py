@@ -24,13 +24,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.audit.keyring import Keyring, KeyringError
 from labgate.responses.models import StoredResponseRow
 
-_rows = StoredResponseRow.__table__
+_rows: Table = StoredResponseRow.__table__  # type: ignore[assignment]
 _ITEMS_PURPOSE = b"labgate/responses/items/v1"
 _REASONING_PURPOSE = b"labgate/responses/reasoning/v1"
 _NONCE = 12

@@ -14,7 +14,7 @@ the answer, as a chat stream ends with ``finish_reason: content_filter``) or, af
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -67,7 +67,7 @@ class ResponsesStream:
         out.update(self.extra)
         return out
 
-    async def events(self, chat: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async def events(self, chat: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
         yield self._event("response.created", response=self._snapshot("in_progress"))
         yield self._event("response.in_progress", response=self._snapshot("in_progress"))
         failed: dict[str, Any] | None = None
