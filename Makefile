@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml Makefile
 	@$(PIP) install -q --upgrade "pip==25.3"
 	@bash scripts/build-llama.sh $(PY) "$(LLAMA)" $(LLAMA_ARGS)
 	@echo "installing labgate and its dependencies into $(VENV) (a minute or two)"
-	@$(PIP) install -q -e '.[embedded,safety,dev]'
+	@$(PIP) install -q -e '.[embedded,safety,evals,dev]'
 	@rm -f $(VENV)/.deps-*
 	@touch $@ $(VENV)/READY
 
