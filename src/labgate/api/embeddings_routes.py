@@ -25,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from labgate.access.answers import MIN_OTHER_TURN_CHARS, text_digests
 from labgate.api.body import read_body
 from labgate.api.errors import APIError, not_found
 from labgate.api.openai_routes import (
@@ -36,7 +35,7 @@ from labgate.api.openai_routes import (
     usable_models,
 )
 from labgate.api.schemas import _check_extras
-from labgate.gateway.prepared import Prepared
+from labgate.gateway.prepared import Prepared, input_digests
 from labgate.gateway.record import RequestRecord
 from labgate.gateway.safety_gate import InputRefused
 from labgate.gateway.usage import take_usage
@@ -174,11 +173,7 @@ async def embeddings(request: Request) -> Response:
         prepared.messages = len(texts)
         # an earlier labelled answer given as an input keeps its label (access.answers): the
         # same look-up as a chat turn's, so it cannot be embedded below its label
-        prepared.answer_digests = tuple(
-            dict.fromkeys(
-                d for text in texts for d in text_digests(text, whole_min=MIN_OTHER_TURN_CHARS)
-            )
-        )
+        prepared.answer_digests = input_digests(texts)
         prepared.request_class = _request_class(headers, body)
         prepared.label_header = headers.get("x-labgate-label")
         prepared.wait_s = _wait_seconds(headers)
