@@ -9,11 +9,29 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from labgate.store.tenancy import User
 from tests.conftest import REPO
 from tests.web.conftest import WebGateway
 
 pytestmark = [pytest.mark.browser, pytest.mark.store]
+
+
+async def _auditor(gw: WebGateway, name: str) -> str:
+    """An auditor with a key (the role set at the operator's hand: over the API a grant
+    waits for a second platform administrator)."""
+    headers = {"Authorization": f"Bearer {gw.key}"}
+    async with httpx.AsyncClient(base_url=gw.url, headers=headers) as admin:
+        me = (await admin.get("/v1/admin/whoami")).json()
+        r = await admin.post("/v1/admin/users", json={"lab_id": me["lab"], "username": name})
+        assert r.status_code == 201, r.text
+        user_id = r.json()["id"]
+        await admin.post("/v1/admin/projects/default/members", json={"user_id": user_id})
+    async with gw.services.sessions.begin() as session:
+        await session.execute(update(User).where(User.id == user_id).values(roles=["auditor"]))
+    key, _ = await gw.services.keys.create(user_id, "default")
+    return key
 
 
 async def test_usage_keys_and_an_audit_proof_in_the_console(
@@ -80,6 +98,30 @@ async def test_usage_keys_and_an_audit_proof_in_the_console(
     await expect(verdict).to_contain_text("Verified in this page: record 0 is in the log of")
     await expect(page.locator("#audit-record")).to_contain_text('"')
     await page.screenshot(path=str(REPO / ".data" / "web-console.png"), full_page=True)
+
+    # transcript access requests: the page shows them and their approval button, and the
+    # API's two-person rule, word for word, when an approval is refused
+    ann, bob = await _auditor(web_gateway, "ann"), await _auditor(web_gateway, "bob")
+    async with httpx.AsyncClient(
+        base_url=web_gateway.url, headers={"Authorization": f"Bearer {ann}"}
+    ) as c:
+        filed = await c.post(
+            "/v1/audit/access-requests",
+            json={"reason": "incident 42: check what was asked", "project": "default"},
+        )
+        assert filed.status_code == 201, filed.text
+    for key, outcome, status in (
+        (ann, "a different auditor must approve it", "pending"),
+        # bob and ann were both made by the same administrator: not two people either
+        (bob, "are not two people", "pending"),
+    ):
+        await page.get_by_label("API key", exact=True).fill(key)
+        await page.get_by_label("API key", exact=True).press("Enter")
+        request_row = page.locator("#access-table tr", has_text="incident 42")
+        await expect(request_row.locator("td").nth(3)).to_have_text("pending")
+        await request_row.get_by_role("button", name="Approve access request").click()
+        await expect(page.locator("#access-status")).to_contain_text(outcome)
+        await expect(request_row.locator("td").nth(3)).to_have_text(status)
 
     # the page really checks: a checkpoint with another root is not accepted
     async def other_root(route: Any) -> None:

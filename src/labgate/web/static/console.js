@@ -238,6 +238,48 @@
     }
   }
 
+  async function loadAccessRequests() {
+    try {
+      const body = await (await api("/v1/audit/access-requests")).json();
+      $("access-table").replaceChildren(
+        table(
+          [
+            { title: "Filed", value: (r) => (r.created_at || "").slice(0, 16).replace("T", " ") },
+            { title: "Project", value: (r) => r.scope && r.scope.project },
+            { title: "Reason", value: (r) => r.reason },
+            { title: "Status", value: (r) => r.status },
+            { title: "Approved by", value: (r) => r.approver || "" },
+            {
+              title: "Action",
+              value: (r) => {
+                if (r.status !== "pending") return "";
+                const b = document.createElement("button");
+                b.type = "button";
+                b.className = "secondary small";
+                b.textContent = "Approve";
+                b.setAttribute("aria-label", "Approve access request " + r.id);
+                b.addEventListener("click", async () => {
+                  try {
+                    await api("/v1/audit/access-requests/" + encodeURIComponent(r.id) + "/approve", { method: "POST" });
+                    $("access-status").textContent = "Approved.";
+                    loadAccessRequests();
+                  } catch (err) {
+                    $("access-status").textContent = "Not approved: " + err.message;
+                  }
+                });
+                return b;
+              },
+            },
+          ],
+          body.data || [],
+          "Requests to read transcripts"
+        )
+      );
+    } catch (err) {
+      $("access-table").textContent = err.message;
+    }
+  }
+
   /* ---- RFC 9162 inclusion proof, checked here ---- */
 
   const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
@@ -311,6 +353,7 @@
     loadUsage();
     loadKeys();
     loadSafety();
+    loadAccessRequests();
   }
 
   document.addEventListener("DOMContentLoaded", async () => {
