@@ -79,10 +79,14 @@ async def _start_embedded(services: Services) -> None:
     services.embedded = proc
     services.tasks.append(asyncio.create_task(proc.run(services.router.session), name="embedded"))
     if e.embedding_model_name:
-        _start_embedded_embedding(services, model_path, e.embedding_model_name)
+        _start_embedded_embedding(
+            services, model_path, e.embedding_model_name, worker.weights_digest
+        )
 
 
-def _start_embedded_embedding(services: Services, model_path: Any, name: str) -> None:
+def _start_embedded_embedding(
+    services: Services, model_path: Any, name: str, weights_digest: str | None
+) -> None:
     """The embedded embedding model: the same GGUF in llama.cpp's embedding mode, in a second
     child process (``labgate.worker.embedding``), supervised like the chat worker."""
     s = services.settings
@@ -91,6 +95,7 @@ def _start_embedded_embedding(services: Services, model_path: Any, name: str) ->
     base_url = f"http://{e.host}:{port}/v1"
     pool = services.router.pools[name]
     worker = pool.add(Worker(base_url=base_url, model=name, source="embedded"))
+    worker.weights_digest = weights_digest  # the same GGUF as the chat worker's
     worker.healthy = False  # until it answers
 
     def ready() -> None:

