@@ -672,9 +672,28 @@ async def side_by_side(
             env=env,
         )
     ]
+    # the same bare proxy with labgate's worker client and one SQLite insert committed with
+    # synchronous=FULL before each answer: the floor under "in the audit log before its answer"
+    cport = free_port()
+    procs.append(
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "floor.py"),
+                "--proxy",
+                str(cport),
+                worker,
+                "--plain",
+                "--db",
+                str(tmp / "floor.db"),
+            ],
+            env=env,
+        )
+    )
     targets: list[tuple[str, int, dict[str, str]]] = [
         ("worker direct", wport, {}),
         ("bare pass-through", bport, {}),
+        ("bare + durable commit", cport, {}),
     ]
     targets += labgates
     exe = None if args.no_litellm else ensure_litellm()
@@ -756,6 +775,11 @@ async def side_by_side(
                     "(goal ≥ 10)"
                 )
             print(line)
+            floor = rows["bare + durable commit"]
+            print(
+                f"  {name}: added p50 {me['added_p50_ms'] / floor['added_p50_ms']:.2f}× and req/s "
+                f"{me['rps'] / floor['rps']:.0%} of the bare pass-through with a durable commit"
+            )
     finally:
         for p in procs:
             p.terminate()
