@@ -324,6 +324,9 @@ def create_app(
         ]
         if services.scheduler is not None:
             services.tasks.append(asyncio.create_task(_refresh_shares(services), name="shares"))
+        from labgate.batch.batches import start_runner
+
+        services.tasks.append(await start_runner(services))  # this replica's batch items
         try:
             yield
         finally:
@@ -397,6 +400,11 @@ def create_app(
     app.include_router(scheduler_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(safety_routes.router)
+    from labgate.batch import batches as batch_routes
+    from labgate.batch import files as file_routes
+
+    app.include_router(file_routes.router)
+    app.include_router(batch_routes.router)
     app.include_router(build_web_router())
     # the OpenAI routes skip FastAPI's middleware and route scan (docs/architecture.md)
     # its request count: the lifespan's inline_if
