@@ -313,3 +313,34 @@ async def test_bad_requests_are_openai_errors(env: dict[str, Any]) -> None:
         assert r.status_code == 404
         r = await c.get("/v1/files")
         assert r.status_code == 401
+
+
+async def test_a_batch_the_budget_cannot_cover_is_refused_up_front(env: dict[str, Any]) -> None:
+    from labgate.store.tenancy import Project
+
+    client: AsyncOpenAI = env["client"]
+    services = env["services"]
+    async with services.sessions.begin() as s:
+        await s.execute(
+            update(Project)
+            .where(Project.id == "default")
+            .values(budget_tokens=500, budget_period="month")
+        )
+    services.projects.forget("default")
+    lines = [_line(f"r{i}", "hello there", max_tokens=100) for i in range(10)]
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(_jsonl(lines))), purpose="batch")
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.batches.create(
+            input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    assert caught.value.code == "batch_exceeds_budget"
+    message = caught.value.body["message"]  # type: ignore[index]
+    assert "worst case" in message and "500 of 500" in message
+    assert (await client.batches.list()).data == []
+    small = [_line("r", "hi", max_tokens=10)]
+    g = await client.files.create(file=("s.jsonl", io.BytesIO(_jsonl(small))), purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=g.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    done = await _wait_done(client, batch.id)
+    assert done.request_counts.completed == 1

@@ -211,11 +211,46 @@ async def create_batch(
 async def check_budget(
     services: Any, principal: Principal, endpoint: str, lines: list[dict[str, Any]]
 ) -> None:
-    """Refuse a batch the project's remaining budget cannot possibly cover (every item's worst
-    case together), saying by how much. Each item still reserves and settles as it runs."""
-    budgets = services.extras.get("batch_budget_check")
-    if budgets is not None:
-        await budgets(principal, endpoint, lines)
+    """Refuse a batch the project's remaining budget cannot possibly cover: every item's worst
+    case (the request path's own bound: prompt bytes, message markers, ``max_tokens`` times
+    ``n``, priced by the model's weights) added up, against what is left of the period's budget
+    now. Each item still reserves and settles its own as it runs."""
+    from labgate.gateway.admission import answers_of, prompt_token_bound
+    from labgate.quota.amounts import Weights, units_to_tokens, worst_case_amount
+    from labgate.quota.periods import budget_period
+
+    if services.projects is None or principal.project is None or services.quota is None:
+        return
+    policy = await services.projects.get(principal.project)
+    if policy is None or policy.budget.limit is None:
+        return
+    total = 0
+    for line in lines:
+        body = line.get("body") or {}
+        model = services.models.get(body.get("model"))
+        if model is None:
+            continue  # refused as the item runs: it costs nothing
+        chat = endpoint == "/v1/chat/completions"
+        text = orjson.dumps(body.get("messages") if chat else body.get("prompt")).decode()
+        messages = len(body.get("messages") or []) if chat else 0
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        max_tokens = int(max_tokens or model.max_output_tokens) * answers_of(body)
+        total += worst_case_amount(
+            Weights.of(model.weights), prompt_token_bound(text, messages), max_tokens
+        )
+    period = budget_period(policy.budget.period, _now())
+    used = await services.quota.budgets.usage(policy.project_id, period)
+    left = used.remaining(policy.budget.limit)
+    if total > left:
+        raise invalid_request(
+            f"this batch's {len(lines)} requests can cost up to {units_to_tokens(total):g} "
+            f"weighted tokens at their worst case, and project {policy.project_id} has "
+            f"{units_to_tokens(left):g} of {units_to_tokens(policy.budget.limit):g} left this "
+            f"{policy.budget.period}: split the batch, lower max_tokens, or ask "
+            "for a larger allocation",
+            param="input_file_id",
+            code="batch_exceeds_budget",
+        )
 
 
 @router.get("")
