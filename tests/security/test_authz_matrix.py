@@ -143,6 +143,24 @@ GET    /v1/responses/{rid}/input_items · own                                   
 GET    /v1/responses/{rid}/input_items · another user's                                       | 401  no   no   no   no   no   no   401
 DELETE /v1/responses/{rid} · own                                                              | 401  ok   ok   ok   ok   ok   ok   401
 DELETE /v1/responses/{rid} · another user's                                                   | 401  no   no   no   no   no   no   401
+# -- batch files and batches: their owner's only, within the owner's clearance
+POST   /v1/files · lower label                                                                | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/files · equal label                                                                | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/files · higher label                                                               | 401  no   no   no   no   no   no   401
+GET    /v1/files                                                                              | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/files/{fid} · own                                                                  | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/files/{fid} · another user's                                                       | 401  no   no   no   no   no   no   401
+GET    /v1/files/{fid}/content · own                                                          | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/files/{fid}/content · another user's                                               | 401  no   no   no   no   no   no   401
+DELETE /v1/files/{fid} · own                                                                  | 401  ok   ok   ok   ok   ok   ok   401
+DELETE /v1/files/{fid} · another user's                                                       | 401  no   no   no   no   no   no   401
+POST   /v1/batches · own file                                                                 | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/batches · another user's file                                                      | 401  no   no   no   no   no   no   401
+GET    /v1/batches                                                                            | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/batches/{bid} · own                                                                | 401  ok   ok   ok   ok   ok   ok   401
+GET    /v1/batches/{bid} · another user's                                                     | 401  no   no   no   no   no   no   401
+POST   /v1/batches/{bid}/cancel · own                                                         | 401  ok   ok   ok   ok   ok   ok   401
+POST   /v1/batches/{bid}/cancel · another user's                                              | 401  no   no   no   no   no   no   401
 # -- administration: who am I, labs
 GET    /v1/admin/whoami                                                                       | 401  ok   ok   ok   ok   ok   ok   401
 GET    /v1/admin/labs                                                                         | 401  ok   ok   ok   ok   ok   ok   401
@@ -1154,6 +1172,130 @@ async def _embed_resent(w: World, role: str) -> Call:
         json={"model": "m-emb", "input": answer},
         headers={"X-Labgate-Label": LOWER},
     )
+
+
+# -- batch files and batches
+
+
+def _jsonl(model: str = "m-sec") -> bytes:
+    line = {
+        "custom_id": "1",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": model, "messages": _ask(), "max_tokens": 8},
+    }
+    return orjson.dumps(line) + b"\n"
+
+
+def _upload(name: str = "batch.jsonl") -> dict[str, Any]:
+    return {"file": (name, _jsonl(), "application/jsonl")}
+
+
+async def _own_file(w: World, owner: str, label: str = EQUAL, name: str = "batch.jsonl") -> str:
+    r = await w.client.post(
+        "/v1/files",
+        headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}", "X-Labgate-Label": label},
+        files=_upload(name),
+        data={"purpose": "batch"},
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["id"])
+
+
+async def _own_batch(w: World, owner: str) -> str:
+    fid = await _own_file(w, owner)
+    r = await w.client.post(
+        "/v1/batches",
+        headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}"},
+        json={"input_file_id": fid, "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["id"])
+
+
+def _owner(role: str, whose: str) -> str:
+    return SELF.get(role, "alice") if whose == "own" else "aldo"
+
+
+def _post_file(row: str, label: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        return Call(
+            "POST",
+            "/v1/files",
+            headers={"X-Labgate-Label": label},
+            files=_upload(),
+            data={"purpose": "batch"},
+        )
+
+    case(row)(build)
+
+
+_post_file("POST /v1/files · lower label", LOWER)
+_post_file("POST /v1/files · equal label", EQUAL)
+_post_file("POST /v1/files · higher label", HIGHER)
+
+
+@case("GET /v1/files")
+async def _list_files(w: World, role: str) -> Call:
+    await _own_file(w, "hugo", HIGHER, "m-nuc.jsonl")
+    await _own_file(w, "aldo", EQUAL, "m-nuc-too.jsonl")
+    return Call("GET", "/v1/files", hidden=("nuc",))
+
+
+def _file_op(row: str, method: str, suffix: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        owner = _owner(role, whose)
+        fid = await _own_file(w, owner)
+        effect = None
+        if method == "DELETE":
+
+            async def gone() -> bool:
+                r = await w.client.get(
+                    f"/v1/files/{fid}", headers={"Authorization": f"Bearer {w.keys[f'@{owner}']}"}
+                )
+                return r.status_code == 404
+
+            effect = gone
+        return Call(method, f"/v1/files/{fid}{suffix}", effect=effect)
+
+    case(row)(build)
+
+
+for _whose, _name in (("own", "own"), ("another", "another user's")):
+    _file_op(f"GET /v1/files/{{fid}} · {_name}", "GET", "", _whose)
+    _file_op(f"GET /v1/files/{{fid}}/content · {_name}", "GET", "/content", _whose)
+    _file_op(f"DELETE /v1/files/{{fid}} · {_name}", "DELETE", "", _whose)
+
+
+def _post_batch(row: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        fid = await _own_file(w, _owner(role, whose))
+        body = {
+            "input_file_id": fid,
+            "endpoint": "/v1/chat/completions",
+            "completion_window": "24h",
+        }
+        return Call("POST", "/v1/batches", json=body)
+
+    case(row)(build)
+
+
+_post_batch("POST /v1/batches · own file", "own")
+_post_batch("POST /v1/batches · another user's file", "another")
+get("GET /v1/batches", "/v1/batches", hidden=("nuc",))
+
+
+def _batch_op(row: str, method: str, suffix: str, whose: str) -> None:
+    async def build(w: World, role: str) -> Call:
+        bid = await _own_batch(w, _owner(role, whose))
+        return Call(method, f"/v1/batches/{bid}{suffix}")
+
+    case(row)(build)
+
+
+for _whose, _name in (("own", "own"), ("another", "another user's")):
+    _batch_op(f"GET /v1/batches/{{bid}} · {_name}", "GET", "", _whose)
+    _batch_op(f"POST /v1/batches/{{bid}}/cancel · {_name}", "POST", "/cancel", _whose)
 
 
 # -- administration: labs
