@@ -261,7 +261,7 @@ def _mount_area_apps() -> None:
 
     app.add_typer(models_app, name="models")
     app.add_typer(eval_app, name="eval")
-    for area in ("audit", "hpc", "safety"):
+    for area in ("audit", "batch", "hpc", "safety"):
         try:
             module = importlib.import_module(f"labgate.{area}.cli")
         except ImportError:
