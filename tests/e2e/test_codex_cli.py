@@ -74,3 +74,37 @@ async def test_codex_exec_runs_to_completion(
     assert sent is not None
     assert sent["messages"][-1] == {"role": "user", "content": "What is the capital of France?"}
     assert "exec_command" in {t["function"]["name"] for t in sent["tools"]}
+
+
+async def test_codex_exec_runs_with_the_guardrail_on(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker, tmp_path: Path
+) -> None:
+    """With the guardrail on, as every real deployment runs: Codex's own 17,000-character
+    developer prompt scored 0.91 cbrn_biological and its environment block tripped the
+    payload-splitting decoder, so every turn was refused (and retried five times). A client's
+    instructions are now screened like tool definitions (docs/safety.md)."""
+    codex = await asyncio.to_thread(_codex)
+    settings = make_settings(
+        [{"name": "fake", "workers": [fake_worker.base_url]}], safety={"enabled": True}
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        key = app.state.services.bootstrap.admin_key
+        home, work = tmp_path / "codex-home", tmp_path / "work"
+        home.mkdir()
+        work.mkdir()
+        (home / "config.toml").write_text(
+            'model = "fake"\nmodel_provider = "labgate"\n\n[model_providers.labgate]\n'
+            f'name = "labgate"\nbase_url = "{url}/v1"\nenv_key = "LABGATE_KEY"\n'
+            'wire_api = "responses"\n'
+        )
+        env = {**os.environ, "CODEX_HOME": str(home), "LABGATE_KEY": key}
+        proc = await asyncio.create_subprocess_exec(
+            codex, "exec", "--skip-git-repo-check", "What is the capital of France?",
+            cwd=work, env=env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=300)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert out.decode().strip() == "Paris is the capital of France."
+    assert fake_worker.worker.requests >= 1

@@ -880,9 +880,16 @@ _ASSIGNMENT = re.compile(
 _CONCAT = re.compile(r"\b([A-Za-z_]\w{0,15})(?:\s*\+\s*[A-Za-z_]\w{0,15})+")
 
 
+_MARKUP_TAG = re.compile(r"<[A-Za-z_][^<>]{0,2000}>")
+
+
 def _split_payload(text: str) -> str | None:
+    """Fragments assigned to variables and then joined (``a = "how to"; b = "..."; a + b``).
+    Attributes inside markup tags (``<entry access="read">``) are no assignments, and without
+    a concatenation naming them, the fragments are joined only when they are phrases (two or
+    more of them hold a space): one-word values (``type="managed"``, JSON, config) are data."""
     values: dict[str, str] = {}
-    for name, _quote, value in _ASSIGNMENT.findall(text):
+    for name, _quote, value in _ASSIGNMENT.findall(_MARKUP_TAG.sub(" ", text)):
         values[name] = value
     if len(values) < 2:
         return None
@@ -890,6 +897,8 @@ def _split_payload(text: str) -> str | None:
         names = [n.strip() for n in match.group(0).split("+")]
         if all(n in values for n in names):
             return "".join(values[n] for n in names)
+    if sum(" " in v.strip() for v in values.values()) < 2:
+        return None
     return "".join(values.values())
 
 

@@ -34,6 +34,9 @@ from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
 
+# a client application's own instructions, screened apart (:meth:`SafetyScreen._definitions_rule`)
+INSTRUCTION_ROLES = frozenset({"system", "developer"})
+
 
 def _words_read(text: str) -> int:
     """Words in ``text``, or in its longest decoding: "hex: 4465…" is two words written and a
@@ -133,13 +136,14 @@ class SafetyScreen:
         screened together; the tools and schemas offered (``definitions``) apart, where the
         classifier alone flags and does not block (:meth:`_definitions_rule`). The more
         severe decision of the two is the request's."""
-        texts = [text for _, text in message_texts(messages, documents)]
+        found = message_texts(messages, documents)
+        texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
+        instructions = [text for role, text in found if role in INSTRUCTION_ROLES]
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
-        if not definitions.strip() or decision.blocked:
+        apart = [t for t in (definitions, *instructions) if t.strip()]
+        if not apart or decision.blocked:
             return decision
-        offered = await self.check_texts(
-            [definitions], model=model, labels=labels, direction="input"
-        )
+        offered = await self.check_texts(apart, model=model, labels=labels, direction="input")
         offered = self._definitions_rule(offered)
         return offered if SEVERITY[offered.action] > SEVERITY[decision.action] else decision
 
@@ -147,13 +151,19 @@ class SafetyScreen:
     def _definitions_rule(decision: Decision) -> Decision:
         """Tool definitions are terse and full of the words of the science they serve ("BSL-4",
         "spent fuel reprocessing", "toxic chemicals"), and the classifier, trained on requests,
-        blocked 4 of 24 benign scientific tools (``bench/tools_screening.py``). A block it
-        alone made there is a flag: recorded for review, the answer still screened. A block of
-        the patterns, the lexicon or the judge stands."""
-        if decision.blocked and decision.stage is Stage.CLASSIFIER:
+        blocked 4 of 24 benign scientific tools (``bench/tools_screening.py``). A client
+        application's own instructions (system and developer messages) are the same kind of
+        text: Codex CLI's 17,000-character developer prompt ("I've explored the repo; now
+        checking the API route definitions") scored 0.91 ``cbrn_biological``, so every Codex
+        turn was refused. A block the classifier alone made there is a flag: recorded for
+        review, the answer still screened. A block of the patterns, the lexicon or the judge
+        stands, and the user's own turns are screened as before."""
+        by_lexicon = any(r.startswith("lexicon:") for r in decision.reasons)
+        if decision.blocked and decision.stage is Stage.CLASSIFIER and not by_lexicon:
             decision.action = Action.FLAG
             decision.reasons.append(
-                "tool definitions: the classifier alone flags them, it does not block"
+                "tool definitions and instructions: the classifier alone flags them, it does "
+                "not block"
             )
         return decision
 
