@@ -16,6 +16,7 @@ vault's master key, bound to the file's id, owner and label.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import UTC, datetime
@@ -39,6 +40,7 @@ from labgate.identity.principal import Principal
 _PURPOSE = b"labgate/batch/file/v1"
 ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
 MAX_ERRORS_SHOWN = 20
+MAX_CUSTOM_ID = 256
 
 
 class Sealer:
@@ -163,7 +165,11 @@ def _body_error(endpoint: str, body: Any) -> str | None:
         return "body.model is required"
     parse = parse_chat if endpoint == "/v1/chat/completions" else parse_completion
     try:
-        parse(orjson.dumps(body))
+        raw = orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return "body: a number is out of range (integers are at most 64 bits)"
+    try:
+        parse(raw)
     except APIError as exc:
         return f"body: {exc.message}"
     return None
@@ -187,8 +193,10 @@ def validate_lines(data: bytes, max_lines: int) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            # the standard parser keeps integers past 64 bits as they are (orjson would
+            # round them to floats), so the range checks below see what the client sent
+            item = json.loads(line)
+        except (ValueError, RecursionError):
             errors.append(f"line {number}: not valid JSON")
             continue
         if not isinstance(item, dict):
@@ -197,6 +205,8 @@ def validate_lines(data: bytes, max_lines: int) -> list[dict[str, Any]]:
         cid = item.get("custom_id")
         if not isinstance(cid, str) or not cid:
             errors.append(f"line {number}: custom_id must be a non-empty string")
+        elif len(cid) > MAX_CUSTOM_ID:
+            errors.append(f"line {number}: custom_id is longer than {MAX_CUSTOM_ID} characters")
         elif cid in seen:
             errors.append(f"line {number}: custom_id {cid!r} repeats line {seen[cid]}")
         else:
