@@ -153,7 +153,7 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None, s
 
 _SERVED = (
     "POST /v1/chat/completions, POST /v1/completions, POST /v1/responses (and GET/DELETE "
-    "/v1/responses/{id}), POST /v1/embeddings and GET /v1/models"
+    "/v1/responses/{id}), POST /v1/embeddings, /v1/files, /v1/batches and GET /v1/models"
 )
 
 
@@ -179,7 +179,7 @@ def install_error_handlers(app: FastAPI) -> None:
             code = "unknown_route"
             message = (
                 f"labgate does not serve {path}: its OpenAI-compatible API is "
-                f"{_SERVED} (not the audio, image, files, batch or assistants APIs)"
+                f"{_SERVED} (not the audio, image or assistants APIs)"
                 if path.startswith("/v1/") and not path.startswith(("/v1/admin/", "/v1/audit/"))
                 else f"no such route {path}; the OpenAI-compatible API lives under /v1"
             )
