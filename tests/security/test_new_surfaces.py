@@ -989,3 +989,85 @@ async def test_a_non_ascii_csrf_token_is_a_403(signin_app: tuple[str, Any, Any])
     async with aclosing(c):
         r = await c.post("/web/signout", headers={"X-CSRF-Token": b"\xe9t\xe9"})
         assert r.status_code == 403, r.status_code
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a batch's items run with the principal frozen at creation (principal_json): a key "
+    "revoked and a clearance lowered afterwards still get SECRET answers (findings.md 03:45)",
+)
+async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: World) -> None:
+    """The batch is written as POST /v1/batches writes it, then its creator's key is revoked and
+    clearance lowered before the runner takes an item (deterministic: the row is inserted after
+    the revocation, with the principal the creation would have frozen)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from labgate.batch.batches import _principal_json
+    from labgate.batch.models import BatchItem, BatchJob
+    from labgate.store.tenancy import User
+
+    w = batches
+    uid = await w.new_user(OWN_LAB, ["user"], "SECRET")
+    await w.add_member("PRJ-ALPHA", uid)
+    key, key_id = await w.new_key(uid, "PRJ-ALPHA")
+    h = {"Authorization": f"Bearer {key}", "X-Labgate-Label": EQUAL}
+    up = await w.client.post(
+        "/v1/files",
+        headers=h,
+        files={"file": ("in.jsonl", _jsonl(_line(1)), "application/jsonl")},
+        data={"purpose": "batch"},
+    )
+    assert up.status_code == 200, up.text
+    principal = Principal(
+        uid,
+        lab=OWN_LAB,
+        project="PRJ-ALPHA",
+        roles=frozenset({Role.USER}),
+        clearance="SECRET",
+        key_id=key_id,
+        auth_method="api_key",
+    )
+    frozen = _principal_json(principal)
+    await w.services.keys.revoke(key_id)
+    async with w.services.sessions.begin() as s:
+        await s.execute(update(User).where(User.id == uid).values(clearance="UNCLASSIFIED"))
+    w.services.auth.invalidate_all()
+    assert (await w.client.get("/v1/models", headers=h)).status_code == 401
+    now = datetime.now(UTC)
+    bid = "batch_" + uuid.uuid4().hex
+    async with w.services.sessions.begin() as s:
+        s.add(
+            BatchJob(
+                id=bid,
+                owner=uid,
+                project="PRJ-ALPHA",
+                label=EQUAL,
+                principal_json=frozen,
+                endpoint="/v1/chat/completions",
+                input_file_id=up.json()["id"],
+                completion_window="24h",
+                metadata_json=None,
+                status="in_progress",
+                total=1,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+                times_json=orjson.dumps({"in_progress_at": int(now.timestamp())}).decode(),
+            )
+        )
+        await s.flush()
+        s.add(BatchItem(batch_id=bid, line=0, status="pending", attempts=0))
+    runner = w.services.extras.get("batch_runner")
+    if runner is not None:
+        runner.wake()
+    for _ in range(400):
+        async with w.services.sessions() as s:
+            item = await s.get(BatchItem, (bid, 0))
+            done = item is not None and item.status == "done"
+            ok = item.ok if item is not None else None
+        if done:
+            break
+        await asyncio.sleep(0.05)
+    assert done, "the item never ran"
+    assert ok == 0, "a revoked key's batch item was answered at SECRET"
