@@ -344,3 +344,41 @@ async def test_a_batch_the_budget_cannot_cover_is_refused_up_front(env: dict[str
     )
     done = await _wait_done(client, batch.id)
     assert done.request_counts.completed == 1
+
+
+async def test_a_revoked_key_stops_the_batch_it_submitted(env: dict[str, Any]) -> None:
+    from labgate.identity.keys import KeyRepository
+    from labgate.store.tenancy import ApiKey
+
+    services = env["services"]
+    key = await _user(services)
+    client = AsyncOpenAI(base_url=env["url"] + "/v1", api_key=key, max_retries=0)
+    runner = services.extras["batch_runner"]
+    gate = asyncio.Event()
+    answer = runner.answer
+
+    async def held(batch: Any, line: Any) -> Any:
+        await gate.wait()
+        return await answer(batch, line)
+
+    runner.answer = held
+    lines = [_line(f"r{i}", f"q{i}") for i in range(6)]
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(_jsonl(lines))), purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    async with services.sessions() as s:
+        key_id = (await s.scalars(select(ApiKey.id).order_by(ApiKey.created_at.desc()))).first()
+    assert await KeyRepository(services.sessions).revoke(key_id)
+    gate.set()
+    admin = env["client"]
+    for _ in range(600):
+        async with services.sessions() as s:
+            left = (await s.scalars(select(BatchItem).where(BatchItem.status != "done"))).all()
+        if not left:
+            break
+        await asyncio.sleep(0.05)
+    async with services.sessions() as s:
+        items = (await s.scalars(select(BatchItem).where(BatchItem.batch_id == batch.id))).all()
+    assert items and all(i.status == "done" and i.ok == 0 for i in items)
+    assert admin is not None

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -53,6 +54,10 @@ RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quo
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def _principal_json(p: Principal) -> str:
@@ -333,6 +338,7 @@ class BatchRunner:
         self._wake = asyncio.Event()
         self._inputs: dict[str, tuple[BatchJob, list[dict[str, Any]]]] = {}
         self.ran = 0  # items this replica wrote a result for
+        self._owners: dict[str, tuple[float, Principal | str]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -473,8 +479,16 @@ class BatchRunner:
         from labgate.scheduler import RequestClass
 
         services = self.services
-        principal = _principal_of(batch.principal_json)
         kind = "chat" if batch.endpoint == "/v1/chat/completions" else "completion"
+        principal = await self._current(batch)
+        if isinstance(principal, str):  # the key was revoked, or the user disabled
+            error = {
+                "message": principal,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
+            return 401, {"error": error}, None, False
         raw = orjson.dumps(line.get("body"))
         prepared = None
         try:
@@ -511,6 +525,42 @@ class BatchRunner:
                 "code": exc.code,
             }
             return exc.status, {"error": error}, request_id, False
+
+    async def _current(self, batch: BatchJob) -> Principal | str:
+        """The batch's owner as they are now (re-read every 5 s): a revoked or expired key or
+        a disabled user stops the batch's remaining items, and a lowered clearance or a role
+        taken away applies to them."""
+        from labgate.store.tenancy import ApiKey, User
+
+        now = time.monotonic()
+        cached = self._owners.get(batch.id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        p = _principal_of(batch.principal_json)
+        async with self.services.sessions() as session:
+            user = await session.get(User, p.user_id)
+            key = await session.get(ApiKey, p.key_id) if p.key_id else None
+        result: Principal | str
+        if user is None or user.disabled:
+            result = "the user who submitted this batch is disabled"
+        elif p.key_id and (
+            key is None
+            or key.revoked_at is not None
+            or (key.expires_at is not None and _aware(key.expires_at) < _now())
+        ):
+            result = "the API key that submitted this batch was revoked or has expired"
+        else:
+            result = Principal(
+                user_id=p.user_id,
+                lab=user.lab_id,
+                project=p.project,
+                roles=frozenset(Role(r) for r in (user.roles or ())),
+                clearance=user.clearance,
+                key_id=p.key_id,
+                auth_method=p.auth_method,
+            )
+        self._owners[batch.id] = (now + 5.0, result)
+        return result
 
     async def finalize_ready(self) -> None:
         """Batches with no item left to run: finalize one (whichever replica gets it)."""
