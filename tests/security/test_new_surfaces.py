@@ -856,11 +856,6 @@ async def _signed_in(url: str) -> tuple[httpx.AsyncClient, str]:
     return c, me["csrf_token"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="login CSRF: the OIDC state is not bound to the browser that started the sign-in; "
-    "an attacker's callback link signs the victim in as the attacker (findings.md 03:40)",
-)
 async def test_a_callback_completes_only_in_the_browser_that_started_it(
     signin_app: tuple[str, Any, Any],
 ) -> None:
@@ -911,11 +906,6 @@ async def test_no_redirect_parameter_leaves_the_site(signin_app: tuple[str, Any,
         assert done.status_code == 303 and done.headers["location"] == "/", done.headers
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the OIDC redirect_uri is built from the request's Host header, not the configured "
-    "public_url (findings.md 03:40)",
-)
 async def test_a_host_header_does_not_move_the_callback(
     signin_app: tuple[str, Any, Any],
 ) -> None:
@@ -978,11 +968,6 @@ async def test_changes_by_cookie_need_the_csrf_token(signin_app: tuple[str, Any,
         assert (await c.get("/web/session")).json()["signed_in"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a non-ASCII X-CSRF-Token with a session cookie is a 500 (secrets.compare_digest "
-    "raises TypeError on non-ASCII str) (findings.md 03:40)",
-)
 async def test_a_non_ascii_csrf_token_is_a_403(signin_app: tuple[str, Any, Any]) -> None:
     url, _, _ = signin_app
     c, _csrf = await _signed_in(url)

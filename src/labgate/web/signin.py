@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from labgate.api.errors import APIError, error_body, invalid_request, not_found
 
 COOKIE = "labgate_session"
+SIGNIN_COOKIE = "labgate_signin"  # binds a sign-in in progress to its browser
 CSRF_HEADER = "x-csrf-token"
 PENDING_TTL_S = 600.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -132,6 +134,16 @@ async def signin_options(request: Request) -> dict[str, Any]:
 
 
 def _redirect_uri(request: Request) -> str:
+    """Where the identity provider sends the browser back: under ``public_url`` when set (a
+    proxy in front), else the address this server's socket was reached at. Never the request's
+    Host header, which the client writes."""
+    settings = request.app.state.services.settings
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/web/callback"
+    server = request.scope.get("server")
+    if server and server[1]:
+        host = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+        return f"{request.url.scheme}://{host}:{server[1]}/web/callback"
     return str(request.url_for("web_callback"))
 
 
@@ -144,12 +156,16 @@ async def signin(index: int, request: Request) -> Response:
     doc = await _discover(cfg)
     verifier = _b64(secrets.token_bytes(32))
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    # the sign-in is bound to this browser: the callback must come with this cookie, so a
+    # callback link started by someone else (login CSRF) signs nobody in
+    binder = secrets.token_urlsafe(24)
     store_of(request.app).pending[state] = {
         "at": time.time(),
         "index": index,
         "verifier": verifier,
         "nonce": nonce,
         "token_endpoint": doc["token_endpoint"],
+        "binder": hashlib.sha256(binder.encode()).hexdigest(),
     }
     query = urlencode(
         {
@@ -164,7 +180,17 @@ async def signin(index: int, request: Request) -> Response:
         }
     )
     sep = "&" if "?" in doc["authorization_endpoint"] else "?"
-    return RedirectResponse(doc["authorization_endpoint"] + sep + query, status_code=302)
+    out = RedirectResponse(doc["authorization_endpoint"] + sep + query, status_code=302)
+    out.set_cookie(
+        SIGNIN_COOKIE,
+        binder,
+        max_age=600,
+        httponly=True,
+        samesite="lax",  # sent on the identity provider's top-level redirect back
+        secure=request.url.scheme == "https",
+        path="/web",
+    )
+    return out
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -176,6 +202,11 @@ def _claims(token: str) -> dict[str, Any]:
 @router.get("/callback", name="web_callback")
 async def callback(request: Request, code: str = "", state: str = "") -> Response:
     pending = store_of(request.app).take_pending(state) if state else None
+    binder = request.cookies.get(SIGNIN_COOKIE, "")
+    if pending is not None and not hmac.compare_digest(
+        hashlib.sha256(binder.encode()).hexdigest().encode(), str(pending["binder"]).encode()
+    ):
+        pending = None  # started in another browser: nobody is signed in by this link
     if pending is None:
         raise invalid_request(
             "this sign-in is unknown or expired (over ten minutes, or used already): sign in again",
@@ -311,11 +342,11 @@ class SessionAuth:
             await self.app(scope, receive, send)
             return
         if scope["method"] not in SAFE_METHODS:
-            given = dict(headers).get(CSRF_HEADER.encode(), b"").decode("latin-1")
+            given = dict(headers).get(CSRF_HEADER.encode(), b"")
             origin = dict(headers).get(b"origin")
             host = dict(headers).get(b"host", b"")
             bad_origin = origin is not None and origin.split(b"://", 1)[-1] != host
-            if not secrets.compare_digest(given, session.csrf) or bad_origin:
+            if not hmac.compare_digest(given, session.csrf.encode()) or bad_origin:
                 body = error_body(
                     "a signed-in page must send its CSRF token (X-CSRF-Token) from this "
                     "origin with every change",
