@@ -976,11 +976,6 @@ async def test_a_non_ascii_csrf_token_is_a_403(signin_app: tuple[str, Any, Any])
         assert r.status_code == 403, r.status_code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a batch's items run with the principal frozen at creation (principal_json): a key "
-    "revoked and a clearance lowered afterwards still get SECRET answers (findings.md 03:45)",
-)
 async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: World) -> None:
     """The batch is written as POST /v1/batches writes it, then its creator's key is revoked and
     clearance lowered before the runner takes an item (deterministic: the row is inserted after
