@@ -72,6 +72,7 @@ def test_the_newest_turn_and_its_documents_are_screened_first() -> None:
     ]
     assert message_texts(messages, ["a document"]) == [
         ("user", "newest"),
+        ("conversation", "first newest"),  # the user's turns read together (docs/safety.md)
         ("document", "a document"),
         ("system", "Be brief."),
         ("user", "first"),
