@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -248,7 +249,10 @@ def _evaluate_tsv(paths: list[Path], head: Path | None, *, as_json: bool, misses
 
 @app.command()
 def check(
-    text: Annotated[str, typer.Argument(help="The text to screen.")],
+    texts: Annotated[
+        list[str] | None,
+        typer.Argument(help="The text(s) to screen; '-' reads one text per line from stdin."),
+    ] = None,
     model: Annotated[
         str | None, typer.Option(help="Model whose per-model policy overrides apply.")
     ] = None,
@@ -259,35 +263,50 @@ def check(
         bool, typer.Option("--output", help="Screen it as a model's answer, not a request.")
     ] = False,
 ) -> None:
-    """Screen one text with the shipped policy and print the decision.
+    """Screen texts with the shipped policy and print each decision (one JSON object for one
+    text, one JSON line per text for several). The guardrail loads once (about 2-3 s), so
+    screen many texts in one call ('-' reads them from stdin, one per line).
 
-    Exit status, for scripts: 0 allowed (or only flagged for review), 1 blocked, 2 the
+    Exit status, for scripts: 0 all allowed (or only flagged for review), 1 any blocked, 2 the
     guardrail could not run."""
     from labgate.safety.embedder import SafetyModelUnavailable
     from labgate.safety.policy import SafetyPolicy
     from labgate.safety.screen import SafetyScreen
 
+    given = list(texts or [])
+    if given == ["-"]:
+        given = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not given:
+        errors.print("[red]error:[/red] give a text to screen, or '-' to read texts from stdin")
+        raise typer.Exit(2)
     try:
         screen = SafetyScreen.load(SafetyPolicy())
     except (SafetyModelUnavailable, FileNotFoundError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 
-    async def run() -> dict[str, object]:
+    async def run() -> list[dict[str, object]]:
+        out = []
         try:
-            if output:
-                decision = await screen.check_output(text, model=model, labels=label or ())
-            else:
-                decision = await screen.check_input(
-                    [{"role": "user", "content": text}], model=model, labels=label or ()
-                )
-            return decision.to_audit()
+            for text in given:
+                if output:
+                    decision = await screen.check_output(text, model=model, labels=label or ())
+                else:
+                    decision = await screen.check_input(
+                        [{"role": "user", "content": text}], model=model, labels=label or ()
+                    )
+                out.append(decision.to_audit())
+            return out
         finally:
             await screen.aclose()
 
-    decision = asyncio.run(run())
-    console.print_json(json.dumps(decision))
-    if decision["action"] == "block":
+    decisions = asyncio.run(run())
+    if len(decisions) == 1:
+        console.print_json(json.dumps(decisions[0]))
+    else:
+        for decision in decisions:
+            typer.echo(json.dumps(decision))
+    if any(d["action"] == "block" for d in decisions):
         raise typer.Exit(1)
 
 
