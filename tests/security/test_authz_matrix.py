@@ -2544,18 +2544,13 @@ async def test_a_hidden_model_answers_as_a_missing_one(
 # ----------------------------------------------------------------------------- the log, read through
 
 
-RECORDS_NAME_M_NUC = (
-    "issue 28/23: the model registry's admin records (a version of m-nuc submitted, evaluated, "
-    "signed off) carry no label, so a SECRET auditor or platform admin reads the name of a "
-    "model accredited SECRET//NUC that the registry itself hides from them; not fixed yet"
-)
 
 
 @pytest.mark.parametrize(
     "role",
     [
-        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=RECORDS_NAME_M_NUC))
-        for r in ("aud", "padm")
+        # fixed: a registry record names its model, and is hidden where the model is
+        pytest.param(r) for r in ("aud", "padm")
     ],
 )
 async def test_no_record_a_secret_reader_may_open_names_what_is_above_them(

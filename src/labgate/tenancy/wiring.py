@@ -30,6 +30,11 @@ def admin_audit_record(action: dict[str, Any]) -> AuditRecord:
     project = details.get("project_id")
     if project is None and target.startswith("project:"):
         project = target.split(":", 1)[1]
+    # a record about a model names it, so a reader who may not see the model (its
+    # accreditation above their clearance) cannot open the record either (docs/labels.md)
+    model = details.get("model")
+    if model is None and str(action["action"]).startswith("model."):
+        model = details.get("name")
     return AuditRecord(
         kind=RecordKind.ADMIN,
         time=action["time"],
@@ -41,6 +46,7 @@ def admin_audit_record(action: dict[str, Any]) -> AuditRecord:
         action=action["action"],
         target=target,
         details=details,
+        model=model if isinstance(model, str) else None,
     )
 
 
