@@ -24,15 +24,14 @@ from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import delete, select
 
 from labgate.access.labels import LabelError
 from labgate.api.deps import current_principal
 from labgate.api.errors import APIError, forbidden, invalid_request, not_found
+from labgate.audit.derived import DerivedCiphers, vault_keyring
 from labgate.audit.keyring import NONCE_SIZE, Keyring, KeyringError
 from labgate.batch.models import BatchFile
 from labgate.identity.principal import Principal
@@ -48,15 +47,10 @@ class Sealer:
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
-        self._ciphers: dict[str, AESGCM] = {}
+        self._derived = DerivedCiphers(keyring, _PURPOSE)
 
     def _cipher(self, key_id: str) -> AESGCM:
-        aead = self._ciphers.get(key_id)
-        if aead is None:
-            master = self.keyring.get(key_id)
-            key = HKDF(hashes.SHA256(), 32, salt=None, info=_PURPOSE).derive(master.key)
-            aead = self._ciphers[key_id] = AESGCM(key)
-        return aead
+        return self._derived.cipher(key_id)
 
     def seal(self, bound: list[Any], data: bytes) -> tuple[str, bytes]:
         key_id = self.keyring.current.id
@@ -76,18 +70,7 @@ class Sealer:
 def sealer_of(services: Any) -> Sealer:
     sealer = services.extras.get("batch_sealer")
     if sealer is None:
-        vault = services.transcripts
-        try:
-            keyring = vault.keyring if vault is not None else None
-        except KeyringError:
-            keyring = None
-        if keyring is None:
-            raise APIError(
-                503,
-                "batch files are kept encrypted with the audit vault's master keys, and none "
-                "is configured ([audit] master_keys_file)",
-                code="unavailable",
-            )
+        keyring = vault_keyring(services, "batch files")
         sealer = services.extras["batch_sealer"] = Sealer(keyring)
     return sealer
 

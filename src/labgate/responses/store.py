@@ -21,12 +21,10 @@ from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from labgate.audit.derived import DerivedCiphers
 from labgate.audit.keyring import Keyring, KeyringError
 from labgate.responses.models import StoredResponseRow
 
@@ -64,23 +62,6 @@ class StoredResponse:
         return list(self.response.get("output") or [])
 
 
-class _Derived:
-    """Per-master-key AES-GCM ciphers for one purpose, derived once."""
-
-    def __init__(self, keyring: Keyring, purpose: bytes) -> None:
-        self.keyring = keyring
-        self.purpose = purpose
-        self._ciphers: dict[str, AESGCM] = {}
-
-    def cipher(self, key_id: str) -> AESGCM:
-        aead = self._ciphers.get(key_id)
-        if aead is None:
-            master = self.keyring.get(key_id)
-            key = HKDF(hashes.SHA256(), 32, salt=None, info=self.purpose).derive(master.key)
-            aead = self._ciphers[key_id] = AESGCM(key)
-        return aead
-
-
 def _aad(*parts: str | None) -> bytes:
     return orjson.dumps(list(parts))
 
@@ -89,7 +70,7 @@ class ReasoningSealer:
     """``encrypted_content``: reasoning sealed for its owner, opened only by this gateway."""
 
     def __init__(self, keyring: Keyring) -> None:
-        self._derived = _Derived(keyring, _REASONING_PURPOSE)
+        self._derived = DerivedCiphers(keyring, _REASONING_PURPOSE)
 
     def seal(self, owner: str, text: str) -> str:
         key_id = self._derived.keyring.current.id
@@ -118,7 +99,7 @@ class ResponseStore:
             raise ValueError("the responses' retention must be positive")
         self.engine = engine
         self.retention = retention
-        self._items = _Derived(keyring, _ITEMS_PURPOSE)
+        self._items = DerivedCiphers(keyring, _ITEMS_PURPOSE)
         self.reasoning = ReasoningSealer(keyring)
         self._last_sweep = 0.0
 

@@ -35,9 +35,7 @@ from typing import Annotated, Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Index, LargeBinary, String, delete, select
@@ -47,6 +45,7 @@ from labgate.access.answers import text_digests
 from labgate.access.labels import LabelError
 from labgate.api.deps import current_principal
 from labgate.api.errors import APIError, forbidden, invalid_request, not_found
+from labgate.audit.derived import DerivedCiphers, vault_keyring
 from labgate.audit.keyring import NONCE_SIZE, Keyring, KeyringError
 from labgate.audit.models import UTCDateTime
 from labgate.identity.principal import Principal
@@ -80,15 +79,10 @@ class Sealer:
 
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
-        self._ciphers: dict[str, AESGCM] = {}
+        self._derived = DerivedCiphers(keyring, _PURPOSE)
 
     def _cipher(self, key_id: str) -> AESGCM:
-        aead = self._ciphers.get(key_id)
-        if aead is None:
-            master = self.keyring.get(key_id)
-            key = HKDF(hashes.SHA256(), 32, salt=None, info=_PURPOSE).derive(master.key)
-            aead = self._ciphers[key_id] = AESGCM(key)
-        return aead
+        return self._derived.cipher(key_id)
 
     @staticmethod
     def _aad(part: str, cid: str, owner: str, label: str | None) -> bytes:
@@ -132,18 +126,7 @@ def _sealer(request: Request) -> Sealer:
     services = request.app.state.services
     sealer = services.extras.get("web_conversation_sealer")
     if sealer is None:
-        vault = services.transcripts
-        try:
-            keyring = vault.keyring if vault is not None else None
-        except KeyringError:
-            keyring = None
-        if keyring is None:
-            raise APIError(
-                503,
-                "conversations are kept encrypted with the audit vault's master keys, and none "
-                "is configured ([audit] master_keys_file)",
-                code="unavailable",
-            )
+        keyring = vault_keyring(services, "conversations")
         sealer = services.extras["web_conversation_sealer"] = Sealer(keyring)
     return sealer
 
