@@ -44,91 +44,88 @@ async def _start_embedded(services: Services) -> None:
     model_path = e.model_path
     if model_path is None:
         model_path = await asyncio.to_thread(packaged_gguf, s.data_dir)
-    port = e.port or free_port(e.host)
-    base_url = f"http://{e.host}:{port}/v1"
-    pool = services.router.pools[e.model_name]
-    worker = pool.add(Worker(base_url=base_url, model=e.model_name, source="embedded"))
     # the digest of the weights it loads: the packaged GGUF's published sha256 (packaged_gguf
     # checked the file against it), or the operator's own file's, hashed here
-    worker.weights_digest = await asyncio.to_thread(
-        embedded_weights_digest, e.model_path, model_path
+    digest = await asyncio.to_thread(embedded_weights_digest, e.model_path, model_path)
+    threads = e.threads or (os.cpu_count() or 1)
+    port = e.port or free_port(e.host)
+    services.embedded = _supervised_worker(
+        services,
+        e.model_name,
+        port,
+        digest,
+        embedded_argv(model_path, e.model_name, e.host, port, e.n_ctx, threads),
+        log_name="embedded-worker.log",
+        what="embedded worker",
+        task_name="embedded",
     )
-    worker.healthy = False  # until it answers
-
-    def ready() -> None:
-        pool.mark_health(worker, True)
-        pool.record_success(worker)
-        services.pool_changed(pool)
-
-    def down() -> None:
-        pool.mark_health(worker, False, "embedded worker process exited")
-        services.pool_changed(pool)
-
-    proc = WorkerProcess(
-        embedded_argv(
-            model_path, e.model_name, e.host, port, e.n_ctx, e.threads or (os.cpu_count() or 1)
-        ),
-        base_url,
-        log_file=s.data_dir / "embedded-worker.log",
-        startup_timeout_s=e.startup_timeout_s,
-        max_restarts=e.max_restarts,
-        restart_window_s=e.restart_window_s,
-        on_ready=ready,
-        on_down=down,
-    )
-    services.embedded = proc
-    services.tasks.append(asyncio.create_task(proc.run(services.router.session), name="embedded"))
     if e.embedding_model_name:
-        _start_embedded_embedding(
-            services, model_path, e.embedding_model_name, worker.weights_digest
-        )
-
-
-def _start_embedded_embedding(
-    services: Services, model_path: Any, name: str, weights_digest: str | None
-) -> None:
-    """The embedded embedding model: the same GGUF in llama.cpp's embedding mode, in a second
-    child process (``labgate.worker.embedding``), supervised like the chat worker."""
-    s = services.settings
-    e = s.embedded
-    port = free_port(e.host)
-    base_url = f"http://{e.host}:{port}/v1"
-    pool = services.router.pools[name]
-    worker = pool.add(Worker(base_url=base_url, model=name, source="embedded"))
-    worker.weights_digest = weights_digest  # the same GGUF as the chat worker's
-    worker.healthy = False  # until it answers
-
-    def ready() -> None:
-        pool.mark_health(worker, True)
-        pool.record_success(worker)
-        services.pool_changed(pool)
-
-    def down() -> None:
-        pool.mark_health(worker, False, "embedded embedding worker process exited")
-        services.pool_changed(pool)
-
-    proc = WorkerProcess(
-        embedded_argv(
+        # the same GGUF in llama.cpp's embedding mode, in a second child process
+        # (labgate.worker.embedding), supervised like the chat worker
+        name, port = e.embedding_model_name, free_port(e.host)
+        argv = embedded_argv(
             model_path,
             name,
             e.host,
             port,
             e.embedding_n_ctx,
-            e.threads or (os.cpu_count() or 1),
+            threads,
             module="labgate.worker.embedding",
-        ),
+        )
+        services.extras["embedded_embedding"] = _supervised_worker(
+            services,
+            name,
+            port,
+            digest,
+            argv,
+            log_name="embedded-embedding-worker.log",
+            what="embedded embedding worker",
+            task_name="embedded-embedding",
+        )
+
+
+def _supervised_worker(
+    services: Services,
+    model: str,
+    port: int,
+    weights_digest: str | None,
+    argv: list[str],
+    *,
+    log_name: str,
+    what: str,
+    task_name: str,
+) -> WorkerProcess:
+    """A child worker process serving ``model`` on ``port``: added to the model's pool (unhealthy
+    until it answers), restarted by its supervisor, its health following the process."""
+    s = services.settings
+    base_url = f"http://{s.embedded.host}:{port}/v1"
+    pool = services.router.pools[model]
+    worker = pool.add(Worker(base_url=base_url, model=model, source="embedded"))
+    worker.weights_digest = weights_digest
+    worker.healthy = False  # until it answers
+
+    def ready() -> None:
+        pool.mark_health(worker, True)
+        pool.record_success(worker)
+        services.pool_changed(pool)
+
+    def down() -> None:
+        pool.mark_health(worker, False, f"{what} process exited")
+        services.pool_changed(pool)
+
+    e = s.embedded
+    proc = WorkerProcess(
+        argv,
         base_url,
-        log_file=s.data_dir / "embedded-embedding-worker.log",
+        log_file=s.data_dir / log_name,
         startup_timeout_s=e.startup_timeout_s,
         max_restarts=e.max_restarts,
         restart_window_s=e.restart_window_s,
         on_ready=ready,
         on_down=down,
     )
-    services.extras["embedded_embedding"] = proc
-    services.tasks.append(
-        asyncio.create_task(proc.run(services.router.session), name="embedded-embedding")
-    )
+    services.tasks.append(asyncio.create_task(proc.run(services.router.session), name=task_name))
+    return proc
 
 
 async def _flush_last_used(services: Services) -> None:
