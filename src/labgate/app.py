@@ -321,7 +321,7 @@ def create_app(
         ]
         if services.scheduler is not None:
             services.tasks.append(asyncio.create_task(_refresh_shares(services), name="shares"))
-        from labgate.batch.batches import start_runner
+        from labgate.batch.runner import start_runner
 
         services.tasks.append(await start_runner(services))  # this replica's batch items
         try:

@@ -1,0 +1,390 @@
+"""The batch runner every replica starts in its lifespan: ``concurrency`` loops that claim an
+item under a lease, run it through the one request path, and write its result once
+(:mod:`labgate.batch.batches` says how claims, leases and finalizing work)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import and_, or_, select, update
+
+from labgate.api.errors import APIError
+from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
+from labgate.batch.files import new_file, open_file, sealer_of
+from labgate.batch.models import BatchFile, BatchItem, BatchJob
+from labgate.identity.principal import Principal, Role
+
+RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quota_unavailable"})
+
+
+class BatchRunner:
+    """One per replica: ``concurrency`` loops that claim an item, run it, write its result."""
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        cfg = services.settings.batch
+        self.lease = timedelta(seconds=cfg.lease_s)
+        self.concurrency = cfg.concurrency
+        self.poll_s = cfg.poll_s
+        self._wake = asyncio.Event()
+        self._inputs: dict[str, tuple[BatchJob, list[dict[str, Any]]]] = {}
+        self.ran = 0  # items this replica wrote a result for
+        self._owners: dict[str, tuple[float, Principal | str]] = {}
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        loops = [
+            asyncio.create_task(self._loop(), name=f"batch-{i}") for i in range(self.concurrency)
+        ]
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            for t in loops:
+                t.cancel()
+            for t in loops:
+                with contextlib.suppress(BaseException):
+                    await t
+
+    async def _anything_open(self) -> bool:
+        """Is any batch open anywhere? A plain read, so that an idle runner takes no write
+        lock (SQLite: the audit log's inline commit found the database locked on every poll)
+        and no transaction (PostgreSQL: the idle runner was a quarter of the event loop's
+        samples under load)."""
+        async with self.services.sessions() as session:
+            found = await session.execute(
+                select(BatchJob.id).where(BatchJob.status.in_(ACTIVE)).limit(1)
+            )
+            return found.first() is not None
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                self._wake.clear()  # before the look: a batch created meanwhile wakes us
+                if not await self._anything_open():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                    continue
+                claimed = await self.claim()
+                if claimed is None:
+                    await self.finalize_ready()
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.poll_s)
+                    continue
+                await self.run_item(*claimed)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the store was away: try again shortly
+                log.exception("batch runner step failed")
+                await asyncio.sleep(self.poll_s)
+
+    async def claim(self) -> tuple[BatchItem, str] | None:
+        now = _now()
+        claimable = and_(
+            BatchItem.status.in_(("pending", "running")),
+            or_(BatchItem.lease_until.is_(None), BatchItem.lease_until < now),
+        )
+        token = uuid.uuid4().hex
+        async with self.services.sessions.begin() as session:
+            item = (
+                await session.scalars(
+                    select(BatchItem)
+                    .join(BatchJob, BatchJob.id == BatchItem.batch_id)
+                    .where(BatchJob.status == "in_progress", claimable)
+                    .order_by(BatchItem.batch_id, BatchItem.line)
+                    .limit(1)
+                    .with_for_update(skip_locked=True, of=BatchItem)
+                )
+            ).first()
+            if item is None:
+                return None
+            taken = await session.execute(
+                update(BatchItem)
+                .where(BatchItem.batch_id == item.batch_id, BatchItem.line == item.line, claimable)
+                .values(
+                    status="running",
+                    claim=token,
+                    lease_until=now + self.lease,
+                    attempts=BatchItem.attempts + 1,
+                )
+            )
+            if taken.rowcount != 1:
+                return None
+            batch_id, line = item.batch_id, item.line
+        item = BatchItem(batch_id=batch_id, line=line)
+        return item, token
+
+    async def _input(self, batch_id: str) -> tuple[BatchJob, list[dict[str, Any]]]:
+        cached = self._inputs.get(batch_id)
+        if cached is None:
+            async with self.services.sessions() as session:
+                batch = await session.get(BatchJob, batch_id)
+                file = await session.get(BatchFile, batch.input_file_id) if batch else None
+            data = open_file(self.services, file) if file is not None else None
+            if batch is None or data is None:
+                raise RuntimeError(f"batch {batch_id}: its input file is gone or does not open")
+            lines = [orjson.loads(t) for t in data.decode().splitlines() if t.strip()]
+            cached = self._inputs[batch_id] = (batch, lines)
+        return cached
+
+    async def run_item(self, item: BatchItem, token: str) -> None:
+        batch, lines = await self._input(item.batch_id)
+        line = lines[item.line]
+        status, body, request_id, retry = await self.answer(batch, line)
+        if retry:  # rate-limited or a model starting: back to pending, tried again later
+            async with self.services.sessions.begin() as session:
+                await session.execute(
+                    update(BatchItem)
+                    .where(
+                        BatchItem.batch_id == item.batch_id,
+                        BatchItem.line == item.line,
+                        BatchItem.claim == token,
+                    )
+                    .values(status="pending", claim=None, lease_until=_now() + timedelta(seconds=2))
+                )
+            return
+        result = {
+            "id": "batch_req_" + uuid.uuid4().hex,
+            "custom_id": line.get("custom_id"),
+            "response": {"status_code": status, "request_id": request_id, "body": body},
+            "error": None,
+        }
+        key_id, sealed = sealer_of(self.services).seal(
+            _item_bound(batch, item.line), orjson.dumps(result)
+        )
+        sealed = bytes([len(key_id.encode())]) + key_id.encode() + sealed  # which key sealed it
+        async with self.services.sessions.begin() as session:
+            written = await session.execute(
+                update(BatchItem)
+                .where(
+                    BatchItem.batch_id == item.batch_id,
+                    BatchItem.line == item.line,
+                    BatchItem.claim == token,
+                    BatchItem.status == "running",
+                )
+                .values(
+                    status="done",
+                    ok=1 if status == 200 else 0,
+                    result_sealed=sealed,
+                    claim=None,
+                    lease_until=None,
+                )
+            )
+        if written.rowcount == 1:
+            self.ran += 1
+        else:
+            log.warning("batch %s line %d: claim lost, result dropped", batch.id, item.line)
+
+    async def answer(
+        self, batch: BatchJob, line: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], str | None, bool]:
+        """Run one request line through the one request path at the batch class."""
+        from labgate.api.openai_routes import _project_allows
+        from labgate.api.schemas import parse_chat, parse_completion
+        from labgate.scheduler import RequestClass
+
+        services = self.services
+        kind = "chat" if batch.endpoint == "/v1/chat/completions" else "completion"
+        principal = await self._current(batch)
+        if isinstance(principal, str):  # the key was revoked, or the user disabled
+            error = {
+                "message": principal,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "invalid_api_key",
+            }
+            return 401, {"error": error}, None, False
+        raw = orjson.dumps(line.get("body"))
+        prepared = None
+        try:
+            try:
+                allows = await _project_allows(services, principal)
+                prepare = services.completions.prepare
+                if kind == "chat":
+                    prepared = prepare.chat(principal, parse_chat(raw), None, allows)
+                else:
+                    prepared = prepare.completion(principal, parse_completion(raw), allows)
+                prepared.request_class = RequestClass.BATCH
+                prepared.label_header = batch.label
+            except APIError as exc:
+                await services.completions.record_refusal(principal, kind, None, exc)
+                raise
+            result = await services.completions.run(prepared)
+            if not isinstance(result, dict):  # a stream: never asked for (validated), drained
+                async for _ in result:
+                    pass
+                raise APIError(400, "batch requests cannot stream", code="invalid_value")
+            if prepared.after_answer is not None:
+                await prepared.after_answer()
+            return 200, result, prepared.record.request_id, False
+        except APIError as exc:
+            if exc.code in RETRY_CODES:
+                return exc.status, {}, None, True
+            request_id = exc.headers.get("X-Request-Id") or (
+                prepared.record.request_id if prepared is not None else None
+            )
+            error = {
+                "message": exc.message,
+                "type": exc.type,
+                "param": exc.param,
+                "code": exc.code,
+            }
+            return exc.status, {"error": error}, request_id, False
+
+    async def _current(self, batch: BatchJob) -> Principal | str:
+        """The batch's owner as they are now (re-read every 5 s): a revoked or expired key or
+        a disabled user stops the batch's remaining items, and a lowered clearance or a role
+        taken away applies to them."""
+        from labgate.store.tenancy import ApiKey, User
+
+        now = time.monotonic()
+        cached = self._owners.get(batch.id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        p = _principal_of(batch.principal_json)
+        async with self.services.sessions() as session:
+            user = await session.get(User, p.user_id)
+            key = await session.get(ApiKey, p.key_id) if p.key_id else None
+        result: Principal | str
+        if user is None or user.disabled:
+            result = "the user who submitted this batch is disabled"
+        elif p.key_id and (
+            key is None
+            or key.revoked_at is not None
+            or (key.expires_at is not None and _aware(key.expires_at) < _now())
+        ):
+            result = "the API key that submitted this batch was revoked or has expired"
+        else:
+            result = Principal(
+                user_id=p.user_id,
+                lab=user.lab_id,
+                project=p.project,
+                roles=frozenset(Role(r) for r in (user.roles or ())),
+                clearance=user.clearance,
+                key_id=p.key_id,
+                auth_method=p.auth_method,
+            )
+        self._owners[batch.id] = (now + 5.0, result)
+        return result
+
+    async def finalize_ready(self) -> None:
+        """Batches with no item left to run: finalize one (whichever replica gets it)."""
+        now = _now()
+        services = self.services
+        async with services.sessions.begin() as session:
+            await session.execute(  # past their window: what is left expires
+                update(BatchItem)
+                .where(
+                    BatchItem.status == "pending",
+                    BatchItem.batch_id.in_(
+                        select(BatchJob.id).where(
+                            BatchJob.status == "in_progress", BatchJob.expires_at < now
+                        )
+                    ),
+                )
+                .values(status="expired")
+            )
+            open_items = (
+                select(BatchItem.batch_id)
+                .where(BatchItem.status.in_(("pending", "running")))
+                .distinct()
+            )
+            ready = (
+                await session.scalars(
+                    select(BatchJob).where(
+                        BatchJob.status.in_(("in_progress", "cancelling")),
+                        BatchJob.id.not_in(open_items),
+                    )
+                )
+            ).all()
+            stale = (
+                await session.scalars(select(BatchJob).where(BatchJob.status == "finalizing"))
+            ).all()
+        for batch in [*ready, *stale]:
+            times = orjson.loads(batch.times_json)
+            if batch.status == "finalizing":
+                if times.get("finalizing_at", 0) + self.lease.total_seconds() > now.timestamp():
+                    continue  # another replica is finalizing it
+            final = {"cancelling": "cancelled", "in_progress": "completed"}.get(
+                batch.status, times.get("final", "completed")
+            )
+            if final == "completed" and batch.expires_at < now:
+                final = "expired"
+            times.update(finalizing_at=int(now.timestamp()), final=final)
+            async with services.sessions.begin() as session:
+                won = await session.execute(
+                    update(BatchJob)
+                    .where(BatchJob.id == batch.id, BatchJob.times_json == batch.times_json)
+                    .values(status="finalizing", times_json=orjson.dumps(times).decode())
+                )
+            if won.rowcount == 1:
+                await self._finalize(batch, times, final)
+
+    async def _finalize(self, batch: BatchJob, times: dict[str, Any], final: str) -> None:
+        services = self.services
+        sealer = sealer_of(services)
+        out: list[bytes] = []
+        err: list[bytes] = []
+        async with services.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(BatchItem.line, BatchItem.ok, BatchItem.result_sealed)
+                    .where(BatchItem.batch_id == batch.id, BatchItem.status == "done")
+                    .order_by(BatchItem.line)
+                )
+            ).all()
+        for line, ok, sealed in rows:
+            sealed = bytes(sealed)
+            n = sealed[0]
+            key_id, sealed = sealed[1 : 1 + n].decode(), sealed[1 + n :]
+            data = sealer.open(key_id, _item_bound(batch, line), sealed)
+            if data is None:
+                continue
+            (out if ok else err).append(data)
+        files: list[BatchFile] = []
+        ids: dict[str, str | None] = {"output_file_id": None, "error_file_id": None}
+        for key, chunk, name in (
+            ("output_file_id", out, "batch_output.jsonl"),
+            ("error_file_id", err, "batch_errors.jsonl"),
+        ):
+            if chunk:
+                data = b"\n".join(chunk) + b"\n"
+                f = new_file(
+                    services,
+                    batch.owner,
+                    batch.project,
+                    batch.label,
+                    "batch_output",
+                    f"{batch.id}_{name}",
+                    data,
+                    len(chunk),
+                )
+                files.append(f)
+                ids[key] = f.id
+        times[f"{final}_at"] = int(_now().timestamp())
+        async with services.sessions.begin() as session:
+            session.add_all(files)
+            await session.execute(
+                update(BatchJob)
+                .where(BatchJob.id == batch.id, BatchJob.status == "finalizing")
+                .values(status=final, times_json=orjson.dumps(times).decode(), **ids)
+            )
+        self._inputs.pop(batch.id, None)
+
+
+def _item_bound(batch: BatchJob, line: int) -> list[Any]:
+    return ["item", batch.id, line, batch.owner, batch.label]
+
+
+async def start_runner(services: Any) -> asyncio.Task[None]:
+    runner = BatchRunner(services)
+    services.extras["batch_runner"] = runner
+    return asyncio.create_task(runner.run(), name="batch-runner")
