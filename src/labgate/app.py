@@ -395,6 +395,9 @@ def create_app(
     app.include_router(model_routes.cards)
     app.include_router(admin_routes.router)
     app.include_router(scheduler_routes.router)
+    from labgate.hpc import routes as hpc_routes
+
+    app.include_router(hpc_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(safety_routes.router)
     from labgate.batch import batches as batch_routes

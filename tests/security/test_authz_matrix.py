@@ -242,6 +242,7 @@ GET    /v1/admin/usage · by user                                               
 GET    /v1/admin/usage · by user, other lab named                                             | 401  ok   ok   ok   ok   ok   ok   401
 GET    /v1/admin/usage · by project, as CSV                                                   | 401  ok   ok   ok   ok   ok   ok   401
 GET    /v1/admin/workers                                                                      | 401  no   no   ok   ok   no   no   401
+GET    /v1/admin/hpc/jobs · jobs of a model below and one above the caller                   | 401  no   no   ok   ok   no   no   401
 GET    /v1/admin/scheduler                                                                    | 401  no   ok   ok   ok   ok   no   401
 GET    /v1/admin/scheduler · other lab named                                                  | 401  no   no   hide hide hide no   401
 # -- the guardrail's review queue: reviewers, within their lab and clearance; reports by the requester
@@ -261,6 +262,7 @@ GET    /v1/audit/proofs/consistency · caller at SECRET                         
 GET    /v1/audit/proofs/consistency · caller cleared for the whole range                      | 401  no   no   no   ok   ok   no   401
 GET    /v1/audit/checkpoint · caller at SECRET                                                | 401  no   no   no   no   no   no   401
 GET    /v1/audit/checkpoint · caller cleared for the whole range                              | 401  no   no   no   ok   ok   no   401
+GET    /v1/audit/verifier-key · the public key checkpoints are signed with                    | 401  ok   ok   ok   ok   ok   ok   401
 # -- transcripts: two auditors, within clearance
 POST   /v1/audit/access-requests · own project                                                | 401  no   no   no   no   ok   no   401
 POST   /v1/audit/access-requests · other lab's project                                        | 401  no   no   no   no   ok   no   401
@@ -1849,6 +1851,32 @@ get(
     hidden=("nuc", "beta"),
 )
 get("GET /v1/admin/workers", "/v1/admin/workers", hidden=("nuc",))
+
+
+@case("GET /v1/admin/hpc/jobs · jobs of a model below and one above the caller")
+async def _hpc_jobs(w: World, role: str) -> Call:
+    """A Slurm job of m-sec and one of m-nuc in ``hpc_jobs`` (as the controller writes them):
+    the m-nuc job, its model's name with it, is left out for every SECRET caller."""
+    import time
+
+    from labgate.hpc.models import HpcJob
+
+    async with w.services.sessions.begin() as s:
+        for launch, model in (("a1b2c3d4e5f60001", "m-sec"), ("a1b2c3d4e5f60002", "m-nuc")):
+            await s.merge(
+                HpcJob(
+                    launch_id=launch,
+                    deployment="dep-" + model,
+                    model=model,
+                    phase="ready",
+                    slurm_job_id=launch[-4:],
+                    time_limit_s=3600,
+                    submitted_at=time.time() - 60,
+                    started_at=time.time() - 50,
+                    ready_at=time.time() - 20,
+                )
+            )
+    return Call("GET", "/v1/admin/hpc/jobs", hidden=("nuc",))
 get("GET /v1/admin/scheduler", "/v1/admin/scheduler", hidden=("nuc", "beta"))
 
 # -- the guardrail's review queue
@@ -1931,6 +1959,7 @@ for _path, _params in (
 ):
     get(f"GET {_path} · caller at SECRET", _path, params=_params)
     get(f"GET {_path} · caller cleared for the whole range", _path, params=_params, cleared=True)
+get("GET /v1/audit/verifier-key · the public key checkpoints are signed with", "/v1/audit/verifier-key", hidden=ALL)
 
 # -- transcripts
 

@@ -194,6 +194,25 @@ async def latest_checkpoint(
     return PlainTextResponse(checkpoint.note, media_type="text/plain; charset=utf-8")
 
 
+@router.get("/verifier-key")
+async def verifier_key(
+    request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, str]:
+    """The public key checkpoints are signed with, as this gateway states it (the same string
+    ``labgate audit verifier-key`` prints). Public by design; an independent check compares it
+    with the key the oversight body was handed, not with this answer."""
+    parts = getattr(request.app.state.services, "audit_parts", None)
+    if parts is None:
+        raise not_found("this gateway keeps no audit log", code="no_audit_log")
+    verifier = parts.publisher.signer.verifier
+    return {
+        "key": verifier.to_string(),
+        "name": verifier.name,
+        "key_id": verifier.key_id.hex(),
+        "algorithm": "Ed25519",
+    }
+
+
 class AccessRequestBody(BaseModel):
     reason: str = Field(min_length=10, max_length=4000, description="Why access is needed.")
     project: str = Field(min_length=1, max_length=256, description="Whose records.")
