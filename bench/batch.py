@@ -1,16 +1,28 @@
 """A large batch on two replicas while an interactive client keeps sending.
 
-Starts a fake worker (``delay`` seconds per answer) and two gateway processes on a fresh
-PostgreSQL database (the one tests use: ``bash scripts/services-up.sh``), then:
+The scarce resource on a GPU cluster is the worker, not the gateway, so the fake worker is
+given a declared capacity: ``--slots`` requests served at once, each holding its slot
+``--delay`` seconds (``labgate.testing.fake_worker --slots``); its capacity is slots / delay
+requests a second, well below what labgate relays on this host, and what the worker cannot
+serve at once waits in its own first-come queue (as a vLLM engine's). Each replica is told
+its part of the worker's slots (``max_in_flight_per_worker = slots / replicas``), so that the
+gateways' fair-share schedulers, not the worker's queue, decide who runs. ``--slots 0`` is the
+unconstrained worker (it answers as fast as the host lets it: then the gateways' CPU is the
+limit, and the figures say so).
 
-1. the worker's direct throughput at the same total concurrency (interactive + both runners);
+For each worker given (``--worker 8x0.2`` = 8 slots, 0.2 s; ``--worker 0x0.02`` the
+unconstrained one), on a fresh PostgreSQL database (``bash scripts/services-up.sh``), a fresh
+worker and two gateway processes:
+
+1. the worker's direct throughput with more clients than it has slots;
 2. interactive alone: ``--clients`` closed-loop clients for ``--phase-s`` seconds, through
    both replicas in turn: rate and latency p50/p99;
 3. the same interactive load while a ``--lines`` batch runs (submitted with the openai SDK)
    until it completes or ``--max-s`` passes: interactive rate and p50/p99, batch items/s.
 
-Printed: batch throughput as a share of what the interactive load leaves of the direct rate
-(``batch / (direct - interactive)``), and interactive p99 with and without the batch.
+Printed, and as Markdown table rows: batch throughput as a share of what the interactive load
+leaves of the direct rate (``batch / (direct - interactive alone)``), interactive p99 with and
+without the batch, and the most requests that waited in the worker's own queue.
 Run: ``.venv/bin/python bench/batch.py`` (``--lines 2000`` for a quick one).
 """
 
@@ -20,12 +32,12 @@ import argparse
 import asyncio
 import io
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -38,6 +50,7 @@ from tests.conftest import PG_ADMIN_DSN  # noqa: E402
 from tests.support.servers import free_port, wait_http_ok  # noqa: E402
 
 CHAT = {"model": "fake", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 16}
+REPLICAS = 2
 
 
 async def _pg(sql: str) -> None:
@@ -82,29 +95,64 @@ async def _timed(urls: list[str], key: str, clients: int, seconds: float) -> lis
     return await task
 
 
-async def main(args: argparse.Namespace) -> None:
+async def _worker_waits(wurl: str, reset: bool = False) -> int:
+    async with httpx.AsyncClient() as c:
+        r = await c.get(wurl.removesuffix("/v1") + "/stats", params={"reset": 1} if reset else {})
+        return int(r.json()["max_waiting"])
+
+
+@dataclass
+class Row:
+    worker: str
+    direct: float
+    alone: list[float]
+    alone_rate: float
+    with_batch: list[float]
+    with_rate: float
+    done: int
+    failed: int
+    lines: int
+    status: str
+    elapsed: float
+    waits_alone: int
+    waits_batch: int
+
+    @property
+    def batch_rate(self) -> float:
+        return self.done / self.elapsed
+
+    @property
+    def left(self) -> float:
+        return max(self.direct - self.alone_rate, 1e-9)
+
+
+async def scenario(args: argparse.Namespace, slots: int, delay: float) -> Row:
+    name = f"{slots} slots x {delay:g} s" if slots else f"unconstrained ({delay:g} s)"
     db = "lgbench_" + uuid.uuid4().hex[:8]
     await _pg(f'CREATE DATABASE "{db}"')
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].split("://", 1)[1]
     tmp = Path(tempfile.mkdtemp(prefix="lgbatch-"))
     wport = free_port()
+    wurl = f"http://127.0.0.1:{wport}/v1"
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(wport)]
-            + ["--flags", f"delay={args.delay}"]
+            + ["--flags", f"delay={delay}", "--slots", str(slots)]
         )
     ]
+    in_flight = max(1, slots // REPLICAS) if slots else 16
     config = tmp / "labgate.toml"
     config.write_text(
         "[embedded]\nenabled = false\n\n[approval]\nenforce = false\n\n[safety]\nenabled = false\n"
-        f'\n[[models]]\nname = "fake"\nworkers = ["http://127.0.0.1:{wport}/v1"]\n\n'
+        f'\n[[models]]\nname = "fake"\nworkers = ["{wurl}"]\n'
+        f"max_in_flight_per_worker = {in_flight}\n\n"
         f"[batch]\nconcurrency = {args.concurrency}\npoll_s = 0.2\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["LABGATE_DATABASE_URL"] = f"postgresql://{base}/{db}"
     urls = []
     try:
-        for _ in range(2):
+        for _ in range(REPLICAS):
             port = free_port()
             procs.append(
                 subprocess.Popen(
@@ -117,14 +165,15 @@ async def main(args: argparse.Namespace) -> None:
             )
             urls.append(f"http://127.0.0.1:{port}/v1")
             wait_http_ok(urls[-1].removesuffix("/v1") + "/healthz", procs[-1])
-        wait_http_ok(f"http://127.0.0.1:{wport}/v1/models", procs[0])
+        wait_http_ok(f"{wurl}/models", procs[0])
         key = (tmp / "data" / "admin.key").read_text().strip()
-        total = args.clients + 2 * args.concurrency
 
-        direct = await _timed([f"http://127.0.0.1:{wport}/v1"], "x", total, args.phase_s)
+        direct_clients = 2 * slots if slots else args.clients + REPLICAS * args.concurrency
+        direct = await _timed([wurl], "x", direct_clients, args.phase_s)
         direct_rate = len(direct) / args.phase_s
+        await _worker_waits(wurl, reset=True)
         alone = await _timed(urls, key, args.clients, args.phase_s)
-        alone_rate = len(alone) / args.phase_s
+        waits_alone = await _worker_waits(wurl, reset=True)
 
         client = AsyncOpenAI(base_url=urls[0], api_key=key, max_retries=2)
         lines = [
@@ -140,34 +189,35 @@ async def main(args: argparse.Namespace) -> None:
             input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
         )
         while True:
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.5)
             b = await client.batches.retrieve(batch.id)
             elapsed = time.perf_counter() - t0
-            if b.status == "completed" or elapsed > args.max_s:
+            counts = b.request_counts
+            if (counts and counts.completed + counts.failed >= args.lines) or (
+                elapsed > args.max_s
+            ):
                 break
         stop.set()
         with_batch = await inter
-        done = b.request_counts.completed + b.request_counts.failed
-        batch_rate = done / elapsed
-        with_rate = len(with_batch) / elapsed
-        left = max(direct_rate - alone_rate, 1e-9)
-        print(f"worker direct, {total} clients:      {direct_rate:8.1f} req/s")
-        print(
-            f"interactive alone, {args.clients} clients:    {alone_rate:8.1f} req/s"
-            f"  p50 {_p(alone, 0.5) * 1000:6.1f} ms  p99 {_p(alone, 0.99) * 1000:6.1f} ms"
+        waits_batch = await _worker_waits(wurl)
+        assert counts is not None
+        row = Row(
+            worker=name,
+            direct=direct_rate,
+            alone=alone,
+            alone_rate=len(alone) / args.phase_s,
+            with_batch=with_batch,
+            with_rate=len(with_batch) / elapsed,
+            done=counts.completed + counts.failed,
+            failed=counts.failed,
+            lines=args.lines,
+            status=b.status,
+            elapsed=elapsed,
+            waits_alone=waits_alone,
+            waits_batch=waits_batch,
         )
-        print(
-            f"interactive with the batch:       {with_rate:8.1f} req/s"
-            f"  p50 {_p(with_batch, 0.5) * 1000:6.1f} ms  p99 {_p(with_batch, 0.99) * 1000:6.1f} ms"
-        )
-        print(
-            f"batch: {done}/{args.lines} items in {elapsed:.1f} s ({b.status}, "
-            f"{b.request_counts.failed} failed): {batch_rate:.1f} items/s = "
-            f"{100 * batch_rate / left:.0f}% of what interactive leaves "
-            f"({left:.1f} req/s)"
-        )
-        print(f"  median interactive latency ratio with/without: "
-              f"{statistics.median(with_batch) / statistics.median(alone):.2f}")  # fmt: skip
+        _print(row, direct_clients, args.clients)
+        return row
     finally:
         for p in procs:
             p.terminate()
@@ -179,12 +229,71 @@ async def main(args: argparse.Namespace) -> None:
         await _pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
+def _ms(values: list[float], q: float) -> str:
+    return f"{_p(values, q) * 1000:.0f}"
+
+
+def _print(r: Row, direct_clients: int, clients: int) -> None:
+    print(f"== worker: {r.worker}")
+    print(f"worker direct, {direct_clients} clients: {r.direct:8.1f} req/s")
+    print(
+        f"interactive alone, {clients} clients: {r.alone_rate:8.1f} req/s"
+        f"  p50 {_ms(r.alone, 0.5)} ms  p99 {_ms(r.alone, 0.99)} ms"
+        f"  (worker queue max {r.waits_alone})"
+    )
+    print(
+        f"interactive with the batch:  {r.with_rate:8.1f} req/s"
+        f"  p50 {_ms(r.with_batch, 0.5)} ms  p99 {_ms(r.with_batch, 0.99)} ms"
+        f"  (worker queue max {r.waits_batch})"
+    )
+    print(
+        f"batch: {r.done}/{r.lines} items in {r.elapsed:.1f} s ({r.status}, {r.failed} failed):"
+        f" {r.batch_rate:.1f} items/s = {100 * r.batch_rate / r.left:.0f}% of what interactive"
+        f" leaves ({r.left:.1f} req/s)",
+        flush=True,
+    )
+
+
+def _table(rows: list[Row], clients: int) -> str:
+    head = (
+        f"| worker | direct req/s | interactive alone ({clients} clients): req/s, p50 / p99 ms "
+        "| with the batch: req/s, p50 / p99 ms | batch items/s (done, s) "
+        "| batch / what interactive leaves | worker queue max (alone / batch) |\n"
+        "|---|---|---|---|---|---|---|\n"
+    )
+    return head + "".join(
+        f"| {r.worker} | {r.direct:.1f} | {r.alone_rate:.1f}, {_ms(r.alone, 0.5)} / "
+        f"{_ms(r.alone, 0.99)} | {r.with_rate:.1f}, {_ms(r.with_batch, 0.5)} / "
+        f"{_ms(r.with_batch, 0.99)} | {r.batch_rate:.1f} ({r.done}/{r.lines}, {r.elapsed:.0f} s) "
+        f"| {100 * r.batch_rate / r.left:.0f}% of {r.left:.1f} | {r.waits_alone} / "
+        f"{r.waits_batch} |\n"
+        for r in rows
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows = []
+    for spec in args.worker or ["8x0.2", "0x0.02"]:
+        slots, _, delay = spec.partition("x")
+        rows.append(await scenario(args, int(slots), float(delay)))
+    with open("/proc/loadavg") as f:
+        load = " ".join(f.read().split()[:3])
+    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.uname().nodename}, "
+          f"{os.cpu_count()} CPUs, load average {load}\n")  # fmt: skip
+    print(_table(rows, args.clients))
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, default=10_000, help="batch size")
     ap.add_argument("--clients", type=int, default=4, help="interactive closed-loop clients")
     ap.add_argument("--concurrency", type=int, default=8, help="[batch] concurrency per replica")
-    ap.add_argument("--delay", type=float, default=0.02, help="fake worker seconds per answer")
+    ap.add_argument(
+        "--worker",
+        action="append",
+        help="SLOTSxSECONDS: the fake worker's slots (0: unconstrained) and seconds per answer; "
+        "repeat for several (default: 8x0.2 and 0x0.02)",
+    )
     ap.add_argument("--phase-s", type=float, default=15.0, help="seconds per baseline phase")
-    ap.add_argument("--max-s", type=float, default=300.0, help="stop watching the batch after")
+    ap.add_argument("--max-s", type=float, default=900.0, help="stop watching the batch after")
     asyncio.run(main(ap.parse_args()))

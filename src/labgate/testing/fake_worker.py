@@ -34,7 +34,17 @@ the command line, or per request with a ``fake`` field in the body or the ``X-Fa
 and ``prompt_tokens`` one per word or token id; ``fail`` answers 500, ``garbage`` a body with
 no vectors.
 
-``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]``
+**A declared capacity** (for benchmarks that stand in for a GPU worker): ``--slots N`` serves
+at most N chat or completion requests at once, as a GPU engine serves a fixed number of
+sequences; the others wait in the worker's own first-come queue, as in vLLM's waiting queue,
+out of reach of any gateway's scheduler. With ``delay=S`` (a non-streamed answer holds its slot
+S seconds) the worker's capacity is exactly N / S requests a second, whatever the host's CPU
+(as long as the host can relay that many). ``GET /stats`` reports ``busy``, ``waiting`` and the
+most that waited at once (``max_waiting``; ``?reset=1`` starts it again). Without ``--slots``
+the worker is unconstrained.
+
+``python -m labgate.testing.fake_worker --port 9101 [--flags think,...] [--model NAME]
+[--slots N]``
 """
 
 from __future__ import annotations
@@ -116,9 +126,14 @@ def _pieces(flags: dict[str, str], echo: str | None = None) -> list[tuple[str, s
 
 
 class FakeWorker:
-    def __init__(self, model: str = "fake", flags: str = "") -> None:
+    def __init__(self, model: str = "fake", flags: str = "", slots: int = 0) -> None:
         self.model = model
         self.flags = flags
+        self.slots = slots  # 0: unconstrained
+        self._free: asyncio.Semaphore | None = None  # made on the serving loop
+        self.busy = 0
+        self.waiting = 0
+        self.max_waiting = 0
         self.requests = 0
         self.cancelled = 0
         self.last_payload: dict[str, Any] | None = None
@@ -134,11 +149,17 @@ class FakeWorker:
         app.router.add_get("/stats", self.stats)
         return app
 
-    async def stats(self, _: web.Request) -> web.Response:
+    async def stats(self, request: web.Request) -> web.Response:
+        if request.query.get("reset"):  # a benchmark's phase starts: count its own waits
+            self.max_waiting = self.waiting
         return web.json_response(
             {
                 "requests": self.requests,
                 "cancelled": self.cancelled,
+                "slots": self.slots,
+                "busy": self.busy,
+                "waiting": self.waiting,
+                "max_waiting": self.max_waiting,
                 "last_payload": self.last_payload,
             }
         )
@@ -190,6 +211,24 @@ class FakeWorker:
         return await self._answer(request, chat=False)
 
     async def _answer(self, request: web.Request, chat: bool) -> web.StreamResponse:
+        if not self.slots:
+            return await self._answer_now(request, chat)
+        if self._free is None:
+            self._free = asyncio.Semaphore(self.slots)
+        self.waiting += 1
+        self.max_waiting = max(self.max_waiting, self.waiting)
+        try:
+            await self._free.acquire()
+        finally:
+            self.waiting -= 1
+        self.busy += 1
+        try:
+            return await self._answer_now(request, chat)
+        finally:
+            self.busy -= 1
+            self._free.release()
+
+    async def _answer_now(self, request: web.Request, chat: bool) -> web.StreamResponse:
         self.requests += 1
         payload = orjson.loads(await request.read())
         flags = _flags(request, payload, self.flags)
@@ -331,6 +370,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=9101)
     parser.add_argument("--model", default="fake")
     parser.add_argument("--flags", default="", help="default behaviour flags (see module doc)")
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=0,
+        help="chat/completion requests served at once; more wait in a first-come queue "
+        "(0: unconstrained)",
+    )
     args = parser.parse_args(argv)
     try:
         import uvloop
@@ -339,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:  # pragma: no cover
         pass
     web.run_app(
-        FakeWorker(args.model, args.flags).app(),
+        FakeWorker(args.model, args.flags, args.slots).app(),
         host=args.host,
         port=args.port,
         print=None,
