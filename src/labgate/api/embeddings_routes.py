@@ -106,7 +106,6 @@ def _shorten(vector: list[float], size: int) -> list[float]:
 async def embeddings(request: Request) -> Response:
     headers = _headers(request)
     services = request.app.state.services
-    svc = services.completions
     principal = None
     try:
         principal = await services.auth.authenticate(headers.get("authorization"), request.headers)
@@ -119,19 +118,40 @@ async def embeddings(request: Request) -> Response:
                 "application/json",
                 code="invalid_json",
             ) from None
-        if not isinstance(body, dict):
-            raise _bad("the request body must be a JSON object", code="invalid_type")
-        name = body.get("model")
-        if not isinstance(name, str) or not name:
-            raise _bad("missing required parameter: model", "model", "missing_required_parameter")
-        if "input" not in body:
-            raise _bad("missing required parameter: input", "input", "missing_required_parameter")
-        texts, _ = _texts(body["input"])
-        fmt = body.get("encoding_format", "float")
-        if fmt not in ("float", "base64"):
-            raise _bad("encoding_format must be float or base64", "encoding_format")
-        extras = {k: v for k, v in body.items() if k not in _KNOWN}
-        _check_extras(extras)
+    except APIError as exc:
+        await services.completions.record_refusal(principal, "embedding", None, exc)
+        raise
+    return await answer_embeddings(services, principal, body, headers)
+
+
+def check_body(body: Any) -> tuple[list[str], str, dict[str, Any]]:
+    """The body's own checks (no model look-up): its texts, encoding format and extra fields.
+    Batch lines for ``/v1/embeddings`` are checked with it at upload."""
+    if not isinstance(body, dict):
+        raise _bad("the request body must be a JSON object", code="invalid_type")
+    name = body.get("model")
+    if not isinstance(name, str) or not name:
+        raise _bad("missing required parameter: model", "model", "missing_required_parameter")
+    if "input" not in body:
+        raise _bad("missing required parameter: input", "input", "missing_required_parameter")
+    texts, _ = _texts(body["input"])
+    fmt = body.get("encoding_format", "float")
+    if fmt not in ("float", "base64"):
+        raise _bad("encoding_format must be float or base64", "encoding_format")
+    extras = {k: v for k, v in body.items() if k not in _KNOWN}
+    _check_extras(extras)
+    return texts, fmt, extras
+
+
+async def answer_embeddings(
+    services: Any, principal: Any, body: Any, headers: dict[str, str]
+) -> Response:
+    """An authenticated caller's embeddings request, from its parsed body on (the route's and
+    each ``/v1/embeddings`` batch item's one path)."""
+    svc = services.completions
+    try:
+        texts, fmt, extras = check_body(body)
+        name = body["model"]
         model = services.models.get(name)
         if model is None or model not in await usable_models(services, principal):
             raise not_found(

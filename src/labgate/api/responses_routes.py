@@ -103,6 +103,18 @@ async def create_response(request: Request) -> Response:
                 "application/json",
                 code="invalid_json",
             ) from None
+    except APIError as exc:
+        await services.completions.record_refusal(principal, "chat", None, exc)
+        raise
+    return await answer_response(services, principal, body, headers)
+
+
+async def answer_response(
+    services: Any, principal: Principal, body: Any, headers: dict[str, str]
+) -> Response:
+    """An authenticated caller's Responses request, from its parsed body on (the route's and
+    each ``/v1/responses`` batch item's one path)."""
+    try:
         check_request(body)
         store = response_store(services)
         owner = principal.user_id

@@ -72,6 +72,8 @@ def request_payload(request: RequestRecord) -> dict[str, Any]:
             "attempts": request.attempts,
         },
     }
+    if request.batch is not None:
+        payload["details"]["batch"] = request.batch
     return {k: v for k, v in payload.items() if v is not None}
 
 

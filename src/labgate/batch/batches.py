@@ -229,10 +229,7 @@ async def check_budget(
         model = services.models.get(body.get("model"))
         if model is None:
             continue  # refused as the item runs: it costs nothing
-        chat = endpoint == "/v1/chat/completions"
-        text = orjson.dumps(body.get("messages") if chat else body.get("prompt")).decode()
-        messages = len(body.get("messages") or []) if chat else 0
-        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        text, messages, max_tokens = _worst_case_shape(endpoint, body)
         max_tokens = int(max_tokens or model.max_output_tokens) * answers_of(body)
         total += worst_case_amount(
             Weights.of(model.weights), prompt_token_bound(text, messages), max_tokens
@@ -250,6 +247,24 @@ async def check_budget(
             param="input_file_id",
             code="batch_exceeds_budget",
         )
+
+
+def _worst_case_shape(endpoint: str, body: dict[str, Any]) -> tuple[str, int, int | None]:
+    """What an item's worst case is priced from: its text, its message count and its stated
+    output bound (an embedding writes one token's worth: what its route reserves)."""
+    if endpoint == "/v1/chat/completions":
+        messages = body.get("messages") or []
+        max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
+        return orjson.dumps(messages).decode(), len(messages), max_tokens
+    if endpoint == "/v1/responses":
+        given = body.get("input")
+        count = len(given) if isinstance(given, list) else 1
+        text = orjson.dumps([body.get("instructions"), given]).decode()
+        return text, count + bool(body.get("instructions")), body.get("max_output_tokens")
+    if endpoint == "/v1/embeddings":
+        given = body.get("input")
+        return orjson.dumps(given).decode(), len(given) if isinstance(given, list) else 1, 1
+    return orjson.dumps(body.get("prompt")).decode(), 0, body.get("max_tokens")
 
 
 @router.get("")

@@ -37,7 +37,7 @@ from labgate.batch.models import BatchFile
 from labgate.identity.principal import Principal
 
 _PURPOSE = b"labgate/batch/file/v1"
-ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
+ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses")
 MAX_ERRORS_SHOWN = 20
 MAX_CUSTOM_ID = 256
 
@@ -137,8 +137,25 @@ def upload_label(request: Request, principal: Principal) -> str | None:
     return str(label.marking)
 
 
-def _body_error(endpoint: str, body: Any) -> str | None:
+def _check_body(endpoint: str, body: dict[str, Any], raw: bytes) -> None:
+    """The endpoint's own checks of a body (what its route checks before any model look-up)."""
+    from labgate.api.embeddings_routes import check_body
     from labgate.api.schemas import parse_chat, parse_completion
+    from labgate.responses.translate import check_request, normalise_input
+
+    if endpoint == "/v1/embeddings":
+        check_body(body)
+    elif endpoint == "/v1/responses":
+        check_request(body)
+        if "input" in body:
+            normalise_input(body["input"])
+    elif endpoint == "/v1/chat/completions":
+        parse_chat(raw)
+    else:
+        parse_completion(raw)
+
+
+def _body_error(endpoint: str, body: Any) -> str | None:
 
     if not isinstance(body, dict):
         return "body must be a JSON object"
@@ -146,13 +163,12 @@ def _body_error(endpoint: str, body: Any) -> str | None:
         return "body.stream must not be true in a batch"
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "body.model is required"
-    parse = parse_chat if endpoint == "/v1/chat/completions" else parse_completion
     try:
         raw = orjson.dumps(body)
     except orjson.JSONEncodeError:
         return "body: a number is out of range (integers are at most 64 bits)"
     try:
-        parse(raw)
+        _check_body(endpoint, body, raw)
     except APIError as exc:
         return f"body: {exc.message}"
     return None

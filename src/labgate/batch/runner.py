@@ -18,6 +18,7 @@ from labgate.api.errors import APIError
 from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
 from labgate.batch.files import new_file, open_file, sealer_of
 from labgate.batch.models import BatchFile, BatchItem, BatchJob
+from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
 
 RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quota_unavailable"})
@@ -138,7 +139,12 @@ class BatchRunner:
     async def run_item(self, item: BatchItem, token: str) -> None:
         batch, lines = await self._input(item.batch_id)
         line = lines[item.line]
-        status, body, request_id, retry = await self.answer(batch, line)
+        tag = {"id": batch.id, "index": item.line, "custom_id": line.get("custom_id")}
+        reset = BATCH_ITEM.set(BatchItemContext(tag))  # each record it begins names the item
+        try:
+            status, body, request_id, retry = await self.answer(batch, line)
+        finally:
+            BATCH_ITEM.reset(reset)
         if retry:  # rate-limited or a model starting: back to pending, tried again later
             async with self.services.sessions.begin() as session:
                 await session.execute(
@@ -187,12 +193,6 @@ class BatchRunner:
         self, batch: BatchJob, line: dict[str, Any]
     ) -> tuple[int, dict[str, Any], str | None, bool]:
         """Run one request line through the one request path at the batch class."""
-        from labgate.api.openai_routes import _project_allows
-        from labgate.api.schemas import parse_chat, parse_completion
-        from labgate.scheduler import RequestClass
-
-        services = self.services
-        kind = "chat" if batch.endpoint == "/v1/chat/completions" else "completion"
         principal = await self._current(batch)
         if isinstance(principal, str):  # the key was revoked, or the user disabled
             error = {
@@ -202,34 +202,15 @@ class BatchRunner:
                 "code": "invalid_api_key",
             }
             return 401, {"error": error}, None, False
-        raw = orjson.dumps(line.get("body"))
-        prepared = None
+        item = BATCH_ITEM.get()
         try:
-            try:
-                allows = await _project_allows(services, principal)
-                prepare = services.completions.prepare
-                if kind == "chat":
-                    prepared = prepare.chat(principal, parse_chat(raw), None, allows)
-                else:
-                    prepared = prepare.completion(principal, parse_completion(raw), allows)
-                prepared.request_class = RequestClass.BATCH
-                prepared.label_header = batch.label
-            except APIError as exc:
-                await services.completions.record_refusal(principal, kind, None, exc)
-                raise
-            result = await services.completions.run(prepared)
-            if not isinstance(result, dict):  # a stream: never asked for (validated), drained
-                async for _ in result:
-                    pass
-                raise APIError(400, "batch requests cannot stream", code="invalid_value")
-            if prepared.after_answer is not None:
-                await prepared.after_answer()
-            return 200, result, prepared.record.request_id, False
+            status, body, request_id = await self._through_path(batch, principal, line)
         except APIError as exc:
             if exc.code in RETRY_CODES:
                 return exc.status, {}, None, True
+            records = item.records if item is not None else []
             request_id = exc.headers.get("X-Request-Id") or (
-                prepared.record.request_id if prepared is not None else None
+                records[-1].request_id if records else None
             )
             error = {
                 "message": exc.message,
@@ -238,6 +219,65 @@ class BatchRunner:
                 "code": exc.code,
             }
             return exc.status, {"error": error}, request_id, False
+        if item is not None and any(
+            r.outcome == "content_filter" and r.worker_id is None for r in item.records
+        ):  # the guardrail blocked the input: an error line, as the worker never saw it
+            error = {
+                "message": "the request was blocked by the guardrail (content policy); "
+                f"request {request_id}",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "content_policy_violation",
+            }
+            return 400, {"error": error}, request_id, False
+        return status, body, request_id, False
+
+    async def _through_path(
+        self, batch: BatchJob, principal: Principal, line: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], str | None]:
+        """One item through its endpoint's own request path (the interactive route's, from the
+        parsed body on) at the batch class and the batch's label."""
+        from labgate.api.embeddings_routes import answer_embeddings
+        from labgate.api.openai_routes import _JSONAnswer, _project_allows
+        from labgate.api.responses_routes import answer_response
+        from labgate.api.schemas import parse_chat, parse_completion
+        from labgate.scheduler import RequestClass
+
+        services = self.services
+        if batch.endpoint in ("/v1/embeddings", "/v1/responses"):
+            headers = {"x-labgate-priority": "batch"}
+            if batch.label is not None:
+                headers["x-labgate-label"] = batch.label
+            route = answer_embeddings if batch.endpoint == "/v1/embeddings" else answer_response
+            answer = await route(services, principal, line.get("body"), headers)
+            if not isinstance(answer, _JSONAnswer):  # a stream: refused at upload
+                raise APIError(400, "batch requests cannot stream", code="invalid_value")
+            if answer.background is not None:
+                await answer.background()
+            request_id = answer.headers.get("x-request-id")
+            return 200, orjson.loads(answer.body), request_id
+        kind = "chat" if batch.endpoint == "/v1/chat/completions" else "completion"
+        raw = orjson.dumps(line.get("body"))
+        try:
+            allows = await _project_allows(services, principal)
+            prepare = services.completions.prepare
+            if kind == "chat":
+                prepared = prepare.chat(principal, parse_chat(raw), None, allows)
+            else:
+                prepared = prepare.completion(principal, parse_completion(raw), allows)
+            prepared.request_class = RequestClass.BATCH
+            prepared.label_header = batch.label
+        except APIError as exc:
+            await services.completions.record_refusal(principal, kind, None, exc)
+            raise
+        result = await services.completions.run(prepared)
+        if not isinstance(result, dict):  # a stream: never asked for (validated), drained
+            async for _ in result:
+                pass
+            raise APIError(400, "batch requests cannot stream", code="invalid_value")
+        if prepared.after_answer is not None:
+            await prepared.after_answer()
+        return 200, result, prepared.record.request_id
 
     async def _current(self, batch: BatchJob) -> Principal | str:
         """The batch's owner as they are now (re-read every 5 s): a revoked or expired key or

@@ -11,10 +11,26 @@ import hashlib
 import os
 import time
 from collections.abc import Awaitable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from labgate.identity.principal import Principal
+
+
+class BatchItemContext:
+    """The batch item a runner loop is answering: every record begun in its context carries
+    ``tag`` (batch id, line, custom_id) into its audit record, and is kept in ``records`` so the
+    runner can read how the request ended (a guardrail block, for one)."""
+
+    __slots__ = ("records", "tag")
+
+    def __init__(self, tag: dict[str, Any]) -> None:
+        self.tag = tag
+        self.records: list[RequestRecord] = []
+
+
+BATCH_ITEM: ContextVar[BatchItemContext | None] = ContextVar("labgate_batch_item", default=None)
 
 
 def new_request_id() -> str:
@@ -52,6 +68,13 @@ class RequestRecord:
     reasoning_text: str = ""
     response_text: str = ""
     safety: list[dict[str, Any]] = field(default_factory=list)
+    batch: dict[str, Any] | None = None  # the batch item it answers (batch id, line, custom_id)
+
+    def __post_init__(self) -> None:
+        item = BATCH_ITEM.get()
+        if item is not None:
+            self.batch = item.tag
+            item.records.append(self)
 
     @property
     def duration_s(self) -> float:
