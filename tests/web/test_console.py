@@ -1,6 +1,8 @@
 """The console in Chromium: a usage chart drawn from real requests (with its table and CSV),
 a key created and revoked through the admin API, the safety queue, and an audit record whose
-inclusion proof the page checks against the latest checkpoint."""
+inclusion proof the page checks against the latest checkpoint, whose Ed25519 signature the
+page checks under the verifier key (tampered checkpoints, wrong keys and foreign proofs
+fail)."""
 
 from __future__ import annotations
 
@@ -97,6 +99,15 @@ async def test_usage_keys_and_an_audit_proof_in_the_console(
         await page.wait_for_timeout(500)
     await expect(verdict).to_contain_text("Verified in this page: record 0 is in the log of")
     await expect(page.locator("#audit-record")).to_contain_text('"')
+    # the checkpoint's Ed25519 signature, checked with WebCrypto under the gateway's key
+    async with httpx.AsyncClient(base_url=web_gateway.url, headers=headers) as c:
+        vkey = (await c.get("/v1/audit/verifier-key")).json()
+    signature = page.locator("#checkpoint-verdict")
+    await expect(signature).to_have_text(
+        "Checkpoint signature valid (Ed25519, checked in this page) under key "
+        f"{vkey['name']} (id {vkey['key_id']}, the key this gateway states (not an independent "
+        "check))."
+    )
     await page.screenshot(path=str(REPO / ".data" / "web-console.png"), full_page=True)
 
     # transcript access requests: the page shows them and their approval button, and the
@@ -130,8 +141,61 @@ async def test_usage_keys_and_an_audit_proof_in_the_console(
         lines[2] = "A" * 43 + "="
         await route.fulfill(response=response, body="\n".join(lines))
 
-    await page.route("**/v1/audit/checkpoint", other_root)
-    await page.get_by_role("button", name="Show and check its proof").click()
+    # a checkpoint whose proof checks out but which is not signed by the key the reader
+    # pinned: a key of another name, then the same name with another key
+    from labgate.audit.note import NoteSigner
+
+    check = page.get_by_role("button", name="Show and check its proof")
+    key_field = page.get_by_label("Verifier key of the log (as published to your oversight body)")
+    for other, reason in (
+        (NoteSigner.generate("elsewhere").verifier, "no signature by a key named elsewhere"),
+        (NoteSigner.generate(vkey["name"]).verifier, "no signature with key id "),
+    ):
+        await key_field.fill(other.to_string())
+        await check.click()
+        await expect(signature).to_contain_text(
+            f"Checkpoint signature NOT valid under key {other.name} (id {other.key_id.hex()}, "
+            f"the key you gave): {reason}"
+        )
+        await expect(verdict).to_have_text(
+            "Not verified: the checkpoint's signature is not valid, so its root proves nothing"
+        )
+    # the published key, pinned (kept in the browser), passes again
+    await key_field.fill(vkey["key"])
+    await check.click()
+    await expect(signature).to_contain_text("Checkpoint signature valid (Ed25519")
+    await expect(signature).to_contain_text(f"(id {vkey['key_id']}, the key you gave)")
+    await expect(verdict).to_contain_text("Verified in this page")
+
+    # the page really checks: a proof for another leaf (record and proof agreeing on it) does
+    # not lead to the signed root
+    async def other_leaf(route: Any) -> None:
+        response = await route.fetch()
+        body = await response.json()
+        body["leaf_hash"] = "B" * 43 + "="
+        await route.fulfill(response=response, json=body)
+
+    await page.route("**/v1/audit/records/0", other_leaf)
+    await page.route("**/v1/audit/proofs/inclusion*", other_leaf)
+    await check.click()
     await expect(verdict).to_have_text(
         "Not verified: the proof does not lead to the checkpoint's root"
+    )
+    await expect(signature).to_contain_text("Checkpoint signature valid (Ed25519")
+    await page.unroute("**/v1/audit/records/0")
+    await page.unroute("**/v1/audit/proofs/inclusion*")
+
+    # and a tampered checkpoint (another root) fails its signature: the page says so and
+    # trusts nothing it states
+    await page.route("**/v1/audit/checkpoint", other_root)
+    await check.click()
+    await expect(signature).to_have_text(
+        f"Checkpoint signature NOT valid under key {vkey['name']} (id {vkey['key_id']}, the key "
+        f"you gave): the signature by key {vkey['name']} does not match the checkpoint's text."
+    )
+    await expect(verdict).to_have_text(
+        "Not verified: the checkpoint's signature is not valid, so its root proves nothing"
+    )
+    await page.screenshot(
+        path=str(REPO / ".data" / "web-console-tampered-checkpoint.png"), full_page=True
     )

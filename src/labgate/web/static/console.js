@@ -1,8 +1,10 @@
 /* The console: usage (charts as inline SVG, tables, CSV), API keys (create, revoke), the
    safety review queue, and an audit record whose RFC 9162 inclusion proof is checked here,
-   in the page, against the latest checkpoint. Everything goes through the gateway's API with
-   the reader's own credentials, so each list holds only what their role and clearance let
-   the API show them. */
+   in the page, against the latest checkpoint, whose Ed25519 signature (a C2SP signed note) is
+   checked here too, with WebCrypto, against the verifier key the reader gives. Everything goes
+   through the gateway's API with the reader's own credentials, so each list holds only what
+   their role and clearance let the API show them. console-ops.js adds the administrators'
+   views (workers and Slurm jobs, projects, the model registry) through window.labgate.console. */
 "use strict";
 
 (function () {
@@ -317,16 +319,123 @@
     return r;
   }
 
+  /* ---- the checkpoint's signature (c2sp.org/signed-note, Ed25519), checked here ---- */
+
+  const VKEY_STORE = "labgate.auditVerifierKey";
+  const utf8 = (s) => new TextEncoder().encode(s);
+
+  /* "<name>+<hex key hash>+<base64(0x01 || public key)>": the name, the 4-byte id (checked
+     against the name and key, as the Go note package does) and the raw Ed25519 key. */
+  async function parseVerifierKey(text) {
+    const s = String(text || "").trim();
+    const i = s.indexOf("+"), j = i < 0 ? -1 : s.indexOf("+", i + 1);
+    if (i <= 0 || j < 0) throw new Error("a verifier key looks like <name>+<8 hex digits>+<base64 key>");
+    const name = s.slice(0, i), idHex = s.slice(i + 1, j).toLowerCase();
+    let raw;
+    try {
+      raw = b64(s.slice(j + 1));
+    } catch (err) {
+      throw new Error("the verifier key's key is not base64");
+    }
+    if (raw.length !== 33 || raw[0] !== 1) throw new Error("the verifier key is not an Ed25519 key (type 0x01, 32 bytes)");
+    const publicKey = raw.slice(1);
+    const id = (await sha256([utf8(name + "\n"), Uint8Array.of(1), publicKey])).slice(0, 4);
+    if (hex(id) !== idHex) throw new Error("the verifier key's id does not match its name and key");
+    return { name, id, publicKey };
+  }
+
+  /* Whether `note` carries a valid signature by `vkey`. Returns {ok, reason}. */
+  async function checkSignature(note, vkey) {
+    const split = note.lastIndexOf("\n\n");
+    if (split < 0 || !note.endsWith("\n")) return { ok: false, reason: "the checkpoint is not a signed note" };
+    const text = note.slice(0, split + 1);
+    const lines = note.slice(split + 2, -1).split("\n");
+    let byName = false;
+    for (const line of lines) {
+      if (!line.startsWith("\u2014 ")) return { ok: false, reason: "a signature line is malformed" };
+      const [name, sig64] = line.slice(2).split(" ");
+      if (name !== vkey.name) continue;
+      byName = true;
+      let sig;
+      try {
+        sig = b64(sig64 || "");
+      } catch (err) {
+        return { ok: false, reason: "a signature is not base64" };
+      }
+      if (sig.length !== 68 || hex(sig.slice(0, 4)) !== hex(vkey.id)) continue;
+      let key;
+      try {
+        key = await crypto.subtle.importKey("raw", vkey.publicKey, { name: "Ed25519" }, false, ["verify"]);
+      } catch (err) {
+        return { ok: false, unsupported: true, reason: "this browser's WebCrypto cannot check Ed25519 signatures" };
+      }
+      const valid = await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(4), utf8(text));
+      return valid
+        ? { ok: true, reason: "" }
+        : { ok: false, reason: "the signature by key " + vkey.name + " does not match the checkpoint's text" };
+    }
+    return {
+      ok: false,
+      reason: byName ? "no signature with key id " + hex(vkey.id) : "no signature by a key named " + vkey.name,
+    };
+  }
+
+  async function verifierKey() {
+    const typed = $("checkpoint-key").value.trim();
+    if (typed) {
+      window.localStorage.setItem(VKEY_STORE, typed);
+      return { text: typed, source: "the key you gave" };
+    }
+    const body = await (await api("/v1/audit/verifier-key")).json();
+    return { text: body.key, source: "the key this gateway states (not an independent check)" };
+  }
+
+  async function useGatewayKey() {
+    try {
+      const body = await (await api("/v1/audit/verifier-key")).json();
+      $("checkpoint-key").value = body.key;
+      window.localStorage.setItem(VKEY_STORE, body.key);
+    } catch (err) {
+      showError(err.message);
+    }
+  }
+
+  /* Shows the signature's verdict; true only for a valid signature by the key. */
+  async function showSignature(note) {
+    const out = $("checkpoint-verdict");
+    let vkey, source;
+    try {
+      const k = await verifierKey();
+      source = k.source;
+      vkey = await parseVerifierKey(k.text);
+    } catch (err) {
+      out.className = "verdict bad";
+      out.textContent = "Checkpoint signature not checked: " + err.message;
+      return false;
+    }
+    const result = await checkSignature(note, vkey);
+    const who = "key " + vkey.name + " (id " + hex(vkey.id) + ", " + source + ")";
+    out.className = result.ok ? "verdict ok" : "verdict bad";
+    out.dataset.keyId = hex(vkey.id);
+    out.textContent = result.ok
+      ? "Checkpoint signature valid (Ed25519, checked in this page) under " + who + "."
+      : "Checkpoint signature NOT valid under " + who + ": " + result.reason + ".";
+    return result.ok;
+  }
+
   async function showRecord(event) {
     event.preventDefault();
     const index = Number($("audit-index").value);
     const verdict = $("audit-verdict");
     verdict.className = "verdict";
     verdict.textContent = "Checking…";
+    $("checkpoint-verdict").className = "verdict";
+    $("checkpoint-verdict").textContent = "";
     try {
       const rec = await (await api("/v1/audit/records/" + index)).json();
       $("audit-record").textContent = JSON.stringify(rec.record, null, 2);
       const note = await (await api("/v1/audit/checkpoint")).text();
+      if (!(await showSignature(note))) throw new Error("the checkpoint's signature is not valid, so its root proves nothing");
       const lines = note.split("\n");
       const size = Number(lines[1]);
       const root = b64(lines[2]);
@@ -349,12 +458,25 @@
     }
   }
 
+  /* Who the reader is (roles, lab): console-ops.js shows the views their roles may use. */
+  async function loadWhoami() {
+    try {
+      const me = await (await api("/v1/admin/whoami")).json();
+      document.dispatchEvent(new CustomEvent("labgate:whoami", { detail: me }));
+    } catch (err) {
+      document.dispatchEvent(new CustomEvent("labgate:whoami", { detail: { roles: [] } }));
+    }
+  }
+
   function loadAll() {
+    loadWhoami();
     loadUsage();
     loadKeys();
     loadSafety();
     loadAccessRequests();
   }
+
+  lg.console = { api, table, showError };
 
   document.addEventListener("DOMContentLoaded", async () => {
     await lg.loadConfig();
@@ -364,5 +486,8 @@
     $("usage-csv").addEventListener("click", exportCsv);
     $("key-create").addEventListener("submit", createKey);
     $("audit-form").addEventListener("submit", showRecord);
+    $("checkpoint-key").value = window.localStorage.getItem(VKEY_STORE) || "";
+    $("checkpoint-key-gateway").addEventListener("click", useGatewayKey);
+    $("checkpoint-key-form").addEventListener("submit", (event) => event.preventDefault());
   });
 })();
