@@ -8,6 +8,13 @@ replica, and every ``REFRESH_S`` seconds (approvals made on another replica). Fo
 
 - no approved version of the model: 403 ``model_not_approved``, naming the deployment and the
   next step;
+- no approved version whose approval label dominates the request's effective label (its
+  stated or default label joined with the conversation's high-water mark, as admission
+  settled it): 403 ``model_not_approved`` too, naming that label. An approval that names no
+  label covers the deployment's range minimum (an unlabelled object's label everywhere in
+  labgate); one whose label this deployment's scheme no longer parses covers nothing. A
+  worker running a version approved only for lower labels is passed over for this request
+  (it is not a digest mismatch: no alert);
 - workers whose reported weights digest is not an approved version's are excluded; when that
   leaves none, 503 ``weights_digest_mismatch``. Each such worker raises one alert line on the
   ``labgate.alert`` logger and counts in ``labgate_weights_digest_mismatch_total``.
@@ -29,6 +36,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from labgate.api.errors import APIError
 
 if TYPE_CHECKING:
+    from labgate.access.labels import Label
+    from labgate.access.policy import AccessPolicy
     from labgate.approval.service import ApprovedVersion
     from labgate.router.workers import Worker
 
@@ -43,9 +52,11 @@ class ModelGate:
         enforce: bool,
         deployment: str,
         registry: CollectorRegistry | None = None,
+        labels: AccessPolicy | None = None,
     ) -> None:
         self.enforce = enforce
         self.deployment = deployment
+        self.labels = labels
         self.approved: dict[str, list[ApprovedVersion]] = {}
         self._alerted: set[tuple[str, str, str | None]] = set()
         self.mismatches = Counter(
@@ -70,12 +81,37 @@ class ModelGate:
     def digests(self, model: str) -> frozenset[str]:
         return frozenset(v.weights_digest for v in self.approved.get(model, ()))
 
-    def check(self, model: str, workers: Iterable[Worker]) -> set[str]:
-        """The ids of workers to exclude; raises when the model may not be served at all."""
+    def covers(self, approved_label: str | None, label: Label | str | None) -> bool:
+        """Whether an approval at ``approved_label`` covers work at ``label`` (it dominates
+        it). No request label (no access policy): yes. With labels off every request is the
+        one open level, which every approval covers."""
+        policy = self.labels
+        if label is None or policy is None or not policy.enabled:
+            return True
+        from labgate.access.labels import LabelError
+
+        try:
+            mark = policy.range_min if approved_label is None else policy.parse(approved_label)
+            return policy.dominates(mark, label)
+        except LabelError:
+            return False  # a label the scheme no longer has: it covers nothing
+
+    def _covers(self, version: ApprovedVersion, label: Label | str | None) -> bool:
+        approved = version.label
+        if approved is None and version.kind == "bootstrap" and self.labels is not None:
+            # a bootstrap record from before approvals carried their label: the lowest one
+            approved = self.labels.lattice.bottom.marking
+        return self.covers(approved, label)
+
+    def check(
+        self, model: str, workers: Iterable[Worker], label: Label | str | None = None
+    ) -> set[str]:
+        """The ids of workers to exclude; raises when the model may not be served at all, or
+        not at ``label`` (the request's effective label)."""
         if not self.enforce:
             return set()
-        allowed = self.digests(model)
-        if not allowed:
+        versions = self.approved.get(model, ())
+        if not versions:
             raise APIError(
                 403,
                 f"model {model!r} is not approved for deployment {self.deployment!r}: no "
@@ -83,12 +119,20 @@ class ModelGate:
                 "('labgate models list' shows where it stands; docs/evaluation.md)",
                 code="model_not_approved",
             )
+        approved_any = frozenset(v.weights_digest for v in versions)
+        allowed = frozenset(v.weights_digest for v in versions if self._covers(v, label))
+        if not allowed:
+            raise self._not_at_label(model, label)
         excluded: set[str] = set()
+        lower_only = 0
         workers = list(workers)
         for w in workers:
             if w.weights_digest in allowed:
                 continue
             excluded.add(w.worker_id)
+            if w.weights_digest in approved_any:
+                lower_only += 1  # an approved version, but not for this label: no alert
+                continue
             key = (model, w.worker_id, w.weights_digest)
             if key not in self._alerted:
                 self._alerted.add(key)
@@ -105,6 +149,8 @@ class ModelGate:
                     ", ".join(sorted(allowed)),
                 )
         if workers and len(excluded) == len(workers):
+            if lower_only:
+                raise self._not_at_label(model, label)
             raise APIError(
                 503,
                 f"model {model!r} is not available: none of its workers reports the weights "
@@ -113,3 +159,15 @@ class ModelGate:
                 code="weights_digest_mismatch",
             )
         return excluded
+
+    def _not_at_label(self, model: str, label: Label | str | None) -> APIError:
+        shown = "unlabelled" if label is None else str(label)
+        return APIError(
+            403,
+            f"model {model!r} is not approved for {shown} work on deployment "
+            f"{self.deployment!r}: no version of it that is serving here was signed off for "
+            f"{shown} or above (this request's label, joined with its conversation's earlier "
+            "turns). State a lower label, or ask two approvers to approve a version for it "
+            "('labgate models list'; docs/evaluation.md)",
+            code="model_not_approved",
+        )

@@ -157,6 +157,15 @@ def signoff_view(row: ModelSignoff) -> dict[str, Any]:
     }
 
 
+def bootstrap_label(labels: Any) -> str:
+    """The label a bootstrap approval carries: the lowest of the deployment's scheme (its
+    bottom level, no compartments), whatever the enclave's range. ``labels``: an
+    :class:`~labgate.access.policy.AccessPolicy` or None (labels off: UNCLASSIFIED)."""
+    if labels is None:
+        return "UNCLASSIFIED"
+    return str(labels.lattice.bottom.marking)
+
+
 @dataclass(frozen=True, slots=True)
 class ApprovedVersion:
     """What the gateway needs to route to a version: its digest and label."""
@@ -478,6 +487,8 @@ class ModelRegistry(ApprovalOps):
                     "is approved ('labgate eval run' first)",
                     "not_evaluated",
                 )
+            if label is None:
+                marking = version.label  # no label named: the one the version is accredited for
             if marking != version.label:
                 raise InvalidInput(
                     f"model version {version_id} is accredited for {version.label!r}, not "
@@ -725,8 +736,14 @@ class ModelRegistry(ApprovalOps):
     ) -> str | None:
         """Record the embedded default's version, its shipped evaluation and a bootstrap
         approval for this deployment, once. Returns the new approval's id (None: it exists,
-        or an operator retired that version)."""
+        or an operator retired that version).
+
+        The version and its approval carry the lowest label of the deployment's scheme
+        (:func:`bootstrap_label`: UNCLASSIFIED with labels off): a small public model
+        approved by nobody in particular serves open work only; anything above is refused
+        ``model_not_approved`` until two approvers approve a version for it."""
         now = self.now()
+        marking = bootstrap_label(self.labels)
         async with self.sessions.begin() as s:
             found = (
                 (
@@ -766,7 +783,7 @@ class ModelRegistry(ApprovalOps):
                     engine=engine,
                     weights_digest=weights_digest,
                     weight_files=[{"path": source.rsplit("/", 1)[-1], "sha256": weights_digest}],
-                    label=None,
+                    label=marking,
                     status=EVALUATED,
                     submitted_by=BOOTSTRAP,
                     created_at=now,
@@ -796,7 +813,7 @@ class ModelRegistry(ApprovalOps):
                 s,
                 row.id,
                 self.config.deployment,
-                None,
+                marking,
                 BOOTSTRAP_PRINCIPAL,
                 reason,
                 None,
@@ -806,7 +823,7 @@ class ModelRegistry(ApprovalOps):
                 id="ap_" + uuid.uuid4().hex[:24],
                 model_version_id=row.id,
                 deployment=self.config.deployment,
-                label=None,
+                label=marking,
                 weights_digest=weights_digest,
                 approved_by=[BOOTSTRAP],
                 kind=BOOTSTRAP,
@@ -821,7 +838,7 @@ class ModelRegistry(ApprovalOps):
             f"model_version:{row.id}",
             {
                 "deployment": self.config.deployment,
-                "label": None,
+                "label": marking,
                 "kind": BOOTSTRAP,
                 "approved_by": [BOOTSTRAP],
                 "weights_digest": weights_digest,

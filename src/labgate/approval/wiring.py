@@ -82,6 +82,7 @@ async def start_model_gate(services: Services) -> None:
         enforce=settings.approval.enforce,
         deployment=settings.approval.deployment,
         registry=services.metrics.registry,
+        labels=services.access,
     )
     services.router.gate = gate
     registry = model_registry(services)

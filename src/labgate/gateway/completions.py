@@ -138,6 +138,7 @@ class CompletionService:
                 timeout_s=p.model.request_timeout_s,
                 connect_timeout_s=p.model.connect_timeout_s,
                 exclude=exclude,
+                label=p.label,  # the effective label: the model gate checks its approval
             )
         except NoWorkerAvailable as exc:
             raise unavailable(

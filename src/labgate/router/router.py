@@ -30,6 +30,7 @@ from labgate.router.plain import PlainClient, origin_of
 from labgate.router.workers import Worker, WorkerPool
 
 if TYPE_CHECKING:
+    from labgate.access.labels import Label
     from labgate.approval.gate import ModelGate
 
 log = logging.getLogger("labgate.router")
@@ -145,12 +146,13 @@ class Router:
         timeout_s: float = 600.0,
         connect_timeout_s: float = 5.0,
         exclude: set[str] | frozenset[str] = frozenset(),
+        label: Label | None = None,
     ) -> UpstreamCall:
         pool = self.pools.get(model)
         if pool is None:
             raise NoWorkerAvailable(model, f"model {model!r} has no worker pool")
-        if self.gate is not None:  # raises when the model may not be served at all
-            exclude = set(exclude) | self.gate.check(model, pool.workers.values())
+        if self.gate is not None:  # raises when the model may not be served (at ``label``)
+            exclude = set(exclude) | self.gate.check(model, pool.workers.values(), label)
         body = orjson.dumps(payload)
         tried: list[str] = list(exclude)  # e.g. workers not accredited for the request's label
         last_error = "no usable worker"
