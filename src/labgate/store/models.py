@@ -15,5 +15,6 @@ from labgate.store import tenancy  # noqa: F401
 from labgate.store.base import Base
 from labgate.tenancy import models as tenancy_models  # noqa: F401
 from labgate.web import conversations as web_conversations  # noqa: F401
+from labgate.web import sessions as web_sessions  # noqa: F401
 
 metadata = Base.metadata

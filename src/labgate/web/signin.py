@@ -17,8 +17,9 @@ that carries the cookie and no ``Authorization`` header, :class:`SessionAuth` (m
 authenticates it with the session's token, so every route (the API included) sees the same
 principal as for the bearer token; a state-changing request (not GET/HEAD/OPTIONS) must also
 carry the session's CSRF token in ``X-CSRF-Token`` (and, when it has an ``Origin``, this
-origin), or it is refused (403 ``csrf_failed``). Sessions are kept in this process's memory
-(a restart signs everyone out; behind several replicas, pin sessions to one).
+origin), or it is refused (403 ``csrf_failed``). Sessions and sign-ins in progress are kept in
+the database every replica shares (:mod:`labgate.web.sessions`): a session made on one replica
+works on the others and survives a restart; signing out ends it everywhere.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
-from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlencode
@@ -41,47 +42,21 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from labgate.api.errors import APIError, error_body, invalid_request, not_found
+from labgate.web.sessions import SessionStore
+
+log = logging.getLogger("labgate.web")
 
 COOKIE = "labgate_session"
 SIGNIN_COOKIE = "labgate_signin"  # binds a sign-in in progress to its browser
 CSRF_HEADER = "x-csrf-token"
-PENDING_TTL_S = 600.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-@dataclass
-class WebSession:
-    token: str = field(repr=False)
-    csrf: str = field(repr=False)
-    expires_at: float
-    user_id: str
-    issuer: str
-
-
-@dataclass
-class SessionStore:
-    sessions: dict[str, WebSession] = field(default_factory=dict)
-    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def get(self, sid: str | None) -> WebSession | None:
-        s = self.sessions.get(sid or "")
-        if s is not None and s.expires_at <= time.time():
-            self.sessions.pop(sid or "", None)
-            return None
-        return s
-
-    def take_pending(self, state: str) -> dict[str, Any] | None:
-        now = time.time()
-        for key in [k for k, v in self.pending.items() if v["at"] + PENDING_TTL_S < now]:
-            del self.pending[key]
-        return self.pending.pop(state, None)
 
 
 def store_of(app: Any) -> SessionStore:
     extras = app.state.services.extras
     store = extras.get("web_sessions")
     if store is None:
-        store = extras["web_sessions"] = SessionStore()
+        store = extras["web_sessions"] = SessionStore(app.state.services.sessions)
     return store
 
 
@@ -159,14 +134,16 @@ async def signin(index: int, request: Request) -> Response:
     # the sign-in is bound to this browser: the callback must come with this cookie, so a
     # callback link started by someone else (login CSRF) signs nobody in
     binder = secrets.token_urlsafe(24)
-    store_of(request.app).pending[state] = {
-        "at": time.time(),
-        "index": index,
-        "verifier": verifier,
-        "nonce": nonce,
-        "token_endpoint": doc["token_endpoint"],
-        "binder": hashlib.sha256(binder.encode()).hexdigest(),
-    }
+    await store_of(request.app).put_pending(
+        state,
+        binder,
+        {
+            "index": index,
+            "verifier": verifier,
+            "nonce": nonce,
+            "token_endpoint": doc["token_endpoint"],
+        },
+    )
     query = urlencode(
         {
             "response_type": "code",
@@ -201,12 +178,10 @@ def _claims(token: str) -> dict[str, Any]:
 
 @router.get("/callback", name="web_callback")
 async def callback(request: Request, code: str = "", state: str = "") -> Response:
-    pending = store_of(request.app).take_pending(state) if state else None
+    # opened only with the sign-in cookie of the browser that started it: a link started in
+    # another browser signs nobody in
     binder = request.cookies.get(SIGNIN_COOKIE, "")
-    if pending is not None and not hmac.compare_digest(
-        hashlib.sha256(binder.encode()).hexdigest().encode(), str(pending["binder"]).encode()
-    ):
-        pending = None  # started in another browser: nobody is signed in by this link
+    pending = await store_of(request.app).take_pending(state, binder) if state else None
     if pending is None:
         raise invalid_request(
             "this sign-in is unknown or expired (over ten minutes, or used already): sign in again",
@@ -253,13 +228,8 @@ async def callback(request: Request, code: str = "", state: str = "") -> Respons
     claims = _claims(token)
     if claims.get("nonce") != pending["nonce"]:
         raise APIError(401, "the ID token is not for this sign-in (nonce)", code="signin_refused")
-    sid = secrets.token_urlsafe(32)
-    store_of(request.app).sessions[sid] = WebSession(
-        token=token,
-        csrf=secrets.token_urlsafe(24),
-        expires_at=float(claims.get("exp", time.time() + 3600)),
-        user_id=user.user_id,
-        issuer=cfg.issuer,
+    sid = await store_of(request.app).create(
+        user.user_id, token, float(claims.get("exp", time.time() + 3600))
     )
     out = RedirectResponse("/", status_code=303)
     out.set_cookie(
@@ -276,7 +246,7 @@ async def callback(request: Request, code: str = "", state: str = "") -> Respons
 
 @router.get("/session")
 async def session_info(request: Request) -> dict[str, Any]:
-    s = store_of(request.app).get(_cookie(request))
+    s = await store_of(request.app).get(_cookie(request))
     if s is None:
         return {"signed_in": False}
     from labgate.store.tenancy import Lab, User
@@ -302,7 +272,7 @@ async def session_info(request: Request) -> dict[str, Any]:
 
 @router.post("/signout")
 async def signout(request: Request) -> Response:
-    store_of(request.app).sessions.pop(_cookie(request) or "", None)
+    await store_of(request.app).end(_cookie(request))
     out = Response(status_code=204)
     out.delete_cookie(COOKIE, path="/")
     return out
@@ -337,7 +307,14 @@ class SessionAuth:
             await self.app(scope, receive, send)
             return
         morsel = jar.get(COOKIE)
-        session = store_of(self.owner).get(morsel.value if morsel else None)
+        try:
+            session = await store_of(self.owner).get(morsel.value if morsel else None)
+        except Exception as exc:  # noqa: BLE001 - the database is away: say so, not a 500
+            log.warning("web session not read (%s)", exc.__class__.__name__)
+            await _refuse(
+                send, 503, "sign-in sessions cannot be read now; try again", "sessions_unavailable"
+            )
+            return
         if session is None:
             await self.app(scope, receive, send)
             return
@@ -347,20 +324,26 @@ class SessionAuth:
             host = dict(headers).get(b"host", b"")
             bad_origin = origin is not None and origin.split(b"://", 1)[-1] != host
             if not hmac.compare_digest(given, session.csrf.encode()) or bad_origin:
-                body = error_body(
+                await _refuse(
+                    send,
+                    403,
                     "a signed-in page must send its CSRF token (X-CSRF-Token) from this "
                     "origin with every change",
-                    "permission_error",
                     "csrf_failed",
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 403,
-                        "headers": [(b"content-type", b"application/json")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
                 return
         headers.append((b"authorization", f"Bearer {session.token}".encode()))
         await self.app({**scope, "headers": headers}, receive, send)
+
+
+async def _refuse(send: Send, status: int, message: str, code: str) -> None:
+    kind = "permission_error" if status == 403 else "service_unavailable"
+    body = error_body(message, kind, code)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
