@@ -50,9 +50,52 @@
       if (previous) select.value = previous;
       if (!select.value && select.options.length) select.selectedIndex = 0;
       select.disabled = select.options.length === 0;
+      showCardLink();
       showError("");
       loadHistory();
     } catch (err) {
+      showError("Could not reach the gateway: " + err.message);
+    }
+  }
+
+  /* The picked model's card (GET /v1/model-cards/{model}: how it was evaluated and who
+     approved it), beside the picker, opened read-only in a new tab. Signed in, the tab's
+     navigation carries the session cookie (a GET needs no CSRF token). With a key, which lives
+     in this tab only and never goes into a URL, the card is fetched with it here and the new
+     tab shows that copy (a blob: page under this page's policy: no script runs in it). */
+  function cardUrl(model) {
+    return "/v1/model-cards/" + encodeURIComponent(model);
+  }
+  function showCardLink() {
+    const link = $("model-card");
+    const model = $("model").value;
+    link.hidden = !model;
+    if (!model) return;
+    link.href = cardUrl(model);
+    link.textContent = "Model card: " + model;
+    link.setAttribute("aria-label", "Model card of " + model + " (opens in a new tab)");
+  }
+  async function openCard(event) {
+    const model = $("model").value;
+    if (!model || !lg.getKey()) return; /* signed in: the plain link does it */
+    event.preventDefault();
+    /* opened now, while the click still counts as the user's (popup blockers) */
+    const win = window.open("", "_blank");
+    if (win) win.opener = null;
+    try {
+      const resp = await fetch(cardUrl(model), { headers: lg.authHeaders({ Accept: "text/html" }) });
+      if (!resp.ok) {
+        if (win) win.close();
+        showError("Could not open the model card: " + (await lg.errorMessage(resp)));
+        return;
+      }
+      const html = await resp.blob();
+      const url = URL.createObjectURL(new Blob([html], { type: "text/html" }));
+      if (win) win.location.href = url;
+      else window.open(url, "_blank", "noopener");
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      if (win) win.close();
       showError("Could not reach the gateway: " + err.message);
     }
   }
@@ -569,6 +612,8 @@
       event.target.value = "";
     });
     $("request-label").addEventListener("change", () => lg.hasCredentials() && loadModels());
+    $("model").addEventListener("change", showCardLink);
+    $("model-card").addEventListener("click", openCard);
     let searchTimer = null;
     $("history-search").addEventListener("input", () => {
       clearTimeout(searchTimer);
