@@ -4,6 +4,7 @@ as the admin API (a platform administrator submits; signing off needs the approv
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typer.testing import CliRunner
 from labgate.app import Services, create_app
 from labgate.approval.digest import weights_digest
 from labgate.cli import app as cli
+from tests.approval.test_gate import CHAT, GOOD, build_world
 from tests.support.servers import serve_app, start_fake_worker
 
 
@@ -57,3 +59,62 @@ async def test_models_cli_goes_through_the_api(
     assert refused.exit_code == 1 and "HTTP 403" in refused.output
     nokey = await asyncio.to_thread(_run, ["models", "list"], url, None)
     assert nokey.exit_code == 2 and "LABGATE_API_KEY" in nokey.output
+
+
+SLASHED = "lab-models/llama-3.1-8b"  # a repository-style name, as /v1/models serves them
+
+
+async def test_a_version_lives_its_whole_life_through_the_cli(
+    make_settings: Callable[..., Any], tmp_path: Path
+) -> None:
+    """submit, list, show, approve (two approvers), traffic, card, retire: each through
+    ``labgate models`` with each person's own key, for a model whose name holds a slash."""
+    weights = tmp_path / "w.gguf"
+    weights.write_bytes(b"the weights")
+    digest = weights_digest(weights)[0]
+    async with build_world(make_settings, {SLASHED: digest}) as world:
+        url, keys = world.url, world.keys
+
+        async def cli_as(who: str, *args: str) -> Any:
+            return await asyncio.to_thread(_run, list(args), url, keys[who])
+
+        r = await world.post("user", "/v1/chat/completions", {"model": SLASHED, **CHAT})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "model_not_approved"
+        done = await cli_as("subm", "models", "submit", SLASHED, "r1", "--weights", str(weights))
+        assert done.exit_code == 0, done.output
+        ref = f"{SLASHED}@r1"
+        r = await world.post(
+            "padm",
+            f"/v1/admin/models/{ref}/evaluations",
+            {"suites": {"science": 1}, "seed": 1, "metrics": GOOD, "finished": True},
+        )
+        assert r.status_code == 200, r.text
+        first = await cli_as(
+            "ap1", "models", "approve", ref, "--deployment", "enclave-a", "--reason", "read it"
+        )
+        assert first.exit_code == 0, first.output
+        assert json.loads(first.stdout)["status"] == "awaiting_second_signoff"
+        second = await cli_as(
+            "ap3", "models", "approve", ref, "--deployment", "enclave-a", "--reason", "checked"
+        )
+        assert second.exit_code == 0, second.output
+        assert json.loads(second.stdout)["status"] == "approved"
+        r = await world.post("user", "/v1/chat/completions", {"model": SLASHED, **CHAT})
+        assert r.status_code == 200, r.text
+        shown = await cli_as("padm", "models", "show", ref)
+        assert shown.exit_code == 0, shown.output
+        view = json.loads(shown.stdout)
+        assert view["status"] == "serving" and view["weights_digest"] == digest
+        assert [a["kind"] for a in view["approvals"]] == ["two_person"]
+        listed = await cli_as("padm", "models", "list", "--name", SLASHED)
+        assert listed.exit_code == 0, listed.output
+        assert f"{ref}  serving" in listed.stdout and "enclave-a" in listed.stdout
+        card = await world.get("user", f"/v1/model-cards/{SLASHED}")
+        assert card.status_code == 200 and digest in card.text
+        retired = await cli_as("ap1", "models", "retire", ref, "--reason", "found a flaw")
+        assert retired.exit_code == 0, retired.output
+        r = await world.post("user", "/v1/chat/completions", {"model": SLASHED, **CHAT})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "model_not_approved"
+        # an unknown reference is a clear refusal, not a crash
+        missing = await cli_as("padm", "models", "show", "no/such@model")
+        assert missing.exit_code == 1 and "HTTP 404" in missing.output

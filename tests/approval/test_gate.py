@@ -6,6 +6,7 @@ tamper-evident audit log with an inclusion proof; retiring ends it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -58,11 +59,21 @@ class World:
 
 @pytest.fixture
 async def world(make_settings: Callable[..., Any]) -> AsyncIterator[World]:
+    async with build_world(make_settings, {"m1": DIGEST, "m2": OTHER}) as w:
+        yield w
+
+
+@contextlib.asynccontextmanager
+async def build_world(
+    make_settings: Callable[..., Any], models: dict[str, str]
+) -> AsyncIterator[World]:
+    """A gated gateway (deployment ``enclave-a``) serving ``models`` (name -> the weights
+    digest its worker states) from one fake worker, with a submitter, approvers and a user."""
     worker = await start_fake_worker("m1")
     settings = make_settings(
         [
-            {"name": "m1", "workers": [worker.base_url], "weights_digest": DIGEST},
-            {"name": "m2", "workers": [worker.base_url], "weights_digest": OTHER},
+            {"name": name, "workers": [worker.base_url], "weights_digest": digest}
+            for name, digest in models.items()
         ],
         approval={
             "enforce": True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -79,6 +80,12 @@ def _call(method: str, url: str, path: str, body: dict[str, Any] | None = None) 
     return data
 
 
+def _ref(ref: str) -> str:
+    """A version reference (``mv_…``, ``NAME@VERSION``, ``NAME``) as a URL path: a name's
+    slashes stay (the routes take them), anything else that a URL would read is escaped."""
+    return urllib.parse.quote(ref, safe="/@")
+
+
 def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, sort_keys=False))
 
@@ -91,9 +98,8 @@ def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON answer.")] = False,
 ) -> None:
     """Every model version, its status and where it is approved."""
-    data = _call(
-        "GET", _base_url(url, config), "/v1/admin/models" + (f"?name={name}" if name else "")
-    )
+    query = "?" + urllib.parse.urlencode({"name": name}) if name else ""
+    data = _call("GET", _base_url(url, config), "/v1/admin/models" + query)
     if as_json:
         _print(data)
         return
@@ -114,7 +120,7 @@ def models_show(
     config: ConfigOpt = None,
 ) -> None:
     """One version: evaluations, thresholds, sign-offs, approvals."""
-    _print(_call("GET", _base_url(url, config), f"/v1/admin/models/{version}"))
+    _print(_call("GET", _base_url(url, config), f"/v1/admin/models/{_ref(version)}"))
 
 
 @models_app.command("submit")
@@ -151,13 +157,16 @@ def models_approve(
     version: Annotated[str, typer.Argument(help="mv_… id, NAME@VERSION, or NAME (newest).")],
     deployment: Annotated[str, typer.Option(help="The deployment/enclave it is approved for.")],
     reason: Annotated[str, typer.Option(help="What you checked (recorded, audited).")],
-    label: Annotated[str | None, typer.Option(help="Its accreditation label.")] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(help="The label it is approved for (default: the version's own label)."),
+    ] = None,
     url: UrlOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Sign off a version (approvers): the second sign-off by a different person approves."""
     body = {"deployment": deployment, "label": label, "reason": reason}
-    _print(_call("POST", _base_url(url, config), f"/v1/admin/models/{version}/approve", body))
+    _print(_call("POST", _base_url(url, config), f"/v1/admin/models/{_ref(version)}/approve", body))
 
 
 @models_app.command("retire")
@@ -169,7 +178,7 @@ def models_retire(
 ) -> None:
     """Retire a version: its approvals end and the gateway stops routing to it."""
     body = {"reason": reason}
-    _print(_call("POST", _base_url(url, config), f"/v1/admin/models/{version}/retire", body))
+    _print(_call("POST", _base_url(url, config), f"/v1/admin/models/{_ref(version)}/retire", body))
 
 
 @models_app.command("digest")
@@ -235,7 +244,7 @@ def eval_card(
     from labgate.approval.config import ApprovalConfig
     from labgate.config import load_settings
 
-    shown = _call("GET", _base_url(url, config), f"/v1/admin/models/{model}")
+    shown = _call("GET", _base_url(url, config), f"/v1/admin/models/{_ref(model)}")
     try:
         approval = load_settings(config).approval
     except Exception:  # noqa: BLE001 - the card states the deployment of the data it shows

@@ -93,13 +93,26 @@ async def submit(
     return _json(view, 201)
 
 
-@router.get("/{version_id}")
+@router.get("/{version_id:path}/evaluations/{evaluation_id}")
+async def get_evaluation(
+    request: Request, version_id: str, evaluation_id: str, actor: Principal = Depends(_writers)
+) -> Response:
+    registry = _registry(request)
+    view = await registry.evaluation(evaluation_id)
+    if view["model_version_id"] != await registry.resolve(version_id, actor):
+        raise APIError(404, f"no evaluation {evaluation_id!r} of {version_id!r}", code="not_found")
+    return _json(view)
+
+
+# a model's name may hold slashes (``org/model``, as /v1/models serves it): the version
+# reference is a path; the longer GET is declared first so it is not read as a reference
+@router.get("/{version_id:path}")
 async def show(request: Request, version_id: str, actor: Principal = Depends(_readers)) -> Response:
     registry = _registry(request)
     return _json(await registry.show(await registry.resolve(version_id, actor)))
 
 
-@router.post("/{version_id}/approve")
+@router.post("/{version_id:path}/approve")
 async def approve(
     request: Request, version_id: str, body: SignBody, actor: Principal = Depends(_writers)
 ) -> Response:
@@ -115,7 +128,7 @@ async def approve(
     return _json(result, 200 if result["status"] == "approved" else 202)
 
 
-@router.post("/{version_id}/retire")
+@router.post("/{version_id:path}/retire")
 async def retire(
     request: Request, version_id: str, body: RetireBody, actor: Principal = Depends(_writers)
 ) -> Response:
@@ -127,7 +140,7 @@ async def retire(
     return _json(view)
 
 
-@router.post("/{version_id}/evaluations")
+@router.post("/{version_id:path}/evaluations")
 async def save_evaluation(
     request: Request, version_id: str, body: EvaluationBody, actor: Principal = Depends(_writers)
 ) -> Response:
@@ -138,18 +151,7 @@ async def save_evaluation(
     return _json(view)
 
 
-@router.get("/{version_id}/evaluations/{evaluation_id}")
-async def get_evaluation(
-    request: Request, version_id: str, evaluation_id: str, actor: Principal = Depends(_writers)
-) -> Response:
-    registry = _registry(request)
-    view = await registry.evaluation(evaluation_id)
-    if view["model_version_id"] != await registry.resolve(version_id, actor):
-        raise APIError(404, f"no evaluation {evaluation_id!r} of {version_id!r}", code="not_found")
-    return _json(view)
-
-
-@cards.get("/{model_id}")
+@cards.get("/{model_id:path}")
 async def model_card(
     request: Request,
     model_id: str,

@@ -17,6 +17,7 @@ graded. The run ends with the metrics and moves a candidate version to evaluated
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -117,7 +118,9 @@ async def _run(
 ) -> dict[str, Any]:
     import inspect_ai
 
-    shown = await asyncio.to_thread(client.call, "GET", f"/v1/admin/models/{version or model}")
+    shown = await asyncio.to_thread(
+        client.call, "GET", "/v1/admin/models/" + urllib.parse.quote(version or model, safe="/@")
+    )
     vid = shown["id"]
     loaded = suites.load(names)
     items = [i for group in loaded.values() for i in (group[:limit] if limit else group)]
