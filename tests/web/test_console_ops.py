@@ -169,7 +169,7 @@ async def test_workers_and_slurm_jobs_view_and_who_sees_it(
     await _use_key(page, scientist)
     await expect(page.locator("#keys-table table")).to_have_count(1)
     await expect(page.locator("#keys-table")).not_to_contain_text("lowadmin")
-    for view in ("#ops", "#projects", "#registry"):
+    for view in ("#ops", "#projects", "#registry", "#new-key-for"):
         await expect(page.locator(view)).to_be_hidden()
     await page.wait_for_timeout(300)  # every load of the key's views has been sent
     assert [u for u in asked if any(r in u for r in ADMIN_ROUTES)] == []
@@ -193,6 +193,8 @@ async def test_projects_allocations_and_members_with_the_two_person_rule(
         bea = r.json()["id"]
         r = await c.post("/v1/admin/users", json={"lab_id": me["lab"], "username": "sam"})
         sam = r.json()["id"]
+        r = await c.post("/v1/admin/projects/default/members", json={"user_id": sam})
+        assert r.status_code == 201, r.text
     # lab-b's administrator, made by the operator (not by the requester: two people)
     bert = new_id()
     async with gw.services.sessions.begin() as session:
@@ -227,6 +229,11 @@ async def test_projects_allocations_and_members_with_the_two_person_rule(
     await expect(status).to_have_text("Allocation of fusion-x: 250000 per week.")
     row = page.locator("#projects-table tbody tr", has_text="fusion-x")
     await expect(row.locator("td").nth(4)).to_have_text("250000 per week")
+    # per-minute limits, through PATCH /v1/admin/projects/{id}/limits (empty lifts one)
+    await page.get_by_label("Requests per minute (project)").fill("120")
+    await page.get_by_label("Tokens per minute (each user)").fill("40000")
+    await page.get_by_role("button", name="Set limits").click()
+    await expect(status).to_have_text("Limits of fusion-x set.")
 
     # a member of the same lab: added at once, then removed
     member = page.get_by_label("Add member (user id, lab/username or username)")
@@ -256,12 +263,49 @@ async def test_projects_allocations_and_members_with_the_two_person_rule(
         project = (await c.get("/v1/admin/projects/fusion-x")).json()
     assert bea not in [m["user_id"] for m in members] and sam not in [m["user_id"] for m in members]
     assert (project["budget_tokens"], project["budget_period"]) == (250000, "week")
+    assert (project["rpm_limit"], project["tpm_limit"]) == (120, None)
+    assert (project["user_rpm_limit"], project["user_tpm_limit"]) == (None, 40000)
     await page.locator("#projects").screenshot(
         path=str(REPO / ".data" / "web-console-projects.png")
     )
 
+    # a key for someone else: shown once, and pending until a second platform admin approves
+    await page.get_by_label("Name of a new key (yours, in your project)").fill("for-sam")
+    await page.get_by_label("For user (default: you", exact=False).fill("sam")
+    await page.get_by_role("button", name="Create key").click()
+    new_key = page.locator("#new-key")
+    await expect(new_key).to_contain_text("New key for sam (shown once, store it now): ")
+    await expect(new_key).to_contain_text("Pending, not usable yet: request ")
+    sam_key = (await new_key.inner_text()).split("store it now): ")[1].split(". Pending")[0]
+    key_request = page.locator("#approvals-table tbody tr", has_text="key.create")
+    await expect(key_request.locator("td").nth(3)).to_have_text(f"{me['lab']}/sam")
+    async with _admin(gw) as c:  # no key row exists before the approval
+        keys = (await c.get("/v1/admin/keys", params={"user": sam})).json()["data"]
+    assert [k for k in keys if k["name"] == "for-sam"] == []
+    pat = new_id()
+    async with gw.services.sessions.begin() as session:
+        session.add(
+            User(
+                id=pat,
+                lab_id=me["lab"],
+                username="pat",
+                roles=["platform_admin"],
+                created_at=datetime.now(UTC),
+            )
+        )
+    pat_key, _ = await gw.services.keys.create(pat, "default")
+    await _use_key(page, pat_key)
+    await expect(page.locator("#new-key")).to_have_text("")  # the key is not left on screen
+    key_request = page.locator("#approvals-table tbody tr", has_text="key.create")
+    await key_request.get_by_role("button", name="Approve request").click()
+    await expect(status).to_contain_text("Approved request ")
+    async with httpx.AsyncClient(base_url=gw.url, timeout=30) as c:
+        headers = {"Authorization": f"Bearer {sam_key}"}
+        assert (await c.get("/v1/models", headers=headers)).status_code == 200
+
     # lab-b's administrator approves it in their own session; now it is done
     await _use_key(page, bert_key)
+    await expect(status).to_have_text("")
     pending = page.locator("#approvals-table tbody tr", has_text="member.add")
     await pending.get_by_role("button", name="Approve request").click()
     await expect(status).to_contain_text("Approved request ")

@@ -202,6 +202,11 @@
     $("project-detail").hidden = false;
     $("project-detail-heading").textContent = "Project " + p.id + " (" + p.lab_id + ")";
     $("allocation-tokens").value = p.budget_tokens === null || p.budget_tokens === undefined ? "" : String(p.budget_tokens);
+    const show = (v) => (v === null || v === undefined ? "" : String(v));
+    $("limit-rpm").value = show(p.rpm_limit);
+    $("limit-tpm").value = show(p.tpm_limit);
+    $("limit-user-rpm").value = show(p.user_rpm_limit);
+    $("limit-user-tpm").value = show(p.user_tpm_limit);
     if (p.budget_period && $("allocation-period").querySelector('option[value="' + CSS.escape(p.budget_period) + '"]')) {
       $("allocation-period").value = p.budget_period;
     }
@@ -277,6 +282,29 @@
       loadProjects();
     } catch (err) {
       setStatus("projects-status", "Allocation not changed: " + err.message, true);
+    }
+  }
+
+  async function setLimits(event) {
+    event.preventDefault();
+    if (!selected) return;
+    const num = (id) => ($(id).value.trim() === "" ? null : Number($(id).value));
+    const body = {
+      rpm_limit: num("limit-rpm"),
+      tpm_limit: num("limit-tpm"),
+      user_rpm_limit: num("limit-user-rpm"),
+      user_tpm_limit: num("limit-user-tpm"),
+    };
+    try {
+      await kit.api("/v1/admin/projects/" + encodeURIComponent(selected.id) + "/limits", {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      setStatus("projects-status", "Limits of " + selected.id + " set.");
+      loadProjects();
+    } catch (err) {
+      setStatus("projects-status", "Limits not changed: " + err.message, true);
     }
   }
 
@@ -453,9 +481,14 @@
   document.addEventListener("labgate:whoami", (event) => {
     me = event.detail || { roles: [] };
     people = {};
+    setStatus("projects-status", "");
     $("ops").hidden = !has(OPS);
     $("projects").hidden = !has(PROJECTS);
-    $("project-create").hidden = !has(["platform_admin", "lab_admin"]);
+    const admin = has(["platform_admin", "lab_admin"]);
+    $("project-create").hidden = !admin;
+    $("allocation-form").hidden = !admin; /* a project lead manages members, not budgets */
+    $("limits-form").hidden = !admin;
+    $("new-key-for").hidden = !has(["platform_admin"]);
     $("registry").hidden = !has(REGISTRY);
     if (!has(PROJECTS)) {
       selected = null;
@@ -471,10 +504,15 @@
     if (has(REGISTRY)) loadRegistry();
   });
 
+  document.addEventListener("labgate:approvals-changed", () => {
+    if (has(PROJECTS)) loadApprovals();
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     $("ops-refresh").addEventListener("click", loadOps);
     $("project-create").addEventListener("submit", createProject);
     $("allocation-form").addEventListener("submit", setAllocation);
     $("member-add").addEventListener("submit", addMember);
+    $("limits-form").addEventListener("submit", setLimits);
   });
 })();

@@ -200,18 +200,34 @@
     }
   }
 
+  /* Your own key works at once (201). A platform administrator's key for someone else is a
+     request (202): the key is shown once, with the request a second platform administrator
+     must approve before it works; the page says so rather than calling it done. */
   async function createKey(event) {
     event.preventDefault();
+    const spec = { name: $("new-key-name").value.trim() };
+    const user = $("new-key-user").value.trim(), project = $("new-key-project").value.trim();
+    if (user) spec.user_id = user;
+    if (project) spec.project_id = project;
     try {
-      const body = await (
-        await api("/v1/admin/keys", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ name: $("new-key-name").value.trim() }),
-        })
-      ).json();
-      $("new-key").textContent = "New key (shown once, store it now): " + body.key;
+      const resp = await api("/v1/admin/keys", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(spec),
+      });
+      const body = await resp.json();
+      if (resp.status === 202 && body.pending_action) {
+        $("new-key").textContent =
+          "New key for " + (user || body.user_id) + " (shown once, store it now): " + body.key +
+          ". Pending, not usable yet: request " + body.pending_action.id +
+          " waits for a second platform administrator (" + body.pending_action.next_step + ").";
+        document.dispatchEvent(new CustomEvent("labgate:approvals-changed"));
+      } else {
+        $("new-key").textContent = "New key (shown once, store it now): " + body.key;
+      }
       $("new-key-name").value = "";
+      $("new-key-user").value = "";
+      $("new-key-project").value = "";
       loadKeys();
     } catch (err) {
       showError(err.message);
@@ -469,6 +485,7 @@
   }
 
   function loadAll() {
+    $("new-key").textContent = ""; /* a key shown once is not left for the next reader */
     loadWhoami();
     loadUsage();
     loadKeys();
