@@ -344,3 +344,36 @@ async def test_the_bootstrap_approval_carries_the_lowest_label(
         assert caught.value.code == "model_not_approved"
     finally:
         await engine.dispose()
+
+
+async def test_a_responses_chain_keeps_its_label_after_the_high_approval_ends(
+    world: World,
+) -> None:
+    """A SECRET response chain, continued with no label stated once the SECRET approval is
+    gone: the chain's label is the request's, so it is refused, not served at the default."""
+    from sqlalchemy import update
+
+    await approve_row(world.services, "m1", "SECRET", DIGEST)
+    first = await world.post(
+        "/v1/responses", {"model": "m1", "input": "x", "max_output_tokens": 5}, "SECRET"
+    )
+    assert first.status_code == 200, first.text
+    async with world.services.sessions.begin() as s:
+        await s.execute(
+            update(ModelApproval)
+            .where(ModelApproval.label == "SECRET")
+            .values(revoked_at=datetime.now(UTC))
+        )
+    await reload_gate(world.services)
+    served = world.worker.worker.requests
+    r = await world.post(
+        "/v1/responses",
+        {
+            "model": "m1",
+            "input": "and then?",
+            "max_output_tokens": 5,
+            "previous_response_id": first.json()["id"],
+        },
+    )
+    _refused(r, "SECRET")
+    assert world.worker.worker.requests == served

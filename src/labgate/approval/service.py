@@ -713,6 +713,7 @@ class ModelRegistry(ApprovalOps):
                         ModelApproval.revoked_at.is_(None),
                         ModelVersion.status != RETIRED,
                     )
+                    .order_by(ModelApproval.at, ModelApproval.id)  # the newest last (its card)
                 )
             ).all()
         out: dict[str, list[ApprovedVersion]] = {}
