@@ -111,6 +111,12 @@ async def test_a_version_lives_its_whole_life_through_the_cli(
         assert f"{ref}  serving" in listed.stdout and "enclave-a" in listed.stdout
         card = await world.get("user", f"/v1/model-cards/{SLASHED}")
         assert card.status_code == 200 and digest in card.text
+        written = await cli_as("padm", "eval", "card", ref, "--out", str(tmp_path / "cards"))
+        assert written.exit_code == 0, written.output
+        html = Path(written.stdout.strip())
+        assert html.name == "lab-models_llama-3.1-8b@r1.card-v1.html", html
+        assert digest in html.read_text() and digest in html.with_suffix(".md").read_text()
+        assert "enclave-a" in html.read_text()
         retired = await cli_as("ap1", "models", "retire", ref, "--reason", "found a flaw")
         assert retired.exit_code == 0, retired.output
         r = await world.post("user", "/v1/chat/completions", {"model": SLASHED, **CHAT})
