@@ -81,6 +81,7 @@ GET    /openapi.json                                                            
 GET    /                                                                                      | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /admin                                                                                 | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /console                                                                               | ok   ok   ok   ok   ok   ok   ok   ok
+GET    /batches                                                                               | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/config                                                                            | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/banners.css                                                                       | ok   ok   ok   ok   ok   ok   ok   ok
 GET    /web/static/{name} · a script of the pages                                             | ok   ok   ok   ok   ok   ok   ok   ok
@@ -797,7 +798,7 @@ get("GET /healthz", "/healthz")
 for _path in ("/readyz", "/metrics", "/openapi.json"):
     get(f"GET {_path}", _path, hidden=ALL)
 get("GET /metrics · caller cleared for the whole range", "/metrics", cleared=True)
-for _path in ("/", "/admin", "/console", "/web/config", "/web/banners.css"):
+for _path in ("/", "/admin", "/console", "/batches", "/web/config", "/web/banners.css"):
     get(f"GET {_path}", _path, hidden=ALL)
 get(
     "GET /web/static/{name} · a script of the pages",

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES = ("base.html", "chat.html", "admin.html", "console.html")
+TEMPLATES = ("base.html", "chat.html", "admin.html", "console.html", "batches.html")
 _MEDIA_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",

@@ -8,6 +8,7 @@ mark of the conversation, from each answer's ``X-Labgate-Label`` header.
 
 * ``GET /``                 the chat page
 * ``GET /admin``            models and workers (calls ``/v1/admin/workers``)
+* ``GET /batches``          the caller's batches: progress, cancel, output and error files
 * ``GET /console``          usage charts and tables with CSV, keys, the safety queue, an audit
   record with its inclusion proof checked in the page (all through the API)
 * ``/web/conversations``   the caller's conversations, kept encrypted (``conversations.py``)
@@ -108,6 +109,10 @@ def build_router(assets: WebAssets | None = None) -> APIRouter:
     @router.get("/console")
     async def console_page(request: Request) -> Response:
         return page(request, "console.html", "console")
+
+    @router.get("/batches")
+    async def batches_page(request: Request) -> Response:
+        return page(request, "batches.html", "batches")
 
     @router.get("/web/config")
     async def web_config(request: Request) -> dict[str, object]:
