@@ -318,3 +318,32 @@ async def test_approver_role_needs_two_platform_admins(world: World) -> None:
 
         row = (await s.execute(select(User).where(User.username == "newap"))).scalar_one()
     assert "approver" not in row.roles  # pending a second platform administrator
+
+
+async def test_a_signoff_without_a_label_takes_the_versions_own(world: World) -> None:
+    r = await world.post(
+        "subm",
+        "/v1/admin/models",
+        {
+            "name": "m1",
+            "version": "r2",
+            "source": "/models/m1",
+            "weights_digest": DIGEST,
+            "label": "UNCLASSIFIED",
+            "reason": "labelled release",
+        },
+    )
+    assert r.status_code == 201, r.text
+    vid = r.json()["id"]
+    await _evaluate(world, vid, GOOD)
+    r = await world.post("ap1", f"/v1/admin/models/{vid}/approve", _sign())  # no label named
+    assert r.status_code == 202 and r.json()["label"] == "UNCLASSIFIED", r.text
+    # a different label is still refused, naming the version's
+    r = await world.post("ap3", f"/v1/admin/models/{vid}/approve", {**_sign(), "label": "CUI"})
+    assert r.status_code == 400 and _error(r)["code"] == "label_mismatch"
+    r = await world.post(
+        "ap3", f"/v1/admin/models/{vid}/approve", {**_sign(), "label": "UNCLASSIFIED"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["approval"]["label"] == "UNCLASSIFIED"
+    assert (await world.chat("m1")).status_code == 200
