@@ -63,6 +63,10 @@ async def test_card_as_html_and_markdown(served: tuple[str, Services]) -> None:
         html.status_code == 200 and "default-src 'none'" in html.headers["content-security-policy"]
     )
     assert DIGEST in html.text and "<script>" not in html.text and "&lt;script&gt;" in html.text
+    assert "frame-ancestors 'none'" in html.headers["content-security-policy"]
+    for r in (html, md):  # the reader's own: not kept by a cache, not sniffed, not framed
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-content-type-options"] == "nosniff"
     assert html.text.count("<svg") >= 5
     assert md.status_code == 200 and f"sha256: `{DIGEST}`" in md.text and "| metric |" in md.text
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "model_not_found"

@@ -177,9 +177,23 @@ async def model_card(
     shown = await registry.show(approved[-1].model_version_id)
     html, markdown = render_card(shown, services.settings.approval)
     if format == "md":
-        return Response(markdown, media_type="text/markdown; charset=utf-8")
+        return Response(markdown, media_type="text/markdown; charset=utf-8", headers=_CARD_HEADERS)
     return Response(
         html,
         media_type="text/html; charset=utf-8",
-        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+        headers={
+            **_CARD_HEADERS,
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        },
     )
+
+
+# a card is read with the reader's credentials (a key, or the session cookie of a page's new
+# tab): it is theirs to read, not a cache's to keep, nor another site's to frame
+_CARD_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
