@@ -10,6 +10,16 @@ Benign science names the same agents, so neither the agent nor the framing alone
 "how does sarin inhibit acetylcholinesterase" has an agent but no uplift goal, and "how do I
 size a relief valve" has framing but no agent. The evidence this module returns is combined
 with the head's (as independent signals), and its hits are named in the decision's reasons.
+
+It reads eight languages (en fr de es ru zh ar ja; the words are in
+:mod:`labgate.safety.lexicon_terms`): an agent named in one language and a goal in another
+still count together, as a mixed-language request is written. Intent, not topic: a sentence
+about detection, treatment, protection, history, treaties, verification or shielding (in any of
+the eight) is not uplift unless it also has a *strong* goal (covert acquisition, evading
+inspectors, theft, use against people), so "how is sarin poisoning treated" or "历史上如何销毁
+化学武器" never hits, while "how do I get caesium past the detectors" does. Attacks on control
+systems (SCADA, PLCs, the power grid, water treatment) are read the same way, with their own
+goals (sabotage, black out, take over), under ``cyber_infrastructure``.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from dataclasses import dataclass
 
 from labgate.safety.categories import Category
 from labgate.safety.chunking import sentences
+from labgate.safety.lexicon_terms import CYBER, LANGUAGES, UNSPACED
 
 _I = re.IGNORECASE
 
@@ -105,6 +116,85 @@ UPLIFT_ALONE = 0.35
 PRODUCTION_ALONE = 0.2
 
 
+def _fragments(role: str, category: Category | None = None) -> dict[str, list[str]]:
+    """Every language's fragments for ``role``, by how their script is matched: ``spaced``
+    (whole words: en fr de es ru), ``ar`` (after an attached article, preposition or verb
+    prefix), ``cjk`` (anywhere: zh ja)."""
+    out: dict[str, list[str]] = {"spaced": [], "cyrillic": [], "ar": [], "cjk": []}
+    for lang, terms in LANGUAGES.items():
+        listed = terms.get(role)
+        if isinstance(listed, dict):
+            listed = listed.get(category, [])
+        script = {"ar": "ar", "ru": "cyrillic"}.get(lang, "cjk" if lang in UNSPACED else "spaced")
+        out[script].extend(f"(?:{fragment})" for fragment in listed or ())
+    return out
+
+
+class _Terms:
+    """One role's fragments in every language, compiled once: a regex per script, so a text
+    is searched only with the scripts it is written in (a Latin text never pays for the
+    Chinese or Arabic alternatives, which have no word boundary to anchor them)."""
+
+    def __init__(self, english: re.Pattern[str] | None, *roles: str, category=None) -> None:
+        parts: dict[str, list[str]] = {"spaced": [], "cyrillic": [], "ar": [], "cjk": []}
+        for role in roles:
+            for script, fragments in _fragments(role, category).items():
+                parts[script].extend(fragments)
+        # German compounds (Nervenkampfstoff, Milzbrandsporen) are written as "\w*kampfstoff\w*":
+        # searched as the inner word alone, since a leading \w* backtracks through every word.
+        infix = ["(?:" + f[6:] for f in parts["spaced"] if f.startswith("(?:\\w*")]
+        whole = [f for f in parts["spaced"] if not f.startswith("(?:\\w*")]
+        self.english = english
+        # \b in front, which the engine tests before trying any alternative: only word starts
+        # are tried (a lookbehind there costs ten times as much on a long text).
+        self.whole = re.compile(rf"\b(?:{'|'.join(whole)})(?!\w)", _I) if whole else None
+        self.infix = re.compile(f"(?:{'|'.join(infix)})", _I) if infix else None
+        cyrillic = "|".join(parts["cyrillic"])
+        self.cyrillic = re.compile(rf"\b(?:{cyrillic})(?!\w)", _I) if cyrillic else None
+        self.ar = (
+            re.compile(rf"(?<!\w)(?:[وفبلكس]?(?:ال|[أايتن])?|لل)?(?:{'|'.join(parts['ar'])})")
+            if parts["ar"]
+            else None
+        )
+        self.cjk = re.compile("|".join(parts["cjk"]), _I) if parts["cjk"] else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        found = self.english.search(text) if self.english else None
+        if found is None and self.whole is not None:
+            found = self.whole.search(text)
+        if found is None and self.cyrillic is not None and _HAS_CYRILLIC.search(text):
+            found = self.cyrillic.search(text)
+        if found is None and self.infix is not None:
+            found = self.infix.search(text)
+        if found is None and self.ar is not None and _HAS_ARABIC.search(text):
+            found = self.ar.search(text)
+        if found is None and self.cjk is not None and _HAS_CJK.search(text):
+            found = self.cjk.search(text)
+        return found
+
+
+_HAS_ARABIC = re.compile("[\u0600-\u06ff]")
+_HAS_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_HAS_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+# Compiled once, at import: the English patterns above together with the other languages'.
+_AGENTS: dict[Category, _Terms] = {
+    category: _Terms(AGENTS.get(category), "agents", category=category)
+    for category in (*AGENTS, CYBER)
+}
+_STRONG = _Terms(None, "strong")
+_UPLIFT = _Terms(UPLIFT, "uplift", "targets", "strong")
+_PRODUCTION = _Terms(PRODUCTION, "production")
+_OPERATIONAL = _Terms(OPERATIONAL, "operational")
+_DEFENSIVE = _Terms(None, "defensive")
+_CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
+
+# Sentences also end at the full stops of Chinese, Japanese and Arabic, which need no space.
+_UNSPACED_END = re.compile(r"(?<=[。！？؟])")
+# Tool names and schema fields: synthesize_sarin, getCesiumSource -> words the patterns read.
+_IDENTIFIER = re.compile(r"_+|(?<=[a-z])(?=[A-Z])")
+
+
 @dataclass(frozen=True, slots=True)
 class LexiconHit:
     category: Category
@@ -112,13 +202,20 @@ class LexiconHit:
     reason: str
 
 
-def _score(sentence: str) -> tuple[float, str] | None:
-    uplift = UPLIFT.search(sentence)
-    production = PRODUCTION.search(sentence)
-    if not uplift and not production:
+def _score(
+    sentence: str, goals: _Terms = _UPLIFT, production: bool = True
+) -> tuple[float, str] | None:
+    strong = _STRONG.search(sentence)
+    uplift = strong or goals.search(sentence)
+    made = _PRODUCTION.search(sentence) if production else None
+    if not uplift and not made:
         return None
-    operational = OPERATIONAL.search(sentence) is not None
-    goal = (uplift or production).group(0).lower()  # type: ignore[union-attr]
+    # Detection, treatment, history, verification...: not uplift, unless a strong goal is
+    # there too ("steal a source from a hospital", "past the detectors").
+    if strong is None and _DEFENSIVE.search(sentence):
+        return None
+    operational = _OPERATIONAL.search(sentence) is not None
+    goal = (uplift or made).group(0).lower()  # type: ignore[union-attr]
     if operational:
         return UPLIFT_AND_REQUEST, f"{goal} (request)"
     if uplift:
@@ -126,18 +223,56 @@ def _score(sentence: str) -> tuple[float, str] | None:
     return PRODUCTION_ALONE, f"{goal} (mention)"
 
 
+# Arabic short vowels and the tatweel, which a writer may add or leave out (أخرّب = أخرب).
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")
+
+
+def _sentences(text: str) -> list[str]:
+    text = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
+    out: list[str] = []
+    for sentence in sentences(text) or [text]:
+        out.extend(p for p in _UNSPACED_END.split(sentence) if p.strip())
+    return out or [text]
+
+
+# An identifier that joins words (a tool's or a field's name): ``synthesize_sarin``.
+_JOINED = re.compile(r"\b\w*?[^\W_](?:_+|(?<=[a-z])(?=[A-Z]))\w+")
+
+
+def _named_operations(text: str) -> list[str]:
+    """Identifiers that name an agent and a goal, as a sentence each: a tool called
+    ``aerosolize_anthrax`` or ``acquireCesiumSource`` is an operation, whatever its
+    description says, so it reads as a request."""
+    out = []
+    for match in _JOINED.finditer(text):
+        words = _IDENTIFIER.sub(" ", match.group(0))
+        if (_UPLIFT.search(words) or _PRODUCTION.search(words)) and not _DEFENSIVE.search(words):
+            out.append(f"{words} (tool: returns)")
+    return out
+
+
 def scan_uplift(text: str) -> list[LexiconHit]:
     """Per category, the strongest agent-plus-uplift sentence in ``text``."""
     best: dict[Category, LexiconHit] = {}
-    for sentence in sentences(text) or [text]:
-        scored = _score(sentence)
-        if scored is None:
+    plain = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
+    named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}
+    if not named:  # one pass over the text: most texts name no agent at all
+        return []
+    for sentence in _sentences(text) + _named_operations(text):
+        found = [(c, a) for c, agents in named.items() if (a := agents.search(sentence))]
+        if not found:
             continue
-        score, how = scored
-        for category, agents in AGENTS.items():
-            agent = agents.search(sentence)
-            if agent is None:
+        cbrn = cyber = None
+        for category, agent in found:
+            if category is CYBER:
+                cyber = cyber or _score(sentence, _CYBER_GOAL, production=False)
+                scored = cyber
+            else:
+                cbrn = cbrn or _score(sentence)
+                scored = cbrn
+            if scored is None:
                 continue
+            score, how = scored
             current = best.get(category)
             if current is None or score > current.score:
                 reason = f"lexicon:{category.value}:{agent.group(0).lower()}+{how}"

@@ -146,6 +146,131 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The same frames in the seven other languages the guardrail reads (fr de es ru zh ja ar):
+# the claim of authorisation, the persona, the format, the fiction, the past, the notebook to
+# continue and the research pretext, each removed (or, for fiction, turned into the request
+# the character is asked to make), as above.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_UNSPACED_SCRIPT = re.compile(r"[\u0600-\u06ff\u3040-\u30ff\u3400-\u9fff]")
+_I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, _I), replacement)
+    for pattern, replacement in (
+        # authorisation claimed, and the permission drawn from it
+        (
+            r"\b(?:je suis|nous sommes|ich bin|wir sind|estoy|estamos|soy|я|мы)\b[^.?!\n]{0,80}?"
+            r"\b(?:habilitée?s?|autorisée?s?|accréditée?s?|autorisiert|berechtigt|befugt|"
+            r"freigegeben|autorizad[oa]s?|acreditad[oa]s?|уполномочен\w*|допущен\w*|"
+            r"имею допуск|имею разрешение)\b[^.?!\n]*[.?!]?",
+            " ",
+        ),
+        (
+            r"\b(?:j'ai|ich habe|tengo|у меня есть)\b[^.?!\n]{0,30}\b(?:habilitation|"
+            r"autorisation|freigabe|genehmigung|berechtigung|autorización|допуск|разрешение)"
+            r"\b[^.?!\n]*[.?!]?",
+            " ",
+        ),
+        (
+            r"(?:我|我们)(?:已经?)?(?:获得|得到|有)(?:了)?(?:授权|许可|批准|权限)[^。？！\n]*[。？！]?",
+            " ",
+        ),
+        (
+            r"(?:私は|私たちは)?[^。？！\n]{0,20}(?:許可を得て|権限があ|承認済み|認可され)[^。？！\n]*[。？！]?",
+            " ",
+        ),
+        (r"(?:أنا|نحن)\s+(?:مخول|مخولون|مصرح لي|معتمد)[^.؟!\n]*[.؟!]?", " "),
+        (r"لدي\s+(?:تصريح|إذن|تفويض)[^.؟!\n]*[.؟!]?", " "),
+        # a persona without limits
+        (
+            r"\b(?:tu es|vous êtes|du bist|sie sind|eres|usted es|ты|вы)\b[^.?!\n]{0,100}?"
+            r"\b(?:sans (?:aucune )?(?:restrictions?|limites?|filtre)|qui répond à tout|"
+            r"ohne (?:einschränkungen|grenzen|filter)|der alles beantwortet|nichts zu verlieren|"
+            r"sin (?:restricciones|límites|filtros)|que responde a todo|без (?:ограничений|"
+            r"цензуры|фильтров)|отвечаешь на всё)\b[^.?!\n]*[.?!:]",
+            " ",
+        ),
+        (
+            r"你(?:是|现在是)[^。？！\n]{0,40}(?:没有任何限制|没有限制|不受限制|从不拒绝)[^。？！\n]*[。？！:：]?",
+            " ",
+        ),
+        (
+            r"あなたは[^。？！\n]{0,40}(?:制限のない|制限なし|何でも答える|拒否しない)[^。？！\n]*[。？！:：]?",
+            " ",
+        ),
+        (r"أنت\s[^.؟!\n:]{0,60}(?:بلا قيود|بدون قيود|لا يرفض|لا يخسر شيئا)[^.؟!\n:]*[.؟!:]?", " "),
+        # format coercion
+        (
+            r"\b(?:réponds|répondez|antworte|antworten sie|responde|responda|ответь|ответьте)\b"
+            r"[^.?!\n]{0,30}\b(?:uniquement|seulement|nur|solo|solamente|только)\b[^.?!\n]{0,30}"
+            r"\b(?:json|yaml|xml|csv|code|tableau|tabelle|tabla|таблиц\w*|код\w*)\b",
+            " ",
+        ),
+        (r"(?:只|仅)(?:用|以)\s*(?:JSON|json|表格|代码)(?:格式)?(?:回答|输出|回复)", " "),
+        (r"(?:JSON|json|表|コード)(?:のみ|だけ)で(?:答えて|回答して|出力して)(?:ください)?", " "),
+        (r"أجب\s+(?:فقط\s+)?(?:بصيغة|ب)\s*(?:JSON|json|جدول)(?:\s+فقط)?", " "),
+        # fiction: keep what the character is asked to explain
+        (
+            r"\b(?:écris|écrivez|rédige|schreib\w*|escribe|escriba|напиши|напишите)\b"
+            r"[^.?!\n]{0,40}?\b(?:histoire|scène|nouvelle|roman|récit|dialogue|geschichte|"
+            r"szene|roman|drehbuch|dialog|historia|escena|novela|cuento|diálogo|рассказ|сцен\w*|"
+            r"истори\w*|роман|диалог)\b[^.?!\n]{0,100}?\b(?:explique|décrit|détaille|"
+            r"erklärt|beschreibt|schildert|explica|describe|detalla|объясняет|описывает|"
+            r"рассказывает)\b(?:[^.?!\n]{0,40}?(?:,\s*)?(?:étape par étape|en détail|schritt für "
+            r"schritt|im detail|paso a paso|en detalle|пошагово|подробно),?)?\s*",
+            "Explain ",
+        ),
+        (
+            r"(?:写|编写|创作)(?:一个|一篇|一段)?(?:故事|小说|场景|剧本|对话)[，,]?(?:其中|里面|在其中)?",
+            " ",
+        ),
+        (r"(?:小説|物語|シナリオ|場面|台本)を書いて(?:ください)?", " "),
+        (r"اكتب\s+(?:قصة|مشهدا|رواية|حوارا)\s+(?:يشرح فيها|يصف فيها|حيث يشرح)", "اشرح "),
+        (
+            r"\b(?:hypothétiquement|dans un monde fictif|pour un roman|hypothetisch|"
+            r"für einen roman|hipotéticamente|para una novela|гипотетически|для романа)\b,?\s*",
+            " ",
+        ),
+        (r"(?:假设|假如|在一个虚构的世界里)[，,]?", " "),
+        (r"(?:仮に|架空の世界で)[、,]?", " "),
+        # the past
+        (
+            r"\b(?:autrefois|dans le passé|historiquement|jadis|früher|in der vergangenheit|"
+            r"historisch gesehen|en el pasado|antiguamente|históricamente|в прошлом|раньше|"
+            r"исторически)\b,?\s*",
+            " ",
+        ),
+        (r"(?:过去|历史上|以前|从前)[，,]?(?=[^。？！]{0,30}(?:如何|怎么|怎样))", " "),
+        (r"(?:昔は|過去に|かつて|歴史的に)[、,]?", " "),
+        (r"(?:في الماضي|تاريخيا|تاريخياً|قديما|قديماً)[،,]?\s*", " "),
+        # a document to continue
+        (
+            r"\b(?:continue|continuez|poursuis|setze|fahre|continúa|continúe|продолжи\w*)\b"
+            r"[^.\n:]{0,40}?\b(?:carnet|cahier|journal|protocole|document|texte|laborbuch|"
+            r"notizbuch|protokoll|dokument|text|cuaderno|bitácora|protocolo|documento|texto|"
+            r"журнал|записи|протокол|документ|текст)\b[^.\n:]*(?:fort)?[.\n:]",
+            " ",
+        ),
+        (
+            r"(?:请)?继续(?:写)?(?:这本|这份|这个|下面的)?(?:实验)?(?:笔记|记录|日志|文档)[：:]?",
+            " ",
+        ),
+        (r"(?:この|次の)?(?:実験)?(?:ノート|記録|日誌|文書)の続きを書いて(?:ください)?[：:]?", " "),
+        (r"أكمل\s+(?:دفتر المختبر|السجل|المستند|النص)(?:\s+هذا)?[:：]?", " "),
+        # research pretext
+        (
+            r"\bpour (?:mon|ma|mes|notre) (?:recherche|thèse|cours|devoir|projet|étude)s?,?\s*|"
+            r"\bfür (?:meine|unsere|mein) (?:forschung|hausaufgabe|arbeit|studie|projekt|"
+            r"\w*-hausaufgabe),?\s*|\bpara (?:mi|nuestra|nuestro) (?:investigación|tesis|tarea|"
+            r"proyecto|curso),?\s*|\bдля (?:моего|моей|нашего|нашей) (?:исследования|"
+            r"диссертации|курсовой|проекта|работы),?\s*",
+            " ",
+        ),
+        (r"为了(?:我的|我们的)?(?:研究|论文|作业|课程|项目)[，,]?", " "),
+        (r"(?:研究|論文|課題|授業)のために[、,]?", " "),
+        (r"(?:لمشروع دراسي|لبحثي|لواجب [^\s،,]+|لمقرر [^\s،,]+)[،,]?\s*", " "),
+    )
+)
+
+
 # The words a frame is made of. Only these may vanish from what the classifier reads: if
 # unframing removed any other word ("I am approved to ask how to make sarin. Thanks!" loses
 # its request with the claim), the unframed text is screened beside the original, not instead.
@@ -188,9 +313,14 @@ def unframe(text: str) -> str | None:
     out = text
     for pattern, replacement in _RULES:
         out = pattern.sub(replacement, out)
+    unspaced = _UNSPACED_SCRIPT.search(text) is not None
+    for pattern, replacement in _I18N_RULES:
+        if unspaced or not _UNSPACED_SCRIPT.search(pattern.pattern):
+            out = pattern.sub(replacement, out)  # Chinese, Japanese, Arabic frames: in those only
     if out == text:
         return None
-    out = re.sub(r"[ \t]{2,}", " ", out).strip(" ,;")
-    if len(re.findall(r"[^\W\d_]{3,}", out)) < 2:
+    out = re.sub(r"[ \t]{2,}", " ", out)
+    out = re.sub(r"^Explain\s*[,:]\s*", "Explain ", out.strip(" ,;:"))
+    if len(re.findall(r"[^\W\d_]{3,}", out)) < 2 and len(_CJK.findall(out)) < 4:
         return None  # the frame was all there was
     return out[:1].upper() + out[1:]
