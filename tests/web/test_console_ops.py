@@ -345,12 +345,33 @@ async def test_model_registry_view_within_clearance(web_gateway: WebGateway, pag
         )
         assert r.status_code == 200, r.text
         evaluation = r.json()["id"]
+    # and a version approved for this deployment (as `labgate models bootstrap` records one),
+    # whose model card the registry view shows
+    from labgate.approval.wiring import model_registry, reload_gate
+
+    await model_registry(gw.services).bootstrap(
+        name="fake",
+        version="served",
+        source="/models/fake",
+        engine="vllm",
+        weights_digest="c" * 64,
+        evaluation={"metrics": {}},
+    )
+    await reload_gate(gw.services)
 
     await page.goto(gw.url + "/console")
     await _use_key(page, gw.key)
     registry = page.locator("#registry")
     await expect(registry).to_be_visible()
-    await expect(page.locator("#registry-table tbody tr")).to_have_count(2)
+    await expect(page.locator("#registry-table tbody tr")).to_have_count(3)
+    served = page.locator("#registry-table tbody tr", has_text="served")
+    await expect(served.locator("td").nth(2)).to_have_text("serving")
+    await served.get_by_role("button", name="Details of fake served").click()
+    card = page.get_by_label("The model card")
+    await expect(card).to_be_visible()
+    await expect(card).to_contain_text("# Model card: fake served")
+    await expect(card).to_contain_text("## Results against the thresholds of deployment")
+    await expect(page.locator("#version-approvals tbody tr")).to_have_count(1)
     # by keyboard: the button takes focus, Enter opens the version and moves focus to it
     await page.get_by_role("button", name="Details of fake 2026.1").focus()
     await page.keyboard.press("Enter")
