@@ -112,6 +112,7 @@ def make_scheduler(
         config.setdefault("half_life_s", None)
         config.setdefault("interactive", ROOMY)
         config.setdefault("batch", ROOMY)
+        config.setdefault("interactive_hold_s", 0.0)  # tests of order; test_hold.py sets it
         scheduler = FairScheduler(SchedulerConfig(**config), registry=registry, clock=clock)
         scheduler.set_capacity(POOL, capacity)
         return scheduler

@@ -65,6 +65,16 @@ class SchedulerConfig(BaseModel):
         "interactive work also waits; 0 gives interactive strict priority within the lab "
         "(batch may then starve). Labs are chosen by their counters whatever the class.",
     )
+    interactive_hold_s: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=5.0,
+        description="When a lab's interactive request ends, its slot is kept this long for "
+        "that lab's next interactive request (a client or agent that sends again at once) "
+        "before the lab's own batch work may take it, so batch fills the gaps interactive "
+        "leaves without making the next interactive request wait for a batch item to finish; "
+        "0 turns the hold off. Other labs' work is never held back.",
+    )
     share_refresh_s: float = Field(
         default=1.0,
         gt=0,

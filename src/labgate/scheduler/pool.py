@@ -12,11 +12,22 @@ dispatches adds ``batch_min_share`` to the lab's credit and a dispatch that brin
 to 1 goes to batch, so batch gets exactly that fraction of the lab's contended dispatches and
 never starves. A lab's credit resets whenever its two classes stop competing, so an absent
 class banks nothing.
+
+The interactive hold (``interactive_hold_s``): when a lab's interactive request gives its slot
+back, the slot is held for that lab's next interactive request for a short while. The lab's
+batch work may take a free slot only while more slots are free than the lab holds, so a client
+that sends again at once finds its slot instead of waiting behind a batch item that took it
+in the instant between two of its requests. A hold ends when it expires (the pool dispatches
+again then) or when the lab's next interactive request takes it. Holds bind only the lab's own
+batch work, and only while nothing of another lab waits: another lab's work is never held back,
+and the lab's batch keeps its minimum share (its interactive request, arriving to a held slot
+while its batch waits, is a contended dispatch like any other).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable
 
 from labgate.scheduler.config import ClassLimits, SchedulerConfig
@@ -52,6 +63,9 @@ class Pool:
         self._clock = clock
         self._limits: tuple[ClassLimits, ClassLimits] = (config.interactive, config.batch)
         self._batch_min_share = config.batch_min_share
+        self._hold_s = config.interactive_hold_s
+        self._hold_timer: asyncio.TimerHandle | None = None
+        self._hold_wake = 0.0  # when the armed timer fires (pool clock)
         self._metrics = metrics
         self._last_dispatch: float | None = None
         self._interval: float | None = None  # smoothed seconds between dispatches
@@ -120,6 +134,8 @@ class Pool:
         if limits.max_queued <= 0 or limits.max_queued_per_user <= 0:
             return None  # a class that queues nothing: enqueue refuses it, with its message
         nodes = self.tree.nodes_for(path)
+        if request_class is _BATCH and self._held(nodes[0]):
+            return None  # the free slots are held for the lab's interactive work: queue
         self.tree.pass_through(nodes)
         now = self._clock()
         waiter = Waiter(path, request_class, nodes, weights, prompt_tokens, None, now)
@@ -164,11 +180,19 @@ class Pool:
         elif waiter.state is WaiterState.GRANTED and waiter.ticket is not None:
             waiter.ticket.release()
 
-    def release(self, nodes: tuple[Node, ...]) -> None:
-        """A slot was given back (by :meth:`Ticket.release`)."""
+    def release(self, nodes: tuple[Node, ...], request_class: RequestClass = _BATCH) -> None:
+        """A slot was given back (by :meth:`Ticket.release`); an interactive one is held for
+        its lab's next interactive request for ``interactive_hold_s``."""
         self.running -= 1
         for node in nodes:
             node.running -= 1
+        if request_class is _INTERACTIVE and self._hold_s > 0.0:
+            lab = nodes[0]
+            if lab.holds is None:
+                lab.holds = deque()
+            lab.holds.append(self._clock() + self._hold_s)
+            while len(lab.holds) > self.capacity:
+                lab.holds.popleft()
         self.pump()
 
     def set_capacity(self, capacity: int) -> None:
@@ -184,10 +208,22 @@ class Pool:
         """Grant slots while one is free and a request waits."""
         root = self.tree.root
         while self.running < self.capacity and (root.queued[0] or root.queued[1]):
-            self._dispatch_one()
+            if not self._dispatch_one():
+                break
 
-    def _dispatch_one(self) -> None:
+    def _dispatch_one(self) -> bool:
+        """Grant one slot; False if only the lab served next has work waiting, all of it batch,
+        and every free slot is held for its interactive work (the hold's timer dispatches
+        again)."""
         lab = self.tree.select_lab()
+        if not lab.queued[_INTERACTIVE]:
+            root = self.tree.root
+            others = root.queued[0] + root.queued[1] - lab.queued[_BATCH]
+            # Never when another lab's work waits: holds bind the lab only. Checked before
+            # the class, so the lab's batch credit survives the hold: the interactive request
+            # that comes back to its held slot competes with the batch as if it had waited.
+            if not others and self._held(lab):
+                return False
         request_class = self._choose_class(lab)
         user = self.tree.select(request_class, lab)
         assert user.waiting is not None
@@ -198,17 +234,50 @@ class Pool:
         assert waiter.future is not None, "a queued request has a future"
         if waiter.future.done():  # its task was cancelled and has not run its handler yet
             self.withdraw(waiter, "cancelled")
-            return
+            return True
         if waiter.timer is not None:
             waiter.timer.cancel()
         ticket = self._grant(waiter, self._clock())  # charged first: leave files the new key
         self.tree.leave(waiter.nodes, request_class, served=True)
         waiter.future.set_result(ticket)
+        return True
+
+    def _held(self, lab: Node) -> bool:
+        """Are all free slots held for ``lab``'s interactive work? Drops expired holds; when
+        held, arms the timer that dispatches again as the oldest hold expires."""
+        holds = lab.holds
+        if not holds:
+            return False
+        now = self._clock()
+        while holds and holds[0] <= now:
+            holds.popleft()
+        if len(holds) < self.capacity - self.running:
+            return False
+        self._wake_at(holds[0])
+        return True
+
+    def _wake_at(self, when: float) -> None:
+        if self._hold_timer is not None and self._hold_wake <= when:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (a synchronous caller): the next event dispatches
+            return
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+        self._hold_wake = when
+        self._hold_timer = loop.call_later(max(0.0, when - self._clock()), self._hold_over)
+
+    def _hold_over(self) -> None:
+        self._hold_timer = None
+        self.pump()
 
     def _grant(self, waiter: Waiter, now: float) -> Ticket:
         """Give ``waiter`` its slot: the ticket, the prompt charged (VTC charges the prompt at
         dispatch), the running counts, the dispatch rate and metrics."""
         waiter.state = WaiterState.GRANTED
+        if waiter.request_class is _INTERACTIVE and waiter.nodes[0].holds:
+            waiter.nodes[0].holds.popleft()  # the lab's interactive work takes back a held slot
         ticket = Ticket(self, waiter, now - waiter.enqueued_at)
         waiter.ticket = ticket
         ticket.charge(input_tokens=waiter.prompt_tokens)

@@ -128,7 +128,7 @@ class Ticket:
         """Free the slot (idempotent); the next waiting request is dispatched at once."""
         if not self._released:
             self._released = True
-            self._pool.release(self._nodes)
+            self._pool.release(self._nodes, self.request_class)
 
     def _charge_cost(self, cost: float) -> None:
         if cost > 0.0:

@@ -60,6 +60,7 @@ class Node:
         "running",
         "last_left",
         "batch_credit",
+        "holds",
     )
 
     def __init__(self, name: str, parent: Node | None, share: float, *, user: bool) -> None:
@@ -81,6 +82,9 @@ class Node:
         self.running = 0  # requests of this subtree holding a slot
         self.last_left: Node | None = None  # child that most recently stopped being backlogged
         self.batch_credit = 0.0  # a lab's κ: its share of dispatches owed to its batch work
+        # A lab's slots held for its interactive requests just answered (expiry times, oldest
+        # first): its batch work may not take them until they expire (Pool's interactive hold).
+        self.holds: deque[float] | None = None
 
     @property
     def backlogged(self) -> bool:
