@@ -37,6 +37,7 @@ from labgate.batch.files import (
     access_policy,
     open_file,
     own_file,
+    request_lines,
 )
 from labgate.batch.models import BatchItem, BatchJob
 from labgate.identity.principal import Principal, Role
@@ -166,7 +167,8 @@ async def create_batch(
     data = open_file(services, file)
     if data is None:
         raise not_found(f"No such File object: {file.id}", code="file_not_found")
-    lines = [orjson.loads(t) for t in data.decode().splitlines() if t.strip()]
+    lines = [orjson.loads(t) for t in request_lines(data)]
+    del data
     wrong = [i for i, item in enumerate(lines, start=1) if item.get("url") != body.endpoint]
     if wrong:
         shown = ", ".join(str(n) for n in wrong[:20])

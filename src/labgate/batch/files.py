@@ -16,17 +16,22 @@ vault's master key, bound to the file's id, owner and label.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import struct
 import uuid
+from bisect import bisect_right
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import LargeBinary, delete, func, select
+from starlette.requests import Request as _StarletteRequest
 
 from labgate.access.labels import LabelError
 from labgate.api.deps import current_principal
@@ -40,6 +45,17 @@ _PURPOSE = b"labgate/batch/file/v1"
 ENDPOINTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/responses")
 MAX_ERRORS_SHOWN = 20
 MAX_CUSTOM_ID = 256
+# Content sealed in chunks (every file written since): ``key_id`` is ``c1:<key id>`` and
+# ``content_sealed`` is ``LGC1 | u32 n | n x (u64 offset, u32 length, u32 first request line,
+# u32 request lines) | n sealed chunks``. A chunk is whole lines, at most CHUNK_BYTES unless one
+# line is longer; its AES-GCM data binds the file (id, owner, label), its index, its line range
+# and whether it is the last, so chunks cannot be swapped, moved or cut off. Files written
+# before (one sealed blob, a plain key id) are read as they are.
+CHUNKED = "c1:"
+CHUNK_BYTES = 1 << 20
+_HEAD = struct.Struct(">4sI")
+_ENTRY = struct.Struct(">QIII")
+_MAGIC = b"LGC1"
 
 
 class Sealer:
@@ -67,6 +83,106 @@ class Sealer:
             return None
 
 
+class ChunkWriter:
+    """Seals a file as its lines arrive: whole lines per chunk, each chunk sealed once the next
+    one starts (so the last is known when it is sealed); ``finish`` gives key id and content."""
+
+    def __init__(self, sealer: Sealer, bound: list[Any]) -> None:
+        self.key_id = sealer.keyring.current.id
+        self._cipher = sealer._cipher(self.key_id)
+        self._bound = bound
+        self._entries: list[tuple[int, int]] = []
+        self._sealed: list[bytes] = []
+        self._buf = bytearray()
+        self._lines = 0
+        self._first = 0
+        self._pending: tuple[bytes, int, int] | None = None
+        self.size = 0
+        self.request_lines = 0
+
+    def add(self, raw: bytes, request_line: bool) -> None:
+        """One line as uploaded (with its newline, if it had one)."""
+        if self._buf and len(self._buf) + len(raw) > CHUNK_BYTES:
+            self._cut()
+        self._buf += raw
+        self.size += len(raw)
+        if request_line:
+            self._lines += 1
+            self.request_lines += 1
+
+    def _cut(self) -> None:
+        if self._pending is not None:
+            self._seal(*self._pending, last=False)
+        self._pending = (bytes(self._buf), self._first, self._lines)
+        self._first += self._lines
+        self._buf = bytearray()
+        self._lines = 0
+
+    def _seal(self, data: bytes, first: int, lines: int, last: bool) -> None:
+        aad = _chunk_aad(self._bound, len(self._sealed), first, lines, last)
+        nonce = os.urandom(NONCE_SIZE)
+        self._sealed.append(nonce + self._cipher.encrypt(nonce, data, aad))
+        self._entries.append((first, lines))
+
+    def finish(self) -> tuple[str, bytes]:
+        if self._buf or self._pending is None:
+            self._cut()
+        assert self._pending is not None
+        self._seal(*self._pending, last=True)
+        self._pending = None
+        n = len(self._sealed)
+        parts = [_HEAD.pack(_MAGIC, n)]
+        offset = _HEAD.size + n * _ENTRY.size
+        for (first, lines), sealed in zip(self._entries, self._sealed, strict=True):
+            parts.append(_ENTRY.pack(offset, len(sealed), first, lines))
+            offset += len(sealed)
+        return CHUNKED + self.key_id, b"".join(parts + self._sealed)
+
+
+def _chunk_aad(bound: list[Any], index: int, first: int, lines: int, last: bool) -> bytes:
+    return orjson.dumps([*bound, "chunk", index, first, lines, last])
+
+
+def _index(content: bytes) -> list[tuple[int, int, int, int]] | None:
+    """A chunked file's index (offset, length, first line, lines per chunk), from its first
+    bytes; None if they are not one."""
+    if len(content) < _HEAD.size:
+        return None
+    magic, n = _HEAD.unpack_from(content)
+    if magic != _MAGIC or len(content) < _HEAD.size + n * _ENTRY.size:
+        return None
+    return [_ENTRY.unpack_from(content, _HEAD.size + i * _ENTRY.size) for i in range(n)]
+
+
+def _open_chunk(
+    services: Any, row: BatchFile, index: list[tuple[int, int, int, int]], i: int, sealed: bytes
+) -> bytes | None:
+    _, _, first, lines = index[i]
+    aad = _chunk_aad(_bound(row), i, first, lines, i == len(index) - 1)
+    sealed = bytes(sealed)
+    try:
+        cipher = sealer_of(services)._cipher(row.key_id.removeprefix(CHUNKED))
+        return cipher.decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
+    except (InvalidTag, KeyringError, ValueError):
+        return None
+
+
+def _lines_with_ends(data: bytes) -> Iterator[bytes]:
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end + 1
+        yield data[start:end]
+        start = end
+
+
+def request_lines(data: bytes) -> Iterator[bytes]:
+    """The request lines of a checked file: every line that is not blank, in order."""
+    for raw in data.split(b"\n"):
+        if raw.strip():
+            yield raw
+
+
 def sealer_of(services: Any) -> Sealer:
     sealer = services.extras.get("batch_sealer")
     if sealer is None:
@@ -80,7 +196,38 @@ def _bound(row: BatchFile) -> list[Any]:
 
 
 def open_file(services: Any, row: BatchFile) -> bytes | None:
-    return sealer_of(services).open(row.key_id, _bound(row), row.content_sealed)
+    """The whole content (None when it does not open: altered, moved or relabelled)."""
+    if not row.key_id.startswith(CHUNKED):
+        return sealer_of(services).open(row.key_id, _bound(row), row.content_sealed)
+    content = bytes(row.content_sealed)
+    index = _index(content)
+    if index is None:
+        return None
+    parts = []
+    for i, (offset, length, _, _) in enumerate(index):
+        data = _open_chunk(services, row, index, i, content[offset : offset + length])
+        if data is None:
+            return None
+        parts.append(data)
+    return b"".join(parts)
+
+
+def _row(
+    owner: str, project: str | None, label: str | None, purpose: str, filename: str
+) -> BatchFile:
+    return BatchFile(
+        id="file-" + uuid.uuid4().hex,
+        owner=owner,
+        project=project,
+        label=label,
+        purpose=purpose,
+        filename=filename[:256],
+        size=0,
+        lines=0,
+        created_at=datetime.now(UTC),
+        key_id="",
+        content_sealed=b"",
+    )
 
 
 def new_file(
@@ -93,22 +240,82 @@ def new_file(
     data: bytes,
     lines: int,
 ) -> BatchFile:
-    fid = "file-" + uuid.uuid4().hex
-    row = BatchFile(
-        id=fid,
-        owner=owner,
-        project=project,
-        label=label,
-        purpose=purpose,
-        filename=filename[:256],
-        size=len(data),
-        lines=lines,
-        created_at=datetime.now(UTC),
-        key_id="",
-        content_sealed=b"",
-    )
-    row.key_id, row.content_sealed = sealer_of(services).seal(_bound(row), data)
+    row = _row(owner, project, label, purpose, filename)
+    writer = ChunkWriter(sealer_of(services), _bound(row))
+    for raw in _lines_with_ends(data):
+        writer.add(raw, bool(raw.strip()))
+    row.key_id, row.content_sealed = writer.finish()
+    row.size, row.lines = len(data), lines
     return row
+
+
+class InputLines:
+    """A batch's request lines as the runner reads them: of a chunked file only the chunk
+    holding the line asked for is fetched from the database (``substr``) and opened, and the
+    last two are kept; an older one-blob file is opened whole once."""
+
+    def __init__(
+        self,
+        services: Any,
+        row: BatchFile,
+        index: list[tuple[int, int, int, int]] | None,
+        whole: list[bytes] | None,
+    ) -> None:
+        self.services = services
+        self.row = row
+        self.index = index or []
+        self._firsts = [first for _, _, first, _ in self.index]
+        self._whole = whole
+        self._cache: dict[int, list[bytes]] = {}
+
+    @classmethod
+    async def load(cls, services: Any, file_id: str) -> InputLines | None:
+        head = func.substr(BatchFile.content_sealed, 1, _HEAD.size, type_=LargeBinary)
+        async with services.sessions() as session:
+            found = (
+                await session.execute(
+                    select(
+                        BatchFile.id, BatchFile.owner, BatchFile.label, BatchFile.key_id, head
+                    ).where(BatchFile.id == file_id)
+                )
+            ).first()
+            if found is None:
+                return None
+            row = BatchFile(id=found[0], owner=found[1], label=found[2], key_id=found[3])
+            if not row.key_id.startswith(CHUNKED):  # written before chunks: opened whole
+                full = await session.get(BatchFile, file_id)
+                data = open_file(services, full) if full is not None else None
+                return None if data is None else cls(services, row, None, list(request_lines(data)))
+            n = _HEAD.unpack(bytes(found[4]))[1] if len(found[4] or b"") == _HEAD.size else 0
+            table = func.substr(
+                BatchFile.content_sealed, 1, _HEAD.size + n * _ENTRY.size, type_=LargeBinary
+            )
+            raw = (await session.execute(select(table).where(BatchFile.id == file_id))).scalar_one()
+        index = _index(bytes(raw))
+        return None if index is None else cls(services, row, index, None)
+
+    async def line(self, i: int) -> dict[str, Any]:
+        if self._whole is not None:
+            return dict(orjson.loads(self._whole[i]))
+        j = bisect_right(self._firsts, i) - 1
+        while j > 0 and self.index[j][3] == 0:  # a chunk of blank lines only
+            j -= 1
+        chunk = self._cache.get(j)
+        if chunk is None or not (0 <= i - self.index[j][2] < len(chunk)):
+            offset, length, _, _ = self.index[j]
+            part = func.substr(BatchFile.content_sealed, offset + 1, length, type_=LargeBinary)
+            async with self.services.sessions() as session:
+                sealed = (
+                    await session.execute(select(part).where(BatchFile.id == self.row.id))
+                ).scalar_one()
+            data = _open_chunk(self.services, self.row, self.index, j, bytes(sealed))
+            if data is None:
+                raise RuntimeError(f"file {self.row.id}: chunk {j} does not open")
+            chunk = list(request_lines(data))
+            self._cache[j] = chunk
+            while len(self._cache) > 2:
+                self._cache.pop(next(iter(self._cache)))
+        return dict(orjson.loads(chunk[i - self.index[j][2]]))
 
 
 def access_policy(request: Request) -> Any:
@@ -174,62 +381,109 @@ def _body_error(endpoint: str, body: Any) -> str | None:
     return None
 
 
-def validate_lines(data: bytes, max_lines: int) -> list[dict[str, Any]]:
-    """Every line of a batch input file, checked: JSON object, ``custom_id`` unique, ``method``
-    POST, ``url`` among the served endpoints, ``body`` valid for it. A 400 naming each bad line
-    (the first 20) otherwise."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise invalid_request(
-            "the file is not UTF-8 text", param="file", code="invalid_file"
-        ) from None
-    items: list[dict[str, Any]] = []
-    errors: list[str] = []
-    seen: dict[str, int] = {}
-    raw_lines = text.splitlines()
-    for number, line in enumerate(raw_lines, start=1):
-        if not line.strip():
-            continue
+class LineChecker:
+    """Checks a batch input file a line at a time, as it is read: a JSON object,
+    ``custom_id`` unique, ``method`` POST, ``url`` among the served endpoints, ``body`` valid
+    for it. ``finish`` raises one 400 naming each bad line by number (the first 20)."""
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
+        self.number = 0  # lines read (blank ones too: the numbers are an editor's)
+        self.items = 0  # request lines
+        self.errors: list[str] = []
+        self.more = 0  # errors past the ones kept
+        self._seen: dict[str, int] = {}
+
+    def _error(self, text: str) -> None:
+        if len(self.errors) < MAX_ERRORS_SHOWN:
+            self.errors.append(text)
+        else:
+            self.more += 1
+
+    def feed(self, raw: bytes) -> bool:
+        """One line (its newline may be on it); whether it is a request line (not blank)."""
+        self.number += 1
+        number = self.number
+        if not raw.strip():
+            return False
+        self.items += 1
+        if self.items > self.max_lines:
+            if self.items == self.max_lines + 1:
+                self._error(f"the file holds more than {self.max_lines} request lines")
+            return True
         try:
             # the standard parser keeps integers past 64 bits as they are (orjson would
             # round them to floats), so the range checks below see what the client sent
-            item = json.loads(line)
+            item = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            self._error(f"line {number}: not UTF-8 text")
+            return True
         except (ValueError, RecursionError):
-            errors.append(f"line {number}: not valid JSON")
-            continue
+            self._error(f"line {number}: not valid JSON")
+            return True
         if not isinstance(item, dict):
-            errors.append(f"line {number}: must be a JSON object")
-            continue
+            self._error(f"line {number}: must be a JSON object")
+            return True
         cid = item.get("custom_id")
         if not isinstance(cid, str) or not cid:
-            errors.append(f"line {number}: custom_id must be a non-empty string")
+            self._error(f"line {number}: custom_id must be a non-empty string")
         elif len(cid) > MAX_CUSTOM_ID:
-            errors.append(f"line {number}: custom_id is longer than {MAX_CUSTOM_ID} characters")
-        elif cid in seen:
-            errors.append(f"line {number}: custom_id {cid!r} repeats line {seen[cid]}")
+            self._error(f"line {number}: custom_id is longer than {MAX_CUSTOM_ID} characters")
+        elif cid in self._seen:
+            self._error(f"line {number}: custom_id {cid!r} repeats line {self._seen[cid]}")
         else:
-            seen[cid] = number
+            self._seen[cid] = number
         if item.get("method") != "POST":
-            errors.append(f"line {number}: method must be POST")
+            self._error(f"line {number}: method must be POST")
         url = item.get("url")
         if url not in ENDPOINTS:
-            errors.append(f"line {number}: url {url!r} is not one of {', '.join(ENDPOINTS)}")
+            self._error(f"line {number}: url {url!r} is not one of {', '.join(ENDPOINTS)}")
         else:
             problem = _body_error(url, item.get("body"))
             if problem:
-                errors.append(f"line {number}: {problem}")
-        items.append(item)
-    if not items and not errors:
-        errors.append("the file holds no request lines")
-    if len(items) > max_lines:
-        errors.append(f"the file holds {len(items)} request lines; at most {max_lines} allowed")
-    if errors:
-        shown = errors[:MAX_ERRORS_SHOWN]
-        more = len(errors) - len(shown)
-        message = "; ".join(shown) + (f"; and {more} more" if more else "")
-        raise invalid_request(message, param="file", code="invalid_batch_file")
-    return items
+                self._error(f"line {number}: {problem}")
+        return True
+
+    def finish(self) -> None:
+        if not self.items and not self.errors:
+            self._error("the file holds no request lines")
+        if self.errors:
+            more = f"; and {self.more} more" if self.more else ""
+            raise invalid_request(
+                "; ".join(self.errors) + more, param="file", code="invalid_batch_file"
+            )
+
+
+def validate_lines(data: bytes, max_lines: int) -> int:
+    """Every line of ``data`` checked (:class:`LineChecker`); the number of request lines."""
+    checker = LineChecker(max_lines)
+    for raw in _lines_with_ends(data):
+        checker.feed(raw)
+    checker.finish()
+    return checker.items
+
+
+def check_and_seal(services: Any, row: BatchFile, source: IO[bytes], max_lines: int) -> None:
+    """Read an uploaded file a line at a time (never whole), check each line and seal it into
+    chunks as it goes; fills in the row's content, size and line count, or raises the 400."""
+    checker = LineChecker(max_lines)
+    writer = ChunkWriter(sealer_of(services), _bound(row))
+    source.seek(0)
+    partial = b""
+    while True:
+        raw = source.readline(CHUNK_BYTES)
+        if not raw:
+            break
+        if not raw.endswith(b"\n"):  # a line longer than CHUNK_BYTES, or the last one
+            partial += raw
+            continue
+        raw, partial = partial + raw, b""
+        writer.add(raw, checker.feed(raw))
+    if partial:
+        writer.add(partial, checker.feed(partial))
+    checker.finish()
+    row.key_id, row.content_sealed = writer.finish()
+    row.size, row.lines = writer.size, checker.items
 
 
 def file_json(row: BatchFile) -> dict[str, Any]:
@@ -262,17 +516,49 @@ async def own_file(request: Request, principal: Principal, fid: str) -> BatchFil
 router = APIRouter(prefix="/v1/files")
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def _counted(request: Request, limit: int) -> Request:
+    """``request`` whose body stops with :class:`_TooLarge` once more than ``limit`` bytes have
+    come (whatever Content-Length said, or with none: chunked)."""
+    receive = request.receive
+    total = 0
+
+    async def counted() -> Any:
+        nonlocal total
+        message = await receive()
+        if message.get("type") == "http.request":
+            total += len(message.get("body", b""))
+            if total > limit:
+                raise _TooLarge
+        return message
+
+    return _StarletteRequest(request.scope, counted)  # type: ignore[return-value]
+
+
+def _too_large(limit: int) -> APIError:
+    return APIError(413, f"a file is at most {limit} bytes", code="file_too_large")
+
+
 @router.post("")
 async def upload(request: Request, principal: Principal = Depends(current_principal)) -> Any:
+    """The body is read as it arrives (the form parser spools the file part to disk past
+    1 MiB) and stopped with a 413 once it passes the limit; the file is then checked and
+    sealed a line and a chunk at a time in a worker thread, never held whole."""
     services = request.app.state.services
     cfg = services.settings.batch
     label = upload_label(request, principal)
     sealer_of(services)  # 503 before reading a body it could not keep
+    limit = cfg.max_file_bytes + 64 * 1024  # the file and the form around it
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > cfg.max_file_bytes + 64 * 1024:
-        raise APIError(413, f"a file is at most {cfg.max_file_bytes} bytes", code="file_too_large")
+    if length and length.isdigit() and int(length) > limit:
+        raise _too_large(cfg.max_file_bytes)
     try:
-        form = await request.form(max_files=1, max_fields=4)
+        form = await _counted(request, limit).form(max_files=1, max_fields=4)
+    except _TooLarge:
+        raise _too_large(cfg.max_file_bytes) from None
     except Exception:  # noqa: BLE001 - a body that is not multipart form data
         raise invalid_request(
             "upload the file as multipart/form-data with fields file and purpose",
@@ -289,16 +575,20 @@ async def upload(request: Request, principal: Principal = Depends(current_princi
             )
         if upload_ is None or isinstance(upload_, str):
             raise invalid_request("the form has no file", param="file", code="invalid_file")
-        data = await upload_.read(cfg.max_file_bytes + 1)
-        filename = upload_.filename or "upload.jsonl"
+        if (upload_.size or 0) > cfg.max_file_bytes:
+            raise _too_large(cfg.max_file_bytes)
+        row = _row(
+            principal.user_id,
+            principal.project,
+            label,
+            "batch",
+            upload_.filename or "upload.jsonl",
+        )
+        await asyncio.to_thread(check_and_seal, services, row, upload_.file, cfg.max_lines)
     finally:
         await form.close()
-    if len(data) > cfg.max_file_bytes:
-        raise APIError(413, f"a file is at most {cfg.max_file_bytes} bytes", code="file_too_large")
-    items = validate_lines(data, cfg.max_lines)
-    row = new_file(
-        services, principal.user_id, principal.project, label, "batch", filename, data, len(items)
-    )
+    if row.size > cfg.max_file_bytes:
+        raise _too_large(cfg.max_file_bytes)
     async with services.sessions.begin() as session:
         session.add(row)
     return file_json(row)

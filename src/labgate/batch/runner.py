@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select, update
 
 from labgate.api.errors import APIError
 from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
-from labgate.batch.files import new_file, open_file, sealer_of
+from labgate.batch.files import InputLines, new_file, sealer_of
 from labgate.batch.models import BatchFile, BatchItem, BatchJob
 from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
@@ -34,7 +34,7 @@ class BatchRunner:
         self.concurrency = cfg.concurrency
         self.poll_s = cfg.poll_s
         self._wake = asyncio.Event()
-        self._inputs: dict[str, tuple[BatchJob, list[dict[str, Any]]]] = {}
+        self._inputs: dict[str, tuple[BatchJob, InputLines]] = {}
         self.ran = 0  # items this replica wrote a result for
         self._owners: dict[str, tuple[float, Principal | str]] = {}
 
@@ -123,22 +123,20 @@ class BatchRunner:
         item = BatchItem(batch_id=batch_id, line=line)
         return item, token
 
-    async def _input(self, batch_id: str) -> tuple[BatchJob, list[dict[str, Any]]]:
+    async def _input(self, batch_id: str) -> tuple[BatchJob, InputLines]:
         cached = self._inputs.get(batch_id)
         if cached is None:
             async with self.services.sessions() as session:
                 batch = await session.get(BatchJob, batch_id)
-                file = await session.get(BatchFile, batch.input_file_id) if batch else None
-            data = open_file(self.services, file) if file is not None else None
-            if batch is None or data is None:
+            lines = await InputLines.load(self.services, batch.input_file_id) if batch else None
+            if batch is None or lines is None:
                 raise RuntimeError(f"batch {batch_id}: its input file is gone or does not open")
-            lines = [orjson.loads(t) for t in data.decode().splitlines() if t.strip()]
             cached = self._inputs[batch_id] = (batch, lines)
         return cached
 
     async def run_item(self, item: BatchItem, token: str) -> None:
         batch, lines = await self._input(item.batch_id)
-        line = lines[item.line]
+        line = await lines.line(item.line)  # only its chunk of the file is read
         tag = {"id": batch.id, "index": item.line, "custom_id": line.get("custom_id")}
         reset = BATCH_ITEM.set(BatchItemContext(tag))  # each record it begins names the item
         try:
