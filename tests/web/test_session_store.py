@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from labgate.app import create_app
 from labgate.store.models import metadata
@@ -185,3 +185,25 @@ async def test_the_database_holds_no_cookie_value_and_no_usable_token(
         # the stored name, presented as a cookie, is no session
         assert await _me(url, row.id_hash) == {"signed_in": False}
         assert (await _me(url, sid))["signed_in"]
+
+
+async def test_sessions_that_cannot_be_read_are_a_503_not_a_500(
+    settings_for: Callable[[], Any], port: int
+) -> None:
+    app = create_app(settings_for())
+    async with serve_app(app, port) as url:
+        sid = await _sign_in(url, url)
+        async with app.state.services.sessions() as db:
+            await db.execute(text("DROP TABLE web_sessions"))
+            await db.commit()
+        async with httpx.AsyncClient(base_url=url, cookies={"labgate_session": sid}) as c:
+            r = await c.get("/v1/models")
+            assert r.status_code == 503
+            assert r.json()["error"]["code"] == "sessions_unavailable"
+            # the pages' scripts need no session: served without reading one
+            assert (await c.get("/web/static/common.js")).status_code == 200
+            # without the cookie nothing reads the sessions: a key works as before
+            key = app.state.services.bootstrap.admin_key
+            c.cookies.clear()
+            ok = await c.get("/v1/models", headers={"Authorization": f"Bearer {key}"})
+            assert ok.status_code == 200

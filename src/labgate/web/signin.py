@@ -50,6 +50,7 @@ COOKIE = "labgate_session"
 SIGNIN_COOKIE = "labgate_signin"  # binds a sign-in in progress to its browser
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+STATIC_PREFIX = "/web/static/"  # the pages' scripts and styles, the same for everyone
 
 
 def store_of(app: Any) -> SessionStore:
@@ -297,7 +298,12 @@ class SessionAuth:
         headers = list(scope.get("headers") or [])
         names = {k for k, _ in headers}
         cookie = next((v for k, v in headers if k == b"cookie"), None)
-        if cookie is None or b"authorization" in names or COOKIE.encode() not in cookie:
+        if (
+            cookie is None
+            or b"authorization" in names
+            or COOKIE.encode() not in cookie
+            or str(scope.get("path", "")).startswith(STATIC_PREFIX)  # no one's: no lookup
+        ):
             await self.app(scope, receive, send)
             return
         jar: SimpleCookie = SimpleCookie()
