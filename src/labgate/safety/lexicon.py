@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from labgate.safety.categories import Category
-from labgate.safety.chunking import sentences
+from labgate.safety.chunking import TURN_SEPARATOR, sentences
 from labgate.safety.lexicon_terms import CYBER, LANGUAGES, UNSPACED
 
 _I = re.IGNORECASE
@@ -111,6 +111,7 @@ OPERATIONAL = re.compile(
     _I,
 )
 
+SHORT_TEXT_SENTENCES = 4
 UPLIFT_AND_REQUEST = 0.6
 UPLIFT_ALONE = 0.35
 PRODUCTION_ALONE = 0.2
@@ -158,6 +159,13 @@ class _Terms:
         )
         self.cjk = re.compile("|".join(parts["cjk"]), _I) if parts["cjk"] else None
 
+    def sub(self, text: str) -> str:
+        """``text`` with every match blanked."""
+        for pattern in (self.english, self.whole, self.cyrillic, self.infix, self.ar, self.cjk):
+            if pattern is not None:
+                text = pattern.sub(" ", text)
+        return text
+
     def search(self, text: str) -> re.Match[str] | None:
         found = self.english.search(text) if self.english else None
         if found is None and self.whole is not None:
@@ -189,6 +197,14 @@ _OPERATIONAL = _Terms(OPERATIONAL, "operational")
 _DEFENSIVE = _Terms(None, "defensive")
 _CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
 
+# The asker as the actor, in the eight languages.
+_FIRST_PERSON = re.compile(
+    r"\b(i|i'm|me|my|we|our|us|je|j'|moi|mon|ma|mes|nous|puis-je|ich|mir|mich|mein\w*|wir|"
+    r"uns|yo|mi|mis|puedo|quiero|necesito|nosotros|я|мне|меня|мой|моя|мы|нам|нас)\b|"
+    r"我|私[はがのにを]|僕|俺|自分|أنا|لي|يمكنني|أستطيع|[أا]ريد|[أا]حتاج|كيف [أا]",
+    _I,
+)
+
 # Sentences also end at the full stops of Chinese, Japanese and Arabic, which need no space.
 _UNSPACED_END = re.compile(r"(?<=[。！？؟])")
 # Tool names and schema fields: synthesize_sarin, getCesiumSource -> words the patterns read.
@@ -203,7 +219,7 @@ class LexiconHit:
 
 
 def _score(
-    sentence: str, goals: _Terms = _UPLIFT, production: bool = True
+    sentence: str, goals: _Terms = _UPLIFT, production: bool = True, asked: bool = False
 ) -> tuple[float, str] | None:
     strong = _STRONG.search(sentence)
     uplift = strong or goals.search(sentence)
@@ -211,10 +227,16 @@ def _score(
     if not uplift and not made:
         return None
     # Detection, treatment, history, verification...: not uplift, unless a strong goal is
-    # there too ("steal a source from a hospital", "past the detectors").
-    if strong is None and _DEFENSIVE.search(sentence):
+    # there too ("steal a source from a hospital", "past the detectors"); with both, a request
+    # counts only when the asker is the one acting ("how do portal monitors find smuggled
+    # sources" is the defender's question; "how can I shield a stolen source" is not).
+    # (read without the strong goal's own words: "harder to decontaminate" is not defence)
+    defensive = _DEFENSIVE.search(_STRONG.sub(sentence) if strong else sentence) is not None
+    if strong is None and defensive:
         return None
-    operational = _OPERATIONAL.search(sentence) is not None
+    operational = asked or _OPERATIONAL.search(sentence) is not None
+    if defensive and not _FIRST_PERSON.search(sentence):
+        operational = False
     goal = (uplift or made).group(0).lower()  # type: ignore[union-attr]
     if operational:
         return UPLIFT_AND_REQUEST, f"{goal} (request)"
@@ -251,6 +273,18 @@ def _named_operations(text: str) -> list[str]:
     return out
 
 
+def _bare_request(sentence: str) -> bool:
+    """A sentence that only asks (\"Give me the steps.\"): framing, and no agent, goal or
+    defensive word of its own, so it asks for what its neighbour names."""
+    return (
+        len(sentence.split()) <= 12
+        and _OPERATIONAL.search(sentence) is not None
+        and not any(
+            t.search(sentence) for t in (_DEFENSIVE, _UPLIFT, _PRODUCTION, *_AGENTS.values())
+        )
+    )
+
+
 def scan_uplift(text: str) -> list[LexiconHit]:
     """Per category, the strongest agent-plus-uplift sentence in ``text``."""
     best: dict[Category, LexiconHit] = {}
@@ -258,17 +292,25 @@ def scan_uplift(text: str) -> list[LexiconHit]:
     named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}
     if not named:  # one pass over the text: most texts name no agent at all
         return []
-    for sentence in _sentences(text) + _named_operations(text):
+    said = _sentences(text)
+    # In a short text the request can stand in the next sentence ("... how the sect made its
+    # sarin? Give me the steps."): a neighbour's framing counts, unless it is defensive.
+    asked = (
+        len(said) <= SHORT_TEXT_SENTENCES
+        and TURN_SEPARATOR not in text
+        and any(_bare_request(s) for s in said)
+    )
+    for sentence in said + _named_operations(text):
         found = [(c, a) for c, agents in named.items() if (a := agents.search(sentence))]
         if not found:
             continue
         cbrn = cyber = None
         for category, agent in found:
             if category is CYBER:
-                cyber = cyber or _score(sentence, _CYBER_GOAL, production=False)
+                cyber = cyber or _score(sentence, _CYBER_GOAL, production=False, asked=asked)
                 scored = cyber
             else:
-                cbrn = cbrn or _score(sentence)
+                cbrn = cbrn or _score(sentence, asked=asked)
                 scored = cbrn
             if scored is None:
                 continue

@@ -282,6 +282,8 @@ FR: dict[str, object] = {
         ],
     },
     "uplift": [
+        r"lâcher",
+        r"infecter",
         r"comme arme",
         r"militaris\w*",
         r"aérosol\w*",
@@ -310,6 +312,9 @@ FR: dict[str, object] = {
         r"(le |un )?réseau d'eau potable",
     ],
     "strong": [
+        r"sans passer par",
+        r"cach\w*",
+        r"indétectable\w*",
         r"résistan\w* aux (antibiotiques|vaccins|traitements|antidotes)",
         r"difficile à (décontaminer|détecter|soigner|traiter|nettoyer)",
         r"(traverser|percer|contourner) (les )?(masques|filtres|combinaisons|vaccins)",
@@ -337,6 +342,14 @@ FR: dict[str, object] = {
         r"en (faire )?une arme",
     ],
     "production": [
+        r"recette",
+        r"concevoir",
+        r"conception",
+        r"recréer",
+        r"reconstrui\w*",
+        r"reconstituer",
+        r"(a|ont|avait|avaient)(-t-(il|elle|on|ils|elles))? produit",
+        r"usin\w*",
         r"made",
         r"built",
         r"grew",
@@ -363,6 +376,8 @@ FR: dict[str, object] = {
         r"modifi\w*",
     ],
     "operational": [
+        r"étapes",
+        r"il me faut",
         r"(me )?faut-il",
         r"écri(s|vez|re)",
         r"utiliser",
@@ -439,6 +454,7 @@ FR: dict[str, object] = {
         r"leçons",
     ],
     "cyber_goal": [
+        r"pénétrer",
         r"sabot\w*",
         r"paralys\w*",
         r"mettre hors (service|d'état)",
@@ -512,6 +528,7 @@ DE: dict[str, object] = {
             r"sporen",
         ],
         RAD: [
+            r"\w*radiographie\w*",
             r"schmutzige\w* bombe\w*",
             r"radiologische\w* waffe\w*",
             r"c[äa]esium\w*",
@@ -635,6 +652,8 @@ DE: dict[str, object] = {
         r"eine (pandemie|epidemie) auslösen",
     ],
     "production": [
+        r"rezept",
+        r"konstruktion",
         r"stelle\w* (\w+ ){1,8}(wieder )?her",
         r"nachbau\w*",
         r"nachzubauen",
@@ -673,6 +692,7 @@ DE: dict[str, object] = {
         r"mache",
     ],
     "operational": [
+        r"schritte",
         r"wie \w+ (ich|man|wir)",
         r"(brauche|muss|soll|kann) ich",
         r"schreib\w*",
@@ -820,6 +840,7 @@ ES: dict[str, object] = {
             r"esporas?",
         ],
         RAD: [
+            r"fuentes? de radiografía( industrial)?",
             r"bombas? sucias?",
             r"dispositivos? de dispersión radiológica",
             r"armas? radiológicas?",
@@ -866,6 +887,8 @@ ES: dict[str, object] = {
         ],
     },
     "uplift": [
+        r"propag\w*",
+        r"convertir\w* en (un )?arma",
         r"militariz\w*",
         r"aerosoliz\w*",
         r"aerosol(es)?",
@@ -894,6 +917,10 @@ ES: dict[str, object] = {
         r"(el )?suministro de agua (de la ciudad|potable)",
     ],
     "strong": [
+        r"robo",
+        r"ocult\w*",
+        r"sin pasar por",
+        r"que no se detecte",
         r"resistentes? a (los )?(antibióticos|vacunas|tratamientos?|antídotos?)",
         r"difícil de (descontaminar|detectar|tratar|limpiar)",
         r"(atravesar|penetrar|burlar) (las )?(máscaras|filtros|trajes|vacunas)",
@@ -921,6 +948,11 @@ ES: dict[str, object] = {
         r"en un arma",
     ],
     "production": [
+        r"receta",
+        r"diseñ\w*",
+        r"recre(o|ar|arla|arlo)",
+        r"reconstru\w*",
+        r"mecaniz\w*",
         r"fabric\w*",
         r"produc\w*",
         r"sintetiz\w*",
@@ -943,6 +975,8 @@ ES: dict[str, object] = {
         r"hago",
     ],
     "operational": [
+        r"pasos",
+        r"debo",
         r"escrib\w*",
         r"usar",
         r"utilizar",
@@ -1011,6 +1045,7 @@ ES: dict[str, object] = {
         r"prevenir",
     ],
     "cyber_goal": [
+        r"entr(o|ar) en",
         r"sabot\w*",
         r"paraliz\w*",
         r"dejar fuera de servicio",
@@ -1077,6 +1112,7 @@ RU: dict[str, object] = {
             r"птич\w* грипп\w*",
         ],
         RAD: [
+            r"\w*дефектоскоп\w*",
             r"грязн\w* бомб\w*",
             r"радиологическ\w* (оружи\w*|устройств\w*)",
             r"цези\w*",
@@ -1121,6 +1157,7 @@ RU: dict[str, object] = {
         ],
     },
     "uplift": [
+        r"вывести из строя",
         r"(превратить|превращ\w*) в оружи\w*",
         r"в качестве оружия",
         r"как оружие",
@@ -1153,6 +1190,9 @@ RU: dict[str, object] = {
         r"в водопровод\w*",
     ],
     "strong": [
+        r"спрята\w*",
+        r"скры(ть|вать)",
+        r"не найдут",
         r"устойчив\w* к (антибиотик|вакцин|лечени|антидот)\w*",
         r"трудно (обнаружить|дезактивировать|вылечить|удалить)",
         r"(пробива\w*|преодол\w*|обойти) (противогаз|фильтр|защитн|вакцин)\w*",
@@ -1181,6 +1221,11 @@ RU: dict[str, object] = {
         r"(вызвать|начать|устроить) (пандеми|эпидеми)\w*",
     ],
     "production": [
+        r"рецепт\w*",
+        r"сконструир\w*",
+        r"конструкци\w*",
+        r"воссозда\w*",
+        r"обрабатыва\w*",
         r"сделать",
         r"делать",
         r"изготов\w*",
@@ -1206,6 +1251,8 @@ RU: dict[str, object] = {
         r"модифицир\w*",
     ],
     "operational": [
+        r"шаги",
+        r"нужн\w*",
         r"напиши\w*",
         r"использовать",
         r"как",
@@ -1337,6 +1384,8 @@ ZH: dict[str, object] = {
             "孢子",
         ],
         RAD: [
+            "探伤源",
+            "射线探伤",
             "脏弹",
             "放射性散布装置",
             "放射性武器",
@@ -1351,6 +1400,7 @@ ZH: dict[str, object] = {
             "放射性材料",
         ],
         NUC: [
+            "高浓铀",
             "核武器",
             "原子弹",
             "核弹",
@@ -1420,6 +1470,9 @@ ZH: dict[str, object] = {
         "供水",
     ],
     "strong": [
+        "查不出",
+        "隐藏",
+        "藏起",
         "耐药",
         "抗药",
         "难以(检测|洗消|清除|治疗|发现)",
@@ -1456,6 +1509,10 @@ ZH: dict[str, object] = {
         "当作武器",
     ],
     "production": [
+        "设计",
+        "配方",
+        "重建",
+        "再造",
         "制造",
         "制作",
         "合成",
@@ -1479,6 +1536,7 @@ ZH: dict[str, object] = {
         "改造",
     ],
     "operational": [
+        "需要",
         "编写",
         "写一个",
         "写一段",
@@ -1662,6 +1720,11 @@ JA: dict[str, object] = {
         ],
     },
     "uplift": [
+        "殺",
+        "放つ",
+        "広め",
+        "感染しやすく",
+        "破壊",
         "兵器化",
         "武器化",
         "兵器として",
@@ -1696,6 +1759,10 @@ JA: dict[str, object] = {
         "水道水に",
     ],
     "strong": [
+        "隠す",
+        "隠し",
+        "通報されずに",
+        "検出されない",
         "薬剤耐性",
         "耐性を持たせ",
         "(検出|除染|治療)(しにく|が困難|できない)",
@@ -1728,6 +1795,10 @@ JA: dict[str, object] = {
         "パンデミックを(起こ|引き起こ)",
     ],
     "production": [
+        "設計",
+        "再構築",
+        "再現",
+        "レシピ",
         "作る",
         "作り",
         "作れ",
@@ -1752,6 +1823,10 @@ JA: dict[str, object] = {
         "改変",
     ],
     "operational": [
+        "[るすうくぐむぶつぬ]には",
+        "どう",
+        "どれだけ",
+        "最良の方法",
         "書いて",
         "使う",
         "方法",
@@ -1776,6 +1851,7 @@ JA: dict[str, object] = {
         "生成",
     ],
     "defensive": [
+        "見つけ",
         "滅菌",
         "消毒",
         "オートクレーブ",
@@ -1886,6 +1962,7 @@ AR: dict[str, object] = {
             "جراثيم",
         ],
         RAD: [
+            "تصوير [إا]شعاعي",
             "القنبلة القذرة",
             "قنبلة قذرة",
             "قنابل قذرة",
@@ -2031,6 +2108,7 @@ AR: dict[str, object] = {
         "جائحة",
     ],
     "production": [
+        "وصفة",
         "زرع",
         "خلق",
         "صمم",
@@ -2060,6 +2138,7 @@ AR: dict[str, object] = {
         "تعديل",
     ],
     "operational": [
+        "خطوات",
         "اكتب",
         "[أا]ستخدم",
         "[أا]حتاجها",
