@@ -95,7 +95,8 @@ def test_a_batch_survives_a_kill_9_of_a_replica(cluster: dict[str, object]) -> N
             "custom_id": f"item-{i}",
             "method": "POST",
             "url": "/v1/chat/completions",
-            "body": {"model": "fake", "messages": [{"role": "user", "content": f"q{i}"}]},
+            # one prompt for all: "q88" reads as a hate code to the guardrail (an error line)
+            "body": {"model": "fake", "messages": [{"role": "user", "content": "hello"}]},
         }
         for i in range(LINES)
     ]
