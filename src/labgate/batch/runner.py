@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections import deque
 from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, tuple_, update
 
 from labgate.api.errors import APIError
 from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
@@ -37,6 +38,8 @@ class BatchRunner:
         self._inputs: dict[str, tuple[BatchJob, InputLines]] = {}
         self.ran = 0  # items this replica wrote a result for
         self._owners: dict[str, tuple[float, Principal | str]] = {}
+        self._claimed: deque[tuple[BatchItem, str, float]] = deque()  # claimed, not yet run
+        self._claiming = asyncio.Lock()
 
     def wake(self) -> None:
         self._wake.set()
@@ -53,6 +56,28 @@ class BatchRunner:
             for t in loops:
                 with contextlib.suppress(BaseException):
                     await t
+            await self._unclaim()
+
+    async def _unclaim(self) -> None:
+        """Stopping: items claimed but not started go back to pending at once, so another
+        replica (or this one restarted) need not wait for their lease. Best effort: after a
+        kill -9 the lease frees them."""
+        left, self._claimed = list(self._claimed), deque()
+        if not left:
+            return
+        with contextlib.suppress(Exception):
+            async with self.services.sessions.begin() as session:
+                for item, token, _ in left:
+                    await session.execute(
+                        update(BatchItem)
+                        .where(
+                            BatchItem.batch_id == item.batch_id,
+                            BatchItem.line == item.line,
+                            BatchItem.claim == token,
+                            BatchItem.status == "running",
+                        )
+                        .values(status="pending", claim=None, lease_until=None)
+                    )
 
     async def _anything_open(self) -> bool:
         """Is any batch open anywhere? A plain read, so that an idle runner takes no write
@@ -66,14 +91,16 @@ class BatchRunner:
             return found.first() is not None
 
     async def _loop(self) -> None:
+        busy = False  # the last step ran an item: no need to ask whether any batch is open
         while True:
             try:
                 self._wake.clear()  # before the look: a batch created meanwhile wakes us
-                if not await self._anything_open():
+                if not busy and not await self._anything_open():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self.poll_s)
                     continue
-                claimed = await self.claim()
+                claimed = await self._next()
+                busy = claimed is not None
                 if claimed is None:
                     await self.finalize_ready()
                     self._wake.clear()
@@ -84,10 +111,32 @@ class BatchRunner:
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the store was away: try again shortly
+                busy = False
                 log.exception("batch runner step failed")
                 await asyncio.sleep(self.poll_s)
 
-    async def claim(self) -> tuple[BatchItem, str] | None:
+    async def _next(self) -> tuple[BatchItem, str] | None:
+        """The next item to run: one this replica claimed together with others (one
+        transaction claims up to ``concurrency`` items for all the loops), or a fresh chunk.
+        A claimed item kept past half its lease is left to the lease (it may run out while
+        the item runs); it is claimed again, here or elsewhere, once it has."""
+        half = self.lease.total_seconds() / 2
+        while True:
+            while self._claimed:
+                item, token, at = self._claimed.popleft()
+                if time.monotonic() - at < half:
+                    return item, token
+            async with self._claiming:  # one loop claims; the others take from its chunk
+                if self._claimed:
+                    continue
+                chunk = await self.claim(self.concurrency)
+                if not chunk:
+                    return None
+                at = time.monotonic()
+                self._claimed.extend((item, token, at) for item, token in chunk)
+
+    async def claim(self, n: int = 1) -> list[tuple[BatchItem, str]]:
+        """Claim up to ``n`` claimable items in one transaction, under one token and lease."""
         now = _now()
         claimable = and_(
             BatchItem.status.in_(("pending", "running")),
@@ -95,33 +144,37 @@ class BatchRunner:
         )
         token = uuid.uuid4().hex
         async with self.services.sessions.begin() as session:
-            item = (
-                await session.scalars(
-                    select(BatchItem)
+            rows = (
+                await session.execute(
+                    select(BatchItem.batch_id, BatchItem.line)
                     .join(BatchJob, BatchJob.id == BatchItem.batch_id)
                     .where(BatchJob.status == "in_progress", claimable)
                     .order_by(BatchItem.batch_id, BatchItem.line)
-                    .limit(1)
+                    .limit(n)
                     .with_for_update(skip_locked=True, of=BatchItem)
                 )
-            ).first()
-            if item is None:
-                return None
-            taken = await session.execute(
-                update(BatchItem)
-                .where(BatchItem.batch_id == item.batch_id, BatchItem.line == item.line, claimable)
-                .values(
-                    status="running",
-                    claim=token,
-                    lease_until=now + self.lease,
-                    attempts=BatchItem.attempts + 1,
+            ).all()
+            if not rows:
+                return []
+            taken = (
+                await session.execute(
+                    update(BatchItem)
+                    .where(
+                        tuple_(BatchItem.batch_id, BatchItem.line).in_(
+                            [(b, line) for b, line in rows]
+                        ),
+                        claimable,
+                    )
+                    .values(
+                        status="running",
+                        claim=token,
+                        lease_until=now + self.lease,
+                        attempts=BatchItem.attempts + 1,
+                    )
+                    .returning(BatchItem.batch_id, BatchItem.line)
                 )
-            )
-            if taken.rowcount != 1:
-                return None
-            batch_id, line = item.batch_id, item.line
-        item = BatchItem(batch_id=batch_id, line=line)
-        return item, token
+            ).all()
+        return [(BatchItem(batch_id=b, line=line), token) for b, line in sorted(taken)]
 
     async def _input(self, batch_id: str) -> tuple[BatchJob, InputLines]:
         cached = self._inputs.get(batch_id)
