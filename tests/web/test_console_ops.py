@@ -40,7 +40,13 @@ def _admin(gw: WebGateway) -> httpx.AsyncClient:
     )
 
 
-async def _person(gw: WebGateway, name: str, roles: list[str], clearance: str | None = None) -> str:
+async def _person(
+    gw: WebGateway,
+    name: str,
+    roles: list[str],
+    clearance: str | None = None,
+    member_role: str = "member",
+) -> str:
     """A user of the bootstrap admin's lab with these roles and clearance, and their key
     (roles and clearance set at the operator's hand: over the API a grant waits for a
     second platform administrator)."""
@@ -49,7 +55,9 @@ async def _person(gw: WebGateway, name: str, roles: list[str], clearance: str | 
         r = await admin.post("/v1/admin/users", json={"lab_id": me["lab"], "username": name})
         assert r.status_code == 201, r.text
         user_id = r.json()["id"]
-        await admin.post("/v1/admin/projects/default/members", json={"user_id": user_id})
+        await admin.post(
+            "/v1/admin/projects/default/members", json={"user_id": user_id, "role": member_role}
+        )
     async with gw.services.sessions.begin() as session:
         await session.execute(
             update(User).where(User.id == user_id).values(roles=roles, clearance=clearance)
@@ -312,8 +320,19 @@ async def test_projects_allocations_and_members_with_the_two_person_rule(
     async with _admin(gw) as c:
         members = (await c.get("/v1/admin/projects/fusion-x/members")).json()["data"]
     assert bea in [m["user_id"] for m in members]
-    # bert manages only lab-b: no creating projects in the lab of the page's last reader
-    await expect(page.get_by_label("Lab", exact=True)).to_have_value(me["lab"])
+    # a new project defaults to the reader's own lab, not the last reader's
+    await expect(page.get_by_label("Lab", exact=True)).to_have_value("lab-b")
+
+    # a project lead: members of their project, but no new projects, budgets or limits
+    lead = await _person(gw, "lea", ["project_lead"], member_role="lead")
+    await _use_key(page, lead)
+    await expect(page.locator("#projects")).to_be_visible()
+    for form in ("#project-create", "#allocation-form", "#limits-form", "#ops", "#registry"):
+        await expect(page.locator(form)).to_be_hidden()
+    await page.get_by_role("button", name="Manage project default").click()
+    await expect(page.get_by_role("button", name="Add member")).to_be_visible()
+    lea_cell = page.get_by_role("cell", name="lea", exact=True)
+    await expect(page.locator("#members-table tbody tr", has=lea_cell)).to_have_count(1)
 
 
 async def test_model_registry_view_within_clearance(web_gateway: WebGateway, page: Any) -> None:

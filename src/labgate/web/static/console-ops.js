@@ -498,7 +498,7 @@
       $(id).replaceChildren();
     }
     $("version-detail").hidden = true;
-    if ($("project-lab").value === "" && me.lab) $("project-lab").value = me.lab;
+    $("project-lab").value = me.lab || ""; /* the reader's own lab, not the last reader's */
     if (has(OPS)) loadOps();
     if (has(PROJECTS)) loadProjects();
     if (has(REGISTRY)) loadRegistry();
