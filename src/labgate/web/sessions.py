@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import time
@@ -44,6 +45,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from labgate.audit.models import UTCDateTime
 from labgate.store.base import Base
+
+log = logging.getLogger("labgate.web")
 
 PENDING_TTL_S = 600.0
 TOUCH_EVERY_S = 60.0
@@ -172,34 +175,41 @@ class SessionStore:
                     .where(WebSessionRow.id_hash == id_hash)
                 )
             ).one_or_none()
-            if found is None:
-                return None
-            row, disabled = found
-            now = self.clock()
-            if disabled is None or disabled:  # the account is gone or disabled: all of them
-                await db.execute(delete(WebSessionRow).where(WebSessionRow.user_id == row.user_id))
-                await db.commit()
-                return None
-            if row.expires_at.timestamp() <= now:
-                await db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == id_hash))
-                await db.commit()
-                return None
-            token = _open(sid, _TOKEN, row.token_sealed, (id_hash + row.user_id).encode())
-            if token is None:  # a row not sealed for this id: not a session
-                return None
-            if now - row.last_seen_at.timestamp() >= self.touch_every_s:
-                await db.execute(
-                    update(WebSessionRow)
-                    .where(WebSessionRow.id_hash == id_hash)
-                    .values(last_seen_at=_at(now))
-                )
-                await db.commit()
-            return WebSession(
-                user_id=row.user_id,
-                expires_at=row.expires_at.timestamp(),
-                token=token.decode(),
-                csrf=csrf_token(sid),
+        if found is None:
+            return None
+        row, disabled = found
+        now = self.clock()
+        if disabled is None or disabled:  # the account is gone or disabled: all of them
+            await self._quietly(delete(WebSessionRow).where(WebSessionRow.user_id == row.user_id))
+            return None
+        if row.expires_at.timestamp() <= now:
+            await self._quietly(delete(WebSessionRow).where(WebSessionRow.id_hash == id_hash))
+            return None
+        token = _open(sid, _TOKEN, row.token_sealed, (id_hash + row.user_id).encode())
+        if token is None:  # a row not sealed for this id: not a session
+            return None
+        if now - row.last_seen_at.timestamp() >= self.touch_every_s:
+            await self._quietly(
+                update(WebSessionRow)
+                .where(WebSessionRow.id_hash == id_hash)
+                .values(last_seen_at=_at(now))
             )
+        return WebSession(
+            user_id=row.user_id,
+            expires_at=row.expires_at.timestamp(),
+            token=token.decode(),
+            csrf=csrf_token(sid),
+        )
+
+    async def _quietly(self, statement: Any) -> None:
+        """A write the request does not depend on (last seen, clearing a dead session): a
+        locked database (SQLite under another writer) skips it, the next request does it."""
+        try:
+            async with self.sessions() as db:
+                await db.execute(statement)
+                await db.commit()
+        except Exception as exc:  # noqa: BLE001 - best effort, said in the log
+            log.info("web session bookkeeping skipped (%s)", exc.__class__.__name__)
 
     async def end(self, sid: str | None) -> None:
         """Sign out: the session is deleted, on every replica."""
