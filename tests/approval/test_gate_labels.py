@@ -377,3 +377,37 @@ async def test_a_responses_chain_keeps_its_label_after_the_high_approval_ends(
     )
     _refused(r, "SECRET")
     assert world.worker.worker.requests == served
+
+
+class _ColdStarter:
+    """Stands in for the Slurm controller: manages every model, counts the jobs it starts."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def manages(self, model: str) -> bool:
+        return True
+
+    async def ensure_started(self, model: str) -> Any:
+        from types import SimpleNamespace
+
+        self.started.append(model)
+        return SimpleNamespace(ready=False, message="starting", retry_after_s=5)
+
+    wait_ready = None
+
+
+async def test_a_request_the_gate_refuses_starts_no_slurm_job(world: World) -> None:
+    """A model with no running worker that labgate starts on Slurm: a request at a label no
+    approval covers is refused before a job is started for it (and before the guard, the
+    budget and the queue)."""
+    cold = _ColdStarter()
+    world.services.completions.gate.hpc = cold  # type: ignore[assignment]
+    for worker in world.services.router.pools["m1"].workers.values():
+        worker.draining = True  # no usable worker (the health checker leaves this be)
+    r = await world.post("/v1/chat/completions", CHAT, "SECRET")
+    _refused(r, "SECRET")
+    assert cold.started == []
+    r = await world.post("/v1/chat/completions", CHAT, "CUI")  # approved: it may start
+    assert r.status_code == 503 and r.json()["error"]["code"] == "model_starting", r.text
+    assert cold.started == ["m1"]

@@ -93,6 +93,12 @@ class Gatekeeper:
         request waits for a fair turn on the model's workers (labs ▸ projects ▸ users).
         """
         await self._decide_label(p)
+        gate = self.router.gate
+        if gate is not None:
+            # no approved version (at this label): refused now, before the screen, a Slurm
+            # job started for it, a budget reservation or a place in the queue; the weights
+            # digests are checked when a worker is chosen (Router.open)
+            gate.check(p.model.name, (), p.label)
         if self.safety is not None:
             messages = p.payload.get("messages") or [
                 {"role": "user", "content": p.record.prompt_text}
