@@ -66,10 +66,12 @@ def test_bootstrap_approval_serves_the_embedded_model(served: tuple[str, str]) -
     assert shown["weights_digest"] == pkg.EXPECTED_SHA256
     [approval] = shown["approvals"]
     assert approval["kind"] == "bootstrap" and approval["approved_by"] == ["bootstrap"]
+    # for the lowest label only: labels are off here, so that is every request's
+    assert approval["label"] == "UNCLASSIFIED" and shown["label"] == "UNCLASSIFIED"
     assert "not a two-person approval" in shown["signoffs"][0]["reason"]
     r = httpx.post(
         f"{url}/v1/chat/completions",
-        headers=headers,
+        headers={**headers, "X-Labgate-Label": "UNCLASSIFIED"},
         json={
             "model": "gemma-3-270m",
             "messages": [{"role": "user", "content": "Hi"}],
