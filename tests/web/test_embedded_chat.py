@@ -127,9 +127,15 @@ async def test_sign_in_chat_with_the_embedded_model_and_find_it_after_a_reload(
     )
     prompt = page.get_by_label("Message", exact=True)
     await prompt.fill(PROMPT)
-    await prompt.press("Enter")
+    async with page.expect_response("**/v1/chat/completions") as answered:
+        await prompt.press("Enter")
+    response = await answered.value
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
     await expect(page.locator("#history-list li")).to_have_count(1, timeout=120_000)
     assert sent and sent[0]["model"] == MODEL and sent[0]["stream"] is True
+    events = [line for line in (await response.text()).splitlines() if line.startswith("data:")]
+    assert len(events) > 3 and events[-1] == "data: [DONE]"  # token by token
 
     answer = page.locator(".message.assistant .text")
     final = (await answer.text_content() or "").strip()
