@@ -217,3 +217,24 @@ async def test_the_size_limit_holds_while_the_body_is_read(
             assert listed.json()["data"] == []
         assert sent == total_pieces  # the client sent it all (about 260 kB) …
         assert consumed < 150_000  # … the gateway read the limit (+64 KiB form) and stopped
+
+
+async def test_a_batch_checks_every_chunk_of_its_file(
+    env: dict[str, Any],  # noqa: F811
+    small_chunks: int,
+) -> None:
+    """POST /v1/batches reads the file a chunk at a time: a line naming another endpoint in a
+    late chunk is found and named by its number."""
+    client: AsyncOpenAI = env["client"]
+    lines = [_line(f"r{i}", f"question {i}") for i in range(30)]
+    lines[26] = _line("r26", "a completion", url="/v1/completions")
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(_jsonl(lines))), purpose="batch")
+    index = _index(bytes((await _row(env["services"], f.id)).content_sealed))
+    assert index is not None
+    holding = [i for i, (_, _, first, n) in enumerate(index) if first <= 26 < first + n]
+    assert holding and holding[0] > 5  # request line 27 is in a late chunk
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.batches.create(
+            input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    assert "request line(s) 27 name a url" in caught.value.body["message"]  # type: ignore[index]

@@ -20,6 +20,7 @@ OpenAI's line format, and ends it ``completed``, ``cancelled`` or ``expired``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -34,10 +35,10 @@ from labgate.api.deps import current_principal
 from labgate.api.errors import APIError, invalid_request, not_found
 from labgate.batch.files import (
     ENDPOINTS,
+    FileDoesNotOpen,
     access_policy,
-    open_file,
+    file_request_lines,
     own_file,
-    request_lines,
 )
 from labgate.batch.models import BatchItem, BatchJob
 from labgate.identity.principal import Principal, Role
@@ -164,20 +165,21 @@ async def create_batch(
             param="input_file_id",
             code="invalid_file",
         )
-    data = open_file(services, file)
-    if data is None:
+    policy = await _budget_policy(services, principal)
+    # one pass over the file, a chunk and a line at a time, off the event loop
+    scanned = await asyncio.to_thread(_scan, services, file, body.endpoint, policy is not None)
+    if scanned is None:
         raise not_found(f"No such File object: {file.id}", code="file_not_found")
-    lines = [orjson.loads(t) for t in request_lines(data)]
-    del data
-    wrong = [i for i, item in enumerate(lines, start=1) if item.get("url") != body.endpoint]
+    count, wrong, total = scanned
     if wrong:
-        shown = ", ".join(str(n) for n in wrong[:20])
+        shown = ", ".join(str(n) for n in wrong)
         raise invalid_request(
             f"request line(s) {shown} name a url other than the batch's endpoint {body.endpoint}",
             param="input_file_id",
             code="invalid_batch_file",
         )
-    await check_budget(services, principal, body.endpoint, lines)
+    if policy is not None:
+        await check_budget(services, policy, count, total)
     now = _now()
     times = {"in_progress_at": int(now.timestamp())}
     row = BatchJob(
@@ -191,7 +193,7 @@ async def create_batch(
         completion_window=body.completion_window,
         metadata_json=orjson.dumps(body.metadata).decode() if body.metadata else None,
         status="in_progress",
-        total=len(lines),
+        total=count,
         created_at=now,
         expires_at=now + WINDOWS[body.completion_window],
         times_json=orjson.dumps(times).decode(),
@@ -200,48 +202,73 @@ async def create_batch(
         session.add(row)
         await session.flush()
         session.add_all(
-            BatchItem(batch_id=row.id, line=i, status="pending", attempts=0)
-            for i in range(len(lines))
+            BatchItem(batch_id=row.id, line=i, status="pending", attempts=0) for i in range(count)
         )
     runner = services.extras.get("batch_runner")
     if runner is not None:
         runner.wake()
-    return batch_json(row, {"total": len(lines), "completed": 0, "failed": 0})
+    return batch_json(row, {"total": count, "completed": 0, "failed": 0})
 
 
-async def check_budget(
-    services: Any, principal: Principal, endpoint: str, lines: list[dict[str, Any]]
-) -> None:
-    """Refuse a batch the project's remaining budget cannot possibly cover: every item's worst
-    case (the request path's own bound: prompt bytes, message markers, ``max_tokens`` times
-    ``n``, priced by the model's weights) added up, against what is left of the period's budget
-    now. Each item still reserves and settles its own as it runs."""
-    from labgate.gateway.admission import answers_of, prompt_token_bound
-    from labgate.quota.amounts import Weights, units_to_tokens, worst_case_amount
-    from labgate.quota.periods import budget_period
-
+async def _budget_policy(services: Any, principal: Principal) -> Any:
+    """The caller's project policy when it has a budget a batch must fit; else None."""
     if services.projects is None or principal.project is None or services.quota is None:
-        return
+        return None
     policy = await services.projects.get(principal.project)
     if policy is None or policy.budget.limit is None:
-        return
-    total = 0
-    for line in lines:
-        body = line.get("body") or {}
-        model = services.models.get(body.get("model"))
-        if model is None:
-            continue  # refused as the item runs: it costs nothing
-        text, messages, max_tokens = _worst_case_shape(endpoint, body)
-        max_tokens = int(max_tokens or model.max_output_tokens) * answers_of(body)
-        total += worst_case_amount(
-            Weights.of(model.weights), prompt_token_bound(text, messages), max_tokens
-        )
+        return None
+    return policy
+
+
+def _scan(
+    services: Any, file: Any, endpoint: str, priced: bool
+) -> tuple[int, list[int], int] | None:
+    """The file's request lines counted, the first 20 whose url is not ``endpoint``, and (when
+    ``priced``) their worst cases added up; None when the file does not open."""
+    count, wrong, total = 0, [], 0
+    try:
+        for raw in file_request_lines(services, file):
+            item = orjson.loads(raw)
+            count += 1
+            if item.get("url") != endpoint and len(wrong) < 20:
+                wrong.append(count)
+            if priced:
+                total += _worst_case(services, endpoint, item.get("body") or {})
+    except FileDoesNotOpen:
+        return None
+    return count, wrong, total
+
+
+def _worst_case(services: Any, endpoint: str, body: dict[str, Any]) -> int:
+    """One item's worst case: the request path's own bound (prompt bytes, message markers,
+    ``max_tokens`` times ``n``) priced by the model's weights; 0 for an unknown model (refused
+    as the item runs: it costs nothing)."""
+    from labgate.gateway.admission import answers_of, prompt_token_bound
+    from labgate.quota.amounts import Weights, worst_case_amount
+
+    model = services.models.get(body.get("model"))
+    if model is None:
+        return 0
+    text, messages, max_tokens = _worst_case_shape(endpoint, body)
+    max_tokens = int(max_tokens or model.max_output_tokens) * answers_of(body)
+    return worst_case_amount(
+        Weights.of(model.weights), prompt_token_bound(text, messages), max_tokens
+    )
+
+
+async def check_budget(services: Any, policy: Any, count: int, total: int) -> None:
+    """Refuse a batch the project's remaining budget cannot possibly cover: every item's worst
+    case (:func:`_worst_case`) added up, against what is left of the period's budget now. Each
+    item still reserves and settles its own as it runs."""
+    from labgate.quota.amounts import units_to_tokens
+    from labgate.quota.periods import budget_period
+
     period = budget_period(policy.budget.period, _now())
     used = await services.quota.budgets.usage(policy.project_id, period)
     left = used.remaining(policy.budget.limit)
     if total > left:
         raise invalid_request(
-            f"this batch's {len(lines)} requests can cost up to {units_to_tokens(total):g} "
+            f"this batch's {count} requests can cost up to {units_to_tokens(total):g} "
             f"weighted tokens at their worst case, and project {policy.project_id} has "
             f"{units_to_tokens(left):g} of {units_to_tokens(policy.budget.limit):g} left this "
             f"{policy.budget.period}: split the batch, lower max_tokens, or ask "

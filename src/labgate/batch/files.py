@@ -212,6 +212,36 @@ def open_file(services: Any, row: BatchFile) -> bytes | None:
     return b"".join(parts)
 
 
+class FileDoesNotOpen(Exception):
+    """A stored file that does not decrypt (altered, moved or relabelled in the database)."""
+
+
+def file_request_lines(services: Any, row: BatchFile) -> Iterator[bytes]:
+    """The file's request lines, opening one chunk at a time (a file sealed whole: at once);
+    raises :class:`FileDoesNotOpen` if a chunk does not open."""
+    if not row.key_id.startswith(CHUNKED):
+        data = open_file(services, row)
+        if data is None:
+            raise FileDoesNotOpen(row.id)
+        yield from request_lines(data)
+        return
+    content = bytes(row.content_sealed)
+    index = _index(content)
+    if index is None:
+        raise FileDoesNotOpen(row.id)
+    carry = b""  # a chunk ends at a line's end, but keep any tail safe all the same
+    for i, (offset, length, _, _) in enumerate(index):
+        data = _open_chunk(services, row, index, i, content[offset : offset + length])
+        if data is None:
+            raise FileDoesNotOpen(row.id)
+        data = carry + data
+        end = data.rfind(b"\n") + 1
+        carry = data[end:]
+        yield from request_lines(data[:end])
+    if carry:
+        yield from request_lines(carry)
+
+
 def _row(
     owner: str, project: str | None, label: str | None, purpose: str, filename: str
 ) -> BatchFile:
