@@ -225,7 +225,8 @@ def _scan(
 ) -> tuple[int, list[int], int] | None:
     """The file's request lines counted, the first 20 whose url is not ``endpoint``, and (when
     ``priced``) their worst cases added up; None when the file does not open."""
-    count, wrong, total = 0, [], 0
+    count, total = 0, 0
+    wrong: list[int] = []
     try:
         for raw in file_request_lines(services, file):
             item = orjson.loads(raw)
