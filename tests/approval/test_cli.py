@@ -18,6 +18,8 @@ from labgate.cli import app as cli
 from tests.approval.test_gate import CHAT, GOOD, build_world
 from tests.support.servers import serve_app, start_fake_worker
 
+pytestmark = pytest.mark.store  # PostgreSQL + Redis too (scripts/test.sh, pass 2)
+
 
 @pytest.fixture
 async def gateway(make_settings: Callable[..., Any]) -> AsyncIterator[tuple[str, Services]]:

@@ -25,6 +25,8 @@ from labgate.store.tenancy import Lab, Project, ProjectMember, User
 from labgate.tenancy.models import UserGrant
 from tests.support.servers import RunningWorker, serve_app, start_fake_worker
 
+pytestmark = pytest.mark.store  # PostgreSQL + Redis too (scripts/test.sh, pass 2)
+
 DIGEST = hashlib.sha256(b"the approved weights").hexdigest()
 OTHER = hashlib.sha256(b"weights someone swapped in").hexdigest()
 GOOD = {"science": {"accuracy": 0.8}, "safety": {"guarded_refusal_rate": 1.0}}

@@ -34,6 +34,8 @@ from labgate.approval.service import ApprovedVersion, ModelRegistry
 from labgate.approval.wiring import reload_gate
 from tests.support.servers import RunningWorker, serve_app, start_fake_worker
 
+pytestmark = pytest.mark.store  # PostgreSQL + Redis too (scripts/test.sh, pass 2)
+
 DIGEST = hashlib.sha256(b"weights approved for CUI").hexdigest()
 HIGH = hashlib.sha256(b"weights approved for SECRET").hexdigest()
 LABELS: dict[str, Any] = {
