@@ -5,6 +5,7 @@ swapped or cut off, and files sealed whole before chunks still open and run."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -70,6 +71,17 @@ async def test_a_file_is_kept_in_chunks_and_the_runner_reads_one_at_a_time(
     assert (await lines.line(0))["custom_id"] == "r0"
     assert (await lines.line(39))["custom_id"] == "r39"
     assert len(lines._cache) == 2  # at most two kept
+    # eight loops asking for lines of one chunk at once: it is fetched and opened once
+    fetched: list[int] = []
+    fetch = lines._fetch
+
+    async def counted(j: int) -> list[bytes]:
+        fetched.append(j)
+        return await fetch(j)
+
+    lines._fetch = counted  # type: ignore[method-assign]
+    got = await asyncio.gather(*(lines.line(12) for _ in range(8)))
+    assert [g["custom_id"] for g in got] == ["r12"] * 8 and len(fetched) == 1
 
     batch = await client.batches.create(
         input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"

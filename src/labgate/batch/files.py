@@ -297,6 +297,7 @@ class InputLines:
         self._firsts = [first for _, _, first, _ in self.index]
         self._whole = whole
         self._cache: dict[int, list[bytes]] = {}
+        self._loading: dict[int, asyncio.Future[list[bytes]]] = {}
 
     @classmethod
     async def load(cls, services: Any, file_id: str) -> InputLines | None:
@@ -331,21 +332,32 @@ class InputLines:
         while j > 0 and self.index[j][3] == 0:  # a chunk of blank lines only
             j -= 1
         chunk = self._cache.get(j)
-        if chunk is None or not (0 <= i - self.index[j][2] < len(chunk)):
-            offset, length, _, _ = self.index[j]
-            part = func.substr(BatchFile.content_sealed, offset + 1, length, type_=LargeBinary)
-            async with self.services.sessions() as session:
-                sealed = (
-                    await session.execute(select(part).where(BatchFile.id == self.row.id))
-                ).scalar_one()
-            data = _open_chunk(self.services, self.row, self.index, j, bytes(sealed))
-            if data is None:
-                raise RuntimeError(f"file {self.row.id}: chunk {j} does not open")
-            chunk = list(request_lines(data))
-            self._cache[j] = chunk
-            while len(self._cache) > 2:
-                self._cache.pop(next(iter(self._cache)))
+        if chunk is None:
+            # the runner's loops often want the same chunk at once: one fetch, shared
+            loading = self._loading.get(j)
+            if loading is None:
+                loading = self._loading[j] = asyncio.ensure_future(self._fetch(j))
+                loading.add_done_callback(lambda _: self._loading.pop(j, None))
+            chunk = await asyncio.shield(loading)
+        if not 0 <= i - self.index[j][2] < len(chunk):
+            raise IndexError(f"file {self.row.id} has no request line {i}")
         return dict(orjson.loads(chunk[i - self.index[j][2]]))
+
+    async def _fetch(self, j: int) -> list[bytes]:
+        offset, length, _, _ = self.index[j]
+        part = func.substr(BatchFile.content_sealed, offset + 1, length, type_=LargeBinary)
+        async with self.services.sessions() as session:
+            sealed = (
+                await session.execute(select(part).where(BatchFile.id == self.row.id))
+            ).scalar_one()
+        data = _open_chunk(self.services, self.row, self.index, j, bytes(sealed))
+        if data is None:
+            raise RuntimeError(f"file {self.row.id}: chunk {j} does not open")
+        chunk = list(request_lines(data))
+        self._cache[j] = chunk
+        while len(self._cache) > 2:
+            self._cache.pop(next(iter(self._cache)))
+        return chunk
 
 
 def access_policy(request: Request) -> Any:
