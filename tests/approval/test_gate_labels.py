@@ -44,7 +44,7 @@ LABELS: dict[str, Any] = {
     "range": {"min": "UNCLASSIFIED", "max": "SECRET"},
     "default_request_label": "UNCLASSIFIED",
     "default_clearance": "SECRET",
-    "models": {"m1": "SECRET", "emb": "SECRET"},
+    "models": {"m1": "SECRET", "emb": "SECRET", "m3": "CUI"},
 }
 
 
@@ -109,6 +109,7 @@ async def world(make_settings: Callable[..., Any]) -> AsyncIterator[World]:
     settings = make_settings(
         [
             {"name": "m1", "workers": [worker.base_url], "weights_digest": DIGEST},
+            {"name": "m3", "workers": [worker.base_url], "weights_digest": DIGEST},
             {
                 "name": "emb",
                 "kind": "embedding",
@@ -413,3 +414,39 @@ async def test_a_request_the_gate_refuses_starts_no_slurm_job(world: World) -> N
     r = await world.post("/v1/chat/completions", CHAT, "CUI")  # approved: it may start
     assert r.status_code == 503 and r.json()["error"]["code"] == "model_starting", r.text
     assert cold.started == ["m1"]
+
+
+async def test_the_card_shows_no_version_above_the_readers_clearance(world: World) -> None:
+    """m3 is accredited CUI; a version of it labelled SECRET is approved after a CUI one. A
+    CUI-cleared user reads the CUI version's card: the SECRET version does not exist for them
+    (the registry's no-read-up), though it is the newest."""
+    from labgate.identity.keys import new_id
+    from labgate.store.tenancy import Lab, Project, ProjectMember, User
+
+    await approve_row(world.services, "m3", "CUI", DIGEST)
+    await approve_row(world.services, "m3", "SECRET", HIGH)
+    now = datetime.now(UTC)
+    uid = new_id()
+    async with world.services.sessions.begin() as s:
+        s.add(Lab(id="lab-c", name="lab-c", created_at=now))
+        s.add(Project(id="PRJ-C", lab_id="lab-c", name="PRJ-C", created_at=now))
+    async with world.services.sessions.begin() as s:
+        s.add(
+            User(
+                id=uid,
+                lab_id="lab-c",
+                username="cui",
+                roles=["user"],
+                clearance="CUI",
+                created_at=now,
+            )
+        )
+    async with world.services.sessions.begin() as s:
+        s.add(ProjectMember(project_id="PRJ-C", user_id=uid, role="member"))
+    key, _ = await world.services.keys.create(uid, "PRJ-C", name="t")
+    async with httpx.AsyncClient(base_url=world.url, timeout=30) as c:
+        low = await c.get("/v1/model-cards/m3", headers={"Authorization": f"Bearer {key}"})
+        high = await c.get("/v1/model-cards/m3", headers={"Authorization": f"Bearer {world.key}"})
+    assert low.status_code == 200, low.text
+    assert DIGEST in low.text and HIGH not in low.text and "SECRET" not in low.text
+    assert high.status_code == 200 and HIGH in high.text

@@ -166,14 +166,17 @@ async def model_card(
     services = request.app.state.services
     names = {m.name for m in await usable_models(services, actor)}
     gate = services.router.gate
+    registry = _registry(request)
     approved = gate.approved.get(model_id, []) if gate is not None else []
+    # no read-up: a version labelled above the reader's clearance is not theirs to read, even
+    # the newest (the registry's own rule, ModelRegistry.may_see)
+    approved = [v for v in approved if registry.may_see(actor, v.name, v.label)]
     if model_id not in names or not approved:
         raise APIError(
             404,
             f"no model card for {model_id!r}: GET /v1/models lists the models you can use",
             code="model_not_found",
         )
-    registry = _registry(request)
     shown = await registry.show(approved[-1].model_version_id)
     html, markdown = render_card(shown, services.settings.approval)
     if format == "md":
