@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -155,16 +156,23 @@ async def throughput(
 
 
 async def latency_rounds(
-    direct: str, via: str, auth: dict[str, str], n: int, stream: bool, rounds: int, pid: int
+    direct: str,
+    via: str,
+    auth: dict[str, str],
+    n: int,
+    stream: bool,
+    rounds: int,
+    pid: int | None,
 ) -> dict[str, Any]:
     """``rounds`` alternating runs, direct then through labgate; the added p50/p99 of each
     round, and their medians (one round on a shared machine can catch another job's burst)."""
     added50, added99, direct50, via50, cpu = [], [], [], [], []
     for _ in range(rounds):
         d = await sequential(direct, {}, n, stream)
-        before = cpu_seconds(pid)
+        before = cpu_seconds(pid) if pid else 0.0
         v = await sequential(via, auth, n, stream)
-        cpu.append((cpu_seconds(pid) - before) / (n + min(50, n)))
+        if pid:
+            cpu.append((cpu_seconds(pid) - before) / (n + min(50, n)))
         direct50.append(pct(d, 50))
         via50.append(pct(v, 50))
         added50.append(pct(v, 50) - pct(d, 50))
@@ -176,7 +184,7 @@ async def latency_rounds(
         "via50": statistics.median(via50),
         "added50": statistics.median(added50),
         "added99": statistics.median(added99),
-        "cpu": statistics.median(cpu),
+        "cpu": statistics.median(cpu) if cpu else float("nan"),
     }
 
 
@@ -391,6 +399,14 @@ async def main() -> None:
         help="run only the wrk side-by-side table (and our client's latency rounds)",
     )
     ap.add_argument(
+        "--all-rows",
+        action="store_true",
+        help="the whole wrk table of issue 25 in one run: labgate on SQLite, with the "
+        "guardrail, on PostgreSQL + Redis (plain, + rate limits, + limits and budget), the "
+        "Responses path and streams, beside the floors and LiteLLM; then 500 streams held",
+    )
+    ap.add_argument("--streams", type=int, default=500, help="with --all-rows: streams held")
+    ap.add_argument(
         "--only-responses",
         action="store_true",
         help="run only the Responses API and embeddings parts",
@@ -403,7 +419,7 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="labgate-bench-"))
     (tmp / "labgate.toml").write_text(
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
-        f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
+        f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 1024\n'
         '\n[[models]]\nname = "embed"\nkind = "embedding"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
         "\n[approval]\nenforce = false\n"
@@ -478,6 +494,11 @@ async def main() -> None:
         )
         if args.only_responses:
             await responses_and_embeddings(args, wport, gport, auth, results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
+            return
+        if args.all_rows:
+            await all_rows(args, tmp, env, wport, gport, gateway.pid, auth, results)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=2))
             return
@@ -598,13 +619,53 @@ def start_litellm(
     )
 
 
-def wrk_script(path: Path, body: bytes, headers: dict[str, str]) -> Path:
+@dataclass
+class Target:
+    """One row of the wrk table: where to send, with what; ``added`` is measured against the
+    row named ``base`` (the worker asked the same way) in the same round."""
+
+    name: str
+    port: int
+    headers: dict[str, str]
+    path: str = "/v1/chat/completions"
+    body: dict[str, Any] = field(default_factory=lambda: CHAT)
+    unique: bool = False  # a new prompt every request (the guardrail's cache never answers)
+    base: str = "worker direct"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+
+_MARK = "@@QUESTION@@"
+
+
+def wrk_script(path: Path, body: bytes, headers: dict[str, str], unique: bool = False) -> Path:
+    """wrk's Lua script for a POST: the body and headers; with ``unique``, every request's
+    prompt is new (numbered per wrk thread), as ``body_of`` does for our own client."""
     lines = [
         'wrk.method = "POST"',
         f"wrk.body = {json.dumps(body.decode())}",
         'wrk.headers["Content-Type"] = "application/json"',
     ]
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    if unique:
+        doc = json.loads(body)
+        doc["messages"] = [{"role": "user", "content": _MARK}]
+        head, tail = json.dumps(doc).split(_MARK)
+        lines += [
+            f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}",
+            "local questions = {" + ", ".join(json.dumps(q) for q in QUESTIONS) + "}",
+            "local threads = 0",
+            "function setup(thread) threads = threads + 1; thread:set('tid', threads) end",
+            "local n = 0",
+            "function request()",
+            "  n = n + 1",
+            "  local q = questions[n % #questions + 1] .. ' (question ' .. tostring(tid) .. '-'"
+            " .. n .. ')'",
+            "  return wrk.format(nil, nil, nil, head .. q .. tail)",
+            "end",
+        ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -629,6 +690,8 @@ def run_wrk(url: str, script: Path, connections: int, duration: float) -> dict[s
             "-d",
             f"{duration:g}s",
             "--latency",
+            "--timeout",
+            "30s",  # a slow target's answers are measured, not dropped as errors (wrk: 2 s)
             "-s",
             str(script),
             url,
@@ -657,8 +720,9 @@ async def side_by_side(
     tmp: Path,
     env: dict[str, str],
     wport: int,
-    labgates: list[tuple[str, int, dict[str, str]]],
+    labgates: list[tuple[str, int, dict[str, str]] | Target],
     results: dict[str, object],
+    extra_direct: list[Target] = (),  # type: ignore[assignment]
 ) -> None:
     """wrk against the worker directly, a bare pass-through, every labgate given and LiteLLM's
     proxy: ``--rounds`` rounds, the targets in rotated order in each, one connection for the
@@ -690,46 +754,56 @@ async def side_by_side(
             env=env,
         )
     )
-    targets: list[tuple[str, int, dict[str, str]]] = [
-        ("worker direct", wport, {}),
-        ("bare pass-through", bport, {}),
-        ("bare + durable commit", cport, {}),
+    targets: list[Target] = [
+        Target("worker direct", wport, {}),
+        Target("bare pass-through", bport, {}),
+        Target("bare + durable commit", cport, {}),
+        *extra_direct,
     ]
-    targets += labgates
+    targets += [t if isinstance(t, Target) else Target(*t) for t in labgates]
     exe = None if args.no_litellm else ensure_litellm()
     if exe is not None:
         lport = free_port()
         procs.append(start_litellm(exe, lport, worker, tmp, env))
-        targets.append(("LiteLLM proxy", lport, {"Authorization": "Bearer sk-bench-master"}))
+        targets.append(Target("LiteLLM proxy", lport, {"Authorization": "Bearer sk-bench-master"}))
     try:
-        for _, port, _ in targets:
+        for t in targets:
             for _ in range(300):
                 try:
-                    with socket.create_connection(("127.0.0.1", port), 0.2):
+                    with socket.create_connection(("127.0.0.1", t.port), 0.2):
                         break
                 except OSError:
                     await asyncio.sleep(0.2)
         scripts = []
-        for i, (_, port, headers) in enumerate(targets):
-            script = wrk_script(tmp / f"wrk{i}.lua", json.dumps(CHAT).encode(), headers)
+        for i, t in enumerate(targets):
+            script = wrk_script(
+                tmp / f"wrk{i}.lua", json.dumps(t.body).encode(), t.headers, t.unique
+            )
             scripts.append(script)
-            run_wrk(f"http://127.0.0.1:{port}/v1/chat/completions", script, 4, 2)  # warm up
+            run_wrk(t.url, script, 4, 2)  # warm up
         n = len(targets)
+        names = [t.name for t in targets]
         lat: list[list[dict[str, float]]] = [[] for _ in targets]
         thr: list[list[dict[str, float]]] = [[] for _ in targets]
         loads = [load_average()]
         for r in range(args.rounds):
             for j in range(n):
                 i = (j + r) % n
-                url = f"http://127.0.0.1:{targets[i][1]}/v1/chat/completions"
-                lat[i].append(run_wrk(url, scripts[i], 1, args.wrk_duration))
-                thr[i].append(run_wrk(url, scripts[i], args.concurrency, args.wrk_duration))
+                lat[i].append(run_wrk(targets[i].url, scripts[i], 1, args.wrk_duration))
+                thr[i].append(
+                    run_wrk(targets[i].url, scripts[i], args.concurrency, args.wrk_duration)
+                )
             loads.append(load_average())
+        # added: the target's percentile minus its baseline's (the worker, asked the same way)
+        # in the same round
+        base = [names.index(t.base) for t in targets]
         added = [
-            [lat[i][r]["p50"] - lat[0][r]["p50"] for r in range(args.rounds)] for i in range(n)
+            [lat[i][r]["p50"] - lat[base[i]][r]["p50"] for r in range(args.rounds)]
+            for i in range(n)
         ]
         added99 = [
-            [lat[i][r]["p99"] - lat[0][r]["p99"] for r in range(args.rounds)] for i in range(n)
+            [lat[i][r]["p99"] - lat[base[i]][r]["p99"] for r in range(args.rounds)]
+            for i in range(n)
         ]
         med = statistics.median
         print(
@@ -738,11 +812,11 @@ async def side_by_side(
             + " | ".join(loads)
         )
         print(
-            f"  {'':28s} {'p50':>9s} {'added p50':>10s} {'added p99':>10s} "
+            f"  {'':48s} {'p50':>9s} {'added p50':>10s} {'added p99':>10s} "
             f"{'req/s @' + str(args.concurrency):>10s}  rounds (added p50, ms)"
         )
         rows = {}
-        for i, (name, _, _) in enumerate(targets):
+        for i, name in enumerate(names):
             p50 = med(x["p50"] for x in lat[i])
             rps = med(x["rps"] for x in thr[i])
             rows[name] = {
@@ -750,17 +824,22 @@ async def side_by_side(
                 "added_p50_ms": med(added[i]) * 1000,
                 "added_p99_ms": med(added99[i]) * 1000,
                 "rps": rps,
+                "rounds_added_p50_ms": [a * 1000 for a in added[i]],
+                "rounds_rps": [x["rps"] for x in thr[i]],
             }
             each = " ".join(f"{a * 1000:.2f}" for a in added[i])
             print(
-                f"  {name:28s} {p50 * 1000:7.2f}ms {med(added[i]) * 1000:8.2f}ms "
+                f"  {name:48s} {p50 * 1000:7.2f}ms {med(added[i]) * 1000:8.2f}ms "
                 f"{med(added99[i]) * 1000:8.2f}ms {rps:10.0f}  {each}"
             )
         results["wrk"] = rows
         results["load_average"] = loads
         bare = rows["bare pass-through"]
         lite = rows.get("LiteLLM proxy")
-        for name, _, _ in labgates:
+        for t in targets:
+            name = t.name
+            if not name.startswith("labgate") or t.base != "worker direct":
+                continue
             me = rows[name]
             line = (
                 f"  {name}: added p50 {me['added_p50_ms'] / bare['added_p50_ms']:.2f}× the "
@@ -790,14 +869,19 @@ async def side_by_side(
                 p.kill()
 
 
-async def limit_default_project(base: str, key: str) -> None:
+async def limit_default_project(
+    base: str, key: str, *, limits: bool = True, budget: bool = True
+) -> None:
     """A budget and per-minute limits high enough never to refuse, but checked every time."""
     headers = {"Authorization": f"Bearer {key}"}
     async with aiohttp.ClientSession(headers=headers) as s:
-        async with s.put(
-            f"{base}/v1/admin/projects/default/allocation", json={"budget_tokens": 10**12}
-        ) as r:
-            assert r.status == 200, await r.text()
+        if budget:
+            async with s.put(
+                f"{base}/v1/admin/projects/default/allocation", json={"budget_tokens": 10**12}
+            ) as r:
+                assert r.status == 200, await r.text()
+        if not limits:
+            return
         async with s.patch(
             f"{base}/v1/admin/projects/default/limits",
             json={
@@ -808,6 +892,243 @@ async def limit_default_project(base: str, key: str) -> None:
             },
         ) as r:
             assert r.status == 200, await r.text()
+
+
+# ---------------------------------------------------------------- issue 25: every row
+def gateway_toml(wport: int, safety: bool) -> str:
+    return (
+        '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
+        f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 1024\n'
+        "\n[approval]\nenforce = false\n" + ("" if safety else "\n[safety]\nenabled = false\n")
+    )
+
+
+async def extra_gateway(
+    args: Any,
+    tmp: Path,
+    env: dict[str, str],
+    wport: int,
+    name: str,
+    *,
+    postgres: bool = False,
+    safety: bool = False,
+    limits: bool = False,
+    budget: bool = False,
+) -> tuple[subprocess.Popen[bytes], int, dict[str, str], str | None]:
+    """Another ``labgate serve`` beside the first (its own data directory, and on PostgreSQL
+    its own scratch database and Redis prefix): its process, port, auth header and database."""
+    home = tmp / name
+    home.mkdir()
+    (home / "labgate.toml").write_text(gateway_toml(wport, safety))
+    genv = dict(env)
+    db = None
+    if postgres:
+        import asyncpg
+
+        db = f"lgbench_{os.getpid()}_{name}"
+        conn = await asyncpg.connect(args.pg)
+        await conn.execute(f'CREATE DATABASE "{db}"')
+        await conn.close()
+        genv["LABGATE_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + "/" + db
+        genv["LABGATE_REDIS_URL"] = args.redis
+        genv["LABGATE_REDIS_PREFIX"] = f"lgbench:{os.getpid()}:{name}:"
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)),
+            *("--data-dir", str(home / "data"), "--config", str(home / "labgate.toml")),
+        ],
+        env=genv,
+        stdout=(home / "gateway.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        await wait_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
+        key = (home / "data" / "admin.key").read_text().strip()
+        if limits or budget:
+            await limit_default_project(
+                f"http://127.0.0.1:{port}", key, limits=limits, budget=budget
+            )
+    except BaseException:
+        print((home / "gateway.log").read_text()[-3000:])
+        proc.kill()
+        raise
+    return proc, port, {"Authorization": f"Bearer {key}"}, db
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def streams_held(
+    url: str, headers: dict[str, str], n: int, pid: int | None, delay_s: float
+) -> dict[str, float]:
+    """``n`` streams opened at once and held (the worker sends a chunk every ``delay_s``):
+    how many were open together, their time to first token, whether every one ended with
+    [DONE], and (``pid``) the process's RSS before and at its highest while they were held."""
+    body = json.dumps({**CHAT, "stream": True, "fake": f"delay={delay_s}"}).encode()
+    headers = {**headers, "Content-Type": "application/json"}
+    first: list[float] = []
+    open_now = 0
+    most_open = 0
+    done = 0
+    rss = [rss_mib(pid)] if pid else []
+    stop = asyncio.Event()
+
+    async def sample() -> None:
+        while not stop.is_set() and pid:
+            rss.append(rss_mib(pid))
+            await asyncio.sleep(0.05)
+
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as s:
+
+        async def one() -> None:
+            nonlocal open_now, most_open, done
+            t = time.perf_counter()
+            seen = False
+            async with s.post(url, data=body, headers=headers) as r:
+                if r.status != 200:
+                    raise RuntimeError(f"{url}: HTTP {r.status}: {await r.text()}")
+                async for line in r.content:
+                    if not seen and b'"content"' in line:
+                        seen = True
+                        first.append(time.perf_counter() - t)
+                        open_now += 1
+                        most_open = max(most_open, open_now)
+                    if line.startswith(b"data: [DONE]"):
+                        done += 1
+            open_now -= 1
+
+        sampler = asyncio.create_task(sample())
+        start = time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(n)))
+        elapsed = time.perf_counter() - start
+        stop.set()
+        await sampler
+    return {
+        "streams": n,
+        "completed": done,
+        "most_open_at_once": most_open,
+        "ttft_p50_ms": pct(first, 50) * 1000,
+        "ttft_p99_ms": pct(first, 99) * 1000,
+        "elapsed_s": elapsed,
+        "rss_before_mib": rss[0] if rss else float("nan"),
+        "rss_peak_mib": max(rss) if rss else float("nan"),
+    }
+
+
+async def all_rows(
+    args: Any,
+    tmp: Path,
+    env: dict[str, str],
+    wport: int,
+    gport: int,
+    gpid: int,
+    auth: dict[str, str],
+    results: dict[str, object],
+) -> None:
+    """Issue 25's whole table in one run: every labgate row beside the floors and LiteLLM
+    (``side_by_side``, rotated rounds), then ``--streams`` streams held at once."""
+    procs: list[subprocess.Popen[bytes]] = []
+    dbs: list[str] = []
+    try:
+        extra: list[Target] = []
+        for name, kw in (
+            ("guard", {"safety": True}),
+            ("pg", {"postgres": True}),
+            ("pglimits", {"postgres": True, "limits": True}),
+            ("pgbudget", {"postgres": True, "limits": True, "budget": True}),
+        ):
+            proc, port, headers, db = await extra_gateway(args, tmp, env, wport, name, **kw)
+            procs.append(proc)
+            if db:
+                dbs.append(db)
+            label = {
+                "guard": "labgate + guardrail (new short prompt each request)",
+                "pg": "labgate PostgreSQL + Redis",
+                "pglimits": "labgate PG + Redis + rate limits",
+                "pgbudget": "labgate PG + Redis + rate limits + budget",
+            }[name]
+            extra.append(Target(label, port, headers, unique=name == "guard"))
+        stream_body = {**CHAT, "stream": True}
+        targets = [
+            Target("labgate SQLite", gport, auth),
+            *extra,
+            Target("labgate Responses (SQLite)", gport, auth, "/v1/responses", RESPONSES),
+            Target("labgate SQLite, stream", gport, auth, body=stream_body, base="worker, stream"),
+        ]
+        direct_stream = [Target("worker, stream", wport, {}, body=stream_body)]
+        await side_by_side(args, tmp, env, wport, targets, results, extra_direct=direct_stream)
+        rows: Any = results["wrk"]
+        chat = rows["labgate SQLite"]["added_p50_ms"]
+        resp = rows["labgate Responses (SQLite)"]["added_p50_ms"]
+        print(f"  Responses added p50 {resp / chat:.2f}× chat completions' (goal ≤ 1.2)")
+        results["responses_over_chat"] = resp / chat
+
+        # the same rows with our own client (one client, requests one after another) in this
+        # run, for the gap between what wrk and a client with think time see (issue 25)
+        direct = f"http://127.0.0.1:{wport}/v1/chat/completions"
+        own = {}
+        for t in (targets[0], targets[4]):
+            r = await latency_rounds(
+                direct, t.url, t.headers, args.requests, False, args.rounds, None
+            )
+            own[t.name] = {"added_p50_ms": r["added50"] * 1000, "rounds": r["rounds50"]}
+            each = " ".join(f"{a * 1000:.2f}" for a in r["rounds50"])
+            print(
+                f"  our own client, {t.name}: added p50 {r['added50'] * 1000:.2f} ms "
+                f"(rounds {each}); wrk: {rows[t.name]['added_p50_ms']:.2f} ms"
+            )
+        r = await latency_rounds(
+            direct, targets[0].url, auth, args.requests // 2, True, args.rounds, None
+        )
+        own["labgate SQLite, time to first token"] = {
+            "added_p50_ms": r["added50"] * 1000,
+            "added_p99_ms": r["added99"] * 1000,
+            "rounds": r["rounds50"],
+        }
+        print(
+            f"  our own client, streams: time to first token added p50 "
+            f"{r['added50'] * 1000:.2f} ms, p99 {r['added99'] * 1000:.2f} ms"
+        )
+        results["own_client"] = own
+
+        print(f"\n{args.streams} streams held at once (a chunk every 0.2 s), one client")
+        via = f"http://127.0.0.1:{gport}/v1/chat/completions"
+        held = {}
+        for name, url, headers, pid in (
+            ("worker direct", direct, {}, None),
+            ("labgate SQLite", via, auth, gpid),
+        ):
+            r = await streams_held(url, headers, args.streams, pid, 0.2)
+            held[name] = r
+            print(
+                f"  {name:16s} completed {r['completed']}/{r['streams']}, "
+                f"{r['most_open_at_once']} open at once, TTFT p50 {r['ttft_p50_ms']:.1f} ms "
+                f"p99 {r['ttft_p99_ms']:.1f} ms, {r['elapsed_s']:.1f} s"
+                + (f"; RSS {r['rss_before_mib']:.0f} -> {r['rss_peak_mib']:.0f} MiB" if pid else "")
+            )
+        results["streams_held"] = held
+        results["load_average_end"] = load_average()
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if dbs:
+            import asyncpg
+
+            conn = await asyncpg.connect(args.pg)
+            for db in dbs:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            await conn.close()
 
 
 if __name__ == "__main__":
