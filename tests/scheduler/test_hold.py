@@ -128,6 +128,28 @@ async def test_batch_keeps_its_minimum_share_against_a_client_that_sends_again_a
     assert 8 <= served.count("batch") <= 12, served
 
 
+async def test_a_returning_request_is_not_preempted_while_the_labs_batch_runs(
+    make_scheduler: Callable[..., FairScheduler],
+) -> None:
+    """Two slots: the lab's batch runs in one, its client comes back to the other again and
+    again. Batch is not starving, so the returning request never loses its held slot to the
+    batch credit (it did every tenth time: a whole batch item's wait)."""
+    scheduler = make_scheduler(capacity=2, interactive_hold_s=HOLD, batch_min_share=0.1)
+    harness = Harness(scheduler)
+    harness.submit("chat", user("lab", "chat"))
+    for _ in range(40):
+        harness.submit("batch", user("lab", "etl"), cls="batch")
+    await settle()
+    assert sorted(label for label, _ in harness.granted) == ["batch", "chat"]
+    for _ in range(30):
+        chat = next(t for label, t in harness.granted if label == "chat")
+        harness.granted = [(label, t) for label, t in harness.granted if t is not chat]
+        chat.release()
+        harness.submit("chat", user("lab", "chat"))
+        await settle()
+        assert sorted(label for label, _ in harness.granted) == ["batch", "chat"]
+
+
 async def test_zero_turns_the_hold_off(make_scheduler: Callable[..., FairScheduler]) -> None:
     scheduler = make_scheduler(capacity=1, interactive_hold_s=0.0)
     harness = Harness(scheduler)

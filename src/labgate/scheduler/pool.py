@@ -186,7 +186,9 @@ class Pool:
         self.running -= 1
         for node in nodes:
             node.running -= 1
-        if request_class is _INTERACTIVE and self._hold_s > 0.0:
+        if request_class is _BATCH:
+            nodes[0].batch_running -= 1
+        elif self._hold_s > 0.0:
             lab = nodes[0]
             if lab.holds is None:
                 lab.holds = deque()
@@ -220,11 +222,21 @@ class Pool:
             root = self.tree.root
             others = root.queued[0] + root.queued[1] - lab.queued[_BATCH]
             # Never when another lab's work waits: holds bind the lab only. Checked before
-            # the class, so the lab's batch credit survives the hold: the interactive request
-            # that comes back to its held slot competes with the batch as if it had waited.
+            # the class, so the lab's batch credit survives the hold: with none of the lab's
+            # batch running, the interactive request that comes back to its held slot
+            # competes with the batch as if it had waited.
             if not others and self._held(lab):
                 return False
-        request_class = self._choose_class(lab)
+            request_class = self._choose_class(lab)
+        elif lab.batch_running and self._holding(lab):
+            # The lab's interactive request comes back to the slot held for it while the
+            # lab's batch runs elsewhere: it takes its slot, not a contended turn (batch is
+            # not starving; counting it would hand every tenth returning request's slot to
+            # batch and make that request wait a whole batch item). With none of the lab's
+            # batch running, the turn is contended as usual, so batch never starves.
+            request_class = _INTERACTIVE
+        else:
+            request_class = self._choose_class(lab)
         user = self.tree.select(request_class, lab)
         assert user.waiting is not None
         waiting = user.waiting[request_class]
@@ -241,6 +253,16 @@ class Pool:
         self.tree.leave(waiter.nodes, request_class, served=True)
         waiter.future.set_result(ticket)
         return True
+
+    def _holding(self, lab: Node) -> bool:
+        """Does ``lab`` hold an unexpired slot for its interactive work?"""
+        holds = lab.holds
+        if not holds:
+            return False
+        now = self._clock()
+        while holds and holds[0] <= now:
+            holds.popleft()
+        return bool(holds)
 
     def _held(self, lab: Node) -> bool:
         """Are all free slots held for ``lab``'s interactive work? Drops expired holds; when
@@ -284,6 +306,8 @@ class Pool:
         self.running += 1
         for node in waiter.nodes:
             node.running += 1
+        if waiter.request_class is _BATCH:
+            waiter.nodes[0].batch_running += 1
         self.decisions += 1
         self._note_dispatch(now)
         if self._metrics is not None:

@@ -61,6 +61,7 @@ class Node:
         "last_left",
         "batch_credit",
         "holds",
+        "batch_running",
     )
 
     def __init__(self, name: str, parent: Node | None, share: float, *, user: bool) -> None:
@@ -85,6 +86,7 @@ class Node:
         # A lab's slots held for its interactive requests just answered (expiry times, oldest
         # first): its batch work may not take them until they expire (Pool's interactive hold).
         self.holds: deque[float] | None = None
+        self.batch_running = 0  # a lab's batch requests holding a slot
 
     @property
     def backlogged(self) -> bool:
