@@ -101,6 +101,36 @@ async def _worker_waits(wurl: str, reset: bool = False) -> int:
         return int(r.json()["max_waiting"])
 
 
+async def _interactive_waits(urls: list[str], key: str) -> dict[float, float]:
+    """Interactive requests admitted so far, by queue-wait bucket bound (cumulative, both
+    replicas): the scheduler's own histogram (``labgate_scheduler_queue_wait_seconds``)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    out: dict[float, float] = {}
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {key}"}) as c:
+        for url in urls:
+            text = (await c.get(url.removesuffix("/v1") + "/metrics")).text
+            for family in text_string_to_metric_families(text):
+                if family.name != "labgate_scheduler_queue_wait_seconds":
+                    continue
+                for sample in family.samples:
+                    if sample.name.endswith("_bucket") and sample.labels["class"] == "interactive":
+                        le = float(sample.labels["le"])
+                        out[le] = out.get(le, 0.0) + sample.value
+    return out
+
+
+def _wait_summary(before: dict[float, float], after: dict[float, float]) -> str:
+    """'n, waited > 10 ms: k, p99 <= B ms' for the requests admitted between the two reads."""
+    cum = {le: after.get(le, 0.0) - before.get(le, 0.0) for le in after}
+    n = cum.get(float("inf"), 0.0)
+    if not n:
+        return "none"
+    over = n - cum.get(0.01, 0.0)
+    p99 = next(le for le in sorted(cum) if cum[le] >= 0.99 * n)
+    return f"{n:.0f}, {over:.0f} waited > 10 ms, p99 <= {p99 * 1000:g} ms"
+
+
 @dataclass
 class Row:
     worker: str
@@ -117,6 +147,8 @@ class Row:
     elapsed: float
     waits_alone: int
     waits_batch: int
+    qwait_alone: str
+    qwait_batch: str
 
     @property
     def batch_rate(self) -> float:
@@ -176,8 +208,10 @@ async def scenario(args: argparse.Namespace, slots: int, delay: float) -> Row:
         direct = await _timed([wurl], "x", direct_clients, args.phase_s)
         direct_rate = len(direct) / args.phase_s
         await _worker_waits(wurl, reset=True)
+        q0 = await _interactive_waits(urls, key)
         alone = await _timed(urls, key, args.clients, args.phase_s)
         waits_alone = await _worker_waits(wurl, reset=True)
+        q1 = await _interactive_waits(urls, key)
 
         client = AsyncOpenAI(base_url=urls[0], api_key=key, max_retries=2)
         lines = [
@@ -204,6 +238,7 @@ async def scenario(args: argparse.Namespace, slots: int, delay: float) -> Row:
         stop.set()
         with_batch = await inter
         waits_batch = await _worker_waits(wurl)
+        q2 = await _interactive_waits(urls, key)
         assert counts is not None
         row = Row(
             worker=name,
@@ -220,6 +255,8 @@ async def scenario(args: argparse.Namespace, slots: int, delay: float) -> Row:
             elapsed=elapsed,
             waits_alone=waits_alone,
             waits_batch=waits_batch,
+            qwait_alone=_wait_summary(q0, q1),
+            qwait_batch=_wait_summary(q1, q2),
         )
         _print(row, direct_clients, args.clients)
         return row
@@ -247,12 +284,12 @@ def _print(r: Row, direct_clients: int, clients: int) -> None:
     print(
         f"interactive alone, {clients} clients: {r.alone_rate:8.1f} req/s"
         f"  p50 {_ms(r.alone, 0.5)} ms  p99 {_ms(r.alone, 0.99)} ms"
-        f"  (worker queue max {r.waits_alone})"
+        f"  (worker queue max {r.waits_alone})\n  interactive slot waits: {r.qwait_alone}"
     )
     print(
         f"interactive with the batch:  {r.with_rate:8.1f} req/s"
         f"  p50 {_ms(r.with_batch, 0.5)} ms  p99 {_ms(r.with_batch, 0.99)} ms"
-        f"  (worker queue max {r.waits_batch})"
+        f"  (worker queue max {r.waits_batch})\n  interactive slot waits: {r.qwait_batch}"
     )
     print(
         f"batch: {r.done}/{r.lines} items in {r.elapsed:.1f} s ({r.status}, {r.failed} failed):"
@@ -267,8 +304,9 @@ def _table(rows: list[Row], clients: int) -> str:
         "| worker | capacity, direct req/s "
         f"| interactive alone ({clients} clients): req/s, p50 / p99 ms "
         "| with the batch: req/s, p50 / p99 ms | batch items/s (done, s) "
-        "| batch / what interactive leaves | worker queue max (alone / batch) |\n"
-        "|---|---|---|---|---|---|---|\n"
+        "| batch / what interactive leaves | worker queue max (alone / batch) "
+        "| interactive slot waits alone; with the batch |\n"
+        "|---|---|---|---|---|---|---|---|\n"
     )
     return head + "".join(
         f"| {r.worker} | {r.capacity or float('nan'):.1f}, {r.direct:.1f} "
@@ -276,7 +314,7 @@ def _table(rows: list[Row], clients: int) -> str:
         f"{_ms(r.alone, 0.99)} | {r.with_rate:.1f}, {_ms(r.with_batch, 0.5)} / "
         f"{_ms(r.with_batch, 0.99)} | {r.batch_rate:.1f} ({r.done}/{r.lines}, {r.elapsed:.0f} s) "
         f"| {100 * r.batch_rate / r.left:.0f}% of {r.left:.1f} | {r.waits_alone} / "
-        f"{r.waits_batch} |\n"
+        f"{r.waits_batch} | {r.qwait_alone}; {r.qwait_batch} |\n"
         for r in rows
     )
 
