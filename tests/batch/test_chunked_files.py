@@ -95,6 +95,33 @@ async def test_a_file_is_kept_in_chunks_and_the_runner_reads_one_at_a_time(
         assert r["response"]["status_code"] == 200
 
 
+async def test_output_files_are_written_in_chunks_a_page_of_results_at_a_time(
+    env: dict[str, Any],  # noqa: F811
+    small_chunks: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from labgate.batch import runner
+
+    monkeypatch.setattr(runner, "RESULTS_PAGE", 4)
+    client: AsyncOpenAI = env["client"]
+    lines = [_line(f"r{i}", f"question {i}") for i in range(15)]
+    lines[9] = _line("r9", "x", model="no-such-model")
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(_jsonl(lines))), purpose="batch")
+    batch = await client.batches.create(
+        input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    done = await _wait_done(client, batch.id)
+    assert (done.request_counts.completed, done.request_counts.failed) == (14, 1)
+    output = (await client.files.content(done.output_file_id)).content
+    out = [orjson.loads(x) for x in output.splitlines()]
+    assert [r["custom_id"] for r in out] == [f"r{i}" for i in range(15) if i != 9]  # in order
+    errors = (await client.files.content(done.error_file_id)).content.splitlines()
+    assert [orjson.loads(x)["custom_id"] for x in errors] == ["r9"]
+    row = await _row(env["services"], done.output_file_id)
+    index = _index(bytes(row.content_sealed))
+    assert index is not None and len(index) > 3 and row.lines == 14 and row.size == len(output)
+
+
 async def test_chunks_cannot_be_swapped_or_cut_off(
     env: dict[str, Any],  # noqa: F811
     small_chunks: int,

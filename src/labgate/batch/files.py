@@ -279,6 +279,33 @@ def new_file(
     return row
 
 
+class FileBuilder:
+    """A file written a line at a time into sealed chunks (a batch's output and error files)."""
+
+    def __init__(
+        self,
+        services: Any,
+        owner: str,
+        project: str | None,
+        label: str | None,
+        purpose: str,
+        filename: str,
+    ) -> None:
+        self.row = _row(owner, project, label, purpose, filename)
+        self._writer = ChunkWriter(sealer_of(services), _bound(self.row))
+        self.lines = 0
+
+    def add(self, line: bytes) -> None:
+        self._writer.add(line + b"\n", True)
+        self.lines += 1
+
+    def finish(self) -> BatchFile:
+        row = self.row
+        row.key_id, row.content_sealed = self._writer.finish()
+        row.size, row.lines = self._writer.size, self.lines
+        return row
+
+
 class InputLines:
     """A batch's request lines as the runner reads them: of a chunked file only the chunk
     holding the line asked for is fetched from the database (``substr``) and opened, and the

@@ -17,12 +17,13 @@ from sqlalchemy import and_, or_, select, tuple_, update
 
 from labgate.api.errors import APIError
 from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
-from labgate.batch.files import InputLines, new_file, sealer_of
+from labgate.batch.files import FileBuilder, InputLines, sealer_of
 from labgate.batch.models import BatchFile, BatchItem, BatchJob
 from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
 
 RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quota_unavailable"})
+RESULTS_PAGE = 1000  # item results read per query while finalizing
 
 
 class BatchRunner:
@@ -433,42 +434,50 @@ class BatchRunner:
     async def _finalize(self, batch: BatchJob, times: dict[str, Any], final: str) -> None:
         services = self.services
         sealer = sealer_of(services)
-        out: list[bytes] = []
-        err: list[bytes] = []
-        async with services.sessions() as session:
-            rows = (
-                await session.execute(
-                    select(BatchItem.line, BatchItem.ok, BatchItem.result_sealed)
-                    .where(BatchItem.batch_id == batch.id, BatchItem.status == "done")
-                    .order_by(BatchItem.line)
-                )
-            ).all()
-        for line, ok, sealed in rows:
-            sealed = bytes(sealed)
-            n = sealed[0]
-            key_id, sealed = sealed[1 : 1 + n].decode(), sealed[1 + n :]
-            data = sealer.open(key_id, _item_bound(batch, line), sealed)
-            if data is None:
-                continue
-            (out if ok else err).append(data)
+        # written a result at a time into sealed chunks, the results read a page at a time:
+        # neither the results nor the files are ever held as one list
+        builders = {
+            ok: FileBuilder(
+                services,
+                batch.owner,
+                batch.project,
+                batch.label,
+                "batch_output",
+                f"{batch.id}_{name}",
+            )
+            for ok, name in ((True, "batch_output.jsonl"), (False, "batch_errors.jsonl"))
+        }
+        last = -1
+        while True:
+            async with services.sessions() as session:
+                rows = (
+                    await session.execute(
+                        select(BatchItem.line, BatchItem.ok, BatchItem.result_sealed)
+                        .where(
+                            BatchItem.batch_id == batch.id,
+                            BatchItem.status == "done",
+                            BatchItem.line > last,
+                        )
+                        .order_by(BatchItem.line)
+                        .limit(RESULTS_PAGE)
+                    )
+                ).all()
+            if not rows:
+                break
+            for line, ok, sealed in rows:
+                last = line
+                sealed = bytes(sealed)
+                n = sealed[0]
+                key_id, sealed = sealed[1 : 1 + n].decode(), sealed[1 + n :]
+                data = sealer.open(key_id, _item_bound(batch, line), sealed)
+                if data is not None:
+                    builders[bool(ok)].add(data)
         files: list[BatchFile] = []
         ids: dict[str, str | None] = {"output_file_id": None, "error_file_id": None}
-        for key, chunk, name in (
-            ("output_file_id", out, "batch_output.jsonl"),
-            ("error_file_id", err, "batch_errors.jsonl"),
-        ):
-            if chunk:
-                data = b"\n".join(chunk) + b"\n"
-                f = new_file(
-                    services,
-                    batch.owner,
-                    batch.project,
-                    batch.label,
-                    "batch_output",
-                    f"{batch.id}_{name}",
-                    data,
-                    len(chunk),
-                )
+        for key, ok in (("output_file_id", True), ("error_file_id", False)):
+            builder = builders[ok]
+            if builder.lines:
+                f = builder.finish()
                 files.append(f)
                 ids[key] = f.id
         times[f"{final}_at"] = int(_now().timestamp())
