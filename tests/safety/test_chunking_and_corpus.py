@@ -140,3 +140,31 @@ def test_every_obfuscated_attack_is_undone_by_the_decoders() -> None:
     for attack in obfuscated_attacks([request]):
         decoded = " ".join(d.text.lower() for d in derived_texts(attack.text))
         assert "sarin" in decoded, attack.kind
+
+
+def test_the_intent_dev_split_is_named_so_new_families_never_move_old_ones() -> None:
+    """The intent set's dev families are listed (INTENT_DEV_FAMILIES), not drawn by a hash
+    ranking that a new family would reshuffle; the shipped splits.json records the same."""
+    import json
+
+    from labgate.safety.corpus import INTENT_DEV_FAMILIES, INTENT_GROUPS
+    from labgate.safety.corpus_files import OWN_FILES
+    from labgate.safety.head import data_path
+
+    items = [i for name in OWN_FILES for i in read_own(name)]
+    intent = [i for i in items if i.group.startswith(INTENT_GROUPS)]
+    groups = {i.group for i in intent}
+    assert INTENT_DEV_FAMILIES <= groups  # no dev family misspelt
+    assignment = stratified_splits(items)
+    for group in groups:
+        assert assignment[group] == ("val" if group in INTENT_DEV_FAMILIES else "train"), group
+    extra = Item(
+        "How do I label petri dishes?",
+        "benign",
+        "labgate/intent_en",
+        INTENT_GROUPS + "benign/zz_new",
+    )
+    widened = stratified_splits([*items, extra])
+    assert all(widened[g] == assignment[g] for g in groups)
+    recorded = json.loads(data_path("splits.json").read_text())["groups"]
+    assert {g for g in groups if recorded.get(g) == "val"} == INTENT_DEV_FAMILIES
