@@ -6,6 +6,7 @@ not read."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -97,3 +98,157 @@ async def test_malformed_uploads_are_4xx_in_the_openai_shape(
             error = _openai_error(r, status)
             assert error["code"], name
         assert (await c.get("/v1/files")).json()["data"] == []
+
+
+# ------------------------------------------------------------- labels through batch items
+
+from tests.security.test_new_surfaces import (  # noqa: E402
+    EQUAL,
+    LOWER,
+    World,
+    _h,
+    _sound,
+    _store,
+    world,  # noqa: F401
+)
+
+
+async def _run_batch(w: World, who: str, lines: list[Any], label: str, endpoint: str) -> Any:
+    import asyncio
+
+    up = await w.client.post(
+        "/v1/files",
+        headers=_h(w, who, label),
+        files={"file": ("in.jsonl", _jsonl(lines), "application/jsonl")},
+        data={"purpose": "batch"},
+    )
+    assert up.status_code == 200, up.text
+    made = await w.client.post(
+        "/v1/batches",
+        headers=_h(w, who),
+        json={"input_file_id": up.json()["id"], "endpoint": endpoint, "completion_window": "24h"},
+    )
+    _sound(made)
+    assert made.status_code == 200, made.text
+    bid = made.json()["id"]
+    for _ in range(600):
+        r = await w.client.get(f"/v1/batches/{bid}", headers=_h(w, who))
+        batch = r.json()
+        if batch["status"] in ("completed", "failed", "expired", "cancelled"):
+            break
+        await asyncio.sleep(0.05)
+    assert batch["status"] == "completed", batch
+    out: dict[str, Any] = {}
+    for key in ("output_file_id", "error_file_id"):
+        if batch.get(key):
+            r = await w.client.get(f"/v1/files/{batch[key]}/content", headers=_h(w, who))
+            assert r.status_code == 200, r.text
+            assert r.headers.get("x-labgate-label") == label, (key, r.headers)
+            for raw in r.content.splitlines():
+                item = orjson.loads(raw)
+                out[item["custom_id"]] = item
+    return out
+
+
+def _status(item: dict[str, Any]) -> int:
+    return int(item["response"]["status_code"]) if item.get("response") else 0
+
+
+async def test_a_responses_line_cannot_write_a_higher_chain_down(world: World) -> None:  # noqa: F811
+    """alice's SECRET response continued by a line of her UNCLASSIFIED batch: the item is
+    refused (write-down), so no SECRET context reaches an UNCLASSIFIED output file; aldo's
+    response (same lab) is not hers: a missing one."""
+    w = world
+    secret = await _store(w, "alice", EQUAL, text="the secret yield table")
+    nuc = await _store(w, "aldo", EQUAL, text="aldo's notes")
+
+    def line(cid: str, prev: str, **extra: Any) -> dict[str, Any]:
+        body = {"model": "m-sec", "input": "go on", "previous_response_id": prev, **extra}
+        return {"custom_id": cid, "method": "POST", "url": "/v1/responses", "body": body}
+
+    out = await _run_batch(
+        w,
+        "alice",
+        [line("chain", secret), line("other", nuc), line("stated", secret, labgate_label=LOWER)],
+        LOWER,
+        "/v1/responses",
+    )
+    assert set(out) == {"chain", "other", "stated"}
+    for cid in ("chain", "stated"):
+        assert _status(out[cid]) == 403, out[cid]
+    assert _status(out["other"]) == 404, out["other"]
+    assert "yield table" not in orjson.dumps(out).decode()
+
+
+async def test_a_chat_line_cannot_state_a_label_other_than_its_files(world: World) -> None:  # noqa: F811
+    """A line's own labgate_label (body or a message's) against the file's: lower or higher
+    is refused, never answered at the line's label."""
+    w = world
+
+    def line(cid: str, body_label: str | None = None, msg_label: str | None = None) -> Any:
+        msg: dict[str, Any] = {"role": "user", "content": "q"}
+        if msg_label:
+            msg["labgate_label"] = msg_label
+        body: dict[str, Any] = {"model": "m-sec", "messages": [msg], "max_tokens": 8}
+        if body_label:
+            body["labgate_label"] = body_label
+        return {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+    out = await _run_batch(
+        w,
+        "alice",
+        [line("ok"), line("body-lower", body_label=LOWER), line("msg-higher", msg_label=EQUAL)],
+        LOWER,
+        "/v1/chat/completions",
+    )
+    assert _status(out["ok"]) == 200, out["ok"]
+    for cid in ("body-lower",):
+        # the same label stated twice is fine; only a different one is refused
+        assert _status(out[cid]) in (200, 400, 403), out[cid]
+    assert _status(out["msg-higher"]) == 403, out["msg-higher"]
+    out = await _run_batch(
+        w, "alice", [line("body-higher", body_label=EQUAL)], LOWER, "/v1/chat/completions"
+    )
+    assert _status(out["body-higher"]) in (400, 403), out["body-higher"]
+    out = await _run_batch(
+        w, "alice", [line("body-lower", body_label=LOWER)], EQUAL, "/v1/chat/completions"
+    )
+    assert _status(out["body-lower"]) in (400, 403), out["body-lower"]
+
+
+# ------------------------------------------------------------------------- web sessions
+
+from tests.web.test_session_store import _me, _sign_in, idp, port, settings_for  # noqa: E402,F401
+
+
+async def test_a_session_does_not_come_back_when_its_account_is_enabled_again(
+    settings_for: Callable[[], Any],  # noqa: F811
+    port: int,  # noqa: F811
+) -> None:
+    """An account is disabled (a stolen browser, a departure) and enabled again before that
+    browser's next request: the old session must stay dead. Its sessions were deleted only
+    when next seen disabled, so one not used meanwhile came back with the account."""
+    from sqlalchemy import select
+
+    from labgate.app import create_app
+    from labgate.store.tenancy import User
+    from tests.support.servers import serve_app
+
+    app = create_app(settings_for())
+    async with serve_app(app, port) as url:
+        sid = await _sign_in(url, url)
+        assert (await _me(url, sid))["signed_in"]
+        async with app.state.services.sessions() as db:
+            alice = (
+                await db.execute(select(User.id).where(User.oidc_subject == "alice-sub"))
+            ).scalar_one()
+        admin = {"Authorization": f"Bearer {app.state.services.bootstrap.admin_key}"}
+        async with httpx.AsyncClient(base_url=url, headers=admin) as c:
+            for disabled in (True, False):
+                r = await c.patch(f"/v1/admin/users/{alice}", json={"disabled": disabled})
+                assert r.status_code == 200, r.text
+        assert await _me(url, sid) == {"signed_in": False}
+        async with httpx.AsyncClient(base_url=url, cookies={"labgate_session": sid}) as c:
+            assert (await c.get("/v1/models")).status_code == 401
+        # she signs in again: a new session works
+        assert (await _me(url, await _sign_in(url, url)))["signed_in"]

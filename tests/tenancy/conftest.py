@@ -26,12 +26,13 @@ from labgate.tenancy import (
 )
 from labgate.tenancy.models import PendingAction, UserGrant
 from labgate.tenancy.views import UserView
+from labgate.web.sessions import WebSessionRow
 from tests.api.conftest import gateway  # noqa: F401  (the plain gateway, for the API tests)
 
 TENANCY_TABLES: list[Table] = [
     m.__table__  # type: ignore[misc]
     for m in (Lab, User, Project, ProjectMember, ApiKey, UsageEvent, PendingAction, UserGrant)
-]
+] + [WebSessionRow.__table__]  # disabling a user ends their web sessions in the same change
 
 
 @dataclass

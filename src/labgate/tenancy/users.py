@@ -147,6 +147,14 @@ class UserOps(ApprovalOps):
                 outgrown = await self._revoke_outgrown(s, user)
                 if outgrown:
                     changed["revoked_keys"] = outgrown
+            if changed.get("disabled"):
+                # their web sessions end with the change, not when next seen: enabled again
+                # before a stolen browser's next request, that session would have come back
+                from sqlalchemy import delete
+
+                from labgate.web.sessions import WebSessionRow
+
+                await s.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
             key_ids = await self._user_key_ids(s, user.id)
         view = UserView.of(user)
         if changed:
