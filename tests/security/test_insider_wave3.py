@@ -252,3 +252,17 @@ async def test_a_session_does_not_come_back_when_its_account_is_enabled_again(
             assert (await c.get("/v1/models")).status_code == 401
         # she signs in again: a new session works
         assert (await _me(url, await _sign_in(url, url)))["signed_in"]
+
+
+# ------------------------------------------------------------------------- model cards
+
+
+def test_a_card_with_an_infinite_or_nan_metric_still_renders() -> None:
+    """A stored evaluation's metric may be 1e400 (JSON the route's parser reads as inf) or
+    NaN: the card, opened from the chat page by every user of the model, must still render
+    (it was a ValueError, a 500), and such a value draws no bar."""
+    from labgate.approval.card import _bars
+
+    svg = _bars("Accuracy by domain", {"a": float("inf"), "b": float("nan"), "c": 0.5})
+    assert "<svg" in svg and ">c<" in svg and ">a<" not in svg and ">b<" not in svg
+    assert _bars("t", {"a": float("-inf")}) == ""

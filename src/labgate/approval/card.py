@@ -10,6 +10,7 @@ markup.
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -32,7 +33,9 @@ KNOWN_LIMITS = [
 
 def _bars(title: str, values: dict[str, float], *, max_value: float = 1.0) -> str:
     """A horizontal bar chart as inline SVG."""
-    rows = [(k, v) for k, v in values.items() if isinstance(v, int | float)]
+    # only finite numbers are drawn: an infinite one (JSON 1e400 in a stored evaluation) made
+    # every bar's width NaN and the card a 500 for everyone who opened it
+    rows = [(k, v) for k, v in values.items() if isinstance(v, int | float) and math.isfinite(v)]
     if not rows:
         return ""
     height = 24 * len(rows) + 30
