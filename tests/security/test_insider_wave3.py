@@ -266,3 +266,21 @@ def test_a_card_with_an_infinite_or_nan_metric_still_renders() -> None:
     svg = _bars("Accuracy by domain", {"a": float("inf"), "b": float("nan"), "c": 0.5})
     assert "<svg" in svg and ">c<" in svg and ">a<" not in svg and ">b<" not in svg
     assert _bars("t", {"a": float("-inf")}) == ""
+
+
+async def test_an_evaluation_with_a_non_finite_metric_is_a_400(
+    env: dict[str, Any],  # noqa: F811
+) -> None:
+    """1e400 would be stored as inf: it meets every >= threshold of the card."""
+    h = {"Authorization": f"Bearer {env['services'].bootstrap.admin_key}"}
+    async with httpx.AsyncClient(base_url=env["url"], headers=h) as c:
+        for literal in (b"1e400", b"-1e400", b"NaN", b"Infinity"):
+            body = b'{"metrics": {"science": {"accuracy": ' + literal + b'}}, "finished": true}'
+            r = await c.post(
+                "/v1/admin/models/mv_nope/evaluations",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            _openai_error(r, 400)
+        ok = await c.post("/v1/admin/models/mv_nope/evaluations", json={"metrics": {"a": 1.0}})
+        assert ok.status_code == 404, ok.text  # a good body reaches the (unknown) version

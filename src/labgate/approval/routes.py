@@ -10,11 +10,12 @@ administrators or approvers (``labgate eval run``). Refusals are OpenAI-shaped.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from labgate.api.admin_routes import _TenancyErrorsRoute
 from labgate.api.deps import current_principal, require_roles
@@ -75,6 +76,23 @@ class EvaluationBody(BaseModel):
     items: dict[str, Any] = Field(default_factory=dict)
     metrics: dict[str, Any] = Field(default_factory=dict)
     finished: bool = False
+
+    @field_validator("suites", "settings", "items", "metrics")
+    @classmethod
+    def _finite(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """JSON has no NaN or infinity, but the body parser reads NaN, Infinity and 1e400:
+        an infinite metric meets every ``>=`` threshold, breaks the card's plots, and a
+        PostgreSQL JSON column refuses it."""
+        stack: list[Any] = [value]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, float) and not math.isfinite(node):
+                raise ValueError("numbers must be finite (no NaN, Infinity or 1e400)")
+            if isinstance(node, dict):
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        return value
 
 
 @router.get("")
