@@ -407,6 +407,15 @@ async def main() -> None:
     )
     ap.add_argument("--streams", type=int, default=500, help="with --all-rows: streams held")
     ap.add_argument(
+        "--stream-delay",
+        type=float,
+        default=0.2,
+        help="seconds between a held stream's chunks (the fake worker's delay)",
+    )
+    ap.add_argument(
+        "--streams-only", action="store_true", help="only hold --streams streams at once"
+    )
+    ap.add_argument(
         "--only-responses",
         action="store_true",
         help="run only the Responses API and embeddings parts",
@@ -494,6 +503,11 @@ async def main() -> None:
         )
         if args.only_responses:
             await responses_and_embeddings(args, wport, gport, auth, results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
+            return
+        if args.streams_only:
+            await hold_streams(args, wport, gport, gateway.pid, auth, results)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=2))
             return
@@ -1021,6 +1035,32 @@ async def streams_held(
     }
 
 
+async def hold_streams(
+    args: Any, wport: int, gport: int, gpid: int, auth: dict[str, str], results: dict[str, object]
+) -> None:
+    """``--streams`` streams opened at once, to the worker directly and through labgate."""
+    delay = args.stream_delay
+    print(f"\n{args.streams} streams held at once (a chunk every {delay:g} s), one client")
+    direct = f"http://127.0.0.1:{wport}/v1/chat/completions"
+    via = f"http://127.0.0.1:{gport}/v1/chat/completions"
+    held = {}
+    for name, url, headers, pid in (
+        ("worker direct", direct, {}, None),
+        ("labgate SQLite", via, auth, gpid),
+    ):
+        r = await streams_held(url, headers, args.streams, pid, delay)
+        held[name] = r
+        print(
+            f"  {name:16s} completed {r['completed']}/{r['streams']}, "
+            f"{r['most_open_at_once']} open at once, TTFT p50 {r['ttft_p50_ms']:.1f} ms "
+            f"p99 {r['ttft_p99_ms']:.1f} ms, {r['elapsed_s']:.1f} s"
+            + (f"; RSS {r['rss_before_mib']:.0f} -> {r['rss_peak_mib']:.0f} MiB" if pid else "")
+        )
+    results["streams_held"] = held
+    results["stream_delay_s"] = delay
+    results["load_average_streams"] = load_average()
+
+
 async def all_rows(
     args: Any,
     tmp: Path,
@@ -1097,22 +1137,7 @@ async def all_rows(
         )
         results["own_client"] = own
 
-        print(f"\n{args.streams} streams held at once (a chunk every 0.2 s), one client")
-        via = f"http://127.0.0.1:{gport}/v1/chat/completions"
-        held = {}
-        for name, url, headers, pid in (
-            ("worker direct", direct, {}, None),
-            ("labgate SQLite", via, auth, gpid),
-        ):
-            r = await streams_held(url, headers, args.streams, pid, 0.2)
-            held[name] = r
-            print(
-                f"  {name:16s} completed {r['completed']}/{r['streams']}, "
-                f"{r['most_open_at_once']} open at once, TTFT p50 {r['ttft_p50_ms']:.1f} ms "
-                f"p99 {r['ttft_p99_ms']:.1f} ms, {r['elapsed_s']:.1f} s"
-                + (f"; RSS {r['rss_before_mib']:.0f} -> {r['rss_peak_mib']:.0f} MiB" if pid else "")
-            )
-        results["streams_held"] = held
+        await hold_streams(args, wport, gport, gpid, auth, results)
         results["load_average_end"] = load_average()
     finally:
         for p in procs:
