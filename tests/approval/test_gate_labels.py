@@ -450,3 +450,26 @@ async def test_the_card_shows_no_version_above_the_readers_clearance(world: Worl
     assert low.status_code == 200, low.text
     assert DIGEST in low.text and HIGH not in low.text and "SECRET" not in low.text
     assert high.status_code == 200 and HIGH in high.text
+
+
+async def test_the_model_list_offers_only_what_the_gate_serves_at_the_label(world: World) -> None:
+    """/v1/models (and so the chat page's picker, which sends its label) lists a model only
+    when some approved version covers the stated label: m3 has no approval at all, m1 and emb
+    are approved for CUI, so a SECRET list offers neither (each would be refused
+    model_not_approved). Listed by name before: the picker offered models every send refused."""
+
+    async def listed(label: str | None) -> set[str]:
+        headers = {"Authorization": f"Bearer {world.key}"}
+        if label is not None:
+            headers["X-Labgate-Label"] = label
+        async with httpx.AsyncClient(base_url=world.url, timeout=30) as c:
+            r = await c.get("/v1/models", headers=headers)
+        assert r.status_code == 200, r.text
+        return {m["id"] for m in r.json()["data"]}
+
+    assert await listed(None) == {"m1", "emb"}  # the default label: UNCLASSIFIED
+    assert await listed("CUI") == {"m1", "emb"}
+    assert await listed("SECRET") == set()
+    assert await listed("NOT A LABEL") == {"m1", "emb"}  # listed by the default label
+    await approve_row(world.services, "m1", "SECRET", HIGH)
+    assert await listed("SECRET") == {"m1"}

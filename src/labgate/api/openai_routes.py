@@ -73,15 +73,40 @@ async def _project_allows(services: Any, principal: Principal) -> Callable[[str]
     return None if policy is None else policy.allows
 
 
+def _approved_at(services: Any, stated: str | None) -> Callable[[str], bool]:
+    """Which models the model gate would serve at the stated label (``X-Labgate-Label``; none
+    stated: the deployment's default request label), so the list (and the chat page's picker,
+    which sends its label) offers no model every request would find refused with
+    ``model_not_approved``. A label that does not parse lists by the default: the request
+    itself gets the label error."""
+    gate = getattr(services.router, "gate", None)
+    if gate is None or not gate.enforce:
+        return lambda _name: True
+    access = services.access
+    label = None
+    if access is not None and access.enabled:
+        label = access.default_request_label
+        if stated:
+            from labgate.access.labels import LabelError
+
+            try:
+                label = access.parse(stated)
+            except LabelError:
+                pass
+    return lambda name: gate.serves(name, label)
+
+
 async def list_models(request: Request) -> Response:
     services = request.app.state.services
     principal = await services.auth.authenticate(
         request.headers.get("authorization"), request.headers
     )
     created = int(services.extras.get("started_at", time.time()))
+    served = _approved_at(services, request.headers.get("x-labgate-label"))
     data = [
         {"id": m.name, "object": "model", "created": created, "owned_by": m.owned_by}
         for m in await usable_models(services, principal)
+        if served(m.name)
     ]
     return Response(orjson.dumps({"object": "list", "data": data}), media_type="application/json")
 

@@ -103,6 +103,14 @@ class ModelGate:
             approved = self.labels.lattice.bottom.marking
         return self.covers(approved, label)
 
+    def serves(self, model: str, label: Label | str | None = None) -> bool:
+        """Whether some approved version of ``model`` covers work at ``label`` (what
+        ``/v1/models`` lists: a model every request at that label would be refused is not
+        offered)."""
+        if not self.enforce:
+            return True
+        return any(self._covers(v, label) for v in self.approved.get(model, ()))
+
     def check(
         self, model: str, workers: Iterable[Worker], label: Label | str | None = None
     ) -> set[str]:
