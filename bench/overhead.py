@@ -21,6 +21,12 @@ trip), budget reservation and settlement (Redis), fair-share admission and the a
     python bench/overhead.py [--requests 2000] [--rounds 3] [--duration 8]
                              [--concurrency 32] [--store sqlite|postgres]
                              [--audit-sync FULL|NORMAL] [--sync-interval-ms 5]
+
+``--all-rows`` runs issue 25's whole ``wrk`` table in one run instead (labgate on SQLite, with
+the guardrail, on PostgreSQL + Redis plain / + rate limits / + limits and budget, the Responses
+path and streams, beside the worker, the bare floors and LiteLLM), our own client on two of
+the rows, and ``--streams`` streams held at once (``--streams-only --stream-delay 1`` for
+just those).
 """
 
 from __future__ import annotations
