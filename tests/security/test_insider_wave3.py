@@ -6,6 +6,7 @@ not read."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -116,10 +117,11 @@ from tests.security.test_new_surfaces import (  # noqa: E402
 async def _run_batch(w: World, who: str, lines: list[Any], label: str, endpoint: str) -> Any:
     import asyncio
 
+    data = b"".join(json.dumps(x).encode() + b"\n" for x in lines)
     up = await w.client.post(
         "/v1/files",
         headers=_h(w, who, label),
-        files={"file": ("in.jsonl", _jsonl(lines), "application/jsonl")},
+        files={"file": ("in.jsonl", data, "application/jsonl")},
         data={"purpose": "batch"},
     )
     assert up.status_code == 200, up.text
@@ -284,3 +286,48 @@ async def test_an_evaluation_with_a_non_finite_metric_is_a_400(
             _openai_error(r, 400)
         ok = await c.post("/v1/admin/models/mv_nope/evaluations", json={"metrics": {"a": 1.0}})
         assert ok.status_code == 404, ok.text  # a good body reaches the (unknown) version
+
+
+# ------------------------------------------------- every line the upload takes, the runner ends
+
+
+async def test_every_line_the_upload_accepts_ends_as_an_output_or_error_line(
+    world: World,  # noqa: F811
+) -> None:
+    """Odd but accepted bodies for /v1/responses and /v1/embeddings: each line is uploaded
+    alone (the ones the upload refuses are a 400 and dropped), the accepted ones run as one
+    batch per endpoint, which must complete with one line per custom_id: an item whose run
+    raised something other than an API error was left to its lease and claimed again, forever."""
+    from tests.security.test_new_surfaces import EMBEDDING_INPUTS, RESPONSE_FIELDS, WRONG_VALUES
+
+    w = world
+    bodies: dict[str, list[dict[str, Any]]] = {"/v1/responses": [], "/v1/embeddings": []}
+    for field in RESPONSE_FIELDS:
+        for value in WRONG_VALUES[:8]:
+            bodies["/v1/responses"].append(
+                {"model": "m-sec", "input": "hi", "max_output_tokens": 8, field: value}
+            )
+    for value in [*EMBEDDING_INPUTS, "hello", ["a", "b"], [1, 2, 3], [[1, 2], [3]], " "]:
+        if len(json.dumps(value)) < 100_000:
+            bodies["/v1/embeddings"].append({"model": "m-emb", "input": value})
+    for field in ("dimensions", "encoding_format", "user", "extra"):
+        for value in (0, -1, 2**31, "x", "base64", 1.5, [], {}, None, True):
+            bodies["/v1/embeddings"].append({"model": "m-emb", "input": "hi", field: value})
+    for endpoint, candidates in bodies.items():
+        accepted = []
+        for i, body in enumerate(candidates):
+            line = {"custom_id": f"c{i}", "method": "POST", "url": endpoint, "body": body}
+            up = await w.client.post(
+                "/v1/files",
+                headers=_h(w, "alice", EQUAL),
+                files={"file": ("in.jsonl", json.dumps(line).encode(), "application/jsonl")},
+                data={"purpose": "batch"},
+            )
+            _sound(up)
+            if up.status_code == 200:
+                accepted.append(line)
+        assert accepted, endpoint
+        out = await _run_batch(w, "alice", accepted, EQUAL, endpoint)
+        assert set(out) == {x["custom_id"] for x in accepted}, endpoint
+        for item in out.values():
+            assert _status(item) < 500 or item["response"]["status_code"] == 503, item
