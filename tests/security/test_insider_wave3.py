@@ -331,3 +331,84 @@ async def test_every_line_the_upload_accepts_ends_as_an_output_or_error_line(
         assert set(out) == {x["custom_id"] for x in accepted}, endpoint
         for item in out.values():
             assert _status(item) < 500 or item["response"]["status_code"] == 503, item
+
+
+async def test_a_secret_answer_pasted_into_a_lower_batch_line_is_refused(
+    world: World,  # noqa: F811
+) -> None:
+    """alice's SECRET answer, pasted back in a line of her UNCLASSIFIED batch (a chat user
+    turn, a Responses input, an embeddings input): each item inherits SECRET from the recorded
+    answer and is refused, so the answer (or its vector) is not written down into an
+    UNCLASSIFIED output file."""
+    import asyncio
+
+    w = world
+    r = await w.client.post(
+        "/v1/chat/completions",
+        headers=_h(w, "alice", EQUAL),
+        json={
+            "model": "m-sec",
+            "messages": [{"role": "user", "content": "the secret yield table, please"}],
+            "max_tokens": 16,
+        },
+    )
+    assert r.status_code == 200, r.text
+    answer = r.json()["choices"][0]["message"]["content"]
+    assert answer.strip()
+    await asyncio.sleep(1.0)  # the recorded answers ride on the usage writes (half a second)
+    chat = {
+        "custom_id": "chat",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": "m-sec", "messages": [{"role": "user", "content": answer}]},
+    }
+    out = await _run_batch(w, "alice", [chat], LOWER, "/v1/chat/completions")
+    assert _status(out["chat"]) == 403, out["chat"]
+    resp = {
+        "custom_id": "resp",
+        "method": "POST",
+        "url": "/v1/responses",
+        "body": {"model": "m-sec", "input": answer, "max_output_tokens": 8},
+    }
+    out = await _run_batch(w, "alice", [resp], LOWER, "/v1/responses")
+    assert _status(out["resp"]) == 403, out["resp"]
+    emb = {
+        "custom_id": "emb",
+        "method": "POST",
+        "url": "/v1/embeddings",
+        "body": {"model": "m-emb", "input": [answer]},
+    }
+    out = await _run_batch(w, "alice", [emb], LOWER, "/v1/embeddings")
+    assert _status(out["emb"]) == 403, out["emb"]
+
+
+async def test_every_change_by_cookie_needs_the_csrf_token(
+    settings_for: Callable[[], Any],  # noqa: F811
+    port: int,  # noqa: F811
+) -> None:
+    """Every state-changing route the app answers (the new console, batch, file, registry and
+    sign-out routes included), reached with a live session cookie and no CSRF token, or with
+    the token from another origin: 403 csrf_failed before the route runs."""
+    import re
+
+    from labgate.app import create_app
+    from tests.security.test_authz_matrix import app_routes
+    from tests.support.servers import serve_app
+
+    app = create_app(settings_for())
+    async with serve_app(app, port) as url:
+        sid = await _sign_in(url, url)
+        token = (await _me(url, sid))["csrf_token"]
+        changes = sorted(
+            (m, re.sub(r"\{[^}]+\}", "x", p))
+            for m, p in app_routes(app)
+            if m not in ("GET", "HEAD", "OPTIONS")
+        )
+        assert len(changes) > 30 and ("POST", "/v1/batches/x/cancel") in changes
+        async with httpx.AsyncClient(base_url=url, cookies={"labgate_session": sid}) as c:
+            for method, path in changes:
+                for headers in ({}, {"X-CSRF-Token": token, "Origin": "https://evil.example"}):
+                    r = await c.request(method, path, headers=headers, json={})
+                    assert r.status_code == 403, (method, path, headers, r.status_code, r.text)
+                    assert r.json()["error"]["code"] == "csrf_failed", (method, path)
+        assert (await _me(url, sid))["signed_in"]  # not signed out by a forged POST either
