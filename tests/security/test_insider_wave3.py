@@ -412,3 +412,28 @@ async def test_every_change_by_cookie_needs_the_csrf_token(
                     assert r.status_code == 403, (method, path, headers, r.status_code, r.text)
                     assert r.json()["error"]["code"] == "csrf_failed", (method, path)
         assert (await _me(url, sid))["signed_in"]  # not signed out by a forged POST either
+
+
+async def test_a_file_kept_before_the_line_check_is_a_400_not_a_500(
+    env: dict[str, Any],  # noqa: F811
+) -> None:
+    """A file with a NaN line kept before the upload refused them: creating a batch from it
+    is a 400 naming the file, not the 500 of the url scan's parser."""
+    from labgate.batch.files import new_file
+    from labgate.store.tenancy import ApiKey
+
+    services = env["services"]
+    client: AsyncOpenAI = env["client"]
+    async with services.sessions() as s:
+        from sqlalchemy import select
+
+        owner = (await s.execute(select(ApiKey.user_id).limit(1))).scalar_one()
+    line = orjson.dumps(_line("a", "hi")).replace(b'"model":"fake"', b'"model":"fake","x":NaN')
+    row = new_file(services, owner, None, None, "batch", "old.jsonl", line + b"\n", 1)
+    async with services.sessions.begin() as s:
+        s.add(row)
+    with pytest.raises(openai.BadRequestError) as caught:
+        await client.batches.create(
+            input_file_id=row.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    assert caught.value.code == "invalid_batch_file"

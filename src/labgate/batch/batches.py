@@ -229,8 +229,17 @@ def _scan(
     wrong: list[int] = []
     try:
         for raw in file_request_lines(services, file):
-            item = orjson.loads(raw)
             count += 1
+            try:
+                item = orjson.loads(raw)
+            except orjson.JSONDecodeError:  # kept before the upload refused such lines (NaN…)
+                raise invalid_request(
+                    f"request line {count} of file {file.id} is not JSON the batch can read "
+                    "(NaN, Infinity, a number out of range or an unpaired surrogate); "
+                    "upload the file again",
+                    param="input_file_id",
+                    code="invalid_batch_file",
+                ) from None
             if item.get("url") != endpoint and len(wrong) < 20:
                 wrong.append(count)
             if priced:
