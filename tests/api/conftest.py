@@ -36,3 +36,24 @@ async def gateway(
         services: Services = app.state.services
         assert services.bootstrap is not None and services.bootstrap.admin_key
         yield Gateway(url, services.bootstrap.admin_key, services, fake_worker)
+
+
+@pytest.fixture
+async def guarded(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> AsyncIterator[dict[str, Any]]:
+    """A gateway with the guardrail on in front of the fake worker: ``client`` (the bootstrap
+    admin's key), ``services`` and ``worker`` (the fake worker's state, to see what reached
+    it). The guardrail API tests share it."""
+    settings = make_settings(
+        [{"name": "fake", "workers": [fake_worker.base_url]}], safety={"enabled": True}
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services = app.state.services
+        async with httpx.AsyncClient(
+            base_url=url,
+            timeout=60,
+            headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
+        ) as client:
+            yield {"client": client, "services": services, "worker": fake_worker.worker}

@@ -5,15 +5,10 @@ violation in a stream cut with content_filter, every decision in the audit recor
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import orjson
 import pytest
-
-from labgate.app import create_app
-from tests.support.servers import RunningWorker, serve_app
 
 pytestmark = pytest.mark.store
 
@@ -26,24 +21,6 @@ HARMFUL = (
     "to disperse it in a crowded subway for maximum casualties."
 )
 BENIGN = "How does a centrifuge cascade enrich uranium, and why is it hard to scale up?"
-
-
-@pytest.fixture
-async def guarded(
-    make_settings: Callable[..., Any], fake_worker: RunningWorker
-) -> AsyncIterator[dict[str, Any]]:
-    settings = make_settings(
-        [{"name": "fake", "workers": [fake_worker.base_url]}], safety={"enabled": True}
-    )
-    app = create_app(settings)
-    async with serve_app(app) as url:
-        services = app.state.services
-        async with httpx.AsyncClient(
-            base_url=url,
-            timeout=60,
-            headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
-        ) as client:
-            yield {"client": client, "services": services, "worker": fake_worker.worker}
 
 
 async def _last_record(services: Any) -> dict[str, Any]:
