@@ -66,7 +66,7 @@ class SchedulerConfig(BaseModel):
         "(batch may then starve). Labs are chosen by their counters whatever the class.",
     )
     interactive_hold_s: float = Field(
-        default=0.05,
+        default=0.2,
         ge=0.0,
         le=5.0,
         description="When a lab's interactive request ends, its slot is kept this long for "
