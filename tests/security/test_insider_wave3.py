@@ -437,3 +437,94 @@ async def test_a_file_kept_before_the_line_check_is_a_400_not_a_500(
             input_file_id=row.id, endpoint="/v1/chat/completions", completion_window="24h"
         )
     assert caught.value.code == "invalid_batch_file"
+
+
+async def test_a_batch_stops_charging_a_project_its_creator_has_left(
+    world: World,  # noqa: F811
+) -> None:
+    """A batch created by a signed-in (OIDC) user charges the project they named; they are then
+    removed from it. Their project-bound keys are revoked by the removal, but a session has no
+    key: the runner rebuilt the principal with the frozen project and ran the remaining items
+    on that project's allocation and model allowances."""
+    import asyncio
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import delete
+
+    from labgate.batch.batches import _principal_json
+    from labgate.batch.models import BatchItem, BatchJob
+    from labgate.identity.principal import Principal, Role
+    from labgate.store.tenancy import ProjectMember
+    from tests.security.test_new_surfaces import OWN_LAB
+
+    w = world
+    uid = await w.new_user(OWN_LAB, ["user"], "SECRET")
+    await w.add_member("PRJ-ALPHA", uid)
+    key, _ = await w.new_key(uid, "PRJ-ALPHA")
+    up = await w.client.post(
+        "/v1/files",
+        headers={"Authorization": f"Bearer {key}", "X-Labgate-Label": EQUAL},
+        files={"file": ("in.jsonl", _jsonl([_chat_line("c1")]), "application/jsonl")},
+        data={"purpose": "batch"},
+    )
+    assert up.status_code == 200, up.text
+    # the principal POST /v1/batches freezes for a session: OIDC, no key, the named project
+    frozen = _principal_json(
+        Principal(
+            uid,
+            lab=OWN_LAB,
+            project="PRJ-ALPHA",
+            roles=frozenset({Role.USER}),
+            clearance="SECRET",
+            key_id=None,
+            auth_method="oidc",
+        )
+    )
+    async with w.services.sessions.begin() as s:
+        await s.execute(
+            delete(ProjectMember).where(
+                ProjectMember.project_id == "PRJ-ALPHA", ProjectMember.user_id == uid
+            )
+        )
+    now = datetime.now(UTC)
+    bid = "batch_" + uuid.uuid4().hex
+    async with w.services.sessions.begin() as s:
+        s.add(
+            BatchJob(
+                id=bid,
+                owner=uid,
+                project="PRJ-ALPHA",
+                label=EQUAL,
+                principal_json=frozen,
+                endpoint="/v1/chat/completions",
+                input_file_id=up.json()["id"],
+                completion_window="24h",
+                metadata_json=None,
+                status="in_progress",
+                total=1,
+                created_at=now,
+                expires_at=now + timedelta(hours=24),
+                times_json=orjson.dumps({"in_progress_at": int(now.timestamp())}).decode(),
+            )
+        )
+        await s.flush()
+        s.add(BatchItem(batch_id=bid, line=0, status="pending", attempts=0))
+    runner = w.services.extras.get("batch_runner")
+    if runner is not None:
+        runner.wake()
+    for _ in range(400):
+        async with w.services.sessions() as s:
+            item = await s.get(BatchItem, (bid, 0))
+            done = item is not None and item.status == "done"
+            ok = item.ok if item is not None else None
+        if done:
+            break
+        await asyncio.sleep(0.05)
+    assert done, "the item never ran"
+    assert ok == 0, "an item ran on the allocation of a project its creator has left"
+
+
+def _chat_line(cid: str) -> dict[str, Any]:
+    body = {"model": "m-sec", "messages": [{"role": "user", "content": "q"}], "max_tokens": 8}
+    return {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}

@@ -257,14 +257,15 @@ class BatchRunner:
     ) -> tuple[int, dict[str, Any], str | None, bool]:
         """Run one request line through the one request path at the batch class."""
         principal = await self._current(batch)
-        if isinstance(principal, str):  # the key was revoked, or the user disabled
+        if isinstance(principal, str):  # the key was revoked, the user disabled or removed
+            left = "no longer a member" in principal
             error = {
                 "message": principal,
-                "type": "invalid_request_error",
+                "type": "permission_error" if left else "invalid_request_error",
                 "param": None,
-                "code": "invalid_api_key",
+                "code": "not_a_member" if left else "invalid_api_key",
             }
-            return 401, {"error": error}, None, False
+            return (403 if left else 401), {"error": error}, None, False
         item = BATCH_ITEM.get()
         try:
             status, body, request_id = await self._through_path(batch, principal, line)
@@ -346,7 +347,7 @@ class BatchRunner:
         """The batch's owner as they are now (re-read every 5 s): a revoked or expired key or
         a disabled user stops the batch's remaining items, and a lowered clearance or a role
         taken away applies to them."""
-        from labgate.store.tenancy import ApiKey, User
+        from labgate.store.tenancy import ApiKey, ProjectMember, User
 
         now = time.monotonic()
         cached = self._owners.get(batch.id)
@@ -356,9 +357,20 @@ class BatchRunner:
         async with self.services.sessions() as session:
             user = await session.get(User, p.user_id)
             key = await session.get(ApiKey, p.key_id) if p.key_id else None
+            # a session (no key) named its project per request, as a member: removed since,
+            # the batch no longer charges it (a key bound to it was revoked by the removal)
+            left = (
+                p.key_id is None
+                and p.project is not None
+                and await session.get(ProjectMember, (p.project, p.user_id)) is None
+            )
         result: Principal | str
         if user is None or user.disabled:
             result = "the user who submitted this batch is disabled"
+        elif left:
+            result = (
+                f"the user who submitted this batch is no longer a member of project {p.project}"
+            )
         elif p.key_id and (
             key is None
             or key.revoked_at is not None
