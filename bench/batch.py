@@ -183,6 +183,7 @@ async def scenario(args: argparse.Namespace, slots: int, delay: float) -> Row:
         f'\n[[models]]\nname = "fake"\nworkers = ["{wurl}"]\n'
         f"max_in_flight_per_worker = {in_flight}\n\n"
         f"[batch]\nconcurrency = {args.concurrency}\npoll_s = 0.2\n"
+        + (f"\n[scheduler]\ninteractive_hold_s = {args.hold}\n" if args.hold is not None else "")
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["LABGATE_DATABASE_URL"] = f"postgresql://{base}/{db}"
@@ -346,6 +347,9 @@ if __name__ == "__main__":
         action="append",
         help="SLOTSxSECONDS: the fake worker's slots (0: unconstrained) and seconds per answer; "
         "repeat for several (default: 16x0.5 and 0x0.02)",
+    )
+    ap.add_argument(
+        "--hold", type=float, help="[scheduler] interactive_hold_s (default: labgate's)"
     )
     ap.add_argument("--phase-s", type=float, default=15.0, help="seconds per baseline phase")
     ap.add_argument("--max-s", type=float, default=900.0, help="stop watching the batch after")
