@@ -20,8 +20,9 @@ that sends again at once finds its slot instead of waiting behind a batch item t
 in the instant between two of its requests. A hold ends when it expires (the pool dispatches
 again then) or when the lab's next interactive request takes it. Holds bind only the lab's own
 batch work, and only while nothing of another lab waits: another lab's work is never held back,
-and the lab's batch keeps its minimum share (its interactive request, arriving to a held slot
-while its batch waits, is a contended dispatch like any other).
+and the lab's batch never starves (its interactive request coming back to a held slot takes it
+outright while some of the lab's batch runs, and is a contended dispatch like any other while
+none does).
 """
 
 from __future__ import annotations
