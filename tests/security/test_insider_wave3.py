@@ -528,3 +528,28 @@ async def test_a_batch_stops_charging_a_project_its_creator_has_left(
 def _chat_line(cid: str) -> dict[str, Any]:
     body = {"model": "m-sec", "messages": [{"role": "user", "content": "q"}], "max_tokens": 8}
     return {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
+
+
+async def test_the_input_file_of_a_running_batch_cannot_be_deleted(
+    env: dict[str, Any],  # noqa: F811
+) -> None:
+    """Deleting a batch's input file while it runs left every item the runner had not read
+    yet failing on each claim (its input 'is gone'), the batch in_progress for good and a
+    cancel stuck at cancelling: now a 409 until the batch has ended."""
+    client: AsyncOpenAI = env["client"]
+    runner = env["services"].extras["batch_runner"]
+    runner.concurrency = 0  # hold the runner: nothing is claimed while we look
+    data = _jsonl([_line(f"r{i}", "x") for i in range(3)])
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(data)), purpose="batch")
+    b = await client.batches.create(
+        input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    with pytest.raises(openai.ConflictError) as caught:
+        await client.files.delete(f.id)
+    assert caught.value.code == "file_in_use"
+    assert (await client.files.retrieve(f.id)).id == f.id
+    runner.concurrency = 4
+    runner.wake()
+    done = await _wait_done(client, b.id)
+    assert done.status == "completed" and done.request_counts.completed == 3
+    assert (await client.files.delete(f.id)).deleted  # the batch has ended: it may go

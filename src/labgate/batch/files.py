@@ -594,6 +594,7 @@ async def own_file(request: Request, principal: Principal, fid: str) -> BatchFil
 
 
 router = APIRouter(prefix="/v1/files")
+_RUNNING = ("validating", "in_progress", "cancelling", "finalizing")  # a batch not yet ended
 
 
 class _TooLarge(Exception):
@@ -712,7 +713,24 @@ async def delete_file(
     fid: str, request: Request, principal: Principal = Depends(current_principal)
 ) -> dict[str, Any]:
     await own_file(request, principal, fid)
+    from labgate.batch.models import BatchJob
+
     async with request.app.state.services.sessions.begin() as session:
+        # a running batch reads its input a chunk at a time: deleted under it, its remaining
+        # items failed on every claim and the batch never ended
+        using = await session.scalar(
+            select(BatchJob.id)
+            .where(BatchJob.input_file_id == fid, BatchJob.status.in_(_RUNNING))
+            .limit(1)
+        )
+        if using is not None:
+            raise APIError(
+                409,
+                f"file {fid} is the input of batch {using}, which has not ended; cancel it or "
+                "wait for it to end, then delete the file",
+                code="file_in_use",
+                param="file_id",
+            )
         await session.execute(
             delete(BatchFile).where(BatchFile.id == fid, BatchFile.owner == principal.user_id)
         )
