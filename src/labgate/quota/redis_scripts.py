@@ -17,6 +17,7 @@ expiry, and a hash of reservation amounts.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from redis.asyncio import Redis
@@ -208,13 +209,29 @@ ALL_SCRIPTS = {
 }
 
 
+_Queued = tuple[str, list[str], list[Any], "asyncio.Future[Any]"]
+"""A call waiting for the next round trip: script name, keys, arguments, where its answer goes."""
+
+
 class ScriptRunner:
-    """Runs named scripts by SHA, loading them at :meth:`load` and again if Redis forgot."""
+    """Runs named scripts by SHA, loading them at :meth:`load` and again if Redis forgot.
+
+    Concurrent calls share round trips: while one call's ``EVALSHA`` is on the wire, the calls
+    that arrive queue, and go out together as one pipeline when it returns (then the next
+    queue, and so on). One request alone still sends its script at once; under load, redis-py's
+    per-command work (pool checkout, retry wrapper, a socket probe) is paid once per batch
+    instead of once per request. Each script in a pipeline still runs atomically and in order,
+    and each caller gets its own answer or error, exactly as if it had sent it alone; a caller
+    cancelled while queued sends nothing.
+    """
 
     def __init__(self, redis: Redis, names: tuple[str, ...]) -> None:
         self._redis = redis
         self._names = names
         self._shas: dict[str, str] = {}
+        self._busy = False  # a round trip of this runner is in flight
+        self._queued: list[_Queued] = []
+        self._drainer: asyncio.Task[None] | None = None
 
     async def load(self) -> None:
         for name in self._names:
@@ -223,11 +240,71 @@ class ScriptRunner:
     async def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         if name not in self._shas:
             await self.load()
+        if self._busy:  # join the next round trip
+            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._queued.append((name, keys, args, future))
+            return await future
+        self._busy = True
+        try:
+            return await self._run_alone(name, keys, args)
+        finally:
+            self._busy = False
+            if self._queued:
+                self._busy = True
+                self._drainer = asyncio.ensure_future(self._drain())
+
+    async def _run_alone(self, name: str, keys: list[str], args: list[Any]) -> Any:
         try:
             return await self._redis.evalsha(self._shas[name], len(keys), *keys, *args)
         except NoScriptError:
             await self.load()
             return await self._redis.evalsha(self._shas[name], len(keys), *keys, *args)
+
+    async def _drain(self) -> None:
+        """Send what queued, one pipeline per round trip, until nothing is left."""
+        try:
+            while self._queued:
+                batch = [call for call in self._queued if not call[3].done()]
+                self._queued = []
+                if batch:
+                    await self._send(batch)
+        finally:
+            self._busy = False
+            self._drainer = None
+
+    async def _send(self, batch: list[_Queued]) -> None:
+        try:
+            results = await self._pipeline([(name, keys, args) for name, keys, args, _ in batch])
+            if any(isinstance(r, NoScriptError) for r in results):  # Redis forgot the scripts
+                await self.load()
+                again = [i for i, r in enumerate(results) if isinstance(r, NoScriptError)]
+                retried = await self._pipeline([batch[i][:3] for i in again])
+                for i, result in zip(again, retried, strict=True):
+                    results[i] = result
+        except BaseException as exc:  # the round trip failed: every caller in it sees why
+            for *_, future in batch:
+                if future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (*_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def _pipeline(self, calls: list[tuple[str, list[str], list[Any]]]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name, keys, args in calls:
+                pipe.evalsha(self._shas[name], len(keys), *keys, *args)
+            return list(await pipe.execute(raise_on_error=False))
 
     async def run_many(self, name: str, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
         """Run one script for many (keys, args) in a single round trip (a pipeline)."""
