@@ -46,8 +46,8 @@ def test_definitions_read_as_their_words_in_order() -> None:
         "response_format": {"type": "json_schema", "json_schema": {"name": "out"}},
     }
     assert definitions_text(payload) == (
-        "get_weather Weather for a city. object city string Paris Oslo "
-        "custom grep Search files. legacy Old style. out"
+        "get_weather Weather for a city. object city string Paris Oslo\n\n"
+        "custom grep Search files.\n\nlegacy Old style.\n\nout"
     )
     assert definitions_text({"response_format": {"type": "json_object"}}) == ""
     deep: dict[str, object] = {"description": "bottom"}

@@ -14,6 +14,7 @@ Responses API names it) and, in an assistant turn, ``{"type": "refusal", "refusa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,11 @@ ASSISTANT_PART_TYPES = TEXT_PART_TYPES | {"refusal"}
 
 DEFINITIONS_ROLE = "tools"
 """The role name under which tool and schema definitions are screened and recorded."""
+
+TOOL_SEPARATOR = "\n\n"
+"""Between two definitions in :func:`definitions_text` (a definition itself has no line break)."""
+
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
 
 DOCUMENT_ROLE = "document"
 """The role name under which retrieval documents are screened and recorded."""
@@ -85,18 +91,27 @@ def message_text(message: Mapping[str, Any]) -> str:
 
 def definitions_text(payload: Mapping[str, Any]) -> str:
     """The tools offered (and legacy ``functions``) and a ``json_schema`` response format, as
-    the words they hold: names, descriptions, property names, enum values ('' if none)."""
-    found: list[str] = []
-    for tool in _listed(payload.get("tools")):
-        if isinstance(tool, Mapping):  # a function, or any other kind of tool a worker takes
-            _words(tool.get("function", tool), found)
-    for fn in _listed(payload.get("functions")):
-        if isinstance(fn, Mapping):
-            _words(fn, found)
+    the words they hold: names, descriptions, property names, enum values ('' if none).
+
+    Each definition is one line (its own line breaks become spaces) and definitions are
+    separated by :data:`TOOL_SEPARATOR`, so the guardrail can read each as one unit: an agent
+    named in an enum and a goal in another field's description are one offered operation."""
+    units: list[Any] = [
+        tool.get("function", tool)  # a function, or any other kind of tool a worker takes
+        for tool in _listed(payload.get("tools"))
+        if isinstance(tool, Mapping)
+    ]
+    units += [fn for fn in _listed(payload.get("functions")) if isinstance(fn, Mapping)]
     fmt = payload.get("response_format")
     if isinstance(fmt, Mapping) and isinstance(fmt.get("json_schema"), Mapping):
-        _words(fmt["json_schema"], found)
-    return " ".join(found)
+        units.append(fmt["json_schema"])
+    texts = []
+    for unit in units:
+        found: list[str] = []
+        _words(unit, found)
+        if found:
+            texts.append(_LINE_BREAKS.sub(" ", " ".join(found)))
+    return TOOL_SEPARATOR.join(texts)
 
 
 def document_texts(payload: Mapping[str, Any]) -> list[str]:

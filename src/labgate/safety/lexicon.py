@@ -48,7 +48,7 @@ AGENTS: dict[Category, re.Pattern[str]] = {
         r"botulinum|ricin|tularemia|bio-?weapons?|biological (weapons?|agents?|warfare)|"
         r"pathogens?|select agents?|H5N1|bird flu|spores|1918 influenza|poxvirus|horsepox|"
         r"(contagious|dangerous|engineered|weaponi[sz]ed) (virus|pathogen|agent)|"
-        r"coronavirus|biological toxin)\b",
+        r"coronavirus|biological toxin|influenza( virus)?)\b",
         _I,
     ),
     Category.CBRN_RADIOLOGICAL: re.compile(
@@ -83,8 +83,8 @@ UPLIFT = re.compile(
     r"(it|my|the|a)|secret\w*|covert\w*|clandestine|smuggl\w*|steal\w*|stolen|divert\w*|"
     r"black market|front compan\w*|poorly (secured|guarded)|easiest to (take|steal|get|make)|"
     r"around (the )?(\w+ )?(controls|screening|safeguards)|against (people|civilians)|"
-    r"for (a |use as a )?weapon|to make a bomb|release\w* (it|them|a|the)? ?\w* ?(in|over|"
-    r"through|into|from))\b",
+    r"for (a |use as a )?weapon|(to make|for) (a|the) bomb|(stay|remain)s? airborne|"
+    r"crop[- ]dust\w*|release\w* (it|them|a|the)? ?\w* ?(in|over|through|into|from))\b",
     _I,
 )
 
@@ -92,7 +92,8 @@ UPLIFT = re.compile(
 PRODUCTION = re.compile(
     r"\b(mak(e|ing)|produc\w*|synthesi[sz]\w*|manufactur\w*|cultur\w*|grow\w*|extract\w*|"
     r"purif\w*|isolat\w*|assembl\w*|build\w*|design\w*|fill\w*|engineer\w*|modif\w*|"
-    r"mutat\w*|recreat\w*|rescue|reconfigure|separate|machine|convert|breed|mill|grind|"
+    r"mutat\w*|recreat\w*|rescue|reconfigure|separate|machine|convert|breed|mill(ed|ing)?|grind|"
+    r"precursors?|reaction conditions|synthesis route|"
     r"order\w*|buy\w*|obtain\w*|acquir\w*|get hold of|procure\w*|recruit\w*)\b",
     _I,
 )
@@ -107,7 +108,8 @@ OPERATIONAL = re.compile(
     r"should i|will|have)\b|\bbest way|\bmost effective|\bwhat (additives|coatings|isotope|"
     r"droplet|particle|equipment|mutations|tamper|neutron|cover story)|\bi want|\bhelp me|"
     r"\bexplain (exactly )?how to|\bcalculate|\bdesign\b|\bplan\b|\blist\b|"
-    r"\bprovide\b|\bcould i|\bi could|\bi need)",
+    r"\bprovide\b|\bcould i|\bi could|\bi need|\bdetail\w* how|\bin (full )?detail\b|"
+    r"\b(explain|describe|tell|give|show)\w* (it )?(to )?the user\b)",
     _I,
 )
 
@@ -115,6 +117,8 @@ SHORT_TEXT_SENTENCES = 4
 UPLIFT_AND_REQUEST = 0.6
 UPLIFT_ALONE = 0.35
 PRODUCTION_ALONE = 0.2
+# the reason's tail for an agent beside a word of making and nothing more (weakest evidence)
+PRODUCTION_MENTION = "(making, mention)"
 
 
 def _fragments(role: str, category: Category | None = None) -> dict[str, list[str]]:
@@ -242,7 +246,7 @@ def _score(
         return UPLIFT_AND_REQUEST, f"{goal} (request)"
     if uplift:
         return UPLIFT_ALONE, f"{goal} (mention)"
-    return PRODUCTION_ALONE, f"{goal} (mention)"
+    return PRODUCTION_ALONE, f"{goal} {PRODUCTION_MENTION}"
 
 
 # Arabic short vowels and the tatweel, which a writer may add or leave out (أخرّب = أخرب).

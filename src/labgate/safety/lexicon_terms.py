@@ -44,6 +44,7 @@ EN: dict[str, object] = {
     "agents": {
         NUC: [
             r"(low-?|highly |weapons?-grade )?enriched uranium",
+            r"uranium to (weapons?[- ]grade|(8|9)\d ?(%|percent))",
             r"LEU",
         ],
         CYBER: [
@@ -68,6 +69,9 @@ EN: dict[str, object] = {
         r"(into|in) (the |a )?(city'?s? )?water supply",
     ],
     "strong": [
+        # defeating the protection is the attack, not defence ("disable the protective relays")
+        r"(disabl\w*|bypass\w*|defeat\w*|jumper\w*|overrid\w*) (the |all |every |its )?"
+        r"(\w+ )?(protective|protection|safety) (relays?|systems?|interlocks?|trips?)",
         r"(turn|convert)\w* (\w+ ){0,3}into (a )?weapons?",
         r"(hide|hiding|conceal\w*) (\w+ ){0,4}from (the )?(\w+ )?(inspectors?|IAEA|auditors?)",
         r"without (the )?(\w+ )?(inspectors?|suppliers?) (finding|noticing|flagging)\w*",
@@ -132,7 +136,7 @@ EN: dict[str, object] = {
         r"victims",
         r"(?<!smoke )detect(s|ed|ing|ion|ors?)?",
         r"diagnos\w*",
-        r"treat(ment|ments|ing|ed)?(?! (plants?|works|facilit\w*|systems?))",
+        r"treat(ment|ments|ing|ed)?(?! (plants?|works|facilit\w*|systems?|PLCs?|SCADA|HMIs?))",
         r"therap\w*",
         r"antidotes?",
         r"decontaminat\w*",
@@ -168,6 +172,11 @@ EN: dict[str, object] = {
         r"infections?|outbreaks?|spread|release|accidents?|sabotage|intrusions?)",
     ],
     "cyber_goal": [
+        # an operator kept unaware while the process is driven out of bounds
+        r"(while|so that|and) (the )?(HMIs?|operators?|screens?|displays?|SCADA)( still)? "
+        r"(shows?|sees?|displays?|reads?|reports?) (normal|nothing)",
+        r"spoof\w*",
+        r"overdos\w*",
         r"sabotag\w*",
         r"take (it |them |the \w+ )?(down|offline|over)",
         r"shut (it |them |the \w+ )?down",
@@ -1190,6 +1199,8 @@ RU: dict[str, object] = {
         r"в водопровод\w*",
     ],
     "strong": [
+        r"(максимум|максимальн\w*|как можно больше|побольше) (\w+ )?(жертв\w*|погибших|"
+        r"пострадавших|людей|смертей)",
         r"спрята\w*",
         r"скры(ть|вать)",
         r"не найдут",
@@ -1281,6 +1292,11 @@ RU: dict[str, object] = {
         r"возвращает",
         r"генерирует",
         r"выдаёт",
+        # what a tool does, as its description says it (a tool is an offered operation)
+        r"планиру\w*",
+        r"вычисля\w*",
+        r"составля\w*",
+        r"выводит",
     ],
     "defensive": [
         r"стерилиз\w*",
@@ -2071,6 +2087,7 @@ AR: dict[str, object] = {
         "مياه الشرب",
     ],
     "strong": [
+        "[أا]كبر عدد (ممكن )?من (الضحايا|القتلى|الناس|الوفيات)",
         "سرق",
         "دون موافقات?",
         "[أا]كثر انتقالا",

@@ -16,6 +16,7 @@ policy grants for them are applied and recorded in the decision.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -30,12 +31,26 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
+from labgate.safety.lexicon import PRODUCTION_MENTION
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
 
 # a client application's own instructions, screened apart (:meth:`SafetyScreen._definitions_rule`)
 INSTRUCTION_ROLES = frozenset({"system", "developer"})
+
+
+# Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
+_DEFINITION_SENTENCE_END = re.compile(r"[.!?:;]+(?=[ \t])|[。！？؟]+")
+
+
+def _one_sentence_each(definitions: str) -> str:
+    """Each tool or schema definition read as one sentence: its name, description, parameter
+    names, enum values and defaults are one offered operation, so an agent named in an enum
+    and a goal in another field's description count together, as the lexicon counts them in
+    one sentence of a request. Definitions stay apart (one per line): an agent in one benign
+    tool and a goal word in another are not one ask."""
+    return _DEFINITION_SENTENCE_END.sub(",", definitions)
 
 
 def _words_read(text: str) -> int:
@@ -140,7 +155,7 @@ class SafetyScreen:
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
         instructions = [text for role, text in found if role in INSTRUCTION_ROLES]
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
-        apart = [t for t in (definitions, *instructions) if t.strip()]
+        apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
         if not apart or decision.blocked:
             return decision
         offered = await self.check_texts(apart, model=model, labels=labels, direction="input")
@@ -158,7 +173,11 @@ class SafetyScreen:
         turn was refused. A block the classifier alone made there is a flag: recorded for
         review, the answer still screened. A block of the patterns, the lexicon or the judge
         stands, and the user's own turns are screened as before."""
-        by_lexicon = any(r.startswith("lexicon:") for r in decision.reasons)
+        # an agent beside a word of making alone ("mutations of concern" in a pathogen
+        # surveillance tool) is the topic of these tools, not evidence of an ask
+        by_lexicon = any(
+            r.startswith("lexicon:") and PRODUCTION_MENTION not in r for r in decision.reasons
+        )
         if decision.blocked and decision.stage is Stage.CLASSIFIER and not by_lexicon:
             decision.action = Action.FLAG
             decision.reasons.append(
@@ -238,6 +257,9 @@ class SafetyScreen:
             and decision.stage is Stage.CLASSIFIER
             and decision.score < self.policy.short_text_sure_score
             and sum(_words_read(t) for t in texts) < limit
+            # a named operation ("weaponizeSmallpoxVirus") is the lexicon's request, not the
+            # classifier's guess on a few words
+            and not any(r.startswith("lexicon:") and "(request)" in r for r in decision.reasons)
         ):
             decision.action = Action.FLAG
             decision.reasons.append(
