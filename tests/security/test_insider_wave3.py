@@ -553,3 +553,44 @@ async def test_the_input_file_of_a_running_batch_cannot_be_deleted(
     done = await _wait_done(client, b.id)
     assert done.status == "completed" and done.request_counts.completed == 3
     assert (await client.files.delete(f.id)).deleted  # the batch has ended: it may go
+
+
+async def test_an_item_whose_run_keeps_raising_ends_as_an_error_line(
+    env: dict[str, Any],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An item whose run raises something other than an API error (a line or an input the
+    runner cannot read, a bug) was left to its lease and claimed again, forever: its batch
+    never ended. After a few tries it is an error line and the batch completes."""
+    from datetime import timedelta
+
+    from labgate.batch import runner as runner_module
+
+    client: AsyncOpenAI = env["client"]
+    runner = env["services"].extras["batch_runner"]
+    runner.lease = timedelta(seconds=0.2)  # tried again soon after each failure
+    answer = runner.answer
+
+    async def flaky(batch: Any, line: dict[str, Any]) -> Any:
+        if line.get("custom_id") == "boom":
+            raise RuntimeError("a line this runner cannot handle")
+        return await answer(batch, line)
+
+    monkeypatch.setattr(runner, "answer", flaky)
+    data = _jsonl([_line("fine", "x"), _line("boom", "y")])
+    f = await client.files.create(file=("in.jsonl", io.BytesIO(data)), purpose="batch")
+    b = await client.batches.create(
+        input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h"
+    )
+    done = await _wait_done(client, b.id)
+    assert done.status == "completed"
+    assert (done.request_counts.completed, done.request_counts.failed) == (1, 1)
+    errors = [
+        orjson.loads(x)
+        for x in (await client.files.content(done.error_file_id)).content.splitlines()
+    ]
+    assert [e["custom_id"] for e in errors] == ["boom"]
+    body = errors[0]["response"]["body"]
+    assert body["error"]["code"] == "batch_item_failed"
+    assert "cannot handle" not in orjson.dumps(errors).decode()  # no exception text leaks
+    assert runner._failures == {} and runner_module.MAX_FAILURES >= 2

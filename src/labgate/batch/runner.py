@@ -23,6 +23,10 @@ from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
 
 RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quota_unavailable"})
+# an item whose run raised (not an API error: a line or input that cannot be read, a bug) this
+# many times on a replica is written as an error line; before, it was claimed again each lease,
+# forever, and its batch never ended
+MAX_FAILURES = 3
 RESULTS_PAGE = 1000  # item results read per query while finalizing
 
 
@@ -37,6 +41,7 @@ class BatchRunner:
         self.poll_s = cfg.poll_s
         self._wake = asyncio.Event()
         self._inputs: dict[str, tuple[BatchJob, InputLines]] = {}
+        self._failures: dict[tuple[str, int], int] = {}  # runs of an item that raised
         self.ran = 0  # items this replica wrote a result for
         self._owners: dict[str, tuple[float, Principal | str]] = {}
         self._claimed: deque[tuple[BatchItem, str, float]] = deque()  # claimed, not yet run
@@ -200,14 +205,40 @@ class BatchRunner:
         return cached
 
     async def run_item(self, item: BatchItem, token: str) -> None:
-        batch, lines = await self._input(item.batch_id)
-        line = await lines.line(item.line)  # only its chunk of the file is read
-        tag = {"id": batch.id, "index": item.line, "custom_id": line.get("custom_id")}
-        reset = BATCH_ITEM.set(BatchItemContext(tag))  # each record it begins names the item
+        key = (item.batch_id, item.line)
+        cid = None
         try:
-            status, body, request_id, retry = await self.answer(batch, line)
-        finally:
-            BATCH_ITEM.reset(reset)
+            batch, lines = await self._input(item.batch_id)
+            line = await lines.line(item.line)  # only its chunk of the file is read
+            cid = line.get("custom_id")
+            tag = {"id": batch.id, "index": item.line, "custom_id": line.get("custom_id")}
+            reset = BATCH_ITEM.set(BatchItemContext(tag))  # each record it begins names the item
+            try:
+                status, body, request_id, retry = await self.answer(batch, line)
+            finally:
+                BATCH_ITEM.reset(reset)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            failures = self._failures[key] = self._failures.get(key, 0) + 1
+            if failures < MAX_FAILURES:
+                raise  # the loop logs it; the item is claimed again when its lease runs out
+            self._failures.pop(key, None)
+            log.exception("batch %s line %d failed %d times: an error line", *key, failures)
+            async with self.services.sessions() as session:
+                found = await session.get(BatchJob, item.batch_id)
+            if found is None:
+                return
+            batch, line, request_id, retry = found, {"custom_id": cid}, None, False
+            error = {
+                "message": f"this item could not be run ({failures} tries); the gateway's log "
+                f"names batch {item.batch_id} line {item.line}",
+                "type": "server_error",
+                "param": None,
+                "code": "batch_item_failed",
+            }
+            status, body = 500, {"error": error}
+        self._failures.pop(key, None)
         if retry:  # rate-limited or a model starting: back to pending, tried again later
             async with self.services.sessions.begin() as session:
                 await session.execute(
