@@ -17,6 +17,7 @@ from labgate.safety.policy import (
 )
 
 NUC = Category.CBRN_NUCLEAR
+RAD = Category.CBRN_RADIOLOGICAL
 CHEM = Category.CBRN_CHEMICAL
 ALLOWED = Category.ALLOWED_DUAL_USE
 JB = Category.JAILBREAK
@@ -85,6 +86,18 @@ def test_allow_list_never_waives_a_jailbreak() -> None:
     decision = decide({JB: 0.9, ALLOWED: 0.99}, rules())
     assert decision.action is Action.BLOCK
     assert decision.category is JB
+
+
+def test_allow_list_never_waives_the_lexicons_own_reading() -> None:
+    """The classifier's dual-use probability waives its own harm scores, not the uplift
+    lexicon's: a named agent with an uplift goal, asked for ("how did people make a dirty bomb
+    from stolen caesium", in Arabic, read 0.72 as dual-use science) stays blocked."""
+    scores = {RAD: 0.61, ALLOWED: 0.72}
+    decision = decide(scores, rules(), stages={RAD: Stage.LEXICON})
+    assert decision.action is Action.BLOCK
+    assert decision.category is RAD
+    waived = decide(scores, rules(), stages={RAD: Stage.CLASSIFIER})
+    assert waived.action is Action.ALLOW
 
 
 def test_outputs_ignore_attack_categories() -> None:

@@ -124,6 +124,11 @@ def decide(
         top_harm = max(scores.get(c, 0.0) for c in harm_triggered)
         if allowed_score >= top_harm:
             for category in harm_triggered:
+                if stages.get(category) is Stage.LEXICON:
+                    # the lexicon's own reading (a named agent with an uplift goal, asked for)
+                    # is not the classifier's to waive: "how did people make a dirty bomb from
+                    # stolen caesium" in Arabic read 0.72 as dual-use science
+                    continue
                 notes.append(
                     f"{category.value} {scores[category]:.2f} waived by allowed_dual_use "
                     f"{allowed_score:.2f}"
