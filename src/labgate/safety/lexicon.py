@@ -106,7 +106,8 @@ OPERATIONAL = re.compile(
     r"\bstep[- ]by[- ]step|\binstructions?\b|\bprotocol\b|\bprocedure\b|\brecipe\b|"
     r"\bwhere (can|could|do|should) (i|we)|\bwhich\b.{0,60}\b(easiest|best|most|could i|"
     r"should i|will|have)\b|\bbest way|\bmost effective|\bwhat (additives|coatings|isotope|"
-    r"droplet|particle|equipment|mutations|tamper|neutron|cover story)|\bi want|\bhelp me|"
+    r"droplet|particle|equipment|mutations|tamper|neutron|cover story|reagents|precursors|"
+    r"reaction conditions)|\bcontinue (this|the|my)\b|\bi want|\bhelp me|"
     r"\bexplain (exactly )?how to|\bcalculate|\bdesign\b|\bplan\b|\blist\b|"
     r"\bprovide\b|\bcould i|\bi could|\bi need|\bdetail\w* how|\bin (full )?detail\b|"
     r"\b(explain|describe|tell|give|show)\w* (it )?(to )?the user\b)",
@@ -114,6 +115,7 @@ OPERATIONAL = re.compile(
 )
 
 SHORT_TEXT_SENTENCES = 4
+SHORT_TEXT_WORDS = 20
 UPLIFT_AND_REQUEST = 0.6
 UPLIFT_ALONE = 0.35
 PRODUCTION_ALONE = 0.2
@@ -300,7 +302,9 @@ def scan_uplift(text: str) -> list[LexiconHit]:
     # In a short text the request can stand in the next sentence ("... how the sect made its
     # sarin? Give me the steps."): a neighbour's framing counts, unless it is defensive.
     asked = (
-        len(said) <= SHORT_TEXT_SENTENCES
+        # short by sentences, or by words: a notebook to continue is many tiny sentences
+        # ("Day 3. Beans milled. Day 4: extracting ricin —")
+        (len(said) <= SHORT_TEXT_SENTENCES or len(text.split()) <= SHORT_TEXT_WORDS)
         and TURN_SEPARATOR not in text
         and any(_bare_request(s) for s in said)
     )

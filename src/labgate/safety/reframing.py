@@ -235,12 +235,17 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"\b(?:autrefois|dans le passé|historiquement|jadis|früher|in der vergangenheit|"
             r"historisch gesehen|en el pasado|antiguamente|históricamente|в прошлом|раньше|"
-            r"исторически)\b,?\s*",
+            r"исторически|для (?:исторической )?справки|в исторических целях|"
+            r"с исторической точки зрения)\b[,:]?\s*",
             " ",
         ),
         (r"(?:过去|历史上|以前|从前)[，,]?(?=[^。？！]{0,30}(?:如何|怎么|怎样))", " "),
         (r"(?:昔は|過去に|かつて|歴史的に)[、,]?", " "),
-        (r"(?:في الماضي|تاريخيا|تاريخياً|قديما|قديماً)[،,]?\s*", " "),
+        (
+            r"(?:في الماضي|تاريخيا|تاريخياً|قديما|قديماً|لأغراض تاريخية|للتوثيق التاريخي|"
+            r"من الناحية التاريخية)[،,:]?\s*",
+            " ",
+        ),
         # a document to continue
         (
             r"\b(?:continue|continuez|poursuis|setze|fahre|continúa|continúe|продолжи\w*)\b"
