@@ -426,6 +426,18 @@ async def main() -> None:
         action="store_true",
         help="run only the Responses API and embeddings parts",
     )
+    ap.add_argument(
+        "--redis-rows",
+        action="store_true",
+        help="only the PostgreSQL + Redis rows of --all-rows (plain, + rate limits, + limits and "
+        "budget) in wrk's table, beside the worker and the floors",
+    )
+    ap.add_argument(
+        "--before-src",
+        type=Path,
+        help="with --redis-rows: also run the + rate limits and + budget rows from this "
+        "labgate source tree (e.g. an older commit's `src`, by `git archive`), side by side",
+    )
     args = ap.parse_args()
     global UNIQUE
     UNIQUE = args.safety  # the guardrail caches segment vectors: repeated prompts would hit it
@@ -514,6 +526,11 @@ async def main() -> None:
             return
         if args.streams_only:
             await hold_streams(args, wport, gport, gateway.pid, auth, results)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2))
+            return
+        if args.redis_rows:
+            await redis_rows(args, tmp, env, wport, results)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=2))
             return
@@ -934,6 +951,7 @@ async def extra_gateway(
     safety: bool = False,
     limits: bool = False,
     budget: bool = False,
+    src: Path | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, dict[str, str], str | None]:
     """Another ``labgate serve`` beside the first (its own data directory, and on PostgreSQL
     its own scratch database and Redis prefix): its process, port, auth header and database."""
@@ -952,6 +970,8 @@ async def extra_gateway(
         genv["LABGATE_DATABASE_URL"] = args.pg.rsplit("/", 1)[0] + "/" + db
         genv["LABGATE_REDIS_URL"] = args.redis
         genv["LABGATE_REDIS_PREFIX"] = f"lgbench:{os.getpid()}:{name}:"
+    if src is not None:  # another labgate source tree ahead of the installed one
+        genv["PYTHONPATH"] = str(src.resolve())
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -1160,6 +1180,54 @@ async def all_rows(
             for db in dbs:
                 await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             await conn.close()
+
+
+async def redis_rows(
+    args: Any, tmp: Path, env: dict[str, str], wport: int, results: dict[str, object]
+) -> None:
+    """The PostgreSQL + Redis rows of :func:`all_rows` alone (and, with ``--before-src``, the
+    rate-limit and budget rows of another source tree beside them), one ``side_by_side``."""
+    rows: list[tuple[str, str, dict[str, Any]]] = [
+        ("pg", "labgate PostgreSQL + Redis", {}),
+        ("pglimits", "labgate PG + Redis + rate limits", {"limits": True}),
+        ("pgbudget", "labgate PG + Redis + rate limits + budget", {"limits": True, "budget": True}),
+    ]
+    if args.before_src:
+        old = {"src": args.before_src}
+        rows += [
+            ("pglimitsold", "labgate PG + Redis + rate limits (before)", {"limits": True, **old}),
+            (
+                "pgbudgetold",
+                "labgate PG + Redis + rate limits + budget (before)",
+                {"limits": True, "budget": True, **old},
+            ),
+        ]
+    procs: list[subprocess.Popen[bytes]] = []
+    dbs: list[str] = []
+    try:
+        targets: list[Target] = []
+        for name, label, kw in rows:
+            proc, port, headers, db = await extra_gateway(
+                args, tmp, env, wport, name, postgres=True, **kw
+            )
+            procs.append(proc)
+            dbs.append(db or "")
+            targets.append(Target(label, port, headers))
+        await side_by_side(args, tmp, env, wport, targets, results)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        import asyncpg
+
+        conn = await asyncpg.connect(args.pg)
+        for db in filter(None, dbs):
+            await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        await conn.close()
 
 
 if __name__ == "__main__":
