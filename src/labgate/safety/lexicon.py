@@ -279,6 +279,13 @@ def _named_operations(text: str) -> list[str]:
     return out
 
 
+def names_uplift(text: str) -> bool:
+    """Whether ``text`` names an agent, an uplift goal or a word of making (in any of the
+    eight languages): such a span is never dropped as a mere self-introduction."""
+    plain = _ARABIC_MARKS.sub("", text)
+    return any(t.search(plain) for t in (_UPLIFT, _PRODUCTION, _CYBER_GOAL, *_AGENTS.values()))
+
+
 def _bare_request(sentence: str) -> bool:
     """A sentence that only asks (\"Give me the steps.\"): framing, and no agent, goal or
     defensive word of its own, so it asks for what its neighbour names."""

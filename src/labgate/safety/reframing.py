@@ -306,8 +306,36 @@ FRAME_WORDS = frozenset(
 )
 
 
+# Who the asker says they are, at the start ("I'm a graduate student in virology.", "As a
+# health physicist at a hospital,", "Как больничный фармацевт,", "بصفتي صيدلياً في مستشفى،",
+# "作为医院药剂师，", "我是消防员："): the question after it is what is asked. Removed whole, with
+# its own words (they may vanish: the rest of the text is the request).
+_PERSONA = re.compile(
+    r"^\s*(?:(?:I am|I'm|I work as|as) (?:an?|the) [^.?!:,;\n]{2,60}?[.:,;]|"
+    r"(?:я|как) (?:\w+ ){0,2}(?:врач|фармацевт|химик|физик|инженер|сотрудник|студент|"
+    r"аспирант|исследовател|уч[её]н|преподавател|медсестр|пожарн|оператор|токсиколог|"
+    r"вирусолог|биолог|специалист)\w*[^.?!:,;\n]{0,40}?[.:,;]|"
+    r"(?:بصفتي|أنا|انا) [^.؟!:،,\n]{2,60}?[.:،,]|"
+    r"(?:作为|我是)[^。？！：，,:\n]{1,30}[，,：:。])\s*",
+    _I,
+)
+
+
+def _without_persona(text: str) -> str:
+    found = _PERSONA.match(text)
+    if found is None:
+        return text
+    from labgate.safety.lexicon import names_uplift  # (lexicon does not import this module)
+
+    if names_uplift(found.group(0)):
+        return text  # "I am going to make sarin:" is no introduction
+    return text[found.end() :]
+
+
 def only_the_frame_removed(text: str, unframed: str) -> bool:
-    """True when every word :func:`unframe` removed from ``text`` is a frame's word."""
+    """True when every word :func:`unframe` removed from ``text`` is a frame's word (or the
+    asker's self-introduction, :data:`_PERSONA`)."""
+    text = _without_persona(text)
     kept = {w.lower() for w in re.findall(r"[^\W\d_]+", unframed)}
     removed = {w.lower() for w in re.findall(r"[^\W\d_]+", text)} - kept
     return removed <= FRAME_WORDS
@@ -315,7 +343,7 @@ def only_the_frame_removed(text: str, unframed: str) -> bool:
 
 def unframe(text: str) -> str | None:
     """``text`` without its frame, or None when no frame was found (or nothing is left)."""
-    out = text
+    out = _without_persona(text)
     for pattern, replacement in _RULES:
         out = pattern.sub(replacement, out)
     unspaced = _UNSPACED_SCRIPT.search(text) is not None
