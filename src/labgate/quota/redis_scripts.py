@@ -232,6 +232,7 @@ class ScriptRunner:
         self._busy = False  # a round trip of this runner is in flight
         self._queued: list[_Queued] = []
         self._drainer: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def load(self) -> None:
         for name in self._names:
@@ -240,8 +241,11 @@ class ScriptRunner:
     async def run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         if name not in self._shas:
             await self.load()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (a test, a CLI command): start afresh
+            self._loop, self._busy, self._queued = loop, False, []
         if self._busy:  # join the next round trip
-            future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            future: asyncio.Future[Any] = loop.create_future()
             self._queued.append((name, keys, args, future))
             return await future
         self._busy = True
