@@ -21,7 +21,7 @@ from typing import Any
 
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.screen import SafetyScreen
-from labgate.visible import definitions_text
+from labgate.visible import definition_prose, definitions_text
 
 USER = [{"role": "user", "content": "Please use the tools to help with today's analysis."}]
 
@@ -116,8 +116,10 @@ async def main() -> None:
     print("each definition offered alone, under a harmless user turn, as the gateway screens it")
     refused = flagged = 0
     for offered in BENIGN:
-        words = definitions_text({"tools": [offered]})
-        decision = await screen.check_input(USER, definitions=words)
+        payload = {"tools": [offered]}
+        decision = await screen.check_input(
+            USER, definitions=definitions_text(payload), prose=definition_prose(payload)
+        )
         refused += decision.blocked
         flagged += decision.flagged
         if decision.blocked or decision.flagged:
@@ -127,8 +129,10 @@ async def main() -> None:
     print(f"benign scientific tools (n={n}): refused {refused / n:.1%}, flagged {flagged / n:.1%}")
     refused = flagged = 0
     for text in HIDDEN:
-        words = definitions_text({"tools": [tool("lookup", text, query="Search terms")]})
-        decision = await screen.check_input(USER, definitions=words)
+        payload = {"tools": [tool("lookup", text, query="Search terms")]}
+        decision = await screen.check_input(
+            USER, definitions=definitions_text(payload), prose=definition_prose(payload)
+        )
         refused += decision.blocked
         flagged += decision.flagged
         if not (decision.blocked or decision.flagged):

@@ -25,6 +25,7 @@ from labgate.scheduler import RequestClass, Ticket
 from labgate.visible import (
     DEFINITIONS_ROLE,
     DOCUMENT_ROLE,
+    definition_prose,
     definitions_text,
     document_texts,
     message_text,
@@ -56,6 +57,7 @@ class Prepared:
     # digests of the turns' texts: a recorded answer's label binds to them (access.answers)
     answer_digests: tuple[str, ...] = ()
     definitions: str = ""  # the tools and schemas offered to the model, as text (visible.py)
+    definition_prose: tuple[str, ...] = ()  # their prose fields, each alone (visible.py)
     documents: tuple[str, ...] = ()  # the retrieval documents given to the model (visible.py)
     # a plain answer's remaining work (metrics, usage rows), run once the answer is sent
     after_answer: Callable[[], Awaitable[None]] | None = None
@@ -160,6 +162,8 @@ class Preparer:
         prepared.message_labels = message_labels
         prepared.answer_digests = answer_digests(payload["messages"], documents)
         prepared.definitions, prepared.documents = definitions, documents
+        if definitions:
+            prepared.definition_prose = definition_prose(payload)
         return prepared
 
     def completion(

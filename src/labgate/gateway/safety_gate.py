@@ -289,6 +289,7 @@ class SafetyGate:
                 labels=labels,
                 definitions=p.definitions,
                 documents=p.documents,
+                prose=p.definition_prose,
             ),
         )
         await self.note(p, decision, p.record.prompt_text)

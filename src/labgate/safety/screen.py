@@ -145,6 +145,7 @@ class SafetyScreen:
         labels: Collection[str] = (),
         definitions: str = "",
         documents: Sequence[str] = (),
+        prose: Sequence[str] = (),
     ) -> Decision:
         """Screen a chat request before it is sent to a worker: everything the model will
         read of it (:mod:`labgate.visible`). The messages and retrieval ``documents`` are
@@ -158,9 +159,20 @@ class SafetyScreen:
         apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
         if not apart or decision.blocked:
             return decision
-        offered = await self.check_texts(apart, model=model, labels=labels, direction="input")
-        offered = self._definitions_rule(offered)
-        return offered if SEVERITY[offered.action] > SEVERITY[decision.action] else decision
+        # each definition whole (an agent in an enum and a goal in a description are one
+        # operation), then each of its prose fields alone (``prose``: visible.definition_prose),
+        # each reading under the definitions rule on its own (the classifier's reading of a
+        # field must not stand in for the lexicon's block of the whole)
+        for group in (apart, [t for t in prose if t.strip()]):
+            if not group:
+                continue
+            offered = await self.check_texts(group, model=model, labels=labels, direction="input")
+            offered = self._definitions_rule(offered)
+            if SEVERITY[offered.action] > SEVERITY[decision.action]:
+                decision = offered
+            if decision.blocked:
+                break
+        return decision
 
     @staticmethod
     def _definitions_rule(decision: Decision) -> Decision:
