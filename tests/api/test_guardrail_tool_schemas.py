@@ -10,16 +10,11 @@ another tool of the same request do not. The classifier alone still only flags t
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 import pytest
-
-from labgate.app import create_app
-from tests.support.servers import RunningWorker, serve_app
 
 pytestmark = pytest.mark.store
 
@@ -90,21 +85,9 @@ def _benign_tools() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def gateway(
-    make_settings: Callable[..., Any], fake_worker: RunningWorker
-) -> AsyncIterator[dict[str, Any]]:
-    settings = make_settings(
-        [{"name": "fake", "workers": [fake_worker.base_url]}], safety={"enabled": True}
-    )
-    app = create_app(settings)
-    async with serve_app(app) as url:
-        services = app.state.services
-        async with httpx.AsyncClient(
-            base_url=url,
-            timeout=60,
-            headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
-        ) as client:
-            yield {"client": client, "services": services, "worker": fake_worker.worker}
+def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
+    """The guarded gateway of tests/api/conftest.py under this file's name."""
+    return guarded
 
 
 async def _ask(gateway: dict[str, Any], body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
