@@ -446,17 +446,13 @@ async def test_a_batch_stops_charging_a_project_its_creator_has_left(
     removed from it. Their project-bound keys are revoked by the removal, but a session has no
     key: the runner rebuilt the principal with the frozen project and ran the remaining items
     on that project's allocation and model allowances."""
-    import asyncio
-    import uuid
-    from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import delete
 
     from labgate.batch.batches import _principal_json
-    from labgate.batch.models import BatchItem, BatchJob
     from labgate.identity.principal import Principal, Role
     from labgate.store.tenancy import ProjectMember
-    from tests.security.test_new_surfaces import OWN_LAB
+    from tests.security.test_new_surfaces import OWN_LAB, run_frozen_item
 
     w = world
     uid = await w.new_user(OWN_LAB, ["user"], "SECRET")
@@ -487,41 +483,7 @@ async def test_a_batch_stops_charging_a_project_its_creator_has_left(
                 ProjectMember.project_id == "PRJ-ALPHA", ProjectMember.user_id == uid
             )
         )
-    now = datetime.now(UTC)
-    bid = "batch_" + uuid.uuid4().hex
-    async with w.services.sessions.begin() as s:
-        s.add(
-            BatchJob(
-                id=bid,
-                owner=uid,
-                project="PRJ-ALPHA",
-                label=EQUAL,
-                principal_json=frozen,
-                endpoint="/v1/chat/completions",
-                input_file_id=up.json()["id"],
-                completion_window="24h",
-                metadata_json=None,
-                status="in_progress",
-                total=1,
-                created_at=now,
-                expires_at=now + timedelta(hours=24),
-                times_json=orjson.dumps({"in_progress_at": int(now.timestamp())}).decode(),
-            )
-        )
-        await s.flush()
-        s.add(BatchItem(batch_id=bid, line=0, status="pending", attempts=0))
-    runner = w.services.extras.get("batch_runner")
-    if runner is not None:
-        runner.wake()
-    for _ in range(400):
-        async with w.services.sessions() as s:
-            item = await s.get(BatchItem, (bid, 0))
-            done = item is not None and item.status == "done"
-            ok = item.ok if item is not None else None
-        if done:
-            break
-        await asyncio.sleep(0.05)
-    assert done, "the item never ran"
+    ok = await run_frozen_item(w, uid, frozen, up.json()["id"])
     assert ok == 0, "an item ran on the allocation of a project its creator has left"
 
 

@@ -980,12 +980,10 @@ async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: Wor
     """The batch is written as POST /v1/batches writes it, then its creator's key is revoked and
     clearance lowered before the runner takes an item (deterministic: the row is inserted after
     the revocation, with the principal the creation would have frozen)."""
-    from datetime import UTC, datetime, timedelta
 
     from sqlalchemy import update
 
     from labgate.batch.batches import _principal_json
-    from labgate.batch.models import BatchItem, BatchJob
     from labgate.store.tenancy import User
 
     w = batches
@@ -1015,6 +1013,17 @@ async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: Wor
         await s.execute(update(User).where(User.id == uid).values(clearance="UNCLASSIFIED"))
     w.services.auth.invalidate_all()
     assert (await w.client.get("/v1/models", headers=h)).status_code == 401
+    ok = await run_frozen_item(w, uid, frozen, up.json()["id"])
+    assert ok == 0, "a revoked key's batch item was answered at SECRET"
+
+
+async def run_frozen_item(w: World, uid: str, frozen: str, file_id: str) -> int | None:
+    """Put a one-item batch straight into the store as ``POST /v1/batches`` would leave it,
+    with ``frozen`` as its principal, wake the runner and wait for the item: its ``ok``."""
+    from datetime import UTC, datetime, timedelta
+
+    from labgate.batch.models import BatchItem, BatchJob
+
     now = datetime.now(UTC)
     bid = "batch_" + uuid.uuid4().hex
     async with w.services.sessions.begin() as s:
@@ -1026,7 +1035,7 @@ async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: Wor
                 label=EQUAL,
                 principal_json=frozen,
                 endpoint="/v1/chat/completions",
-                input_file_id=up.json()["id"],
+                input_file_id=file_id,
                 completion_window="24h",
                 metadata_json=None,
                 status="in_progress",
@@ -1050,4 +1059,4 @@ async def test_a_batch_stops_when_its_creators_key_and_clearance_go(batches: Wor
             break
         await asyncio.sleep(0.05)
     assert done, "the item never ran"
-    assert ok == 0, "a revoked key's batch item was answered at SECRET"
+    return ok
