@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,8 +15,7 @@ import openai
 import orjson
 import pytest
 
-from tests.e2e.test_embedded_model import Served, _model_file
-from tests.support.servers import free_port, wait_http_ok
+from tests.e2e.test_embedded_model import Served, serve_embedded
 
 pytestmark = pytest.mark.slow
 CHAT = "gemma-3-270m"
@@ -29,34 +24,10 @@ EMBED = "gemma-3-270m-embed"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    data_dir = tmp_path_factory.mktemp("batch")
-    port = free_port()
-    env = {
-        **os.environ,
-        "LABGATE_EMBEDDED__MODEL_PATH": str(_model_file()),
-        "LABGATE_EMBEDDED__THREADS": "2",
-        # the gate's bootstrap approves the embedded chat model only
-        "LABGATE_APPROVAL__ENFORCE": "false",
-        "LABGATE_BATCH__POLL_S": "0.1",
-    }
-    env.pop("LABGATE_CONFIG", None)
-    argv = [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*argv, "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ok(url + "/readyz", proc, timeout=240)
-        yield Served(proc, url, data_dir)  # type: ignore[arg-type]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    # the gate's bootstrap approves the embedded chat model only
+    extra = {"LABGATE_APPROVAL__ENFORCE": "false", "LABGATE_BATCH__POLL_S": "0.1"}
+    with serve_embedded(tmp_path_factory.mktemp("batch"), extra) as s:
+        yield s
 
 
 def _sdk(served: Served) -> openai.OpenAI:

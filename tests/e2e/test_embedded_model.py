@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,31 +41,27 @@ class Served:
         self.key = (data_dir / "admin.key").read_text().strip()
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    model = _model_file()
-    data_dir = tmp_path_factory.mktemp("served")
+@contextmanager
+def serve_embedded(
+    data_dir: Path, env_extra: dict[str, str] | None = None, *, capture: bool = False
+) -> Iterator[Served]:
+    """``labgate serve`` on the packaged model as `make run` starts it (no config file), with
+    ``env_extra`` settings; stopped with SIGTERM (killed after 30 s)."""
     port = free_port()
     env = {
         **os.environ,
-        "LABGATE_EMBEDDED__MODEL_PATH": str(model),
+        "LABGATE_EMBEDDED__MODEL_PATH": str(_model_file()),
         "LABGATE_EMBEDDED__THREADS": "2",
+        **(env_extra or {}),
     }
     env.pop("LABGATE_CONFIG", None)
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "labgate.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
+        [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)]
+        + ["--data-dir", str(data_dir)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=out,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -77,6 +74,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve_embedded(tmp_path_factory.mktemp("served"), capture=True) as s:
+        yield s
 
 
 def test_admin_key_file_is_private(served: Served) -> None:

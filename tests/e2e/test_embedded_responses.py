@@ -4,17 +4,12 @@ and the Responses API and embeddings work on them through the official openai SD
 from __future__ import annotations
 
 import math
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import openai
 import pytest
 
-from tests.e2e.test_embedded_model import Served, _model_file, served  # noqa: F401  (the fixture)
-from tests.support.servers import free_port, wait_http_ok
+from tests.e2e.test_embedded_model import Served, serve_embedded, served  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -32,32 +27,9 @@ def test_both_models_are_listed(served: Served) -> None:  # noqa: F811
 def ungated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The embedded default with the model gate off: the gate's bootstrap approves the
     embedded chat model only (see test_the_embedding_model_passes_the_gate)."""
-    data_dir = tmp_path_factory.mktemp("ungated")
-    port = free_port()
-    env = {
-        **os.environ,
-        "LABGATE_EMBEDDED__MODEL_PATH": str(_model_file()),
-        "LABGATE_EMBEDDED__THREADS": "2",
-        "LABGATE_APPROVAL__ENFORCE": "false",
-    }
-    env.pop("LABGATE_CONFIG", None)
-    argv = [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*argv, "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http_ok(url + "/readyz", proc, timeout=240)
-        yield Served(proc, url, data_dir)  # type: ignore[arg-type]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    extra = {"LABGATE_APPROVAL__ENFORCE": "false"}
+    with serve_embedded(tmp_path_factory.mktemp("ungated"), extra) as s:
+        yield s
 
 
 def test_the_embedding_model_passes_the_gate(served: Served) -> None:  # noqa: F811
