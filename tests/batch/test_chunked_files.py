@@ -18,9 +18,9 @@ from openai import AsyncOpenAI
 from sqlalchemy import select, update
 
 from labgate.app import create_app
-from labgate.batch import files
-from labgate.batch.files import CHUNKED, InputLines, Sealer, _bound, _index, sealer_of
+from labgate.batch import sealed
 from labgate.batch.models import BatchFile
+from labgate.batch.sealed import CHUNKED, InputLines, Sealer, _index, binding_of, sealer_of
 from tests.batch.test_files_batches import _jsonl, _line, _wait_done, env  # noqa: F401
 from tests.support.servers import serve_app
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.store
 
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> int:
-    monkeypatch.setattr(files, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(sealed, "CHUNK_BYTES", 300)
     return 300
 
 
@@ -134,18 +134,18 @@ async def test_chunks_cannot_be_swapped_or_cut_off(
     content = bytes(row.content_sealed)
     index = _index(content)
     assert index is not None and len(index) >= 3
-    head_size = files._HEAD.size + len(index) * files._ENTRY.size
+    head_size = sealed._HEAD.size + len(index) * sealed._ENTRY.size
     (o0, l0, f0, n0), (o1, l1, f1, n1) = index[0], index[1]
     # swap the first two chunks' bytes (and their table entries): the AES-GCM data binds each
     # chunk's place, so neither opens
     swapped_index = [(o0, l1, f0, n0), (o0 + l1, l0, f1, n1), *index[2:]]
     body = content[o1 : o1 + l1] + content[o0 : o0 + l0] + content[o1 + l1 :]
-    table = b"".join(files._ENTRY.pack(*e) for e in swapped_index)
-    swapped = files._HEAD.pack(files._MAGIC, len(index)) + table + body
+    table = b"".join(sealed._ENTRY.pack(*e) for e in swapped_index)
+    swapped = sealed._HEAD.pack(sealed._MAGIC, len(index)) + table + body
     assert len(swapped) == len(content) and swapped[head_size:] != content[head_size:]
     # and cut off after the first chunk (the table says one chunk: it is not the last)
-    cut = files._HEAD.pack(files._MAGIC, 1) + files._ENTRY.pack(
-        files._HEAD.size + files._ENTRY.size, l0, f0, n0
+    cut = sealed._HEAD.pack(sealed._MAGIC, 1) + sealed._ENTRY.pack(
+        sealed._HEAD.size + sealed._ENTRY.size, l0, f0, n0
     ) + content[o0 : o0 + l0]  # fmt: skip
     for altered in (swapped, cut):
         async with services.sessions.begin() as s:
@@ -165,7 +165,7 @@ async def test_a_file_sealed_whole_before_chunks_still_opens_and_runs(
     f = await client.files.create(file=("old.jsonl", io.BytesIO(data)), purpose="batch")
     row = await _row(services, f.id)
     sealer: Sealer = sealer_of(services)
-    key_id, sealed = sealer.seal(_bound(row), data)  # the format every file had before
+    key_id, sealed = sealer.seal(binding_of(row), data)  # the format every file had before
     async with services.sessions.begin() as s:
         await s.execute(
             update(BatchFile)

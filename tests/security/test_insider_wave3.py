@@ -419,7 +419,7 @@ async def test_a_file_kept_before_the_line_check_is_a_400_not_a_500(
 ) -> None:
     """A file with a NaN line kept before the upload refused them: creating a batch from it
     is a 400 naming the file, not the 500 of the url scan's parser."""
-    from labgate.batch.files import new_file
+    from labgate.batch.sealed import new_file
     from labgate.store.tenancy import ApiKey
 
     services = env["services"]

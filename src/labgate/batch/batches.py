@@ -33,14 +33,9 @@ from sqlalchemy import func, select, update
 
 from labgate.api.deps import current_principal
 from labgate.api.errors import APIError, invalid_request, not_found
-from labgate.batch.files import (
-    ENDPOINTS,
-    FileDoesNotOpen,
-    access_policy,
-    file_request_lines,
-    own_file,
-)
+from labgate.batch.files import ENDPOINTS, access_policy, own_file
 from labgate.batch.models import BatchItem, BatchJob
+from labgate.batch.sealed import FileDoesNotOpen, file_request_lines
 from labgate.identity.principal import Principal, Role
 
 log = logging.getLogger("labgate.batch")

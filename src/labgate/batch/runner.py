@@ -17,8 +17,8 @@ from sqlalchemy import and_, or_, select, tuple_, update
 
 from labgate.api.errors import APIError
 from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
-from labgate.batch.files import FileBuilder, InputLines, sealer_of
 from labgate.batch.models import BatchFile, BatchItem, BatchJob
+from labgate.batch.sealed import FileBuilder, InputLines, sealer_of
 from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
 
