@@ -75,6 +75,7 @@ def serve(
     from labgate import logs
 
     logs.configure(settings.log_level, settings.log_format)
+    logs.lean_records()
 
     async def announce(services: Services) -> None:
         url = settings.base_url
