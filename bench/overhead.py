@@ -436,7 +436,9 @@ async def main() -> None:
         "--before-src",
         type=Path,
         help="with --redis-rows: also run the + rate limits and + budget rows from this "
-        "labgate source tree (e.g. an older commit's `src`, by `git archive`), side by side",
+        "labgate source tree (e.g. an older commit's `src`, by `git archive`), side by side; "
+        "with the wrk table alone (--wrk-only or the default run): also a labgate on SQLite "
+        "served from it, so a change to the request path is measured before/after in one run",
     )
     args = ap.parse_args()
     global UNIQUE
@@ -540,7 +542,7 @@ async def main() -> None:
                 args.json.write_text(json.dumps(results, indent=2))
             return
         if shutil.which("wrk"):
-            await side_by_side(args, tmp, env, wport, [("labgate", gport, auth)], results)
+            await sqlite_side_by_side(args, tmp, env, wport, gport, auth, results)
         else:
             print("\n(wrk is not installed: `apt-get install -y wrk`; its table is left out)")
         plain = await latency_rounds(
@@ -906,6 +908,50 @@ async def side_by_side(
                 p.kill()
 
 
+async def sqlite_side_by_side(
+    args: Any,
+    tmp: Path,
+    env: dict[str, str],
+    wport: int,
+    gport: int,
+    auth: dict[str, str],
+    results: dict[str, object],
+) -> None:
+    """The wrk table for labgate on SQLite; with ``--before-src``, a second ``labgate serve``
+    from that source tree (same settings) in the same rotated rounds, so a change's
+    before/after figures share the machine's moment."""
+    labgates: list[tuple[str, int, dict[str, str]] | Target] = [("labgate", gport, auth)]
+    proc = None
+    if args.before_src:
+        proc, port, headers, _ = await extra_gateway(
+            args, tmp, env, wport, "before", src=args.before_src, audit_sync=args.audit_sync
+        )
+        labgates.append(Target("labgate (before)", port, headers))
+    try:
+        await side_by_side(args, tmp, env, wport, labgates, results)
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    rows: Any = results["wrk"]
+    if "labgate (before)" in rows:
+        now, old = rows["labgate"], rows["labgate (before)"]
+        pairs = zip(now["rounds_added_p50_ms"], old["rounds_added_p50_ms"], strict=True)
+        wins = sum(a < b for a, b in pairs)
+        print(
+            f"  after/before: added p50 {now['added_p50_ms'] / old['added_p50_ms']:.2f}× "
+            f"(lower in {wins} of {args.rounds} rounds), req/s @{args.concurrency} "
+            f"{now['rps'] / old['rps']:.2f}× (rounds "
+            + " ".join(
+                f"{a / b:.2f}" for a, b in zip(now["rounds_rps"], old["rounds_rps"], strict=True)
+            )
+            + ")"
+        )
+
+
 async def limit_default_project(
     base: str, key: str, *, limits: bool = True, budget: bool = True
 ) -> None:
@@ -932,11 +978,13 @@ async def limit_default_project(
 
 
 # ---------------------------------------------------------------- issue 25: every row
-def gateway_toml(wport: int, safety: bool) -> str:
+def gateway_toml(wport: int, safety: bool, audit_sync: str | None = None) -> str:
     return (
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 1024\n'
-        "\n[approval]\nenforce = false\n" + ("" if safety else "\n[safety]\nenabled = false\n")
+        "\n[approval]\nenforce = false\n"
+        + ("" if safety else "\n[safety]\nenabled = false\n")
+        + (f'\n[audit]\nsqlite_synchronous = "{audit_sync}"\n' if audit_sync else "")
     )
 
 
@@ -952,12 +1000,13 @@ async def extra_gateway(
     limits: bool = False,
     budget: bool = False,
     src: Path | None = None,
+    audit_sync: str | None = None,
 ) -> tuple[subprocess.Popen[bytes], int, dict[str, str], str | None]:
     """Another ``labgate serve`` beside the first (its own data directory, and on PostgreSQL
     its own scratch database and Redis prefix): its process, port, auth header and database."""
     home = tmp / name
     home.mkdir()
-    (home / "labgate.toml").write_text(gateway_toml(wport, safety))
+    (home / "labgate.toml").write_text(gateway_toml(wport, safety, audit_sync))
     genv = dict(env)
     db = None
     if postgres:
