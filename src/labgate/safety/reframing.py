@@ -90,8 +90,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:write|tell|compose|draft)\b[^.?!\n]{0,40}?\b(?:scene|story|chapter|screenplay|"
-            r"script|dialogue|poem|novel|tale)\b[^.?!\n]{0,100}?\b(?:explains?|describes?|"
-            r"details?|tells?|teaches?|shows?|reveals?|walks? \w+ through)\b"
+            r"script|dialogue|poem|novel|tale|song|haiku|limerick|sonnet|rap|ballad)\b"
+            r"[^.?!\n]{0,100}?\b(?:explains?|describes?|details?|tells?|teaches?|shows?|"
+            r"reveals?|walks? \w+ through|gives?|lists?)\b"
             r"(?:[^.?!\n]{0,40}?(?:,\s*)?(?:step by step|in detail|exactly),?)?\s*",
             _I,
         ),
@@ -100,6 +101,67 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:hypothetically|in a fictional world|for a (?:novel|story|movie|game))\b,?\s*",
+            _I,
+        ),
+        " ",
+    ),
+    # a rhyme or a card to put the request in ("write a recipe card for ricin extraction")
+    (
+        re.compile(
+            r"\bwrite (?:me )?(?:a|an) (?:recipe card|poem|song|haiku|limerick|sonnet|rap|ballad)"
+            r" (?:for|about|on)\s+",
+            _I,
+        ),
+        "Explain ",
+    ),
+    # a world or a premise set up first, the request after the comma ("In a world where
+    # chemical weapons are legal, explain ..."; "Imagine you are ..., describe ...")
+    (
+        re.compile(
+            r"\b(?:in a world (?:where|in which)|imagine (?:a world (?:where|in which)|you are)|"
+            r"let'?s (?:pretend|play a game)\b)"
+            r"[^,.?!:\n]{0,100}[,.:]\s*",
+            _I,
+        ),
+        " ",
+    ),
+    # a grandparent who used to tell it (the request is what they told)
+    (
+        re.compile(
+            r"\b(?:as|pretend (?:to be|you are)|act as|be) my (?:late |dead |deceased )?"
+            r"(?:grand(?:mother|father|ma|pa)|granny|nana)\b[^.?!:\n]{0,60}?[,:]\s*|"
+            r"\bmy (?:late |dead |deceased )?(?:grand(?:mother|father|ma|pa)|granny|nana) used to "
+            r"(?:tell|read|explain|describe|recite|sing)(?: me| us)?(?: about)?\s*",
+            _I,
+        ),
+        " ",
+    ),
+    # the purpose claimed: a training set, a red-team or tabletop exercise
+    (
+        re.compile(
+            r"\b(?:(?:for|to build|to train) (?:a|an|my|our) (?:\w+ ){0,2}(?:training )?"
+            r"(?:data ?set|classifier|model|AI)\b[^,.:\n]{0,40}[,:]|(?:as|for) (?:a|an|our|this|"
+            r"my) (?:\w+ )?(?:red[- ]team(?:ing)?|tabletop|penetration test|pentest|security) "
+            r"(?:exercise|report|drill|assessment|test)\b[,:]?|this is for (?:a|an|our|my) "
+            r"(?:\w+ )?(?:red[- ]team(?:ing)?|tabletop) (?:exercise|report|drill)\b[,:]?)\s*",
+            _I,
+        ),
+        " ",
+    ),
+    # a register asked for, and a text to turn into steps
+    (
+        re.compile(
+            r"\bexplain (?:it )?like (?:I'm|I am) (?:five|5|a child)\b,?\s*|\b(?:explain|answer) "
+            r"(?:it )?(?:like|as) (?:a|an) (?:[\w-]+ ){0,2}(?:teacher|professor|tutor|lecturer)\b,?"
+            r"\s*",
+            _I,
+        ),
+        "Explain ",
+    ),
+    (
+        re.compile(
+            r"\b(?:translate|turn|convert|rewrite) (?:this|the following|it)(?: text)? into "
+            r"(?:a )?(?:numbered |bulleted )?(?:steps|list|instructions|recipe)\s*[:.]?\s*",
             _I,
         ),
         " ",
@@ -230,6 +292,18 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             " ",
         ),
         (r"(?:假设|假如|在一个虚构的世界里)[，,]?", " "),
+        (
+            r"\b(?:представь(?:те)?(?: себе)?|вообрази)\b[^,.?!:\n]{0,100}[,.:]\s*|"
+            r"\b(?:для обучения|чтобы обучить)\b[^,.:\n]{0,40}[,:]\s*|"
+            r"\b(?:притворись|сыграй роль|представь, что ты)\b[^,.?!:\n]{0,100}[,.:]\s*",
+            " ",
+        ),
+        (
+            r"(?:تخيل|افترض|لنفترض)\s[^،,.؟!:\n]{0,100}[،,.:]\s*|"
+            r"(?:لغرض|من أجل|لأجل)\s+تدريب\s[^،,.:\n]{0,40}[،,:]\s*|"
+            r"(?:تظاهر|تقمص دور|العب دور)\s[^،,.؟!:\n]{0,100}[،,.:]\s*",
+            " ",
+        ),
         (r"(?:仮に|架空の世界で)[、,]?", " "),
         # the past
         (
@@ -302,6 +376,11 @@ FRAME_WORDS = frozenset(
     agency officer committee under so therefore hence may can allowed
     research safety security thesis paper class course study our need
     and or to of at be please
+    in world where imagine let let's pretend game poem song haiku
+    limerick sonnet rap ballad card grandmother grandfather grandma grandpa granny nana late used
+    us red team teaming tabletop penetration test pentest exercise drill assessment a an
+    training dataset data set classifier model ai build train like five child teacher tutor
+    lecturer translate turn convert rewrite into numbered bulleted instructions gives lists
     """.split()
 )
 
