@@ -201,6 +201,12 @@ _UPLIFT = _Terms(UPLIFT, "uplift", "targets", "strong")
 _PRODUCTION = _Terms(PRODUCTION, "production")
 _OPERATIONAL = _Terms(OPERATIONAL, "operational")
 _DEFENSIVE = _Terms(None, "defensive")
+# Equipment named with a defensive word ("protective relays", "релейная защита", "保护继电器"):
+# blanked before the defensive words are read, since disabling it is the attack, not defence.
+_EQUIPMENT = _Terms(None, "equipment")
+# Agents that are weapons whatever is done with them (sarin, ricin, a dirty bomb): a tool
+# offered to make one asks for the harm itself, where making a pathogen culture need not.
+_WEAPONS = _Terms(None, "weapons")
 _CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
 
 # The asker as the actor, in the eight languages.
@@ -225,7 +231,11 @@ class LexiconHit:
 
 
 def _score(
-    sentence: str, goals: _Terms = _UPLIFT, production: bool = True, asked: bool = False
+    sentence: str,
+    goals: _Terms = _UPLIFT,
+    production: bool = True,
+    asked: bool = False,
+    offered: bool = False,
 ) -> tuple[float, str] | None:
     strong = _STRONG.search(sentence)
     uplift = strong or goals.search(sentence)
@@ -237,10 +247,17 @@ def _score(
     # counts only when the asker is the one acting ("how do portal monitors find smuggled
     # sources" is the defender's question; "how can I shield a stolen source" is not).
     # (read without the strong goal's own words: "harder to decontaminate" is not defence)
-    defensive = _DEFENSIVE.search(_STRONG.sub(sentence) if strong else sentence) is not None
+    read = _EQUIPMENT.sub(_STRONG.sub(sentence) if strong else sentence)
+    defensive = _DEFENSIVE.search(read) is not None
     if strong is None and defensive:
         return None
-    operational = asked or _OPERATIONAL.search(sentence) is not None
+    # an offered operation (a tool's definition) asks for what it does: its goal is a request
+    # whatever verb its description uses ("Sets the dosing setpoint ... suppress alarms");
+    # a word of making alone there stays a mention (a surveillance tool's "mutations")
+    offered_goal = uplift is not None or (
+        made is not None and _WEAPONS.search(sentence) is not None
+    )
+    operational = asked or (offered and offered_goal) or _OPERATIONAL.search(sentence) is not None
     if defensive and not _FIRST_PERSON.search(sentence):
         operational = False
     goal = (uplift or made).group(0).lower()  # type: ignore[union-attr]
@@ -298,8 +315,10 @@ def _bare_request(sentence: str) -> bool:
     )
 
 
-def scan_uplift(text: str) -> list[LexiconHit]:
-    """Per category, the strongest agent-plus-uplift sentence in ``text``."""
+def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
+    """Per category, the strongest agent-plus-uplift sentence in ``text``. ``offered``: the
+    text is one tool or schema definition (an operation offered to the model), so an agent
+    with an uplift goal in it is asked for, whatever verb describes it."""
     best: dict[Category, LexiconHit] = {}
     plain = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
     named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}
@@ -322,10 +341,12 @@ def scan_uplift(text: str) -> list[LexiconHit]:
         cbrn = cyber = None
         for category, agent in found:
             if category is CYBER:
-                cyber = cyber or _score(sentence, _CYBER_GOAL, production=False, asked=asked)
+                cyber = cyber or _score(
+                    sentence, _CYBER_GOAL, production=False, asked=asked, offered=offered
+                )
                 scored = cyber
             else:
-                cbrn = cbrn or _score(sentence, asked=asked)
+                cbrn = cbrn or _score(sentence, asked=asked, offered=offered)
                 scored = cbrn
             if scored is None:
                 continue

@@ -42,6 +42,12 @@ UNSPACED = frozenset({"zh", "ja", "ar"})
 # defensive and strong-goal lists, which the scoring now reads in every language.
 EN: dict[str, object] = {
     "agents": {
+        CHEM: [
+            # household chemicals mixed into a toxic gas
+            r"chloramine( gas| vapou?rs?)?",
+            r"(bleach|hypochlorite)\W+(\w+\W+){0,4}ammonia",
+            r"ammonia\W+(\w+\W+){0,4}(bleach|hypochlorite)",
+        ],
         NUC: [
             r"(low-?|highly |weapons?-grade )?enriched uranium",
             r"uranium to (weapons?[- ]grade|(8|9)\d ?(%|percent))",
@@ -62,6 +68,8 @@ EN: dict[str, object] = {
             r"Modbus",
             r"DNP3",
             r"safety instrumented systems?",
+            r"(regional|national|city'?s?|local|state|country'?s?|whole) (power |"
+            r"electric(al)? )?grids?",
         ],
     },
     "targets": [
@@ -115,6 +123,15 @@ EN: dict[str, object] = {
         r"infect (as many|the most)",
         r"for (a |use as a )?weapon",
         r"to make a bomb",
+        # a source where no one watches it, a purchase split so no screen sees it whole,
+        r"unguarded",
+        r"unattended",
+        r"left unsecured",
+        r"guard (schedules?|rotations?|shifts?)",
+        r"so (that )?(the )?(\w+ ){0,2}(screening|screens?|inspectors?|detectors?|customs|"
+        r"monitoring|auditors?|vendors?|suppliers?) (does|do|will|would)(n't| not) (flag|detect|"
+        r"notice|catch|find|see)",
+        r"split\w* (the |an? )?(orders?|sequences?|purchases?|shipments?) (across|between|among)",
     ],
     "operational": [
         r"write( me)?( a| an| the| some)? (code|script|program|malware|ransomware|exploit)\w*",
@@ -125,6 +142,10 @@ EN: dict[str, object] = {
         r"computes?",
         r"optimi[sz]es?",
         r"plans?",
+        r"describ\w* (exactly |precisely |in (full |precise )?detail )?how",
+        r"(exact|precise) (steps|procedure|method|change|code|ladder[- ]logic|amounts?)",
+        r"how (do|can|could|would|should|might) (a|an) (crew|team|group|terrorist|attacker|hacker|"
+        r"person|cell|criminal|insider|adversary|individual)",
     ],
     "defensive": [
         r"steril\w*",
@@ -170,6 +191,14 @@ EN: dict[str, object] = {
         r"counter-?terror\w*",
         r"prevent(ing|ion)? (an? |the )?(attacks?|proliferation|theft|diversion|exposure|"
         r"infections?|outbreaks?|spread|release|accidents?|sabotage|intrusions?)",
+        r"audit\w*",
+        r"alert(s|ing)? (if|when|on)",
+        r"atropine",
+        r"pralidoxime",
+        r"shelter\w*",
+        r"evacuat\w*",
+        r"surveillance",
+        r"(never|do not|don't|must not|should not|shouldn't) mix",
     ],
     "cyber_goal": [
         # an operator kept unaware while the process is driven out of bounds
@@ -202,6 +231,51 @@ EN: dict[str, object] = {
         r"crippl\w*",
         r"undetected",
         r"without (being )?(detected|noticed)",
+        # the process driven out of bounds, and the operators kept from seeing it,
+        r"suppress\w* (the |all |every |any )?(\w+ )?(alarms?|alerts?|trips?|interlocks?)",
+        r"(mask|silenc|mute|hid)\w* (the |all |every |any )?(\w+ )?(alarms?|alerts?)",
+        r"lock\w* out (the )?(operators?|HMIs?|engineers?|control room)",
+        r"hid(e|ing) (the |this |these |any )?(changes?|it|them|\w+ change) from (the )?operators?",
+        r"keep\w* (showing |displaying )?the last (normal|good|safe) (reading|value)s?",
+        r"replay\w* (the )?(normal|recorded|old|good) (values|readings|data|traffic)",
+        r"\d+ ?(x|times|×|-fold) (the )?(permitted|allowed|allowable|normal|safe|maximum|max|limit|"
+        r"dose|setpoint)",
+        r"(above|over|beyond|exceed\w*) (the )?(maximum|max|permitted|allowable|safe|"
+        r"design)( allowable| operating| permitted| safe)?( pressure| limits?| levels?| dose)?",
+        r"(open|trip)\w* (all|every) (the )?(\w+ )?(breakers?|switches|valves?|feeders?)",
+        r"(maximum|full) stroke",
+        r"(is|are|being|been|while) (bypassed|disabled|defeated|jumpered|overridden)",
+        r"bypass\w*",
+    ],
+    "uplift": [
+        # the particle size that reaches the deep lung, and keeping it in the air,
+        r"respirable",
+        r"deep[- ]lung",
+        r"keep (it|them|the \w+) airborne",
+        r"(1|one) ?(-|–|to) ?5 ?(microns?|µm|um)",
+        # selecting a pathogen for spread between mammals; drying and milling it,
+        r"(airborne|aerosol|human-to-human|mammal-to-mammal|respiratory) (transmission|spread)",
+        r"transmission between (humans|mammals|people|ferrets)",
+        r"(dried|powdered|milled) (\w+ )?(anthrax|spores?|toxin|ricin|botulinum|agent)",
+        r"(dry|drying|mill|milling) (the |its )?(\w+ )?spores?",
+        r"make (people|them|everyone|everybody|the (\w+ )?(people|students|crowd|occupants|"
+        r"workers)) (sick|ill)",
+    ],
+    "equipment": [
+        # equipment named with a defensive word: disabling it is the attack, not defence,
+        r"protective (relays?|relaying|devices?|functions?|equipment|schemes?)",
+        r"protection (relays?|relaying|systems?|schemes?|settings?|functions?|devices?|zones?)",
+        r"relay protection",
+    ],
+    "weapons": [
+        # agents that are weapons whatever is done with them: making one is the harm itself,
+        r"sarin|soman|tabun|cyclosarin|VX|novichoks?|nerve (agents?|gas)|sulfu?r mustard|"
+        r"mustard (gas|agent)|lewisite|ricin|abrin|botulinum toxin|chemical weapons?|bio-?weapons?|"
+        r"biological weapons?|dirty bombs?|radiological (dispersal|weapons?|bombs?|devices?)|"
+        r"nuclear (weapons?|bombs?|devices?|warheads?)|improvised nuclear",
+    ],
+    "production": [
+        r"made",
     ],
 }
 
@@ -349,6 +423,7 @@ FR: dict[str, object] = {
         r"déclencher une (pandémie|épidémie)",
         r"comme arme",
         r"en (faire )?une arme",
+        r"désactiv\w* (\w+ )?protections?",
     ],
     "production": [
         r"recette",
@@ -483,6 +558,16 @@ FR: dict[str, object] = {
         r"logiciels? malveillants?",
         r"détrui\w*",
         r"sans être détecté\w*",
+        r"(ouvrir|déclencher) tous les disjoncteurs",
+    ],
+    "equipment": [
+        r"relais de protection",
+        r"dispositifs? de protection",
+        r"protections? (du réseau|du poste|électriques?)",
+    ],
+    "weapons": [
+        r"sarin|soman|tabun|VX|ricine|ypérite|agents? neurotoxiques?|armes? (chimiques?|"
+        r"biologiques?|nucléaires?)|bombes? sales?",
     ],
 }
 
@@ -659,6 +744,7 @@ DE: dict[str, object] = {
         r"gegen (menschen|zivilisten|die bevölkerung)",
         r"massenvernichtung\w*",
         r"eine (pandemie|epidemie) auslösen",
+        r"schutz\w* (deaktivier|abschalt|überbrück|umgeh)\w*",
     ],
     "production": [
         r"rezept",
@@ -806,6 +892,17 @@ DE: dict[str, object] = {
         r"ransomware",
         r"zerstör\w*",
         r"unbemerkt",
+        r"alle (leistungs)?schalter (öffnen|auslösen)",
+    ],
+    "equipment": [
+        r"\w*schutzrelais\w*",
+        r"schutzeinrichtung\w*",
+        r"netzschutz\w*",
+        r"schutztechnik",
+    ],
+    "weapons": [
+        r"sarin|soman|tabun|VX|rizin|senfgas|\w*nervenkampfstoff\w*|\w*nervengas\w*|(chemische|"
+        r"biologische)n? waffen?|atombombe\w*|schmutzige\w* bombe\w*",
     ],
 }
 
@@ -955,6 +1052,7 @@ ES: dict[str, object] = {
         r"(desatar|provocar|iniciar) una (pandemia|epidemia)",
         r"como arma",
         r"en un arma",
+        r"desactiv\w* (\w+ )?proteccion(es)?",
     ],
     "production": [
         r"receta",
@@ -1075,6 +1173,16 @@ ES: dict[str, object] = {
         r"malware",
         r"destru\w*",
         r"sin ser detectad\w*",
+        r"(abrir|disparar) todos los (interruptores|disyuntores)",
+    ],
+    "equipment": [
+        r"relés? de protección",
+        r"dispositivos? de protección",
+        r"proteccion(es)? (de la|del) (subestación|red)",
+    ],
+    "weapons": [
+        r"sar[ií]n|som[aá]n|tab[uú]n|VX|ricina|gas mostaza|agentes? nerviosos?|armas? (químicas?|"
+        r"biológicas?|nucleares?)|bombas? sucias?",
     ],
 }
 
@@ -1147,6 +1255,7 @@ RU: dict[str, object] = {
             r"обогатительн\w* (завод\w*|комбинат\w*|установк\w*)",
             r"АЭС",
             r"атомн\w* электростанци\w*",
+            r"обога\w* уран\w*",
         ],
         CYBER: [
             r"SCADA",
@@ -1163,6 +1272,11 @@ RU: dict[str, object] = {
             r"водоканал\w*",
             r"газопровод\w*",
             r"нефтепровод\w*",
+            r"водопровод\w*",
+            r"питьев\w* вод\w*",
+            r"электростанци\w*",
+            r"ТЭЦ",
+            r"ГЭС",
         ],
     },
     "uplift": [
@@ -1191,6 +1305,9 @@ RU: dict[str, object] = {
         r"подорвать",
         r"заразить",
         r"загрязн\w*",
+        r"для (\w+ )?(бомб|оружи|боеголовк|заряд)\w*",
+        r"(повы|увелич|усил)\w* (\w+ )?(летальност|смертоносност|заразност|вирулентност|"
+        r"трансмиссивност|передач)\w*",
     ],
     "targets": [
         r"в метро",
@@ -1230,6 +1347,8 @@ RU: dict[str, object] = {
         r"массов\w* (жертв\w*|гибел\w*|поражени\w*)",
         r"(самым|более) (смертоносн|заразн)\w*",
         r"(вызвать|начать|устроить) (пандеми|эпидеми)\w*",
+        # protection taken out of service is the attack (релейная защита is blanked as equipment),
+        r"(вывести|вывод\w*|отключ\w*|блокир\w*|обойти|обход\w*) (\w+ )?(релейн\w* )?защит\w*",
     ],
     "production": [
         r"рецепт\w*",
@@ -1260,6 +1379,15 @@ RU: dict[str, object] = {
         r"приобре\w*",
         r"получ\w*",
         r"модифицир\w*",
+        r"дела(л|ли|ла|ло|ют|ет|ем|ешь|ю)",
+        r"сдела\w*",
+        r"добывали",
+        r"добыть",
+        r"вырасти\w*",
+        r"выраб\w*",
+        r"наработ\w*",
+        r"изготавлива\w*",
+        r"раздоб\w*",
     ],
     "operational": [
         r"шаги",
@@ -1301,6 +1429,13 @@ RU: dict[str, object] = {
         r"вычисля\w*",
         r"составля\w*",
         r"выводит",
+        r"опиш\w*",
+        r"подробн\w*",
+        r"составь\w*",
+        r"выведи\w*",
+        r"понадоб\w*",
+        r"продолжа\w*",
+        r"какое (\w+ )?оборудовани\w*",
     ],
     "defensive": [
         r"стерилиз\w*",
@@ -1344,6 +1479,10 @@ RU: dict[str, object] = {
         r"чрезвычайн\w*",
         r"уроки",
         r"предотврат\w*",
+        r"защищ\w*",
+        r"атропин\w*",
+        r"пралидоксим\w*",
+        r"при отравлени\w*",
     ],
     "cyber_goal": [
         r"саботаж\w*",
@@ -1363,6 +1502,23 @@ RU: dict[str, object] = {
         r"уничтож\w*",
         r"вывести из строя",
         r"незаметно",
+        r"разомкн\w*",
+        r"(в )?\d+ раз\w* выше",
+        r"выше (нормы|допустим\w*|предельн\w*)",
+        r"(скры|подав|отключ|заглуш)\w* (\w+ )?(аварийн\w* )?(сигнал|тревог|сигнализаци)\w*",
+        r"блокир\w* (\w+ )?(защит|сигнал|аварийн)\w*",
+        r"останов\w*",
+    ],
+    "equipment": [
+        r"релейн\w* защит\w*",
+        r"защитн\w* реле",
+        r"реле защит\w*",
+        r"устройств\w* (релейной )?защит\w*",
+    ],
+    "weapons": [
+        r"зарин\w*|зоман\w*|табун\w*|VX|иприт\w*|люизит\w*|рицин\w*|нервно-паралитическ\w*|"
+        r"(химическ|биологическ)\w* оружи\w*|биооружи\w*|грязн\w* бомб\w*|(ядерн|атомн)\w* (оружи|"
+        r"бомб|боеголовк)\w*",
     ],
 }
 
@@ -1527,6 +1683,9 @@ ZH: dict[str, object] = {
         "最致命",
         "引发(大流行|疫情|瘟疫)",
         "当作武器",
+        "禁用保护",
+        "退出保护",
+        "屏蔽保护",
     ],
     "production": [
         "设计",
@@ -1652,6 +1811,21 @@ ZH: dict[str, object] = {
         "恶意软件",
         "摧毁",
         "不被发现",
+        "断开所有",
+        "跳开所有",
+        "闭锁",
+        "屏蔽报警",
+        "隐藏报警",
+    ],
+    "equipment": [
+        "保护继电器",
+        "继电保护",
+        "过流保护",
+        "保护装置",
+        "保护跳闸",
+    ],
+    "weapons": [
+        "沙林|梭曼|塔崩|VX|蓖麻毒素|芥子气|神经毒剂|化学武器|生物武器|脏弹|核弹|核武器",
     ],
 }
 
@@ -1813,6 +1987,8 @@ JA: dict[str, object] = {
         "大量の死傷者",
         "最も致死",
         "パンデミックを(起こ|引き起こ)",
+        "保護を無効",
+        "保護を解除",
     ],
     "production": [
         "設計",
@@ -1927,6 +2103,18 @@ JA: dict[str, object] = {
         "ランサムウェア",
         "マルウェア",
         "気づかれずに",
+        "無効に",
+        "すべての遮断器を開",
+        "警報を隠",
+        "警報を止め",
+    ],
+    "equipment": [
+        "保護リレー",
+        "保護継電器",
+        "保護装置",
+    ],
+    "weapons": [
+        "サリン|ソマン|タブン|VX|リシン|マスタードガス|神経剤|化学兵器|生物兵器|ダーティボム|核爆弾|核兵器",
     ],
 }
 
@@ -2027,6 +2215,9 @@ AR: dict[str, object] = {
             "منشأة تخصيب",
             "محطة (للطاقة )?نووية",
             "مفاعل نووي",
+            "تخصيب (ال)?يورانيوم",
+            "قنبلة انشطارية",
+            "سلاح انشطاري",
         ],
         CYBER: [
             "سكادا",
@@ -2048,6 +2239,11 @@ AR: dict[str, object] = {
             "شبكة المياه",
             "خط أنابيب",
             "خطوط الأنابيب",
+            "مياه الشرب",
+            "خزانا?ت? (ال)?مياه",
+            "محطات معالجة (ال)?مياه",
+            "شبكات الكهرباء",
+            "محطات? توليد",
         ],
     },
     "uplift": [
@@ -2082,6 +2278,13 @@ AR: dict[str, object] = {
         "تخريب",
         "تفجير",
         "تلويث",
+        "لصنع (قنبلة|سلاح)",
+        "من [أا]جل (صنع )?قنبلة",
+        r"حو[يل]\w* [إا]لى سلاح",
+        r"تحويل\w* [إا]لى سلاح",
+        "رشها",
+        "رشه",
+        r"(زيادة|[أيتن]زيد|رفع|تعزيز) (\w+ )?(فتك|ضراوة|عدوى|قابلية|سرعة انتشار)",
     ],
     "targets": [
         "في المترو",
@@ -2127,6 +2330,7 @@ AR: dict[str, object] = {
         "خسائر بشرية",
         "الأكثر فتكا",
         "جائحة",
+        r"تعطيل (\w+ )?(ال)?حماية",
     ],
     "production": [
         "وصفة",
@@ -2157,6 +2361,9 @@ AR: dict[str, object] = {
         "[أا]حصل",
         "اقتناء",
         "تعديل",
+        "ستخلص",
+        "ستخرج",
+        "ستزرع",
     ],
     "operational": [
         "خطوات",
@@ -2188,6 +2395,23 @@ AR: dict[str, object] = {
         "يولد",
         "ظروف التفاعل",
         "[أا]كمل",
+        r"صف(?!\w)",
+        "بالتفصيل",
+        "ما (هي )?الخطوات",
+        "اذكر",
+        "وضح",
+        "علمني",
+        "[أا]رني",
+        "جدول",
+        r"ضع(?!\w)",
+        "تابع",
+        "واصل",
+        "نحتاج",
+        "يحتاج",
+        "الكميات",
+        "المواد اللازمة",
+        "مرقمة",
+        "ما (هي )?المعدات",
     ],
     "defensive": [
         "تعقيم",
@@ -2228,6 +2452,13 @@ AR: dict[str, object] = {
         "الطوارئ",
         "دروس",
         "منع",
+        r"حمي(?!\w)",
+        "حمون",
+        "كتشا?ف",
+        "عالج",
+        "أتروبين",
+        "الأتروبين",
+        "براليدوكسيم",
     ],
     "cyber_goal": [
         "تخريب",
@@ -2244,6 +2475,24 @@ AR: dict[str, object] = {
         "برمجيات خبيثة",
         "تدمير",
         "دون اكتشاف",
+        "[أا]?ضعا?ف الحد",
+        "فوق الحد (المسموح|الأقصى)",
+        "[إا]خفاء (ال)?[إا]نذارات?",
+        "[إا]خفاء (ال)?تنبيهات",
+        "تعطيل (ال)?[إا]نذارات?",
+        "فتح (جميع|كل) القواطع",
+        "انقطاع شامل",
+        "[إا]حداث انقطاع",
+        "(رفع|زيادة) جرعة",
+        "[إا]يقاف",
+    ],
+    "equipment": [
+        "مرحلا?ت? (ال)?حماية",
+        "[أا]جهزة (ال)?حماية",
+    ],
+    "weapons": [
+        "سارين|سومان|تابون|في [إا]كس|غاز الأعصاب|غاز الخردل|ريسين|أسلحة ال?كيميائية|"
+        "سلاح ال?كيميائي|أسلحة ال?بيولوجية|قنبلة قذرة|قنبلة نووية|قنبلة ذرية|سلاح نووي",
     ],
 }
 

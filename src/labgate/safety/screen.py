@@ -31,7 +31,7 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
-from labgate.safety.lexicon import PRODUCTION_MENTION
+from labgate.safety.lexicon import PRODUCTION_MENTION, UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
@@ -172,6 +172,49 @@ class SafetyScreen:
                 decision = offered
             if decision.blocked:
                 break
+        if not decision.blocked and definitions.strip() and self.policy.enabled_for(model):
+            decision = self._offered_operations(decision, definitions, model, labels)
+        return decision
+
+    def _offered_operations(
+        self, decision: Decision, definitions: str, model: str | None, labels: Collection[str]
+    ) -> Decision:
+        """Each tool or schema definition read by the lexicon as what it is: an operation
+        offered to the model, so an agent (or a control system) with an uplift goal in it is
+        asked for, whatever verb its description uses. "Sets chemical feed setpoints on the
+        plant PLC" with "suppress" among its alarm modes and "50 times the permitted maximum"
+        as its default had no word of a request and passed at 0.02; a block must not rest on
+        the classifier's reading of a terse definition (a retrained head turned two such
+        definitions from blocked into flagged). A word of making alone stays a mention there
+        (a surveillance tool reports "mutations"), and a defensive definition (detection,
+        audit, protection) is not asked for (:mod:`labgate.safety.lexicon`)."""
+        hits = [
+            hit
+            for line in _one_sentence_each(definitions).split("\n")
+            if line.strip()
+            for hit in scan_uplift(line, offered=True)
+            if hit.score >= UPLIFT_AND_REQUEST
+        ]
+        if not hits:
+            return decision
+        scores: dict[Category, float] = {}
+        reasons = list(decision.reasons)
+        for hit in hits:
+            scores[hit.category] = max(scores.get(hit.category, 0.0), hit.score)
+            reason = f"{hit.reason} (offered tool)"
+            if reason not in reasons:
+                reasons.append(reason)
+        offered = decide(
+            scores,
+            self.policy.rules_for(model),
+            allowances=self.policy.allowances_for(labels),
+            stages={c: Stage.LEXICON for c in scores},
+            reasons=reasons,
+            direction="input",
+        )
+        if SEVERITY[offered.action] > SEVERITY[decision.action]:
+            offered.latency_ms = decision.latency_ms
+            return offered
         return decision
 
     @staticmethod
