@@ -542,7 +542,7 @@ async def main() -> None:
                 args.json.write_text(json.dumps(results, indent=2))
             return
         if shutil.which("wrk"):
-            await sqlite_side_by_side(args, tmp, env, wport, gport, auth, results)
+            await sqlite_side_by_side(args, tmp, env, wport, gport, gateway.pid, auth, results)
         else:
             print("\n(wrk is not installed: `apt-get install -y wrk`; its table is left out)")
         plain = await latency_rounds(
@@ -670,6 +670,7 @@ class Target:
     body: dict[str, Any] = field(default_factory=lambda: CHAT)
     unique: bool = False  # a new prompt every request (the guardrail's cache never answers)
     base: str = "worker direct"
+    pid: int | None = None  # its process: CPU time per request at --concurrency is reported
 
     @property
     def url(self) -> str:
@@ -795,8 +796,8 @@ async def side_by_side(
     )
     targets: list[Target] = [
         Target("worker direct", wport, {}),
-        Target("bare pass-through", bport, {}),
-        Target("bare + durable commit", cport, {}),
+        Target("bare pass-through", bport, {}, pid=procs[0].pid),
+        Target("bare + durable commit", cport, {}, pid=procs[1].pid),
         *extra_direct,
     ]
     targets += [t if isinstance(t, Target) else Target(*t) for t in labgates]
@@ -829,9 +830,14 @@ async def side_by_side(
             for j in range(n):
                 i = (j + r) % n
                 lat[i].append(run_wrk(targets[i].url, scripts[i], 1, args.wrk_duration))
+                pid = targets[i].pid
+                used = cpu_seconds(pid) if pid else 0.0
                 thr[i].append(
                     run_wrk(targets[i].url, scripts[i], args.concurrency, args.wrk_duration)
                 )
+                if pid:  # the target's CPU time (all its threads) per request served
+                    used = cpu_seconds(pid) - used
+                    thr[i][-1]["cpu_us"] = used / (thr[i][-1]["rps"] * args.wrk_duration) * 1e6
             loads.append(load_average())
         # added: the target's percentile minus its baseline's (the worker, asked the same way)
         # in the same round
@@ -852,12 +858,14 @@ async def side_by_side(
         )
         print(
             f"  {'':48s} {'p50':>9s} {'added p50':>10s} {'added p99':>10s} "
-            f"{'req/s @' + str(args.concurrency):>10s}  rounds (added p50, ms)"
+            f"{'req/s @' + str(args.concurrency):>10s} {'CPU/req':>8s}  rounds (added p50, ms)"
         )
         rows = {}
         for i, name in enumerate(names):
             p50 = med(x["p50"] for x in lat[i])
             rps = med(x["rps"] for x in thr[i])
+            cpus = [x["cpu_us"] for x in thr[i] if "cpu_us" in x]
+            cpu = f"{med(cpus):6.0f}us" if cpus else ""
             rows[name] = {
                 "p50_ms": p50 * 1000,
                 "added_p50_ms": med(added[i]) * 1000,
@@ -865,11 +873,13 @@ async def side_by_side(
                 "rps": rps,
                 "rounds_added_p50_ms": [a * 1000 for a in added[i]],
                 "rounds_rps": [x["rps"] for x in thr[i]],
+                "cpu_us_per_request": med(cpus) if cpus else None,
+                "rounds_cpu_us": cpus,
             }
             each = " ".join(f"{a * 1000:.2f}" for a in added[i])
             print(
                 f"  {name:48s} {p50 * 1000:7.2f}ms {med(added[i]) * 1000:8.2f}ms "
-                f"{med(added99[i]) * 1000:8.2f}ms {rps:10.0f}  {each}"
+                f"{med(added99[i]) * 1000:8.2f}ms {rps:10.0f} {cpu:>8s}  {each}"
             )
         results["wrk"] = rows
         results["load_average"] = loads
@@ -914,19 +924,22 @@ async def sqlite_side_by_side(
     env: dict[str, str],
     wport: int,
     gport: int,
+    gpid: int,
     auth: dict[str, str],
     results: dict[str, object],
 ) -> None:
     """The wrk table for labgate on SQLite; with ``--before-src``, a second ``labgate serve``
     from that source tree (same settings) in the same rotated rounds, so a change's
     before/after figures share the machine's moment."""
-    labgates: list[tuple[str, int, dict[str, str]] | Target] = [("labgate", gport, auth)]
+    labgates: list[tuple[str, int, dict[str, str]] | Target] = [
+        Target("labgate", gport, auth, pid=gpid)
+    ]
     proc = None
     if args.before_src:
         proc, port, headers, _ = await extra_gateway(
             args, tmp, env, wport, "before", src=args.before_src, audit_sync=args.audit_sync
         )
-        labgates.append(Target("labgate (before)", port, headers))
+        labgates.append(Target("labgate (before)", port, headers, pid=proc.pid))
     try:
         await side_by_side(args, tmp, env, wport, labgates, results)
     finally:
@@ -947,6 +960,12 @@ async def sqlite_side_by_side(
             f"{now['rps'] / old['rps']:.2f}× (rounds "
             + " ".join(
                 f"{a / b:.2f}" for a, b in zip(now["rounds_rps"], old["rounds_rps"], strict=True)
+            )
+            + f"), CPU per request {now['cpu_us_per_request'] / old['cpu_us_per_request']:.2f}× "
+            "(rounds "
+            + " ".join(
+                f"{a / b:.2f}"
+                for a, b in zip(now["rounds_cpu_us"], old["rounds_cpu_us"], strict=True)
             )
             + ")"
         )
@@ -1168,10 +1187,10 @@ async def all_rows(
                 "pglimits": "labgate PG + Redis + rate limits",
                 "pgbudget": "labgate PG + Redis + rate limits + budget",
             }[name]
-            extra.append(Target(label, port, headers, unique=name == "guard"))
+            extra.append(Target(label, port, headers, unique=name == "guard", pid=proc.pid))
         stream_body = {**CHAT, "stream": True}
         targets = [
-            Target("labgate SQLite", gport, auth),
+            Target("labgate SQLite", gport, auth, pid=gpid),
             *extra,
             Target("labgate Responses (SQLite)", gport, auth, "/v1/responses", RESPONSES),
             Target("labgate SQLite, stream", gport, auth, body=stream_body, base="worker, stream"),
@@ -1261,7 +1280,7 @@ async def redis_rows(
             )
             procs.append(proc)
             dbs.append(db or "")
-            targets.append(Target(label, port, headers))
+            targets.append(Target(label, port, headers, pid=proc.pid))
         await side_by_side(args, tmp, env, wport, targets, results)
     finally:
         for p in procs:
