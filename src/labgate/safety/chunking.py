@@ -13,7 +13,17 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from labgate.visible import DOCUMENT_ROLE, request_texts
+from labgate.safety.calls import (
+    CALL_ROLE,
+    CALL_VIEW_ROLE,
+    RESULT_ROLES,
+    call_prose,
+    call_view,
+    calls_of,
+    exchange_calls,
+    result_prose,
+)
+from labgate.visible import DOCUMENT_ROLE, content_text
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -124,13 +134,31 @@ def message_texts(
     included): the client sends them, so they can be fabricated (many-shot jailbreaks put
     invented compliant answers there). Tool definitions are screened apart
     (:meth:`labgate.safety.screen.SafetyScreen.check_input`).
+
+    Tool calls are read as operations, in words (:mod:`labgate.safety.calls`): each call alone
+    (role :data:`~labgate.safety.calls.CALL_ROLE`, screened apart under the definitions rule),
+    and the calls of the newest turn's exchange together with that turn (role
+    :data:`~labgate.safety.calls.CALL_VIEW_ROLE`, right after the conversation view, screened
+    as a message: the intent is the user's, the call supplies its object). A tool's result
+    that is JSON is read as its keys and values in words.
     """
-    found = request_texts(messages)
+    listed = list(messages)
+    found: list[tuple[str, str]] = []
+    for message in listed:
+        role = str(message.get("role", "user"))
+        text = content_text(message.get("content"))
+        found.append((role, result_prose(text) if role in RESULT_ROLES else text))
+        found += [(CALL_ROLE, call_prose(*call)) for call in calls_of(message)]
+    found = [(role, text) for role, text in found if text.strip()]
     users = [text for role, text in found if role == "user"]
     last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)
     first = [found.pop(last_user)] if last_user is not None else []
     view = conversation_view(users)
     if view is not None:
         first.append((CONVERSATION_ROLE, view))
+    if first:
+        with_calls = call_view(first[0][1], *exchange_calls(listed))
+        if with_calls is not None:
+            first.append((CALL_VIEW_ROLE, with_calls))
     first += [(DOCUMENT_ROLE, text) for text in documents if text.strip()]
     return first + found

@@ -1,0 +1,212 @@
+"""How the guardrail reads the tool calls in a conversation's history.
+
+An assistant turn that called a tool is client-supplied (a client can fabricate it), and a
+chat template shows the call to the model, so it is screened. The record keeps a call as the
+model wrote it, ``name({"json": ...})`` (:func:`labgate.visible.call_text`); the guardrail
+reads it as what it is, an operation: the tool's name and its arguments as words
+(:func:`call_prose`), ``tox_lookup({"agent": "sarin", "topic": "treatment"})`` as
+``tox lookup, agent sarin, topic treatment``. Written as code, the classifier read the call's
+surface as a topic and a disguise (0.99 chemical for that look-up; its JSON taken for a ROT-N
+cipher), and the lexicon could not see ``disable_alarms`` as a goal.
+
+Whose intent is it? The user's newest turn is the request being made now, and the calls it
+follows supply its object ("give me the procedure for that call", "continue"), so the two are
+read together (:func:`call_view`), under the rules of a message. Each call is also read alone,
+as an offered tool's definition is, where the classifier alone flags and does not block
+(:meth:`labgate.safety.screen.SafetyScreen._definitions_rule`): a look-up of sarin's treatment
+is the science these labs do, and its call alone names the agent without asking anything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+CALL_ROLE = "tool_call"
+"""The role name under which a tool call alone is screened (apart, as definitions are)."""
+
+RESULT_ROLES = frozenset({"tool", "function"})
+"""The roles of a tool's result (``function``: the legacy functions API)."""
+
+CALL_VIEW_ROLE = "call_view"
+"""The role name of the user's newest turn read together with the calls it follows."""
+
+# calls read with the newest turn, and the words of those calls, at most (the turn is whole)
+VIEW_CALLS = 4
+VIEW_WORDS = 64
+
+# two lower-case letters, then a capital word: getCesiumSource; NaOH, GBq, uSv, H5N1 stay whole
+_CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z])")
+_JOINERS = re.compile(r"[_\-./]+")
+# a value that is a snake-case tag or enum (NaOH_feed_pump, weapons_grade): read as words; any
+# other value keeps its spelling (Co-60, a path, base64 that the decoders must see whole)
+_SNAKE_VALUE = re.compile(r"[^\W_]+(?:_+[^\W_]+)+")
+# sentence ends inside one call: the call is one operation, read as one sentence by the
+# lexicon (an agent in one argument and a goal in another are one ask)
+_SENTENCE_END = re.compile(r"[.!?:;]+(?=\s|$)|[。！？؟]+|\n+")
+_SPACES = re.compile(r"\s+")
+
+
+def calls_of(message: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(name, arguments)`` of each call an assistant turn made: its ``tool_calls``, or a
+    legacy ``function_call`` when it has none (llama.cpp's server sends both for one call), as
+    :func:`labgate.visible.tool_calls_text` reads them. The Responses API's ``function_call``
+    items arrive here as an assistant turn's ``tool_calls`` (:mod:`labgate.responses`)."""
+    if message.get("role") != "assistant":
+        return []
+    found: list[tuple[str, str]] = []
+    listed = message.get("tool_calls")
+    for call in listed if isinstance(listed, list) else ():
+        fn = call.get("function") if isinstance(call, Mapping) else None
+        if isinstance(fn, Mapping):
+            found.append((str(fn.get("name") or ""), _arguments(fn.get("arguments"))))
+    legacy = message.get("function_call")
+    if isinstance(legacy, Mapping) and not found:
+        found.append((str(legacy.get("name") or ""), _arguments(legacy.get("arguments"))))
+    return [(name, arguments) for name, arguments in found if name.strip() or arguments.strip()]
+
+
+def _arguments(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def identifier_words(name: str) -> str:
+    """An identifier as the words it joins: ``synthesize_sarin``, ``getCesiumSource``,
+    ``NaOH_feed-pump`` become ``synthesize sarin``, ``get Cesium Source``, ``NaOH feed pump``.
+    Text that is not an identifier keeps its spaces."""
+    return _SPACES.sub(" ", _CAMEL.sub(" ", _JOINERS.sub(" ", name))).strip()
+
+
+def _value_words(value: Any, out: list[str], depth: int = 0) -> None:
+    """The words of one JSON value, in order: an object's keys (as words) before their values;
+    a true flag as its key alone (``suppress_alarms: true`` is "suppress alarms"), a false or
+    empty one left out (it asks for nothing)."""
+    if depth > 16:
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            words = identifier_words(str(key))
+            if item is True:
+                out.append(words)
+            elif item is False or item is None or item in ("", [], {}):
+                continue
+            elif isinstance(item, (Mapping, list)):
+                inner: list[str] = []
+                _value_words(item, inner, depth + 1)
+                if inner:
+                    out.append(f"{words} {' '.join(inner)}".strip())
+            else:
+                out.append(f"{words} {_scalar(item)}".strip())
+    elif isinstance(value, list):
+        inner = []
+        for item in value:
+            _value_words(item, inner, depth + 1)
+        if inner:
+            out.append(" ".join(inner))
+    elif value is True or value is False or value is None:
+        return
+    else:
+        out.append(_scalar(value))
+
+
+def _scalar(value: Any) -> str:
+    text = str(value).strip()
+    return text.replace("_", " ") if len(text) <= 64 and _SNAKE_VALUE.fullmatch(text) else text
+
+
+def call_prose(name: str, arguments: str) -> str:
+    """One call as one sentence of words: the tool's name split into words, then each
+    argument's key and value, separated by commas. Arguments that are not a JSON object (a
+    free-form string, a truncated stream) are read as they are, identifiers split."""
+    try:
+        parsed = json.loads(arguments) if arguments.strip() else {}
+    except ValueError:
+        parsed = None
+    parts = [identifier_words(name)] if name.strip() else []
+    if parsed is None:
+        parts.append(arguments)
+    else:
+        words: list[str] = []
+        _value_words(parsed, words)
+        parts.extend(words)
+    text = ", ".join(p for p in (_one_sentence(p) for p in parts) if p)
+    return text
+
+
+def result_prose(text: str) -> str:
+    """A tool's result as the model reads it, for the guardrail: a JSON object or list as its
+    keys and values in words (``{"dose_rate_uSv_h_at_2m": 310}`` scored 0.9 radiological as
+    written, and "dose rate uSv h at 2m, 310" is read as the dose-rate figure it is); any other
+    result as it is. Its sentences stay sentences (a result can be a page of text)."""
+    stripped = text.strip()
+    if not stripped.startswith(("{", "[")):
+        return text
+    try:
+        parsed = json.loads(stripped)
+    except ValueError:
+        return text
+    words: list[str] = []
+    _value_words(parsed, words)
+    return ", ".join(w for w in words if w.strip())
+
+
+def _one_sentence(text: str) -> str:
+    return _SPACES.sub(" ", _SENTENCE_END.sub(",", text)).strip(" ,")
+
+
+def exchange_calls(messages: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[str]]:
+    """The prose of the calls of the exchange the user's newest turn belongs to: those made
+    since the user's previous turn and before the newest (which it follows: "continue", "give
+    me the procedure for that call"), and those made after it (an agent's loop answering it).
+    At most :data:`VIEW_CALLS` of each, the latest kept."""
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    if not users:
+        return [], []
+    newest = users[-1]
+    since = users[-2] + 1 if len(users) > 1 else 0
+
+    def prose(span: Sequence[Mapping[str, Any]]) -> list[str]:
+        found = [call_prose(*call) for m in span for call in calls_of(m)]
+        return [t for t in found if t][-VIEW_CALLS:]
+
+    return prose(messages[since:newest]), prose(messages[newest + 1 :])
+
+
+def call_view(newest: str, before: Sequence[str], after: Sequence[str] = ()) -> str | None:
+    """The user's newest turn read with the calls of its exchange (those it follows, then
+    those made after it), or None when there is no call or no turn.
+
+    The calls come first, as in the conversation, and run on into the turn, which is kept
+    whole ("plc write, setpoint 10x normal, disable alarms — how do I make sure the operators
+    don't notice?"): the lexicon reads the call's object and the user's request as the one
+    sentence they are together. Each call stays one sentence, and two calls are two (an agent
+    in one call and a goal in another are not one ask). The calls take at most
+    :data:`VIEW_WORDS` words, the calls nearest the turn first.
+
+    Written the other way round (the turn, then the calls), the classifier refused more of
+    the benign cases (7 of 32 in ``tests/safety/test_round5_calls_cases.py``, against 2) and
+    blocked no more of the harmful ones (22 of 24 either way)."""
+    newest = " ".join(newest.split())
+    calls = [*before, *after]
+    if not calls or not newest:
+        return None
+    budget = VIEW_WORDS
+    # the call just before the turn first, then the one after it, then further away
+    order = [*range(len(before) - 1, -1, -1), *range(len(before), len(calls))]
+    kept: dict[int, str] = {}
+    for i in order:
+        if budget <= 0:
+            break
+        words = calls[i].split()[:budget]
+        kept[i] = " ".join(words)
+        budget -= len(words)
+    if not kept:
+        return None
+    kept_in_order = [kept[i] for i in sorted(kept)]
+    return f"{'; '.join(kept_in_order)} — {newest}"
