@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from labgate.safety.categories import CBRN, HARM, SEVERITY, Action, Category, Stage
+from labgate.safety.calls import CALL_ROLE
 from labgate.safety.chunking import message_texts
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
@@ -36,8 +37,9 @@ from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
 
-# a client application's own instructions, screened apart (:meth:`SafetyScreen._definitions_rule`)
-INSTRUCTION_ROLES = frozenset({"system", "developer"})
+# a client application's own instructions, and each tool call of the history read alone
+# (labgate.safety.calls), screened apart (:meth:`SafetyScreen._definitions_rule`)
+INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE})
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
