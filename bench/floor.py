@@ -109,6 +109,8 @@ async def main(args: argparse.Namespace) -> None:
         '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
         f'workers = ["{worker_url}"]\nmax_in_flight_per_worker = 256\n'
         "\n[safety]\nenabled = false\n"
+        # the fake model is not approved: the model gate would refuse it (403)
+        "\n[approval]\nenforce = false\n"
     )
     me = [sys.executable, str(Path(__file__).resolve())]
     procs = [
