@@ -174,8 +174,10 @@ class SafetyScreen:
                 decision = offered
             if decision.blocked:
                 break
-        if not decision.blocked and definitions.strip() and self.policy.enabled_for(model):
-            decision = self._offered_operations(decision, definitions, model, labels)
+        # each tool call of the history is an operation too, one per line (labgate.safety.calls)
+        operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
+        if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
+            decision = self._offered_operations(decision, operations, model, labels)
         return decision
 
     def _offered_operations(
