@@ -117,6 +117,147 @@ _VOCAB = (
     )
 )
 
+# -- reading in eight languages --------------------------------------------------------------
+# Whether a decoding "reads better" was judged by common English words alone, so a reversed
+# Arabic or Russian sentence, ROT13 of French, base64 of UTF-8 Japanese or spaced-out Cyrillic
+# never counted as decoded. Each language below has its own short list of function words and
+# words of asking (generic, not harmful words; harm is judged on the decoded text afterwards),
+# and Chinese and Japanese, written without spaces, a list of common words of two characters or
+# more (a single character reads the same reversed, a word does not).
+_LANG_WORDS_TEXT: dict[str, str] = {
+    "fr": """le la les l de des du d un une et est sont en dans pour par que qui quoi quel quelle
+    quels quelles où comment pourquoi quand combien pas ne ni sur sous avec sans ce cet cette ces
+    ça cela il elle ils elles je j tu nous vous on me m moi te toi se s son sa ses mon ma mes ton
+    ta tes leur leurs notre votre au aux plus moins très bien tout tous toute toutes chez entre
+    vers après avant depuis pendant aussi mais ou donc car si y a ai as avons avez ont être avoir
+    faire fais fait peux peut pouvez dois doit veux veut comme même autre autres donne donnez
+    donner explique expliquez expliquer dis dites dire écris écrire montre montrer étapes étape
+    méthode manière façon fabriquer préparer produire obtenir utiliser maison quelqu personne
+    ville eau gaz détaillées détaillé fonctionne classe pain""",
+    "de": """der die das den dem des ein eine einen einem einer eines und ist sind in im ins zu
+    zum zur für mit von vom aus auf an am bei nach über unter vor durch ohne um wie was wer wo
+    wann warum welche welcher welches nicht kein keine ich du er sie es wir ihr mich mir dich dir
+    sich uns euch mein meine dein sein seine ihre man auch aber oder dass wenn so sehr noch nur
+    schon dann hier da kann können muss müssen will wollen soll sollte habe hast hat haben bin
+    bist werden wird wurde gib geben gibt erkläre erklären sag sage sagen schreib schreibe zeige
+    zeig anleitung schritt schritte hause zuhause herstellen machen bauen gewinnen jemanden
+    jemand stadt wasser gas alle alles viel mehr funktioniert unterricht brot""",
+    "es": """el la los las lo de del un una unos unas y e es son está están en para por con sin
+    que qué quien quién cual cuál como cómo donde dónde cuando cuándo cuanto cuánto porque no ni
+    sobre entre hasta desde me mi mis te tu tus se su sus nos yo él ella ellos ellas usted le les
+    al más muy bien todo todos toda todas también pero o u si ya hay ser estar hacer hago puedo
+    puede pueden debo quiero dame dar da explica explicar explícame dime decir escribe escribir
+    muestra paso pasos instrucciones método manera forma casa persona ciudad agua gas fabricar
+    preparar producir obtener funciona clase pan""",
+    "ru": """и в во не на я с со что как а то все всё она он они мы вы ты так его её ее их но да к
+    ко у же бы по за из от до для о об при без через под над это этот эта эти чтобы если или ли
+    когда где почему зачем какой какая какие каких сколько можно нужно надо мне меня мой моя мои
+    свой своих тебе себя дай дайте объясни объясните расскажи напиши покажи скажи инструкцию
+    инструкция пошаговую шаги способ сделать получить изготовить приготовить домашних условиях
+    дома город городе воду вода газ человека людей работает уроке вместе мы сегодня""",
+    "ar": """في من على إلى الى عن مع هذا هذه ذلك تلك كيف ماذا لماذا أين اين متى هل أن ان إن كان
+    كانت التي الذي الذين ما لا لم لن أو او ثم قد كل بعض بين عند حتى لكن أي هو هي أنا انا نحن
+    أنت انت هم لي لك له لها بها به فيها منه منها يمكن يمكنني أريد اريد أعطني اعطني اشرح أشرح
+    اكتب قل أخبرني اخبرني خطوات طريقة كيفية صنع تصنيع لصنع المنزل البيت مدينة شخص الناس ماء
+    غاز مفصلة بالتفصيل يعمل حالك اليوم""",
+    "zh": """如何 怎样 怎么 什么 为什么 哪里 哪些 多少 请问 可以 能够 需要 应该 告诉 解释 说明
+    描述 给我 步骤 详细 方法 办法 具体 一个 一些 这个 那个 我们 你们 他们 自己 时候 因为 所以
+    但是 如果 然后 或者 还是 已经 没有 不是 就是 进行 使用 制造 制作 生产 合成 提取 培养 获得
+    在家 家里 城市 人们 东西 问题 工作 实验 实验室 学生 老师 课堂 知道 觉得 现在 今天 明天
+    天气 关于 通知 其中 以及 之后 之前 是否 这样 那样 一下 怎么样 有哪些 是什么""",
+    "ja": """方法 手順 教えて ください 下さい 説明 して します する した される ます です でした
+    ません ない ている ています こと もの ため ように について から まで という どう どうやって
+    なぜ どこ いつ これ それ あれ この その 詳しい 詳しく 作る 作り方 作って 合成 抽出 培養
+    自宅 家で 都市 私の あなた 場合 必要 できる 出来る 使う 使って 仕組み 授業 明日 天気 晴れ
+    気温 くらい 化合物 何の ですか ますか しょう でしょう ましょう""",
+}
+
+
+def _accentless(word: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
+
+
+def _compile_words(text: str, single_letters: bool) -> frozenset[str]:
+    """The words, and the same without accents. One-letter words ("d", "y", "e") are left out
+    of the Latin-script languages: the fragments of a hash or of base64 make them by chance
+    (English keeps its "a" and "i", as before)."""
+    words = [w for w in text.split() if single_letters or len(w) > 1]
+    return frozenset(words) | frozenset(_accentless(w) for w in words)
+
+
+_LANG_WORDS: dict[str, frozenset[str]] = {
+    lang: _compile_words(text, single_letters=lang in ("ru", "ar"))
+    for lang, text in _LANG_WORDS_TEXT.items()
+    if lang not in ("zh", "ja")
+}
+_CJK_WORDS = frozenset(
+    w for lang in ("zh", "ja") for w in _LANG_WORDS_TEXT[lang].split() if len(w) >= 2
+)
+_CJK_LONGEST = max(len(w) for w in _CJK_WORDS)
+# The other languages' words of two letters or more ("et", "sie"), for digits standing alone
+# for a word once leetspeak is clear.
+_FUNCTION_WORDS = frozenset(w for words in _LANG_WORDS.values() for w in words if len(w) >= 2)
+# Any language's word: for choosing among readings (leetspeak) and telling words from data.
+_ANY_WORD = _VOCAB | frozenset().union(*_LANG_WORDS.values())
+
+# A run of letters (any script; digits and "_" are no letters) and a Chinese/Japanese character.
+_UWORD = re.compile(r"[^\W\d_]+")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_BOUNDED_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
+_ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+
+
+def _cjk_covered(run: str) -> int:
+    """Characters of a Chinese/Japanese run covered by known words (longest first)."""
+    covered, i, n = 0, 0, len(run)
+    while i < n:
+        for size in range(min(_CJK_LONGEST, n - i), 1, -1):
+            if run[i : i + size] in _CJK_WORDS:
+                covered += size
+                i += size
+                break
+        else:
+            i += 1
+    return covered
+
+
+def _known_in(word: str, words: frozenset[str]) -> bool:
+    if word in words:
+        return True
+    if words is _LANG_WORDS["ar"]:  # Arabic writes "and", "the", "with" onto the word
+        return any(
+            word.startswith(p) and len(word) - len(p) >= 2 and word[len(p) :] in words
+            for p in _ARABIC_PREFIXES
+        )
+    return False
+
+
+def reading_ratio(text: str, min_len: int = 1, *, bounded: bool = True) -> float:
+    """Share of words that are common words of one of the eight languages (English words count
+    beside any of them: "decode this" frames a French request): a cheap "does this read as
+    language". A Chinese or Japanese run counts as one word per two characters, read by the
+    known words it holds. The best language wins."""
+    cjk_total = cjk_known = 0.0
+    for run in _CJK_RUN.findall(text):
+        cjk_total += len(run) / 2
+        cjk_known += _cjk_covered(run) / 2
+    # whole words only: the letters between the digits of a hash, an id or base64 are no words
+    # (``bounded`` False counts them, as unknown words: leetspeak's words are such fragments)
+    found = (_BOUNDED_WORD if bounded else _UWORD).findall(text)
+    words = [w.lower() for w in found if len(w) >= min_len and not _CJK.search(w)]
+    total = len(words) + cjk_total
+    if not total:
+        return 0.0
+    english = [w in _COMMON_WORDS for w in words]
+    best = sum(english)
+    if any(not w.isascii() for w in words) or best < len(words):
+        for lang_words in _LANG_WORDS.values():
+            known = sum(e or _known_in(w, lang_words) for w, e in zip(words, english, strict=True))
+            best = max(best, known)
+    return (best + cjk_known) / total
+
+
 MAX_DERIVED = 10
 MAX_DEPTH = 2
 # Decoders read at most this much of a text (brute-force ones: ROT-N, reversal, letter games),
@@ -151,8 +292,8 @@ def english_ratio(text: str, min_len: int = 1) -> float:
 def _reads_better(
     new: str, old: str, floor: float = 0.25, gain: float = 0.15, min_len: int = 1
 ) -> bool:
-    ratio = english_ratio(new, min_len)
-    return ratio >= floor and ratio >= english_ratio(old, min_len) + gain
+    ratio = reading_ratio(new, min_len)
+    return ratio >= floor and ratio >= reading_ratio(old, min_len) + gain
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -175,6 +316,13 @@ _INVISIBLE = re.compile(
 _INVISIBLE_IN_WORD = re.compile(
     "[A-Za-z][\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+"
     "[A-Za-z]"
+)
+# The same inside a word of another script: zero-width spaces, word joiners, the byte-order
+# mark and soft hyphens between any letters, and zero-width (non-)joiners between Cyrillic,
+# Chinese or Japanese letters (Arabic, Persian and Indic writing use those two themselves).
+_INVISIBLE_IN_OTHER_WORD = re.compile(
+    "[^\\W\\d_][\u00ad\u034f\u180e\u200b\u2060-\u2064\ufeff]+[^\\W\\d_]|"
+    "[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff][\u200c\u200d]+[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff]"
 )
 _BIDI_OVERRIDE = re.compile("[\u202d\u202e\u2066-\u2068]")
 
@@ -295,25 +443,81 @@ _TOKEN = re.compile(r"\w+")
 
 
 def _is_latin_letter(ch: str) -> bool:
-    return ch.isascii() and ch.isalpha()
+    """A letter of the Latin script, accented ones too (é, ñ, ß: French, Spanish, German)."""
+    if ch.isascii():
+        return ch.isalpha()
+    return "\u00c0" <= ch <= "\u024f" and ch.isalpha() and ch not in "×÷"
+
+
+# Latin letters drawn like Cyrillic ones, put into Russian words ("инcтpукция").
+_TO_CYRILLIC = str.maketrans(
+    {
+        "a": "а",
+        "e": "е",
+        "o": "о",
+        "p": "р",
+        "c": "с",
+        "x": "х",
+        "y": "у",
+        "k": "к",
+        "A": "А",
+        "B": "В",
+        "E": "Е",
+        "K": "К",
+        "M": "М",
+        "H": "Н",
+        "O": "О",
+        "P": "Р",
+        "C": "С",
+        "T": "Т",
+        "X": "Х",
+    }
+)
+_CYRILLIC_ONLY = re.compile("[\u0400-\u04ff]")
+_LATIN_LOOKALIKES = frozenset("aeopcxykABEKMHOPCTX")
 
 
 def _fold_homoglyphs(text: str) -> str:
-    """Fold look-alikes in words that mix them with Latin letters, and in whole words of
-    look-alikes when the text around them is Latin (a Russian or Greek text stays as it is)."""
+    """Fold look-alikes the way the text around them is written. Which script that is is told
+    by the letters nothing resembles (``b d f g`` are Latin only, ``б и ж я`` Cyrillic only).
+    In a Latin text (French, Spanish, German with their accents too), Cyrillic and Greek
+    look-alikes become Latin, in words that mix them and in whole words of them; in a Russian
+    text, Latin look-alikes become Cyrillic (``Kak`` and ``инcтpукция``). A Russian or Greek
+    sentence with nothing Latin in it stays as it is."""
     letters = [ch for ch in text if ch.isalpha()]
     if not letters or all(ch.isascii() for ch in letters):
         return text
-    latin_share = sum(_is_latin_letter(ch) for ch in letters) / len(letters)
+    latin_only = sum(_is_latin_letter(ch) and ch not in _LATIN_LOOKALIKES for ch in letters)
+    cyrillic_only = sum(
+        _CYRILLIC_ONLY.match(ch) is not None and ch not in _HOMOGLYPHS for ch in letters
+    )
+    other_only = sum(not _is_latin_letter(ch) and ch not in _HOMOGLYPHS for ch in letters)
+    russian = cyrillic_only > latin_only and cyrillic_only >= 0.5 * other_only
+    # whole words of look-alikes become Latin in a Latin text: half its letters Latin, or none
+    # of another script at all (Spanish with every a, e, o, p, c in Cyrillic)
+    latin = other_only == 0 or sum(_is_latin_letter(ch) for ch in letters) >= 0.5 * len(letters)
 
     def fold(match: re.Match[str]) -> str:
         word = match.group(0)
         alpha = [ch for ch in word if ch.isalpha()]
+        if russian:
+            lookalikes = [ch for ch in alpha if _is_latin_letter(ch)]
+            if not lookalikes or not all(ch in _LATIN_LOOKALIKES for ch in lookalikes):
+                return word
+            if len(lookalikes) < len(alpha) and all(
+                _is_latin_letter(ch) or _CYRILLIC_ONLY.match(ch) for ch in alpha
+            ):
+                return word.translate(_TO_CYRILLIC)  # a Russian word with Latin look-alikes
+            small = not any(ch.isupper() for ch in word[1:])
+            if small and (len(alpha) >= 2 or word in ("c", "o", "a", "k")):
+                # a small word written in them ("Kak", "c"), not "pH", "E." or an acronym
+                return word.translate(_TO_CYRILLIC)
+            return word
         if not any(ch in _HOMOGLYPHS for ch in alpha):
             return word
         if any(not _is_latin_letter(ch) and ch not in _HOMOGLYPHS for ch in alpha):
             return word  # a real word of another script (it has letters nothing resembles)
-        if any(_is_latin_letter(ch) for ch in alpha) or latin_share >= 0.5:
+        if any(_is_latin_letter(ch) for ch in alpha) or latin:
             return word.translate(_HOMOGLYPH_TABLE)
         return word
 
@@ -345,7 +549,11 @@ def normalise(text: str) -> tuple[str, list[str]]:
     if text.isascii():
         return text, []  # nothing to normalise: no invisible, compatibility or look-alike
     kinds: list[str] = []
-    if _INVISIBLE_IN_WORD.search(text) or _BIDI_OVERRIDE.search(text):
+    if (
+        _INVISIBLE_IN_WORD.search(text)
+        or _BIDI_OVERRIDE.search(text)
+        or _INVISIBLE_IN_OTHER_WORD.search(text)
+    ):
         kinds.append("invisible")
     out = _INVISIBLE.sub("", text)
     nfkc = unicodedata.normalize("NFKC", out)
@@ -355,7 +563,7 @@ def normalise(text: str) -> tuple[str, list[str]]:
     if dropped >= 3:
         kinds.append("diacritics")
     folded = _fold_homoglyphs(out)
-    if _ascii_letters(folded) > _ascii_letters(out):
+    if folded != out:
         kinds.append("homoglyph")
     return folded, kinds
 
@@ -400,14 +608,17 @@ def _decode_base64(run: str) -> str | None:
             text = _printable(decoder(padded))
         except (binascii.Error, ValueError):
             continue
-        if text and (english_ratio(text) >= 0.1 or _wordy(text)):
+        if text and (reading_ratio(text) >= 0.1 or _wordy(text)):
             return text
     return None
 
 
 def _wordy(text: str) -> bool:
-    """Letters and spaces in words: text under a second disguise (base64 of ROT13)."""
-    return _mostly_letters(text, 0.85) and len(text.split()) >= 3
+    """Letters and spaces in words: text under a second disguise (base64 of ROT13); Chinese
+    and Japanese, written without spaces, by their characters."""
+    if not _mostly_letters(text, 0.85):
+        return False
+    return len(text.split()) >= 3 or len(_CJK.findall(text)) >= 6
 
 
 def _decode_base32(run: str) -> str | None:
@@ -416,7 +627,7 @@ def _decode_base32(run: str) -> str | None:
         text = _printable(base64.b32decode(padded))
     except (binascii.Error, ValueError):
         return None
-    return text if text and (english_ratio(text) >= 0.1 or _wordy(text)) else None
+    return text if text and (reading_ratio(text) >= 0.1 or _wordy(text)) else None
 
 
 def _decode_hex(run: str) -> str | None:
@@ -595,15 +806,23 @@ _REVERSE_HINT = re.compile(
 _CHUNK = re.compile(r"([.!?:;\n\"“”«»()\[\]{}]+)")
 
 
+_PLAIN_TOKEN = re.compile(r"[^\w]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[^\w]*")
+
+
 @functools.lru_cache(maxsize=2048)
 def _cipher_candidate(chunk: str) -> bool:
     """A chunk worth trying letter games on: two words or more, mostly letters, and not
     already English (by the larger vocabulary). Cached: three decoders ask of each chunk."""
-    words = [w.lower() for w in _WORD.findall(chunk) if len(w) > 1]
+    words = [w.lower() for w in _UWORD.findall(chunk) if len(w) > 1]
     if len(words) < 2 or not _mostly_letters(chunk):
         return False
+    # words, not data: a base64 run, a hash or an id is one long token of letters mixed with
+    # digits or capitals, and a rotation of its fragments can make short words by chance
+    tokens = chunk.split()
+    if sum(_PLAIN_TOKEN.fullmatch(t) is not None for t in tokens) < 0.7 * len(tokens):
+        return False
     known = sum(w in _VOCAB for w in words)
-    return known < 0.3 * len(words) and english_ratio(chunk, 2) < 0.3
+    return known < 0.3 * len(words) and reading_ratio(chunk, 2) < 0.3
 
 
 def _chunkwise(text: str, transform: Callable[[str], str | None]) -> str | None:
@@ -628,12 +847,12 @@ def _vocab_ratio(text: str) -> float:
 
 def _best_rotation(chunk: str) -> str | None:
     # a chunk that already reads as English (by the larger vocabulary) is not tried 25 ways
-    if english_ratio(chunk, 2) >= 0.3 or _vocab_ratio(chunk) >= 0.3:
+    if reading_ratio(chunk, 2) >= 0.3 or _vocab_ratio(chunk) >= 0.3:
         return None
     best, best_ratio = None, 0.0
     for table in _ROT_TABLES.values():
         rotated = chunk.translate(table)
-        ratio = english_ratio(rotated, 2)
+        ratio = reading_ratio(rotated, 2)
         if ratio > best_ratio:
             best, best_ratio = rotated, ratio
     return best
@@ -669,15 +888,50 @@ def _reverse_words(chunk: str) -> str:
     return _TOKEN.sub(lambda m: m.group(0)[::-1], chunk)
 
 
+_SENTENCE_END = ".?!。？！؟"
+
+
+def _sentence_shape(text: str) -> int:
+    """How much ``text`` looks like a sentence written forwards: it opens with a capital (or a
+    letter of a script without case) and ends with a full stop or question mark, not the
+    other way round. Reading by common words cannot tell a text reversed whole from one with
+    each word reversed (the same words come out, in another order); this can."""
+    stripped = text.strip()
+    if not stripped:
+        return 0
+    letters = [ch for ch in stripped if ch.isalpha()]
+    score = 0
+    if letters and not letters[0].islower():
+        score += 1
+    if letters and letters[-1].isupper() and not letters[0].isupper():
+        score -= 1
+    if stripped[-1] in _SENTENCE_END:
+        score += 1
+    if stripped[0] in _SENTENCE_END:
+        score -= 1
+    return score
+
+
 def _reversals(text: str) -> list[Derived]:
     out: list[Derived] = []
     whole = text[:SCAN_CHARS][::-1]
-    if _reads_better(whole, text) or (_REVERSE_HINT.search(text) and "\u202e" not in text):
-        out.append(Derived("reversed", whole))
+    reads = _reads_better(whole, text)
+    if reads or (_REVERSE_HINT.search(text) and "\u202e" not in text):
+        # a text that reads better reversed whole is reversed whole: the reversal replaces it
+        # (in any language; its surface is noise to the classifier)
+        out.append(Derived("reversed", whole, whole=reads and len(text) <= SCAN_CHARS))
+    words = _chunkwise(text, _reverse_words)
+    if reads and len(text) <= SCAN_CHARS:
+        # the same words come out reversed whole or word by word: keep the reading that is
+        # shaped like a sentence (the chunks reversed one by one only move the punctuation)
+        if words and _sentence_shape(words) > _sentence_shape(whole):
+            out[0] = Derived("reversed_words", words, whole=True)
+        elif words and _sentence_shape(words) == _sentence_shape(whole):
+            out.append(Derived("reversed_words", words, whole=True))  # no telling: both
+        return out
     chunks = _chunkwise(text, lambda c: c[::-1])
     if chunks and all(chunks != d.text for d in out):
         out.append(Derived("reversed", chunks, whole=True))
-    words = _chunkwise(text, _reverse_words)
     if words and all(words != d.text for d in out):
         out.append(Derived("reversed_words", words, whole=True))
     return out
@@ -728,9 +982,11 @@ def _spaced(text: str) -> Derived | None:
         if sum(ch.isalpha() for ch in run) < 4:
             return run
         joined = _unspace(run)
-        known = any(len(w) >= 3 and w.lower() in _VOCAB for w in _WORD.findall(joined))
+        known = any(len(w) >= 3 and w.lower() in _ANY_WORD for w in _UWORD.findall(joined))
         lower = sum(ch.islower() for ch in joined) >= 5
-        if not known and not lower:
+        # Arabic, Chinese, Japanese letters have no case: four of them spaced out are words
+        caseless = sum(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in joined)
+        if not known and not lower and caseless < 4:
             return run  # a DNA sequence, an acronym, a list of grades: not words
         changed = True
         return joined
@@ -783,13 +1039,35 @@ def _unleet_word(word: str) -> str:
     for seq, letter in _LEET_MULTI[:-1]:
         base = base.replace(seq, letter)
     first = "".join(_LEET_ONE.get(ch, ch) for ch in base)
-    if first.lower() in _VOCAB:
+    if first.lower() in _ANY_WORD:
         return first
     # try the second reading of the ambiguous characters, one kind at a time
     for ch, alt in _LEET_ALTERNATIVES.items():
         if ch in base:
             other = "".join(alt if c == ch else _LEET_ONE.get(c, c) for c in base)
-            if other.lower() in _VOCAB:
+            if other.lower() in _ANY_WORD:
+                return other
+    return first
+
+
+# Russian leetspeak: digits and signs drawn like Cyrillic letters, inside Cyrillic words.
+_CYRILLIC_LEET_WORD = re.compile(
+    r"(?<![\w@])(?=[\w@]*[а-яё])(?=[\w@]*[0-9@])[\w@]{2,}(?![\w@])", re.IGNORECASE
+)
+_CYRILLIC_LEET_ONE = {"0": "о", "3": "з", "4": "ч", "6": "б", "8": "в", "@": "а"}
+_CYRILLIC_LEET_ALTERNATIVES = {"3": "е", "4": "а"}
+
+
+def _unleet_cyrillic(word: str) -> str:
+    if re.search(r"[A-Za-z]", word):
+        return word  # mixed with Latin letters: not this game
+    first = "".join(_CYRILLIC_LEET_ONE.get(ch, ch) for ch in word)
+    if first.lower() in _LANG_WORDS["ru"]:
+        return first
+    for ch, alt in _CYRILLIC_LEET_ALTERNATIVES.items():
+        if ch in word:
+            other = "".join(alt if c == ch else _CYRILLIC_LEET_ONE.get(c, c) for c in word)
+            if other.lower() in _LANG_WORDS["ru"]:
                 return other
     return first
 
@@ -806,6 +1084,13 @@ def _word_like(word: str) -> bool:
         and not re.search(r"(.)\1\1", plain)
         and re.search(r"[a-z][^A-Za-z][a-z]", word) is not None
     )
+
+
+def _plain_word(word: str) -> bool:
+    """Leetspeak for a word, not a blob: undone it is 2 to 20 letters, with no capital after
+    a small letter (base64 and ids are both long and mixed)."""
+    plain = _unleet_word(word)
+    return 2 <= len(plain) <= 20 and plain.isalpha() and not re.search(r"[a-z][A-Z]", plain)
 
 
 def _leetspeak(text: str) -> Derived | None:
@@ -826,22 +1111,35 @@ def _leetspeak(text: str) -> Derived | None:
         or (known and len(real) >= 2 and len(real) >= 0.1 * max(1, len(_WORD.findall(text))))
         or (disguised and english_ratio(text) >= 0.2)
     )
-    if not fires:
-        return None
 
     def swap(match: re.Match[str]) -> str:
         word = match.group(0)
         if word not in real:
             return word
         plain = _unleet_word(word)
-        return plain if len(word) > 2 or plain.lower() in _VOCAB else word
+        return plain if len(word) > 2 or plain.lower() in _ANY_WORD else word
 
-    out = _LEET_WORD.sub(swap, text[:SCAN_CHARS])
+    out = _LEET_WORD.sub(swap, text[:SCAN_CHARS]) if real else text[:SCAN_CHARS]
+    cyrillic = len(_CYRILLIC_LEET_WORD.findall(out))
+    if cyrillic:
+        out = _CYRILLIC_LEET_WORD.sub(lambda m: _unleet_cyrillic(m.group(0)), out)
+    # In another language the English tests above see no known word: leetspeak is clear when
+    # two words or more are undone and the text then reads as language where it did not.
+    if not fires and not (
+        sum(_plain_word(w) for w in real) + cyrillic >= 2
+        and reading_ratio(out, 2) >= max(0.3, reading_ratio(text, 2, bounded=False) + 0.15)
+    ):
+        return None
     # digits and signs standing alone for short words ("70" to, "15" is, "@" a, "!" i)
     # once leetspeak is clear
     out = re.sub(
         r"(?<![\w.,:/@$!+-])[0-9@$!+]{1,3}(?![\w.,:/@$!+-])",
-        lambda m: plain if (plain := _unleet_word(m.group(0))) in _COMMON_WORDS else m.group(0),
+        lambda m: (
+            plain
+            if (plain := _unleet_word(m.group(0))) in _COMMON_WORDS
+            or (len(plain) >= 2 and plain in _FUNCTION_WORDS)
+            else m.group(0)
+        ),
         out,
     )
     return Derived("leetspeak", out, whole=True) if out != text else None
