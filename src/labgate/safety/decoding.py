@@ -38,6 +38,7 @@ import html
 import re
 import unicodedata
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -249,11 +250,12 @@ def reading_ratio(text: str, min_len: int = 1, *, bounded: bool = True) -> float
     total = len(words) + cjk_total
     if not total:
         return 0.0
-    english = [w in _COMMON_WORDS for w in words]
-    best = sum(english)
-    if any(not w.isascii() for w in words) or best < len(words):
+    counts = Counter(words)
+    english = {w for w in counts if w in _COMMON_WORDS}
+    best = sum(counts[w] for w in english)
+    if best < len(words):
         for lang_words in _LANG_WORDS.values():
-            known = sum(e or _known_in(w, lang_words) for w, e in zip(words, english, strict=True))
+            known = sum(n for w, n in counts.items() if w in english or _known_in(w, lang_words))
             best = max(best, known)
     return (best + cjk_known) / total
 
@@ -474,6 +476,15 @@ _TO_CYRILLIC = str.maketrans(
     }
 )
 _CYRILLIC_ONLY = re.compile("[\u0400-\u04ff]")
+# Counting letters by script with one regular expression each (a long text has many).
+_LATIN_RE = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
+_LATIN_LOOKALIKE_RE = re.compile("[aeopcxykABEKMHOPCTX]")
+_HOMOGLYPH_NONLATIN_RE = re.compile(
+    "[" + "".join(re.escape(ch) for ch in _HOMOGLYPHS if not _is_latin_letter(ch)) + "]"
+)
+_CYRILLIC_UNLIKE_RE = re.compile(
+    "(?![" + "".join(re.escape(ch) for ch in _HOMOGLYPHS) + "])[\u0400-\u04ff]"
+)
 _LATIN_LOOKALIKES = frozenset("aeopcxykABEKMHOPCTX")
 
 
@@ -484,18 +495,19 @@ def _fold_homoglyphs(text: str) -> str:
     look-alikes become Latin, in words that mix them and in whole words of them; in a Russian
     text, Latin look-alikes become Cyrillic (``Kak`` and ``инcтpукция``). A Russian or Greek
     sentence with nothing Latin in it stays as it is."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters or all(ch.isascii() for ch in letters):
+    if text.isascii():
         return text
-    latin_only = sum(_is_latin_letter(ch) and ch not in _LATIN_LOOKALIKES for ch in letters)
-    cyrillic_only = sum(
-        _CYRILLIC_ONLY.match(ch) is not None and ch not in _HOMOGLYPHS for ch in letters
-    )
-    other_only = sum(not _is_latin_letter(ch) and ch not in _HOMOGLYPHS for ch in letters)
+    latin_letters = len(_LATIN_RE.findall(text))
+    if not latin_letters:
+        return text  # nothing Latin to fold nor to fold into (a Russian or Greek text)
+    letters = len(_LETTER.findall(text))
+    latin_only = latin_letters - len(_LATIN_LOOKALIKE_RE.findall(text))
+    cyrillic_only = len(_CYRILLIC_UNLIKE_RE.findall(text))
+    other_only = letters - latin_letters - len(_HOMOGLYPH_NONLATIN_RE.findall(text))
     russian = cyrillic_only > latin_only and cyrillic_only >= 0.5 * other_only
     # whole words of look-alikes become Latin in a Latin text: half its letters Latin, or none
     # of another script at all (Spanish with every a, e, o, p, c in Cyrillic)
-    latin = other_only == 0 or sum(_is_latin_letter(ch) for ch in letters) >= 0.5 * len(letters)
+    latin = other_only == 0 or latin_letters >= 0.5 * letters
 
     def fold(match: re.Match[str]) -> str:
         word = match.group(0)
@@ -845,8 +857,12 @@ def _vocab_ratio(text: str) -> float:
     return sum(w in _VOCAB for w in words) / len(words) if words else 0.0
 
 
+@functools.lru_cache(maxsize=2048)
 def _best_rotation(chunk: str) -> str | None:
-    # a chunk that already reads as English (by the larger vocabulary) is not tried 25 ways
+    # a chunk that already reads as English (by the larger vocabulary) is not tried 25 ways,
+    # nor one mostly in another script (a rotation moves only the 26 Latin letters)
+    if 2 * _ascii_letters(chunk) < len(_LETTER.findall(chunk)):
+        return None
     if reading_ratio(chunk, 2) >= 0.3 or _vocab_ratio(chunk) >= 0.3:
         return None
     best, best_ratio = None, 0.0
