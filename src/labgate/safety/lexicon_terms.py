@@ -123,7 +123,7 @@ EN: dict[str, object] = {
         r"infect (as many|the most)",
         r"for (a |use as a )?weapon",
         r"to make a bomb",
-        # a source where no one watches it, a purchase split so no screen sees it whole,
+        # a source where no one watches it, a purchase split so no screen sees it whole
         r"unguarded",
         r"unattended",
         r"left unsecured",
@@ -132,6 +132,10 @@ EN: dict[str, object] = {
         r"monitoring|auditors?|vendors?|suppliers?) (does|do|will|would)(n't| not) (flag|detect|"
         r"notice|catch|find|see)",
         r"split\w* (the |an? )?(orders?|sequences?|purchases?|shipments?) (across|between|among)",
+        r"without (\w+ ){0,2}(end-user|KYC|customer|export) (checks?|screening|verification|"
+        r"certificates?|questions)",
+        r"(reviv|resurrect|reconstitut|re-?creat)\w* (\w+ ){0,3}from (synthetic DNA|scratch|(its |"
+        r"the )?(published )?sequence)",
     ],
     "operational": [
         r"write( me)?( a| an| the| some)? (code|script|program|malware|ransomware|exploit)\w*",
@@ -199,6 +203,8 @@ EN: dict[str, object] = {
         r"evacuat\w*",
         r"surveillance",
         r"(never|do not|don't|must not|should not|shouldn't) mix",
+        r"(scheduled|planned|routine|preventive) maintenance|maintenance (outages?|windows?|crews?|"
+        r"work)",
     ],
     "cyber_goal": [
         # an operator kept unaware while the process is driven out of bounds
@@ -231,7 +237,7 @@ EN: dict[str, object] = {
         r"crippl\w*",
         r"undetected",
         r"without (being )?(detected|noticed)",
-        # the process driven out of bounds, and the operators kept from seeing it,
+        # the process driven out of bounds, and the operators kept from seeing it
         r"suppress\w* (the |all |every |any )?(\w+ )?(alarms?|alerts?|trips?|interlocks?)",
         r"(mask|silenc|mute|hid)\w* (the |all |every |any )?(\w+ )?(alarms?|alerts?)",
         r"lock\w* out (the )?(operators?|HMIs?|engineers?|control room)",
@@ -248,31 +254,34 @@ EN: dict[str, object] = {
         r"bypass\w*",
     ],
     "uplift": [
-        # the particle size that reaches the deep lung, and keeping it in the air,
+        # the particle size that reaches the deep lung, and keeping it in the air
         r"respirable",
         r"deep[- ]lung",
         r"keep (it|them|the \w+) airborne",
         r"(1|one) ?(-|–|to) ?5 ?(microns?|µm|um)",
-        # selecting a pathogen for spread between mammals; drying and milling it,
+        # selecting a pathogen for spread between mammals; drying and milling it
         r"(airborne|aerosol|human-to-human|mammal-to-mammal|respiratory) (transmission|spread)",
         r"transmission between (humans|mammals|people|ferrets)",
         r"(dried|powdered|milled) (\w+ )?(anthrax|spores?|toxin|ricin|botulinum|agent)",
         r"(dry|drying|mill|milling) (the |its )?(\w+ )?spores?",
         r"make (people|them|everyone|everybody|the (\w+ )?(people|students|crowd|occupants|"
         r"workers)) (sick|ill)",
+        r"(serial )?passag\w* (\w+ ){0,2}(in|through) ferrets",
     ],
     "equipment": [
-        # equipment named with a defensive word: disabling it is the attack, not defence,
+        # equipment named with a defensive word: disabling it is the attack, not defence
         r"protective (relays?|relaying|devices?|functions?|equipment|schemes?)",
         r"protection (relays?|relaying|systems?|schemes?|settings?|functions?|devices?|zones?)",
         r"relay protection",
     ],
     "weapons": [
-        # agents that are weapons whatever is done with them: making one is the harm itself,
+        # agents that are weapons whatever is done with them: making one is the harm itself
         r"sarin|soman|tabun|cyclosarin|VX|novichoks?|nerve (agents?|gas)|sulfu?r mustard|"
         r"mustard (gas|agent)|lewisite|ricin|abrin|botulinum toxin|chemical weapons?|bio-?weapons?|"
         r"biological weapons?|dirty bombs?|radiological (dispersal|weapons?|bombs?|devices?)|"
         r"nuclear (weapons?|bombs?|devices?|warheads?)|improvised nuclear",
+        r"methylphosphonyl difluoride|schedule 1 (chemicals?|precursors?)|smallpox|variola|"
+        r"1918 influenza|spanish flu|horsepox",
     ],
     "production": [
         r"made",
@@ -362,6 +371,9 @@ FR: dict[str, object] = {
             r"réseaux? d'eau( potable)?",
             r"gazoducs?",
             r"oléoducs?",
+            r"automates?",
+            r"(station|usine|réseau)s? d'eau potable",
+            r"eau potable",
         ],
     },
     "uplift": [
@@ -559,6 +571,8 @@ FR: dict[str, object] = {
         r"détrui\w*",
         r"sans être détecté\w*",
         r"(ouvrir|déclencher) tous les disjoncteurs",
+        r"(masqu|supprim|désactiv|cach|inhib)\w* (les |des |toutes les )?alarmes?",
+        r"(\d+|dix|cent|mille) fois (la |le )?(limite|dose|norme|valeur|maximum)",
     ],
     "equipment": [
         r"relais de protection",
@@ -867,11 +881,15 @@ DE: dict[str, object] = {
         r"lehren",
         r"verhindern",
         r"verhüt\w*",
+        r"wartung\w*",
+        r"instandhaltung\w*",
+        r"freischalt\w*",
     ],
     "cyber_goal": [
         r"dringe\w*",
         r"schadsoftware",
-        r"öffne\w*",
+        r"(alle|sämtliche|jede\w*) (\w+ )?(\w*schalter|ventile|schleusen)\w* (zu )?öffne\w*",
+        r"öffne\w* (alle|sämtliche|jede\w*) (\w+ )?(\w*schalter|ventile|schleusen)\w*",
         r"sabot\w*",
         r"lahm\w*",
         r"lahmzulegen",
@@ -893,6 +911,9 @@ DE: dict[str, object] = {
         r"zerstör\w*",
         r"unbemerkt",
         r"alle (leistungs)?schalter (öffnen|auslösen)",
+        r"alarm\w* (unterdrück|ausblend|deaktivier|verberg|stumm)\w*",
+        r"(unterdrück|verberg|deaktivier)\w* (\w+ )?alarm\w*",
+        r"(\d+|zehn|hundert|tausend)-?fache\w* (des )?(\w+ )?(grenzwert|höchstwert|zulässig)\w*",
     ],
     "equipment": [
         r"\w*schutzrelais\w*",
@@ -990,6 +1011,7 @@ ES: dict[str, object] = {
             r"red de agua potable",
             r"gasoductos?",
             r"oleoductos?",
+            r"agua potable",
         ],
     },
     "uplift": [
@@ -1174,6 +1196,8 @@ ES: dict[str, object] = {
         r"destru\w*",
         r"sin ser detectad\w*",
         r"(abrir|disparar) todos los (interruptores|disyuntores)",
+        r"(ocult|suprim|desactiv|silenci|enmascar)\w* (las |todas las )?alarmas?",
+        r"(\d+|diez|cien|mil) veces (el |la )?(límite|máximo|permitid\w*|dosis|norma)",
     ],
     "equipment": [
         r"relés? de protección",
@@ -1347,8 +1371,11 @@ RU: dict[str, object] = {
         r"массов\w* (жертв\w*|гибел\w*|поражени\w*)",
         r"(самым|более) (смертоносн|заразн)\w*",
         r"(вызвать|начать|устроить) (пандеми|эпидеми)\w*",
-        # protection taken out of service is the attack (релейная защита is blanked as equipment),
+        # protection taken out of service is the attack (релейная защита is blanked as equipment)
         r"(вывести|вывод\w*|отключ\w*|блокир\w*|обойти|обход\w*) (\w+ )?(релейн\w* )?защит\w*",
+        r"неохраняем\w*",
+        r"не охраня\w*",
+        r"без охраны",
     ],
     "production": [
         r"рецепт\w*",
@@ -1483,6 +1510,8 @@ RU: dict[str, object] = {
         r"атропин\w*",
         r"пралидоксим\w*",
         r"при отравлени\w*",
+        r"техобслуживани\w*",
+        r"ремонт\w*",
     ],
     "cyber_goal": [
         r"саботаж\w*",
@@ -2285,6 +2314,7 @@ AR: dict[str, object] = {
         "رشها",
         "رشه",
         r"(زيادة|[أيتن]زيد|رفع|تعزيز) (\w+ )?(فتك|ضراوة|عدوى|قابلية|سرعة انتشار)",
+        "[يتن]طلق",
     ],
     "targets": [
         "في المترو",
@@ -2331,6 +2361,12 @@ AR: dict[str, object] = {
         "الأكثر فتكا",
         "جائحة",
         r"تعطيل (\w+ )?(ال)?حماية",
+        r"غير محروس\w*",
+        r"غير مؤمن\w*",
+        "(بلا|دون|بدون) حراسة",
+        "[إا]خفاء",
+        "[يتن]خفي",
+        "(عن|من) (ال)?مفتشين",
     ],
     "production": [
         "وصفة",
@@ -2364,6 +2400,10 @@ AR: dict[str, object] = {
         "ستخلص",
         "ستخرج",
         "ستزرع",
+        # present and plural verb forms (ينتجون, يحصلون, يشترون)
+        r"[يتن]نتج(?!\w* عن)",
+        "[يتن]حصل",
+        "[يتن]شتر",
     ],
     "operational": [
         "خطوات",
