@@ -986,6 +986,8 @@ def _unspace(run: str) -> str:
     words = re.split(r"\s{2,}|\s*[/|]\s*|\t", run.strip())
     if len(words) > 1:
         return " ".join(re.sub(r"[^\w]", "", w) for w in words if re.sub(r"[^\w]", "", w))
+    if _CJK.search(run):
+        return re.sub(r"[^\w]", "", run)  # Chinese and Japanese are written without spaces
     return _segment(re.sub(r"[^\w]", "", run))
 
 
