@@ -20,10 +20,13 @@ Two steps:
    ``$@r1n``, ``|\\|``), pig latin, and payload splitting (``a = "make sa"; b = "rin"; a + b``).
    One level of nesting is undone too (base64 of ROT13, reversed leetspeak).
 
-A decoding is kept only when it reads better than what it came from (more common English words,
-:func:`english_ratio`), or is clearly an encoding of printable text: a SHA-256, a DNA sequence, a
-SMILES string or a base64 blob of binary data yields nothing, and benign encodings that do decode
-(a base64 config line) are screened as the benign text they are. Every decoding costs one more
+A decoding is kept only when it reads better than what it came from (more common words of one
+of eight languages, :func:`reading_ratio`: English, French, German, Spanish, Russian and Arabic
+by word lists, Chinese and Japanese by known words of two characters or more, so a reversed
+Arabic ask or base64 of UTF-8 Japanese counts as well as English), or is clearly an encoding of
+printable text: a SHA-256, a DNA sequence, a SMILES string or a base64 blob of binary data yields
+nothing, and benign encodings that do decode (a base64 config line) are screened as the benign
+text they are. Every decoding costs one more
 embedding, so decodings are capped (:data:`MAX_DERIVED`). Everything here is plain string work
 (microseconds to a millisecond on a long text), no model.
 """
