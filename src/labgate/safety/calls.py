@@ -15,6 +15,12 @@ read together (:func:`call_view`), under the rules of a message. Each call is al
 as an offered tool's definition is, where the classifier alone flags and does not block
 (:meth:`labgate.safety.screen.SafetyScreen._definitions_rule`): a look-up of sarin's treatment
 is the science these labs do, and its call alone names the agent without asking anything.
+The lexicon reads each call as an operation, as it reads an offered tool: an agent or a
+control system with an uplift goal in a call is asked for, whatever the user's turn says.
+
+A tool's result that is structured data (JSON) is read as its keys and values in words, apart
+too (:func:`result_data`); a result in prose is read as written, with the messages, as
+retrieval documents are.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ CALL_ROLE = "tool_call"
 
 RESULT_ROLES = frozenset({"tool", "function"})
 """The roles of a tool's result (``function``: the legacy functions API)."""
+
+DATA_ROLE = "tool_data"
+"""The role name under which a tool's structured (JSON) result is screened (apart, as
+definitions are: :func:`result_data`)."""
 
 CALL_VIEW_ROLE = "call_view"
 """The role name of the user's newest turn read together with the calls it follows."""
@@ -139,18 +149,23 @@ def call_prose(name: str, arguments: str) -> str:
     return text
 
 
-def result_prose(text: str) -> str:
-    """A tool's result as the model reads it, for the guardrail: a JSON object or list as its
-    keys and values in words (``{"dose_rate_uSv_h_at_2m": 310}`` scored 0.9 radiological as
-    written, and "dose rate uSv h at 2m, 310" is read as the dose-rate figure it is); any other
-    result as it is. Its sentences stay sentences (a result can be a page of text)."""
+def result_data(text: str) -> str | None:
+    """A tool's result that is a JSON object or list, as its keys and values in words, or
+    None for any other result (prose: a page, a message, which is read as it is).
+
+    Structured data is read like a definition (role :data:`DATA_ROLE`, screened apart: the
+    classifier alone flags it): ``{"dose_rate_uSv_h_at_2m": 310}`` scored 0.9 radiological as
+    written, and a candidate head read "residual chlorine 0.3" (余氯 0.3) as a chemical ask.
+    Its sentences stay sentences (a value can be a page of text)."""
     stripped = text.strip()
     if not stripped.startswith(("{", "[")):
-        return text
+        return None
     try:
         parsed = json.loads(stripped)
     except ValueError:
-        return text
+        return None
+    if not isinstance(parsed, (dict, list)):
+        return None
     words: list[str] = []
     _value_words(parsed, words)
     return ", ".join(w for w in words if w.strip())

@@ -16,12 +16,13 @@ from typing import Any
 from labgate.safety.calls import (
     CALL_ROLE,
     CALL_VIEW_ROLE,
+    DATA_ROLE,
     RESULT_ROLES,
     call_prose,
     call_view,
     calls_of,
     exchange_calls,
-    result_prose,
+    result_data,
 )
 from labgate.visible import DOCUMENT_ROLE, content_text
 
@@ -140,14 +141,16 @@ def message_texts(
     and the calls of the newest turn's exchange together with that turn (role
     :data:`~labgate.safety.calls.CALL_VIEW_ROLE`, right after the conversation view, screened
     as a message: the intent is the user's, the call supplies its object). A tool's result
-    that is JSON is read as its keys and values in words.
+    that is JSON is read as its keys and values in words (role
+    :data:`~labgate.safety.calls.DATA_ROLE`, apart too); any other result as written.
     """
     listed = list(messages)
     found: list[tuple[str, str]] = []
     for message in listed:
         role = str(message.get("role", "user"))
         text = content_text(message.get("content"))
-        found.append((role, result_prose(text) if role in RESULT_ROLES else text))
+        data = result_data(text) if role in RESULT_ROLES else None
+        found.append((role, text) if data is None else (DATA_ROLE, data))
         found += [(CALL_ROLE, call_prose(*call)) for call in calls_of(message)]
     found = [(role, text) for role, text in found if text.strip()]
     users = [text for role, text in found if role == "user"]
