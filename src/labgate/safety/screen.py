@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from labgate.safety.calls import CALL_ROLE, DATA_ROLE
 from labgate.safety.categories import CBRN, HARM, SEVERITY, Action, Category, Stage
-from labgate.safety.calls import CALL_ROLE
 from labgate.safety.chunking import message_texts
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
@@ -37,9 +37,9 @@ from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
 
-# a client application's own instructions, and each tool call of the history read alone
-# (labgate.safety.calls), screened apart (:meth:`SafetyScreen._definitions_rule`)
-INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE})
+# a client application's own instructions, and each tool call of the history and each JSON
+# result read alone (labgate.safety.calls), screened apart (SafetyScreen._definitions_rule)
+INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
