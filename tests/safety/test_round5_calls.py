@@ -20,6 +20,7 @@ import pytest
 from labgate.safety.calls import (
     CALL_ROLE,
     CALL_VIEW_ROLE,
+    DATA_ROLE,
     VIEW_CALLS,
     VIEW_WORDS,
     call_prose,
@@ -27,7 +28,7 @@ from labgate.safety.calls import (
     calls_of,
     exchange_calls,
     identifier_words,
-    result_prose,
+    result_data,
 )
 from labgate.safety.categories import HEAD_CLASSES, Action, Category
 from labgate.safety.chunking import CONVERSATION_ROLE, message_texts
@@ -87,10 +88,12 @@ def test_values_that_are_not_tags_keep_their_spelling() -> None:
 
 
 def test_a_json_result_is_read_as_its_keys_and_values() -> None:
-    assert result_prose('{"dose_rate_uSv_h_at_2m": 310}') == "dose rate uSv h at 2m 310"
-    assert result_prose('[{"box": 4}, {"box": 5}]') == "box 4 box 5"
-    assert result_prose("found 3 entries") == "found 3 entries"
-    assert result_prose("{not json") == "{not json"
+    assert result_data('{"dose_rate_uSv_h_at_2m": 310}') == "dose rate uSv h at 2m 310"
+    assert result_data('[{"box": 4}, {"box": 5}]') == "box 4 box 5"
+    # prose, or anything else, is not data: read as written, with the messages
+    assert result_data("found 3 entries") is None
+    assert result_data("{not json") is None
+    assert result_data('"a JSON string"') is None
 
 
 def test_calls_are_taken_from_tool_calls_or_a_legacy_function_call() -> None:
@@ -204,6 +207,22 @@ async def test_the_newest_turn_with_its_call_is_screened_as_a_message() -> None:
     decision = await screen.check_input(messages)
     assert decision.action is Action.BLOCK
     assert decision.category is Category.CBRN_RADIOLOGICAL
+
+
+async def test_a_json_result_is_data_read_apart_and_a_prose_result_a_message() -> None:
+    screen = _marked_screen()
+    data = [
+        _assistant("lookup"),
+        {"role": "tool", "content": '{"shielding_cm": 4.8}'},
+        {"role": "user", "content": "Thanks."},
+    ]
+    assert (DATA_ROLE, "shielding cm 4.8") in message_texts(data)
+    decision = await screen.check_input(data)
+    assert decision.action is Action.FLAG
+    assert any("the classifier alone flags" in r for r in decision.reasons)
+    prose = [*data[:1], {"role": "tool", "content": "The shielding is 4.8 cm."}, data[2]]
+    assert ("tool", "The shielding is 4.8 cm.") in message_texts(prose)
+    assert (await screen.check_input(prose)).action is Action.BLOCK
 
 
 async def test_a_call_is_read_by_the_lexicon_as_an_operation_whatever_the_turn_says() -> None:
