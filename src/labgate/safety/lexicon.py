@@ -207,6 +207,9 @@ _EQUIPMENT = _Terms(None, "equipment")
 # Agents that are weapons whatever is done with them (sarin, ricin, a dirty bomb): a tool
 # offered to make one asks for the harm itself, where making a pathogen culture need not.
 _WEAPONS = _Terms(None, "weapons")
+# A strong goal named as what is defended against ("protect the sources from theft",
+# "защитить от кражи", "حماية ... من السرقة"): blanked before the goals are read.
+_COUNTERED = _Terms(None, "countered")
 _CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
 
 # The asker as the actor, in the eight languages.
@@ -237,6 +240,7 @@ def _score(
     asked: bool = False,
     offered: bool = False,
 ) -> tuple[float, str] | None:
+    sentence = _COUNTERED.sub(sentence)
     strong = _STRONG.search(sentence)
     uplift = strong or goals.search(sentence)
     made = _PRODUCTION.search(sentence) if production else None

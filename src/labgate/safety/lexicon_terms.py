@@ -286,6 +286,13 @@ EN: dict[str, object] = {
     "production": [
         r"made",
     ],
+    "countered": [
+        # a strong goal named as what is defended against: protecting a source from theft
+        r"(protect|secur|guard|safeguard)\w* (\w+ ){0,5}(from|against) (the )?(theft|smuggling|"
+        r"diversion|sabotage|being stolen)",
+        r"(prevent|stop|deter)\w* (the )?(\w+ ){0,3}(theft|smuggling|diversion)",
+        r"anti-?(theft|smuggling)",
+    ],
 }
 
 FR: dict[str, object] = {
@@ -582,6 +589,9 @@ FR: dict[str, object] = {
     "weapons": [
         r"sarin|soman|tabun|VX|ricine|ypérite|agents? neurotoxiques?|armes? (chimiques?|"
         r"biologiques?|nucléaires?)|bombes? sales?",
+    ],
+    "countered": [
+        r"(protég|protèg|protect|sécuris)\w* (\w+ ){0,5}contre (le |la )?(vol|contrebande)",
     ],
 }
 
@@ -925,6 +935,10 @@ DE: dict[str, object] = {
         r"sarin|soman|tabun|VX|rizin|senfgas|\w*nervenkampfstoff\w*|\w*nervengas\w*|(chemische|"
         r"biologische)n? waffen?|atombombe\w*|schmutzige\w* bombe\w*",
     ],
+    "countered": [
+        r"(vor|gegen) (\w+ )?(diebstahl|schmuggel)\w* (\w+ )?(schütz|sicher)\w*",
+        r"(schütz|sicher)\w* (\w+ ){0,5}(vor|gegen) (\w+ )?(diebstahl|schmuggel)\w*",
+    ],
 }
 
 ES: dict[str, object] = {
@@ -1207,6 +1221,9 @@ ES: dict[str, object] = {
     "weapons": [
         r"sar[ií]n|som[aá]n|tab[uú]n|VX|ricina|gas mostaza|agentes? nerviosos?|armas? (químicas?|"
         r"biológicas?|nucleares?)|bombas? sucias?",
+    ],
+    "countered": [
+        r"(proteg|asegur)\w* (\w+ ){0,5}contra (el )?(robo|contrabando)",
     ],
 }
 
@@ -1549,6 +1566,10 @@ RU: dict[str, object] = {
         r"(химическ|биологическ)\w* оружи\w*|биооружи\w*|грязн\w* бомб\w*|(ядерн|атомн)\w* (оружи|"
         r"бомб|боеголовк)\w*",
     ],
+    "countered": [
+        r"(защит|защищ|охран|обезопас)\w* (\w+ ){0,5}от (краж|хищени|контрабанд)\w*",
+        r"(предотвра|недопущ|пресеч)\w* (\w+ ){0,3}(краж|хищени|контрабанд)\w*",
+    ],
 }
 
 ZH: dict[str, object] = {
@@ -1856,6 +1877,11 @@ ZH: dict[str, object] = {
     "weapons": [
         "沙林|梭曼|塔崩|VX|蓖麻毒素|芥子气|神经毒剂|化学武器|生物武器|脏弹|核弹|核武器",
     ],
+    "countered": [
+        "防盗",
+        "防止被盗",
+        "防止(盗窃|走私)",
+    ],
 }
 
 JA: dict[str, object] = {
@@ -2145,6 +2171,9 @@ JA: dict[str, object] = {
     "weapons": [
         "サリン|ソマン|タブン|VX|リシン|マスタードガス|神経剤|化学兵器|生物兵器|ダーティボム|核爆弾|核兵器",
     ],
+    "countered": [
+        "盗難(防止|対策|から守)",
+    ],
 }
 
 AR: dict[str, object] = {
@@ -2369,7 +2398,6 @@ AR: dict[str, object] = {
         "(عن|من) (ال)?مفتشين",
     ],
     "production": [
-        "وصفة",
         "زرع",
         "خلق",
         "صمم",
@@ -2452,6 +2480,7 @@ AR: dict[str, object] = {
         "المواد اللازمة",
         "مرقمة",
         "ما (هي )?المعدات",
+        "صياغة",
     ],
     "defensive": [
         "تعقيم",
@@ -2533,6 +2562,10 @@ AR: dict[str, object] = {
     "weapons": [
         "سارين|سومان|تابون|في [إا]كس|غاز الأعصاب|غاز الخردل|ريسين|أسلحة ال?كيميائية|"
         "سلاح ال?كيميائي|أسلحة ال?بيولوجية|قنبلة قذرة|قنبلة نووية|قنبلة ذرية|سلاح نووي",
+    ],
+    "countered": [
+        r"(حماية|[يتن]حمي|منع|تأمين) (\S+ ){0,5}من (ال)?(سرقة|تهريب)",
+        r"منع (ال)?(سرقة|تهريب)",
     ],
 }
 
