@@ -907,6 +907,11 @@ def _reverse_words(chunk: str) -> str:
     return _TOKEN.sub(lambda m: m.group(0)[::-1], chunk)
 
 
+def _reverse_each_word(chunk: str) -> str | None:
+    flipped = _reverse_words(chunk)
+    return flipped if _reversal_plausible(chunk, flipped) else None
+
+
 _SENTENCE_END = ".?!。？！؟"
 
 
@@ -931,15 +936,41 @@ def _sentence_shape(text: str) -> int:
     return score
 
 
+def _known_words(text: str) -> float:
+    """How many words of ``text`` are known words of any of the eight languages (a
+    Chinese/Japanese run counts its known words, one per two characters)."""
+    known = sum(_cjk_covered(run) for run in _CJK_RUN.findall(text)) / 2
+    for word in _BOUNDED_WORD.findall(text):
+        lower = word.lower()
+        if not _CJK.search(lower) and (lower in _ANY_WORD or _known_in(lower, _LANG_WORDS["ar"])):
+            known += 1
+    return known
+
+
+def _reversal_plausible(text: str, reversed_text: str) -> bool:
+    """A text that already reads as words ("Training run.", "Red eléctrica.") is taken for
+    reversed only when its reversal holds two known words or more: with eight languages'
+    function words, one word made by chance ("nur" in ".nur gniniarT", "der" in
+    ".acirtcéle deR") had turned short benign texts into noise the classifier refused."""
+    if _vocab_ratio(text) < 0.3 and reading_ratio(text, 2) < 0.3:
+        return True
+    return _known_words(reversed_text) >= 2
+
+
+def _reverse_chunk(chunk: str) -> str | None:
+    flipped = chunk[::-1]
+    return flipped if _reversal_plausible(chunk, flipped) else None
+
+
 def _reversals(text: str) -> list[Derived]:
     out: list[Derived] = []
     whole = text[:SCAN_CHARS][::-1]
-    reads = _reads_better(whole, text)
+    reads = _reads_better(whole, text) and _reversal_plausible(text, whole)
     if reads or (_REVERSE_HINT.search(text) and "\u202e" not in text):
         # a text that reads better reversed whole is reversed whole: the reversal replaces it
         # (in any language; its surface is noise to the classifier)
         out.append(Derived("reversed", whole, whole=reads and len(text) <= SCAN_CHARS))
-    words = _chunkwise(text, _reverse_words)
+    words = _chunkwise(text, _reverse_each_word)
     if reads and len(text) <= SCAN_CHARS:
         # the same words come out reversed whole or word by word: keep the reading that is
         # shaped like a sentence (the chunks reversed one by one only move the punctuation)
@@ -948,7 +979,7 @@ def _reversals(text: str) -> list[Derived]:
         elif words and _sentence_shape(words) == _sentence_shape(whole):
             out.append(Derived("reversed_words", words, whole=True))  # no telling: both
         return out
-    chunks = _chunkwise(text, lambda c: c[::-1])
+    chunks = _chunkwise(text, _reverse_chunk)
     if chunks and all(chunks != d.text for d in out):
         out.append(Derived("reversed", chunks, whole=True))
     if words and all(words != d.text for d in out):
