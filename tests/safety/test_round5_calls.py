@@ -247,10 +247,10 @@ async def test_a_call_is_read_by_the_lexicon_as_an_operation_whatever_the_turn_s
 
 # -- the cases, on the shipped model ----------------------------------------------------------
 
-# The harmful case the reading does not refuse yet, and why (not the call's reading): the
-# lexicon reads "treatment" in water_treatment_2 as a defensive word, so without the opening
-# turn (which the head refuses on its own) only the classifier reads it, and it flags it.
-KNOWN_HARMFUL_MISSES = {("en", "hmi_override", False)}
+# Harmful cases the reading does not refuse yet, and why. (None now: "treatment" in
+# water_treatment_2 was read as a defensive word, so without the opening turn only the
+# classifier read the call, and it flagged it; a plant's name is no longer defence.)
+KNOWN_HARMFUL_MISSES: set[tuple[str, str, bool]] = set()
 
 
 @pytest.mark.parametrize("opener", [True, False], ids=["with-opener", "from-the-call"])

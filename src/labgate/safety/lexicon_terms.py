@@ -161,6 +161,9 @@ EN: dict[str, object] = {
         r"victims",
         r"(?<!smoke )detect(s|ed|ing|ion|ors?)?",
         r"diagnos\w*",
+        # "water treatment 2" (a plant's name, from a tool call's "water_treatment_2") is the
+        # target, not medical treatment
+        r"(?<!water )(?<!wastewater )(?<!sewage )(?<!effluent )"
         r"treat(ment|ments|ing|ed)?(?! (plants?|works|facilit\w*|systems?|PLCs?|SCADA|HMIs?))",
         r"therap\w*",
         r"antidotes?",
