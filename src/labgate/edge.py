@@ -18,13 +18,6 @@ opening for the first) and never reset by more bytes:
 many requests are in progress) gets ``503`` in the OpenAI shape (uvicorn's own
 ``limit_concurrency`` answers in plain text). :func:`server_options` is what ``labgate serve``
 passes to uvicorn.
-
-An answer goes out in one send: uvicorn writes a response's head and its body as two socket
-writes, and on a loopback or LAN connection each write is a send system call, a trip through
-the TCP stack and a wake-up of the client for half an answer. The protocol gives each request
-a transport (:class:`_Coalescing`) that holds a response's writes and hands them to the socket
-together when the response completes (a stream's chunks: at the end of the event loop's
-current step, so nothing waits), before a close, and before any write of the protocol's own.
 """
 
 from __future__ import annotations
@@ -82,51 +75,6 @@ class _HeadTooLarge(Exception):
     pass
 
 
-class _Coalescing:
-    """A connection's transport as a response's writes see it: the writes of one loop step
-    are held and go to the socket in one send (:meth:`flush`), when the response completes
-    (the protocol calls it), before a close, or at the end of the step (``call_soon``), so a
-    stream's chunk is never held past the step that wrote it. Everything else is the
-    transport's own."""
-
-    __slots__ = ("transport", "_loop", "_held", "_due")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self.transport = transport
-        self._loop = loop
-        self._held: list[bytes] = []
-        self._due = False
-
-    def write(self, data: bytes) -> None:
-        self._held.append(data)
-        if not self._due:
-            self._due = True
-            self._loop.call_soon(self._step_ended)
-
-    def _step_ended(self) -> None:
-        self._due = False
-        self.flush()
-
-    def flush(self) -> None:
-        held = self._held
-        if not held:
-            return
-        self._held = []
-        if self.transport.is_closing():
-            return  # the client went away: uvicorn would not have written either
-        if len(held) == 1:
-            self.transport.write(held[0])
-        else:
-            self.transport.writelines(held)  # one send (writev), no copy
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.transport, name)
-
-
 def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with a limit on the size and the time of request heads."""
     limit = cfg.max_header_bytes
@@ -153,11 +101,9 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
         _head_timer: asyncio.TimerHandle | None = None
         _oversized = False
         _body_timer: asyncio.TimerHandle | None = None
-        _out: _Coalescing | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._out = _Coalescing(transport, self.loop)
             self._arm()
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -193,6 +139,12 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
                 # stops the parser, which uvicorn answers with send_400_response: 431 here
                 raise _HeadTooLarge
 
+        def send_400_response(self, msg: str) -> None:
+            if self._oversized:
+                self._refuse(too_large)
+            else:
+                super().send_400_response(msg)
+
         def on_headers_complete(self) -> None:
             self._reading_head = False
             self._head_bytes = 0
@@ -201,24 +153,8 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
             # counts the asking connection among the open ones)
             full = len(self.connections) > cap or len(self.tasks) >= cap
             self.app = busy if full else self.config.loaded_app
-            cycle = self.cycle
             super().on_headers_complete()
-            if self.cycle is not cycle and self._out is not None:
-                # the new request's answer goes out in one send (see _Coalescing)
-                self.cycle.transport = self._out  # type: ignore[assignment]
             self._body_timer = self.loop.call_later(body_timeout, self._body_timed_out)
-
-        def on_response_complete(self) -> None:
-            if self._out is not None:
-                self._out.flush()  # the whole answer, head and body, in one send
-            super().on_response_complete()
-
-        def send_400_response(self, msg: str) -> None:
-            self._flush()
-            if self._oversized:
-                self._refuse(too_large)
-            else:
-                super().send_400_response(msg)
 
         def on_message_complete(self) -> None:
             self._body_done()
@@ -255,12 +191,7 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
                 # a connection that sent nothing is closed without a word (as a pre-connect)
                 self._refuse(too_slow if self._head_bytes else None)
 
-        def _flush(self) -> None:
-            if self._out is not None:
-                self._out.flush()  # what a response already wrote goes first
-
         def _refuse(self, answer: Callable[[], bytes] | None) -> None:
-            self._flush()
             self._reading_head = False
             self._disarm()
             if self.transport.is_closing():
