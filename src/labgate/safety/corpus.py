@@ -88,6 +88,21 @@ INTENT_DEV_FAMILIES = frozenset(
         "cbrn_radiological/persona_jailbreak",
         "cbrn_nuclear/multiturn_lab_to_weapon",
         "cyber_infrastructure/water_treatment_attack",
+        # fourth round (G4: chosen by hand before training, the families named *_dev: 5 of
+        # 12 new families, both labels represented)
+        "allowed_dual_use/science_statements_dev",
+        "allowed_dual_use/clinical_toxicology_dev",
+        "allowed_dual_use/grid_reliability_dev",
+        "allowed_dual_use/notebook_benign_dev",
+        "cbrn_biological/notebook_weaponise_dev",
+        # fifth round (G5: chosen by hand before training, the families named r5_*_dev: 6 of
+        # 24 new families, three of each label)
+        "allowed_dual_use/r5_defence_mix_dev",
+        "allowed_dual_use/r5_medicine_dev",
+        "allowed_dual_use/r5_grid_cyber_dev",
+        "cbrn_chemical/r5_reframed_mix_dev",
+        "cbrn_biological/r5_terse_dev",
+        "cbrn_radiological/r5_covert_poisoning_dev",
     )
 )
 # Groups that always train: answer imitations (they teach output screening), greetings (a
