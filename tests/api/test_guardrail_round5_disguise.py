@@ -14,8 +14,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import orjson
 import pytest
+
+from tests.api.guardrail_cases import not_answered, not_refused, texts
 
 pytestmark = pytest.mark.store
 
@@ -52,39 +53,11 @@ BENIGN = {
 }
 
 
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _ask(gateway: dict[str, Any], text: str) -> tuple[str, dict[str, Any]]:
-    r = await gateway["client"].post(
-        "/v1/chat/completions",
-        json={"model": "fake", "messages": [{"role": "user", "content": text}]},
-    )
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0] if inputs else {"action": "allow"}
-
-
-async def test_disguised_asks_in_other_languages_are_refused(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for case, text in HARMFUL.items():
-        finish, decision = await _ask(gateway, text)
-        if finish != "content_filter" or decision["action"] != "block":
-            wrong.append((case, finish, decision.get("reasons")))
-    assert wrong == []
+async def test_disguised_asks_in_other_languages_are_refused(guarded: dict[str, Any]) -> None:
+    assert await not_refused(guarded, texts(HARMFUL)) == []
 
 
 async def test_benign_encoded_data_in_other_languages_is_answered(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
-    wrong = []
-    for case, text in BENIGN.items():
-        finish, decision = await _ask(gateway, text)
-        if finish != "stop" or decision["action"] == "block":
-            wrong.append((case, finish, decision.get("reasons")))
-    assert wrong == []
+    assert await not_answered(guarded, texts(BENIGN)) == []
