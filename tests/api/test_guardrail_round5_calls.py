@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 
+from tests.api.guardrail_cases import ask
 from tests.safety.test_round5_calls_cases import (
     BENIGN,
     HARMFUL,
@@ -27,49 +27,37 @@ from tests.safety.test_round5_calls_cases import (
 pytestmark = pytest.mark.store
 
 
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _chat(gateway: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, str]:
+async def _chat(guarded: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, str]:
     """The finish reason and the input decision's action recorded for one chat request."""
-    r = await gateway["client"].post(
-        "/v1/chat/completions", json={"model": "fake", "messages": messages}
-    )
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0]["action"] if inputs else "allow"
+    finish, decision = await ask(guarded, {"messages": messages})
+    return finish, decision["action"]
 
 
-async def test_harmful_calls_are_refused_before_any_worker(gateway: dict[str, Any]) -> None:
+async def test_harmful_calls_are_refused_before_any_worker(guarded: dict[str, Any]) -> None:
     wrong = []
-    before = gateway["worker"].requests
+    before = guarded["worker"].requests
     for lang in LANGS:
         for case in HARMFUL[lang]:
-            finish, action = await _chat(gateway, conversation(case))
+            finish, action = await _chat(guarded, conversation(case))
             if finish != "content_filter" or action != "block":
                 wrong.append((lang, case[1], finish, action))
         # the legacy functions API: the call as function_call, its result a 'function' turn
         case = HARMFUL[lang][0]
-        finish, action = await _chat(gateway, conversation(case, legacy=True))
+        finish, action = await _chat(guarded, conversation(case, legacy=True))
         if finish != "content_filter" or action != "block":
             wrong.append((lang, case[1], "legacy", finish, action))
     assert wrong == []
-    assert gateway["worker"].requests == before
+    assert guarded["worker"].requests == before
 
 
 async def test_harmful_calls_in_responses_input_items_are_refused(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
     wrong = []
-    before = gateway["worker"].requests
+    before = guarded["worker"].requests
     for lang in LANGS:
         for case in HARMFUL[lang][1:]:  # the control-system and the biological/radiological
-            r = await gateway["client"].post(
+            r = await guarded["client"].post(
                 "/v1/responses", json={"model": "fake", "input": response_items(case)}
             )
             assert r.status_code == 200, r.text
@@ -79,11 +67,11 @@ async def test_harmful_calls_in_responses_input_items_are_refused(
             }:
                 wrong.append((lang, case[1], body["status"]))
     assert wrong == []
-    assert gateway["worker"].requests == before
+    assert guarded["worker"].requests == before
 
 
 async def test_benign_calls_are_answered_unless_the_users_own_turns_are_not(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
     """A benign case refused must have its user turns refused or flagged on their own (the
     head reads "Summarise the skin decontamination steps for the medics" as a chemical ask):
@@ -93,11 +81,11 @@ async def test_benign_calls_are_answered_unless_the_users_own_turns_are_not(
     for lang in LANGS:
         for case in BENIGN[lang]:
             messages = conversation(case)
-            finish, _ = await _chat(gateway, messages)
+            finish, _ = await _chat(guarded, messages)
             if finish == "stop":
                 answered += 1
                 continue
-            _, alone = await _chat(gateway, [m for m in messages if m["role"] == "user"])
+            _, alone = await _chat(guarded, [m for m in messages if m["role"] == "user"])
             if alone == "allow":
                 wrong.append((lang, case[1], finish))
     assert wrong == []
@@ -105,7 +93,7 @@ async def test_benign_calls_are_answered_unless_the_users_own_turns_are_not(
     # the same look-ups as Responses API items (a benign shielding and inventory call each)
     for lang in ("de", "ru", "ar"):
         case = BENIGN[lang][0]
-        r = await gateway["client"].post(
+        r = await guarded["client"].post(
             "/v1/responses", json={"model": "fake", "input": response_items(case)}
         )
         assert r.status_code == 200, r.text

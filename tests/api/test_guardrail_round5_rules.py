@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
 
+from tests.api.guardrail_cases import ask, not_answered, not_refused, user
 from tests.safety.test_round5_rules_lexicon import BENIGN, BENIGN_TOOLS, HARMFUL, HIDDEN_TOOLS
 
 pytestmark = pytest.mark.store
@@ -28,59 +28,30 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _ask(gateway: dict[str, Any], body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    r = await gateway["client"].post("/v1/chat/completions", json={"model": "fake", **body})
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0] if inputs else {"action": "allow"}
-
-
 async def test_hidden_operations_in_tools_are_refused_by_the_lexicon(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
     wrong = []
-    before = gateway["worker"].requests
+    before = guarded["worker"].requests
     for case, tool in HIDDEN_TOOLS.items():
-        finish, decision = await _ask(gateway, {"messages": GREETING, "tools": [tool]})
+        finish, decision = await ask(guarded, {"messages": GREETING, "tools": [tool]})
         lexicon = any(r.startswith("lexicon:") for r in decision.get("reasons", []))
         if finish != "content_filter" or decision["action"] != "block" or not lexicon:
             wrong.append((case, finish, decision["action"], decision.get("reasons")))
     assert wrong == []
-    assert gateway["worker"].requests == before
+    assert guarded["worker"].requests == before
 
 
-async def test_benign_tools_on_the_same_systems_are_answered(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for case, tool in BENIGN_TOOLS.items():
-        finish, decision = await _ask(gateway, {"messages": GREETING, "tools": [tool]})
-        if finish != "stop" or decision["action"] == "block":
-            wrong.append((case, decision.get("reasons")))
-    assert wrong == []
+async def test_benign_tools_on_the_same_systems_are_answered(guarded: dict[str, Any]) -> None:
+    cases = [(case, {"messages": GREETING, "tools": [t]}) for case, t in BENIGN_TOOLS.items()]
+    assert await not_answered(guarded, cases) == []
 
 
-async def test_arabic_and_russian_asks_are_refused(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for text in ASKS:
-        finish, decision = await _ask(gateway, {"messages": [{"role": "user", "content": text}]})
-        if finish != "content_filter" or decision["action"] != "block":
-            wrong.append((text, finish, decision.get("reasons")))
-    assert wrong == []
+async def test_arabic_and_russian_asks_are_refused(guarded: dict[str, Any]) -> None:
+    assert await not_refused(guarded, [(text, user(text)) for text in ASKS]) == []
 
 
 async def test_arabic_and_russian_questions_on_the_same_agents_are_answered(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
-    wrong = []
-    for text in QUESTIONS:
-        finish, decision = await _ask(gateway, {"messages": [{"role": "user", "content": text}]})
-        if finish != "stop" or decision["action"] == "block":
-            wrong.append((text, decision.get("reasons")))
-    assert wrong == []
+    assert await not_answered(guarded, [(text, user(text)) for text in QUESTIONS]) == []
