@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 import pytest
+
+from tests.api.guardrail_cases import ask, not_answered, not_refused, texts
 
 pytestmark = pytest.mark.store
 
@@ -54,21 +55,6 @@ TOOLS = {
 GREETING = [{"role": "user", "content": "Hello! Please help me with my lab work today."}]
 
 
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _ask(gateway: dict[str, Any], body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    r = await gateway["client"].post("/v1/chat/completions", json={"model": "fake", **body})
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0] if inputs else {"action": "allow"}
-
-
 def _tool(name: str, description: str) -> dict[str, Any]:
     return {
         "type": "function",
@@ -80,37 +66,27 @@ def _tool(name: str, description: str) -> dict[str, Any]:
     }
 
 
-async def test_harmful_asks_are_refused_in_every_language(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for lang, text in HARMFUL.items():
-        finish, decision = await _ask(gateway, {"messages": [{"role": "user", "content": text}]})
-        if finish != "content_filter" or decision["action"] != "block":
-            wrong.append((lang, finish, decision["action"]))
-    assert wrong == []
+async def test_harmful_asks_are_refused_in_every_language(guarded: dict[str, Any]) -> None:
+    assert await not_refused(guarded, texts(HARMFUL)) == []
 
 
-async def test_benign_questions_on_the_same_agents_are_answered(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for lang, text in BENIGN.items():
-        finish, decision = await _ask(gateway, {"messages": [{"role": "user", "content": text}]})
-        if finish != "stop" or decision["action"] == "block":
-            wrong.append((lang, finish, decision["action"]))
-    assert wrong == []
+async def test_benign_questions_on_the_same_agents_are_answered(guarded: dict[str, Any]) -> None:
+    assert await not_answered(guarded, texts(BENIGN)) == []
 
 
 async def test_a_harmful_tool_definition_is_refused_in_every_language(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
     """The lexicon's block stands in a tool definition, where the classifier's alone would
     be a flag: the request never reaches the worker."""
     wrong = []
-    before = gateway["worker"].requests
+    before = guarded["worker"].requests
     for lang, (name, description) in TOOLS.items():
-        finish, decision = await _ask(
-            gateway, {"messages": GREETING, "tools": [_tool(name, description)]}
+        finish, decision = await ask(
+            guarded, {"messages": GREETING, "tools": [_tool(name, description)]}
         )
         lexicon = any(r.startswith("lexicon:") for r in decision.get("reasons", []))
         if finish != "content_filter" or decision["action"] != "block" or not lexicon:
             wrong.append((lang, finish, decision["action"]))
     assert wrong == []
-    assert gateway["worker"].requests == before
+    assert guarded["worker"].requests == before

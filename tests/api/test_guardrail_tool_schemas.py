@@ -9,31 +9,17 @@ another tool of the same request do not. The classifier alone still only flags t
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
+
+from tests.api.guardrail_cases import ask, bench_benign_tools
+from tests.api.guardrail_cases import function_tool as _fn
+from tests.api.guardrail_cases import string as _s
 
 pytestmark = pytest.mark.store
 
 GREETING = [{"role": "user", "content": "Hello! Please help me with my lab work today."}]
-
-
-def _fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": {"type": "object", "properties": props},
-        },
-    }
-
-
-def _s(**kw: Any) -> dict[str, Any]:
-    return {"type": "string", **kw}
 
 
 # the agent in one field, the goal in another (each passed as a flag before: classifier only)
@@ -74,56 +60,31 @@ SPREAD = {
 }
 
 
-def _benign_tools() -> list[dict[str, Any]]:
-    bench = Path(__file__).resolve().parents[2] / "bench"
-    sys.path.insert(0, str(bench))
-    try:
-        from tools_screening import BENIGN  # the benchmark's 24 scientific tools
-    finally:
-        sys.path.remove(str(bench))
-    return list(BENIGN)
-
-
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _ask(gateway: dict[str, Any], body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    r = await gateway["client"].post("/v1/chat/completions", json={"model": "fake", **body})
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0] if inputs else {"action": "allow"}
-
-
 async def test_a_harmful_ask_spread_over_a_tools_fields_is_refused(
-    gateway: dict[str, Any],
+    guarded: dict[str, Any],
 ) -> None:
     wrong = []
-    before = gateway["worker"].requests
+    before = guarded["worker"].requests
     for case, tool in SPREAD.items():
-        finish, decision = await _ask(gateway, {"messages": GREETING, "tools": [tool]})
+        finish, decision = await ask(guarded, {"messages": GREETING, "tools": [tool]})
         if finish != "content_filter" or decision["action"] != "block":
             wrong.append((case, finish, decision["action"], decision.get("reasons")))
     assert wrong == []
-    assert gateway["worker"].requests == before
+    assert guarded["worker"].requests == before
 
 
-async def test_benign_scientific_tools_are_not_refused(gateway: dict[str, Any]) -> None:
+async def test_benign_scientific_tools_are_not_refused(guarded: dict[str, Any]) -> None:
     """Each alone (a pathogen-surveillance tool's "mutations of concern" was refused: an agent
     beside a word of making is these tools' topic), and all together (an isotope in one tool
     and "kill" in another are not one ask)."""
-    tools = _benign_tools()
+    tools = bench_benign_tools()
     tools.append(_fn("kill_process", "Kill a stuck process on the analysis node.", pid=_s()))
     wrong = []
     for tool in tools:
-        finish, decision = await _ask(gateway, {"messages": GREETING, "tools": [tool]})
+        finish, decision = await ask(guarded, {"messages": GREETING, "tools": [tool]})
         if finish != "stop" or decision["action"] == "block":
             wrong.append((tool["function"]["name"], decision.get("reasons")))
-    finish, decision = await _ask(gateway, {"messages": GREETING, "tools": tools})
+    finish, decision = await ask(guarded, {"messages": GREETING, "tools": tools})
     if finish != "stop" or decision["action"] == "block":
         wrong.append(("all together", decision.get("reasons")))
     assert wrong == []
