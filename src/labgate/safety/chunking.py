@@ -23,6 +23,7 @@ from labgate.safety.calls import (
     calls_of,
     exchange_calls,
     result_data,
+    result_prose,
 )
 from labgate.visible import DOCUMENT_ROLE, content_text
 
@@ -142,7 +143,9 @@ def message_texts(
     :data:`~labgate.safety.calls.CALL_VIEW_ROLE`, right after the conversation view, screened
     as a message: the intent is the user's, the call supplies its object). A tool's result
     that is JSON is read as its keys and values in words (role
-    :data:`~labgate.safety.calls.DATA_ROLE`, apart too); any other result as written.
+    :data:`~labgate.safety.calls.DATA_ROLE`, apart too), and each of its string values that
+    reads as prose is screened as a message, as any other result is
+    (:func:`~labgate.safety.calls.result_prose`).
     """
     listed = list(messages)
     found: list[tuple[str, str]] = []
@@ -150,7 +153,11 @@ def message_texts(
         role = str(message.get("role", "user"))
         text = content_text(message.get("content"))
         data = result_data(text) if role in RESULT_ROLES else None
-        found.append((role, text) if data is None else (DATA_ROLE, data))
+        if data is None:
+            found.append((role, text))
+        else:  # the data apart; its prose strings as the messages they are
+            found.append((DATA_ROLE, data))
+            found += [(role, prose) for prose in result_prose(text)]
         found += [(CALL_ROLE, call_prose(*call)) for call in calls_of(message)]
     found = [(role, text) for role, text in found if text.strip()]
     users = [text for role, text in found if role == "user"]
