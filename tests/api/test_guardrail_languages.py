@@ -12,6 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.api.guardrail_cases import ask, not_answered, not_refused
+
 pytestmark = pytest.mark.store
 
 
@@ -111,45 +113,25 @@ ALLOWED: list[tuple[str, list[dict[str, Any]]]] = [
 ]
 
 
-@pytest.fixture
-def gateway(guarded: dict[str, Any]) -> dict[str, Any]:
-    """The guarded gateway of tests/api/conftest.py under this file's name."""
-    return guarded
-
-
-async def _decide(gateway: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, str]:
+async def _decide(guarded: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[str, str]:
     """The finish reason and the input decision's action for one chat request."""
-    r = await gateway["client"].post(
-        "/v1/chat/completions", json={"model": "fake", "messages": messages}
-    )
-    assert r.status_code == 200, r.text
-    log = gateway["services"].audit
-    record = orjson.loads((await log.get_record(await log.size() - 1)).data)
-    inputs = [d for d in record["safety"] if d["direction"] == "input"]
-    return r.json()["choices"][0]["finish_reason"], inputs[0]["action"] if inputs else "allow"
+    finish, decision = await ask(guarded, {"messages": messages})
+    return finish, decision["action"]
 
 
-async def test_every_family_and_language_is_refused(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for name, messages in REFUSED:
-        finish, action = await _decide(gateway, messages)
-        if finish != "content_filter" or action != "block":
-            wrong.append((name, finish, action))
-    assert wrong == []
+async def test_every_family_and_language_is_refused(guarded: dict[str, Any]) -> None:
+    cases = [(name, {"messages": messages}) for name, messages in REFUSED]
+    assert await not_refused(guarded, cases) == []
 
 
-async def test_everyday_science_in_every_language_is_answered(gateway: dict[str, Any]) -> None:
-    wrong = []
-    for name, messages in ALLOWED:
-        finish, action = await _decide(gateway, messages)
-        if finish != "stop" or action == "block":
-            wrong.append((name, finish, action))
-    assert wrong == []
+async def test_everyday_science_in_every_language_is_answered(guarded: dict[str, Any]) -> None:
+    cases = [(name, {"messages": messages}) for name, messages in ALLOWED]
+    assert await not_answered(guarded, cases) == []
 
 
-async def test_a_greeting_is_never_flagged(gateway: dict[str, Any]) -> None:
+async def test_a_greeting_is_never_flagged(guarded: dict[str, Any]) -> None:
     for text in ("hi", "hello", "Hello!", "thanks!", "good morning", "привет", "こんにちは"):
-        finish, action = await _decide(gateway, _user(text))
+        finish, action = await _decide(guarded, _user(text))
         assert (text, finish, action) == (text, "stop", "allow")
 
 
@@ -167,13 +149,13 @@ TEXTBOOK = (
 
 
 async def test_a_streamed_textbook_answer_is_not_cut(
-    gateway: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    guarded: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 21: a textbook answer on critical mass was cut after it was generated."""
     from labgate.testing import fake_worker as fw
 
     monkeypatch.setattr(fw, "ANSWER", TEXTBOOK)
-    r = await gateway["client"].post(
+    r = await guarded["client"].post(
         "/v1/chat/completions",
         json={
             "model": "fake",
