@@ -9,8 +9,6 @@ agents or control systems for detection, treatment, protection, history or ordin
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +18,9 @@ from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.reframing import only_the_frame_removed, unframe
 from labgate.safety.screen import SafetyScreen, _one_sentence_each
 from labgate.visible import definitions_text
+from tests.api.guardrail_cases import bench_benign_tools
+from tests.api.guardrail_cases import function_tool as _fn
+from tests.api.guardrail_cases import string as _s
 
 
 def _asked(text: str, *, offered: bool = False) -> bool:
@@ -183,21 +184,6 @@ def test_science_premises_are_not_frames(text: str) -> None:
 # -- tool definitions: an offered operation ----------------------------------------------------
 
 
-def _fn(name: str, description: str, **props: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": {"type": "object", "properties": props},
-        },
-    }
-
-
-def _s(**kw: Any) -> dict[str, Any]:
-    return {"type": "string", **kw}
-
-
 HIDDEN_TOOLS = {
     "water-dosing-spread": _fn(
         "dosing_controller",
@@ -346,16 +332,6 @@ BENIGN_TOOLS = {
 }
 
 
-def _bench_tools() -> list[dict[str, Any]]:
-    bench = Path(__file__).resolve().parents[2] / "bench"
-    sys.path.insert(0, str(bench))
-    try:
-        from tools_screening import BENIGN  # the benchmark's 24 scientific tools
-    finally:
-        sys.path.remove(str(bench))
-    return list(BENIGN)
-
-
 def _line(tool: dict[str, Any]) -> str:
     return _one_sentence_each(definitions_text({"tools": [tool]}))
 
@@ -368,7 +344,7 @@ def test_a_hidden_operation_in_a_tool_is_asked_for(case: str) -> None:
 
 
 def test_benign_tools_are_not_asked_for() -> None:
-    tools = [*BENIGN_TOOLS.values(), *_bench_tools()]
+    tools = [*BENIGN_TOOLS.values(), *bench_benign_tools()]
     asked = [t["function"]["name"] for t in tools if _asked(_line(t), offered=True)]
     assert asked == []
 
