@@ -176,7 +176,12 @@ def result_data(text: str) -> str | None:
 RESULT_PROSE_WORDS = 5
 
 
-def result_prose(text: str) -> list[str]:
+# In a call's arguments a value is more often a name ("Yersinia pestis KIM D27 (attenuated)",
+# a strain to look up, read alone as a plague ask): only a longer value counts as prose there.
+CALL_PROSE_WORDS = 8
+
+
+def result_prose(text: str, min_words: int = RESULT_PROSE_WORDS) -> list[str]:
     """The string values of a JSON tool result that read as prose (``RESULT_PROSE_WORDS`` words
     or more), each as written. They are screened as the messages they are, like a tool result
     in plain text: wrapping a request in ``{"task": "..."}`` must not move it under the
@@ -192,22 +197,22 @@ def result_prose(text: str) -> list[str]:
     except ValueError:
         return []
     found: list[str] = []
-    _prose_values(parsed, found)
+    _prose_values(parsed, found, min_words)
     return found
 
 
-def _prose_values(value: Any, out: list[str], depth: int = 0) -> None:
+def _prose_values(value: Any, out: list[str], min_words: int, depth: int = 0) -> None:
     if depth > 16:
         return
     if isinstance(value, str):
-        if len(value.split()) >= RESULT_PROSE_WORDS:
+        if len(value.split()) >= min_words:
             out.append(value)
     elif isinstance(value, Mapping):
         for item in value.values():
-            _prose_values(item, out, depth + 1)
+            _prose_values(item, out, min_words, depth + 1)
     elif isinstance(value, list):
         for item in value:
-            _prose_values(item, out, depth + 1)
+            _prose_values(item, out, min_words, depth + 1)
 
 
 def _one_sentence(text: str) -> str:

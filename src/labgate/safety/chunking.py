@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labgate.safety.calls import (
+    CALL_PROSE_WORDS,
     CALL_ROLE,
     CALL_VIEW_ROLE,
     DATA_ROLE,
@@ -158,7 +159,12 @@ def message_texts(
         else:  # the data apart; its prose strings as the messages they are
             found.append((DATA_ROLE, data))
             found += [(role, prose) for prose in result_prose(text)]
-        found += [(CALL_ROLE, call_prose(*call)) for call in calls_of(message)]
+        for name, arguments in calls_of(message):
+            found.append((CALL_ROLE, call_prose(name, arguments)))
+            # an argument that reads as prose is text the client wrote, screened as a message
+            # (padded with an agenda, a request in a call's "text" was read only inside the
+            # call's one sentence, drowned out, and allowed)
+            found += [(role, prose) for prose in result_prose(arguments, CALL_PROSE_WORDS)]
     found = [(role, text) for role, text in found if text.strip()]
     users = [text for role, text in found if role == "user"]
     last_user = max((i for i, (r, _) in enumerate(found) if r == "user"), default=None)

@@ -35,10 +35,25 @@ from labgate.safety.categories import (
     Stage,
 )
 from labgate.safety.chunking import segments as cut_segments
+from labgate.safety.chunking import sentences
 from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
 from labgate.safety.lexicon import scan_uplift
 from labgate.safety.patterns import scan
+
+# An input of a few sentences is also read a sentence at a time (those of this many words or
+# more; texts of at most SENTENCE_PIECES such sentences): read only whole, or in windows of
+# up to 48 words (whose de-duplication folds the last sentence into the window before it), a
+# request after one to three sentences of a lab meeting's agenda was drowned out and allowed
+# (issue 21's round-5 attack), where the request alone is refused.
+SENTENCE_PIECE_WORDS = 5
+SENTENCE_PIECES = 12
+
+
+def sentence_pieces(text: str) -> list[str]:
+    found = [s for s in sentences(text) if len(s.split()) >= SENTENCE_PIECE_WORDS]
+    return found if 1 < len(found) <= SENTENCE_PIECES else []
+
 
 _INDEX = {name: i for i, name in enumerate(HEAD_CLASSES)}
 
@@ -94,6 +109,8 @@ def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 4
     for text in texts:
         pieces = cut_segments(text)
         read_lexicon(text)
+        if direction == "input":
+            pieces += [p for p in sentence_pieces(text) if p not in pieces]
         if direction == "input":
             derived = derived_texts(text)
             result = scan(text, derived)
