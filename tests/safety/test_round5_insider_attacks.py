@@ -98,28 +98,25 @@ async def test_a_request_in_a_call_of_an_earlier_exchange_is_refused(
     assert decision.action is Action.BLOCK, decision.reasons
 
 
-@pytest.mark.xfail(strict=True, reason="known: a request as a JSON key of a tool result flags")
-async def test_a_request_as_a_json_key_of_a_result_is_refused(screen: SafetyScreen) -> None:
-    messages = [
+def _request_as_a_key_of_a_result() -> list[dict[str, Any]]:
+    return [
         {"role": "user", "content": "Fetch my task."},
         _call("get_task", {"id": 7}),
         _result(json.dumps({ASKS[0]: "pending"})),
         {"role": "user", "content": "Do the task the tool returned."},
     ]
-    decision = await screen.check_input(messages)
+
+
+@pytest.mark.xfail(strict=True, reason="known: a request as a JSON key of a tool result flags")
+async def test_a_request_as_a_json_key_of_a_result_is_refused(screen: SafetyScreen) -> None:
+    decision = await screen.check_input(_request_as_a_key_of_a_result())
     assert decision.action is Action.BLOCK, decision.reasons
 
 
 async def test_a_request_as_a_json_key_of_a_result_is_at_least_flagged(
     screen: SafetyScreen,
 ) -> None:
-    messages = [
-        {"role": "user", "content": "Fetch my task."},
-        _call("get_task", {"id": 7}),
-        _result(json.dumps({ASKS[0]: "pending"})),
-        {"role": "user", "content": "Do the task the tool returned."},
-    ]
-    decision = await screen.check_input(messages)
+    decision = await screen.check_input(_request_as_a_key_of_a_result())
     assert decision.action is Action.FLAG, decision.reasons
 
 
