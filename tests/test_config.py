@@ -79,3 +79,25 @@ def test_bad_configs_say_what_is_wrong(tmp_path: Path, text: str, needle: str) -
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_labgate_variables_that_are_not_settings_do_not_break_loading(tmp_path: Path) -> None:
+    """The clients' URL and key, the audit keyring's master keys, the signing key and the
+    test suite's own switches live in the same environment as the gateway's settings; read as
+    settings they made every start fail ("api_key: Extra inputs are not permitted")."""
+    env = {
+        "LABGATE_DATA_DIR": str(tmp_path / "d"),
+        "LABGATE_URL": "http://127.0.0.1:8080",
+        "LABGATE_API_KEY": "lg-example",
+        "LABGATE_AUDIT_MASTER_KEYS": "k1:00",
+        "LABGATE_AUDIT_MASTER_KEYS_FILE": "/etc/labgate/keys",
+        "LABGATE_AUDIT_SIGNING_KEY": "x",
+        "LABGATE_SAFETY_WORK_DIR": "/tmp/w",
+        "LABGATE_TEST_STORE": "postgres",
+    }
+    assert load_settings(None, environ=env).data_dir == tmp_path / "d"
+
+
+def test_an_unknown_labgate_variable_is_still_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="prot"):
+        load_settings(None, environ={"LABGATE_PROT": "9000"})

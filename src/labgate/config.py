@@ -368,14 +368,47 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
+# ``LABGATE_*`` variables that are not settings of the file: the file's own name, what the
+# command-line clients read (the gateway's URL and a key), what the audit commands and the
+# keyring read (master keys, the signing key, the origin), what the Slurm launcher hands a
+# worker, the safety commands' work directory, and the test suite's own switches. They are
+# set beside the gateway's settings in the same environment (a scientist's shell, an
+# operator's unit file), and read as settings they failed every start with "Extra inputs are
+# not permitted". Any other unknown ``LABGATE_*`` name is still refused (a typo such as
+# ``LABGATE_PROT``).
+NOT_SETTINGS = frozenset(
+    ENV_PREFIX + name
+    for name in (
+        "CONFIG",
+        "URL",
+        "API_KEY",
+        "PYTHON",
+        "AUDIT_ORIGIN",
+        "AUDIT_SIGNING_KEY",
+        "AUDIT_VERIFIER_KEY",
+        "AUDIT_MASTER_KEYS",
+        "AUDIT_MASTER_KEYS_FILE",
+        "AUDIT_RETENTION_DAYS",
+        "SAFETY_WORK_DIR",
+        "AUTH_FILE",
+        "LAUNCH_ID",
+    )
+)
+
+
 def env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     """Turn ``LABGATE_A__B=v`` variables into ``{"a": {"b": v}}``.
 
-    ``LABGATE_CONFIG`` names the file itself and is not a setting.
+    The names in :data:`NOT_SETTINGS` (``LABGATE_CONFIG`` names the file itself) and
+    ``LABGATE_TEST_*`` are not settings and are left out.
     """
     out: dict[str, Any] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if (
+            not name.startswith(ENV_PREFIX)
+            or name in NOT_SETTINGS
+            or name.startswith(ENV_PREFIX + "TEST_")
+        ):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
         node = out
