@@ -275,6 +275,9 @@ class SafetyScreen:
             scores = await self.score(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
             decision = self._short_text_rule(decision, texts, direction)
+            decision = await self._short_turns_rule(
+                decision, texts, model=model, labels=labels, direction=direction
+            )
             decision = self._answer_rule(decision, direction)
             if use_judge:
                 decision = await self._maybe_judge(
@@ -324,6 +327,47 @@ class SafetyScreen:
             decision.reasons.append(
                 f"short input (< {limit} words): the classifier alone flags, it does not block"
             )
+        return decision
+
+    async def _short_turns_rule(
+        self,
+        decision: Decision,
+        texts: list[str],
+        *,
+        model: str | None,
+        labels: Collection[str],
+        direction: str,
+    ) -> Decision:
+        """The short-input rule for a request of several texts (turns, views, calls): a
+        classifier-only block below the sure score that the request's longer texts do not make
+        on their own rests on its short ones, and is a flag, as the same short text alone
+        would be. Counted over all texts together, a lab agent's conversation whose short
+        opener ("Run the lab agent.") the head scored 0.61 was refused once the user said
+        "Thanks!". The longer texts include the conversation view (the user's turns read
+        together), so a request that needs its context is still read with it."""
+        limit = self.policy.short_text_words
+        if not (
+            limit
+            and direction == "input"
+            and decision.action is Action.BLOCK
+            and decision.stage is Stage.CLASSIFIER
+            and decision.score < self.policy.short_text_sure_score
+            and not any(r.startswith("lexicon:") and "(request)" in r for r in decision.reasons)
+        ):
+            return decision
+        longer = [t for t in texts if _words_read(t) >= limit]
+        if len(longer) == len(texts):
+            return decision
+        if longer:
+            scores = await self.score(longer, direction)  # segments mostly cached
+            alone = self.decide(scores, model=model, labels=labels, direction=direction)
+            if alone.action is Action.BLOCK:
+                return decision
+        decision.action = Action.FLAG
+        decision.reasons.append(
+            f"short turns (< {limit} words each): the classifier alone flags what only they "
+            "carry, it does not block"
+        )
         return decision
 
     def stream_screener(
