@@ -166,7 +166,8 @@ async def build_services(settings: Settings) -> Services:
             SqlUserDirectory(sessions),
             clearance=policy_for(settings).clearance_from_claims,
         )
-    auth = Authenticator(keys, oidc=oidc)
+    # a key minted for someone else is cut to its cap's clearance through the label policy
+    auth = Authenticator(keys, oidc=oidc, labels=policy_for(settings))
     router = Router(session, retries=settings.router.retries)
     models: dict[str, ModelConfig] = {}
     if settings.embedded.enabled:

@@ -16,11 +16,18 @@ import orjson
 from sqlalchemy import and_, or_, select, tuple_, update
 
 from labgate.api.errors import APIError
-from labgate.batch.batches import ACTIVE, _aware, _now, _principal_of, log
+from labgate.batch.batches import ACTIVE, _now, _principal_of, log
 from labgate.batch.models import BatchFile, BatchItem, BatchJob
 from labgate.batch.sealed import FileBuilder, InputLines, sealer_of
 from labgate.gateway.record import BATCH_ITEM, BatchItemContext
 from labgate.identity.principal import Principal, Role
+
+_BASELINE = frozenset({Role.USER, Role.PROJECT_LEAD})
+
+
+def _roles(names: Any) -> list[Role]:
+    return [Role(r) for r in (names or ()) if r in Role._value2member_map_]
+
 
 RETRY_CODES = frozenset({"rate_limited", "queue_timeout", "model_starting", "quota_unavailable"})
 # an item whose run raised (not an API error: a line or input that cannot be read, a bug) this
@@ -375,9 +382,13 @@ class BatchRunner:
         return 200, result, prepared.record.request_id
 
     async def _current(self, batch: BatchJob) -> Principal | str:
-        """The batch's owner as they are now (re-read every 5 s): a revoked or expired key or
-        a disabled user stops the batch's remaining items, and a lowered clearance or a role
-        taken away applies to them."""
+        """The batch's owner as they are now (re-read every 5 s), by the rule the online path
+        uses (:mod:`labgate.identity.resolve`): a revoked or expired key or a disabled user
+        stops the batch's remaining items; a lowered clearance or a role taken away applies to
+        them; a key minted for someone else carries no more than its cap; and no item runs
+        above what the credential that submitted the batch held then."""
+        from labgate.identity.keys import KeyRecord
+        from labgate.identity.resolve import deferred, key_principal, key_refusal, meet
         from labgate.store.tenancy import ApiKey, ProjectMember, User
 
         now = time.monotonic()
@@ -385,6 +396,7 @@ class BatchRunner:
         if cached is not None and cached[0] > now:
             return cached[1]
         p = _principal_of(batch.principal_json)
+        labels = getattr(self.services, "access", None)
         async with self.services.sessions() as session:
             user = await session.get(User, p.user_id)
             key = await session.get(ApiKey, p.key_id) if p.key_id else None
@@ -402,24 +414,36 @@ class BatchRunner:
             result = (
                 f"the user who submitted this batch is no longer a member of project {p.project}"
             )
-        elif p.key_id and (
-            key is None
-            or key.revoked_at is not None
-            or (key.expires_at is not None and _aware(key.expires_at) < _now())
-        ):
-            result = "the API key that submitted this batch was revoked or has expired"
-        else:
+        elif p.key_id:
+            record = KeyRecord.of(key, user) if key is not None else None
+            if record is None or key_refusal(record) is not None:
+                result = "the API key that submitted this batch was revoked or has expired"
+            else:
+                result = deferred(key_principal(record, labels), p, labels)
+        else:  # a session's token: its IdP is not asked again while the batch runs
+            roles = p.roles & (frozenset(_roles(user.roles)) | _BASELINE)
+            clearance = p.clearance
+            if not self._idp_clears(user.oidc_issuer):  # labgate's grant: as it is now
+                clearance = meet(labels, user.clearance, p.clearance)
             result = Principal(
                 user_id=p.user_id,
                 lab=user.lab_id,
                 project=p.project,
-                roles=frozenset(Role(r) for r in (user.roles or ())),
-                clearance=user.clearance,
-                key_id=p.key_id,
+                roles=roles or frozenset({Role.USER}),
+                clearance=clearance,
+                key_id=None,
                 auth_method=p.auth_method,
             )
         self._owners[batch.id] = (now + 5.0, result)
         return result
+
+    def _idp_clears(self, issuer: str | None) -> bool:
+        """Whether ``issuer``'s tokens alone decide their users' clearance (a
+        ``clearance_claim``): then the account's own clearance is not theirs."""
+        oidc = getattr(self.services.settings, "oidc", None)
+        return any(
+            c.issuer == issuer and c.clearance_claim for c in getattr(oidc, "issuers", ()) or ()
+        )
 
     async def finalize_ready(self) -> None:
         """Batches with no item left to run: finalize one (whichever replica gets it)."""

@@ -20,8 +20,10 @@ from labgate.api.errors import APIError, unauthorized
 from labgate.identity.keys import KEY_PREFIX, KeyRecord, KeyRepository, hash_key
 from labgate.identity.oidc import looks_like_jwt
 from labgate.identity.principal import Principal, Role
+from labgate.identity.resolve import key_principal, key_refusal
 
 if TYPE_CHECKING:
+    from labgate.access.policy import AccessPolicy
     from labgate.identity.federated import OidcAuthenticator
 
 
@@ -35,8 +37,10 @@ class Authenticator:
         max_entries: int = 100_000,
         oidc: OidcAuthenticator | None = None,
         clock: Callable[[], float] = time.monotonic,
+        labels: AccessPolicy | None = None,
     ) -> None:
         self.keys = keys
+        self.labels = labels  # a key's cap is cut to a clearance through it
         self.cache_ttl_s = cache_ttl_s
         self.negative_ttl_s = negative_ttl_s
         self.max_entries = max_entries
@@ -78,19 +82,10 @@ class Authenticator:
         _, record, principal = hit
         if record is None or principal is None:
             raise unauthorized("the API key is not valid; check it, or ask for a new one")
-        if record.revoked:
-            raise unauthorized(
-                "this API key was revoked; ask your project lead for a new one",
-                code="revoked_api_key",
-            )
-        if record.user_disabled:
-            raise unauthorized("the account this key belongs to is disabled", code="user_disabled")
         wall = datetime.now(UTC)
-        if record.expires_at is not None and record.expires_at <= wall:
-            raise unauthorized(
-                f"this API key expired at {record.expires_at.isoformat()}; ask for a new one",
-                code="expired_api_key",
-            )
+        refused = key_refusal(record, wall)
+        if refused is not None:
+            raise unauthorized(refused.message, code=refused.code)
         self.last_used[record.key_id] = wall
         return principal
 
@@ -122,18 +117,8 @@ class Authenticator:
         taken, self.last_used = self.last_used, {}
         return taken
 
-    @staticmethod
-    def _principal(record: KeyRecord) -> Principal:
-        roles = frozenset(Role(r) for r in record.roles if r in Role._value2member_map_)
-        return Principal(
-            user_id=record.user_id,
-            lab=record.lab_id,
-            project=record.project_id,
-            roles=roles or frozenset({Role.USER}),
-            clearance=record.clearance,
-            key_id=record.key_id,
-            auth_method="api_key",
-        )
+    def _principal(self, record: KeyRecord) -> Principal:
+        return key_principal(record, self.labels)
 
 
 def require_admin(principal: Principal) -> None:

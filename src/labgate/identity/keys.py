@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,6 +56,25 @@ class KeyRecord:
     expires_at: datetime | None
     revoked: bool
     user_disabled: bool
+    cap: Mapping[str, Any] | None = None  # a key minted for someone else: its requester's
+    # roles and clearance (labgate.identity.resolve applies it)
+
+    @classmethod
+    def of(cls, key: ApiKey, user: User) -> KeyRecord:
+        """The record of ``key`` and its user, as every path that acts for a key reads it."""
+        return cls(
+            key_id=key.id,
+            user_id=user.id,
+            username=user.username,
+            lab_id=user.lab_id,
+            project_id=key.project_id,
+            roles=tuple(user.roles or ()),
+            clearance=user.clearance,
+            expires_at=_aware(key.expires_at),
+            revoked=key.revoked_at is not None,
+            user_disabled=user.disabled,
+            cap=key.cap or None,
+        )
 
 
 class KeyRepository:
@@ -97,18 +118,7 @@ class KeyRepository:
         if row is None:
             return None
         key, user = row
-        return KeyRecord(
-            key_id=key.id,
-            user_id=user.id,
-            username=user.username,
-            lab_id=user.lab_id,
-            project_id=key.project_id,
-            roles=tuple(user.roles or ()),
-            clearance=user.clearance,
-            expires_at=_aware(key.expires_at),
-            revoked=key.revoked_at is not None,
-            user_disabled=user.disabled,
-        )
+        return KeyRecord.of(key, user)
 
     async def revoke(self, key_id: str) -> bool:
         async with self.sessions.begin() as s:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.identity.keys import generate_key, hash_key, new_id
 from labgate.identity.principal import Principal, Role
+from labgate.identity.resolve import BASELINE_ROLES, covered_roles
 from labgate.store.tenancy import ApiKey, Project, User
 from labgate.tenancy.access import (
     administers_lab,
@@ -24,7 +25,7 @@ from labgate.tenancy.access import (
     require_project_manager,
     sees_everything,
 )
-from labgate.tenancy.approvals import BASELINE_ROLES, ApprovalOps, covered_roles
+from labgate.tenancy.approvals import ApprovalOps
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput
 from labgate.tenancy.inputs import KeyCreate
 from labgate.tenancy.models import UserGrant

@@ -28,7 +28,6 @@ two auditors with a sponsor in common.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from labgate.identity.principal import Principal, Role
+from labgate.identity.resolve import covered_roles
 from labgate.store.tenancy import ApiKey, ProjectMember, User
 from labgate.tenancy.access import administers_lab, is_platform_admin
 from labgate.tenancy.core import ServiceCore
@@ -49,21 +49,6 @@ PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 SEPARATION_WINDOW = timedelta(days=30)
 """How far back creating or raising an account ties it to its maker: such an account is no
 second person for its maker's requests, nor (``labgate.audit.access``) for a transcript."""
-
-BASELINE_ROLES = frozenset({Role.USER.value, Role.PROJECT_LEAD.value})
-"""Roles every member holds or gets from leading a project: no power over other people, so a
-key minted for someone else may carry them whatever its requester holds."""
-
-
-def covered_roles(held: Iterable[str]) -> frozenset[str]:
-    """The roles a key asked for by someone holding ``held`` may carry: theirs, the baseline,
-    and ``lab_admin`` under ``platform_admin`` (which administers every lab). Never
-    ``auditor`` or ``platform_admin`` unless held."""
-    roles = set(held) | BASELINE_ROLES
-    if Role.PLATFORM_ADMIN.value in roles:
-        roles.add(Role.LAB_ADMIN.value)
-    return frozenset(roles)
-
 
 NEXT_STEP = (
     "a second platform administrator must approve it: 'labgate admin approvals approve {id}' "
