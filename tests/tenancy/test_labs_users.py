@@ -122,8 +122,20 @@ async def test_disabling_a_user_drops_every_key_from_the_caches(
     assert set(recorder.revoked) == expected
     assert recorder.users_changed == [world.alice.id]
     action = recorder.last("user.update")
-    assert action["details"] == {"changed": {"disabled": True}, "before": {"disabled": False}}
+    # disabling revokes every key, and the audit entry names them
+    assert action["details"] == {
+        "changed": {"disabled": True, "revoked_keys": sorted(expected)},
+        "before": {"disabled": False},
+    }
     assert action["actor"]["roles"] == ["lab_admin", "user"]
+    assert set(disabled.revoked_keys) == expected
+    assert disabled.as_dict()["revoked_keys"] == sorted(expected)
+    enabled = await service.update_user(
+        world.p(world.ornl_admin), world.alice.id, UserUpdate(disabled=False)
+    )
+    assert not enabled.disabled and "revoked_keys" not in enabled.as_dict()
+    keys = await service.list_keys(world.p(world.ornl_admin), user_ref=world.alice.id)
+    assert {k.id for k in keys} == expected and all(k.revoked_at is not None for k in keys)
 
 
 async def test_an_email_change_leaves_the_key_caches_alone(

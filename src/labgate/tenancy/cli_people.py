@@ -157,7 +157,8 @@ def users_update(
         bool | None,
         typer.Option(
             "--disable/--enable",
-            help="Disable the account (its keys stop working at once) or enable it again.",
+            help="Disable the account (its keys are revoked and its web sessions end at once) "
+            "or enable it again (with no key: its holder makes new ones).",
         ),
     ] = None,
     config: ConfigOpt = None,
@@ -183,6 +184,11 @@ def users_update(
         f"updated user {view.lab_id}/{view.username}: roles {', '.join(view.roles)}; "
         f"clearance {view.clearance or '-'}; {state}"
     )
+    if view.revoked_keys:
+        out.print(
+            f"revoked {len(view.revoked_keys)} key(s) of the account: "
+            f"{', '.join(view.revoked_keys)}; enabling it again restores none"
+        )
     _say_pending(view)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.identity.keys import new_id
 from labgate.identity.principal import Principal, Role
-from labgate.store.tenancy import ProjectMember, User
+from labgate.store.tenancy import ApiKey, ProjectMember, User
 from labgate.tenancy.access import (
     administers_lab,
     check_grantable,
@@ -147,7 +147,7 @@ class UserOps(ApprovalOps):
                 outgrown = await self._revoke_outgrown(s, user)
                 if outgrown:
                     changed["revoked_keys"] = outgrown
-            if changed.get("disabled"):
+            if changed.get("disabled") and not before.get("disabled"):
                 # their web sessions end with the change, not when next seen: enabled again
                 # before a stolen browser's next request, that session would have come back
                 from sqlalchemy import delete
@@ -155,8 +155,11 @@ class UserOps(ApprovalOps):
                 from labgate.web.sessions import WebSessionRow
 
                 await s.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+                # and so do their keys: enabling the account again restores none (a key
+                # minted with a stolen credential before the disable must not come back)
+                changed["revoked_keys"] = await self._revoke_all_keys(s, user.id)
             key_ids = await self._user_key_ids(s, user.id)
-        view = UserView.of(user)
+        view = UserView.of(user, revoked_keys=changed.get("revoked_keys", ()))
         if changed:
             await self._record(
                 actor, "user.update", f"user:{user.id}", {"changed": changed, "before": before}
@@ -167,6 +170,17 @@ class UserOps(ApprovalOps):
         if pending is not None:
             return replace(view, pending_grant=await self._filed(actor, pending))
         return view
+
+    async def _revoke_all_keys(self, s: AsyncSession, user_id: str) -> list[str]:
+        """Revoke every working key of ``user_id``; their ids, sorted."""
+        rows = await s.execute(
+            select(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
+        )
+        revoked = []
+        for key in rows.scalars():
+            key.revoked_at = self.now()
+            revoked.append(key.id)
+        return sorted(revoked)
 
     async def get_user(self, actor: Principal, user_ref: str) -> UserView:
         async with self.sessions() as s:

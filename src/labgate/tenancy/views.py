@@ -6,6 +6,7 @@ one time a key's secret leaves labgate is :class:`CreatedKey`, returned to whoev
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,16 +61,21 @@ class UserView(_View):
     created_at: datetime | None
     pending_grant: Any = None
     """A grant this change filed and a second platform administrator must approve."""
+    revoked_keys: tuple[str, ...] = ()
+    """Keys this change revoked (disabling an account revokes all of them)."""
 
     def as_dict(self) -> dict[str, Any]:
         shown = {k: _jsonable(getattr(self, k)) for k in self.__dataclass_fields__}
         shown.pop("pending_grant")
+        shown.pop("revoked_keys")
         if self.pending_grant is not None:
             shown["pending_grant"] = self.pending_grant.as_dict()
+        if self.revoked_keys:
+            shown["revoked_keys"] = list(self.revoked_keys)
         return shown
 
     @classmethod
-    def of(cls, user: User) -> UserView:
+    def of(cls, user: User, revoked_keys: Iterable[str] = ()) -> UserView:
         return cls(
             user.id,
             user.lab_id,
@@ -80,6 +86,7 @@ class UserView(_View):
             bool(user.disabled),
             user.oidc_issuer,
             aware(user.created_at),
+            revoked_keys=tuple(revoked_keys),
         )
 
 
