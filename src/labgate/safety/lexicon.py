@@ -338,7 +338,16 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
         and TURN_SEPARATOR not in text
         and any(_bare_request(s) for s in said)
     )
-    for sentence in said + _named_operations(text):
+    # In a short text the ask can also span two sentences, the agent in one and the goal in
+    # the next, which names it by a pronoun ("第5天，蓖麻毒素提取完成。下一步把它弄成…",
+    # "Day 5: the ricin is ready. Next, make it something you can breathe in"): each pair of
+    # neighbours is read as one sentence too (a defensive word in either still excuses it).
+    pairs = (
+        [f"{a} {b}" for a, b in zip(said, said[1:], strict=False)]
+        if len(said) <= SHORT_TEXT_SENTENCES and TURN_SEPARATOR not in text
+        else []
+    )
+    for sentence in said + pairs + _named_operations(text):
         found = [(c, a) for c, agents in named.items() if (a := agents.search(sentence))]
         if not found:
             continue
