@@ -75,6 +75,12 @@ class _HeadTooLarge(Exception):
     pass
 
 
+# what a connection's one timer times (see EdgeProtocol)
+_HEAD = "head"  # a request head, from its first byte (a connection's opening for the first)
+_BODY = "body"  # a request body, from its head's end
+_IDLE = "idle"  # a keep-alive connection between an answer and the next request
+
+
 def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with a limit on the size and the time of request heads."""
     limit = cfg.max_header_bytes
@@ -95,26 +101,35 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
     busy = _busy(cap)
 
     class EdgeProtocol(HttpToolsProtocol):
+        """One timer per connection, not three per request: the phase a connection is in
+        (its head, its body, idle between requests) has a deadline, and a single timer handle,
+        re-armed only when it fires early or a nearer deadline comes, enforces it. uvicorn's
+        own keep-alive timer is never armed (:meth:`on_response_complete`)."""
+
         _head_bytes = 0  # bytes received since this head began (bounds an unfinished head)
         _head_size = 0  # the parsed request line and headers (bounds a head read at once)
         _reading_head = True  # between a message's end (or the connection's start) and its head's
-        _head_timer: asyncio.TimerHandle | None = None
         _oversized = False
-        _body_timer: asyncio.TimerHandle | None = None
+        _phase: str | None = None  # what is timed now: _HEAD, _BODY, _IDLE, or nothing
+        _deadline = 0.0  # when the phase runs out (loop time)
+        _timer: asyncio.TimerHandle | None = None
+        _timer_at = 0.0  # when the timer fires: never after the deadline
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._arm()
+            self._expect(_HEAD, timeout)
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
-            self._body_done()
+            self._phase = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
             if self._reading_head:
-                if self._head_timer is None:
-                    self._arm()  # the next request's head starts with this byte
+                if self._phase is not _HEAD:
+                    self._expect(_HEAD, timeout)  # the next request's head starts with this byte
                 self._head_bytes += len(data)
             super().data_received(data)
             if self._reading_head and self._head_bytes > limit:
@@ -148,52 +163,69 @@ def edge_protocol(cfg: ServerConfig) -> type[asyncio.Protocol]:
         def on_headers_complete(self) -> None:
             self._reading_head = False
             self._head_bytes = 0
-            self._disarm()
             # the connection cap (uvicorn's limit_concurrency answers in plain text, and
             # counts the asking connection among the open ones)
             full = len(self.connections) > cap or len(self.tasks) >= cap
             self.app = busy if full else self.config.loaded_app
             super().on_headers_complete()
-            self._body_timer = self.loop.call_later(body_timeout, self._body_timed_out)
+            self._expect(_BODY, body_timeout)
 
         def on_message_complete(self) -> None:
-            self._body_done()
+            self._phase = None  # the answer is the application's: not timed here
             super().on_message_complete()
             self._reading_head = True  # pipelined data or a keep-alive request may follow
 
-        def _body_done(self) -> None:
-            if self._body_timer is not None:
-                self._body_timer.cancel()
-                self._body_timer = None
+        def on_response_complete(self) -> None:
+            # uvicorn's, with its keep-alive timer replaced by the idle phase
+            self.server_state.total_requests += 1
+            if self.transport.is_closing():
+                return
+            self.flow.resume_reading()
+            if self.pipeline:
+                cycle, app = self.pipeline.pop()
+                self._start_asgi_task(cycle, app)
+            elif self._phase is None:  # a head already begun stays timed as a head
+                self._expect(_IDLE, self.timeout_keep_alive)
 
-        def _body_timed_out(self) -> None:
-            # the body is still coming, and too slowly: the handler reading it sees the
-            # client gone (a quiet line), and the connection is free again
-            self._body_timer = None
+        def _expect(self, phase: str, seconds: float) -> None:
+            """Enter ``phase``, which must end within ``seconds``."""
+            at = self.loop.time() + seconds
+            self._phase, self._deadline = phase, at
+            if self._timer is None or at < self._timer_at:
+                if self._timer is not None:
+                    self._timer.cancel()
+                self._timer_at = at
+                self._timer = self.loop.call_at(at, self._tick)
+
+        def _tick(self) -> None:
+            self._timer = None
+            phase = self._phase
+            if phase is None:
+                return  # nothing timed now: the next phase arms the timer again
+            if self.loop.time() < self._deadline:  # the phase began after the timer was set
+                self._timer_at = self._deadline
+                self._timer = self.loop.call_at(self._deadline, self._tick)
+                return
+            if phase is _HEAD:
+                self._head_timed_out()
+                return
+            # a body still coming too slowly (the handler reading it sees the client gone, a
+            # quiet line), or a keep-alive connection idle too long: the connection is closed
+            self._phase = None
             if not self.transport.is_closing():
                 self.transport.close()
 
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_timer = self.loop.call_later(timeout, self._timed_out)
-
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _timed_out(self) -> None:
-            self._head_timer = None
+        def _head_timed_out(self) -> None:
             if self.cycle is not None and not self.cycle.response_complete:
-                self._arm()  # a head pipelined behind an answer still going: timed after it
+                # a head pipelined behind an answer still going: timed after it
+                self._expect(_HEAD, timeout)
                 return
-            if self._reading_head:
-                # a connection that sent nothing is closed without a word (as a pre-connect)
-                self._refuse(too_slow if self._head_bytes else None)
+            # a connection that sent nothing is closed without a word (as a pre-connect)
+            self._refuse(too_slow if self._head_bytes else None)
 
         def _refuse(self, answer: Callable[[], bytes] | None) -> None:
             self._reading_head = False
-            self._disarm()
+            self._phase = None
             if self.transport.is_closing():
                 return
             if answer is not None:

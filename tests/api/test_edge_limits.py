@@ -188,3 +188,47 @@ async def test_a_body_that_trickles_in_past_the_body_timeout_is_cut_off(
         await writer.drain()
         assert (await reader.readline()).startswith(b"HTTP/1.1 200")
         writer.close()
+
+
+async def test_a_keep_alive_connection_arms_one_timer_not_three_per_request(
+    make_settings: Callable[..., Any], fake_worker: RunningWorker
+) -> None:
+    """Issue 25: the edge's head, body and keep-alive limits share one timer per connection
+    (uvicorn's keep-alive timer and a head and a body timer per request cost three timer
+    handles each request); the limits still hold: an idle keep-alive connection is closed,
+    a busy one is not."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    loop = asyncio.get_running_loop()
+    armed: list[str] = []
+    real_call_at = loop.call_at
+
+    def call_at(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(getattr(callback, "__self__", None), HttpToolsProtocol):
+            armed.append(callback.__name__)
+        return real_call_at(when, callback, *args, **kwargs)
+
+    loop.call_at = call_at  # type: ignore[method-assign]
+    try:
+        async with edge_gateway(make_settings, fake_worker, keep_alive_timeout_s=0.6) as port:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(3):  # a keep-alive connection used more often than its limit
+                for _ in range(10):
+                    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                    await writer.drain()
+                    assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+                    length = 0
+                    while (line := await reader.readline()) != b"\r\n":
+                        if line.lower().startswith(b"content-length:"):
+                            length = int(line.split(b":")[1])
+                    await reader.readexactly(length)
+                await asyncio.sleep(0.3)
+            # 30 requests over 0.9 s: a handful of timers, where three a request made 90
+            assert len(armed) <= 6, armed
+            assert not reader.at_eof()
+            # left idle, it is closed
+            assert await asyncio.wait_for(_read_all(reader), 30) is not None
+            assert reader.at_eof()
+            writer.close()
+    finally:
+        loop.call_at = real_call_at  # type: ignore[method-assign]
