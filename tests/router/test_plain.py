@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -202,6 +203,45 @@ async def test_a_timeout_or_a_cancellation_closes_the_connection() -> None:
             await task
         await asyncio.wait_for(server.closed_by_client.wait(), 5)
         assert server.connections == 2
+
+
+async def test_calls_on_one_connection_share_one_timer_and_each_keeps_its_own_bound() -> None:
+    """Issue 25: the whole-call bound is one timer per connection, not one per call (what
+    ``asyncio.timeout`` armed); a call's bound still holds whether the timer was armed for an
+    earlier deadline (a short call after a long one times out at its own) or a later one is
+    re-armed (a long call after short ones is not cut at their deadlines)."""
+    delays = [0.0] * 20 + [0.0, 0.6, 5.0]
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: int) -> None:
+        while await server.read_request(reader) is not None:
+            await asyncio.sleep(delays[len(server.requests) - 1])
+            writer.write(answer(OK))
+
+    loop = asyncio.get_running_loop()
+    armed = 0
+    real_call_at = loop.call_at
+
+    def call_at(when: float, callback: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal armed
+        armed += 1
+        return real_call_at(when, callback, *args, **kwargs)
+
+    async with raw_server(handler) as (server, origin):
+        client = PlainClient()
+        loop.call_at = call_at  # type: ignore[method-assign]
+        try:
+            for _ in range(20):
+                assert await post(client, origin, timeout_s=30) == (200, OK)
+        finally:
+            loop.call_at = real_call_at  # type: ignore[method-assign]
+        assert armed <= 2, armed  # one a call armed 20
+        # a short call after them (the timer is armed 30 s out): cut at its own 0.3 s
+        assert await post(client, origin, timeout_s=0.3) == (200, OK)
+        assert await post(client, origin, timeout_s=30) == (200, OK)  # 0.6 s: not cut at 0.3
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(post(client, origin, timeout_s=0.3), 3)  # the 5 s answer
+        assert server.connections == 1  # the same connection, until the timeout closed it
+        await asyncio.wait_for(server.closed_by_client.wait(), 10)
 
 
 async def test_nothing_listening_is_connection_refused() -> None:

@@ -18,7 +18,11 @@ What a call promises:
   has; the worker had not answered it).
 * **A call is bounded as a whole** by ``timeout_s`` (connecting by ``connect_timeout_s``). On
   a timeout, a cancellation (the client went away) or any error the connection is closed,
-  never reused, so the worker sees the disconnect and stops the work.
+  never reused, so the worker sees the disconnect and stops the work. The bound is kept by
+  one timer per connection, not one per call: a call sets its connection's deadline, and the
+  timer, armed at the earliest deadline and re-armed when it fires early, fails the call
+  (``TimeoutError``) once the deadline has passed (``asyncio.timeout`` cost a timer handle and
+  a context manager on every call).
 * **An answer is read whole**, up to ``max_answer_bytes``, framed by ``Content-Length``,
   chunked encoding, or the worker closing the connection. An answer that is not HTTP, is cut
   short, or is compressed (none is asked for) raises :class:`WorkerProtocolError`.
@@ -89,6 +93,9 @@ class _Connection(asyncio.Protocol):
         self.headers_done = False
         self.framed = False  # Content-Length or chunked: the answer's end is in the stream
         self.encoded = False
+        self.deadline = 0.0  # loop time by which the current answer must have come
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when the timer fires: never after the deadline of a call
 
     # -- asyncio.Protocol -------------------------------------------------------------------
 
@@ -162,12 +169,20 @@ class _Connection(asyncio.Protocol):
 
     # -- use --------------------------------------------------------------------------------
 
-    def exchange(self, request: bytes) -> asyncio.Future[tuple[int, bytes, bool]]:
+    def exchange(self, request: bytes, deadline: float) -> asyncio.Future[tuple[int, bytes, bool]]:
         """Send ``request`` (head and body, one write); the answer's status, body, and
-        whether the connection may be reused."""
+        whether the connection may be reused; ``TimeoutError`` if it has not come by
+        ``deadline`` (loop time)."""
         assert self.transport is not None
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
         self.waiter = waiter
+        self.deadline = deadline
+        if self._timer is None or deadline < self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer_at = deadline
+            self._timer = loop.call_at(deadline, self._tick)
         self.chunks = []
         self.size = 0
         self.received = self.headers_done = self.framed = self.encoded = False
@@ -177,6 +192,18 @@ class _Connection(asyncio.Protocol):
             self.transport.write(request)
         return waiter
 
+    def _tick(self) -> None:
+        self._timer = None
+        waiter = self.waiter
+        if waiter is None or waiter.done():
+            return  # idle: the next call arms the timer again
+        loop = waiter.get_loop()
+        if loop.time() < self.deadline:  # a later call's deadline: time it from here
+            self._timer_at = self.deadline
+            self._timer = loop.call_at(self.deadline, self._tick)
+            return
+        self._fail(TimeoutError())
+
     def _fail(self, exc: Exception) -> None:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(exc)
@@ -184,6 +211,9 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.transport is not None:
             self.transport.close()
 
@@ -223,22 +253,26 @@ class PlainClient:
                 body,
             )
         )
-        async with asyncio.timeout(timeout_s):
-            conn = self._take(origin)
-            if conn is not None:
-                # closed by the worker as it was reused: once more, on a new connection
-                with contextlib.suppress(_ClosedUnanswered):
-                    return await self._exchange(origin, conn, request)
-            conn = await self._connect(origin, connect_timeout_s)
-            return await self._exchange(origin, conn, request)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s  # the whole call's, retry and connecting included
+        conn = self._take(origin)
+        if conn is not None:
+            # closed by the worker as it was reused: once more, on a new connection
+            with contextlib.suppress(_ClosedUnanswered):
+                return await self._exchange(origin, conn, request, deadline)
+        left = deadline - loop.time()
+        if left <= 0:
+            raise TimeoutError
+        conn = await self._connect(origin, min(connect_timeout_s, left))
+        return await self._exchange(origin, conn, request, deadline)
 
     async def _exchange(
-        self, origin: Origin, conn: _Connection, request: bytes
+        self, origin: Origin, conn: _Connection, request: bytes, deadline: float
     ) -> tuple[int, bytes]:
         """One request on ``conn``; the connection is kept for reuse or closed, never left
         open with an answer half read (an error, a timeout, a cancellation)."""
         try:
-            answer = await conn.exchange(request)
+            answer = await conn.exchange(request, deadline)
         except BaseException:
             conn.close()
             raise
