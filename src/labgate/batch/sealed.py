@@ -18,11 +18,10 @@ from typing import Any
 
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, func, select
 
-from labgate.audit.derived import DerivedCiphers, vault_keyring
-from labgate.audit.keyring import NONCE_SIZE, Keyring, KeyringError
+from labgate.audit.derived import PurposeSealer, sealer_for
+from labgate.audit.keyring import NONCE_SIZE, KeyringError
 from labgate.batch.models import BatchFile
 
 _PURPOSE = b"labgate/batch/file/v1"
@@ -40,29 +39,7 @@ _ENTRY = struct.Struct(">QIII")
 _MAGIC = b"LGC1"
 
 
-class Sealer:
-    """AES-GCM under a key derived per master key for batch files and item results."""
-
-    def __init__(self, keyring: Keyring) -> None:
-        self.keyring = keyring
-        self._derived = DerivedCiphers(keyring, _PURPOSE)
-
-    def _cipher(self, key_id: str) -> AESGCM:
-        return self._derived.cipher(key_id)
-
-    def seal(self, bound: list[Any], data: bytes) -> tuple[str, bytes]:
-        key_id = self.keyring.current.id
-        nonce = os.urandom(NONCE_SIZE)
-        return key_id, nonce + self._cipher(key_id).encrypt(nonce, data, orjson.dumps(bound))
-
-    def open(self, key_id: str, bound: list[Any], sealed: bytes) -> bytes | None:
-        sealed = bytes(sealed)
-        try:
-            return self._cipher(key_id).decrypt(
-                sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], orjson.dumps(bound)
-            )
-        except (InvalidTag, KeyringError, ValueError):
-            return None
+Sealer = PurposeSealer  # batch files and item results: sealed for _PURPOSE (sealer_of)
 
 
 class ChunkWriter:
@@ -71,7 +48,7 @@ class ChunkWriter:
 
     def __init__(self, sealer: Sealer, bound: list[Any]) -> None:
         self.key_id = sealer.keyring.current.id
-        self._cipher = sealer._cipher(self.key_id)
+        self._cipher = sealer.cipher(self.key_id)
         self._bound = bound
         self._entries: list[tuple[int, int]] = []
         self._sealed: list[bytes] = []
@@ -143,7 +120,7 @@ def _open_chunk(
     aad = _chunk_aad(binding_of(row), i, first, lines, i == len(index) - 1)
     sealed = bytes(sealed)
     try:
-        cipher = sealer_of(services)._cipher(row.key_id.removeprefix(CHUNKED))
+        cipher = sealer_of(services).cipher(row.key_id.removeprefix(CHUNKED))
         return cipher.decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], aad)
     except (InvalidTag, KeyringError, ValueError):
         return None
@@ -165,12 +142,8 @@ def request_lines(data: bytes) -> Iterator[bytes]:
             yield raw
 
 
-def sealer_of(services: Any) -> Sealer:
-    sealer = services.extras.get("batch_sealer")
-    if sealer is None:
-        keyring = vault_keyring(services, "batch files")
-        sealer = services.extras["batch_sealer"] = Sealer(keyring)
-    return sealer
+def sealer_of(services: Any) -> PurposeSealer:
+    return sealer_for(services, _PURPOSE, "batch files")
 
 
 def binding_of(row: BatchFile) -> list[Any]:

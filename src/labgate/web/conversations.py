@@ -28,14 +28,11 @@ Rules:
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Index, LargeBinary, String, delete, select
@@ -45,8 +42,7 @@ from labgate.access.answers import text_digests
 from labgate.access.labels import LabelError
 from labgate.api.deps import current_principal
 from labgate.api.errors import APIError, forbidden, invalid_request, not_found
-from labgate.audit.derived import DerivedCiphers, vault_keyring
-from labgate.audit.keyring import NONCE_SIZE, Keyring, KeyringError
+from labgate.audit.derived import PurposeSealer, sealer_for
 from labgate.audit.models import UTCDateTime
 from labgate.identity.principal import Principal
 from labgate.store.base import Base
@@ -74,35 +70,14 @@ class WebConversation(Base):
     __table_args__ = (Index("ix_web_conversations_owner", "owner"),)
 
 
-class Sealer:
-    """AES-GCM under a key derived per master key for conversations."""
+def _bound(part: str, cid: str, owner: str, label: str | None) -> list[Any]:
+    """What a conversation's title or body is bound to: its part, id, owner and label."""
+    return [part, cid, owner, label]
 
-    def __init__(self, keyring: Keyring) -> None:
-        self.keyring = keyring
-        self._derived = DerivedCiphers(keyring, _PURPOSE)
 
-    def _cipher(self, key_id: str) -> AESGCM:
-        return self._derived.cipher(key_id)
-
-    @staticmethod
-    def _aad(part: str, cid: str, owner: str, label: str | None) -> bytes:
-        return orjson.dumps([part, cid, owner, label])
-
-    def seal(self, part: str, cid: str, owner: str, label: str | None, data: bytes) -> bytes:
-        key_id = self.keyring.current.id
-        nonce = os.urandom(NONCE_SIZE)
-        return nonce + self._cipher(key_id).encrypt(nonce, data, self._aad(part, cid, owner, label))
-
-    def open(self, row: WebConversation, part: str) -> bytes | None:
-        sealed = bytes(row.title_sealed if part == "title" else row.body_sealed)
-        try:
-            return self._cipher(row.key_id).decrypt(
-                sealed[:NONCE_SIZE],
-                sealed[NONCE_SIZE:],
-                self._aad(part, row.id, row.owner, row.label),
-            )
-        except (InvalidTag, KeyringError, ValueError):
-            return None
+def _open(sealer: PurposeSealer, row: WebConversation, part: str) -> bytes | None:
+    sealed = row.title_sealed if part == "title" else row.body_sealed
+    return sealer.open(row.key_id, _bound(part, row.id, row.owner, row.label), sealed)
 
 
 class Message(BaseModel):
@@ -122,13 +97,8 @@ class ConversationBody(BaseModel):
     messages: list[Message] = Field(min_length=1, max_length=MAX_MESSAGES)
 
 
-def _sealer(request: Request) -> Sealer:
-    services = request.app.state.services
-    sealer = services.extras.get("web_conversation_sealer")
-    if sealer is None:
-        keyring = vault_keyring(services, "conversations")
-        sealer = services.extras["web_conversation_sealer"] = Sealer(keyring)
-    return sealer
+def _sealer(request: Request) -> PurposeSealer:
+    return sealer_for(request.app.state.services, _PURPOSE, "conversations")
 
 
 def _policy(request: Request) -> Any:
@@ -223,7 +193,7 @@ async def list_conversations(
     for row in rows:
         if not policy.may_read(principal, row.label):
             continue  # never listed below its label
-        raw = sealer.open(row, "title")
+        raw = _open(sealer, row, "title")
         if raw is None:
             continue  # altered in the database: it does not open
         title = raw.decode("utf-8")
@@ -251,15 +221,18 @@ async def _store(
     title = (body.title or body.messages[0].content).strip().splitlines()[0:1]
     title_text = (title[0] if title else "")[:MAX_TITLE_CHARS] or "(untitled)"
     now = datetime.now(UTC)
+    owner = principal.user_id
+    key_id, title_sealed = sealer.seal(_bound("title", cid, owner, label), title_text.encode())
+    _, body_sealed = sealer.seal(_bound("body", cid, owner, label), data, key_id)  # one key
     return WebConversation(
         id=cid,
-        owner=principal.user_id,
+        owner=owner,
         label=label,
         created_at=created,
         updated_at=now,
-        key_id=sealer.keyring.current.id,
-        title_sealed=sealer.seal("title", cid, principal.user_id, label, title_text.encode()),
-        body_sealed=sealer.seal("body", cid, principal.user_id, label, data),
+        key_id=key_id,
+        title_sealed=title_sealed,
+        body_sealed=body_sealed,
     )
 
 
@@ -270,7 +243,7 @@ async def create_conversation(
     row = await _store(request, principal, body, uuid.uuid4().hex, datetime.now(UTC))
     async with request.app.state.services.sessions.begin() as session:
         session.add(row)
-    return _row_json(row, _sealer(request).open(row, "title").decode())  # type: ignore[union-attr]
+    return _row_json(row, _open(_sealer(request), row, "title").decode())  # type: ignore[union-attr]
 
 
 @router.get("/{cid}")
@@ -279,7 +252,7 @@ async def get_conversation(
 ) -> dict[str, Any]:
     row = await _own_row(request, principal, cid)
     sealer = _sealer(request)
-    title, data = sealer.open(row, "title"), sealer.open(row, "body")
+    title, data = _open(sealer, row, "title"), _open(sealer, row, "body")
     if title is None or data is None:
         raise not_found(f"no conversation {cid!r} of yours", code="conversation_not_found")
     return {**_row_json(row, title.decode()), "messages": orjson.loads(data)}
@@ -296,7 +269,7 @@ async def replace_conversation(
     row = await _store(request, principal, body, cid, old.created_at, floor=old.label)
     async with request.app.state.services.sessions.begin() as session:
         await session.merge(row)
-    return _row_json(row, _sealer(request).open(row, "title").decode())  # type: ignore[union-attr]
+    return _row_json(row, _open(_sealer(request), row, "title").decode())  # type: ignore[union-attr]
 
 
 @router.delete("/{cid}")
