@@ -135,7 +135,7 @@ async def approve(
     request: Request, version_id: str, body: SignBody, actor: Principal = Depends(_writers)
 ) -> Response:
     registry = _registry(request)
-    result = await registry.approve(
+    result = await registry.sign_off(
         actor,
         await registry.resolve(version_id, actor),
         deployment=body.deployment,

@@ -453,7 +453,7 @@ class ModelRegistry(ApprovalOps):
 
     # ------------------------------------------------------------------ approving
 
-    async def approve(
+    async def sign_off(
         self,
         actor: Principal,
         version_id: str,
@@ -462,7 +462,10 @@ class ModelRegistry(ApprovalOps):
         label: str | None,
         reason: str,
     ) -> dict[str, Any]:
-        """One approver's sign-off; the second (a different person) approves the version."""
+        """One approver's sign-off; the second (a different person) approves the version.
+
+        Not :meth:`ApprovalOps.approve` (deciding a pending action by its id), which this
+        registry inherits unchanged: that one refuses a model sign-off (``model_signoff``)."""
         self._require(actor, Role.APPROVER, what="sign off a model version")
         reason = (reason or "").strip()
         if len(reason) < 3:
