@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from labgate.quota import ALL_KEYS, DatabaseRevocationBus, RedisRevocationBus, RevocationBus
@@ -169,5 +170,42 @@ async def test_database_bus_delivers_concurrent_publishes_exactly_once(
         await collector.until(lambda: len(collector.heard) >= 1 + len(key_ids))
         assert collector.heard[0] == ALL_KEYS
         assert sorted(collector.heard[1:]) == sorted(key_ids)
+    finally:
+        await collector.stop()
+
+
+async def test_sqlite_poller_reads_the_file_itself_and_still_hears_every_event(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    """Issue 25: on a SQLite file the poller's reads take no pooled SQLAlchemy connection (a
+    checkout and aiosqlite's thread hops every poll); events are still heard in order, a gap
+    (pruned events) still drops everything."""
+    checkouts = 0
+
+    def counted(*_: object) -> None:
+        nonlocal checkouts
+        checkouts += 1
+
+    collector = Collector(DatabaseRevocationBus(sqlite_engine, poll_interval_s=0.02))
+    try:
+        await asyncio.wait_for(collector.bus.listening.wait(), WAIT_S)
+        event.listen(sqlite_engine.sync_engine.pool, "checkout", counted)
+        try:
+            await asyncio.sleep(0.3)  # some fifteen polls
+            polled = checkouts
+        finally:
+            event.remove(sqlite_engine.sync_engine.pool, "checkout", counted)
+        assert polled == 0
+        publisher = DatabaseRevocationBus(sqlite_engine)
+        for key_id in ("k1", "k2", "k3"):
+            await publisher.publish(key_id)
+        await collector.until(lambda: len(collector.heard) >= 4)
+        assert collector.heard == [ALL_KEYS, "k1", "k2", "k3"]
+        # events pruned before this replica read them: a gap, so everything is dropped
+        async with sqlite_engine.begin() as conn:
+            await conn.exec_driver_sql("UPDATE quota_key_version SET version = version + 5")
+        await publisher.publish("k9")
+        await collector.until(lambda: "k9" in collector.heard)
+        assert collector.heard[4:] == [ALL_KEYS, "k9"]
     finally:
         await collector.stop()

@@ -10,7 +10,11 @@ behind one interface:
   version counter and every replica polls for versions above the last it saw (every 0.25 s by
   default). The counter row is locked while it is bumped, so versions commit in order and a
   poller never skips one. Events older than an hour are pruned; a replica that fell further
-  behind drops its whole cache.
+  behind drops its whole cache. On a SQLite file the poll is one read on a ``sqlite3``
+  connection of the poller's own, on the event loop's thread (a WAL read never waits for a
+  writer; a locked or busy file fails at once and is read again at the next poll): through
+  SQLAlchemy and aiosqlite each poll cost a pool checkout and hops to the driver's thread and
+  back, about 2.7% of the loop's samples under load.
 
 ``on_revoked`` is called on the event loop and must not block.
 """
@@ -20,9 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
@@ -161,6 +167,8 @@ class DatabaseRevocationBus(RevocationBus):
         super().__init__()
         self._engine = engine
         self.poll_interval_s = poll_interval_s
+        self._sqlite_path = _sqlite_file(engine)
+        self._sqlite: sqlite3.Connection | None = None
 
     async def publish(self, key_id: str) -> None:
         now = time.time()
@@ -194,6 +202,9 @@ class DatabaseRevocationBus(RevocationBus):
             await asyncio.sleep(self.poll_interval_s)
 
     async def _current_version(self) -> int:
+        if self._sqlite_path is not None:
+            rows = self._read(_CURRENT_SQL, ())
+            return int(rows[0][0] or 0) if rows else 0
         with database_errors():
             async with self._engine.connect() as conn:
                 version = await conn.scalar(select(VERSION.c.version).where(VERSION.c.id == 1))
@@ -201,20 +212,55 @@ class DatabaseRevocationBus(RevocationBus):
 
     async def _deliver_since(self, last: int, on_revoked: Callable[[str], None]) -> int:
         """Hand every event after version ``last`` to ``on_revoked``; the new last version."""
-        with database_errors():
-            async with self._engine.connect() as conn:
-                rows = (
-                    await conn.execute(
-                        select(EVENTS.c.version, EVENTS.c.key_id)
-                        .where(EVENTS.c.version > last)
-                        .order_by(EVENTS.c.version)
-                        .limit(1000)
-                    )
-                ).all()
+        rows: Sequence[Any]
+        if self._sqlite_path is not None:
+            rows = self._read(_SINCE_SQL, (last,))
+        else:
+            with database_errors():
+                async with self._engine.connect() as conn:
+                    rows = (
+                        await conn.execute(
+                            select(EVENTS.c.version, EVENTS.c.key_id)
+                            .where(EVENTS.c.version > last)
+                            .order_by(EVENTS.c.version)
+                            .limit(1000)
+                        )
+                    ).all()
         if not rows:
             return last
-        if rows[0].version > last + 1:  # versions are dense: a gap means events were pruned
+        if rows[0][0] > last + 1:  # versions are dense: a gap means events were pruned
             on_revoked(ALL_KEYS)
-        for row in rows:
-            on_revoked(row.key_id)
-        return int(rows[-1].version)
+        for _, key_id in rows:
+            on_revoked(key_id)
+        return int(rows[-1][0])
+
+    def _read(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """One read on the poller's own SQLite connection (see the module docstring)."""
+        assert self._sqlite_path is not None
+        try:
+            if self._sqlite is None:
+                # autocommit: each read is its own, and holds no snapshot between polls
+                self._sqlite = sqlite3.connect(self._sqlite_path, timeout=0, isolation_level=None)
+            return self._sqlite.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
+            raise QuotaUnavailable("the database") from exc
+
+
+_CURRENT_SQL = f"SELECT {VERSION.c.version.name} FROM {VERSION.name} WHERE {VERSION.c.id.name} = 1"
+_SINCE_SQL = (
+    f"SELECT {EVENTS.c.version.name}, {EVENTS.c.key_id.name} FROM {EVENTS.name} "
+    f"WHERE {EVENTS.c.version.name} > ? ORDER BY {EVENTS.c.version.name} LIMIT 1000"
+)
+
+
+def _sqlite_file(engine: AsyncEngine) -> str | None:
+    """The file of a SQLite engine, None for anything else (PostgreSQL, an in-memory one)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
