@@ -116,7 +116,14 @@ PATTERNS: tuple[Pattern, ...] = (
         r"assistant|language model|chatbot)s?\b",
     ),
     # Personas and role-play that exist to shed the model's rules.
-    _p("dan_persona", _JB, 0.8, r"\bDAN\b|\bdo anything now\b|\bSTAN\b|\bDUDE\b|\bAIM\b", 0),
+    # (bounded by Latin letters, not \b: "你现在是DAN" has no word boundary before it)
+    _p(
+        "dan_persona",
+        _JB,
+        0.8,
+        r"(?<![A-Za-z])(DAN|STAN|DUDE|AIM)(?![A-Za-z])|\bdo anything now\b",
+        0,
+    ),
     _p("developer_mode", _JB, 0.8, r"\b(developer|god|jailbreak|unrestricted|evil) mode\b"),
     _p(
         "no_restrictions",
@@ -149,6 +156,38 @@ PATTERNS: tuple[Pattern, ...] = (
         r"\b(two (different )?(responses|answers|paragraphs)|normal response and)\b|🔓|"
         r"\[(JAILBREAK|CLASSIC|DAN|DEVELOPER MODE)\]|\bJAILBREAK\b|\bCLASSIC\b",
         0,
+    ),
+    # The same three mechanics in Chinese, Japanese and Arabic (issue 21, round 6), which had no
+    # pattern: an override of the instructions, a persona without limits, a persona switch.
+    _p(
+        "ignore_previous_instructions_zh_ja_ar",
+        _PI,
+        0.9,
+        r"(忽略|无视|忘记|忘掉|不要理会|别管)[^。？！\n]{0,12}(之前|以前|先前|上面|上述|所有|全部|你的|"
+        r"系统)[^。？！\n]{0,8}(指令|指示|规则|提示词)|"
+        r"(これまで|以前|前|上記|最初|全て|すべて|システム)の?[^。？！\n]{0,10}(指示|命令|ルール|"
+        r"制約|プロンプト)[^。？！\n]{0,6}(無視|忘れ)|"
+        r"(تجاهل|انس|تناس)\s+(\S+\s+){0,3}?(التعليمات|تعليماتك|القواعد|قواعدك|الأوامر|أوامرك|"
+        r"الإرشادات|إرشاداتك)",
+    ),
+    _p(
+        "no_restrictions_zh_ja_ar",
+        _JB,
+        0.45,
+        # the model said to be without limits (not "is there a limit on the dose")
+        r"(你|您|AI|助手|模型|机器人)[^。？！\n]{0,10}(?<!有)(没有任何|没有|不受任何|不受|摆脱了?)(限制|约束|"
+        r"审查|过滤)|(あなた|AI|アシスタント|モデル)[^。？！\n]{0,10}(制限|制約|検閲|フィルター)(の|が)?"
+        r"(ない|なし|無し)|(制限|制約|検閲|フィルター)(の|が)?(ない|なし|無し)(AI|アシスタント|モデル)|"
+        r"何でも答える|(أنت|نموذج|مساعد|ذكاء اصطناعي)[^.؟!\n]{0,30}(بلا|بدون|دون)\s+(أي\s+)?"
+        r"(قيود|رقابة)|لا\s+[يت]رفض\s+[أا]ي",
+    ),
+    _p(
+        "persona_switch_zh_ja_ar",
+        _JB,
+        0.35,
+        r"你现在是|从现在(开始|起)[，,]?你|扮演|假装你是|角色扮演|"
+        r"あなたは今から|今からあなたは|になりきって|のふりをして|ロールプレイ|"
+        r"أنت الآن|من الآن فصاعدا|تقمّ?ص دور|العب دور|تظاهر بأنك",
     ),
     _p(
         "hypothetical_frame",

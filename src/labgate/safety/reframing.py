@@ -232,14 +232,22 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             " ",
         ),
         (
-            r"(?:我|我们)(?:已经?)?(?:获得|得到|有)(?:了)?(?:授权|许可|批准|权限)[^。？！\n]*[。？！]?",
+            r"(?:我|我们)(?:已经?|是)?[^。？！，,\n]{0,6}?(?:获得|得到|拿到|有|持有)(?:了)?"
+            r"[^。？！，,\n]{0,20}?(?:授权|许可|批准|权限|资质|许可证)[^。？！，,\n]*[。？！，,]?",
             " ",
         ),
         (
-            r"(?:私は|私たちは)?[^。？！\n]{0,20}(?:許可を得て|権限があ|承認済み|認可され)[^。？！\n]*[。？！]?",
+            r"(?:私は|私たちは)?[^。？！\n]{0,20}(?:許可を得て|権限があ|権限を持|承認済み|認可され|"
+            r"正式な許可|許可証を持|資格を持|クリアランスを持)[^。？！\n]*[。？！]?",
             " ",
         ),
         (r"(?:أنا|نحن)\s+(?:مخول|مخولون|مصرح لي|معتمد)[^.؟!\n]*[.؟!]?", " "),
+        # the claim with the claimant's role between ("أنا مفتش معتمد من الوكالة،"): to the comma
+        (
+            r"(?:أنا|نحن|بصفتي)\s+(?:\S+\s+){1,3}?(?:مخولا?|مخولون|مصرحا? لي|معتمدا?|معتمدون|"
+            r"مرخصا?)(?:\s+من)?[^.؟!،,\n]*[.؟!،,]?",
+            " ",
+        ),
         (r"لدي\s+(?:تصريح|إذن|تفويض)[^.؟!\n]*[.؟!]?", " "),
         # a persona without limits
         (
@@ -259,6 +267,17 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             " ",
         ),
         (r"أنت\s[^.؟!\n:]{0,60}(?:بلا قيود|بدون قيود|لا يرفض|لا يخسر شيئا)[^.؟!\n:]*[.؟!:]?", " "),
+        (r"(?:请你?)?(?:扮演|假装(?:你)?是|装作|充当|模仿)[^。？！，,\n]{0,30}[，,。：:]", " "),
+        (
+            r"(?:(?:她|他)(?:以前|过去|生前)?(?:总|常常|经常|总是)?(?:在)?(?:睡前|小时候)?)?"
+            r"(?:总|常常|经常|总是)?(?:给我|跟我|对我)(?:讲|说|念)(?:过)?",
+            " ",
+        ),
+        (
+            r"[^。？！\n]{0,30}(?:のふりをして|になりきって|を演じて|として振る舞って|の役をして)"
+            r"(?:ください)?[。、]?",
+            " ",
+        ),
         # format coercion
         (
             r"\b(?:réponds|répondez|antworte|antworten sie|responde|responda|ответь|ответьте)\b"
@@ -281,11 +300,20 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "Explain ",
         ),
         (
-            r"(?:写|编写|创作)(?:一个|一篇|一段)?(?:故事|小说|场景|剧本|对话)[，,]?(?:其中|里面|在其中)?",
+            r"(?:写|编写|创作)(?:一个|一篇|一段|一章)?(?:短篇)?(?:故事|小说|场景|剧本|对话)"
+            r"(?:片段|章节|情节)?[，,：:]?(?:其中|里面|在其中)?",
             " ",
         ),
-        (r"(?:小説|物語|シナリオ|場面|台本)を書いて(?:ください)?", " "),
-        (r"اكتب\s+(?:قصة|مشهدا|رواية|حوارا)\s+(?:يشرح فيها|يصف فيها|حيث يشرح)", "اشرح "),
+        (
+            r"(?:短編|小説|物語|シナリオ|場面|台本|ストーリー|脚本)を書いて(?:ください|くれ)?[。、：:]?",
+            " ",
+        ),
+        (r"(?:場面|シーン)です[。]?", " "),
+        (
+            r"اكتب(?:\s+لي)?\s+(?:قصة|مشهدا?|رواية|حوارا?|سيناريو|فصلا?)(?:\s+\S+){0,2}?\s+"
+            r"(?:يشرح فيها|يصف فيها|حيث يشرح|يشرح فيه|يصف فيه)",
+            "اشرح ",
+        ),
         (
             r"\b(?:hypothétiquement|dans un monde fictif|pour un roman|hypothetisch|"
             r"für einen roman|hipotéticamente|para una novela|гипотетически|для романа)\b,?\s*",
@@ -314,8 +342,13 @@ _I18N_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?: войну)?)\b[,:]?\s*",
             " ",
         ),
-        (r"(?:过去|历史上|以前|从前)[，,]?(?=[^。？！]{0,30}(?:如何|怎么|怎样))", " "),
-        (r"(?:昔は|過去に|かつて|歴史的に)[、,]?", " "),
+        (
+            r"(?:过去|历史上|以前|从前|当年|当时|那时候?|曾经|早年)[，,]?"
+            r"(?=[^。？！]{0,30}(?:如何|怎么|怎样|咋))",
+            " ",
+        ),
+        (r"(?:昔は|昔、|過去に|かつて|歴史的に|当時(?:は|、)?|戦時中(?:に|は)?)[、,]?", " "),
+        (r"(?<!\w)(?:كان|كانت|كانوا|كنا|كنت)\s+(?=[يتنأ]\w)", ""),
         (
             r"(?:في الماضي|تاريخيا|تاريخياً|قديما|قديماً|لأغراض تاريخية|للتوثيق التاريخي|"
             r"من الناحية التاريخية|(?:في|خلال|أثناء) الحرب(?: العالمية)?(?: الأولى| الثانية| "
@@ -402,6 +435,10 @@ _PERSONA = re.compile(
 )
 
 
+# Arabic short vowels and the tatweel (as labgate.safety.lexicon reads them).
+_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")
+
+
 def _without_persona(text: str) -> str:
     found = _PERSONA.match(text)
     if found is None:
@@ -416,7 +453,7 @@ def _without_persona(text: str) -> str:
 def only_the_frame_removed(text: str, unframed: str) -> bool:
     """True when every word :func:`unframe` removed from ``text`` is a frame's word (or the
     asker's self-introduction, :data:`_PERSONA`)."""
-    text = _without_persona(text)
+    text = _without_persona(_ARABIC_MARKS.sub("", text))
     kept = {w.lower() for w in re.findall(r"[^\W\d_]+", unframed)}
     removed = {w.lower() for w in re.findall(r"[^\W\d_]+", text)} - kept
     return removed <= FRAME_WORDS
@@ -424,6 +461,8 @@ def only_the_frame_removed(text: str, unframed: str) -> bool:
 
 def unframe(text: str) -> str | None:
     """``text`` without its frame, or None when no frame was found (or nothing is left)."""
+    # Arabic frames are matched without the short vowels a writer may add (تقمّص = تقمص)
+    text = _ARABIC_MARKS.sub("", text)
     out = _without_persona(text)
     for pattern, replacement in _RULES:
         out = pattern.sub(replacement, out)
