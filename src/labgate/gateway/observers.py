@@ -34,6 +34,9 @@ class MetricsObserver:
     def __init__(self, metrics: Metrics) -> None:
         self.m = metrics
         self._children: dict[tuple[str, ...], Any] = {}
+        # a request's children (its count and latency, its model's token counters, its
+        # model's TTFT), found by one lookup of (route, model, status)
+        self._by_request: dict[tuple[str, str, int], list[Any]] = {}
 
     def _child(self, metric: Any, *labels: str) -> Any:
         key = (metric._name, *labels)
@@ -42,19 +45,44 @@ class MetricsObserver:
             child = self._children[key] = metric.labels(*labels)
         return child
 
+    def _request_children(self, route: str, model: str, status: int) -> list[Any]:
+        """The request's count and latency children, then its model's prompt, completion and
+        reasoning token counters and TTFT, each made the first time it is used (a series
+        appears once it has a value, as before)."""
+        key = (route, model, status)
+        children = self._by_request.get(key)
+        if children is None:
+            children = self._by_request[key] = [
+                self._child(self.m.requests, route, model, str(status)),
+                self._child(self.m.latency, route, model),
+                None,
+                None,
+                None,
+                None,
+            ]
+        return children
+
+    def _made(self, children: list[Any], i: int, metric: Any, *labels: str) -> Any:
+        child = children[i]
+        if child is None:
+            child = children[i] = self._child(metric, *labels)
+        return child
+
     async def finish(self, rec: RequestRecord) -> None:
-        route = rec.kind
-        self._child(self.m.requests, route, rec.model, str(rec.status)).inc()
-        self._child(self.m.latency, route, rec.model).observe(rec.duration_s)
+        model = rec.model
+        c = self._request_children(rec.kind, model, rec.status)
+        c[0].inc()
+        c[1].observe(rec.duration_s)
         if rec.stream and rec.ttft_s is not None:
-            self._child(self.m.ttft, rec.model).observe(rec.ttft_s)
-        for kind, n in (
-            ("prompt", rec.prompt_tokens),
-            ("completion", rec.completion_tokens),
-            ("reasoning", rec.reasoning_tokens),
-        ):
-            if n:
-                self._child(self.m.tokens, rec.model, kind).inc(n)
+            self._made(c, 5, self.m.ttft, model).observe(rec.ttft_s)
+        if rec.prompt_tokens:
+            (c[2] or self._made(c, 2, self.m.tokens, model, "prompt")).inc(rec.prompt_tokens)
+        if rec.completion_tokens:
+            (c[3] or self._made(c, 3, self.m.tokens, model, "completion")).inc(
+                rec.completion_tokens
+            )
+        if rec.reasoning_tokens:
+            (c[4] or self._made(c, 4, self.m.tokens, model, "reasoning")).inc(rec.reasoning_tokens)
 
 
 _USAGE_COLUMNS = (
