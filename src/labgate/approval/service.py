@@ -48,7 +48,7 @@ from labgate.approval.models import (
 )
 from labgate.identity.principal import Principal, Role
 from labgate.tenancy.approvals import APPROVED as PA_APPROVED
-from labgate.tenancy.approvals import PENDING, ApprovalOps
+from labgate.tenancy.approvals import PENDING, ApprovalOps, model_version_visible
 from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput, NotFound
 from labgate.tenancy.models import PendingAction
 from labgate.tenancy.views import aware
@@ -197,12 +197,7 @@ class ModelRegistry(ApprovalOps):
     def may_see(self, actor: Principal, name: str, label: str | None) -> bool:
         """No read-up: a version of a model accredited above the reader's clearance (or
         labelled above it) is, for them, a version that does not exist."""
-        policy = self.labels
-        if policy is None or not policy.enabled:
-            return True
-        if not policy.may_read(actor, policy.accreditation(name)):
-            return False
-        return label is None or policy.may_read(actor, label)
+        return model_version_visible(self.labels, actor, name, label)
 
     async def _version(self, s: AsyncSession, version_id: str, lock: bool = False) -> ModelVersion:
         row = await s.get(ModelVersion, version_id, with_for_update=lock)

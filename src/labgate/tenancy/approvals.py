@@ -30,7 +30,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -44,7 +44,24 @@ from labgate.tenancy.errors import Conflict, Forbidden, InvalidInput, NotFound
 from labgate.tenancy.models import PendingAction, UserGrant
 from labgate.tenancy.views import _View, aware
 
+if TYPE_CHECKING:
+    from labgate.access.policy import AccessPolicy
+
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+MODEL_SIGNOFF = "model.approve"  # a model version's first sign-off (labgate.approval)
+
+
+def model_version_visible(
+    labels: AccessPolicy | None, reader: Principal, name: str | None, label: str | None
+) -> bool:
+    """No read-up in the model registry: a version of a model accredited above the reader's
+    clearance, or labelled above it, is, for them, a version that does not exist."""
+    if labels is None or not labels.enabled:
+        return True
+    if name is not None and not labels.may_read(reader, labels.accreditation(name)):
+        return False
+    return label is None or labels.may_read(reader, label)
+
 
 SEPARATION_WINDOW = timedelta(days=30)
 """How far back creating or raising an account ties it to its maker: such an account is no
@@ -168,15 +185,25 @@ class ApprovalOps(ServiceCore):
             stmt = stmt.where(PendingAction.status == status)
         async with self.sessions() as s:
             rows = list((await s.execute(stmt)).scalars())
-        if actor.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR):
-            return [PendingView.of(r) for r in rows]
-        return [
-            PendingView.of(r)
-            for r in rows
-            if r.requested_by == actor.user_id
-            or r.target_user_id == actor.user_id
-            or (r.approver_lab is not None and administers_lab(actor, r.approver_lab))
-        ]
+        return [PendingView.of(r) for r in rows if self._sees_action(actor, r)]
+
+    def _sees_action(self, actor: Principal, row: PendingAction) -> bool:
+        """Who may see (and so decide or withdraw) a request: platform admins and auditors
+        every one; approvers the model sign-offs; everyone the requests they filed or that are
+        about them; lab admins those their lab approves. A model sign-off names a model
+        version: nobody sees one the registry would not show them (no read-up)."""
+        if row.kind == MODEL_SIGNOFF:
+            d = row.details or {}
+            if not model_version_visible(self.labels, actor, d.get("name"), d.get("label")):
+                return False
+            if actor.has_role(Role.APPROVER):
+                return True
+        return (
+            actor.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR)
+            or row.requested_by == actor.user_id
+            or row.target_user_id == actor.user_id
+            or (row.approver_lab is not None and administers_lab(actor, row.approver_lab))
+        )
 
     async def get_pending(self, actor: Principal, action_id: str) -> PendingView:
         for view in await self.list_pending(actor, None):
@@ -189,7 +216,7 @@ class ApprovalOps(ServiceCore):
     async def approve(self, actor: Principal, action_id: str) -> PendingView:
         """Approve someone else's request: the action takes effect now, in this transaction."""
         async with self.sessions.begin() as s:
-            row = await self._pending_row(s, action_id)
+            row = await self._pending_row(s, action_id, actor)
             self._check_approver(actor, row)
             await self._check_not_made_by_requester(s, actor, row)
             if self.now() >= (aware(row.expires_at) or self.now()):
@@ -223,7 +250,7 @@ class ApprovalOps(ServiceCore):
     async def reject(self, actor: Principal, action_id: str) -> PendingView:
         """Refuse a request (those who could approve it), or withdraw it (its requester)."""
         async with self.sessions.begin() as s:
-            row = await self._pending_row(s, action_id)
+            row = await self._pending_row(s, action_id, actor)
             if row.requested_by != actor.user_id:
                 self._check_approver(actor, row)
             row.status = REJECTED
@@ -242,11 +269,14 @@ class ApprovalOps(ServiceCore):
         )
         return view
 
-    async def _pending_row(self, s: AsyncSession, action_id: str) -> PendingAction:
+    async def _pending_row(
+        self, s: AsyncSession, action_id: str, actor: Principal
+    ) -> PendingAction:
         row = await s.get(PendingAction, action_id, with_for_update=True)
-        if row is None:
+        if row is None or not self._sees_action(actor, row):  # as GET answers: not its kind
             raise NotFound(
-                f"no pending action {action_id!r}; 'labgate admin approvals list' shows them",
+                f"no pending action {action_id!r} that you may see; 'labgate admin approvals "
+                "list' shows them",
                 "pending_not_found",
             )
         if row.status != PENDING:
