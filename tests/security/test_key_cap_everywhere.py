@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -159,3 +160,32 @@ def test_deferred_work_never_runs_above_what_submitted_it() -> None:
     assert ran.roles == {Role.USER} and ran.clearance == "CUI"
     lowered = Principal("u", roles=frozenset({Role.USER}), clearance="UNCLASSIFIED")
     assert deferred(lowered, submitted, SCHEME).clearance == "UNCLASSIFIED"
+
+
+async def test_a_session_batch_runs_within_what_its_token_and_the_account_hold(
+    env: Env,  # noqa: F811
+) -> None:
+    """A batch submitted with a lab token (no key) whose IdP said CUI runs at CUI, even though
+    labgate's own grant on the account is SECRET//SIGMA (it ran at the account's grant); and a
+    clearance lowered since submission still applies."""
+    from labgate.batch.batches import _principal_json
+    from labgate.batch.models import BatchJob
+
+    runner = env.services.extras["batch_runner"]
+    submitted = Principal(
+        env.ids["carl"], lab="anl", project="ANL1", roles=frozenset({Role.USER}),
+        clearance="CUI", auth_method="oidc",
+    )  # fmt: skip
+    batch = BatchJob(id="batch_session", principal_json=_principal_json(submitted))
+    ran = await runner._current(batch)
+    assert isinstance(ran, Principal) and ran.clearance == "CUI" and ran.key_id is None
+    higher = BatchJob(
+        id="batch_session_2",
+        principal_json=_principal_json(replace(submitted, clearance="SECRET//SIGMA")),
+    )
+    assert (await runner._current(higher)).clearance == "SECRET//SIGMA"
+    async with env.client("arno") as arno:  # carl's lab admin lowers his clearance
+        r = await arno.patch(f"/v1/admin/users/{env.ids['carl']}", json={"clearance": "CUI"})
+        assert r.status_code == 200, r.text
+    runner._owners.clear()  # (re-read every 5 s)
+    assert (await runner._current(higher)).clearance == "CUI"

@@ -420,11 +420,10 @@ class BatchRunner:
                 result = "the API key that submitted this batch was revoked or has expired"
             else:
                 result = deferred(key_principal(record, labels), p, labels)
-        else:  # a session's token: its IdP is not asked again while the batch runs
+        else:  # a session's token: its IdP is not asked again while the batch runs, so the
+            # account's own roles and clearance (as labgate holds them now) bound the items
             roles = p.roles & (frozenset(_roles(user.roles)) | _BASELINE)
-            clearance = p.clearance
-            if not self._idp_clears(user.oidc_issuer):  # labgate's grant: as it is now
-                clearance = meet(labels, user.clearance, p.clearance)
+            clearance = meet(labels, user.clearance, p.clearance)
             result = Principal(
                 user_id=p.user_id,
                 lab=user.lab_id,
@@ -436,14 +435,6 @@ class BatchRunner:
             )
         self._owners[batch.id] = (now + 5.0, result)
         return result
-
-    def _idp_clears(self, issuer: str | None) -> bool:
-        """Whether ``issuer``'s tokens alone decide their users' clearance (a
-        ``clearance_claim``): then the account's own clearance is not theirs."""
-        oidc = getattr(self.services.settings, "oidc", None)
-        return any(
-            c.issuer == issuer and c.clearance_claim for c in getattr(oidc, "issuers", ()) or ()
-        )
 
     async def finalize_ready(self) -> None:
         """Batches with no item left to run: finalize one (whichever replica gets it)."""
