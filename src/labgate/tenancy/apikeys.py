@@ -95,10 +95,18 @@ class KeyOps(ApprovalOps):
                 )  # fmt: skip
             else:
                 # a key made with a key minted by someone else is theirs to the same degree:
-                # it keeps that key's cap
+                # it keeps that key's cap; one made with a lab token (or a web session's)
+                # carries no more than that token gave (its IdP may give less than the account
+                # holds in labgate: the key must not outlive that)
                 made_with = await s.get(ApiKey, actor.key_id) if actor.key_id else None
+                cap = made_with.cap if made_with is not None else None
+                if actor.auth_method == "oidc":
+                    cap = {
+                        "roles": sorted(r.value for r in actor.roles),
+                        "clearance": actor.clearance,
+                    }
                 row = ApiKey(
-                    cap=made_with.cap if made_with is not None else None,
+                    cap=cap,
                     id=new_id(),
                     key_hash=hash_key(key),
                     prefix=prefix,
