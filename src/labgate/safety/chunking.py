@@ -28,8 +28,11 @@ from labgate.safety.calls import (
 )
 from labgate.visible import DOCUMENT_ROLE, content_text
 
-_SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
+# A sentence ends at a full stop and a space, a line break, or a full stop of Chinese or
+# Japanese (。！？, written without a space after them) or Arabic (؟).
+_SENTENCE_END = re.compile(r"(?<=[.!?:;؟])\s+|(?<=[。！？])\s*|\n+")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 SEGMENT_WORDS = 48
 STRIDE_SENTENCES = 1
@@ -59,6 +62,54 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def word_count(text: str) -> int:
+    """Words for cutting: words between spaces, and a Chinese or Japanese run (written without
+    spaces) as one word per two characters, so a page of Chinese is as long as it reads (as
+    one word it was embedded whole, and the model reads only its first 256 word pieces)."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def _long_sentence_windows(sentence: str, max_words: int) -> list[str]:
+    """A sentence longer than a window, cut into windows of ``max_words`` words (half
+    overlapping); one written without spaces (Chinese, Japanese), into windows of twice as
+    many characters."""
+    step = max_words // 2
+    sw = sentence.split()
+    if len(sw) * 2 >= word_count(sentence):
+        return [" ".join(sw[i : i + max_words]) for i in range(0, len(sw), step)]
+    size = 2 * max_words
+    return [sentence[i : i + size] for i in range(0, len(sentence), size // 2)]
+
+
+def pieces_of(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
+    """The sentences of ``text``, a sentence longer than ``max_words`` cut into windows."""
+    pieces: list[str] = []
+    for sentence in sentences(text):
+        if word_count(sentence) <= max_words:
+            pieces.append(sentence)
+        else:
+            pieces.extend(_long_sentence_windows(sentence, max_words))
+    return pieces
+
+
+def window_at(pieces: list[str], start: int, max_words: int = SEGMENT_WORDS) -> tuple[str, int]:
+    """The window of whole pieces that starts at ``start``, and the index after its end."""
+    window: list[str] = []
+    count = 0
+    end = start
+    for piece in pieces[start:]:
+        n = word_count(piece)
+        if window and count + n > max_words:
+            break
+        window.append(piece)
+        count += n
+        end += 1
+    return " ".join(window), end
+
+
 def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
     """The whole text when short; else windows of whole sentences up to ``max_words`` words.
 
@@ -68,28 +119,12 @@ def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
     text = text.strip()
     if not text:
         return []
-    words = text.split()
-    if len(words) <= max_words:
+    if word_count(text) <= max_words:
         return [text]
-    pieces: list[str] = []
-    for sentence in sentences(text):
-        sw = sentence.split()
-        if len(sw) <= max_words:
-            pieces.append(sentence)
-        else:
-            step = max_words // 2
-            pieces.extend(" ".join(sw[i : i + max_words]) for i in range(0, len(sw), step))
+    pieces = pieces_of(text, max_words)
     out: list[str] = []
     for i in range(0, len(pieces), STRIDE_SENTENCES):
-        window: list[str] = []
-        count = 0
-        for piece in pieces[i:]:
-            n = len(piece.split())
-            if window and count + n > max_words:
-                break
-            window.append(piece)
-            count += n
-        joined = " ".join(window)
+        joined, _ = window_at(pieces, i, max_words)
         if not out or joined not in out[-1]:
             out.append(joined)
     return out

@@ -745,12 +745,11 @@ def _known_words(text: str) -> float:
 
 
 def _reversal_plausible(text: str, reversed_text: str) -> bool:
-    """A text that already reads as words ("Training run.", "Red eléctrica.") is taken for
-    reversed only when its reversal holds two known words or more: with eight languages'
-    function words, one word made by chance ("nur" in ".nur gniniarT", "der" in
-    ".acirtcéle deR") had turned short benign texts into noise the classifier refused."""
-    if _vocab_ratio(text) < 0.3 and reading_ratio(text, 2) < 0.3:
-        return True
+    """A text is taken for reversed only when its reversal holds two known words or more:
+    with eight languages' function words, one word made by chance ("nur" in ".nur gniniarT",
+    "der" in ".acirtcéle deR", "los" in "osO y los.") had turned short benign texts into
+    noise the classifier refused, or flagged as a disguise ("Oso y sol.", Spanish words no
+    list holds). One known word in a short text is chance, not a reading clearly better."""
     return _known_words(reversed_text) >= 2
 
 
@@ -823,14 +822,21 @@ def _unspace(run: str) -> str:
 
 
 def _spaced(text: str) -> Derived | None:
+    """Letters spaced out joined into words. Chinese and Japanese characters spaced out are
+    joined too (the lexicon's words need their characters together) but are no disguise: each
+    character is a word piece of its own to the model, spaced or not, and a text written so
+    ("我 们 今 天 去 公 园") reads as what it is. Joined, they are kind ``cjk_joined``, which
+    the patterns do not count as an obfuscation (it was flagged as one)."""
     changed = False
+    disguised = False
 
     def join(match: re.Match[str]) -> str:
-        nonlocal changed
+        nonlocal changed, disguised
         run = match.group(0)
         if sum(ch.isalpha() for ch in run) < 4:
             return run
         joined = _unspace(run)
+        cjk_only = all(_CJK.match(ch) for ch in joined if ch.isalpha())
         known = any(len(w) >= 3 and w.lower() in _ANY_WORD for w in _UWORD.findall(joined))
         lower = sum(ch.islower() for ch in joined) >= 5
         # Arabic, Chinese, Japanese letters have no case: four of them spaced out are words
@@ -838,10 +844,13 @@ def _spaced(text: str) -> Derived | None:
         if not known and not lower and caseless < 4:
             return run  # a DNA sequence, an acronym, a list of grades: not words
         changed = True
+        disguised = disguised or not cjk_only
         return joined
 
     out = _SPACED_RUN.sub(join, text[:SCAN_CHARS])
-    return Derived("spaced", out, whole=True) if changed else None
+    if not changed:
+        return None
+    return Derived("spaced" if disguised else "cjk_joined", out, whole=True)
 
 
 _LEET_WORD = re.compile(
@@ -1079,6 +1088,7 @@ _NESTABLE = frozenset(
         "morse",
         "reversed",
         "spaced",
+        "cjk_joined",
     }
 )
 

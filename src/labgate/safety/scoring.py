@@ -22,6 +22,7 @@ and so do the head's and the uplift lexicon's for the CBRN categories
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,8 +35,8 @@ from labgate.safety.categories import (
     Category,
     Stage,
 )
+from labgate.safety.chunking import pieces_of, sentences, window_at
 from labgate.safety.chunking import segments as cut_segments
-from labgate.safety.chunking import sentences
 from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
 from labgate.safety.lexicon import scan_uplift
@@ -55,6 +56,138 @@ def sentence_pieces(text: str) -> list[str]:
     return found if 1 < len(found) <= SENTENCE_PIECES else []
 
 
+# What asks, in the eight languages: a question mark, a word of asking or instructing, or a
+# sentence that opens with a verb of doing. Broad on purpose: it decides only what a long
+# text's prose may do (a segment that asks nothing flags, :func:`combine`), so a false "asks"
+# keeps a block, where a false "asks nothing" would lose one.
+_ASKS = re.compile(
+    r"[?？؟]|"
+    r"\b(how (do|does|can|could|would|should|to|much|many)|give|tell|explain|describe|show|"
+    r"write|list|provide|help|walk me|i want|i need|i'd like|let me|step[- ]by[- ]step|"
+    r"instructions?|recipe|procedure|protocol|ignore|pretend|act as|you (are|must|will|should))"
+    r"\b|(?:^|[.!:;]\s+)(make|get|find|buy|build|produce|prepare|synthesi[sz]e|grow|extract|"
+    r"obtain|acquire|steal|mix|release|spread|use|do|go|now)\b|"
+    r"\b(donne[sz]?|expliqu\w*|dis-moi|dites|décri\w*|montre\w*|écri\w*|comment|étapes?|"
+    r"recette|gib|geben|erklär\w*|beschreib\w*|zeig\w*|schreib\w*|wie|anleitung|schritte?|"
+    r"rezept|dame|dime|explica\w*|describ\w*|muestra\w*|escrib\w*|cómo|como|pasos?|"
+    r"instrucciones|receta)\b|"
+    r"(?<!\w)(да[йв]\w*|объясн\w*|расскаж\w*|опиш\w*|покаж\w*|напиш\w*|как|инструкц\w*|"
+    r"пошагов\w*|рецепт\w*|скажи\w*)(?!\w)|"
+    r"كيف|اشرح|أعطني|اعطني|أخبرني|اخبرني|خطوات|[أا]ريد|[أا]حتاج|قل لي|"
+    r"如何|怎样|怎么|请|告诉|解释|步骤|给我|教えて|ください|下さい|説明して|手順|方法|どうやって",
+    re.IGNORECASE,
+)
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` asks or instructs anything (see ``_ASKS``)."""
+    return _ASKS.search(text) is not None
+
+
+def long_pieces(text: str) -> list[str]:
+    """In a text of more than :data:`SENTENCE_PIECES` sentences (read in windows only), the
+    sentences that ask (:func:`asks`), each to be read alone, and the last one: a request
+    after a page of a tool's log, or in its middle, is read undiluted wherever it stands
+    (windows fold the last sentences into the ones before them). Sentences that only name an
+    agent or a goal are not read alone: in a long text, what asks nothing only flags
+    (:func:`combine`), and a report names its topic in every sentence."""
+    pieces = pieces_of(text)
+    if len(pieces) <= SENTENCE_PIECES:
+        return []
+    found = [p for p in pieces[:-1] if asks(p)]
+    return [*found, pieces[-1]]
+
+
+# A long input (more segments than the policy's max_segments) is read within this many times
+# max_segments: every text's first and last window, its sentences that ask, each alone (so no
+# page of filler drowns one out), and windows that do not overlap covering every sentence,
+# spread over each text so that what a budget cannot reach is spread too; sentences past it
+# are counted (``Prepared.unread``) and the input is flagged for review. Before, only the first
+# max_segments segments were read: a request after 40 sentences of a tool's plain-text result
+# was never embedded, and was allowed.
+LONG_INPUT_FACTOR = 4
+
+
+def _spread(n: int) -> list[int]:
+    """``0 .. n-1`` in an order whose every prefix is spread over the range (0, n/2, n/4,
+    3n/4, ...): a budget that runs out leaves gaps spread evenly, not one unread end."""
+    order: list[int] = []
+    taken: set[int] = set()
+    step = 1
+    while step < n:
+        step *= 2
+    while step >= 1:
+        for k in range(0, n, step):
+            if k not in taken:
+                taken.add(k)
+                order.append(k)
+        step //= 2
+    return order
+
+
+def _within_budget(
+    readings: list[str],
+    segments: list[str],
+    asking: set[str],
+    max_segments: int,
+    budget: int,
+) -> tuple[list[str], int]:
+    """The segments of a long input the classifier reads, at most ``budget``, and how many
+    sentences (pieces) of ``readings`` none of them holds. In order: each reading's first and
+    last window; the sentences that ask (``asking``: :func:`long_pieces`), each alone, up to
+    half the budget, spread; windows covering every sentence, taken across the readings in a
+    spread order; the rest of the asking sentences; then the usual overlapping windows
+    (``segments``, in order) up to ``max_segments``."""
+    chosen: dict[str, None] = {}
+    split = [pieces_of(r) for r in readings]
+    read = [bytearray(len(p)) for p in split]
+
+    def take(i: int, start: int, end: int) -> None:
+        if len(chosen) >= budget:
+            return
+        text = " ".join(split[i][start:end])
+        if text not in chosen and has_content(text):
+            chosen[text] = None
+        if text in chosen:
+            read[i][start:end] = b"\x01" * (end - start)
+
+    windows: list[list[tuple[int, int]]] = []
+    for i, pieces in enumerate(split):
+        starts = [0]
+        while (end := window_at(pieces, starts[-1])[1]) < len(pieces):
+            starts.append(end)
+        windows.append([(a, window_at(pieces, a)[1]) for a in starts])
+        take(i, *windows[i][0])
+        # the last window: the sentences before the end, as many as fit
+        first = len(pieces)
+        while first > 0 and window_at(pieces, first - 1)[1] == len(pieces):
+            first -= 1
+        take(i, first, len(pieces))
+    suspects = [
+        (i, k)
+        for i, pieces in enumerate(split)
+        for k, piece in enumerate(pieces)
+        if piece in asking
+    ]
+    for n, j in enumerate(_spread(len(suspects))):
+        if n >= budget // 2:
+            break
+        take(suspects[j][0], suspects[j][1], suspects[j][1] + 1)
+    orders = [_spread(len(w)) for w in windows]
+    for level in range(max((len(o) for o in orders), default=0)):
+        for i, order in enumerate(orders):
+            if level < len(order):
+                take(i, *windows[i][order[level]])
+    for i, k in suspects:
+        take(i, k, k + 1)
+    for segment in segments:
+        if len(chosen) >= max_segments:
+            break
+        chosen.setdefault(segment, None)
+    unread = sum(len(r) - sum(r) for r in read)
+    return list(chosen), unread
+
+
 _INDEX = {name: i for i, name in enumerate(HEAD_CLASSES)}
 
 # The head's jailbreak/injection probability counts as one more piece of evidence, capped: it
@@ -68,13 +201,16 @@ _HARM_IDX = [_INDEX[c.value] for c in HARM]
 
 @dataclass(slots=True)
 class Prepared:
-    """What :func:`prepare` found before embedding."""
+    """What :func:`prepare` found before embedding. ``unread``: sentences of a long input no
+    segment holds (past the budget; the lexicon and the patterns read them)."""
 
     segments: list[str] = field(default_factory=list)
     pattern_scores: dict[Category, float] = field(default_factory=dict)
     lexicon_scores: dict[Category, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     direction: str = "input"
+    unread: int = 0
+    prose: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -85,15 +221,31 @@ class Scores:
     stages: dict[Category, Stage]
     reasons: list[str]
     top_segment: int = -1
+    unread: int = 0
+    # the scores from the segments that ask (None: every segment does; see combine)
+    asked: dict[Category, float] | None = None
 
 
-def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 48) -> Prepared:
+def prepare(
+    texts: list[str],
+    *,
+    direction: str = "input",
+    max_segments: int = 48,
+    long_segments: int = 0,
+) -> Prepared:
     """Segments to embed for ``texts`` (most important first), plus pattern evidence.
 
     Inputs are decoded and pattern-scanned; outputs are not (a model's answer that contains
-    base64 or quotes an instruction is not an attack), only segmented.
+    base64 or quotes an instruction is not an attack), only segmented. The lexicon and the
+    patterns read every text whole; when the texts have more segments than ``max_segments``,
+    the classifier reads a selection that covers every sentence, up to ``long_segments``
+    (default :data:`LONG_INPUT_FACTOR` times ``max_segments``; :func:`_within_budget`).
     """
     prepared = Prepared(direction=direction)
+    readings: list[str] = []  # each text, and each decoding, whose segments are read
+    seen: set[str] = set()
+    short: set[str] = set()  # the segments of texts of a few sentences
+    asking: set[str] = set()  # the sentences of long texts read alone (long_pieces)
     pattern_scores: dict[Category, float] = {}
     reasons: list[str] = []
     lexicon: dict[Category, float] = {}
@@ -111,16 +263,23 @@ def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 4
         read_lexicon(text)
         if direction == "input":
             pieces += [p for p in sentence_pieces(text) if p not in pieces]
+            alone = long_pieces(text)
+            asking.update(alone)
+            pieces += [p for p in alone if p not in pieces]
         if direction == "input":
             derived = derived_texts(text)
             result = scan(text, derived)
-            if any(item.whole for item in derived):
+            replaced = any(item.whole for item in derived)
+            if replaced:
                 # The text with its disguise undone in place keeps every readable word, and
                 # the classifier reads an encoded surface as noise (a base64 blob scored 0.77
                 # radiological): embed the decoded text instead (patterns still read both).
                 pieces = []
             for item in derived:
                 pieces.extend(cut_segments(item.text))
+                alone = long_pieces(item.text)
+                asking.update(alone)
+                pieces.extend(alone)
                 read_lexicon(item.text, f" (in {item.kind})")
                 inner = scan(item.text)
                 for category, score in inner.scores.items():
@@ -129,14 +288,35 @@ def prepare(texts: list[str], *, direction: str = "input", max_segments: int = 4
             for category, score in result.scores.items():
                 pattern_scores[category] = max(pattern_scores.get(category, 0.0), score)
             reasons.extend(r for r in result.reasons if r not in reasons)
-        for piece in pieces:
-            # a segment with no content word (a greeting, "?") is never read by the
-            # classifier: it can carry no request, and the head scored "hi" 0.6 as a jailbreak
-            if piece not in prepared.segments and has_content(piece):
-                prepared.segments.append(piece)
+            if not replaced:
+                readings.append(text)
+            readings.extend(item.text for item in derived)
+        else:
+            readings.append(text)
+        # a segment with no content word (a greeting, "?") is never read by the classifier:
+        # it can carry no request, and the head scored "hi" 0.6 as a jailbreak
+        kept = [p for p in dict.fromkeys(pieces) if p not in seen and has_content(p)]
+        seen.update(kept)
+        prepared.segments.extend(kept)
+        if len(kept) <= 1 or len(sentences(text)) <= SENTENCE_PIECES:
+            short.update(kept)
     if len(prepared.segments) > max_segments:
-        reasons.append(f"screened the first {max_segments} of {len(prepared.segments)} segments")
-        prepared.segments = prepared.segments[:max_segments]
+        prepared.segments, prepared.unread = _within_budget(
+            readings,
+            prepared.segments,
+            asking,
+            max_segments,
+            long_segments or LONG_INPUT_FACTOR * max_segments,
+        )
+        if prepared.unread:
+            reasons.append(
+                f"long input: {prepared.unread} sentences past the classifier's budget "
+                f"({len(prepared.segments)} segments; the lexicon and the patterns read them)"
+            )
+    if direction == "input":
+        # what a long text says without asking (a report's, a review's sentences): the head,
+        # trained on requests, reads such prose as the topic of a harmful request
+        prepared.prose = {s for s in prepared.segments if s not in short and not asks(s)}
     prepared.pattern_scores = pattern_scores
     prepared.lexicon_scores = lexicon
     prepared.reasons = reasons
@@ -156,11 +336,11 @@ def category_matrix(probs: np.ndarray) -> np.ndarray:
     return scores
 
 
-def combine(prepared: Prepared, probs: np.ndarray) -> Scores:
-    """Per-category scores from the head's per-segment probabilities and the patterns."""
+def _values(
+    prepared: Prepared, probs: np.ndarray, matrix: np.ndarray
+) -> tuple[dict[Category, float], dict[Category, Stage], int]:
     values: dict[Category, float] = {}
     stages: dict[Category, Stage] = {}
-    matrix = category_matrix(probs)
     top_segment = -1
     if matrix.shape[0]:
         harm_mass = probs[:, _HARM_IDX].sum(axis=1)
@@ -180,6 +360,29 @@ def combine(prepared: Prepared, probs: np.ndarray) -> Scores:
             pattern = prepared.pattern_scores.get(category, 0.0)
             values[category] = 1.0 - (1.0 - pattern) * (1.0 - head)
             stages[category] = Stage.PATTERNS if pattern >= head else Stage.CLASSIFIER
+    return values, stages, top_segment
+
+
+def combine(prepared: Prepared, probs: np.ndarray) -> Scores:
+    """Per-category scores from the head's per-segment probabilities and the patterns; and,
+    when some segments are prose of a long text that asks nothing (``prepared.prose``), the
+    same scores from the other segments alone (``Scores.asked``)."""
+    matrix = category_matrix(probs)
+    values, stages, top_segment = _values(prepared, probs, matrix)
+    asked = None
+    if prepared.prose and matrix.shape[0]:
+        rows = [i for i, s in enumerate(prepared.segments) if s not in prepared.prose]
+        if len(rows) < matrix.shape[0]:
+            asked, _, _ = _values(prepared, probs[rows], matrix[rows])
+            if not rows:  # no segment asks: the lexicon's and the patterns' evidence alone
+                for category in HARM:
+                    asked[category] = prepared.lexicon_scores.get(category, 0.0)
+                asked[Category.ALLOWED_DUAL_USE] = values.get(Category.ALLOWED_DUAL_USE, 0.0)
     return Scores(
-        values=values, stages=stages, reasons=list(prepared.reasons), top_segment=top_segment
+        values=values,
+        stages=stages,
+        reasons=list(prepared.reasons),
+        top_segment=top_segment,
+        unread=prepared.unread,
+        asked=asked,
     )

@@ -274,6 +274,7 @@ class SafetyScreen:
         else:
             scores = await self.score(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
+            decision = self._long_prose_rule(decision, scores, model, labels, direction)
             decision = self._short_text_rule(decision, texts, direction)
             decision = await self._short_turns_rule(
                 decision, texts, model=model, labels=labels, direction=direction
@@ -283,7 +284,68 @@ class SafetyScreen:
                 decision = await self._maybe_judge(
                     decision, scores, texts, model, labels, direction
                 )
+            # after the judge, who reads the newest turn, not the rest of a long input
+            decision = self._unread_rule(decision, scores, direction)
         decision.latency_ms = (time.perf_counter() - started) * 1000
+        return decision
+
+    def _long_prose_rule(
+        self,
+        decision: Decision,
+        scores: Scores,
+        model: str | None,
+        labels: Collection[str],
+        direction: str,
+    ) -> Decision:
+        """In a long text (more than a dozen sentences: a report, a review, a tool's log), a
+        decision the classifier alone makes on sentences that ask nothing goes one step down
+        (a block is a flag, a flag is allowed, unless what asks flags it too). The head is
+        trained on requests, and a research reactor's annual safety report ("Collective dose
+        to staff was 4.1 person-millisieverts …") scored 0.92 chemical, a toxicology review
+        0.95 and a BSL-3 audit 0.89, so a pasted or retrieved report was refused. A request in
+        such a text asks (a question, a word of asking, an imperative, in eight languages:
+        :func:`labgate.safety.scoring.asks`), and each such sentence is also read alone, so
+        its block stands; so do the lexicon's and the patterns'. The same reading as the
+        answers' (:meth:`_answer_rule`): explanatory prose is the topic, not the ask."""
+        if not (
+            direction == "input"
+            and scores.asked is not None
+            and decision.action in (Action.BLOCK, Action.FLAG)
+            and decision.stage is Stage.CLASSIFIER
+        ):
+            return decision
+        asked = self.decide(
+            Scores(values=scores.asked, stages=scores.stages, reasons=[]),
+            model=model,
+            labels=labels,
+            direction=direction,
+        )
+        if SEVERITY[asked.action] >= SEVERITY[decision.action]:
+            return decision
+        # one step down: a block becomes a flag, and a flag (the head's noise on a page of a
+        # freezer log, 0.56 chemical) is allowed, unless what asks flags it on its own
+        was = decision.action
+        decision.action = Action.FLAG if was is Action.BLOCK else asked.action
+        decision.reasons.append(
+            f"long text: prose that asks nothing, the classifier alone "
+            f"{'flags' if was is Action.BLOCK else 'does not flag'} it"
+        )
+        return decision
+
+    @staticmethod
+    def _unread_rule(decision: Decision, scores: Scores, direction: str) -> Decision:
+        """An input too long for the classifier to read every sentence of within its budget
+        (:func:`labgate.safety.scoring.prepare`) is not allowed unseen: what it allowed is
+        flagged for review, with the reason. The lexicon and the patterns read all of it, and
+        a block stands."""
+        if direction == "input" and scores.unread and decision.action is Action.ALLOW:
+            decision.action = Action.FLAG
+            decision.category = max(HARM, key=lambda c: scores.values.get(c, 0.0))
+            decision.score = scores.values.get(decision.category, 0.0)
+            decision.reasons.append(
+                f"long input: {scores.unread} sentences not read by the classifier; flagged "
+                "for review"
+            )
         return decision
 
     @staticmethod
