@@ -45,17 +45,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labgate.safety.reading import (
-    _ANY_WORD,
-    _BOUNDED_WORD,
-    _CJK,
-    _CJK_RUN,
-    _COMMON_WORDS,
-    _FUNCTION_WORDS,
-    _LANG_WORDS,
-    _UWORD,
-    _VOCAB,
-    _cjk_covered,
-    _known_in,
+    ANY_WORD,
+    BOUNDED_WORD,
+    CJK,
+    CJK_RUN,
+    COMMON_WORDS,
+    FUNCTION_WORDS,
+    LANG_WORDS,
+    UWORD,
+    VOCAB,
+    cjk_covered,
+    known_in,
     reading_ratio,
 )
 from labgate.safety.reframing import only_the_frame_removed, unframe
@@ -88,7 +88,7 @@ def english_ratio(text: str, min_len: int = 1) -> float:
     words = [w.lower() for w in _WORD.findall(text) if len(w) >= min_len]
     if not words:
         return 0.0
-    return sum(w in _COMMON_WORDS for w in words) / len(words)
+    return sum(w in COMMON_WORDS for w in words) / len(words)
 
 
 def _reads_better(
@@ -430,7 +430,7 @@ def _wordy(text: str) -> bool:
     and Japanese, written without spaces, by their characters."""
     if not _mostly_letters(text, 0.85):
         return False
-    return len(text.split()) >= 3 or len(_CJK.findall(text)) >= 6
+    return len(text.split()) >= 3 or len(CJK.findall(text)) >= 6
 
 
 def _decode_base32(run: str) -> str | None:
@@ -625,7 +625,7 @@ _PLAIN_TOKEN = re.compile(r"[^\w]*[^\W\d_]+(?:[-'’][^\W\d_]+)*[^\w]*")
 def _cipher_candidate(chunk: str) -> bool:
     """A chunk worth trying letter games on: two words or more, mostly letters, and not
     already English (by the larger vocabulary). Cached: three decoders ask of each chunk."""
-    words = [w.lower() for w in _UWORD.findall(chunk) if len(w) > 1]
+    words = [w.lower() for w in UWORD.findall(chunk) if len(w) > 1]
     if len(words) < 2 or not _mostly_letters(chunk):
         return False
     # words, not data: a base64 run, a hash or an id is one long token of letters mixed with
@@ -633,7 +633,7 @@ def _cipher_candidate(chunk: str) -> bool:
     tokens = chunk.split()
     if sum(_PLAIN_TOKEN.fullmatch(t) is not None for t in tokens) < 0.7 * len(tokens):
         return False
-    known = sum(w in _VOCAB for w in words)
+    known = sum(w in VOCAB for w in words)
     return known < 0.3 * len(words) and reading_ratio(chunk, 2) < 0.3
 
 
@@ -654,7 +654,7 @@ def _chunkwise(text: str, transform: Callable[[str], str | None]) -> str | None:
 
 def _vocab_ratio(text: str) -> float:
     words = [w.lower() for w in _WORD.findall(text) if len(w) > 1]
-    return sum(w in _VOCAB for w in words) / len(words) if words else 0.0
+    return sum(w in VOCAB for w in words) / len(words) if words else 0.0
 
 
 @functools.lru_cache(maxsize=2048)
@@ -736,10 +736,10 @@ def _sentence_shape(text: str) -> int:
 def _known_words(text: str) -> float:
     """How many words of ``text`` are known words of any of the eight languages (a
     Chinese/Japanese run counts its known words, one per two characters)."""
-    known = sum(_cjk_covered(run) for run in _CJK_RUN.findall(text)) / 2
-    for word in _BOUNDED_WORD.findall(text):
+    known = sum(cjk_covered(run) for run in CJK_RUN.findall(text)) / 2
+    for word in BOUNDED_WORD.findall(text):
         lower = word.lower()
-        if not _CJK.search(lower) and (lower in _ANY_WORD or _known_in(lower, _LANG_WORDS["ar"])):
+        if not CJK.search(lower) and (lower in ANY_WORD or known_in(lower, LANG_WORDS["ar"])):
             known += 1
     return known
 
@@ -794,7 +794,7 @@ def _segment(letters: str) -> str:
     for end in range(1, n + 1):
         for start in range(max(0, end - 20), end):
             piece = lower[start:end]
-            cost = 1.0 if piece in _VOCAB else 2.0 + 0.75 * len(piece)
+            cost = 1.0 if piece in VOCAB else 2.0 + 0.75 * len(piece)
             total = best[start][0] + cost
             if total < best[end][0]:
                 best[end] = (total, start)
@@ -816,7 +816,7 @@ def _unspace(run: str) -> str:
     words = re.split(r"\s{2,}|\s*[/|]\s*|\t", run.strip())
     if len(words) > 1:
         return " ".join(re.sub(r"[^\w]", "", w) for w in words if re.sub(r"[^\w]", "", w))
-    if _CJK.search(run):
+    if CJK.search(run):
         return re.sub(r"[^\w]", "", run)  # Chinese and Japanese are written without spaces
     return _segment(re.sub(r"[^\w]", "", run))
 
@@ -836,8 +836,8 @@ def _spaced(text: str) -> Derived | None:
         if sum(ch.isalpha() for ch in run) < 4:
             return run
         joined = _unspace(run)
-        cjk_only = all(_CJK.match(ch) for ch in joined if ch.isalpha())
-        known = any(len(w) >= 3 and w.lower() in _ANY_WORD for w in _UWORD.findall(joined))
+        cjk_only = all(CJK.match(ch) for ch in joined if ch.isalpha())
+        known = any(len(w) >= 3 and w.lower() in ANY_WORD for w in UWORD.findall(joined))
         lower = sum(ch.islower() for ch in joined) >= 5
         # Arabic, Chinese, Japanese letters have no case: four of them spaced out are words
         caseless = sum(ch.isalpha() and not ch.isupper() and not ch.islower() for ch in joined)
@@ -897,13 +897,13 @@ def _unleet_word(word: str) -> str:
     for seq, letter in _LEET_MULTI[:-1]:
         base = base.replace(seq, letter)
     first = "".join(_LEET_ONE.get(ch, ch) for ch in base)
-    if first.lower() in _ANY_WORD:
+    if first.lower() in ANY_WORD:
         return first
     # try the second reading of the ambiguous characters, one kind at a time
     for ch, alt in _LEET_ALTERNATIVES.items():
         if ch in base:
             other = "".join(alt if c == ch else _LEET_ONE.get(c, c) for c in base)
-            if other.lower() in _ANY_WORD:
+            if other.lower() in ANY_WORD:
                 return other
     return first
 
@@ -920,12 +920,12 @@ def _unleet_cyrillic(word: str) -> str:
     if re.search(r"[A-Za-z]", word):
         return word  # mixed with Latin letters: not this game
     first = "".join(_CYRILLIC_LEET_ONE.get(ch, ch) for ch in word)
-    if first.lower() in _LANG_WORDS["ru"]:
+    if first.lower() in LANG_WORDS["ru"]:
         return first
     for ch, alt in _CYRILLIC_LEET_ALTERNATIVES.items():
         if ch in word:
             other = "".join(alt if c == ch else _CYRILLIC_LEET_ONE.get(c, c) for c in word)
-            if other.lower() in _LANG_WORDS["ru"]:
+            if other.lower() in LANG_WORDS["ru"]:
                 return other
     return first
 
@@ -962,7 +962,7 @@ def _leetspeak(text: str) -> Derived | None:
         and not (len(w) >= 8 and re.fullmatch(r"[0-9a-fA-F]+", w))  # a hash, an id
         and any(ch.islower() for ch in w)
     ]
-    known = [w for w in real if len(w) >= 3 and _unleet_word(w).lower() in _VOCAB]
+    known = [w for w in real if len(w) >= 3 and _unleet_word(w).lower() in VOCAB]
     disguised = [w for w in real if _word_like(w)]
     fires = (
         len(known) >= 2
@@ -975,7 +975,7 @@ def _leetspeak(text: str) -> Derived | None:
         if word not in real:
             return word
         plain = _unleet_word(word)
-        return plain if len(word) > 2 or plain.lower() in _ANY_WORD else word
+        return plain if len(word) > 2 or plain.lower() in ANY_WORD else word
 
     out = _LEET_WORD.sub(swap, text[:SCAN_CHARS]) if real else text[:SCAN_CHARS]
     cyrillic = len(_CYRILLIC_LEET_WORD.findall(out))
@@ -994,8 +994,8 @@ def _leetspeak(text: str) -> Derived | None:
         r"(?<![\w.,:/@$!+-])[0-9@$!+]{1,3}(?![\w.,:/@$!+-])",
         lambda m: (
             plain
-            if (plain := _unleet_word(m.group(0))) in _COMMON_WORDS
-            or (len(plain) >= 2 and plain in _FUNCTION_WORDS)
+            if (plain := _unleet_word(m.group(0))) in COMMON_WORDS
+            or (len(plain) >= 2 and plain in FUNCTION_WORDS)
             else m.group(0)
         ),
         out,
@@ -1011,12 +1011,12 @@ def _unpig(word: str) -> str:
     if match is None:
         return word
     core = match.group(1)
-    if core.lower() in _VOCAB:
+    if core.lower() in VOCAB:
         return core
     for k in (1, 2, 3):
         if len(core) > k:
             candidate = core[-k:] + core[:-k]
-            if candidate.lower() in _VOCAB:
+            if candidate.lower() in VOCAB:
                 return candidate
     return core[-1:] + core[:-1]
 

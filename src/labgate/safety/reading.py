@@ -13,7 +13,7 @@ from collections import Counter
 
 # Function words and the vocabulary of requests: enough to tell English from a cipher. It is
 # generic English, not a list of harmful words; harm is judged on the decoded text afterwards.
-_COMMON_WORDS = frozenset(
+COMMON_WORDS = frozenset(
     """the be to of and a in that have i it for not on with he as you do at this but his by from
     they we say her she or an will my one all would there their what so up out if about who get
     which go me when make can like time no just him know take people into year your good some
@@ -34,7 +34,7 @@ _COMMON_WORDS = frozenset(
 
 # Extra words for splitting run-together letters ("howtomakeagas") and choosing among leetspeak
 # readings; common English only.
-_VOCAB = _COMMON_WORDS | frozenset(
+VOCAB = COMMON_WORDS | frozenset(
     """about above across act add after against ago all almost alone along already always am
     among another answer anyone anything appear area arm around ask away bad base become begin
     behind best better big black blood body book bring brother call car care carry case cause
@@ -76,8 +76,8 @@ def _lexicon_words() -> frozenset[str]:
     return frozenset(words)
 
 
-_VOCAB = (
-    _VOCAB
+VOCAB = (
+    VOCAB
     | _lexicon_words()
     | frozenset(
         "weaponize weaponise weaponized weaponised synthesize synthesized enriched transmissible "
@@ -153,7 +153,7 @@ def _compile_words(text: str, single_letters: bool) -> frozenset[str]:
     return frozenset(words) | frozenset(_accentless(w) for w in words)
 
 
-_LANG_WORDS: dict[str, frozenset[str]] = {
+LANG_WORDS: dict[str, frozenset[str]] = {
     lang: _compile_words(text, single_letters=lang in ("ru", "ar"))
     for lang, text in _LANG_WORDS_TEXT.items()
     if lang not in ("zh", "ja")
@@ -164,19 +164,19 @@ _CJK_WORDS = frozenset(
 _CJK_LONGEST = max(len(w) for w in _CJK_WORDS)
 # The other languages' words of two letters or more ("et", "sie"), for digits standing alone
 # for a word once leetspeak is clear.
-_FUNCTION_WORDS = frozenset(w for words in _LANG_WORDS.values() for w in words if len(w) >= 2)
+FUNCTION_WORDS = frozenset(w for words in LANG_WORDS.values() for w in words if len(w) >= 2)
 # Any language's word: for choosing among readings (leetspeak) and telling words from data.
-_ANY_WORD = _VOCAB | frozenset().union(*_LANG_WORDS.values())
+ANY_WORD = VOCAB | frozenset().union(*LANG_WORDS.values())
 
 # A run of letters (any script; digits and "_" are no letters) and a Chinese/Japanese character.
-_UWORD = re.compile(r"[^\W\d_]+")
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_BOUNDED_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
+UWORD = re.compile(r"[^\W\d_]+")
+CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+BOUNDED_WORD = re.compile(r"(?<!\w)[^\W\d_]+(?!\w)")
 _ARABIC_PREFIXES = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 
 
-def _cjk_covered(run: str) -> int:
+def cjk_covered(run: str) -> int:
     """Characters of a Chinese/Japanese run covered by known words (longest first)."""
     covered, i, n = 0, 0, len(run)
     while i < n:
@@ -190,10 +190,10 @@ def _cjk_covered(run: str) -> int:
     return covered
 
 
-def _known_in(word: str, words: frozenset[str]) -> bool:
+def known_in(word: str, words: frozenset[str]) -> bool:
     if word in words:
         return True
-    if words is _LANG_WORDS["ar"]:  # Arabic writes "and", "the", "with" onto the word
+    if words is LANG_WORDS["ar"]:  # Arabic writes "and", "the", "with" onto the word
         return any(
             word.startswith(p) and len(word) - len(p) >= 2 and word[len(p) :] in words
             for p in _ARABIC_PREFIXES
@@ -207,21 +207,21 @@ def reading_ratio(text: str, min_len: int = 1, *, bounded: bool = True) -> float
     language". A Chinese or Japanese run counts as one word per two characters, read by the
     known words it holds. The best language wins."""
     cjk_total = cjk_known = 0.0
-    for run in _CJK_RUN.findall(text):
+    for run in CJK_RUN.findall(text):
         cjk_total += len(run) / 2
-        cjk_known += _cjk_covered(run) / 2
+        cjk_known += cjk_covered(run) / 2
     # whole words only: the letters between the digits of a hash, an id or base64 are no words
     # (``bounded`` False counts them, as unknown words: leetspeak's words are such fragments)
-    found = (_BOUNDED_WORD if bounded else _UWORD).findall(text)
-    words = [w.lower() for w in found if len(w) >= min_len and not _CJK.search(w)]
+    found = (BOUNDED_WORD if bounded else UWORD).findall(text)
+    words = [w.lower() for w in found if len(w) >= min_len and not CJK.search(w)]
     total = len(words) + cjk_total
     if not total:
         return 0.0
     counts = Counter(words)
-    english = {w for w in counts if w in _COMMON_WORDS}
+    english = {w for w in counts if w in COMMON_WORDS}
     best = sum(counts[w] for w in english)
     if best < len(words):
-        for lang_words in _LANG_WORDS.values():
-            known = sum(n for w, n in counts.items() if w in english or _known_in(w, lang_words))
+        for lang_words in LANG_WORDS.values():
+            known = sum(n for w, n in counts.items() if w in english or known_in(w, lang_words))
             best = max(best, known)
     return (best + cjk_known) / total
