@@ -158,7 +158,8 @@ def users_update(
         typer.Option(
             "--disable/--enable",
             help="Disable the account (its keys are revoked and its web sessions end at once) "
-            "or enable it again (with no key: its holder makes new ones).",
+            "or enable it again (with no key: new ones are minted after signing in, or asked "
+            "for by a platform administrator and approved by a second).",
         ),
     ] = None,
     config: ConfigOpt = None,
