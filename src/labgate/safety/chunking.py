@@ -130,6 +130,23 @@ def segments(text: str, max_words: int = SEGMENT_WORDS) -> list[str]:
     return out
 
 
+def spread_order(n: int) -> list[int]:
+    """``0 .. n-1`` in an order whose every prefix is spread over the range (0, n/2, n/4,
+    3n/4, ...): a budget that runs out leaves gaps spread evenly, not one unread end."""
+    order: list[int] = []
+    taken: set[int] = set()
+    step = 1
+    while step < n:
+        step *= 2
+    while step >= 1:
+        for k in range(0, n, step):
+            if k not in taken:
+                taken.add(k)
+                order.append(k)
+        step //= 2
+    return order
+
+
 def conversation_view(user_turns: list[str]) -> str | None:
     """The user's turns read as one request: the newest turn with the earlier ones before it as
     context, or None when there is only one turn.

@@ -44,6 +44,7 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labgate.safety.chunking import sentences, spread_order
 from labgate.safety.reading import (
     ANY_WORD,
     BOUNDED_WORD,
@@ -1066,12 +1067,47 @@ def _decodings(text: str) -> list[Derived]:
     split = _split_payload(text)
     if split:
         out.append(Derived("payload_splitting", split))
-    out.extend(_rot(text))
-    out.extend(_reversals(text))
+    out.extend(_letter_games(text))
+    return out
+
+
+def _letter_games(text: str) -> list[Derived]:
+    """The brute-force decoders (ROT-N, reversal, spacing, leetspeak, pig latin), which read
+    the first :data:`SCAN_CHARS` characters of ``text``."""
+    out = [*_rot(text), *_reversals(text)]
     for found in (_spaced(text), _leetspeak(text), _pig_latin(text)):
         if found:
             out.append(found)
     return out
+
+
+def _far_candidates(text: str) -> str | None:
+    """The sentences of a long text past its first :data:`SCAN_CHARS` characters that do not
+    read as language (what a letter game leaves), one a line, at most ``SCAN_CHARS`` of them,
+    spread over the text: so the brute-force decoders, bounded to that many characters, read
+    a disguised ask wherever it stands. A reversed, spaced-out or leetspeak ask at the end of
+    a 12,000-character tool result was read by nothing that could block it (allowed, or
+    flagged as noise). Ordinary sentences (a log's, a report's) read as language and are left
+    out; so is a text none of whose far sentences is a candidate."""
+    if len(text) <= SCAN_CHARS:
+        return None
+    start = text.rfind("\n", 0, SCAN_CHARS - 400)
+    far = sentences(text[max(start, SCAN_CHARS - 400) :])
+    found = [
+        i
+        for i, s in enumerate(far)
+        if sum(ch.isalpha() for ch in s) >= 8 and reading_ratio(s, 2) < 0.3
+    ]
+    if not found:
+        return None
+    taken: list[int] = []
+    size = 0
+    for j in spread_order(len(found)):
+        if size + len(far[found[j]]) > SCAN_CHARS:
+            continue
+        taken.append(found[j])
+        size += len(far[found[j]]) + 1
+    return "\n".join(far[i] for i in sorted(taken)) or None
 
 
 # Decodings whose output may hide a second layer worth one more pass.
@@ -1121,4 +1157,10 @@ def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
                     keep(
                         Derived(f"{item.kind}+{inner.kind}", inner.text, item.whole and inner.whole)
                     )
+    far = _far_candidates(normal)
+    if far:
+        # past the first SCAN_CHARS: the sentences that do not read, decoded (never whole:
+        # the rest of the text is read as written)
+        for item in _letter_games(far):
+            keep(Derived(item.kind, item.text, whole=False))
     return out

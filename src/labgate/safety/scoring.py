@@ -35,7 +35,7 @@ from labgate.safety.categories import (
     Category,
     Stage,
 )
-from labgate.safety.chunking import pieces_of, sentences, window_at
+from labgate.safety.chunking import pieces_of, sentences, spread_order, window_at
 from labgate.safety.chunking import segments as cut_segments
 from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
@@ -108,23 +108,6 @@ def long_pieces(text: str) -> list[str]:
 LONG_INPUT_FACTOR = 4
 
 
-def _spread(n: int) -> list[int]:
-    """``0 .. n-1`` in an order whose every prefix is spread over the range (0, n/2, n/4,
-    3n/4, ...): a budget that runs out leaves gaps spread evenly, not one unread end."""
-    order: list[int] = []
-    taken: set[int] = set()
-    step = 1
-    while step < n:
-        step *= 2
-    while step >= 1:
-        for k in range(0, n, step):
-            if k not in taken:
-                taken.add(k)
-                order.append(k)
-        step //= 2
-    return order
-
-
 def _within_budget(
     readings: list[str],
     segments: list[str],
@@ -169,11 +152,11 @@ def _within_budget(
         for k, piece in enumerate(pieces)
         if piece in asking
     ]
-    for n, j in enumerate(_spread(len(suspects))):
+    for n, j in enumerate(spread_order(len(suspects))):
         if n >= budget // 2:
             break
         take(suspects[j][0], suspects[j][1], suspects[j][1] + 1)
-    orders = [_spread(len(w)) for w in windows]
+    orders = [spread_order(len(w)) for w in windows]
     for level in range(max((len(o) for o in orders), default=0)):
         for i, order in enumerate(orders):
             if level < len(order):
