@@ -181,7 +181,12 @@ def _marked_screen() -> SafetyScreen:
     biases = np.full(len(HEAD_CLASSES), -6.0, dtype=np.float32)
     biases[0] = 3.0  # benign
     head = ClassifierHead(weights=[weights], biases=[biases], classes=HEAD_CLASSES)
-    return SafetyScreen(SafetyPolicy(), Embedder(encode), head)
+    screen = SafetyScreen(SafetyPolicy(), Embedder(encode), head)
+    # the marker is a word of protection, and a request with a defensive purpose and no goal
+    # is flagged by the classifier alone (test_purpose_rule.py): off here, where each reading's
+    # routing is what is tested
+    screen._purpose_rule = lambda decision, texts, direction: decision  # type: ignore[method-assign]
+    return screen
 
 
 async def test_a_call_alone_is_flagged_not_refused_on_the_classifier_alone() -> None:

@@ -25,6 +25,7 @@ goals (sabotage, black out, take over), under ``cyber_infrastructure``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from labgate.safety.categories import Category
@@ -298,6 +299,19 @@ def _named_operations(text: str) -> list[str]:
         if (_UPLIFT.search(words) or _PRODUCTION.search(words)) and not _DEFENSIVE.search(words):
             out.append(f"{words} (tool: returns)")
     return out
+
+
+def purpose_without_goal(texts: Iterable[str]) -> bool:
+    """Whether a request's texts state a defensive purpose (detection, treatment, protection,
+    decontamination, history, treaties, verification, safeguards ..., in any of the eight
+    languages) and name no goal at all: no uplift, no word of making, no control-system goal,
+    no strong goal (covert acquisition, evasion, theft, use against people). That is topic with
+    a purpose that is not uplift: a glove for dichloromethane, an antidote look-up, a Suricata
+    rule for Modbus writes, the history of the Biological Weapons Convention."""
+    plain = [_ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", t)) for t in texts]
+    if any(goal.search(t) for t in plain for goal in (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL)):
+        return False
+    return any(_DEFENSIVE.search(_EQUIPMENT.sub(t)) for t in plain)
 
 
 def names_uplift(text: str) -> bool:

@@ -112,6 +112,10 @@ EN: dict[str, object] = {
         r"black market",
         r"front compan\w*",
         r"around (the )?(\w+ )?(controls|screening|safeguards|inspectors)",
+        r"outside (of )?(any |the |all )?(\w+ )?(safeguards|export controls|controls|inspections?|"
+        r"oversight|material accounting)",
+        r"without (\w+ ){0,3}(triggering|tripping|setting off|showing up (in|on)) (\w+ ){0,3}"
+        r"(alarms?|checks?|inventor(y|ies)|detectors?|audits?|screens?|records?|logs?)",
         r"(fool|deceive|trick|bypass|get past|sneak \w+ past) (the )?(\w+ )?(inspectors?|"
         r"customs|screening|detectors?|export controls?|safeguards|security|checkpoints?)",
         r"past (the |a )?(\w+ )?(detectors?|customs|inspectors?|border|checkpoints?|security|"
@@ -421,6 +425,9 @@ FR: dict[str, object] = {
         r"cach\w*",
         r"indétectable\w*",
         r"résistan\w* aux (antibiotiques|vaccins|traitements|antidotes)",
+        r"résistan\w* (au|à l'|à la) ?(antibiotique|vaccin|traitement|antidote|vaccination)s?",
+        r"sans que (l'|le |la |les )?(\w+ ){0,3}(ne )?(le |la |les |l'|s'en )?(voie|voient|détecte|"
+        r"détectent|remarque|remarquent|repère|repèrent|aperçoive|aperçoivent|signale|signalent)",
         r"difficile à (décontaminer|détecter|soigner|traiter|nettoyer)",
         r"(traverser|percer|contourner) (les )?(masques|filtres|combinaisons|vaccins)",
         r"sans (être|se faire) (détecté|détectée|repéré|repérée|remarqué|remarquée|prendre|"
@@ -755,6 +762,7 @@ DE: dict[str, object] = {
         r"(schutzmasken|filter|schutzanzüge) (durchdring\w*|überwind\w*)",
         r"unbemerkt",
         r"unentdeckt",
+        r"ohne dass (\w+ ){0,4}(auffällt|auffallen|bemerkt|entdeckt|merkt|merken|mitbekommt)",
         r"ohne (lizenz|genehmigung|erlaubnis|dass es jemand\w*|entdeckt|aufzufallen|"
         r"erwischt)\w*",
         r"heimlich\w*",
@@ -1066,6 +1074,8 @@ ES: dict[str, object] = {
         r"ocult\w*",
         r"sin pasar por",
         r"que no se detecte",
+        r"sin que (lo |la |los |las |le |les |se )?(\w+ ){0,3}(lo |la |se )?(detecte|detecten|note|"
+        r"noten|vea|vean|descubra|descubran|registre|registren|entere|enteren)\b",
         r"resistentes? a (los )?(antibióticos|vacunas|tratamientos?|antídotos?)",
         r"difícil de (descontaminar|detectar|tratar|limpiar)",
         r"(atravesar|penetrar|burlar) (las )?(máscaras|filtros|trajes|vacunas)",
@@ -1708,6 +1718,7 @@ ZH: dict[str, object] = {
         "杀人",
         "杀伤",
         "毒死",
+        "毒害",
         "投毒",
         "破坏",
         "引爆",
@@ -1747,6 +1758,7 @@ ZH: dict[str, object] = {
         "不被发现",
         "不被察觉",
         "不被检测",
+        "不被[^。？！，,]{1,6}(发现|察觉|检测到|查出|注意到)",
         "避开.{0,6}(检测|检查|监管|海关|核查|视察)",
         "躲避",
         "逃避",

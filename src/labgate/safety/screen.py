@@ -32,7 +32,13 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
-from labgate.safety.lexicon import PRODUCTION_MENTION, UPLIFT_AND_REQUEST, scan_uplift
+from labgate.safety.lexicon import (
+    PRODUCTION_MENTION,
+    UPLIFT_AND_REQUEST,
+    purpose_without_goal,
+    scan_uplift,
+)
+from labgate.safety.patterns import PATTERNS
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.stream import StreamScreener
@@ -40,6 +46,19 @@ from labgate.safety.stream import StreamScreener
 # a client application's own instructions, and each tool call of the history and each JSON
 # result read alone (labgate.safety.calls), screened apart (SafetyScreen._definitions_rule)
 INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
+
+
+# the patterns that are a frame and no more (a hypothetical, a notebook to continue, an answer
+# format): what they wrap decides, so they are not evidence of intent (SafetyScreen._purpose_rule)
+_FRAME_PATTERNS = frozenset(p.name for p in PATTERNS if p.weight < 0.3)
+
+
+def _evidence(reason: str) -> bool:
+    """Whether a decision's reason is the rules' evidence of intent: the lexicon's, a decoder's,
+    or a pattern that is more than a frame."""
+    if reason.startswith("pattern:"):
+        return reason.removeprefix("pattern:").split(" ", 1)[0] not in _FRAME_PATTERNS
+    return reason.startswith(("lexicon:", "obfuscation:"))
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
@@ -279,6 +298,7 @@ class SafetyScreen:
             decision = await self._short_turns_rule(
                 decision, texts, model=model, labels=labels, direction=direction
             )
+            decision = self._purpose_rule(decision, texts, direction)
             decision = self._answer_rule(decision, direction)
             if use_judge:
                 decision = await self._maybe_judge(
@@ -367,6 +387,32 @@ class SafetyScreen:
             decision.action = Action.FLAG
             decision.reasons.append(
                 "answer: the classifier alone flags CBRN prose, a block needs the uplift lexicon"
+            )
+        return decision
+
+    @staticmethod
+    def _purpose_rule(decision: Decision, texts: list[str], direction: str) -> Decision:
+        """A block the classifier alone makes on a request that states a defensive purpose and
+        names no goal is a flag: intent, not topic. The head reads topic (a solvent, a pathogen,
+        a PLC), and on a development set written blind to the guardrail it refused 74 of 480
+        benign lab questions, 72 of them on its own reading; the lexicon, which reads intent,
+        named a goal in 123 of the 165 harmful requests the classifier blocked there and in
+        almost none of those benign ones. A request with a purpose of detection, treatment,
+        protection, history, treaties or safeguards and no goal word in any of its texts (no
+        making, no uplift, no sabotage, no covert acquisition or evasion:
+        :func:`labgate.safety.lexicon.purpose_without_goal`) is recorded for review and
+        answered. A block of the patterns, the decoders, the lexicon or the judge stands, and
+        so does any block where a goal is named anywhere in the request."""
+        if (
+            direction == "input"
+            and decision.action is Action.BLOCK
+            and decision.stage is Stage.CLASSIFIER
+            and not any(_evidence(r) for r in decision.reasons)
+            and purpose_without_goal(texts)
+        ):
+            decision.action = Action.FLAG
+            decision.reasons.append(
+                "defensive purpose and no goal named: the classifier alone flags, it does not block"
             )
         return decision
 
