@@ -41,8 +41,11 @@ async def test_a_defensive_question_the_head_refuses_on_topic_is_flagged_not_ref
     screen: SafetyScreen, text: str
 ) -> None:
     decision = await screen.check_input([{"role": "user", "content": text}])
-    assert decision.action is Action.FLAG, decision
-    assert any("defensive purpose" in r for r in decision.reasons)
+    # refused by the head alone before the rule; since the round-6 head the Spanish one is not
+    # even flagged: either way it is answered, and where the head still blocks, the rule says so
+    assert not decision.blocked, decision
+    if decision.action is Action.FLAG and decision.stage is Stage.CLASSIFIER:
+        assert any("defensive purpose" in r for r in decision.reasons)
 
 
 @pytest.mark.parametrize("text", HARMFUL_WITH_DEFENSIVE_WORDS)

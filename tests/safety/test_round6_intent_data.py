@@ -1,7 +1,7 @@
-"""Issue 21's sixth intent round, kept as data beside its script (not applied: no candidate
-head met the round's shipping rule, bench/safety_rounds/README.md). Its rows must render as
-the screen reads them, hold its dev families in both labels and every language, and never
-have been trained on by the shipped head."""
+"""Issue 21's sixth intent round, kept as data beside its script and applied to the intent files
+(``round6.py write``) with the head shipped in the round (bench/safety_rounds/README.md). Its
+rows must render as the screen reads them, hold its dev families in both labels and every
+language, and those dev families must be held out of the shipped head's training."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ def test_round6_dev_families_have_both_labels_in_every_language() -> None:
         assert any(r.dev and not r.benign and r.lang == lang for r in rows), lang
 
 
-def test_the_shipped_head_never_trained_on_round6() -> None:
+def test_the_shipped_head_holds_the_round6_dev_families_out() -> None:
+    """The head shipped with round 6 (and its blind r6b lines) trained on the round's other
+    families, never on its dev families: each is in the shipped split's held-out part."""
+    round6 = _round6()
     groups = json.loads(data_path("splits.json").read_text())["groups"]
-    assert not [g for g in groups if "/r6_" in g]
+    dev = {g: split for g, split in groups.items() if "/r6_" in g}
+    held = {g for g in dev if g.endswith("_dev")}
+    assert {g.split("/intent/", 1)[1] for g in held} == set(round6.DEV_FAMILIES)
+    assert all(groups[g] == "val" for g in held)
+    assert all(split == "train" for g, split in dev.items() if g not in held)
+    assert any("/r6b_" in g and split == "train" for g, split in groups.items())

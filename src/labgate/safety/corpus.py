@@ -103,6 +103,18 @@ INTENT_DEV_FAMILIES = frozenset(
         "cbrn_chemical/r5_reframed_mix_dev",
         "cbrn_biological/r5_terse_dev",
         "cbrn_radiological/r5_covert_poisoning_dev",
+        # sixth round (G6: bench/safety_rounds/round6.py DEV_FAMILIES, fixed before training)
+        "allowed_dual_use/r6_tool_defs_dev",
+        "cbrn_biological/r6_tool_uplift_dev",
+        "cbrn_chemical/r6_tool_uplift_dev",
+        "cyber_infrastructure/r6_tool_uplift_dev",
+        "allowed_dual_use/r6_result_data_dev",
+        "cbrn_chemical/r6_result_asks_dev",
+        "cbrn_radiological/r6_result_asks_dev",
+        "benign/r6_terse_ops_dev",
+        "cbrn_chemical/r6_terse_asks_dev",
+        "cbrn_biological/r6_terse_asks_dev",
+        "allowed_dual_use/r6_lab_science_dev",
     )
 )
 # Groups that always train: answer imitations (they teach output screening), greetings (a

@@ -309,7 +309,10 @@ def purpose_without_goal(texts: Iterable[str]) -> bool:
     a purpose that is not uplift: a glove for dichloromethane, an antidote look-up, a Suricata
     rule for Modbus writes, the history of the Biological Weapons Convention."""
     plain = [_ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", t)) for t in texts]
-    if any(goal.search(t) for t in plain for goal in (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL)):
+    # goals read as the lexicon reads a sentence: what is protected against ("from theft") is
+    # no goal
+    goals = (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL)
+    if any(goal.search(_COUNTERED.sub(t)) for t in plain for goal in goals):
         return False
     return any(_DEFENSIVE.search(_EQUIPMENT.sub(t)) for t in plain)
 
