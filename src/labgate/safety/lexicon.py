@@ -25,7 +25,7 @@ goals (sabotage, black out, take over), under ``cyber_infrastructure``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from labgate.safety.categories import Category
@@ -301,20 +301,33 @@ def _named_operations(text: str) -> list[str]:
     return out
 
 
-def purpose_without_goal(texts: Iterable[str]) -> bool:
+def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = None) -> bool:
     """Whether a request's texts state a defensive purpose (detection, treatment, protection,
     decontamination, history, treaties, verification, safeguards ..., in any of the eight
     languages) and name no goal at all: no uplift, no word of making, no control-system goal,
     no strong goal (covert acquisition, evasion, theft, use against people). That is topic with
     a purpose that is not uplift: a glove for dichloromethane, an antidote look-up, a Suricata
     rule for Modbus writes, the history of the Biological Weapons Convention."""
-    plain = [_ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", t)) for t in texts]
+
+    def clean(text: str) -> str:
+        return _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
+
     # goals read as the lexicon reads a sentence: what is protected against ("from theft") is
-    # no goal
-    goals = (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL)
-    if any(goal.search(_COUNTERED.sub(t)) for t in plain for goal in goals):
+    # no goal; spreading or releasing something, or getting it without approval, is one here
+    goals = (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL, _PURPOSE_GOALS)
+    if any(goal.search(_COUNTERED.sub(clean(t))) for t in texts for goal in goals):
         return False
-    return any(_DEFENSIVE.search(_EQUIPMENT.sub(t)) for t in plain)
+    stated = texts if purpose is None else purpose
+    return any(_DEFENSIVE.search(_EQUIPMENT.sub(clean(t))) for t in stated)
+
+
+# Goals that defeat a stated purpose without being uplift words of the lexicon (where "spread"
+# and "release" would read every plate spread and press release beside an agent as a goal)
+_PURPOSE_GOALS = re.compile(
+    r"\b(spread\w*|releas\w*|unleash\w*|set (it |them )?(loose|free)|let (it |them )?loose|"
+    r"without (\w+ ){0,3}(approv\w*|authori[sz]\w*|permission|sign-?off|paperwork|consent))\b",
+    _I,
+)
 
 
 def names_uplift(text: str) -> bool:

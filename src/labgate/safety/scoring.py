@@ -74,7 +74,16 @@ _ASKS = re.compile(
     r"(?<!\w)(да[йв]\w*|объясн\w*|расскаж\w*|опиш\w*|покаж\w*|напиш\w*|как|инструкц\w*|"
     r"пошагов\w*|рецепт\w*|скажи\w*)(?!\w)|"
     r"كيف|اشرح|أعطني|اعطني|أخبرني|اخبرني|خطوات|[أا]ريد|[أا]حتاج|قل لي|"
-    r"如何|怎样|怎么|请|告诉|解释|步骤|给我|教えて|ください|下さい|説明して|手順|方法|どうやって",
+    r"如何|怎样|怎么|请|告诉|解释|步骤|给我|教えて|ください|下さい|説明して|手順|方法|どうやって|"
+    # a statement of one's own intent or a wondering is an ask too ("I am going to put the
+    # thallium into his coffee on Monday", "I wonder what amount would kill him"): an insider
+    # found both only flagged in a long text, where the classifier had blocked them
+    r"\b(i('m| am) (going|planning|about) to|i('ll| will| shall| intend| plan)|i('m| am) gonna|"
+    r"we('re| are) (going|planning) to|we('ll| will| plan)|i wonder|i('m| am) wondering|"
+    r"je vais|nous allons|on va|je compte|je me demande|ich werde|wir werden|ich will|"
+    r"ich frage mich|voy a|vamos a|me pregunto|quiero)\b|"
+    r"(?<!\w)(я (собираюсь|буду|хочу|планирую)|мы (собираемся|будем)|интересно)(?!\w)|"
+    r"سوف|سأ|أنوي|أتساءل|我要|我打算|我准备|我们要|つもり|予定だ|したい",
     re.IGNORECASE,
 )
 

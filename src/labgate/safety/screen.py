@@ -408,7 +408,7 @@ class SafetyScreen:
             and decision.action is Action.BLOCK
             and decision.stage is Stage.CLASSIFIER
             and not any(_evidence(r) for r in decision.reasons)
-            and purpose_without_goal(texts)
+            and purpose_without_goal(texts, purpose=texts[:1])
         ):
             decision.action = Action.FLAG
             decision.reasons.append(
