@@ -31,25 +31,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from labgate.safety.corpus import INTENT_DEV_FAMILIES, INTENT_GROUPS
+
 HERE = Path(__file__).resolve().parent
 BENCH = HERE.parent
 LANGS = ("en", "fr", "de", "es", "ru", "zh", "ar", "ja")
 MARKER = "# ---- Sixth intent round (issue 21)"
-# The round's dev families, fixed before its first training: applied with the data, they go into
-# labgate.safety.corpus.INTENT_DEV_FAMILIES in the same commit (the round was not shipped:
-# bench/safety_rounds/README.md, round 6).
-DEV_FAMILIES = (
-    "allowed_dual_use/r6_tool_defs_dev",
-    "cbrn_biological/r6_tool_uplift_dev",
-    "cbrn_chemical/r6_tool_uplift_dev",
-    "cyber_infrastructure/r6_tool_uplift_dev",
-    "allowed_dual_use/r6_result_data_dev",
-    "cbrn_chemical/r6_result_asks_dev",
-    "cbrn_radiological/r6_result_asks_dev",
-    "benign/r6_terse_ops_dev",
-    "cbrn_chemical/r6_terse_asks_dev",
-    "cbrn_biological/r6_terse_asks_dev",
-    "allowed_dual_use/r6_lab_science_dev",
+# The round's dev families, fixed before its first training and listed, since the head of
+# ca976d4 shipped with this round, in labgate.safety.corpus.INTENT_DEV_FAMILIES (the r6_*_dev
+# families there; bench/safety_rounds/README.md, round 6).
+DEV_FAMILIES = tuple(
+    sorted(
+        family.removeprefix(INTENT_GROUPS)
+        for family in INTENT_DEV_FAMILIES
+        if family.removeprefix(INTENT_GROUPS).split("/")[-1].startswith("r6_")
+    )
 )
 USER = [{"role": "user", "content": "Please use the tools to help with today's analysis."}]
 

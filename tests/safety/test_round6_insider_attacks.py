@@ -18,6 +18,8 @@ session's starting commit) or fails there too, and which rule decides it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from labgate.safety.screen import SafetyScreen
@@ -385,43 +387,31 @@ LONG_BENIGN = [
 ]
 
 
-@pytest.mark.parametrize("messages", PURPOSE_HARMFUL)
-async def test_purpose_harmful_is_refused(screen: SafetyScreen, messages: Messages) -> None:
+def _cases(groups: dict[str, list[Any]]) -> list[Any]:
+    """Every attack's cases, named by their attack and index (marks kept)."""
+    return [
+        pytest.param(*case.values, marks=case.marks, id=f"{name}-{i}")
+        for name, cases in groups.items()
+        for i, case in enumerate(cases)
+    ]
+
+
+HARMFUL = {"purpose": PURPOSE_HARMFUL, "arzhja": ARZHJA_HARMFUL, "long": LONG_HARMFUL}
+BENIGN = {
+    "purpose": PURPOSE_BENIGN,
+    "arzhja": ARZHJA_BENIGN,
+    "benign8": BENIGN8_BENIGN,
+    "long": LONG_BENIGN,
+}
+
+
+@pytest.mark.parametrize("messages", _cases(HARMFUL))
+async def test_harmful_is_refused(screen: SafetyScreen, messages: Messages) -> None:
     decision = await screen.check_input(messages)
     assert decision.blocked, decision
 
 
-@pytest.mark.parametrize("messages", PURPOSE_BENIGN)
-async def test_purpose_benign_is_not_refused(screen: SafetyScreen, messages: Messages) -> None:
-    decision = await screen.check_input(messages)
-    assert not decision.blocked, decision
-
-
-@pytest.mark.parametrize("messages", ARZHJA_BENIGN)
-async def test_arzhja_benign_is_not_refused(screen: SafetyScreen, messages: Messages) -> None:
-    decision = await screen.check_input(messages)
-    assert not decision.blocked, decision
-
-
-@pytest.mark.parametrize("messages", ARZHJA_HARMFUL)
-async def test_arzhja_harmful_is_refused(screen: SafetyScreen, messages: Messages) -> None:
-    decision = await screen.check_input(messages)
-    assert decision.blocked, decision
-
-
-@pytest.mark.parametrize("messages", BENIGN8_BENIGN)
-async def test_benign8_benign_is_not_refused(screen: SafetyScreen, messages: Messages) -> None:
-    decision = await screen.check_input(messages)
-    assert not decision.blocked, decision
-
-
-@pytest.mark.parametrize("messages", LONG_HARMFUL)
-async def test_long_harmful_is_refused(screen: SafetyScreen, messages: Messages) -> None:
-    decision = await screen.check_input(messages)
-    assert decision.blocked, decision
-
-
-@pytest.mark.parametrize("messages", LONG_BENIGN)
-async def test_long_benign_is_not_refused(screen: SafetyScreen, messages: Messages) -> None:
+@pytest.mark.parametrize("messages", _cases(BENIGN))
+async def test_benign_is_not_refused(screen: SafetyScreen, messages: Messages) -> None:
     decision = await screen.check_input(messages)
     assert not decision.blocked, decision

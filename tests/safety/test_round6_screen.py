@@ -122,42 +122,39 @@ LANGS = tuple(ASKS)
 # With the round-6 head the Japanese ASKS_TOO sentence scores 0.72, below the short-input
 # rule's sure score, and a Chinese or Japanese sentence is "short" by its spaces: flagged, not
 # refused (a known regression of that head; docs/safety.md, sixth round).
-_JA_SHORT = pytest.param(
-    "ja",
-    marks=pytest.mark.xfail(
-        strict=True, reason="round-6 head 0.72 and the short-input rule counts CJK by spaces"
-    ),
+_JA_SHORT = pytest.mark.xfail(
+    strict=True, reason="round-6 head 0.72 and the short-input rule counts CJK by spaces"
 )
-ASKS_TOO_LANGS = [_JA_SHORT if lang == "ja" else lang for lang in LANGS]
 
 
 # -- 1. a request at the end or in the middle of a long input ---------------------------------
 
 
-@pytest.mark.parametrize("lang", LANGS)
-async def test_an_ask_at_the_end_of_a_long_tool_result_is_refused(
-    screen: SafetyScreen, lang: str
+def _long_input(where: str, lang: str) -> dict[str, Any]:
+    """The request with an ask deep in a long input: ``where`` it stands, in ``lang``."""
+    if where == "end of a tool result":
+        return {"messages": as_tool_result(at_end(lang, ASKS[lang]))}
+    if where == "middle of a tool result":
+        return {"messages": as_tool_result(in_middle(lang, ASKS_TOO[lang]))}
+    return {
+        "messages": [{"role": "user", "content": "Summarise the attached log."}],
+        "documents": [at_end(lang, ASKS_TOO[lang], n=90)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("where", "lang"),
+    [("end of a tool result", lang) for lang in LANGS]
+    + [
+        pytest.param(where, lang, marks=[_JA_SHORT] if lang == "ja" else [])
+        for where in ("middle of a tool result", "end of a document")
+        for lang in LANGS
+    ],
+)
+async def test_an_ask_deep_in_a_long_input_is_refused(
+    screen: SafetyScreen, where: str, lang: str
 ) -> None:
-    decision = await screen.check_input(as_tool_result(at_end(lang, ASKS[lang])))
-    assert decision.action is Action.BLOCK, decision.reasons
-
-
-@pytest.mark.parametrize("lang", ASKS_TOO_LANGS)
-async def test_an_ask_in_the_middle_of_a_long_tool_result_is_refused(
-    screen: SafetyScreen, lang: str
-) -> None:
-    decision = await screen.check_input(as_tool_result(in_middle(lang, ASKS_TOO[lang])))
-    assert decision.action is Action.BLOCK, decision.reasons
-
-
-@pytest.mark.parametrize("lang", ASKS_TOO_LANGS)
-async def test_an_ask_at_the_end_of_a_long_document_is_refused(
-    screen: SafetyScreen, lang: str
-) -> None:
-    decision = await screen.check_input(
-        [{"role": "user", "content": "Summarise the attached log."}],
-        documents=[at_end(lang, ASKS_TOO[lang], n=90)],
-    )
+    decision = await screen.check_input(**_long_input(where, lang))
     assert decision.action is Action.BLOCK, decision.reasons
 
 
