@@ -23,7 +23,8 @@ from tests.support.servers import RunningWorker, serve_app
 
 pytestmark = pytest.mark.store
 
-QUESTION = "What pressure rating should the relief valve on a 20-litre autoclave have?"
+# (no word of a defensive purpose: the purpose rule would flag it before the judge is asked)
+QUESTION = "What pressure rating should the relief valve on a 20-litre pressure vessel have?"
 
 
 @dataclass
