@@ -47,7 +47,7 @@ import aiohttp
 from labgate.router.plain import PlainClient, origin_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead import free_port, pct, rotate, wait_http  # noqa: E402
+from overhead import free_port, pct, rotate, start_gateway, wait_http  # noqa: E402
 
 
 def proxy_app(worker: str, db: str | None, plain: bool = False, overlap: bool = False) -> Any:
@@ -202,23 +202,7 @@ async def main(args: argparse.Namespace) -> None:
             ],
             env=env,
         ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "labgate.cli",
-                "serve",
-                "--port",
-                str(gport),
-                "--data-dir",
-                str(tmp / "data"),
-                "--config",
-                str(tmp / "labgate.toml"),
-            ],
-            env=env,
-            stdout=(tmp / "gateway.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        ),
+        start_gateway(tmp, gport, env),
     ]
     try:
         await wait_http(f"{worker_url}/models")

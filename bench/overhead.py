@@ -64,6 +64,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def start_gateway(home: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``labgate serve`` on ``port`` with ``home``'s data directory and ``labgate.toml``, its
+    output in ``home/gateway.log``."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)),
+            *("--data-dir", str(home / "data"), "--config", str(home / "labgate.toml")),
+        ],
+        env=env,
+        stdout=(home / "gateway.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -476,23 +490,7 @@ async def main() -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(wport)], env=env
     )
-    gateway = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "labgate.cli",
-            "serve",
-            "--port",
-            str(gport),
-            "--data-dir",
-            str(tmp / "data"),
-            "--config",
-            str(tmp / "labgate.toml"),
-        ],
-        env=env,
-        stdout=(tmp / "gateway.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    gateway = start_gateway(tmp, gport, env)
     try:
         await wait_http(f"http://127.0.0.1:{wport}/v1/models")
         await wait_http(f"http://127.0.0.1:{gport}/healthz")
@@ -1041,15 +1039,7 @@ async def extra_gateway(
     if src is not None:  # another labgate source tree ahead of the installed one
         genv["PYTHONPATH"] = str(src.resolve())
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "labgate.cli", "serve", "--port", str(port)),
-            *("--data-dir", str(home / "data"), "--config", str(home / "labgate.toml")),
-        ],
-        env=genv,
-        stdout=(home / "gateway.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    proc = start_gateway(home, port, genv)
     try:
         await wait_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
         key = (home / "data" / "admin.key").read_text().strip()
