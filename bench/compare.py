@@ -11,23 +11,41 @@ directly, the order rotated every time. Whatever the machine does, it does to bo
 tree. Gateways run pinned to core 0, the worker and the client to core 1 (``--no-pin`` to let
 them float), so the figures are for comparing, not for ``docs/benchmarks.md``'s table.
 
+``--wrk N`` measures under load instead, as issue 25's requests/s goal does: ``N`` rounds of
+``wrk -c32`` (``--connections``), A and B in turn (order alternating each round), each
+gateway's CPU time per request from ``/proc`` over its run; it prints every round's B/A
+ratio and their median.
+
     python bench/compare.py --base HEAD~1 [--requests 4000]
+    python bench/compare.py --base HEAD~1 --wrk 10 [--duration 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead import free_port, pct, rotate, wait_http  # noqa: E402
+from overhead import (  # noqa: E402
+    CHAT,
+    cpu_seconds,
+    free_port,
+    gateway_toml,
+    load_average,
+    pct,
+    rotate,
+    wait_http,
+    wrk_script,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,11 +58,8 @@ def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | Non
     port = free_port()
     home = tmp / name
     home.mkdir()
-    (home / "labgate.toml").write_text(
-        '[embedded]\nenabled = false\n\n[[models]]\nname = "fake"\n'
-        f'workers = ["http://127.0.0.1:{wport}/v1"]\nmax_in_flight_per_worker = 256\n'
-        "\n[safety]\nenabled = false\n"
-    )
+    # the fake model is not approved: the model gate is off, as in overhead.py's gateways
+    (home / "labgate.toml").write_text(gateway_toml(wport, safety=False))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["PYTHONPATH"] = str(src)  # ahead of the editable install
     cmd = [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port),
@@ -56,11 +71,68 @@ def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | Non
     return proc, port, home
 
 
+def _wrk(url: str, script: Path, connections: int, duration: float, cores: str | None) -> int:
+    """One wrk run; the number of answers it got (any non-2xx answer is an error)."""
+    threads = "1" if cores or connections == 1 else "2"
+    out = subprocess.run(
+        _pinned(["wrk", "-t", threads, "-c", str(connections), "-d", f"{duration:g}s",
+                 "--timeout", "30s", "-s", str(script), url], cores),
+        capture_output=True, text=True, check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk against {url} saw errors:\n{out}")
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) > 2 and parts[1] == "requests" and parts[2] == "in":
+            return int(parts[0])
+    raise RuntimeError(f"wrk printed no request count:\n{out}")
+
+
+def under_load(args: argparse.Namespace, gateways: list[tuple], tmp: Path,
+               cores: str | None) -> None:
+    """``args.wrk`` rounds of wrk at ``args.connections``, A and B in turn (the order
+    alternating), each gateway's CPU time per request over its own run."""
+    scripts = []
+    for i, (_, _, home) in enumerate(gateways):
+        key = (home / "data" / "admin.key").read_text().strip()
+        scripts.append(wrk_script(tmp / f"wrk{i}.lua", json.dumps(CHAT).encode(),
+                                  {"Authorization": f"Bearer {key}"}))
+    urls = [f"http://127.0.0.1:{port}/v1/chat/completions" for _, port, _ in gateways]
+    for i in range(2):
+        _wrk(urls[i], scripts[i], 4, 1.0, cores)  # warm up
+    cpu: list[list[float]] = [[], []]
+    rps: list[list[float]] = [[], []]
+    print(f"labgate side by side under load: {args.wrk} rounds of wrk -c{args.connections}, "
+          f"{args.duration:g} s each, A and B alternating; load {load_average()}")
+    for r in range(args.wrk):
+        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
+            pid = gateways[i][0].pid
+            before, t = cpu_seconds(pid), time.perf_counter()
+            n = _wrk(urls[i], scripts[i], args.connections, args.duration, cores)
+            elapsed = time.perf_counter() - t
+            cpu[i].append((cpu_seconds(pid) - before) / n)
+            rps[i].append(n / elapsed)
+        print(f"  round {r + 1:2d}: CPU/request A {cpu[0][-1] * 1e6:5.0f} µs  "
+              f"B {cpu[1][-1] * 1e6:5.0f} µs  B/A {cpu[1][-1] / cpu[0][-1]:.3f}   "
+              f"req/s A {rps[0][-1]:6.0f}  B {rps[1][-1]:6.0f}")
+    ratios = [b / a for a, b in zip(cpu[0], cpu[1], strict=True)]
+    rps_ratios = [b / a for a, b in zip(rps[0], rps[1], strict=True)]
+    print(f"  CPU/request: A median {statistics.median(cpu[0]) * 1e6:.0f} µs, "
+          f"B median {statistics.median(cpu[1]) * 1e6:.0f} µs; B/A per round median "
+          f"{statistics.median(ratios):.3f} (lower in {sum(x < 1 for x in ratios)} of "
+          f"{len(ratios)}); req/s B/A median {statistics.median(rps_ratios):.3f}; "
+          f"load {load_average()}")
+
+
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--base", default="HEAD", help="git revision for A (B is the working tree)")
     ap.add_argument("--requests", type=int, default=4000, help="requests to each, alternating")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
+    ap.add_argument("--wrk", type=int, default=0, metavar="ROUNDS",
+                    help="under load instead: this many rounds of wrk, A and B in turn")
+    ap.add_argument("--connections", type=int, default=32, help="wrk's connections (--wrk)")
+    ap.add_argument("--duration", type=float, default=3.0, help="seconds a wrk run (--wrk)")
     args = ap.parse_args()
     gw_cores, other_cores = (None, None) if args.no_pin else ("0", "1")
     tmp = Path(tempfile.mkdtemp(prefix="labgate-compare-"))
@@ -76,6 +148,9 @@ async def main() -> None:
         await wait_http(f"http://127.0.0.1:{wport}/v1/models")
         for _, port, _ in gateways:
             await wait_http(f"http://127.0.0.1:{port}/healthz")
+        if args.wrk:
+            under_load(args, gateways, tmp, other_cores)
+            return
         if other_cores:
             os.sched_setaffinity(0, {int(other_cores)})
         urls = [f"http://127.0.0.1:{port}/v1/chat/completions" for _, port, _ in gateways]
@@ -95,6 +170,8 @@ async def main() -> None:
                   f"p99 {(pct(t, 99) - direct) * 1000:.3f} ms  CPU/request {c * 1e6:.0f} µs")
         gain = (pct(times[0], 50) - pct(times[1], 50)) * 1000
         print(f"  B − A at p50: {-gain:+.3f} ms")
+        if cpu[0] and cpu[1]:
+            print(f"  CPU/request B/A: {cpu[1] / cpu[0]:.3f}")
     finally:
         for proc in [p for p, _, _ in gateways] + [worker]:
             proc.terminate()
