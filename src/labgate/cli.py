@@ -103,9 +103,14 @@ def serve(
             services.tasks.append(asyncio.create_task(_ready()))
         sys.stdout.flush()
 
+    async def settle_heap(services: Services) -> None:
+        from labgate.heap import settle
+
+        settle()  # started: what the process holds now, it holds to the end (labgate.heap)
+
     from labgate.edge import server_options
 
-    app_ = create_app(settings, on_startup=[announce])
+    app_ = create_app(settings, on_startup=[announce, settle_heap])
     uvicorn.run(
         app_,
         host=settings.host,
