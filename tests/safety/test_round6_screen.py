@@ -119,14 +119,6 @@ def as_tool_result(text: str) -> list[dict[str, Any]]:
 LANGS = tuple(ASKS)
 
 
-# With the round-6 head the Japanese ASKS_TOO sentence scores 0.72, below the short-input
-# rule's sure score, and a Chinese or Japanese sentence is "short" by its spaces: flagged, not
-# refused (a known regression of that head; docs/safety.md, sixth round).
-_JA_SHORT = pytest.mark.xfail(
-    strict=True, reason="round-6 head 0.72 and the short-input rule counts CJK by spaces"
-)
-
-
 # -- 1. a request at the end or in the middle of a long input ---------------------------------
 
 
@@ -145,11 +137,9 @@ def _long_input(where: str, lang: str) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("where", "lang"),
     [("end of a tool result", lang) for lang in LANGS]
-    + [
-        pytest.param(where, lang, marks=[_JA_SHORT] if lang == "ja" else [])
-        for where in ("middle of a tool result", "end of a document")
-        for lang in LANGS
-    ],
+    # the Japanese ones were strict xfails until Chinese and Japanese words were counted a word
+    # per two characters (the short-input rule read each such sentence as one word)
+    + [(where, lang) for where in ("middle of a tool result", "end of a document") for lang in LANGS],
 )
 async def test_an_ask_deep_in_a_long_input_is_refused(
     screen: SafetyScreen, where: str, lang: str

@@ -35,7 +35,7 @@ from labgate.safety.categories import (
     Category,
     Stage,
 )
-from labgate.safety.chunking import pieces_of, sentences, spread_order, window_at
+from labgate.safety.chunking import pieces_of, sentences, spread_order, window_at, word_count
 from labgate.safety.chunking import segments as cut_segments
 from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
@@ -52,7 +52,7 @@ SENTENCE_PIECES = 12
 
 
 def sentence_pieces(text: str) -> list[str]:
-    found = [s for s in sentences(text) if len(s.split()) >= SENTENCE_PIECE_WORDS]
+    found = [s for s in sentences(text) if word_count(s) >= SENTENCE_PIECE_WORDS]
     return found if 1 < len(found) <= SENTENCE_PIECES else []
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from labgate.safety import rules
 from labgate.safety.calls import CALL_ROLE, DATA_ROLE
 from labgate.safety.categories import CBRN, HARM, SEVERITY, Action, Category, Stage
-from labgate.safety.chunking import message_texts
+from labgate.safety.chunking import message_texts, word_count
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
 from labgate.safety.decoding import derived_texts
@@ -61,11 +61,14 @@ def _one_sentence_each(definitions: str) -> str:
 
 def _words_read(text: str) -> int:
     """Words in ``text``, or in its longest decoding: "hex: 4465…" is two words written and a
-    whole request read (:mod:`labgate.safety.decoding`)."""
-    written = len(text.split())
+    whole request read (:mod:`labgate.safety.decoding`). Chinese and Japanese, written without
+    spaces, count a word per two characters (:func:`~labgate.safety.chunking.word_count`):
+    counted by spaces, every such turn was one "word", so the short-input rule turned every
+    classifier block of a Chinese or Japanese request below the sure score into a flag."""
+    written = word_count(text)
     if written > 64:
         return written
-    return max([written, *(len(d.text.split()) for d in derived_texts(text))])
+    return max([written, *(word_count(d.text) for d in derived_texts(text))])
 
 
 class SafetyScreen:
