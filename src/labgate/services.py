@@ -194,8 +194,11 @@ async def build_services(settings: Settings) -> Services:
         models,
         router,
         settings.policy,
-        observers=[MetricsObserver(metrics), usage]
-        + ([AccessLog()] if settings.access_log else []),
+        observers=[
+            MetricsObserver(metrics),
+            usage,
+            *([AccessLog()] if settings.access_log else []),
+        ],
         affinity_prefix_chars=settings.router.affinity_prefix_chars,
         scheduler=scheduler,
         quota=QuotaGate(quota.budgets, quota.rate_limiter),

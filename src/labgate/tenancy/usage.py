@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Label, Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.store.tenancy import Lab, Project, UsageEvent, User
@@ -92,7 +92,7 @@ def report_statement(
     ``by_label`` splits each group by the rows' label and model (for the reader's clearance)."""
     e = UsageEvent
     column = _GROUP_COLUMNS[query.group_by]
-    keys = [column.label("key")]
+    keys: list[Label[Any]] = [column.label("key")]
     if by_label:
         keys += [e.label.label("label"), e.model.label("model_name")]
     stmt = (
