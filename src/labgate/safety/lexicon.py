@@ -173,6 +173,21 @@ class _Terms:
                 text = pattern.sub(" ", text)
         return text
 
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """Every match of every script's pattern that ``text`` is written in."""
+        found: list[re.Match[str]] = []
+        for pattern, script in (
+            (self.english, None),
+            (self.whole, None),
+            (self.cyrillic, _HAS_CYRILLIC),
+            (self.infix, None),
+            (self.ar, _HAS_ARABIC),
+            (self.cjk, _HAS_CJK),
+        ):
+            if pattern is not None and (script is None or script.search(text)):
+                found.extend(pattern.finditer(text))
+        return found
+
     def search(self, text: str) -> re.Match[str] | None:
         found = self.english.search(text) if self.english else None
         if found is None and self.whole is not None:
@@ -197,7 +212,7 @@ _AGENTS: dict[Category, _Terms] = {
     category: _Terms(AGENTS.get(category), "agents", category=category)
     for category in (*AGENTS, CYBER)
 }
-_STRONG = _Terms(None, "strong")
+_STRONG = _Terms(None, "strong", "covert_harm")
 _UPLIFT = _Terms(UPLIFT, "uplift", "targets", "strong")
 _PRODUCTION = _Terms(PRODUCTION, "production")
 _OPERATIONAL = _Terms(OPERATIONAL, "operational")
@@ -212,6 +227,23 @@ _WEAPONS = _Terms(None, "weapons")
 # "защитить от кражи", "حماية ... من السرقة"): blanked before the goals are read.
 _COUNTERED = _Terms(None, "countered")
 _CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
+# What makes a sentence ASKED whoever it names (lexicon_terms.ASKED): an instruction addressed
+# to the assistant, and a how-to question whose verb is the goal itself.
+_ADDRESSED = _Terms(None, "addressed")
+_HOWTO = _Terms(None, "howto")
+# Generic poisons, an agent only beside a poisoning of people or a covert harm.
+_POISONS = _Terms(None, "poisons")
+_POISON_ACTS = _Terms(None, "poison_acts")
+_COVERT_HARM = _Terms(None, "covert_harm")
+# the poisoning verbs, which name the poison themselves ("envenenar el depósito", "投毒")
+_POISON_ROOT = re.compile(r"poison|empoisonn|vergift|envenen|отрав|毒|سمم|تسميم", _I)
+# how far after the ask its goal may stand: a few words, or a few Chinese or Japanese characters
+_GOVERNS_WINDOW = 60
+_GOVERNS_WINDOW_CJK = 16
+_ADDRESSED_WINDOW = 90
+# a defensive word right after the goal makes the two one compound (the next word, or the
+# next Chinese or Japanese characters)
+_COMPOUND = 16
 
 # The asker as the actor, in the eight languages.
 _FIRST_PERSON = re.compile(
@@ -232,6 +264,81 @@ class LexiconHit:
     category: Category
     score: float
     reason: str
+
+
+def _governs(sentence: str, markers: _Terms, goals: Sequence[_Terms], window: int) -> bool:
+    """Whether an ask (``markers``: a how-to word, an instruction to the assistant) has the goal
+    as its own object: a goal stands within ``window`` characters after it, before any
+    defensive word. "How to smuggle HEU past the detectors" asks how to smuggle; "how to
+    detect smuggled HEU" asks how to detect, and "the assistant must explain how to treat
+    sarin exposure" asks for treatment."""
+    for marker in markers.finditer(sentence):
+        size = _GOVERNS_WINDOW_CJK if _HAS_CJK.search(marker.group(0)) else window
+        tail = _EQUIPMENT.sub(sentence[marker.end() : marker.end() + size])
+        defended = _DEFENSIVE.search(tail)
+        if defended is not None:
+            tail = tail[: defended.start()]
+        for goal in goals:
+            found = goal.search(tail)
+            # the goal naming what the defence is for ("smuggling detection", "走私检测",
+            # "theft prevention") is the defender's compound, not the ask's object
+            if found is None:
+                continue
+            after = marker.end() + found.end()
+            head = _DEFENSIVE.search(sentence[after : after + _COMPOUND])
+            if head is None or head.start() > 1:  # the very next word: "smuggling detection"
+                return True
+    return False
+
+
+def _asks(sentence: str, goals: Sequence[_Terms]) -> tuple[bool, bool]:
+    """(asked, by the actor): whether the sentence is an instruction to the assistant or a
+    how-to question, and whether that ask governs the goal (then the asker is the one acting,
+    as "how do I" says, whoever the sentence names)."""
+    addressed = _ADDRESSED.search(sentence) is not None
+    governed = (addressed and _governs(sentence, _ADDRESSED, goals, _ADDRESSED_WINDOW)) or (
+        _governs(sentence, _HOWTO, goals, _GOVERNS_WINDOW)
+    )
+    return addressed or governed, governed
+
+
+def _poison_score(
+    sentence: str, asked: bool = False, offered: bool = False
+) -> tuple[float, str] | None:
+    """A generic poison (poison, toxin, arsenic, thallium, Gift, яд, 毒, سم) is an agent only
+    where the sentence poisons people: someone, their food or drink, a water supply
+    (``poison_acts``), or hides the harm (``covert_harm``: a death made to look natural, a
+    poisoning no autopsy finds). The science of toxins, a poison centre, treatment of a
+    poisoning name no such act, and a defensive word still excuses it unless the harm is
+    covert."""
+    act = _POISON_ACTS.search(sentence)
+    covert = _COVERT_HARM.search(sentence)
+    if act is None and covert is None:
+        return None
+    agent = _POISONS.search(sentence)
+    if agent is None and act is not None and _POISON_ROOT.search(act.group(0)):
+        agent = act
+    if agent is None:
+        return None
+    strong = _STRONG.search(sentence)
+    read = _EQUIPMENT.sub(_STRONG.sub(sentence) if strong else sentence)
+    defensive = _DEFENSIVE.search(read) is not None
+    if defensive and strong is None:
+        return None
+    goals = (_POISON_ACTS, _COVERT_HARM, _STRONG)
+    addressed, governed = _asks(sentence, goals)
+    actor = governed or _FIRST_PERSON.search(sentence) is not None
+    operational = (
+        asked or offered or addressed or actor or _OPERATIONAL.search(sentence) is not None
+    )
+    # a covert harm hides it from the defence it names (symptoms, the hospital, the autopsy)
+    if defensive and not (actor or covert):
+        operational = False
+    goal = (act or covert).group(0).lower()  # type: ignore[union-attr]
+    where = f"{agent.group(0).lower()}+{goal}"
+    if operational:
+        return UPLIFT_AND_REQUEST, f"{where} (request)"
+    return UPLIFT_ALONE, f"{where} (mention)"
 
 
 def _score(
@@ -262,8 +369,18 @@ def _score(
     offered_goal = uplift is not None or (
         made is not None and _WEAPONS.search(sentence) is not None
     )
-    operational = asked or (offered and offered_goal) or _OPERATIONAL.search(sentence) is not None
-    if defensive and not _FIRST_PERSON.search(sentence):
+    # an instruction to the assistant, or a how-to question, asks; where it asks for the goal
+    # itself ("how to smuggle ... past the detectors"), the asker is the one acting
+    addressed, governed = _asks(
+        sentence, (_STRONG, goals, _PRODUCTION) if production else (_STRONG, goals)
+    )
+    operational = (
+        asked
+        or addressed
+        or (offered and offered_goal)
+        or _OPERATIONAL.search(sentence) is not None
+    )
+    if defensive and not (governed or _FIRST_PERSON.search(sentence)):
         operational = False
     goal = (uplift or made).group(0).lower()  # type: ignore[union-attr]
     if operational:
@@ -356,7 +473,12 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     best: dict[Category, LexiconHit] = {}
     plain = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
     named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}
-    if not named:  # one pass over the text: most texts name no agent at all
+    # a generic poison (or a poisoning verb) is read only beside a poisoning of people
+    poisoned = bool(
+        (_POISONS.search(plain) or _POISON_ACTS.search(plain))
+        and (_POISON_ACTS.search(plain) or _COVERT_HARM.search(plain))
+    )
+    if not named and not poisoned:  # one pass over the text: most texts name no agent at all
         return []
     said = _sentences(text)
     # In a short text the request can stand in the next sentence ("... how the sect made its
@@ -378,6 +500,12 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
         else []
     )
     for sentence in said + pairs + _named_operations(text):
+        if poisoned and (scored := _poison_score(sentence, asked=asked, offered=offered)):
+            score, how = scored
+            current = best.get(Category.CBRN_CHEMICAL)
+            if current is None or score > current.score:
+                reason = f"lexicon:{Category.CBRN_CHEMICAL.value}:{how}"
+                best[Category.CBRN_CHEMICAL] = LexiconHit(Category.CBRN_CHEMICAL, score, reason)
         found = [(c, a) for c, agents in named.items() if (a := agents.search(sentence))]
         if not found:
             continue

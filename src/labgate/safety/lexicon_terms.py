@@ -421,7 +421,8 @@ FR: dict[str, object] = {
         r"(le |un )?réseau d'eau potable",
     ],
     "strong": [
-        r"sans passer par",
+        r"sans passer (par|devant) (\w+ ){0,4}?(garanties|douanes?|contrôles?|inspect\w*|"
+        r"détecteurs|portiques|l'AIEA|vérifications?)|sans passer par",
         r"cach\w*",
         r"indétectable\w*",
         r"résistan\w* aux (antibiotiques|vaccins|traitements|antidotes)",
@@ -1072,7 +1073,8 @@ ES: dict[str, object] = {
     "strong": [
         r"robo",
         r"ocult\w*",
-        r"sin pasar por",
+        r"sin pasar por (\w+ ){0,4}?(salvaguardias|aduanas?|controles?|inspecci\w*|detectores|"
+        r"pórticos|verificaci\w*)|sin pasar por",
         r"que no se detecte",
         r"sin que (lo |la |los |las |le |les |se )?(\w+ ){0,3}(lo |la |se )?(detecte|detecten|note|"
         r"noten|vea|vean|descubra|descubran|registre|registren|entere|enteren)\b",
@@ -2192,7 +2194,7 @@ JA: dict[str, object] = {
         "量産",
         "大量生産",
         "抽出",
-        "分離",
+        "(?<!遠心)分離",
         "組み立て",
         "入手",
         "購入",
@@ -2814,3 +2816,542 @@ LANGUAGES: dict[str, dict[str, object]] = {
     "ja": JA,
     "ar": AR,
 }
+
+# What decides that something is ASKED, and the generic poisons (issue 21, the lexicon's
+# requests round). Per language:
+#
+# * ``addressed``: an instruction addressed to the assistant (a model, an AI) inside a document,
+#   a planted email or notes ("the assistant must explain ...", "Assistant: write ...",
+#   "助手必须解释", "アシスタントは…説明すること", "على المساعد أن يشرح"): a request, not a mention;
+# * ``howto``: the words of a how-to question ("how to", "comment", "wie man", "cómo", "как",
+#   "如何", "方法", "كيف"): when the goal is the very thing they ask how to do (no defensive word
+#   between them), the asker is the one acting, whoever the sentence names;
+# * ``poisons``: generic poisons (poison, toxin, arsenic, thallium, Gift, яд, 毒, سم): an agent
+#   only beside a poisoning of people (``poison_acts``: poisoning someone, their food or drink,
+#   or a water supply) or a covert harm (``covert_harm``: a death made to look natural, a
+#   poisoning that no autopsy or tox screen finds), never beside the science of toxins;
+# * ``covert_harm``: also read as a strong goal beside every agent.
+ASKED: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "addressed": [
+            r"(the |an? )?(AI |AI-|virtual )?(assistant|chatbot|language model|LLM|AI model|AI)\)?"
+            r"( (must|should|shall|has to|is to|needs to|will|is (asked|required|expected) to))",
+            r"(the |an? )?(AI )?(assistant|chatbot|LLM|AI)\)?\s*:",
+            r"(note|instructions?|message|task)s? (for|to) (the )?(AI|assistant|model|chatbot|LLM)",
+            r"(for|to) the (AI|assistant|model|chatbot|LLM)( only)?\)?\s*:",
+            r"(AI|assistant|model|LLM)[- ]only\)?\s*:",
+        ],
+        "howto": [
+            r"how to",
+            r"how (do|can|could|would|should|might) (i|we|you|one|someone|somebody|people|a \w+)",
+            r"(the |a )?(best |easiest |quickest |simplest |cheapest |safest )?(ways?|method) (to"
+            r"|of)",
+            r"figure out how",
+            r"find out how",
+        ],
+        "poisons": [
+            r"poisons?",
+            r"toxins?",
+            r"toxic (substances?|compounds?|chemicals?)",
+            r"arsenic",
+            r"thallium",
+            r"cyanide",
+            r"strychnine",
+            r"rat poison",
+            r"aconit\w*",
+        ],
+        "poison_acts": [
+            r"poison(s|ed|ing)? (him|her|them|someone|somebody|a person|people|my|his|her|their|"
+            r"our|the|a|an|\w+'s)\b",
+            r"(put|puts|putting|slip\w*|mix\w*|add\w*|lac(e|es|ed|ing)|spik\w*|stir\w*|sneak\w*|"
+            r"dos(e|es|ed|ing)|administer\w*|tip\w*|pour\w*) (\S+ ){0,6}(in|into|to|with) (the |h"
+            r"is |"
+            r"her |their |my |our |a |an |someone's |somebody's |\w+'s )?(\w+ )?(food|meals?|drin"
+            r"ks?|"
+            r"coffee|tea|soup|dinner|lunch|breakfast|wine|beer|water supply|reservoir|water tank|"
+            r"well|drinking water)",
+            r"(contaminat\w*|taint\w*|pollut\w*) (the |a |an |our |their |his |her )?(\w+ )?(water "
+            r"supply|reservoir|water tank|drinking water|food supply|well)",
+            r"(a |the )?(target|victim)'s (weight|meals?|food|drinks?|routine|diet)",
+            r"(make|making|made) (him|her|them|someone|a person) (sick|ill|die)",
+            # the poison placed in another's food or drink
+            r"(in|into) (his|her|their|my|your|someone's|somebody's|a person's|\w+'s) (\w+ )?"
+            r"(food|meals?|drinks?|coffee|tea|soup|dinner|lunch|breakfast|wine|beer)",
+        ],
+        "covert_harm": [
+            r"(look|looks|looking|appear\w*|seem\w*|pass\w*)( like| as)? (an? )?(natural|accident"
+            r"al)"
+            r"( \w+)?( (death|causes|illness|disease|heart attack|accident))?",
+            r"(nothing |not |never )?(shows?|turns?) up (on|in) (a |the |any )?(\w+ )?(tox(icolog"
+            r"y)? "
+            r"screens?|autops\w*|post-?mortems?|blood tests?)",
+            r"(escape|evade|fool|beat|pass|survive)\w* (the |an? |any )?(\w+ )?(autops\w*|tox(ico"
+            r"logy)?"
+            r" screens?|post-?mortems?|coroner)",
+            r"untraceabl\w*",
+            r"without (leaving )?(a |any )?trace",
+        ],
+    },
+    "fr": {
+        "addressed": [
+            r"(l'|l’)?(assistant|IA|intelligence artificielle|modèle)\)? (doit|devra|devrait|est "
+            r"(prié|tenu|chargé)|aura à)",
+            r"(l'|l’)?(assistant|IA)\)?\s*:",
+            r"(à|pour) (l'|l’)(assistant|IA)( uniquement| seulement)?\)?\s*:?",
+        ],
+        "howto": [
+            r"comment",
+            r"(la )?(meilleure |plus simple )?(façon|manière|moyen|méthode) de",
+        ],
+        "poisons": [
+            r"poisons?",
+            r"toxines?",
+            r"substances? toxiques?",
+            r"arsenic",
+            r"thallium",
+            r"cyanure",
+            r"strychnine",
+            r"mort-aux-rats",
+        ],
+        "poison_acts": [
+            r"empoisonn(er|e|es|ons|ez|ent|ant|erai|era|é|ée|és|ées)",
+            r"(mettre|mets|mettez|verser|verse|versez|glisser|glisse|ajouter|ajoute|mélanger|"
+            r"mélange|administr\w*|introdui\w*)(\S+ ){0,6}dans (le |la |les |l'|l’|son |sa |ses |"
+            r"leur |leurs |mon |ma |mes |un |une )?(\w+ )?(repas|nourriture|boissons?|café|thé|"
+            r"soupe|eau potable|réservoir|château d'eau|puits|plats?)",
+            r"dans (les |le |son |sa |ses )?(repas|nourriture|boissons?|café|thé) d[e'’]",
+            r"dans (son|sa|ses|leur|leurs) (\w+ )?(repas|nourriture|boissons?|café|thé|soupe|plat"
+            r"s?)",
+            r"(contamin|pollu)\w* (le |la |l'|l’|les )?(\w+ )?(réservoir|réseau d'eau|eau potable|"
+            r"château d'eau|puits|approvisionnement en eau)",
+        ],
+        "covert_harm": [
+            r"(paraisse|paraître|paraît|semble|sembler|ressembl\w*|passe\w* pour) (\w+ ){0,2}"
+            r"(naturel\w*|accident\w*|maladie)",
+            r"(échapp\w*|résist\w*) à (l'|l’)autopsie",
+            r"indétectables? (à|par|lors de) (l'|l’)?(autopsie|analyse)",
+            r"sans laisser de traces?",
+            r"intraçables?",
+        ],
+    },
+    "de": {
+        "addressed": [
+            r"(der |die |das )?(KI-?)?(Assistent\w*|KI|Chatbot|Sprachmodell|Modell)\)? (muss|soll|"
+            r"sollte|hat \w+ zu|wird gebeten)",
+            r"(der |die )?(Assistent|KI)\)?\s*:",
+            r"(an|für) (den |die |das )?(Assistenten|KI|Chatbot|Modell)( allein)?\)?\s*:",
+        ],
+        "howto": [
+            r"wie man",
+            r"wie (kann|könnte|können|lässt sich|würde|sollte?) (man|ich|wir)",
+            r"wie \w+ (ich|man|wir)",
+            r"(der |die )?(beste|einfachste)n? (weg|art|methode),?",
+        ],
+        "poisons": [
+            r"gift(e|es|s|stoff\w*)?",
+            r"toxin\w*",
+            r"arsen",
+            r"thallium",
+            r"(zyanid|cyanid|blausäure)",
+            r"strychnin",
+            r"rattengift",
+        ],
+        "poison_acts": [
+            r"vergift(e|en|et|est|ete|eten|ung (des|der|von) (\w+ )?(trinkwasser\w*|wasser\w*|"
+            r"brunnen\w*))",
+            r"(misch\w*|gib\w*|geben|tu\w*|streu\w*|träufel\w*|schütt\w*|verabreich\w*)"
+            r"(\S+ ){0,6}(ins|in (das|den|die|sein\w*|ihr\w*|eine?n?)) (\w+ )?(essen|trinken|"
+            r"getränk\w*|kaffee|tee|mahlzeit\w*|speise\w*|suppe|trinkwasser\w*|brunnen|"
+            r"wasserspeicher\w*|stausee|talsperre)",
+            r"ins (essen|getränk|trinken)",
+            r"in (sein\w*|ihr\w*|dessen|deren) (\w+ )?(essen|getränk\w*|kaffee|tee|mahlzeit\w*|su"
+            r"ppe)",
+            r"(verseuch|kontaminier|versetz)\w* (das |den |die )?(\w+ )?(trinkwasser\w*|"
+            r"wasserspeicher\w*|reservoir|brunnen|wasserversorgung|stausee|talsperre)",
+        ],
+        "covert_harm": [
+            r"(wie |als )?(eine |einen )?natürlich\w* (krankheit|tod|todesursache|erkrankung)",
+            r"(krankheit|tod) vermute\w*",
+            r"(bei der |in der |keine )?obduktion (nichts |nicht )?(find\w*|entdeck\w*|nachweis\w*|"
+            r"auffäll\w*)",
+            r"spurlos",
+            r"ohne spuren",
+        ],
+    },
+    "es": {
+        "addressed": [
+            r"(el |la )?(asistente|IA|modelo|inteligencia artificial)\)? (debe|deberá|debería|"
+            r"tiene que|ha de)",
+            r"(el )?(asistente|IA)\)?\s*:",
+            r"(al|para el) (asistente|modelo)( solamente| únicamente)?\)?\s*:?",
+            r"(a|para) la IA( solamente| únicamente)?\)?\s*:?",
+        ],
+        "howto": [
+            r"cómo",
+            r"como (puedo|podría|se puede|hago|hacer)",
+            r"(la )?(mejor |más fácil )?(manera|forma|método) de",
+        ],
+        "poisons": [
+            r"venenos?",
+            r"toxinas?",
+            r"sustancias? tóxicas?",
+            r"arsénico",
+            r"talio",
+            r"cianuro",
+            r"estricnina",
+            r"matarratas",
+        ],
+        "poison_acts": [
+            r"envenen(ar|a|o|as|amos|an|ando|e|es|en|é|ó|arlo|arla|arlos|arle)",
+            r"(poner|pon|echar|echa|echo|mezclar|mezcla|añadir|añade|meter|mete|administrar\w*|"
+            r"verter|vierte)(\S+ ){0,6}en (la |el |los |las |su |sus |mi |mis )?(\w+ )?(comidas?|"
+            r"bebidas?|café|té|sopa|agua potable|depósito|embalse|pozo|cena|desayuno)",
+            r"en (su|sus) (\w+ )?(comidas?|bebidas?|café|té|sopa|cena|desayuno)",
+            r"(contamin|envenen)\w* (el |la |los |las )?(\w+ )?(depósito|embalse|suministro|agua "
+            r"potable|pozo|reserva de agua)",
+        ],
+        "covert_harm": [
+            r"(parezca|parecer|pase por|pasar por|parezcan) (\w+ ){0,2}(natural\w*|accident\w*|"
+            r"enfermedad)",
+            r"(no )?(la |lo )?(detecte|detecten|descubra|encuentre)\w* (en )?la autopsia",
+            r"sin dejar rastros?",
+            r"indetectables?",
+        ],
+    },
+    "ru": {
+        "addressed": [
+            r"(ассистент|ИИ|модел|нейросет|чат-?бот)\w*\)? (долж\w*|обязан\w*|нужно|следует|надо)",
+            r"(ассистент|ИИ|нейросет|модел)\w*\)?\s*:",
+            r"(для|к) (ассистент|ИИ|модел|нейросет)\w*\)?\s*:?",
+            r"исполнител\w* \(ИИ\)",
+        ],
+        "howto": [
+            r"как",
+            r"каким образом",
+            r"(лучш\w* |прост\w* )?способ\w*",
+        ],
+        "poisons": [
+            r"яд(а|у|ом|е|ы|ов|ами)?",
+            r"отрав(а|ы|у|ой)",
+            r"токсин\w*",
+            r"ядовит\w*( вещест\w*)?",
+            r"мышьяк\w*",
+            r"талли\w*",
+            r"цианид\w*",
+            r"стрихнин\w*",
+        ],
+        "poison_acts": [
+            r"отрав(ить|лю|ишь|им|ите|ит|ят|ляю|ляем|лять|ляет|ил|ила|или)",
+            r"(подсыпа|подмеша|добав|подли|подлива|влива|влить|сыпа)\w* (\S+ ){0,5}(в|во) (\w+ )?"
+            r"(еду|пищу|напит\w*|кофе|чай|суп|воду|водопровод\w*|водохранилищ\w*|колодец|бак)",
+            r"в (его|её|ее|их) (еду|пищу|напит\w*|кофе|чай|суп)",
+            r"(загрязн|зараз|отрав)\w* (\w+ )?(водохранилищ\w*|водопровод\w*|колод\w*|питьев\w* "
+            r"вод\w*|резервуар\w*)",
+        ],
+        "covert_harm": [
+            r"(выглядел\w*|выглядит|казал\w*|сошл\w*|приня\w*) (\w+ )?(как |за )?(\w+ )?"
+            r"(естественн\w*|несчастн\w*|болезн\w*)",
+            r"(не )?(обнаруж|найд|выяв)\w* (при |на )?вскрыти\w*",
+            r"не остав\w* след\w*",
+            r"бесследно",
+        ],
+    },
+    "zh": {
+        "addressed": [
+            "(助手|AI|人工智能|模型|机器人|智能体)(必须|应该|应当|需要|须|务必|要|请)",
+            "(助手|AI|人工智能)\\s*[:：]",
+            "仅供(AI|助手|人工智能|模型)",
+            "(给|致|对|供)(AI|助手|人工智能|模型)(的)?(指示|说明|指令)",
+        ],
+        "howto": ["如何", "怎么", "怎样", "怎麼", "咋", "(的)?(方法|办法)"],
+        "poisons": [
+            "(?<![消病防解抗])毒(?![品性理素学气剂])",
+            "毒药",
+            "毒物",
+            "毒素",
+            "铊",
+            "砒霜",
+            "砷",
+            "氰化(物|钾|钠)",
+            "(老)?鼠药",
+            "毒鼠强",
+        ],
+        "poison_acts": [
+            "投毒",
+            "下毒",
+            "毒死",
+            "毒害",
+            "(放|加|投|下|掺|混|倒)(进|到|入|在)?[^。？！，,]{0,8}(咖啡|茶|饭菜?|食物|饮料|酒|水杯|杯子|"
+            "水库|水源|水箱|蓄水池|供水|饮用水)(里|中)?",
+            "(往|在)[^。？！，,]{0,8}(咖啡|茶|饭菜?|食物|饮料|酒|水杯|水库|水源|水箱)(里|中)(放|加|下|掺|倒)",
+            "污染[^。？！，,]{0,6}(水库|水源|供水|蓄水池|饮用水|水井|水箱)",
+            "让[^。？！，,]{0,6}(病倒|死掉|死去|中毒)",
+        ],
+        "covert_harm": [
+            "(医院|尸检|验尸|法医)[^。？！]{0,6}(查不出|查不到|发现不了|验不出)",
+            "(看起来|看上去|伪装成|装成)(像)?(是)?(自然|意外)",
+        ],
+    },
+    "ja": {
+        "addressed": [
+            "(アシスタント|AI|人工知能|モデル|チャットボット)(は|が|へ|に)[^。]{0,80}"
+            "(すること|してください|せよ|しなさい|しろ|する必要|べき)",
+            "(アシスタント|AI|人工知能)(への|向けの?|宛ての?)(指示|メモ|メッセージ|注意)",
+            "(アシスタント|AI)\\s*[:：]",
+        ],
+        "howto": ["方法", "やり方", "どうやって", "どうすれば", "どのように", "手順", "仕方"],
+        "poisons": [
+            "(?<![消解防病])毒(?![性ガス])",
+            "毒物",
+            "毒薬",
+            "毒素",
+            "タリウム",
+            "ヒ素",
+            "青酸",
+            "シアン化",
+            "ストリキニーネ",
+            "殺鼠剤",
+        ],
+        "poison_acts": [
+            "毒(物|薬)?を(入れ|混ぜ|投入|流し|盛)",
+            "(食事|飲み物|コーヒー|お茶|料理|弁当|貯水池|水道|浄水|井戸|水源)に[^。]{0,12}(毒|混ぜ|入れ|投入)",
+            "(貯水池|水道|水源|井戸|給水)[^。]{0,4}を[^。]{0,4}汚染",
+            "毒殺",
+            "中毒させ",
+        ],
+        "covert_harm": [
+            "(自然死|病死|事故|病気|自然)[^。]{0,3}に見せかけ",
+            "(解剖|検死|検視|薬物検査)(でも|で|に)[^。]{0,4}(分から|わから|発見され|検出され|見つから)ない",
+            "痕跡を残さ",
+        ],
+    },
+    "ar": {
+        "addressed": [
+            "على (ال)?مساعد",
+            "(ال)?مساعد (يجب|عليه|ينبغي|يتعين)",
+            "يجب على (ال)?(مساعد|ذكاء الاصطناعي|نموذج)",
+            "للمساعد",
+            "للذكاء الاصطناعي",
+            "(ال)?مساعد ?[:：]",
+        ],
+        "howto": ["كيف", "كيفية", "طريقة", "طرق"],
+        "poisons": [
+            "(?<!ا)سم(?!\\w)",
+            "سموم\\w*",
+            "(مادة|مواد) سامة",
+            "زرنيخ",
+            "ثاليوم",
+            "سيانيد",
+            "ستركنين",
+        ],
+        "poison_acts": [
+            "[أنيت]?سمم\\w*",
+            "تسميم",
+            "(دس|[أنيت]دس|وضع|[أنيت]ضع|خلط|[أنيت]خلط|[إا]ضافة|[أنيت]ضيف)\\S*(?: \\S+){0,6} (في|[إ"
+            "ا]لى) "
+            "?(ال)?(شاي|قهوة|طعام|[أا]كل|شراب|مشروب|وجبة|خزان|مياه|بئر)",
+            "(تلويث|[أنيت]لوث)\\S* (ال)?(خزان|مياه|بئر)",
+        ],
+        "covert_harm": [
+            "[يت]بدو (\\S+ ){0,2}طبيعية?",
+            "(لا|لن|ما) ?[يت]كشف\\S* (ال)?تشريح",
+            "(دون|بدون|بلا) [أا]ن (يكتشف|يكشف)\\S* (ال)?تشريح",
+        ],
+    },
+}
+
+# Goals and agents some languages lacked, each added in all eight where missing:
+# * evading the detectors ("躲过探测器", "検知器を回避", "يتجنب أجهزة الكشف");
+# * diverting material: taking it out of the lab, institute or facility, under a false name,
+#   with forged papers, without the registration or approval ("вывезти из института",
+#   "把菌株带出实验室", "届け出なしで", "名義を偽って");
+# * skipping a supplier's or an institution's screening ("saltarse la revisión");
+# * disabling a protection system, written as the language writes it (the protection is the
+#   equipment, not defence: "вывести из строя систему противоаварийной защиты", "نعطل أنظمة
+#   الحماية", "关闭…超压保护");
+# * the operators shown normal readings while the process is driven out of bounds
+#   ("监視画面には正常値を表示", "伪造的正常读数", "Anzeige auf Normalwerte einfrieren");
+# * nuclear material named as such, gas pipelines and compressor stations, and Arabic's
+#   "chemical agent" in the accusative an instruction writes ("ينشر عاملًا كيميائيًا").
+MORE: dict[str, dict[str, object]] = {
+    "en": {
+        "strong": [
+            r"(take|taking|took|sneak\w*|carry\w*|get|getting|walk\w*|bring\w*|move|moving) (\w+ )"
+            r"{0,4}out of the (lab|laboratory|institute|facility|plant|repository|collection)",
+            r"(under|with|using) (a )?(false|fake|forged|borrowed|stolen) (names?|identit\w*|"
+            r"documents?|papers?|credentials|end-user certificates?)",
+            r"forged (documents?|papers?|paperwork|permits?|licen[cs]es?|certificates?)",
+            r"skip\w* (the )?(\w+ ){0,2}(screening|approvals?|review|checks?|biosafety|"
+            r"inspections?)",
+        ],
+        "agents": {NUC: [r"(sensitive |weapons-usable )?nuclear materials?"]},
+    },
+    "fr": {
+        "strong": [
+            r"(sort\w*|fai\w* sortir|emport\w*) (\S+ ){0,4}(du|de l'|hors du|hors de l') "
+            r"(laboratoire|institut|site|installation|collection)",
+            r"(sous|avec) (un |une |de )?(faux|fausse|fausses|usurp\w*) (nom|identit\w*|"
+            r"documents?|papiers)",
+            r"faux (documents?|papiers|certificats?|permis)",
+            r"(contourn|saut|évit)\w* (le |la |les )?(\w+ ){0,2}(contrôles?|criblage|vérification"
+            r"s?|"
+            r"examen|biosécurité|autorisations?)",
+            r"(désactiv|neutralis|court-circuit|shunt)\w* (\S+ ){0,4}(protections?|sécurités?|"
+            r"dispositifs? de sécurité|verrouillages?|soupapes?)",
+            r"(échapp\w*|tromp\w*|contourn\w*) (\S+ ){0,2}(détecteurs|portiques|douanes?)",
+        ],
+        "agents": {NUC: [r"matières? nucléaires?( sensibles?)?"]},
+        "cyber_goal": [
+            r"(affich\w*|montr\w*|fig\w*) (\S+ ){0,4}(valeurs?|lectures?|mesures?) normales?",
+        ],
+    },
+    "de": {
+        "strong": [
+            r"entwend\w*",
+            r"aus (dem|der) (labor|institut|einrichtung|anlage|sammlung|lager) (\w+ )?"
+            r"(schaff\w*|bring\w*|schmuggel\w*|hol\w*|raus\w*)",
+            r"(unter|mit) (falsche\w*|gefälschte\w*) (namen|identität|papiere\w*|dokumente\w*)",
+            r"gefälschte\w* (papiere|dokumente|genehmigung\w*|zertifikat\w*)",
+            r"(umgeh|überspring)\w* (die |das |den )?(\w+ ){0,2}(prüfung|kontrolle\w*|screening|"
+            r"genehmigung\w*|biosicherheit\w*)",
+            r"(an|um) (den |die |das )?(\w+ )?(kontrollen|zoll|detektoren|portalmonitor\w*|"
+            r"inspektor\w*|safeguards) vorbei",
+        ],
+        "agents": {
+            NUC: [r"(sensible\w* )?(kernmaterial\w*|nuklearmaterial\w*|spaltmaterial\w*)"],
+            CYBER: [r"fernwirk\w*", r"wasserwerk\w*", r"gasverdichter\w*"],
+        },
+        "cyber_goal": [
+            r"(anzeige|display|hmi|bildschirm)\w* (\S+ ){0,4}normal\w* (\S+ )?(einfrier|zeig|halt"
+            r")\w*",
+            r"im dunkeln",
+            r"auf (das )?maximum",
+        ],
+    },
+    "es": {
+        "strong": [
+            r"(sac\w*|llev\w*) (\S+ ){0,4}(del|fuera del) (laboratorio|instituto|centro|colección)",
+            r"(con|bajo) (un |una )?(nombres?|identidad|documentos?|papeles) (falsos?|falsas?|"
+            r"ajenos?)",
+            r"documentos? falsos?|papeles falsos",
+            r"(saltar|saltarse|salt\w*|evitar|esquivar) (la |el |los |las )?(\w+ ){0,2}"
+            r"(revisi\w*|cribado|controles?|verificaci\w*|bioseguridad)",
+            r"sin (\w+ ){0,1}controles( de \w+)?",
+            r"(para )?que no levante\w* sospechas",
+            r"(anul|desactiv|bloque|puente)\w* (\S+ ){0,3}(proteccion\w*|válvulas? de seguridad|"
+            r"enclavamientos?|seguridades)",
+        ],
+        "agents": {NUC: [r"materiale?s? nucleare?s?( sensibles?)?"]},
+        "cyber_goal": [
+            r"(mostr|enseñ|muestr)\w* (\S+ ){0,4}(valores|lecturas) normales",
+        ],
+    },
+    "ru": {
+        "strong": [
+            r"(вывез\w*|вынес\w*|вывоз\w*|вынос\w*|вывести|вынести) (\S+ ){0,3}из (института|"
+            r"лаборатори\w*|центра|коллекци\w*|хранилищ\w*)",
+            r"по (поддельн|фальшив|чуж)\w* (документ|бумаг|паспорт)\w*",
+            r"(поддельн|фальшив)\w* (документ|бумаг|справк|разрешени)\w*",
+            r"(обойти|обход\w*|пропуст\w*) (\S+ ){0,2}(проверк|скрининг|контрол|биобезопасн)\w*",
+            r"(вывести из строя|вывод\w* из строя|отключ\w*|заблокир\w*|обойти|обход\w*) (\S+ ){0"
+            r",4}"
+            r"(противоаварийн\w* )?защит\w*",
+        ],
+        "agents": {
+            NUC: [r"ядерн\w* материал\w*"],
+            BIO: [r"особо опасн\w* (инфекци|патоген|возбудител|штамм)\w*"],
+            CYBER: [r"нефтепровод\w*", r"газопровод\w*", r"компрессорн\w* станц\w*"],
+        },
+        "equipment": [r"(систем\w* )?противоаварийн\w* защит\w*"],
+        "cyber_goal": [
+            r"(показ|отображ|выда)\w* (\S+ ){0,3}нормальн\w* (показани|значени)\w*",
+        ],
+    },
+    "zh": {
+        "strong": [
+            "(躲过|躲开|绕过|逃过|避过|骗过|避开)[^。？！，,]{0,6}(探测|检测|监测|安检|海关|检查|核查|视察|"
+            "传感器|报警)",
+            "(带出|偷出|拿出|运出|弄出)[^。？！，,]{0,4}(实验室|研究所|研究院|设施|仓库|库房|单位)",
+            "(不让|别让|不要让|不能让|不会让)[^。？！，,]{0,10}(发现|察觉|知道|查到|查出|注意到)",
+            "(冒用|假冒|伪造)[^。？！，,]{0,6}(名义|身份|证件|文件|手续|许可)",
+            "(关闭|关掉|禁用|破坏|拆除|绕过|屏蔽|短接)[^。？！，,]{0,10}(保护|联锁|安全阀|安全系统|安全仪表)",
+        ],
+        "agents": {
+            NUC: ["核材料"],
+            CYBER: ["(输气|燃气|天然气|输油|石油)(管道|管线)", "(天然气|燃气)?压缩站", "调度系统"],
+        },
+        "equipment": ["(超压|过压|泄压|安全联锁)保护"],
+        "cyber_goal": [
+            "伪造[^。？！，,]{0,6}(正常)?(读数|数据|信号|数值)",
+            "(显示|发送)[^。？！，,]{0,6}正常(的)?(读数|数据|数值)",
+        ],
+    },
+    "ja": {
+        "strong": [
+            "(検知器?|探知機|検出器|センサー?|監視(装置|カメラ)?|警報)を(回避|逃れ|避け|すり抜け|欺|かいくぐ)",
+            "(届け?出|許可|申請|承認)(なし|無し|なく|を経ず|せず)",
+            "名義を(偽|借り|騙)",
+            "(外|外部|施設外|研究所の外|研究室の外)へ?持ち出",
+            "(保護|安全弁|安全装置|インターロック|遮断弁)[^。]{0,6}(止め|無効|解除|停止|切|外)",
+        ],
+        "agents": {
+            NUC: ["核物質"],
+            CYBER: ["(ガス|石油|天然ガス)(パイプライン|導管)", "整圧器", "浄水場"],
+        },
+        "cyber_goal": [
+            "(監視画面|画面|HMI|表示)[^。]{0,8}正常(値|な値|な数値)",
+            "危険な(値|レベル|濃度|量)",
+        ],
+    },
+    "ar": {
+        "strong": [
+            "([يتن]?تجنب|تجنب|[يتن]?تفادى|تفادي|[يتن]?تحايل على|التحايل على|[يتن]?تهرب من|"
+            "[يتن]?خدع|خداع) (\\S+ ){0,2}?(ال)?(كشف|كاشف|[أا]جهزة (ال)?كشف|مفتشين|رقابة|تفتيش|"
+            "جمارك|[أا]جهزة (ال)?(رصد|استشعار))",
+            "([يتن]?عطل|تعطيل)\\S* (\\S+ ){0,2}(ال)?(حماية|[أا]مان|سلامة)",
+            "(إخراج|[يتن]?خرج|تهريب|[يتن]?هرب)\\S* (\\S+ ){0,3}من (ال)?(مختبر|معهد|منشأة|مركز)",
+            "(بوثائق|ب[أا]وراق|بمستندات) (مزورة|مزيفة)",
+            "(من )?(دون|بدون) تدقيق",
+        ],
+        "agents": {
+            CHEM: [
+                "عوامل (ال)?كيميائية",
+                "عاملا? (ال)?كيميائيا?",
+                "(ال)?مادة (ال)?كيميائية (ال)?سامة",
+            ],
+            NUC: ["(ال)?مواد (ال)?نووية"],
+            CYBER: ["خطو?ط? [أا]نابيب (ال)?(نفط|غاز)", "محطة (ال)?ضغط"],
+        },
+        "equipment": ["[أا]نظمة (ال)?(حماية|[أا]مان)"],
+        "cyber_goal": ["دون [أا]ن (تظهر|يظهر|تنطلق)\\S* (ال)?[إا]نذار\\S*"],
+    },
+}
+
+# The antidotes of nerve-agent poisoning are care, as "atropine" and "pralidoxime" are in
+# English (a German antidote-dosing tool was refused as "Vergiftungen mit Nervenkampfstoffen");
+# a named past incident ("地下鉄サリン事件", "沙林毒气事件") is history, and crisis management
+# is defence.
+CARE: dict[str, list[str]] = {
+    "en": [r"obidoxime"],
+    "fr": [r"atropine", r"pralidoxime", r"obidoxime"],
+    "de": [r"atropin", r"pralidoxim", r"obidoxim", r"gegengift\w*"],
+    "es": [r"atropina", r"pralidoxima", r"obidoxima"],
+    "ru": [r"атропин\w*", r"пралидоксим\w*", r"обидоксим\w*"],
+    "zh": ["阿托品", "解磷定", "氯解磷定", "双复磷", "事件", "(应急|危机)管理"],
+    "ja": ["アトロピン", "プラリドキシム", "PAM", "オビドキシム", "事件", "危機管理"],
+    "ar": ["(ال)?براليدوكسيم", "(ال)?[أا]وبيدوكسيم"],
+}
+for _lang, _fragments in CARE.items():
+    MORE.setdefault(_lang, {}).setdefault("defensive", []).extend(_fragments)  # type: ignore[union-attr]
+
+for _extra in (ASKED, MORE):
+    for _lang, _roles in _extra.items():
+        for _role, _listed in _roles.items():
+            _have = LANGUAGES[_lang].get(_role)
+            if isinstance(_listed, dict) and isinstance(_have, dict):
+                for _category, _fragments in _listed.items():
+                    _have.setdefault(_category, []).extend(_fragments)  # type: ignore[union-attr]
+            elif isinstance(_have, list):
+                _have.extend(_listed)  # type: ignore[arg-type]
+            else:
+                LANGUAGES[_lang][_role] = list(_listed)  # type: ignore[arg-type]
