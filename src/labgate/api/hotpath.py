@@ -67,7 +67,9 @@ class HotPath:
         except Exception:  # noqa: BLE001 - never a traceback to the client
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             response = internal_error().to_response()
-        if not any(name == b"x-request-id" for name, _ in response.raw_headers):
+        if not getattr(response, "names_itself", False) and not any(
+            name == b"x-request-id" for name, _ in response.raw_headers
+        ):
             # every answer names itself, errors included (the refusals' records carry the id)
             response.raw_headers.append((b"x-request-id", new_request_id().encode("latin-1")))
         # a response's background work (a plain answer's metrics and usage rows) runs even if

@@ -194,6 +194,7 @@ class _JSONAnswer(Response):
     directly rather than lower-cased, encoded and searched by Starlette's ``init_headers``."""
 
     media_type = "application/json"
+    names_itself = True  # its X-Request-Id is among ``headers`` (the hot path need not look)
 
     def __init__(self, body: bytes, headers: list[tuple[bytes, bytes]], background: Any) -> None:
         self.status_code = 200

@@ -47,6 +47,7 @@ from labgate.web.sessions import SessionStore
 log = logging.getLogger("labgate.web")
 
 COOKIE = "labgate_session"
+_COOKIE_BYTES = COOKIE.encode()
 SIGNIN_COOKIE = "labgate_signin"  # binds a sign-in in progress to its browser
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -295,13 +296,19 @@ class SessionAuth:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = list(scope.get("headers") or [])
-        names = {k for k, _ in headers}
-        cookie = next((v for k, v in headers if k == b"cookie"), None)
+        # one pass over the headers: the first cookie header, and whether one authorizes
+        cookie: bytes | None = None
+        authorization = False
+        for name, value in scope.get("headers") or ():
+            if name == b"cookie":
+                if cookie is None:
+                    cookie = value
+            elif name == b"authorization":
+                authorization = True
         if (
             cookie is None
-            or b"authorization" in names
-            or COOKIE.encode() not in cookie
+            or authorization
+            or _COOKIE_BYTES not in cookie
             or str(scope.get("path", "")).startswith(STATIC_PREFIX)  # no one's: no lookup
         ):
             await self.app(scope, receive, send)
@@ -324,6 +331,7 @@ class SessionAuth:
         if session is None:
             await self.app(scope, receive, send)
             return
+        headers = list(scope.get("headers") or [])
         if scope["method"] not in SAFE_METHODS:
             given = dict(headers).get(CSRF_HEADER.encode(), b"")
             origin = dict(headers).get(b"origin")
