@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from labgate.safety.categories import Category
-from labgate.safety.chunking import TURN_SEPARATOR, sentences
+from labgate.safety.chunking import TURN_SEPARATOR, sentences, word_count
 from labgate.safety.lexicon_terms import CYBER, LANGUAGES, UNSPACED
 
 _I = re.IGNORECASE
@@ -115,6 +115,10 @@ OPERATIONAL = re.compile(
     _I,
 )
 
+# A text of one sentence this short, with no question, is a command ("saboter les automates
+# d'une centrale"): its goal is asked for (``scan_uplift``)
+TERSE_WORDS = 8
+_QUESTION = re.compile(r"[?？؟]")
 SHORT_TEXT_SENTENCES = 4
 SHORT_TEXT_WORDS = 20
 UPLIFT_AND_REQUEST = 0.6
@@ -347,6 +351,7 @@ def _score(
     production: bool = True,
     asked: bool = False,
     offered: bool = False,
+    commanded: bool = False,
 ) -> tuple[float, str] | None:
     sentence = _COUNTERED.sub(sentence)
     strong = _STRONG.search(sentence)
@@ -377,6 +382,7 @@ def _score(
     operational = (
         asked
         or addressed
+        or (commanded and uplift is not None)
         or (offered and offered_goal)
         or _OPERATIONAL.search(sentence) is not None
     )
@@ -490,6 +496,16 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
         and TURN_SEPARATOR not in text
         and any(_bare_request(s) for s in said)
     )
+    # A text that is one short sentence with no question (no framing either) commands what it
+    # names, in every language: "saboter les automates d'une centrale", "Sabotage the
+    # plant's PLCs", "破坏电厂的PLC", "Отравить водохранилище" (an uplift goal, not a word of
+    # making alone: "sarin synthesis" stays a mention; a defensive word still excuses it)
+    commanded = (
+        len(said) == 1
+        and word_count(text) <= TERSE_WORDS
+        and _QUESTION.search(text) is None
+        and TURN_SEPARATOR not in text
+    )
     # In a short text the ask can also span two sentences, the agent in one and the goal in
     # the next, which names it by a pronoun ("第5天，蓖麻毒素提取完成。下一步把它弄成…",
     # "Day 5: the ricin is ready. Next, make it something you can breathe in"): each pair of
@@ -500,7 +516,9 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
         else []
     )
     for sentence in said + pairs + _named_operations(text):
-        if poisoned and (scored := _poison_score(sentence, asked=asked, offered=offered)):
+        if poisoned and (
+            scored := _poison_score(sentence, asked=asked or commanded, offered=offered)
+        ):
             score, how = scored
             current = best.get(Category.CBRN_CHEMICAL)
             if current is None or score > current.score:
@@ -513,11 +531,16 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
         for category, agent in found:
             if category is CYBER:
                 cyber = cyber or _score(
-                    sentence, _CYBER_GOAL, production=False, asked=asked, offered=offered
+                    sentence,
+                    _CYBER_GOAL,
+                    production=False,
+                    asked=asked,
+                    offered=offered,
+                    commanded=commanded,
                 )
                 scored = cyber
             else:
-                cbrn = cbrn or _score(sentence, asked=asked, offered=offered)
+                cbrn = cbrn or _score(sentence, asked=asked, offered=offered, commanded=commanded)
                 scored = cbrn
             if scored is None:
                 continue

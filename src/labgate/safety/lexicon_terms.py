@@ -3335,7 +3335,8 @@ CARE: dict[str, list[str]] = {
     "en": [r"obidoxime"],
     "fr": [r"atropine", r"pralidoxime", r"obidoxime"],
     "de": [r"atropin", r"pralidoxim", r"obidoxim", r"gegengift\w*"],
-    "es": [r"atropina", r"pralidoxima", r"obidoxima"],
+    # Spanish writes detection with "cc" (detección), which "detect\w*" never read
+    "es": [r"atropina", r"pralidoxima", r"obidoxima", r"detecci\w*"],
     "ru": [r"атропин\w*", r"пралидоксим\w*", r"обидоксим\w*"],
     "zh": ["阿托品", "解磷定", "氯解磷定", "双复磷", "事件", "(应急|危机)管理"],
     "ja": ["アトロピン", "プラリドキシム", "PAM", "オビドキシム", "事件", "危機管理"],
