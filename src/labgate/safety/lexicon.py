@@ -472,6 +472,14 @@ def _bare_request(sentence: str) -> bool:
     )
 
 
+def _points_back(sentence: str, named: dict[Category, _Terms]) -> bool:
+    """A sentence that names a goal of harm (uplift, strong, a control system's) and none of
+    the text's agents: it asks that of an agent named before it."""
+    if any(agents.search(sentence) for agents in named.values()):
+        return False
+    return any(goal.search(sentence) for goal in (_STRONG, _UPLIFT, _CYBER_GOAL))
+
+
 def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     """Per category, the strongest agent-plus-uplift sentence in ``text``. ``offered``: the
     text is one tool or schema definition (an operation offered to the model), so an agent
@@ -510,8 +518,18 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     # the next, which names it by a pronoun ("第5天，蓖麻毒素提取完成。下一步把它弄成…",
     # "Day 5: the ricin is ready. Next, make it something you can breathe in"): each pair of
     # neighbours is read as one sentence too (a defensive word in either still excuses it).
+    # A later sentence further on that names a goal of harm (not a word of making) and no
+    # agent of its own points back at the agent too (a conversation read as one text: "Where
+    # is HEU still used in research reactors? And how is it secured? How would one get some
+    # out of there unnoticed?"); an unrelated later ask ("How do I culture E. coli for my
+    # practical?") names no such goal.
     pairs = (
-        [f"{a} {b}" for a, b in zip(said, said[1:], strict=False)]
+        [
+            f"{a} {b}"
+            for i, a in enumerate(said)
+            for j, b in enumerate(said[i + 1 :], start=i + 1)
+            if j == i + 1 or _points_back(b, named)
+        ]
         if len(said) <= SHORT_TEXT_SENTENCES and TURN_SEPARATOR not in text
         else []
     )

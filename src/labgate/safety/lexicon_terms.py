@@ -91,7 +91,8 @@ EN: dict[str, object] = {
         r"so (that )?(the )?(treatment|vaccines?|antidotes?|antibiotics|decontamination) "
         r"(fails?|won't work|doesn't work|do(es)?n't work)",
         r"(antibiotic|drug|vaccine|treatment)[- ]resistan(t|ce)",
-        r"resistan(t|ce) to (the )?(antibiotics?|treatment|vaccines?|antidotes?)",
+        r"resistan(t|ce) to (the |all |every |any )?(\w+ )?(antibiotics?|treatment|vaccines?|"
+        r"antidotes?)",
         r"evade (existing )?(vaccines?|immunity)",
         r"weaponi[sz]\w*",
         r"aerosoli[sz]\w*",
@@ -422,7 +423,9 @@ FR: dict[str, object] = {
     ],
     "strong": [
         r"sans passer (par|devant) (\w+ ){0,4}?(garanties|douanes?|contrôles?|inspect\w*|"
-        r"détecteurs|portiques|l'AIEA|vérifications?)|sans passer par",
+        r"détecteurs|portiques|l'AIEA|vérifications?|permis|autorisations?|biosécurité)"
+        r"( de \w+)?|"
+        r"sans passer par",
         r"cach\w*",
         r"indétectable\w*",
         r"résistan\w* aux (antibiotiques|vaccins|traitements|antidotes)",
@@ -970,7 +973,7 @@ ES: dict[str, object] = {
             r"cloro gaseoso",
             r"cianuro de hidrógeno",
             r"ácido cianhídrico",
-            r"precursores? (de armas químicas|del sar[íi]n|químicos?)",
+            r"precursor(es)? (de armas químicas|del sar[íi]n|químicos?)",
         ],
         BIO: [
             r"[áa]ntrax",
@@ -1004,15 +1007,15 @@ ES: dict[str, object] = {
             r"americio",
             r"polonio(-?210)?",
             r"fuentes? radiactivas?",
-            r"materiales? radiactivos?",
+            r"material(es)? radiactivos?",
             r"material radiactivo",
             r"fuentes? de gammagrafía",
         ],
         NUC: [
             r"armas? (nucleares?|atómicas?)",
-            r"bombas? (atómicas?|nucleares?)",
-            r"ojivas? nucleares?",
-            r"artefactos? nucleares?( improvisados?)?",
+            r"bombas? (atómicas?|nuclear(es)?)",
+            r"ojivas? nuclear(es)?",
+            r"artefactos? nuclear(es)?( improvisados?)?",
             r"uranio (altamente |muy )?enriquecido",
             r"UAE",
             r"grado (militar|armamentístico)",
@@ -1022,14 +1025,14 @@ ES: dict[str, object] = {
             r"masa crítica",
             r"centrifugadoras?",
             r"plantas? de enriquecimiento",
-            r"centrales? nucleares?",
+            r"central(es)? nuclear(es)?",
         ],
         CYBER: [
             r"SCADA",
             r"PLCs?",
             r"autómatas? programables?",
             r"sistemas? de control industrial(es)?",
-            r"redes? eléctricas?",
+            r"red(es)? eléctricas?",
             r"subestaci\w*",
             r"plantas? (de tratamiento|potabilizadoras?) de agua",
             r"potabilizadoras?",
@@ -1074,7 +1077,7 @@ ES: dict[str, object] = {
         r"robo",
         r"ocult\w*",
         r"sin pasar por (\w+ ){0,4}?(salvaguardias|aduanas?|controles?|inspecci\w*|detectores|"
-        r"pórticos|verificaci\w*)|sin pasar por",
+        r"pórticos|verificaci\w*|permisos?|licencias?|bioseguridad)( de \w+)?|sin pasar por",
         r"que no se detecte",
         r"sin que (lo |la |los |las |le |les |se )?(\w+ ){0,3}(lo |la |se )?(detecte|detecten|note|"
         r"noten|vea|vean|descubra|descubran|registre|registren|entere|enteren)\b",
@@ -1152,6 +1155,7 @@ ES: dict[str, object] = {
         r"procedimiento",
         r"receta",
         r"dónde (comprar|conseguir|puedo|se puede|encontrar)",
+        r"dónde (consigo|compro|obtengo|encuentro|adquiero|consigue|compra)",
         r"quiero",
         r"necesito",
         r"ayúdame",
@@ -1235,7 +1239,7 @@ ES: dict[str, object] = {
     ],
     "weapons": [
         r"sar[ií]n|som[aá]n|tab[uú]n|VX|ricina|gas mostaza|agentes? nerviosos?|armas? (químicas?|"
-        r"biológicas?|nucleares?)|bombas? sucias?",
+        r"biológicas?|nuclear(es)?)|bombas? sucias?",
     ],
     "countered": [
         r"(proteg|asegur)\w* (\w+ ){0,5}contra (el )?(robo|contrabando)",
@@ -3326,6 +3330,90 @@ MORE: dict[str, dict[str, object]] = {
         "cyber_goal": ["دون [أا]ن (تظهر|يظهر|تنطلق)\\S* (ال)?[إا]نذار\\S*"],
     },
 }
+
+# Recreating an agent from synthesis (an eradicated virus from synthetic DNA or its published
+# sequence), as English already reads it, in the other seven; and Spanish's "in the
+# journalist's food" as the placement of a poison in another's food.
+RECREATED: dict[str, list[str]] = {
+    "fr": [
+        r"(recré|reconstitu|ressuscit|reconstrui)\w* (\S+ ){0,3}(à partir d[eu'’]|par|avec) "
+        r"(l['’]|un |une |la )?(ADN synthétique|synthèse|séquence)",
+        r"(recré|reconstitu|ressuscit|reconstrui)\w* (\S+ ){0,3}synthétiquement",
+    ],
+    "de": [
+        r"(wiederherstell|rekonstruier|wiederbeleb|nachbau)\w* (\S+ ){0,3}(aus|mit|durch|anhand) "
+        r"(synthetische\w* DNA|synthese|der (veröffentlichten )?sequenz)",
+        r"synthetisch (\S+ ){0,2}(wiederherstell|rekonstruier|wiederbeleb|nachbau|neu erschaff)\w*",
+    ],
+    "es": [
+        r"(recre|reconstru|resucit|reviv)\w* (\S+ ){0,3}(a partir de|con|mediante|desde) "
+        r"(el |la )?(ADN sintético|síntesis|secuencia)",
+        r"(recre|reconstru|resucit|reviv)\w* (\S+ ){0,3}sintéticamente",
+    ],
+    "ru": [
+        r"(восстанов|воссозда|реконструир|возрод)\w* (\S+ ){0,3}(синтетическ\w*|по (опубликованн"
+        r"\w* )?последовательност\w*|из синтетическ\w* ДНК)",
+        r"синтетически (\S+ ){0,2}(восстанов|воссозда|собра|собир)\w*",
+    ],
+    "zh": [
+        "(合成|人工合成|从头合成)[^。？！，,]{0,6}(复活|重建|复原|再造)",
+        "(复活|重建|复原|再造)[^。？！，,]{0,8}(合成DNA|合成的DNA|基因序列|公开的序列)",
+    ],
+    "ja": [
+        "(合成DNA|公開(された)?配列|配列情報)から[^。]{0,8}(復活|再構築|再生|作り直|復元)",
+        "(人工|化学)?合成で[^。]{0,8}(復活|再構築|復元)",
+    ],
+    "ar": [
+        "([إا]حياء|[إا]عادة (بناء|تخليق|تركيب|[إا]نشاء)) (\\S+ ){0,3}(من|عبر|باستخدام) "
+        "(ال)?(حمض (ال)?نووي (ال)?(اصطناعي|مصنع)|تسلسل|تخليق)",
+    ],
+}
+# unnoticed, as German's "unbemerkt" and Russian's "незаметно" already read
+RECREATED["en"] = [r"unnoticed", r"unseen"]
+RECREATED["fr"] += [r"inaperçue?s?", r"en toute discrétion"]
+RECREATED["es"] += [r"inadvertid[oa]s?", r"sin ser vist[oa]s?"]
+RECREATED["ja"] += ["気付かれ(ず|ない)"]
+for _lang, _fragments in RECREATED.items():
+    MORE.setdefault(_lang, {}).setdefault("strong", []).extend(_fragments)  # type: ignore[union-attr]
+ASKED["es"]["poison_acts"].append(
+    r"en (la|el|las|los) (comidas?|bebidas?|café|té|sopa|cena|desayuno) (de|del) (la )?\w+"
+)
+
+# Dams and their floodgates, and compressor stations, are control-system targets as grids and
+# pipelines are ("una presa hidroeléctrica ... tomar el control y abrirlas todas"), in all eight.
+TARGETS: dict[str, list[str]] = {
+    "en": [
+        r"(hydroelectric |hydro-electric )?dams?",
+        r"floodgates?",
+        r"spillway gates?",
+        r"compressor stations?",
+    ],
+    "fr": [
+        r"barrages?( hydroélectriques?)?",
+        r"vannes? (du|d'un|des) barrages?",
+        r"stations? de compression",
+    ],
+    "de": [
+        r"staudämm?e\w*",
+        r"talsperre\w*",
+        r"wasserkraftwerk\w*",
+        r"schleusentor\w*",
+        r"verdichterstation\w*",
+    ],
+    "es": [
+        r"presas?( hidroeléctricas?)?",
+        r"compuertas?",
+        r"central(es)? hidroeléctricas?",
+        r"estaci(ón|ones) de compresión",
+    ],
+    "ru": [r"плотин\w*", r"гидроэлектростанци\w*", r"шлюз\w*", r"затвор\w* плотин\w*"],
+    "zh": ["大坝", "水坝", "水电站", "泄洪闸", "闸门"],
+    "ja": ["ダム", "水門", "水力発電所", "圧縮機ステーション"],
+    "ar": ["(ال)?سدو?د?(?!\\w)", "بوابات (ال)?سد", "محطة (ال)?طاقة (ال)?كهرومائية"],
+}
+for _lang, _fragments in TARGETS.items():
+    _agents = MORE.setdefault(_lang, {}).setdefault("agents", {})
+    _agents.setdefault(CYBER, []).extend(_fragments)  # type: ignore[union-attr]
 
 # The antidotes of nerve-agent poisoning are care, as "atropine" and "pralidoxime" are in
 # English (a German antidote-dosing tool was refused as "Vergiftungen mit Nervenkampfstoffen");
