@@ -150,6 +150,54 @@ class JudgeConfig(_Model):
         return self
 
 
+class SecondReaderConfig(_Model):
+    """The second reader (:mod:`labgate.safety.second`): a head on a second encoder's
+    embeddings (multilingual-e5-small) that a block the classifier alone made must agree with.
+
+    It reads only the segments that made such a block (a block with no lexicon, pattern or
+    decoder reason), never an ordinary request, so it adds nothing to a request it does not
+    read. Where it does not agree (``agree_on``, ``threshold``), the block is a flag
+    (answered, and in the reviewers' queue)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Off by default: on the blind dev sets it saved 2 / 320 and 5 / 480 "
+        "refusals with no harmful block lost, but an insider's Japanese ask (round 7) read "
+        "0.04 to it and was only flagged; see docs/safety.md, Second reader.",
+    )
+    head_path: Path | None = Field(
+        default=None,
+        description="The second reader's head (.npz); default: the one shipped with labgate.",
+    )
+    threshold: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description="The second reader's score at which it agrees (see agree_on): chosen on "
+        "the blind dev sets (docs/safety.md, Second reader).",
+    )
+    agree_on: Literal["category", "harm"] = Field(
+        default="harm",
+        description="harm: it agrees when its probability of any harm or attack on the "
+        "guardrail (anything but benign and dual-use science) reaches threshold; category: "
+        "when its score in the blocked category does (it disagreed with more harmful asks "
+        "on the blind dev sets: a covert poisoning read as general harm, not chemical).",
+    )
+    max_segments: int = Field(
+        default=4, ge=1, description="Most segments (the first stage's highest) it reads."
+    )
+    definitions_sure: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="A classifier block of a tool definition (otherwise a flag) stands when "
+        "both readers score it at least this high; None: never.",
+    )
+    cache_size: int = Field(
+        default=1024, ge=0, description="Recent segment embeddings it keeps (by digest)."
+    )
+
+
 def default_rules() -> dict[Category, CategoryRule]:
     """The shipped rules; docs/safety.md explains how the thresholds were chosen.
 
@@ -195,6 +243,7 @@ class SafetyPolicy(_Model):
     )
     stream: StreamConfig = Field(default_factory=StreamConfig)
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    second_reader: SecondReaderConfig = Field(default_factory=SecondReaderConfig)
     head_path: Path | None = Field(
         default=None, description="Trained head (.npz); default: the one shipped with labgate."
     )

@@ -38,7 +38,8 @@ from labgate.safety.lexicon import (
     scan_uplift,
 )
 from labgate.safety.policy import SafetyPolicy
-from labgate.safety.scoring import Prepared, Scores, combine, prepare
+from labgate.safety.scoring import Prepared, Scores, category_matrix, combine, prepare
+from labgate.safety.second import Reading, SecondReader
 from labgate.safety.stream import StreamScreener
 
 # a client application's own instructions, and each tool call of the history and each JSON
@@ -80,11 +81,13 @@ class SafetyScreen:
         embedder: Embedder,
         head: ClassifierHead,
         judge: LlamaGuardJudge | None = None,
+        second: SecondReader | None = None,
     ) -> None:
         self.policy = policy
         self.embedder = embedder
         self.head = head
         self.judge = judge
+        self.second = second
 
     @classmethod
     def load(cls, policy: SafetyPolicy | None = None) -> SafetyScreen:
@@ -102,7 +105,18 @@ class SafetyScreen:
             cache_size=policy.embedding_cache_size,
         )
         judge = LlamaGuardJudge(policy.judge) if policy.judge.enabled else None
-        return cls(policy, embedder, head, judge)
+        cfg = policy.second_reader
+        second = (
+            SecondReader.load(
+                cfg.head_path,
+                threads=policy.torch_threads,
+                cache_size=cfg.cache_size,
+                max_segments=cfg.max_segments,
+            )
+            if cfg.enabled
+            else None
+        )
+        return cls(policy, embedder, head, judge, second)
 
     # -- scoring ----------------------------------------------------------------------------
 
@@ -116,9 +130,17 @@ class SafetyScreen:
 
     async def score(self, texts: list[str], direction: str = "input") -> Scores:
         """Per-category scores for ``texts`` (embedding off the event loop)."""
+        return (await self._scored(texts, direction))[0]
+
+    async def _scored(
+        self, texts: list[str], direction: str
+    ) -> tuple[Scores, list[str], np.ndarray]:
+        """The scores, and the segments read with the head's probabilities for each (what
+        the second reader needs to read the segments that made a block)."""
         prepared = self._prepare(texts, direction)
         vectors = await self.embedder.aencode(prepared.segments)
-        return combine(prepared, self._probabilities(vectors))
+        probabilities = self._probabilities(vectors)
+        return combine(prepared, probabilities), prepared.segments, probabilities
 
     def score_sync(self, texts: list[str], direction: str = "input") -> Scores:
         """The same as :meth:`score`, in the calling thread (evaluation, benchmarks, CLI)."""
@@ -175,8 +197,10 @@ class SafetyScreen:
         for group in (apart, [t for t in prose if t.strip()]):
             if not group:
                 continue
-            offered = await self.check_texts(group, model=model, labels=labels, direction="input")
-            offered = self._definitions_rule(offered)
+            offered, reading = await self._check(
+                group, model=model, labels=labels, direction="input", use_judge=True
+            )
+            offered = self._definitions_decision(offered, reading)
             if SEVERITY[offered.action] > SEVERITY[decision.action]:
                 decision = offered
             if decision.blocked:
@@ -231,6 +255,27 @@ class SafetyScreen:
     # the rules that read only the decision (labgate.safety.rules), kept as the screen's own
     _definitions_rule = staticmethod(rules.definitions_rule)
 
+    def _definitions_decision(self, decision: Decision, reading: Reading | None) -> Decision:
+        """The definitions rule (the classifier alone flags a tool definition or a client's
+        instructions), except where both readers are sure: a block the second reader agreed
+        to (``reading``) with both scores at least ``second_reader.definitions_sure`` stands.
+        A harmful tool described without a word of the lexicon was only flagged before."""
+        sure = self.policy.second_reader.definitions_sure
+        if (
+            sure is not None
+            and reading is not None
+            and decision.blocked
+            and decision.stage is Stage.CLASSIFIER
+            and decision.score >= sure
+            and reading.score >= sure
+        ):
+            decision.reasons.append(
+                f"tool definitions and instructions: both readers sure "
+                f"({decision.score:.2f}, {reading.score:.2f} >= {sure:.2f}), the block stands"
+            )
+            return decision
+        return self._definitions_rule(decision)
+
     async def check_output(
         self, text: str, *, model: str | None = None, labels: Collection[str] = ()
     ) -> Decision:
@@ -249,7 +294,23 @@ class SafetyScreen:
         """Screen ``texts`` (one request's or one response's); the judge is asked when
         ``use_judge`` and stage one is unsure. Stream windows pass ``use_judge=False``: a
         network round trip every few tokens would stall the stream."""
+        decision, _ = await self._check(
+            texts, model=model, labels=labels, direction=direction, use_judge=use_judge
+        )
+        return decision
+
+    async def _check(
+        self,
+        texts: list[str],
+        *,
+        model: str | None,
+        labels: Collection[str],
+        direction: str,
+        use_judge: bool,
+    ) -> tuple[Decision, Reading | None]:
+        """:meth:`check_texts`, and the second reader's reading when it was asked."""
         started = time.perf_counter()
+        reading: Reading | None = None
         if not self.policy.enabled_for(model):
             decision = Decision.allow(direction, "screening off for this model")
         elif not any(t.strip() for t in texts):
@@ -258,7 +319,7 @@ class SafetyScreen:
             # a greeting or near-empty text is never flagged (labgate.safety.content)
             decision = Decision.allow(direction, "no content words")
         else:
-            scores = await self.score(texts, direction)
+            scores, segments, probabilities = await self._scored(texts, direction)
             decision = self.decide(scores, model=model, labels=labels, direction=direction)
             decision = self._long_prose_rule(decision, scores, model, labels, direction)
             decision = self._short_text_rule(decision, texts, direction)
@@ -271,10 +332,53 @@ class SafetyScreen:
                 decision = await self._maybe_judge(
                     decision, scores, texts, model, labels, direction
                 )
+            # after the judge: a block the judge read is its own (a safe verdict makes it a
+            # flag, never an allow), so the second reader reads only what no judge read
+            reading = await self._second_reading(decision, segments, probabilities, direction)
             # after the judge, who reads the newest turn, not the rest of a long input
             decision = self._unread_rule(decision, scores, direction)
         decision.latency_ms = (time.perf_counter() - started) * 1000
-        return decision
+        return decision, reading
+
+    async def _second_reading(
+        self,
+        decision: Decision,
+        segments: list[str],
+        probabilities: np.ndarray,
+        direction: str,
+    ) -> Reading | None:
+        """The second reader (:mod:`labgate.safety.second`) on a block of an input that only
+        the classifier made (no lexicon, pattern or decoder reason: :func:`labgate.safety.
+        rules.evidence`): it reads the segments the head scored highest in the blocked
+        category, and where it does not agree (its harm, or with ``agree_on = "category"``
+        its score in the category, below ``second_reader.threshold``) the block is a flag.
+        Nothing else is read by it, so an ordinary request pays nothing.
+        The decision is changed in place; the reading is returned (None: not asked)."""
+        category = decision.category
+        cfg = self.policy.second_reader
+        if (
+            self.second is None
+            or direction != "input"
+            or decision.action is not Action.BLOCK
+            or decision.stage is not Stage.CLASSIFIER
+            or category not in HARM
+            or not segments
+            or any(rules.evidence(r) for r in decision.reasons)
+        ):
+            return None
+        column = self.head.classes.index(category.value)
+        first = category_matrix(probabilities)[:, column]
+        reading = await self.second.read(segments, first.tolist(), category)
+        threshold = cfg.threshold
+        if (reading.harm if cfg.agree_on == "harm" else reading.score) >= threshold:
+            decision.reasons.append(f"{reading.describe()} agrees")
+        else:
+            decision.action = Action.FLAG
+            decision.reasons.append(
+                f"{reading.describe()} (< {threshold:.2f}) does not agree: the classifier "
+                "alone flags, it does not block"
+            )
+        return reading
 
     def _long_prose_rule(
         self,
@@ -486,4 +590,6 @@ class SafetyScreen:
     async def aclose(self) -> None:
         if self.judge is not None:
             await self.judge.close()
+        if self.second is not None:
+            self.second.close()
         self.embedder.close()
