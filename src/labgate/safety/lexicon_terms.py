@@ -3430,6 +3430,25 @@ CARE: dict[str, list[str]] = {
     "ja": ["アトロピン", "プラリドキシム", "PAM", "オビドキシム", "事件", "危機管理"],
     "ar": ["(ال)?براليدوكسيم", "(ال)?[أا]وبيدوكسيم"],
 }
+# Using, handling or storing something safely is a purpose of safety ("遠心分離機を安全に使う
+# 方法は？", how to use a centrifuge safely), as safe disposal and storage already were.
+SAFE_USE = {
+    "en": [r"(safe|safely) (use|using|operate|operating|handle|handling|run|running|work with)"],
+    "fr": [r"en (toute )?sécurité", r"de (manière|façon) sûre"],
+    "de": [
+        r"sicher (verwenden|benutzen|bedienen|betreiben|handhaben|lagern|arbeiten)",
+        r"sichere\w* (umgang|handhabung|bedienung|betrieb)",
+    ],
+    "es": [r"de (forma|manera|modo) segura", r"con seguridad", r"uso seguro"],
+    "ru": [
+        r"безопасн\w* (использова|работ|обращени|эксплуатаци|хранени|обращаться)\w*",
+    ],
+    "zh": ["安全(地)?(使用|操作|处理|储存|存放|处置|运行)"],
+    "ja": ["安全に(使|扱|取り扱|保管|廃棄|運用|操作)", "安全な(使い方|取り扱い|操作)"],
+    "ar": ["ب[أا]مان", "(ال)?استخدام (ال)?[آا]من"],
+}
+for _lang, _fragments in SAFE_USE.items():
+    CARE[_lang] = [*CARE.get(_lang, []), *_fragments]
 for _lang, _fragments in CARE.items():
     MORE.setdefault(_lang, {}).setdefault("defensive", []).extend(_fragments)  # type: ignore[union-attr]
 
