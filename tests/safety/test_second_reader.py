@@ -303,3 +303,60 @@ async def test_through_the_api_the_shipped_reader_leaves_lexicon_blocks_and_allo
         assert not any("second reader" in r for r in decision["reasons"])
         finish, decision = await _ask(client, services, LOW)
         assert finish == "stop" and decision["action"] == "allow"
+
+
+# -- tool definitions: a classifier block stands where both readers are sure (off by default)
+
+
+def _tool(name: str, description: str) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": {"hood": {"type": "string", "description": "Hood id"}},
+            },
+        },
+    }
+
+
+HOOD_TOOL = _tool(
+    "fume_hood_check",
+    "Check a fume hood's face velocity records before work with volatile toxic chemicals.",
+)
+
+
+async def _offered(screen: SafetyScreen, tool: dict[str, Any]) -> Any:
+    from labgate.visible import definition_prose, definitions_text
+
+    payload = {"tools": [tool]}
+    return await screen.check_input(
+        user("Please use the tools to help with today's analysis."),
+        definitions=definitions_text(payload),
+        prose=definition_prose(payload),
+    )
+
+
+async def test_a_definition_the_classifier_alone_blocks_is_a_flag_without_definitions_sure(
+    real_screen: SafetyScreen,
+) -> None:
+    decision = await _offered(with_reader(real_screen, StandIn(1.0)), HOOD_TOOL)
+    assert decision.action is Action.FLAG
+    assert decision.stage is Stage.CLASSIFIER
+    assert any("tool definitions and instructions" in r for r in decision.reasons)
+
+
+async def test_a_definition_block_stands_where_both_readers_are_sure(
+    real_screen: SafetyScreen,
+) -> None:
+    first = await _offered(with_reader(real_screen, StandIn(1.0)), HOOD_TOOL)
+    sure = round(first.score, 2) - 0.01  # the first reader's score clears it
+    both = with_reader(real_screen, StandIn(1.0), second_reader={"definitions_sure": sure})
+    decision = await _offered(both, HOOD_TOOL)
+    assert decision.action is Action.BLOCK
+    assert any("both readers sure" in r for r in decision.reasons)
+    # the second reader unsure (below definitions_sure but agreeing to the block): a flag
+    unsure = with_reader(real_screen, StandIn(sure / 2), second_reader={"definitions_sure": sure})
+    assert (await _offered(unsure, HOOD_TOOL)).action is Action.FLAG
