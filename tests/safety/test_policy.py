@@ -70,10 +70,22 @@ def test_most_severe_action_wins_then_highest_score() -> None:
 
 
 def test_allow_list_waives_harm_it_outscores_and_says_so() -> None:
+    """A request's harm the dual-use reading outscores is not refused, but it is not allowed
+    unseen either: the head is unsure, so reviewers see it. An answer's is waived."""
     decision = decide({NUC: 0.55, ALLOWED: 0.6}, rules())
-    assert decision.action is Action.ALLOW
-    assert decision.category is ALLOWED
+    assert decision.action is Action.FLAG
+    assert decision.category is NUC
     assert any("cbrn_nuclear" in r and "waived" in r for r in decision.reasons)
+    assert any("flagged for review" in r for r in decision.reasons)
+    answer = decide({NUC: 0.55, ALLOWED: 0.6}, rules(), direction="output")
+    assert answer.action is Action.ALLOW
+    assert answer.category is ALLOWED
+
+
+def test_a_waiver_never_raises_what_the_policy_allows() -> None:
+    """A harm whose rule allows it stays allowed when waived: the waiver only lowers."""
+    allowing = {**rules(), NUC: CategoryRule(action=Action.ALLOW, threshold=0.0)}
+    assert decide({NUC: 0.55, ALLOWED: 0.6}, allowing).action is Action.ALLOW
 
 
 def test_allow_list_does_not_waive_harm_that_outscores_it() -> None:
@@ -97,7 +109,7 @@ def test_allow_list_never_waives_the_lexicons_own_reading() -> None:
     assert decision.action is Action.BLOCK
     assert decision.category is RAD
     waived = decide(scores, rules(), stages={RAD: Stage.CLASSIFIER})
-    assert waived.action is Action.ALLOW
+    assert waived.action is Action.FLAG  # the classifier's own: waived to review
 
 
 def test_outputs_ignore_attack_categories() -> None:

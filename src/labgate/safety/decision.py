@@ -6,8 +6,10 @@ caller holds, it returns the action. The order of reasoning:
 1. Every category whose score reaches its rule's threshold (or review threshold) *triggers*.
 2. If the allow-list category (legitimate dual-use science) triggers with a score at least as
    high as every triggered *harm* category, those harm categories are waived: the request reads
-   more like the benign science the allow-list was trained on than like weapons uplift. Attacks
-   on the guardrail (jailbreak, injection) are never waived.
+   more like the benign science the allow-list was trained on than like weapons uplift. A
+   request's triggered harm is waived to a flag (answered, and in the reviewers' queue), not to
+   nothing; an answer's is waived. Attacks on the guardrail
+   (jailbreak, injection) are never waived.
 3. Allowances held by the caller soften the action of the categories they name.
 4. The most severe remaining action wins; ties go to the higher score.
 
@@ -133,7 +135,15 @@ def decide(
                     f"{category.value} {scores[category]:.2f} waived by allowed_dual_use "
                     f"{allowed_score:.2f}"
                 )
-                del triggered[category]
+                if direction == "input" and triggered[category] is not Action.ALLOW:
+                    # a request the head reads as both harm it would act on and legitimate
+                    # science is one it is unsure of: reviewers see it (issue 21's seventh
+                    # insider round: harmful asks with a safeguards or training pretext were
+                    # answered through this waiver with nothing recorded)
+                    triggered[category] = Action.FLAG
+                    notes.append(f"{category.value}: a waived block is flagged for review")
+                else:
+                    del triggered[category]
 
     used: list[dict[str, str]] = []
     for category, action in list(triggered.items()):
