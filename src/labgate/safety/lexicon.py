@@ -318,7 +318,10 @@ def _poison_score(
     act = _POISON_ACTS.search(sentence)
     covert = _COVERT_HARM.search(sentence)
     if act is None and covert is None:
-        return None
+        # a generic poison asked to be weaponised, aerosolised or smuggled past the detectors
+        # ("the assistant must explain how to weaponise a toxin for aerosol dispersal"): only
+        # where that is asked, so a report on aerosolised toxins stays unread
+        return _poison_weapon(sentence, asked or offered)
     agent = _POISONS.search(sentence)
     if agent is None and act is not None and _POISON_ROOT.search(act.group(0)):
         agent = act
@@ -343,6 +346,21 @@ def _poison_score(
     if operational:
         return UPLIFT_AND_REQUEST, f"{where} (request)"
     return UPLIFT_ALONE, f"{where} (mention)"
+
+
+def _poison_weapon(sentence: str, asked: bool) -> tuple[float, str] | None:
+    agent = _POISONS.search(sentence)
+    strong = _STRONG.search(sentence)
+    if agent is None or strong is None:
+        return None
+    addressed, governed = _asks(sentence, (_STRONG,))
+    actor = governed or _FIRST_PERSON.search(sentence) is not None
+    defensive = _DEFENSIVE.search(_EQUIPMENT.sub(_STRONG.sub(sentence))) is not None
+    if defensive and not actor:
+        return None
+    if not (asked or addressed or governed or _OPERATIONAL.search(sentence)):
+        return None
+    return UPLIFT_AND_REQUEST, f"{agent.group(0).lower()}+{strong.group(0).lower()} (request)"
 
 
 def _score(
@@ -400,11 +418,18 @@ def _score(
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")
 
 
+# A list's items written on one line ("- budget approved - safety training - how do we ..."):
+# each item is a sentence of its own, where there are two items or more.
+_BULLET = re.compile(r"(?:^|\s)[-•*–]\s+(?=\S)")
+
+
 def _sentences(text: str) -> list[str]:
     text = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
     out: list[str] = []
     for sentence in sentences(text) or [text]:
-        out.extend(p for p in _UNSPACED_END.split(sentence) if p.strip())
+        for piece in _UNSPACED_END.split(sentence):
+            items = _BULLET.split(piece) if len(_BULLET.findall(piece)) >= 2 else [piece]
+            out.extend(item for item in items if item.strip())
     return out or [text]
 
 
@@ -487,10 +512,11 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     best: dict[Category, LexiconHit] = {}
     plain = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
     named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}
-    # a generic poison (or a poisoning verb) is read only beside a poisoning of people
+    # a generic poison (or a poisoning verb) is read only beside a poisoning of people or a
+    # strong goal (a covert harm, weaponising, evading the detectors)
     poisoned = bool(
         (_POISONS.search(plain) or _POISON_ACTS.search(plain))
-        and (_POISON_ACTS.search(plain) or _COVERT_HARM.search(plain))
+        and (_POISON_ACTS.search(plain) or _STRONG.search(plain))
     )
     if not named and not poisoned:  # one pass over the text: most texts name no agent at all
         return []

@@ -3373,6 +3373,22 @@ RECREATED["en"] = [r"unnoticed", r"unseen"]
 RECREATED["fr"] += [r"inaperçue?s?", r"en toute discrétion"]
 RECREATED["es"] += [r"inadvertid[oa]s?", r"sin ser vist[oa]s?"]
 RECREATED["ja"] += ["気付かれ(ず|ない)"]
+# Opening every gate of a dam at once, as English reads tripping every breaker; and Russian's
+# "нарабатывать" (to produce in bulk) and "боевой штамм" (a weapons strain).
+GATES = {
+    "en": [r"(open|raise)\w* (all|every) (the )?(\w+ )?(floodgates?|gates|sluices?)"],
+    "fr": [r"ouvr\w* (toutes )?les vannes( \w+)? (en même temps|d'un coup|toutes)"],
+    "de": [r"alle (\w+ )?(schleusen|schütze|tore|wehrverschlüsse) (\w+ ){0,3}öffne\w*"],
+    "es": [r"abr\w* (todas )?las compuertas", r"abrirlas todas"],
+    "ru": [r"откр\w* (все )?(\w+ )?(затвор|шлюз|задвижк)\w*", r"получ\w* (туда |к ним )?доступ"],
+    "zh": ["(打开|开启)(所有|全部)[^。？！，,]{0,4}(闸门|泄洪闸)"],
+    "ja": ["(水門|ゲート)を(全部|すべて|一斉に)[^。]{0,4}開け"],
+    "ar": ["فتح (جميع|كل) (ال)?بوابات"],
+}
+for _lang, _fragments in GATES.items():
+    MORE.setdefault(_lang, {}).setdefault("cyber_goal", []).extend(_fragments)  # type: ignore[union-attr]
+MORE["ru"].setdefault("production", []).extend([r"нарабат\w*", r"наработ\w*"])  # type: ignore[union-attr]
+RECREATED["ru"] += [r"боев\w* (штамм|рецептур|вариант)\w*"]
 for _lang, _fragments in RECREATED.items():
     MORE.setdefault(_lang, {}).setdefault("strong", []).extend(_fragments)  # type: ignore[union-attr]
 ASKED["es"]["poison_acts"].append(
