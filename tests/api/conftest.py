@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from labgate.app import Services, create_app
-from tests.support.servers import RunningWorker, serve_app
+from tests.support.servers import RunningWorker, guarded_gateway, serve_app
 
 
 @dataclass
@@ -45,15 +45,5 @@ async def guarded(
     """A gateway with the guardrail on in front of the fake worker: ``client`` (the bootstrap
     admin's key), ``services`` and ``worker`` (the fake worker's state, to see what reached
     it). The guardrail API tests share it."""
-    settings = make_settings(
-        [{"name": "fake", "workers": [fake_worker.base_url]}], safety={"enabled": True}
-    )
-    app = create_app(settings)
-    async with serve_app(app) as url:
-        services = app.state.services
-        async with httpx.AsyncClient(
-            base_url=url,
-            timeout=60,
-            headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
-        ) as client:
-            yield {"client": client, "services": services, "worker": fake_worker.worker}
+    async with guarded_gateway(make_settings, fake_worker.base_url) as (client, services):
+        yield {"client": client, "services": services, "worker": fake_worker.worker}

@@ -6,7 +6,7 @@ trained head reads, and with the shipped one) and through the API."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -229,28 +229,11 @@ def gateway_with(
     make_settings: Callable[..., Any], fake_worker: Any
 ) -> Callable[[dict[str, Any]], Any]:
     """A context manager: a guarded gateway with ``safety`` settings, as a client."""
-    from contextlib import asynccontextmanager
+    from functools import partial
 
-    from labgate.app import create_app
-    from tests.support.servers import serve_app
+    from tests.support.servers import guarded_gateway
 
-    @asynccontextmanager
-    async def run(safety: dict[str, Any]) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
-        settings = make_settings(
-            [{"name": "fake", "workers": [fake_worker.base_url]}],
-            safety={"enabled": True, **safety},
-        )
-        app = create_app(settings)
-        async with serve_app(app) as url:
-            services = app.state.services
-            async with httpx.AsyncClient(
-                base_url=url,
-                timeout=60,
-                headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
-            ) as client:
-                yield client, services
-
-    return run
+    return partial(guarded_gateway, make_settings, fake_worker.base_url)
 
 
 async def _ask(client: httpx.AsyncClient, services: Any, text: str) -> tuple[str, dict[str, Any]]:

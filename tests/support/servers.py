@@ -66,6 +66,31 @@ async def serve_app(app: Any, port: int | None = None) -> AsyncIterator[str]:
         await task
 
 
+@contextlib.asynccontextmanager
+async def guarded_gateway(
+    make_settings: Any, worker_url: str, safety: dict[str, Any] | None = None
+) -> AsyncIterator[tuple[Any, Any]]:
+    """A gateway with the guardrail on (and ``safety`` settings over the defaults) in front of
+    the worker at ``worker_url``: yields an httpx client with the bootstrap admin's key, and
+    the app's services."""
+    import httpx
+
+    from labgate.app import create_app
+
+    settings = make_settings(
+        [{"name": "fake", "workers": [worker_url]}], safety={"enabled": True, **(safety or {})}
+    )
+    app = create_app(settings)
+    async with serve_app(app) as url:
+        services = app.state.services
+        async with httpx.AsyncClient(
+            base_url=url,
+            timeout=60,
+            headers={"Authorization": f"Bearer {services.bootstrap.admin_key}"},
+        ) as client:
+            yield client, services
+
+
 def wait_http_ok(url: str, proc: Any = None, timeout: float = 60.0) -> None:
     """Block until ``GET url`` answers 200 (a process we started, given as ``proc``, must not
     exit meanwhile)."""
