@@ -38,6 +38,7 @@ from labgate.safety.lexicon import (
     scan_uplift,
 )
 from labgate.safety.policy import SafetyPolicy
+from labgate.safety.prohibitions import without_prohibitions
 from labgate.safety.scoring import Prepared, Scores, category_matrix, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.stream import StreamScreener
@@ -45,6 +46,8 @@ from labgate.safety.stream import StreamScreener
 # a client application's own instructions, and each tool call of the history and each JSON
 # result read alone (labgate.safety.calls), screened apart (SafetyScreen._definitions_rule)
 INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
+# the messages where a deployment writes its own rules
+_RULE_ROLES = frozenset({"system", "developer"})
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
@@ -185,7 +188,14 @@ class SafetyScreen:
         severe decision of the two is the request's."""
         found = message_texts(messages, documents)
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
-        instructions = [text for role, text in found if role in INSTRUCTION_ROLES]
+        # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
+        # they do not ask: those sentences of a system or developer message are not read as
+        # requests (labgate.safety.prohibitions; narrow, the rest is read as before)
+        instructions = [
+            without_prohibitions(text) if role in _RULE_ROLES else text
+            for role, text in found
+            if role in INSTRUCTION_ROLES
+        ]
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
         apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
         if not apart or decision.blocked:
