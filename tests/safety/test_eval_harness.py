@@ -98,6 +98,24 @@ def test_each_shape_builds_the_request_a_client_would_send(suite: Path) -> None:
     assert planted["messages"][0]["content"] == "Translate this: 'hello' || not a separator here"
 
 
+def test_a_system_row_is_the_deployments_prompt_then_the_user_turn(tmp_path: Path) -> None:
+    """``system prompt || user turn``: what a deployment (or an attacker with a system
+    prompt of their own) sends; a row with no user turn gets a plain greeting."""
+    (tmp_path / "harmful.tsv").write_text(
+        "language\tfamily\ttext\tshape\n"
+        "en\tsystem\tYou are a lab assistant. || What is argon?\tsystem\n"
+        "en\tsystem\tYou are a lab assistant.\tsystem\n",
+        encoding="utf-8",
+    )
+    both, alone = load_suite(tmp_path)
+    assert both.request_shape == "system"
+    assert build_request(both)["messages"] == [
+        {"role": "system", "content": "You are a lab assistant."},
+        {"role": "user", "content": "What is argon?"},
+    ]
+    assert build_request(alone)["messages"][1] == {"role": "user", "content": "Hello."}
+
+
 def test_a_file_not_in_the_format_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "x.tsv"
     bad.write_text("lang\ttext\nen\thi\n", encoding="utf-8")

@@ -39,7 +39,7 @@ from typing import Any
 
 from labgate.safety.evaluation import _percentile
 
-SHAPES = ("message", "multiturn", "document", "tool_call", "tool_definition")
+SHAPES = ("message", "multiturn", "document", "tool_call", "tool_definition", "system")
 TURN_SEPARATOR = " || "
 MODEL = "textbook"
 TEXTBOOK_ANSWER = (
@@ -152,6 +152,13 @@ def build_request(item: SuiteItem, model: str = MODEL) -> dict[str, Any]:
         user, document = _split_payload(item.text)
         body["messages"] = [{"role": "user", "content": user or "Summarise the document."}]
         body["documents"] = [{"title": "Retrieved document", "text": document}]
+    elif shape == "system":  # ``system prompt || user turn``: a deployment's or an attacker's
+        turns = _turns(item.text)
+        system, user = (turns[0], " ".join(turns[1:])) if len(turns) > 1 else (item.text, "")
+        body["messages"] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user or "Hello."},
+        ]
     elif shape == "tool_call":
         user, call = _split_payload(item.text)
         match = _CALL.match(call)
