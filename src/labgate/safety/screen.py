@@ -25,7 +25,7 @@ import numpy as np
 
 from labgate.safety import rules
 from labgate.safety.calls import CALL_ROLE, DATA_ROLE
-from labgate.safety.categories import CBRN, HARM, SEVERITY, Action, Category, Stage
+from labgate.safety.categories import SEVERITY, Action, Category, Stage
 from labgate.safety.chunking import message_texts, word_count
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
@@ -33,14 +33,13 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
-from labgate.safety.lexicon import (
-    UPLIFT_AND_REQUEST,
-    scan_uplift,
-)
+from labgate.safety.judging import JudgingMixin
+from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.prohibitions import without_prohibitions
-from labgate.safety.scoring import Prepared, Scores, category_matrix, combine, prepare
+from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
+from labgate.safety.second_reading import SecondReadingMixin
 from labgate.safety.stream import StreamScreener
 
 # a client application's own instructions, and each tool call of the history and each JSON
@@ -75,8 +74,10 @@ def _words_read(text: str) -> int:
     return max([written, *(word_count(d.text) for d in derived_texts(text))])
 
 
-class SafetyScreen:
-    """Stage one (patterns + embedding head) and the optional stage two (LLM judge)."""
+class SafetyScreen(JudgingMixin, SecondReadingMixin):
+    """Stage one (patterns + embedding head) and the optional stage two (LLM judge); the
+    judge's plumbing is :mod:`labgate.safety.judging`, the second reader's
+    :mod:`labgate.safety.second_reading`."""
 
     def __init__(
         self,
@@ -262,30 +263,6 @@ class SafetyScreen:
             return offered
         return decision
 
-    # the rules that read only the decision (labgate.safety.rules), kept as the screen's own
-    _definitions_rule = staticmethod(rules.definitions_rule)
-
-    def _definitions_decision(self, decision: Decision, reading: Reading | None) -> Decision:
-        """The definitions rule (the classifier alone flags a tool definition or a client's
-        instructions), except where both readers are sure: a block the second reader agreed
-        to (``reading``) with both scores at least ``second_reader.definitions_sure`` stands.
-        A harmful tool described without a word of the lexicon was only flagged before."""
-        sure = self.policy.second_reader.definitions_sure
-        if (
-            sure is not None
-            and reading is not None
-            and decision.blocked
-            and decision.stage is Stage.CLASSIFIER
-            and decision.score >= sure
-            and reading.score >= sure
-        ):
-            decision.reasons.append(
-                f"tool definitions and instructions: both readers sure "
-                f"({decision.score:.2f}, {reading.score:.2f} >= {sure:.2f}), the block stands"
-            )
-            return decision
-        return self._definitions_rule(decision)
-
     async def check_output(
         self, text: str, *, model: str | None = None, labels: Collection[str] = ()
     ) -> Decision:
@@ -349,46 +326,6 @@ class SafetyScreen:
             decision = self._unread_rule(decision, scores, direction)
         decision.latency_ms = (time.perf_counter() - started) * 1000
         return decision, reading
-
-    async def _second_reading(
-        self,
-        decision: Decision,
-        segments: list[str],
-        probabilities: np.ndarray,
-        direction: str,
-    ) -> Reading | None:
-        """The second reader (:mod:`labgate.safety.second`) on a block of an input that only
-        the classifier made (no lexicon, pattern or decoder reason: :func:`labgate.safety.
-        rules.evidence`): it reads the segments the head scored highest in the blocked
-        category, and where it does not agree (its harm, or with ``agree_on = "category"``
-        its score in the category, below ``second_reader.threshold``) the block is a flag.
-        Nothing else is read by it, so an ordinary request pays nothing.
-        The decision is changed in place; the reading is returned (None: not asked)."""
-        category = decision.category
-        cfg = self.policy.second_reader
-        if (
-            self.second is None
-            or direction != "input"
-            or decision.action is not Action.BLOCK
-            or decision.stage is not Stage.CLASSIFIER
-            or category not in HARM
-            or not segments
-            or any(rules.evidence(r) for r in decision.reasons)
-        ):
-            return None
-        column = self.head.classes.index(category.value)
-        first = category_matrix(probabilities)[:, column]
-        reading = await self.second.read(segments, first.tolist(), category)
-        threshold = cfg.threshold
-        if (reading.harm if cfg.agree_on == "harm" else reading.score) >= threshold:
-            decision.reasons.append(f"{reading.describe()} agrees")
-        else:
-            decision.action = Action.FLAG
-            decision.reasons.append(
-                f"{reading.describe()} (< {threshold:.2f}) does not agree: the classifier "
-                "alone flags, it does not block"
-            )
-        return reading
 
     def _long_prose_rule(
         self,
@@ -504,98 +441,6 @@ class SafetyScreen:
     ) -> StreamScreener:
         """A screener for one streamed response (reasoning and content channels)."""
         return StreamScreener(self, model=model, labels=labels, config=self.policy.stream)
-
-    # -- stage two --------------------------------------------------------------------------
-
-    def _unsure(self, scores: Scores) -> bool:
-        cfg = self.policy.judge
-        top = max((scores.values.get(c, 0.0) for c in HARM), default=0.0)
-        return cfg.band_low <= top < cfg.band_high
-
-    async def _maybe_judge(
-        self,
-        decision: Decision,
-        scores: Scores,
-        texts: list[str],
-        model: str | None,
-        labels: Collection[str],
-        direction: str,
-    ) -> Decision:
-        """Ask the judge when stage one is unsure, and let its verdict decide:
-
-        * ``unsafe``: its categories act as if they had crossed threshold (it outranks the
-          allow-list: it read the whole text);
-        * ``safe``: a stage-one flag is cleared; a stage-one *block* becomes a flag (answered,
-          and in the reviewers' queue), so a high score is never allowed silently;
-        * no verdict: with ``on_failure = "review"`` what stage one allowed is flagged for
-          review; a flag or a block stands.
-        """
-        if self.judge is None or not self._unsure(scores):
-            return decision
-        role = "User" if direction == "input" else "Agent"
-        verdict = await self.judge.judge(texts[0] if direction == "input" else texts[-1], role)
-        decision.judge = verdict.to_audit()
-        if verdict.safe is None:
-            if self.policy.judge.on_failure == "review" and decision.action is Action.ALLOW:
-                decision.action = Action.FLAG
-                decision.category = max(HARM, key=lambda c: scores.values.get(c, 0.0))
-                decision.score = scores.values.get(decision.category, 0.0)
-                decision.reasons.append(
-                    f"judge gave no verdict ({verdict.error}); flagged for review"
-                )
-            else:
-                decision.reasons.append(
-                    f"judge gave no verdict ({verdict.error}); stage one stands"
-                )
-            decision.judge["decided"] = False
-            return decision
-        decision.judge["decided"] = True
-        if verdict.safe:
-            if decision.category in HARM and decision.action is not Action.ALLOW:
-                was = decision.action
-                decision.action = Action.FLAG if was is Action.BLOCK else Action.ALLOW
-                decision.stage = Stage.JUDGE
-                decision.reasons.append(
-                    f"judge decided: safe; {decision.category.value} {decision.score:.2f} "
-                    + ("answered and flagged for review" if was is Action.BLOCK else "cleared")
-                )
-            else:
-                decision.reasons.append("judge decided: safe")
-            return decision
-        categories = list(verdict.categories)
-        if verdict.cbrn_unspecified:
-            categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
-        return self._judge_unsafe(decision, categories, scores, model, labels)
-
-    def _judge_unsafe(
-        self,
-        decision: Decision,
-        categories: list[Category],
-        scores: Scores,
-        model: str | None,
-        labels: Collection[str],
-    ) -> Decision:
-        """The judge found a violation: act on its categories as if they had crossed threshold."""
-        rules = self.policy.rules_for(model)
-        named = categories or [max(HARM, key=lambda c: scores.values.get(c, 0.0))]
-        boosted = dict(scores.values)
-        for category in named:
-            boosted[category] = max(boosted.get(category, 0.0), rules[category].threshold)
-        # The judge outranks the allow-list: it read the whole text, not an embedding of it.
-        boosted[Category.ALLOWED_DUAL_USE] = 0.0
-        judged = decide(
-            boosted,
-            rules,
-            allowances=self.policy.allowances_for(labels),
-            stages={c: Stage.JUDGE for c in named},
-            reasons=[
-                *decision.reasons,
-                "judge decided: unsafe " + ",".join(c.value for c in named),
-            ],
-            direction=decision.direction,
-        )
-        judged.judge = decision.judge
-        return judged
 
     async def aclose(self) -> None:
         if self.judge is not None:
