@@ -40,6 +40,7 @@ from labgate.safety.chunking import segments as cut_segments
 from labgate.safety.content import has_content
 from labgate.safety.decoding import derived_texts
 from labgate.safety.lexicon import scan_uplift
+from labgate.safety.markup import classifier_view, path_words
 from labgate.safety.patterns import scan
 
 # An input of a few sentences is also read a sentence at a time (those of this many words or
@@ -251,11 +252,16 @@ def prepare(
                 reasons.append(reason)
 
     for text in texts:
-        pieces = cut_segments(text)
         read_lexicon(text)
+        # the classifier reads no tag and no path (labgate.safety.markup): Codex's
+        # environment block scored 0.36-0.73 by the digits of its working directory
+        view = classifier_view(text) if direction == "input" else text
+        pieces = cut_segments(view)
         if direction == "input":
-            pieces += [p for p in sentence_pieces(text) if p not in pieces]
-            alone = long_pieces(text)
+            if (spelled := path_words(text)) is not None:
+                read_lexicon(spelled, " (in a path)")
+            pieces += [p for p in sentence_pieces(view) if p not in pieces]
+            alone = long_pieces(view)
             asking.update(alone)
             pieces += [p for p in alone if p not in pieces]
         if direction == "input":
@@ -281,7 +287,7 @@ def prepare(
                 pattern_scores[category] = max(pattern_scores.get(category, 0.0), score)
             reasons.extend(r for r in result.reasons if r not in reasons)
             if not replaced:
-                readings.append(text)
+                readings.append(view)
             readings.extend(item.text for item in derived)
         else:
             readings.append(text)
@@ -290,7 +296,7 @@ def prepare(
         kept = [p for p in dict.fromkeys(pieces) if p not in seen and has_content(p)]
         seen.update(kept)
         prepared.segments.extend(kept)
-        if len(kept) <= 1 or len(sentences(text)) <= SENTENCE_PIECES:
+        if len(kept) <= 1 or len(sentences(view)) <= SENTENCE_PIECES:
             short.update(kept)
     if len(prepared.segments) > max_segments:
         prepared.segments, prepared.unread = _within_budget(
