@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import urllib.parse
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -76,7 +76,9 @@ def _inspect_model(client: EvalClient, model: str, seed: int, max_tokens: int) -
 async def _ask(inspect_model: Any, item: suites.Item) -> dict[str, Any]:
     from inspect_ai.model import ChatMessageUser, GenerateConfig
 
-    config = GenerateConfig(reasoning_effort=item.effort) if item.effort else GenerateConfig()
+    config = (
+        GenerateConfig(reasoning_effort=cast(Any, item.effort)) if item.effort else GenerateConfig()
+    )
     try:
         out = await inspect_model.generate([ChatMessageUser(content=item.prompt)], config=config)
     except Exception as exc:  # labgate refused the request itself (not approved, over budget…)

@@ -214,7 +214,7 @@ def _science() -> list[Item]:
             f"A car travels {v * t} metres in {t} seconds at constant speed. What is its speed in m/s?",
             (str(v),),
         )
-    for q, a in [
+    for q, answers in [
         ("What is the SI unit of force?", ("newton", "N")),
         ("What is the SI unit of energy?", ("joule", "J")),
         ("What is the SI unit of electric charge?", ("coulomb", "C")),
@@ -240,7 +240,7 @@ def _science() -> list[Item]:
         ),
         ("What is the SI unit of frequency?", ("hertz", "Hz")),
     ]:
-        add("physics", q, a)
+        add("physics", q, answers)
 
     # chemistry: symbols and atomic numbers (a table), and a few computed molar masses
     for name, symbol, _ in _ELEMENTS:
@@ -249,12 +249,12 @@ def _science() -> list[Item]:
         add("chemistry", f"What is the atomic number of {name}?", (str(z),))
 
     # biology: facts
-    for q, a in _BIOLOGY:
-        add("biology", q, a)
+    for q, answers in _BIOLOGY:
+        add("biology", q, answers)
 
     # materials: facts
-    for q, a in _MATERIALS:
-        add("materials", q, a)
+    for q, answers in _MATERIALS:
+        add("materials", q, answers)
     for _ in range(10):
         f, area = rnd.randint(2, 50) * 100, rnd.choice([2, 4, 5, 10])
         add(
@@ -294,8 +294,8 @@ def _science() -> list[Item]:
     for _ in range(10):
         n = rnd.randint(16, 4000)
         add("computing", f"What is the hexadecimal number {n:X} in decimal?", (str(n),))
-    for q, a in _COMPUTING_FACTS:
-        add("computing", q, a)
+    for q, answers in _COMPUTING_FACTS:
+        add("computing", q, answers)
     # domain by domain in turn, so the first N items (--limit) span every domain
     by_domain: dict[str, list[Item]] = {}
     for item in items:

@@ -118,8 +118,9 @@ class TokenGrant:
     def deadline(self) -> datetime | None:
         """When the token stops working: its expiry, or its lifetime after first use."""
         ends = [_utc(self.expires_at)]
-        if self.ttl_s is not None and self.first_used_at is not None:
-            ends.append(_utc(self.first_used_at) + timedelta(seconds=self.ttl_s))  # type: ignore[operator]
+        first = _utc(self.first_used_at)
+        if self.ttl_s is not None and first is not None:
+            ends.append(first + timedelta(seconds=self.ttl_s))
         known = [e for e in ends if e is not None]
         return min(known) if known else None
 

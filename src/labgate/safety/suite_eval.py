@@ -413,7 +413,7 @@ async def gateway(
             app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", loop="asyncio"
         )
     )
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign,attr-defined]
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

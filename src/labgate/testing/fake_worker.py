@@ -342,13 +342,13 @@ class FakeWorker:
                 await self._send(
                     resp, chunk([{"index": 0, "delta": closing, "finish_reason": None}])
                 )
-            last: dict[str, Any] = (
+            ending: dict[str, Any] = (
                 {"index": 0, "delta": {}, "finish_reason": finish}
                 if chat
                 else {"index": 0, "text": "", "finish_reason": "stop"}
             )
             if "no-finish" not in flags:
-                await self._send(resp, chunk([last]))
+                await self._send(resp, chunk([ending]))
             if "no-usage" not in flags and (payload.get("stream_options") or {}).get(
                 "include_usage"
             ):
