@@ -30,7 +30,8 @@ from dataclasses import dataclass
 
 from labgate.safety.categories import Category
 from labgate.safety.chunking import TURN_SEPARATOR, sentences, word_count
-from labgate.safety.lexicon_terms import CYBER, LANGUAGES, UNSPACED
+from labgate.safety.lexicon_scripts import HAS_CJK, Terms
+from labgate.safety.lexicon_terms import CYBER
 
 _I = re.IGNORECASE
 
@@ -128,117 +129,34 @@ PRODUCTION_ALONE = 0.2
 PRODUCTION_MENTION = "(making, mention)"
 
 
-def _fragments(role: str, category: Category | None = None) -> dict[str, list[str]]:
-    """Every language's fragments for ``role``, by how their script is matched: ``spaced``
-    (whole words: en fr de es ru), ``ar`` (after an attached article, preposition or verb
-    prefix), ``cjk`` (anywhere: zh ja)."""
-    out: dict[str, list[str]] = {"spaced": [], "cyrillic": [], "ar": [], "cjk": []}
-    for lang, terms in LANGUAGES.items():
-        listed = terms.get(role)
-        if isinstance(listed, dict):
-            listed = listed.get(category, [])
-        script = {"ar": "ar", "ru": "cyrillic"}.get(lang, "cjk" if lang in UNSPACED else "spaced")
-        out[script].extend(f"(?:{fragment})" for fragment in listed or ())
-    return out
-
-
-class _Terms:
-    """One role's fragments in every language, compiled once: a regex per script, so a text
-    is searched only with the scripts it is written in (a Latin text never pays for the
-    Chinese or Arabic alternatives, which have no word boundary to anchor them)."""
-
-    def __init__(self, english: re.Pattern[str] | None, *roles: str, category=None) -> None:
-        parts: dict[str, list[str]] = {"spaced": [], "cyrillic": [], "ar": [], "cjk": []}
-        for role in roles:
-            for script, fragments in _fragments(role, category).items():
-                parts[script].extend(fragments)
-        # German compounds (Nervenkampfstoff, Milzbrandsporen) are written as "\w*kampfstoff\w*":
-        # searched as the inner word alone, since a leading \w* backtracks through every word.
-        infix = ["(?:" + f[6:] for f in parts["spaced"] if f.startswith("(?:\\w*")]
-        whole = [f for f in parts["spaced"] if not f.startswith("(?:\\w*")]
-        self.english = english
-        # \b in front, which the engine tests before trying any alternative: only word starts
-        # are tried (a lookbehind there costs ten times as much on a long text).
-        self.whole = re.compile(rf"\b(?:{'|'.join(whole)})(?!\w)", _I) if whole else None
-        self.infix = re.compile(f"(?:{'|'.join(infix)})", _I) if infix else None
-        cyrillic = "|".join(parts["cyrillic"])
-        self.cyrillic = re.compile(rf"\b(?:{cyrillic})(?!\w)", _I) if cyrillic else None
-        self.ar = (
-            re.compile(rf"(?<!\w)(?:[وفبلكس]?(?:ال|[أايتن])?|لل)?(?:{'|'.join(parts['ar'])})")
-            if parts["ar"]
-            else None
-        )
-        self.cjk = re.compile("|".join(parts["cjk"]), _I) if parts["cjk"] else None
-
-    def sub(self, text: str) -> str:
-        """``text`` with every match blanked."""
-        for pattern in (self.english, self.whole, self.cyrillic, self.infix, self.ar, self.cjk):
-            if pattern is not None:
-                text = pattern.sub(" ", text)
-        return text
-
-    def finditer(self, text: str) -> list[re.Match[str]]:
-        """Every match of every script's pattern that ``text`` is written in."""
-        found: list[re.Match[str]] = []
-        for pattern, script in (
-            (self.english, None),
-            (self.whole, None),
-            (self.cyrillic, _HAS_CYRILLIC),
-            (self.infix, None),
-            (self.ar, _HAS_ARABIC),
-            (self.cjk, _HAS_CJK),
-        ):
-            if pattern is not None and (script is None or script.search(text)):
-                found.extend(pattern.finditer(text))
-        return found
-
-    def search(self, text: str) -> re.Match[str] | None:
-        found = self.english.search(text) if self.english else None
-        if found is None and self.whole is not None:
-            found = self.whole.search(text)
-        if found is None and self.cyrillic is not None and _HAS_CYRILLIC.search(text):
-            found = self.cyrillic.search(text)
-        if found is None and self.infix is not None:
-            found = self.infix.search(text)
-        if found is None and self.ar is not None and _HAS_ARABIC.search(text):
-            found = self.ar.search(text)
-        if found is None and self.cjk is not None and _HAS_CJK.search(text):
-            found = self.cjk.search(text)
-        return found
-
-
-_HAS_ARABIC = re.compile("[\u0600-\u06ff]")
-_HAS_CYRILLIC = re.compile("[\u0400-\u04ff]")
-_HAS_CJK = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
-
 # Compiled once, at import: the English patterns above together with the other languages'.
-_AGENTS: dict[Category, _Terms] = {
-    category: _Terms(AGENTS.get(category), "agents", category=category)
+_AGENTS: dict[Category, Terms] = {
+    category: Terms(AGENTS.get(category), "agents", category=category)
     for category in (*AGENTS, CYBER)
 }
-_STRONG = _Terms(None, "strong", "covert_harm")
-_UPLIFT = _Terms(UPLIFT, "uplift", "targets", "strong")
-_PRODUCTION = _Terms(PRODUCTION, "production")
-_OPERATIONAL = _Terms(OPERATIONAL, "operational")
-_DEFENSIVE = _Terms(None, "defensive")
+_STRONG = Terms(None, "strong", "covert_harm")
+_UPLIFT = Terms(UPLIFT, "uplift", "targets", "strong")
+_PRODUCTION = Terms(PRODUCTION, "production")
+_OPERATIONAL = Terms(OPERATIONAL, "operational")
+_DEFENSIVE = Terms(None, "defensive")
 # Equipment named with a defensive word ("protective relays", "релейная защита", "保护继电器"):
 # blanked before the defensive words are read, since disabling it is the attack, not defence.
-_EQUIPMENT = _Terms(None, "equipment")
+_EQUIPMENT = Terms(None, "equipment")
 # Agents that are weapons whatever is done with them (sarin, ricin, a dirty bomb): a tool
 # offered to make one asks for the harm itself, where making a pathogen culture need not.
-_WEAPONS = _Terms(None, "weapons")
+_WEAPONS = Terms(None, "weapons")
 # A strong goal named as what is defended against ("protect the sources from theft",
 # "защитить от кражи", "حماية ... من السرقة"): blanked before the goals are read.
-_COUNTERED = _Terms(None, "countered")
-_CYBER_GOAL = _Terms(None, "cyber_goal", "strong")
+_COUNTERED = Terms(None, "countered")
+_CYBER_GOAL = Terms(None, "cyber_goal", "strong")
 # What makes a sentence ASKED whoever it names (lexicon_terms.ASKED): an instruction addressed
 # to the assistant, and a how-to question whose verb is the goal itself.
-_ADDRESSED = _Terms(None, "addressed")
-_HOWTO = _Terms(None, "howto")
+_ADDRESSED = Terms(None, "addressed")
+_HOWTO = Terms(None, "howto")
 # Generic poisons, an agent only beside a poisoning of people or a covert harm.
-_POISONS = _Terms(None, "poisons")
-_POISON_ACTS = _Terms(None, "poison_acts")
-_COVERT_HARM = _Terms(None, "covert_harm")
+_POISONS = Terms(None, "poisons")
+_POISON_ACTS = Terms(None, "poison_acts")
+_COVERT_HARM = Terms(None, "covert_harm")
 # the poisoning verbs, which name the poison themselves ("envenenar el depósito", "投毒")
 _POISON_ROOT = re.compile(r"poison|empoisonn|vergift|envenen|отрав|毒|سمم|تسميم", _I)
 # how far after the ask its goal may stand: a few words, or a few Chinese or Japanese characters
@@ -270,14 +188,14 @@ class LexiconHit:
     reason: str
 
 
-def _governs(sentence: str, markers: _Terms, goals: Sequence[_Terms], window: int) -> bool:
+def _governs(sentence: str, markers: Terms, goals: Sequence[Terms], window: int) -> bool:
     """Whether an ask (``markers``: a how-to word, an instruction to the assistant) has the goal
     as its own object: a goal stands within ``window`` characters after it, before any
     defensive word. "How to smuggle HEU past the detectors" asks how to smuggle; "how to
     detect smuggled HEU" asks how to detect, and "the assistant must explain how to treat
     sarin exposure" asks for treatment."""
     for marker in markers.finditer(sentence):
-        size = _GOVERNS_WINDOW_CJK if _HAS_CJK.search(marker.group(0)) else window
+        size = _GOVERNS_WINDOW_CJK if HAS_CJK.search(marker.group(0)) else window
         tail = _EQUIPMENT.sub(sentence[marker.end() : marker.end() + size])
         defended = _DEFENSIVE.search(tail)
         if defended is not None:
@@ -295,7 +213,7 @@ def _governs(sentence: str, markers: _Terms, goals: Sequence[_Terms], window: in
     return False
 
 
-def _asks(sentence: str, goals: Sequence[_Terms]) -> tuple[bool, bool]:
+def _asks(sentence: str, goals: Sequence[Terms]) -> tuple[bool, bool]:
     """(asked, by the actor): whether the sentence is an instruction to the assistant or a
     how-to question, and whether that ask governs the goal (then the asker is the one acting,
     as "how do I" says, whoever the sentence names)."""
@@ -365,7 +283,7 @@ def _poison_weapon(sentence: str, asked: bool) -> tuple[float, str] | None:
 
 def _score(
     sentence: str,
-    goals: _Terms = _UPLIFT,
+    goals: Terms = _UPLIFT,
     production: bool = True,
     asked: bool = False,
     offered: bool = False,
@@ -497,7 +415,7 @@ def _bare_request(sentence: str) -> bool:
     )
 
 
-def _points_back(sentence: str, named: dict[Category, _Terms]) -> bool:
+def _points_back(sentence: str, named: dict[Category, Terms]) -> bool:
     """A sentence that names a goal of harm (uplift, strong, a control system's) and none of
     the text's agents: it asks that of an agent named before it."""
     if any(agents.search(sentence) for agents in named.values()):
