@@ -129,7 +129,7 @@ class Gatekeeper:
                 if not policy.allows(p.model.name):
                     # as for a model that does not exist (the route's Preparer says so first)
                     raise missing_model(p.model.name)
-                if self.quota is not None:
+                if self.quota is not None and policy.limited:
                     p.quota = await self._reserve(p, policy)
         if self.scheduler is None:
             return

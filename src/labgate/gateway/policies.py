@@ -24,6 +24,9 @@ class ProjectPolicy:
     allowed_models: frozenset[str] | None
     budget: BudgetPolicy
     rate_limits: RateLimits
+    # a budget or a per-minute limit to hold a request to: without either, admission has
+    # nothing to check or reserve and settling nothing to charge, so neither is made
+    limited: bool = True
 
     def allows(self, model: str) -> bool:
         return self.allowed_models is None or model in self.allowed_models
@@ -68,15 +71,17 @@ def _policy(row: Project) -> ProjectPolicy:
         limit=None if row.budget_tokens is None else tokens_to_units(row.budget_tokens),
         period=row.budget_period or "month",
     )
+    limits = RateLimits(
+        user_rpm=row.user_rpm_limit,
+        user_tpm=row.user_tpm_limit,
+        project_rpm=row.rpm_limit,
+        project_tpm=row.tpm_limit,
+    )
     return ProjectPolicy(
         project_id=row.id,
         lab_id=row.lab_id,
         allowed_models=None if row.allowed_models is None else frozenset(row.allowed_models),
         budget=budget,
-        rate_limits=RateLimits(
-            user_rpm=row.user_rpm_limit,
-            user_tpm=row.user_tpm_limit,
-            project_rpm=row.rpm_limit,
-            project_tpm=row.tpm_limit,
-        ),
+        rate_limits=limits,
+        limited=budget.limit is not None or limits != UNLIMITED,
     )
