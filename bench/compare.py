@@ -8,8 +8,11 @@ fast test worker, and one client sends requests one after another to A, B and th
 directly, the order rotated every time. Whatever the machine does, it does to both.
 
 ``--base REV`` is a git revision, checked out into a temporary worktree; ``B`` is this working
-tree. Gateways run pinned to core 0, the worker and the client to core 1 (``--no-pin`` to let
-them float), so the figures are for comparing, not for ``docs/benchmarks.md``'s table.
+tree. ``--base-src DIR`` runs ``A`` from a ``src`` directory instead (a copy of this tree's
+``src`` with only the files under test put back: other people's uncommitted edits then run
+on both sides). Gateways run pinned to core 0, the worker and the client to core 1
+(``--no-pin`` to let them float), so the figures are for comparing, not for
+``docs/benchmarks.md``'s table.
 
 ``--wrk N`` measures under load instead, as issue 25's requests/s goal does: ``N`` rounds of
 ``wrk -c32`` (``--connections``), A and B in turn (order alternating each round), each
@@ -127,6 +130,10 @@ def under_load(args: argparse.Namespace, gateways: list[tuple], tmp: Path,
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--base", default="HEAD", help="git revision for A (B is the working tree)")
+    ap.add_argument("--base-src", type=Path, default=None,
+                    help="A's src directory (instead of --base's worktree)")
+    ap.add_argument("--b-src", type=Path, default=None,
+                    help="B's src directory (instead of this working tree's)")
     ap.add_argument("--requests", type=int, default=4000, help="requests to each, alternating")
     ap.add_argument("--no-pin", action="store_true", help="do not pin processes to cores")
     ap.add_argument("--wrk", type=int, default=0, metavar="ROUNDS",
@@ -137,13 +144,17 @@ async def main() -> None:
     gw_cores, other_cores = (None, None) if args.no_pin else ("0", "1")
     tmp = Path(tempfile.mkdtemp(prefix="labgate-compare-"))
     base = tmp / "base"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
-                   check=True, capture_output=True)
+    if args.base_src is None:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
+            check=True, capture_output=True,
+        )
+    base_src = base / "src" if args.base_src is None else args.base_src.resolve()
     wport = free_port()
     worker = subprocess.Popen(_pinned(
         [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(wport)], other_cores))
-    gateways = [_start_gateway(base / "src", tmp, "a", wport, gw_cores),
-                _start_gateway(ROOT / "src", tmp, "b", wport, gw_cores)]
+    gateways = [_start_gateway(base_src, tmp, "a", wport, gw_cores),
+                _start_gateway((args.b_src or ROOT / "src").resolve(), tmp, "b", wport, gw_cores)]
     try:
         await wait_http(f"http://127.0.0.1:{wport}/v1/models")
         for _, port, _ in gateways:
@@ -164,7 +175,8 @@ async def main() -> None:
         direct = statistics.median(times[2])
         print(f"labgate side by side, {args.requests} requests each, alternating "
               f"(direct p50 {direct * 1000:.3f} ms)")
-        for label, t, c in zip((f"A {args.base}", "B working tree"), times, cpu, strict=False):
+        names = (f"A {args.base_src or args.base}", "B working tree")
+        for label, t, c in zip(names, times, cpu, strict=False):
             print(f"  {label:24s} added p50 {(pct(t, 50) - direct) * 1000:.3f} ms  "
                   f"p90 {(pct(t, 90) - direct) * 1000:.3f} ms  "
                   f"p99 {(pct(t, 99) - direct) * 1000:.3f} ms  CPU/request {c * 1e6:.0f} µs")
@@ -180,8 +192,9 @@ async def main() -> None:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
-                       capture_output=True)
+        if args.base_src is None:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+                           capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
