@@ -138,7 +138,7 @@ async def _serve(
     services = request.app.state.services
     principal = None
     try:
-        principal = await services.auth.authenticate(headers.get("authorization"), request.headers)
+        principal = await services.auth.authenticate(headers.get("authorization"), headers)
         body = await read_body(request, services.settings.max_body_bytes, headers)
         allows = await _project_allows(services, principal)
         prepared = prepare(services.completions, principal, body, allows)

@@ -54,8 +54,11 @@ def prompt_token_bound(prompt_text: str, messages: int) -> int:
 def answers_of(payload: dict[str, Any]) -> int:
     """How many answers a request asks for (``n``; a completion's ``best_of`` generates that
     many), each up to ``max_tokens``: the multiple its budget reservation is made of."""
-    counts = [payload.get("n"), payload.get("best_of")]
-    return max([1, *(c for c in counts if isinstance(c, int) and not isinstance(c, bool))])
+    most = 1
+    for count in (payload.get("n"), payload.get("best_of")):
+        if type(count) is not bool and isinstance(count, int) and count > most:
+            most = count
+    return most
 
 
 def output_cap(payload: dict[str, Any]) -> int:

@@ -42,7 +42,7 @@ from labgate.identity.principal import Principal
 from labgate.quota import (
     QuotaGate,
 )
-from labgate.reasoning import split_reasoning
+from labgate.reasoning import OPEN_TAG, split_reasoning
 from labgate.router.router import (
     NoWorkerAvailable,
     Router,
@@ -251,7 +251,8 @@ class CompletionService:
                 msg = choice.get("message") or {}
                 content = msg.get("content") or ""
                 reasoning = msg.pop("reasoning_content", None) or msg.pop("reasoning", None) or ""
-                if think and content:
+                # only a leading <think> splits a whole answer: without one the text is content
+                if think and content and OPEN_TAG in content:
                     extra_reasoning, content = split_reasoning(content)
                     reasoning += extra_reasoning
                     msg["content"] = content

@@ -113,13 +113,29 @@ _INSERT_PG = (
 )
 
 
-def _usage_row(row: dict[str, object], sqlite: bool) -> tuple[object, ...]:
-    values = [row[c] for c in _USAGE_COLUMNS]
-    if sqlite:  # SQLAlchemy's own text form of a DateTime in SQLite, so reads parse it
-        at = row["at"]
-        assert isinstance(at, datetime)
-        values[1] = sqlite_datetime_text(at)
-    return tuple(values)
+def _usage_row(row: tuple[object, ...], sqlite: bool) -> tuple[object, ...]:
+    """A pending row (``at`` as the request's start, seconds since the epoch) as the driver
+    takes it: ``at`` a UTC datetime, or on SQLite SQLAlchemy's own text form of one, so reads
+    parse it."""
+    at = float(row[1])  # type: ignore[arg-type]
+    return (row[0], _sqlite_at(at) if sqlite else datetime.fromtimestamp(at, UTC), *row[2:])
+
+
+# the text of the last second a usage row started in: rows of one flush share it
+_second: list[object] = [None, ""]
+
+
+def _sqlite_at(started_at: float) -> str:
+    """``sqlite_datetime_text(datetime.fromtimestamp(started_at, UTC))``, the same text, with
+    the date and time of the second written once a second rather than once a row."""
+    moment = datetime.fromtimestamp(started_at, UTC)
+    micro = moment.microsecond
+    second = int(started_at)
+    if micro == 0 or second < 0:  # a whole second, or one rounded up into the next
+        return sqlite_datetime_text(moment)
+    if _second[0] != second:
+        _second[0], _second[1] = second, sqlite_datetime_text(moment.replace(microsecond=0))[:19]
+    return f"{_second[1]}.{micro:06d}"
 
 
 class UsageRecorder:
@@ -133,7 +149,7 @@ class UsageRecorder:
         self.sessions = sessions
         self.flush_interval_s = flush_interval_s
         self.max_batch = max_batch
-        self._pending: list[dict[str, object]] = []
+        self._pending: list[tuple[object, ...]] = []
         self._wake = asyncio.Event()
         self.lane: SqliteLane | None = None
         """SQLite: the write lane the rows go through (the gateway sets the audit log's)."""
@@ -145,23 +161,25 @@ class UsageRecorder:
         p = rec.principal
         if p.auth_method == "none":
             return  # refused before anyone was identified: audited, but charged to nobody
+        # a tuple in _USAGE_COLUMNS' order, ``at`` still the start's float: the datetime and
+        # its text are made as the batch is written (_usage_row)
         self._pending.append(
-            {
-                "request_id": rec.request_id,
-                "at": datetime.fromtimestamp(rec.started_at, UTC),
-                "user_id": p.user_id,
-                "lab_id": p.lab,
-                "project_id": p.project,
-                "model": rec.model,
-                "prompt_tokens": rec.prompt_tokens,
-                "completion_tokens": rec.completion_tokens,
-                "reasoning_tokens": rec.reasoning_tokens,
-                "weighted_tokens": rec.weighted_tokens,
-                "status": rec.status,
-                "outcome": rec.outcome,
-                "duration_ms": rec.duration_s * 1000.0,
-                "label": rec.label,
-            }
+            (
+                rec.request_id,
+                rec.started_at,
+                p.user_id,
+                p.lab,
+                p.project,
+                rec.model,
+                rec.prompt_tokens,
+                rec.completion_tokens,
+                rec.reasoning_tokens,
+                rec.weighted_tokens,
+                rec.status,
+                rec.outcome,
+                rec.duration_s * 1000.0,
+                rec.label,
+            )
         )
         if len(self._pending) >= self.max_batch:
             self._wake.set()

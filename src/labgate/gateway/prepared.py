@@ -15,7 +15,7 @@ from labgate.access.answers import MIN_OTHER_TURN_CHARS, text_digests
 from labgate.access.decision import LABEL_FIELD
 from labgate.access.policy import AccessPolicy
 from labgate.api.errors import APIError, not_found
-from labgate.api.schemas import ChatCompletionRequest, CompletionRequest
+from labgate.api.schemas import ChatCompletionRequest, CompletionRequest, worker_payload
 from labgate.config import ModelConfig, PolicyConfig
 from labgate.gateway.record import RequestRecord
 from labgate.identity.principal import Principal, Role
@@ -121,7 +121,8 @@ class Preparer:
         model = _generating(self.resolve(req.model, principal, allows))
         param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
         max_tokens = self._max_tokens(model, req.requested_max_tokens, param)
-        payload = req.model_dump(exclude_none=True, exclude={"max_completion_tokens"})
+        payload = worker_payload(req)
+        payload.pop("max_completion_tokens", None)  # sent on as max_tokens
         payload["model"] = model.worker_model_name
         payload["max_tokens"] = max_tokens
         rcfg = model.reasoning
@@ -176,7 +177,7 @@ class Preparer:
     ) -> Prepared:
         model = _generating(self.resolve(req.model, principal, allows))
         max_tokens = self._max_tokens(model, req.requested_max_tokens, "max_tokens")
-        payload = req.model_dump(exclude_none=True)
+        payload = worker_payload(req)
         payload["model"] = model.worker_model_name
         payload["max_tokens"] = max_tokens
         include_usage = bool(req.stream_options and req.stream_options.include_usage)

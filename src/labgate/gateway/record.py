@@ -92,8 +92,12 @@ class RequestRecord:
         }
 
 
+_EMPTY_SHA = hashlib.sha256(b"").hexdigest()
+
+
 def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # most answers have no reasoning text: its digest is a constant
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text else _EMPTY_SHA
 
 
 class RequestObserver(Protocol):
