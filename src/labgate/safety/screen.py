@@ -30,6 +30,7 @@ from labgate.safety.chunking import message_texts, word_count
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
 from labgate.safety.decoding import derived_texts
+from labgate.safety.directed_reading import DirectedReadingMixin
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.judge import LlamaGuardJudge
@@ -74,10 +75,11 @@ def _words_read(text: str) -> int:
     return max([written, *(word_count(d.text) for d in derived_texts(text))])
 
 
-class SafetyScreen(JudgingMixin, SecondReadingMixin):
+class SafetyScreen(JudgingMixin, SecondReadingMixin, DirectedReadingMixin):
     """Stage one (patterns + embedding head) and the optional stage two (LLM judge); the
     judge's plumbing is :mod:`labgate.safety.judging`, the second reader's
-    :mod:`labgate.safety.second_reading`."""
+    :mod:`labgate.safety.second_reading`, the reading of the tasks a client's instructions and
+    tools give the model :mod:`labgate.safety.directed_reading`."""
 
     def __init__(
         self,
@@ -192,11 +194,12 @@ class SafetyScreen(JudgingMixin, SecondReadingMixin):
         # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
         # they do not ask: those sentences of a system or developer message are not read as
         # requests (labgate.safety.prohibitions; narrow, the rest is read as before)
-        instructions = [
-            without_prohibitions(text) if role in _RULE_ROLES else text
+        read_apart = [
+            (role, without_prohibitions(text) if role in _RULE_ROLES else text)
             for role, text in found
             if role in INSTRUCTION_ROLES
         ]
+        instructions = [text for _, text in read_apart]
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
         apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
         if not apart or decision.blocked:
@@ -216,6 +219,15 @@ class SafetyScreen(JudgingMixin, SecondReadingMixin):
                 decision = offered
             if decision.blocked:
                 break
+        # a task the instructions give the model, or a tool's description, that names a goal
+        # of harm and that the classifier blocks read alone is an ask (directed_reading)
+        decision = await self._directed_task(
+            decision,
+            [text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
+            [t for t in prose if t.strip()],
+            model=model,
+            labels=labels,
+        )
         # each tool call of the history is an operation too, one per line (labgate.safety.calls)
         operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
         if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
