@@ -88,17 +88,19 @@ async def test_an_unidentified_refusal_queues_no_usage_row() -> None:
         "   ",
         "<th",
         "<thinking> is not a tag",
-        "a <think> later is text",
-        "<think>why</think>\n\nbecause",
-        "  <think>unclosed",
         "answer</think>after",
+        "\n\n<think",
     ],
 )
 def test_a_whole_answer_without_a_think_tag_is_all_content(text: str) -> None:
     """The completion path splits a whole answer only when ``<think>`` is in it; any text
     without one is all content, as the splitter itself says."""
-    if "<think>" not in text:
-        assert split_reasoning(text) == ("", text)
+    assert "<think>" not in text
+    assert split_reasoning(text) == ("", text)
+
+
+def test_a_whole_answer_with_a_leading_think_tag_is_still_split() -> None:
+    assert split_reasoning("<think>why</think>\n\nbecause") == ("why", "because")
 
 
 def test_answers_of_counts_n_and_best_of() -> None:
