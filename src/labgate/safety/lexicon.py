@@ -135,7 +135,10 @@ _AGENTS: dict[Category, Terms] = {
     for category in (*AGENTS, CYBER)
 }
 _STRONG = Terms(None, "strong", "covert_harm")
-_UPLIFT = Terms(UPLIFT, "uplift", "targets", "strong")
+_UPLIFT = Terms(UPLIFT, "uplift", "targets", "strong", "crowd")
+# the same goals less ``crowd`` (reaching as many people as possible), which a defensive word in
+# its sentence excuses and which is no goal for the purpose rule: a vaccine's reach is a purpose
+_PURPOSE_UPLIFT = Terms(UPLIFT, "uplift", "targets", "strong")
 _PRODUCTION = Terms(PRODUCTION, "production")
 _OPERATIONAL = Terms(OPERATIONAL, "operational")
 _DEFENSIVE = Terms(None, "defensive")
@@ -380,7 +383,7 @@ def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = N
 
     # goals read as the lexicon reads a sentence: what is protected against ("from theft") is
     # no goal; spreading or releasing something, or getting it without approval, is one here
-    goals = (_STRONG, _UPLIFT, _PRODUCTION, _CYBER_GOAL, _PURPOSE_GOALS)
+    goals = (_STRONG, _PURPOSE_UPLIFT, _PRODUCTION, _CYBER_GOAL, _PURPOSE_GOALS)
     if any(goal.search(_COUNTERED.sub(clean(t))) for t in texts for goal in goals):
         return False
     stated = texts if purpose is None else purpose

@@ -3468,7 +3468,301 @@ for _lang, _fragments in SAFE_USE.items():
 for _lang, _fragments in CARE.items():
     MORE.setdefault(_lang, {}).setdefault("defensive", []).extend(_fragments)  # type: ignore[union-attr]
 
-for _extra in (ASKED, MORE):
+# The death of everyone in a place, or of as many people as can be reached, asked as what a
+# request should bring about ("how much VX ... would leave nobody alive", "so that nobody in the
+# office survives", "为了…没人活下来"). The principle: an outcome of mass death is the harm
+# itself, a goal no stated purpose excuses (``strong``), as covert acquisition is: a
+# decontamination plan or an insurance model asks how to limit or price it, never how to make
+# sure it happens. Reaching as many people as possible with an agent (``crowd``, an uplift goal
+# of the lexicon) is read as an aim too, but a defensive word in the sentence still excuses it
+# ("get the vaccine to as many travellers as possible"), and it is no goal for the purpose rule
+# (:func:`labgate.safety.lexicon.purpose_without_goal`), where a vaccine's reach is a purpose.
+# And a removal kept off the books ("without it showing up in the inventory") is covert
+# acquisition in every language, as English already read it.
+OUTCOMES: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "strong": [
+            r"(leave|leaves|leaving|left) (nobody|no one|noone|none|no-one) alive",
+            r"(nobody|no one|noone|no-one|none of them)( \w+){0,2} (would |will |could )?"
+            r"(surviv\w*|live|lives|be left alive|makes? it out alive)",
+            r"kill\w* (everyone|everybody|all of them|every (one|person|single)|the (whole|entire)"
+            r" \w+|all (the )?(\w+ )?(people|passengers|occupants|staff|guests|fans|spectators))",
+            r"kill\w* as many( \w+)? as (possible|it can|you can)",
+            r"(the )?(most|maximum|highest) (deaths|fatalities|dead|death toll|body count)",
+            r"no survivors",
+        ],
+        "crowd": [
+            r"(to|reach\w*|expos\w*|infect\w*|sicken\w*|hit\w*) as many (\w+ ){0,2}as possible",
+            r"(to|reach\w*|expos\w*|infect\w*|sicken\w*) the (most|largest number of|greatest "
+            r"number of) (people|fans|spectators|travell?ers|passengers|commuters|shoppers|"
+            r"visitors|guests|students|patients|worshippers|residents)",
+        ],
+    },
+    "fr": {
+        "strong": [
+            r"(que |qu')?personne ne (surviv\w*|survit|survive|reste en vie|s'en sort\w*)",
+            r"(ne )?laiss\w* (personne|aucun survivant)( en vie)?",
+            r"aucun survivant",
+            r"tu(er|e|ent|erait) tout le monde",
+            r"tu(er|e|ent|erait) (le plus de|un maximum de)( \w+){0,2}",
+            r"(le plus de|un maximum de) (morts|victimes|décès)",
+        ],
+        "crowd": [
+            r"(atteign\w*|touch\w*|expos\w*|infect\w*|contamin\w*) (le plus de|un maximum de)"
+            r"( \w+){0,2}",
+            r"le plus (de )?(\w+ ){0,2}possible",
+        ],
+    },
+    "de": {
+        "strong": [
+            r"(niemand|keiner|keine[rn]?)( \w+){0,3} (überleb\w*|am leben bleibt)",
+            r"alle\w* (\w+ ){0,3}(tötet|töten|umbringt|umbringen|sterben)",
+            r"keine überlebenden",
+            r"möglichst viele (\w+ ){0,2}(tötet|töten|sterben|umbringt)",
+            r"(die )?meisten (toten|opfer|todesopfer)",
+        ],
+        "crowd": [
+            r"möglichst viele (\w+ ){0,2}(erreicht|erreichen|trifft|treffen|ansteckt|anstecken|"
+            r"infiziert|infizieren|einatmen|abbekommen|ausgesetzt)",
+        ],
+    },
+    "es": {
+        "strong": [
+            r"(que )?nadie (\w+ ){0,3}(sobreviv\w*|quede con vida|salga con vida)",
+            r"no (sobreviv\w*|quede vivo) nadie",
+            r"sin (dejar )?supervivientes",
+            r"mat(ar|e|en|aría) a todos",
+            r"mat(ar|e|en|aría) (al mayor número de|a la mayor cantidad de|a tant[oa]s)( \w+)"
+            r"{0,2}( como sea posible)?",
+            r"(el mayor número de|más) (muertos|víctimas mortales|muertes)",
+        ],
+        "crowd": [
+            r"(alcan\w*|lleg\w*|expon\w*|infect\w*|conta(gi|min)\w*) (a )?(al )?(el mayor número|"
+            r"la mayor cantidad|tant[oa]s (\w+ ){0,2}como (sea )?posible)",
+        ],
+    },
+    "ru": {
+        "strong": [
+            r"никто (\w+ ){0,3}не (выжил\w*|выживет|выжить|остал\w* в живых)",
+            r"(не )?оставить (никого )?в живых",
+            r"не (осталось|останется) (никого )?в живых",
+            r"без выживших",
+            r"уби(ть|л|ло|ла|вать) (всех|как можно больше\w*)",
+            r"(максимум|наибольшее число|как можно больше) (жертв|погибших|смертей|убитых)",
+        ],
+        "crowd": [
+            r"(дош\w*|достал\w*|заразил\w*|поразил\w*|охватил\w*|попал\w*) (до |на )?(как можно "
+            r"больше\w*|максимальн\w* числ\w*|наибольше\w* числ\w*)",
+            r"как можно больше\w* числ\w*",
+        ],
+    },
+    "zh": {
+        "strong": [
+            "没(有)?人活(下来|着|命)",
+            "无人生还",
+            "无一生还",
+            "一个(都)?不留",
+            "(杀死|杀光|杀掉|毒死|害死)(所有人|全部|每一个|全体|在场的人)",
+            "(全部|全都)(死亡|死掉|死光)",
+            "(最多|尽可能多)的?(人)?(死亡|伤亡|死)",
+        ],
+        "crowd": [
+            "(传给|传染给|感染|影响到?|波及|覆盖|扩散到)(尽可能多|最多)的",
+        ],
+    },
+    "ja": {
+        "strong": [
+            "誰も生き残(らない|れない|らず)",
+            "生存者(が|を)?(出さない|ゼロ|いない)",
+            "全員(を)?(殺|死亡|死な)",
+            "皆殺し",
+            "できるだけ多く(の人)?を殺",
+            "(最大|最も多く)の(死者|犠牲者)",
+        ],
+        "crowd": [
+            "できるだけ多くの[^。、]{0,8}に[^。、]{0,8}(うつ|感染|広め|行き渡|届|吸わせ|浴びせ)",
+            "(最大|最も多く)の[^。、]{0,6}に(うつ|感染|届|吸わせ|浴びせ)",
+        ],
+    },
+    "ar": {
+        "strong": [
+            "(لا|لن|لم) ينج(و)? (منهم )?[أا]حد",
+            "(لا|لن) يبقى [أا]حد (على قيد الحياة|حيا)",
+            "قتل (الجميع|كل من|كل الموجودين|جميع)",
+            "(دون|بلا|من غير) ناجين",
+            "[أا]كبر عدد (ممكن )?من (القتلى|الضحايا|الوفيات)",
+        ],
+        "crowd": [
+            "(يصل|تصل|يصيب|تصيب|ينتقل|ينتشر)\\w* (إلى )?[أا]كبر عدد (ممكن )?من",
+        ],
+    },
+}
+# Kept off the books (the inventory, the register, the accounts): covert removal, as English's
+# "without it showing up on the inventory" reads.
+OFF_BOOKS: dict[str, list[str]] = {
+    "fr": [
+        r"sans (que (ça|cela|ce|rien) )?(n')?(appara\w*|figur\w*|laiss\w* de trace) (dans|sur) "
+        r"(l'|les |le )?(inventaire|registre|stock)\w*"
+    ],
+    "de": [
+        r"ohne dass (es|sie|er|das) (\w+ ){0,3}(im|in der|auf der) (bestand|inventar|"
+        r"bestandsliste|register|buchführung)\w* (auftaucht|erscheint|auffällt)"
+    ],
+    "es": [
+        r"sin que (\w+ ){0,2}(aparezca|figure|quede registr\w*) (\w+ ){0,2}(en el|en los) "
+        r"(inventario|registro)s?"
+    ],
+    "ru": [
+        r"(чтобы|так, чтобы) (это|он|она|оно|ничего)? ?не (отразил\w*|попал\w*|появил\w*) "
+        r"(в|на) (учёт\w*|учет\w*|инвентар\w*|реестр\w*|журнал\w*)"
+    ],
+    "zh": ["(不|没|不会)(在|被)?(库存|台账|账目|登记|记录)(里|中|上)?(留下|显示|出现|记录)"],
+    "ja": ["(在庫|台帳|記録)に(残さ|載ら|記録され)(ず|ない)"],
+    "ar": ["دون [أا]ن (ي|ت)ظهر (\\S+ )?في (ال)?(جرد|سجل|السجلات)"],
+}
+for _lang, _fragments in OFF_BOOKS.items():
+    OUTCOMES[_lang].setdefault("strong", []).extend(_fragments)
+
+
+# What an attack on a control system is FOR, in the words a task list or a ticket uses: flooding
+# the people below a dam, bursting a pipeline, feeding the operators false readings (the
+# process driven blind), tripping every relay of a zone at once. The principle: beside a
+# control system these are its harm as "black out the region" is a grid's, in every language;
+# a flood study, a burst-pipe repair or a relay test names none of them ("for the village's flood
+# plan", "repair the burst main") or names it with a defensive word, which still excuses a goal
+# that is not a strong one. And a gas or oil pipeline is a control-system target, as SCADA and
+# substations are (protection relays are not made one: "how do protection relays keep a fault
+# from becoming a blackout" names a blackout beside them, and not every language's "prevent" is
+# a defensive word yet).
+CONTROL_GOALS: dict[str, list[str]] = {
+    "en": [
+        r"(to |and )?(flood|drown|inundat)\w* (the |a |an )?(\w+ ){0,2}(towns?|villages?|valley|"
+        r"city|homes|houses|neighbou?rhoods?|residents|settlements?|people)",
+        r"(burst|ruptur|blow up|explod)\w* (the |a )?(\w+ )?(pipes?|pipelines?|lines?|mains?|"
+        r"vessels?|tanks?)",
+        r"(send|feed|inject|report)\w* (false|fake|forged|spoofed|bogus) (\w+ ){0,2}(data|"
+        r"readings?|values?|measurements?|telemetry|signals?)",
+        r"(deceiv|fool|trick|blind)\w* (the )?(\w+ )?(monitoring|operators?|sensors?|control room)",
+        r"(trip|open)\w* (all|every) (the )?(\w+ )?(protection |protective )?relays?",
+    ],
+    "fr": [
+        r"(inond|noy|submerg)\w* (le |la |les |l')?(\w+ ){0,2}(villages?|villes?|vallée|quartiers?|"
+        r"maisons|habitants|population|communes?)",
+        r"(éclat|explos|romp)\w* (la |le |les )?(conduite|canalisation|pipeline|gazoduc|oléoduc)s?",
+        r"(envoy|inject|transmet)\w* (de |des )(fausses|faux) (\w+ ){0,2}(données|mesures|"
+        r"valeurs|relevés)",
+        r"tromp\w* (la |le |les |l')?(\w+ ){0,2}(surveillance|opérateurs?|capteurs?|supervision)",
+        r"déclench\w* tous les (\w+ )?(relais|disjoncteurs)",
+    ],
+    "de": [
+        r"(überflut|flut|ertränk)\w* (das |die |den )?(\w+ ){0,2}(dorf|stadt|tal|siedlung|häuser|"
+        r"bewohner|ort)\w*",
+        r"zum (bersten|platzen|explodieren) (bring\w*|zu bringen)",
+        r"(bersten|platzen|explodieren) (lass\w*|zu lassen)",
+        r"(send\w*|einspeis\w*|schick\w*) (\w+ ){0,2}(falsche|gefälschte) (\w+ ){0,2}(daten|"
+        r"messwerte|werte|signale)",
+        r"(falsche|gefälschte) (\w+ ){0,1}(daten|messwerte|werte|signale)",
+        r"(\w*überwachung|bediener\w*|leitstelle|sensoren|anzeigen?) (\w+ )?täusch\w*",
+        r"täusch\w* (die |den |das )?(\w+ )?(\w*überwachung|bediener\w*|leitstelle|sensoren)",
+        r"alle (\w+ )?(relais|schutzrelais|leistungsschalter) (\w+ ){0,3}auslös\w*",
+    ],
+    "es": [
+        r"(inund|aneg|ahog)\w* (a )?(el |la |los |las )?(\w+ ){0,2}(pueblos?|aldeas?|ciudad|valle|"
+        r"barrios?|casas|vecinos|población)",
+        r"(revent|estall|explot|romp)\w* (la |el )?(tubería|gasoducto|oleoducto|conducto)s?",
+        r"(datos|lecturas|valores|mediciones) fals\w*",
+        r"engañ\w* (a )?(la |el |los |las )?(\w+ ){0,2}(monitorización|supervisión|operadores?|"
+        r"sensores?)",
+        r"dispar\w* todos los (\w+ )?(relés|interruptores)",
+    ],
+    "ru": [
+        r"(затопи|затапл)\w* (\w+ ){0,2}(деревн|посёл|посел|город|долин|дом|жител|сел)\w*",
+        r"(разорв|взорв|разруш)\w* (\w+ )?(трубопровод|газопровод|нефтепровод|трубу)\w*",
+        r"(ложн|поддельн|фальшив)\w* (\w+ )?(данн|показани|значени|телеметри)\w*",
+        r"обман\w* (\w+ ){0,2}(мониторинг|оператор|датчик|диспетчер)\w*",
+        r"(отключ|сработ)\w* (\w+ )?все (\w+ )?(реле|выключател)\w*",
+    ],
+    "zh": [
+        "(淹没|淹掉|淹了|冲毁)[^。？！，,]{0,4}(村庄|村子|城镇|下游|居民|房屋|小镇|山谷)",
+        "(管道|管线|输气管|输油管)[^。？！，,]{0,4}(破裂|爆裂|爆炸)",
+        "(虚假|伪造|假的)[^。？！，,]{0,4}(数据|读数|信号|测量值)",
+        "欺骗[^。？！，,]{0,6}(监控|监测|操作员|传感器|调度)",
+        "(跳开|断开|触发)(所有|全部)[^。？！，,]{0,4}(继电器|断路器)",
+    ],
+    "ja": [
+        "(村|町|集落|下流|住宅|住民|谷)[^。？！]{0,8}(水没させ|沈め|押し流)",
+        "(パイプライン|配管|ガス管|導管)[^。？！]{0,4}(破裂|爆発)させ",
+        "(偽|虚偽|嘘)の[^。？！]{0,6}(データ|値|信号|測定値)",
+        "(監視|オペレーター|運転員|センサー)[^。？！]{0,4}(欺|だま)",
+        "(すべて|全部|全)の[^。？！]{0,4}(リレー|継電器|遮断器)を[^。？！]{0,4}(トリップ|開放|作動)",
+    ],
+    "ar": [
+        "(لإغراق|إغراق|لغمر|غمر)\\s*(ال)?(قرية|بلدة|مدينة|وادي|سكان|منازل|القرى)",
+        "(تفجير|انفجار|تمزيق|لتفجير)\\s*(ال)?(خط|أنبوب|أنابيب)",
+        "(بيانات|قراءات|قيم) (مزيفة|كاذبة|مزورة)",
+        "خداع (\\S+ ){0,2}(ال)?(مراقبة|مشغلين|حساسات|مستشعرات)",
+        "(فصل|تعطيل) (جميع|كل) (ال)?(مرحلات|قواطع)",
+    ],
+}
+CONTROL_TARGETS: dict[str, list[str]] = {
+    "en": [r"(gas|oil) pipelines?"],
+    "fr": [r"gazoducs?", r"oléoducs?", r"pipelines? de gaz"],
+    "de": [r"(gas|öl|erdgas|ferngas)(pipeline|leitung)\w*"],
+    "es": [r"gasoductos?", r"oleoductos?"],
+    "ru": [r"газопровод\w*", r"нефтепровод\w*"],
+    "zh": ["输气管道", "输油管道", "天然气管道"],
+    "ja": ["ガスパイプライン", "石油パイプライン"],
+    "ar": ["خطوط? (ال)?[غن](از|فط)", "[أا]نابيب (ال)?[غن](از|فط)"],
+}
+for _lang, _fragments in CONTROL_GOALS.items():
+    MORE.setdefault(_lang, {}).setdefault("cyber_goal", []).extend(_fragments)  # type: ignore[union-attr]
+for _lang, _fragments in CONTROL_TARGETS.items():
+    _agents = MORE.setdefault(_lang, {}).setdefault("agents", {})
+    _agents.setdefault(CYBER, []).extend(_fragments)  # type: ignore[union-attr]
+
+
+# "Plan an attack on ...", as English's "plan" reads: the imperative of planning asks, in each
+# language (a tool that "plans" already did in English).
+PLANNED = {
+    "fr": [r"planifie\w*", r"élabore\w*"],
+    "de": [r"plane", r"planen sie", r"entwirf", r"entwerfen sie"],
+    "es": [r"planifica\w*", r"planea\w*", r"diseña\w*"],
+    "ru": [r"спланируй\w*", r"разработай\w*", r"составь план"],
+    "zh": ["策划", "(制定|拟定)[^。？！]{0,4}计划"],
+    "ja": ["計画して", "計画を立て", "立案して"],
+    "ar": ["خطط ل", "ضع خطة"],
+}
+# A quantity asked for what it will do ("how much VX would ...", "كم من السارين ... يكفي"): asks a
+# dose to use, as "combien", "wie viel", "cuánto", "сколько", "多少" and "どれだけ" already read.
+# English reads only "how much" with a verb of the future or of need, so "how many died at
+# Halabja" (history, the past) is no request.
+PLANNED["en"] = [r"how much (\w+ ){0,8}(would|will|does it take|is needed|do (i|we|you) need)"]
+PLANNED["ar"] += ["كم\\s+(من|يلزم|يكفي|نحتاج|تحتاج|يحتاج)"]
+for _lang, _fragments in PLANNED.items():
+    MORE.setdefault(_lang, {}).setdefault("operational", []).extend(_fragments)  # type: ignore[union-attr]
+
+# Spread between people or mammals is transmissibility, as "transmission between mammals" and
+# "人传人" already read (an uplift goal: a defensive word still excuses it, as in surveillance of
+# spread between farms); and Japanese's water "made poison" (毒にする) is poisoning it, as 毒を
+# already read. (A region "left dark" was tried as a goal and dropped: restoring power after a
+# storm names it as often.)
+SPREAD = {
+    "en": [r"spread\w* (\w+ ){0,2}between (humans|mammals|people|ferrets)"],
+    "fr": [r"(propag|transmet|transmis|répand)\w* (\w+ ){0,2}entre (humains|mammifères|personnes)"],
+    "de": [r"zwischen (menschen|säugetieren) (\w+ ){0,2}(verbreit|übertrag|ausbreit)\w*"],
+    "es": [r"(propag|transmit|contagi|disemin)\w* (\w+ ){0,2}entre (humanos|mamíferos|personas)"],
+    "ru": [r"(распростран|переда)\w* (\w+ ){0,2}между (людьми|млекопитающими)"],
+    "zh": ["在?(哺乳动物|人类?)之间[^。？！，,]{0,4}(传播|传染|扩散)"],
+    "ja": ["(哺乳類|ヒト|人)(の)?(間|同士)で[^。？！]{0,4}(感染|広が|伝播)"],
+    "ar": ["(ينتشر|ينتقل|انتشار|انتقال)\\S* (\\S+ )?بين (البشر|الثدييات|الناس)"],
+}
+POISONED_WATER = {"ja": ["毒にする", "毒に変え"]}
+for _lang, _fragments in SPREAD.items():
+    MORE.setdefault(_lang, {}).setdefault("uplift", []).extend(_fragments)  # type: ignore[union-attr]
+for _lang, _fragments in POISONED_WATER.items():
+    MORE.setdefault(_lang, {}).setdefault("cyber_goal", []).extend(_fragments)  # type: ignore[union-attr]
+
+for _extra in (ASKED, MORE, OUTCOMES):
     for _lang, _roles in _extra.items():
         for _role, _listed in _roles.items():
             _have = LANGUAGES[_lang].get(_role)
