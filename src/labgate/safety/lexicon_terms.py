@@ -3762,6 +3762,46 @@ for _lang, _fragments in SPREAD.items():
 for _lang, _fragments in POISONED_WATER.items():
     MORE.setdefault(_lang, {}).setdefault("cyber_goal", []).extend(_fragments)  # type: ignore[union-attr]
 
+# Detail asked for so that it can be done again ("in enough detail that a lab today could repeat
+# it", "assez en détail pour qu'un labo puisse le refaire", "可以照着做"): a request for
+# instructions, whatever tense frames it, as "step by step" is.
+REPEATABLE = {
+    "en": [
+        r"in enough detail",
+        r"detailed enough",
+        r"(so|such) that (i|we|you|a lab|someone|anyone|one) (\w+ )?(could|can) (repeat|reproduce|"
+        r"replicate|redo|follow|copy) it",
+        r"(could|can) (repeat|reproduce|replicate|redo) it",
+    ],
+    "fr": [r"(assez|suffisamment) en détail", r"(puisse|pourrait|pouvoir) le (refaire|reproduire)"],
+    "de": [r"so detailliert", r"(nachmachen|wiederholen|nachbauen) (kann|könnte|können)"],
+    "es": [r"con (suficiente|bastante) detalle", r"(pueda|podría|poder) (repetirlo|reproducirlo)"],
+    "ru": [r"достаточно подробно", r"(смог|смогла|могли?) (\w+ )?(повторить|воспроизвести)"],
+    "zh": ["足够详细", "照着做", "(能够|可以|能)(重复|复现|重现)"],
+    "ja": ["再現できる", "真似できる"],
+    "ar": ["بتفصيل كاف", "(يمكن|يستطيع|نستطيع) (\\S+ )?(تكراره|إعادته)"],
+}
+for _lang, _fragments in REPEATABLE.items():
+    MORE.setdefault(_lang, {}).setdefault("operational", []).extend(_fragments)  # type: ignore[union-attr]
+
+# The autopsy named as the subject that finds nothing ("para que la autopsia no lo detecte",
+# "que l'autopsie ne trouve rien"), as the object order already read: a covert harm. And made
+# into a weapon with the object between ("transformé la variole en arme"), as English's "turn
+# ... into a weapon" and German's "zur Waffe" read.
+for _lang, _fragments in {
+    "fr": [r"(l'|l’)autopsie ne (le |la |les )?(détect|trouv|révèl|montr)\w* (pas|rien)"],
+    "es": [r"la autopsia no (lo |la |los )?(detect|encuentr|descubr|muestr)\w*"],
+}.items():
+    ASKED[_lang].setdefault("covert_harm", []).extend(_fragments)
+# Spanish "producir" makes its past on another stem (produjo, produjeron): "produc\w*" never read it
+MORE["es"].setdefault("production", []).append(r"produj\w*")  # type: ignore[union-attr]
+for _lang, _fragments in {
+    "fr": [r"transform\w* (\w+ ){0,3}en armes?"],
+    "es": [r"(convert|transform)\w* (\w+ ){0,3}en (un )?armas?"],
+    "ru": [r"превра\w* (\w+ ){0,3}в оружие"],
+}.items():
+    MORE.setdefault(_lang, {}).setdefault("strong", []).extend(_fragments)  # type: ignore[union-attr]
+
 for _extra in (ASKED, MORE, OUTCOMES):
     for _lang, _roles in _extra.items():
         for _role, _listed in _roles.items():

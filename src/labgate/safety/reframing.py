@@ -425,45 +425,46 @@ _PRETEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # précoce :", "Pour que nos contrôleurs puissent le reconnaître,"
         r"(?:^|(?<=[.!?]\s))\s*(?:pour|dans le cadre d[eu'])\s*(?:[\w'-]+\s+){0,5}?(?:détection|"
         r"décontamination|protection|défense|exercice|formation|entraînement|audit|garanties|"
-        r"préparation|assurance|red team|planification|sécurité)\w*\b[^,:;.?!\n]{0,60}[,:;]\s*",
+        r"préparation|assurance|red team|planification|sécurité|traitement)\w*\b[^,:;.?!\n]{0,60}"
+        r"[,:;]\s*",
         r"(?:^|(?<=[.!?]\s))\s*(?:pour que|afin que)\s+[^,:;.?!\n]{0,60}?\b(?:reconna[iî]tre|"
         r"détecter|repérer|signaler|identifier|apprenne)\b[^,:;.?!\n]{0,40}[,:;]\s*",
         # de: "Für die Dekontaminationsplanung:", "Für unser Safeguards-Audit:", "Damit unsere
         # Prüfer es erkennen,", "Im Rahmen unserer Übung:"
         r"(?:^|(?<=[.!?]\s))\s*(?:für|im rahmen)\s+(?:[\w'-]+\s+){0,5}?\w*(?:erkennung|"
         r"dekontamination|schutz|übung|schulung|training|audit|safeguards|versicherung|red[- ]team|"
-        r"planung|abwehr|vorsorge|sicherheit)\w*\b[^,:;.?!\n]{0,60}[,:;]\s*",
+        r"planung|abwehr|vorsorge|sicherheit|behandlung)\w*\b[^,:;.?!\n]{0,60}[,:;]\s*",
         r"(?:^|(?<=[.!?]\s))\s*damit\s+[^,:;.?!\n]{0,60}?\b(?:erkenn\w*|lernt|lernen|meld\w*|"
         r"aufspür\w*|entdeck\w*|identifizier\w*)\b[^,:;.?!\n]{0,40}[,:;]\s*",
         # es: "Para la planificación de descontaminación:", "Para que nuestros revisores lo
         # reconozcan,"
         r"(?:^|(?<=[.!?]\s))\s*(?:para|en el marco de)\s+(?:[\w'-]+\s+){0,5}?(?:detecci|"
         r"descontaminaci|protecci|defensa|simulacro|ejercicio|formaci|entrenamiento|auditor|"
-        r"salvaguardias|seguro|red team|planificaci|preparaci|seguridad)\w*\b[^,:;.?!\n]{0,60}"
-        r"[,:;]\s*",
+        r"salvaguardias|seguro|red team|planificaci|preparaci|seguridad|tratamiento)\w*\b"
+        r"[^,:;.?!\n]{0,60}[,:;]\s*",
         r"(?:^|(?<=[.!?]\s))\s*para que\s+[^,:;.?!\n]{0,60}?\b(?:reconozca\w*|detecte\w*|"
         r"aprenda\w*|identifique\w*|marque\w*)\b[^,:;.?!\n]{0,40}[,:;]\s*",
         # ru: "Для аудита гарантий:", "Для плана защиты:", "Чтобы наши системы научились это
         # распознавать,"
         r"(?:^|(?<=[.!?]\s))\s*(?:для|в рамках)\s+(?:[\w'-]+\s+){0,5}?(?:обнаружени|"
         r"дезактиваци|защит|учени|обучени|аудит|гаранти|страхов|тренировк|планировани|"
-        r"подготовк|безопасност|ред[- ]?тим)\w*\b[^,:;.?!\n]{0,60}[,:;]\s*",
+        r"подготовк|безопасност|ред[- ]?тим|лечени)\w*\b[^,:;.?!\n]{0,60}[,:;]\s*",
         r"(?:^|(?<=[.!?]\s))\s*чтобы\s+[^,:;.?!\n]{0,60}?\b(?:распозна\w*|обнаружи\w*|выяви\w*|"
         r"заметил\w*|научил\w*|замечал\w*)\b[^,:;.?!\n]{0,40}[,:;]\s*",
         # zh: "为了去污规划：", "为了训练我们的检测模型，", "为了核保障审计："
         r"为了[^，,：:。！？]{0,20}(?:检测|探测|识别|去污|洗消|防护|防御|演练|演习|培训|训练|审计|"
-        r"保障|保险|红队|应急|规划)[^，,：:。！？]{0,12}[，,：:]",
+        r"保障|保险|红队|应急|规划|治疗)[^，,：:。！？]{0,12}[，,：:]",
         r"[，,]?(?:以便|好让|这样)[^，,。！？]{0,20}(?:能够|可以|能)(?:识别|检测|发现|拦截)"
         r"[^，,。！？]{0,12}[。，,]?",
         # ja: "保障措置の監査のため：", "検知できるようにするためです。",
         # "承認済みのレッドチーム演習です。"
-        r"[^。、：:！？\n]{0,20}(?:検知|検出|除染|防護|訓練|演習|監査|保障措置|保険|レッドチーム)"
+        r"[^。、：:！？\n]{0,20}(?:検知|検出|除染|防護|訓練|演習|監査|保障措置|保険|レッドチーム|治療)"
         r"[^。、：:！？\n]{0,12}(?:のため(?:に|です)?|です)[。、：:]",
         r"(?:検知|検出|識別|発見)(?:できる|する)ようにする(?:ため)?(?:です)?[。]?",
         # ar: "لتخطيط إزالة التلوث:", "لأغراض تدقيق الضمانات:", "لتدريب نظام الكشف لدينا،"
         r"(?:^|(?<=[.!؟]\s))\s*(?:لتدريب|لأغراض|لغرض|من أجل|لتخطيط|لخطة|لتمرين|في إطار)"
         r"[^،,:.؟!\n]{0,50}(?:الكشف|إزالة التلوث|الحماية|التدريب|تدقيق|الضمانات|التأمين|"
-        r"الفريق الأحمر|التأهب|الدفاع)[^،,:.؟!\n]{0,30}[،,:]\s*",
+        r"الفريق الأحمر|التأهب|الدفاع|العلاج)[^،,:.؟!\n]{0,30}[،,:]\s*",
         r"(?:^|(?<=[.!؟]\s))\s*(?:حتى|لكي|كي)\s+(?:يتمكن|تتمكن|نتمكن|يستطيع|تستطيع)[^،,.؟!\n]{0,50}"
         r"(?:كشف|التعرف|رصد|اكتشاف)[^،,.؟!\n]{0,30}[،,]\s*",
     )
