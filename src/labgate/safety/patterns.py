@@ -149,11 +149,23 @@ PATTERNS: tuple[Pattern, ...] = (
         r"apologi[sz]e|say (no|sorry|you can'?t)|include (any )?(warnings?|disclaimers?)|"
         r"warn|moralize|lecture|mention (ethics|legality))",
     ),
+    # The dual-response mechanic: one answer as the model would give it, a second without its
+    # rules. Asking for "two paragraphs" is not that mechanic: lab minutes say "everyone sends
+    # him two paragraphs", a teacher asks for two answers to compare. So the count of answers
+    # counts only beside the contrast the jailbreak is made of (a normal / standard / classic
+    # one against an unfiltered / jailbroken / DAN one) within the same sentence; the
+    # templates' own tags (🔓, [JAILBREAK], a bare JAILBREAK or CLASSIC in capitals) count
+    # alone. Case-sensitive for the tags; the phrase is read in any case.
     _p(
         "dual_response",
         _JB,
         0.5,
-        r"\b(two (different )?(responses|answers|paragraphs)|normal response and)\b|🔓|"
+        r"(?i:\b((two|2|both) (different |separate |distinct |kinds of )?(responses|answers|"
+        r"paragraphs|replies|outputs|versions)|(normal|standard|classic|regular|usual|filtered|"
+        r"censored) (response|answer|reply|output) and)\b[^.\n]{0,160}?\b(unfiltered|"
+        r"uncensored|unrestricted|jailbr\w*|dan|developer mode|evil|unethical|amoral|no "
+        r"(restrictions|filters?|limits|rules|censorship)|without (any )?(restrictions|filters?|"
+        r"limits|rules|censorship))\b)|🔓|"
         r"\[(JAILBREAK|CLASSIC|DAN|DEVELOPER MODE)\]|\bJAILBREAK\b|\bCLASSIC\b",
         0,
     ),
