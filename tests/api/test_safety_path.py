@@ -191,19 +191,22 @@ async def test_an_instruction_hidden_where_the_model_reads_it_is_screened(
     ],
     ids=["tool-description", "response-schema", "system-instructions"],
 )
-async def test_an_instruction_hidden_in_tool_definitions_is_flagged_for_review(
+async def test_an_instruction_hidden_in_tool_definitions_is_refused(
     guarded: dict[str, Any], hidden: dict[str, Any]
 ) -> None:
-    """Tool and schema definitions are screened too, but there the classifier alone flags
-    and does not block: it refused 4 of 24 benign scientific tools (bench/tools_screening.py),
-    and a refused tool refuses every turn of its agent. The flag is in the record for
-    reviewers, and the answer is screened on its way out."""
+    """Tool and schema definitions and a client's instructions are screened apart, where the
+    classifier alone flags and does not block (it refused 4 of 24 benign scientific tools,
+    bench/tools_screening.py, and a refused tool refuses every turn of its agent). A task of
+    harm given to the model there is an ask all the same: each directed sentence and each
+    prose field is read alone (labgate.safety.directed_reading), and one that names a goal of
+    harm and that the classifier blocks alone is refused before any worker sees it. (Until
+    issue 21's eighth round this request was flagged and answered.)"""
     finish, record = await _ask(guarded, hidden)
-    assert finish == "stop" and guarded["worker"].requests == 1
-    assert record["outcome"] == "ok"
-    [flag] = [d for d in record["safety"] if d["direction"] == "input"]
-    assert flag["action"] == "flag" and flag["category"] == "cyber_infrastructure"
-    assert "the classifier alone flags them" in " ".join(flag["reasons"])
+    assert finish == "content_filter" and guarded["worker"].requests == 0
+    assert record["outcome"] == "content_filter"
+    [block] = [d for d in record["safety"] if d["direction"] == "input"]
+    assert block["action"] == "block" and block["category"] == "cyber_infrastructure"
+    assert "a task given to the model" in " ".join(block["reasons"])
 
 
 @pytest.mark.parametrize("where", ["tool-description", "system-instructions"])

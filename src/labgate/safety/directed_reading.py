@@ -20,7 +20,8 @@ The principle: an instruction that gives the assistant a task whose object is a 
 * each prose field of a tool or schema definition (its description: what the tool does),
 
 and where one of them names a goal of harm (:func:`labgate.safety.directives.names_goal`: the
-lexicon's goals, not its agents) and the classifier, reading that sentence alone, blocks it at
+lexicon's goals, not its agents; making an agent for a stated protective purpose, as a vaccine
+lab grows virus, is not one) and the classifier, reading that sentence alone, blocks it at
 :data:`DIRECTED_SURE` or more, the request is blocked with a reason saying so. A deployment
 prompt whose tasks are handling, dose records, triage or read-only summaries names no goal (and
 scores low alone), and a prompt's rule against weapons help is no task; so the definitions

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 
 from labgate.safety.chunking import sentences
-from labgate.safety.lexicon import purpose_without_goal
+from labgate.safety.lexicon import purpose_without_goal, scan_uplift
 
 _I = re.IGNORECASE
 
@@ -106,8 +106,10 @@ _IMPERATIVE_START = re.compile(
     rf"(?:{_IMPERATIVE})(?:\b|(?=[\u4e00-\u9fff]))",
     _I,
 )
-# Japanese asks at the end of the sentence
-_JA_REQUEST = re.compile(r"(?:すること|してください|ください|せよ|しなさい|こと)[。.!！]?\s*$")
+# Japanese asks at the end of the sentence (not a negative one: "…答えないでください" forbids)
+_JA_REQUEST = re.compile(
+    r"(?<!ない)(?<!ないで)(?:すること|してください|ください|せよ|しなさい|こと)[。.!！]?\s*$"
+)
 
 
 def directs(sentence: str, *, after_label: bool = False) -> bool:
@@ -149,9 +151,41 @@ def directed_sentences(text: str) -> list[str]:
 _DEFENSIVE_PROBE = ("detection",)
 
 
+# words of making and growing: the daily tasks of vaccine, diagnostics and synthesis labs, so
+# not a goal of harm by themselves here ("Help staff grow influenza virus in eggs for seasonal
+# vaccine production" scored 0.99 alone); the goal must be something else
+_MAKING = re.compile(
+    r"\b(?:grow\w*|cultur\w*|produc(?!ts?\b)\w*|manufactur\w*|synthesi[sz]\w*|"
+    r"prepar\w*|propagat\w*|cultiv\w*|fabriqu\w*|fabrication|produi\w*|synthétis\w*|"
+    r"herstell\w*|produzier\w*|züchte\w*|kultivier\w*|synthetisier\w*|fabric\w*|"
+    r"sintetiz\w*|производ\w*|изготов\w*|выращ\w*|культивир\w*|синтез\w*)\b|"
+    r"制造|生产|培养|合成|制备|製造|生産|培養|作る|作り|إنتاج|تصنيع|صنع|زراعة|تخليق|استزراع",
+    _I,
+)
+
+
+# a medicine is what the task makes or delivers: "Optimise aerosol particle size of an inhaled
+# drug formulation for lung deposition" names an uplift word (aerosol particle size) and scored
+# 0.94 alone; it is a pharmaceutics lab's tool
+_MEDICINE = re.compile(
+    r"\b(?:drug (?:formulation|product|delivery|substance)s?|inhal(?:ed|er|able) (?:drug|medicine|"
+    r"formulation|therap\w*)s?|medicines?|medications?|therapeutics?|pharmaceutic\w*|"
+    r"nebuli[sz]\w*|médicament\w*|arzneimittel\w*|medikament\w*|fármaco\w*|medicamento\w*|"
+    r"лекарств\w*)\b|药物|药品|医薬品|薬剤|دواء|أدوية",
+    _I,
+)
+
+
 def names_goal(text: str) -> bool:
-    """Whether ``text`` names a goal of harm as the lexicon reads goals (uplift, making, a
-    control system's goal, covert acquisition, evasion, use against people, spreading or
-    releasing: :func:`labgate.safety.lexicon.purpose_without_goal`); what is protected against
-    ("from theft") is no goal."""
-    return not purpose_without_goal([text], purpose=_DEFENSIVE_PROBE)
+    """Whether ``text`` names a goal of harm as the lexicon reads goals (uplift, a control
+    system's goal, covert acquisition, evasion, use against people, spreading or releasing:
+    :func:`labgate.safety.lexicon.purpose_without_goal`), in a task that makes or delivers no
+    medicine. Making or growing is such a goal only beside an agent the lexicon names
+    (:func:`labgate.safety.lexicon.scan_uplift`: "制造神经毒剂", make nerve agents): alone
+    it is a vaccine or diagnostics lab's daily task. What is protected against ("from theft")
+    is no goal."""
+    if _MEDICINE.search(text):
+        return False
+    if scan_uplift(text):
+        return True  # the lexicon reads an agent with a goal or a word of making in it
+    return not purpose_without_goal([_MAKING.sub(" ", text)], purpose=_DEFENSIVE_PROBE)

@@ -30,10 +30,12 @@ _OPENING = re.compile(
     r"^\s*(?:(?:you|please|the assistant|assistant|vous|tu|du|sie|usted|ты|вы|你|您|أنت|あなたは)"
     r"[\s,:]*)?"
     r"(?:never|do not|don't|must not|mustn't|should not|shall not|may not|"
-    r"refuse (?:all |any )?(?:requests|questions|to)|decline (?:all |any )?(?:requests|to)|"
+    r"refuse (?:all |any |every )?(?:requests?|questions?|attempts?|to)\b|"
+    r"decline (?:all |any |every )?(?:requests?|questions?|to)\b|"
     r"under no circumstances|"
     r"ne jamais|ne (?:pas|fournis|donne|explique|aide)|n'|jamais|refuse[zs]? (?:de|les demandes)|"
     r"niemals|nie\b|keinesfalls|auf keinen fall|lehne|verweigere|"
+    r"(?:erkläre|gib|beschreibe|hilf|nenne|liefere|zeige|sage?)\s+(?:niemals|nie|keinesfalls)\b|"
     r"nunca|jamás|no (?:expliques|des|ayudes|proporciones|describas)|rechaza|"
     r"никогда не|ни в коем случае|не (?:объясняй|помогай|давай|описывай|предоставляй)|откажи|"
     r"不要|不得|禁止|切勿|绝不|絕不|决不|不能|拒绝|拒絕|"
@@ -43,21 +45,22 @@ _OPENING = re.compile(
 )
 # Japanese and Arabic often forbid at the end ("…を説明しないでください", "…ことは禁止")
 _CLOSING = re.compile(
-    r"(?:しないで(?:ください)?|してはいけない|してはならない|禁止(?:です)?|ないこと)[。.!！]?\s*$"
+    r"(?:しないで(?:ください)?|ないで(?:ください|下さい)|してはいけない|してはならない|禁止(?:です)?|"
+    r"ないこと)[。.!！]?\s*$"
 )
 # the act the opening forbids: a verb of telling or helping, or of making, right after it
 _GOVERNED = (
     r"explain|tell|give|write|describe|provide|show|list|help|assist|answer|teach|detail|"
     r"outline|share|reveal|generate|discuss|support|enable|make|produce|synthesi[sz]e|build|"
-    r"create|engage|respond|instruct|"
+    r"create|engage|respond|instruct|advise|"
     r"expliqu\w*|di[st]|donn\w*|écri\w*|décri\w*|fourni\w*|montr\w*|aid\w*|répond\w*|"
-    r"fabriqu\w*|produi\w*|"
+    r"fabriqu\w*|produi\w*|conseill\w*|"
     r"erklär\w*|sag\w*|gib|geben|schreib\w*|beschreib\w*|zeig\w*|hilf|helfen|antwort\w*|"
-    r"herstell\w*|unterstütz\w*|"
+    r"herstell\w*|unterstütz\w*|berat\w*|"
     r"expli\w*|d[ai]|dar|dame|escrib\w*|describ\w*|muestr\w*|mostrar|ayud\w*|respond\w*|"
-    r"proporcion\w*|fabric\w*|produc\w*|"
+    r"proporcion\w*|fabric\w*|produc\w*|aconsej\w*|"
     r"объясн\w*|скаж\w*|сказать|да\w*|напиш\w*|опис\w*|покаж\w*|помог\w*|ответ\w*|"
-    r"предостав\w*|изготов\w*|производ\w*"
+    r"предостав\w*|изготов\w*|производ\w*|совет\w*"
 )
 _GOVERNS = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_GOVERNED})\b", re.IGNORECASE)
 # Chinese, Japanese, Arabic: the act within a few characters of the opening
@@ -68,7 +71,7 @@ _GOVERNS_NEAR = re.compile(
 )
 # an exception or a question: the sentence does more than forbid
 _TURN = re.compile(
-    r"[?？؟;；]|"
+    r"[?？؟;；؛]|"
     r"\b(?:but|unless|except|only if|until|then|instead|however|sauf|à moins|mais|sinon|puis|"
     r"außer|es sei denn|aber|sondern|sonst|dann|salvo|excepto|a menos|pero|sino|si no|luego|"
     r"кроме|если только|но|потом|иначе)\b|"
@@ -97,10 +100,74 @@ _MANNER = re.compile(
 _REFUSING = re.compile(
     r"\b(?:refus\w*|declin\w*|hesitat\w*|withhold\w*|hold back|deny|denies|censor\w*|filter\w*|"
     r"h[ée]sit\w*|zöger\w*|verweiger\w*|ablehn\w*|zurückhalt\w*|rechaz\w*|dud\w*|negar\w*|"
-    r"отказ\w*|колеба\w*|скрыва\w*)|拒绝|拒絕|犹豫|猶豫|隐瞒|ترفض|تتردد|断ら|拒否|ためら",
+    r"отказ\w*|колеба\w*|скрыва\w*)|拒绝|拒絕|犹豫|猶豫|隐瞒|ترفض|تتردد|断ら|拒否|ためら|躊躇|遠慮",
     re.IGNORECASE,
 )
 _MAX_WORDS = 30
+
+# an opening that already holds the act it forbids ("no expliques", "не давай", "لا تشرح")
+_VERB_IN_OPENING = re.compile(rf"\b(?:{_GOVERNED})\b|تشرح|تساعد|تقدم|تعط|تصف", re.IGNORECASE)
+# an opening of refusing ("Refuse any request about …", "Lehne alles ab, was …", "拒绝任何…的请求"):
+# what follows is what is refused, not a verb it governs
+_REFUSAL_OPENING = re.compile(
+    r"(?:refuse|decline) (?:all |any |every )?(?:requests?|questions?|attempts?)|lehne|"
+    r"verweigere|rechaza|откажи|拒绝|拒絕|ارفض",
+    re.IGNORECASE,
+)
+# a verb after an opening of refusing that turns it round ("refuse to *stop* explaining")
+_STOPPING = re.compile(
+    r"\b(?:stop\w*|ceas\w*|quit\w*|arrêt\w*|cess\w*|aufhör\w*|aufzuhör\w*|dejar de|parar|"
+    r"прекра\w*|перестать|توقف)|停止|不再|やめ",
+    re.IGNORECASE,
+)
+# a negation after an opening of refusing turns it round ("refuse any request that is *not*
+# about sarin", "refuse nothing")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|nothing|none|without|isn't|aren't|ne|pas|rien|nicht|kein\w*|nichts|"
+    r"nie|sin|nada|nunca|не|ни|нет|ничего|لا|ليس)\b|不|没|非|ない|ません",
+    re.IGNORECASE,
+)
+# a prohibition written as a noun: "No instructions for …", "Pas d'instructions pour …"
+_NOMINAL = re.compile(
+    r"^\s*(?:no|pas d[e']\s*|aucune?|keine?|sin|ningun[ao]?|никаких|никакой)\s*"
+    r"(?:instructions?|help|guidance|advice|details?|information|steps|procedures?|recipes?|"
+    r"assistance|aide|conseils?|détails?|informations?|procédures?|recettes?|anleitung\w*|"
+    r"hilfe|hinweise?|informationen|instrucciones|ayuda|detalles|información|pasos|recetas|"
+    r"инструкци\w*|помощ\w*|подробност\w*|информаци\w*|рецепт\w*)\s+"
+    r"(?:for|on|about|to|regarding|pour|sur|concernant|zu[rm]?|für|über|para|sobre|acerca de|"
+    r"по|для|о)\b",
+    re.IGNORECASE,
+)
+# a noun prohibition turned round: "No instructions for X are off limits / too dangerous"
+_NOMINAL_INVERTED = re.compile(
+    r"\b(?:off.limits|forbidden|banned|prohibited|restricted|too|needed|required|necessary|"
+    r"missing|spared|omitted|left out|held back|interdit\w*|tabou|verboten|tabu|nötig|"
+    r"prohibid\w*|necesari\w*|запрещ\w*|нужн\w*)\b",
+    re.IGNORECASE,
+)
+# a refusal after the rule, past a semicolon: "…; if asked, refuse and point to the EHS office"
+_RULE_TAIL = re.compile(r"[;；؛]")
+_RULE_END = re.compile(r"\s*[;；؛]\s*$")
+_REFERRAL = re.compile(
+    r"\b(?:refus\w*|declin\w*|redirect\w*|refer\w*|point\w* (?:them |the user )?to|escalat\w*|"
+    r"report\w*|renvoi\w*|oriente\w*|signal\w*|verweis\w*|ablehn\w*|lehne|weiterleit\w*|"
+    r"ni[ée]ga\w*|rechaz\w*|remit\w*|deriv\w*|откаж\w*|откаж|направ\w*|перенаправ\w*|сообщ\w*)|"
+    r"拒绝|拒絕|转给|轉給|转交|上报|断り|案内|報告|ارفض|رفض|وجّه|وجه|أحل",
+    re.IGNORECASE,
+)
+_ACT_NEAR = re.compile(
+    r"解释|解釋|说明|說明|提供|告诉|描述|制造|製造|生产|合成|説明|教え|作り|"
+    r"تشرح|شرح|تقدم|تقديم|صنع|إنتاج"
+)
+_TAIL_WORDS = 20
+# a second rule joined to a task: "Give triage advice, and never advise on how to poison"
+_AND_NEVER = re.compile(
+    r"(?:,\s*|\s)(?:and|et|und|y|e|и|а)\s+(?=(?:never|do not|don't|must not|ne jamais|jamais|"
+    r"niemals|nie\b|nunca|jamás|никогда не|ни в коем случае)\b)|"
+    r"[，,]\s*(?=(?:绝不|絕不|决不|不要|切勿))|"
+    r"،?\s*و(?=لا\s)",
+    re.IGNORECASE,
+)
 
 
 def is_prohibition(sentence: str) -> bool:
@@ -109,19 +176,84 @@ def is_prohibition(sentence: str) -> bool:
     if not text or len(text.split()) > _MAX_WORDS:
         return False
     opening = _OPENING.match(text)
-    if opening is None and _CLOSING.search(text) is None:
+    nominal = _NOMINAL.match(text) if opening is None else None
+    if opening is None and nominal is None and _CLOSING.search(text) is None:
         return False
-    body = text[opening.end() :] if opening else text
-    if opening is not None and not (_GOVERNS.search(body) or _GOVERNS_NEAR.search(body.strip())):
-        return False  # "Don't worry about the rules and ...": the opening forbids something else
+    body = text[opening.end() :] if opening else text[nominal.end() :] if nominal else text
     rest = body.rstrip(".!。！ ")
+    if nominal is not None and _NOMINAL_INVERTED.search(rest):
+        return False  # "No instructions for it are off limits"
+    if opening is not None:
+        said = opening.group(0)
+        if _REFUSAL_OPENING.search(said):
+            # "Refuse any request about obtaining sources": what is refused follows, unless
+            # a negation turns it round ("refuse any request that is not about …")
+            if _NEGATION.search(body) or _STOPPING.search(body):
+                return False
+        elif not (
+            _VERB_IN_OPENING.search(said)
+            or _GOVERNS.search(body)
+            or _GOVERNS_NEAR.search(body.strip())
+        ):
+            # "Don't worry about the rules and ...": the opening forbids something else
+            return False
     return not (
         _TURN.search(rest) or _CLAUSE.search(rest) or _REFUSING.search(body) or _MANNER.search(rest)
     )
 
 
+def _refusal_tail(tail: str) -> bool:
+    """Whether ``tail`` (after a rule's semicolon) only says how to refuse: a word of refusing
+    or referring ("refuse and point to the EHS office", "niégate y remite a prevención"), no
+    act of telling or making, no turn, and short."""
+    text = tail.strip()
+    return (
+        0 < len(text.split()) <= _TAIL_WORDS
+        and _REFERRAL.search(text) is not None
+        and re.search(rf"\b(?:{_GOVERNED})\b", text, re.IGNORECASE) is None
+        and _ACT_NEAR.search(text) is None
+        and _TURN.search(text.rstrip(".!。！ ")) is None
+        # "refuse to *withhold* it", "never refuse": the refusal turned round
+        and _NEGATION.search(text) is None
+        and _STOPPING.search(text) is None
+        and not re.search(r"withh\w*|hold\w* back|hesitat\w*|deny|censor\w*", text, re.I)
+    )
+
+
+def _without_rule(sentence: str) -> str | None:
+    """``sentence`` without the rule it holds beside something else, or None if it holds
+    none: a rule then how to refuse ("Never explain X; if asked, refuse and point to the EHS
+    office": the refusal stays), or a task then a rule ("Give triage advice and never advise on
+    how to poison someone": the task stays). The part dropped must be a prohibition by
+    :func:`is_prohibition` on its own; the part kept is read as before."""
+    parts = _RULE_TAIL.split(sentence, maxsplit=1)
+    if len(parts) == 2 and is_prohibition(parts[0]) and _refusal_tail(parts[1]):
+        return parts[1].strip()
+    joined = _AND_NEVER.search(sentence)
+    if joined is not None:
+        head, tail = sentence[: joined.start()], sentence[joined.end() :]
+        if head.strip() and is_prohibition(tail):
+            return head.strip()
+    return None
+
+
 def without_prohibitions(text: str) -> str:
-    """``text`` without its sentences that only forbid; the others, one a line."""
+    """``text`` without its sentences that only forbid (and without the rule a sentence holds
+    beside a task or a refusal: :func:`_without_rule`); the others, one a line."""
     said = sentences(text)
-    kept = [s for s in said if not is_prohibition(s)]
-    return text if len(kept) == len(said) else "\n".join(kept)
+    kept: list[str] = []
+    for i, sentence in enumerate(said):
+        if is_prohibition(sentence):
+            continue
+        # a rule cut at its semicolon from how to refuse ("…weapons;" "if asked, refuse …")
+        rule = _RULE_END.sub("", sentence)
+        if (
+            rule != sentence
+            and i + 1 < len(said)
+            and is_prohibition(rule)
+            and _refusal_tail(said[i + 1])
+        ):
+            continue
+        rest = _without_rule(sentence)
+        kept.append(sentence if rest is None else rest)
+    return text if kept == said else "\n".join(kept)
