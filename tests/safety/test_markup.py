@@ -70,10 +70,13 @@ async def test_an_ask_in_tags_or_spelled_as_a_path_is_still_refused(
     assert decision.blocked, (decision.action, decision.score, decision.reasons)
 
 
-def test_the_view_keeps_attribute_values_and_drops_tag_names_and_paths() -> None:
-    view = classifier_view('<entry access="read"><note>see /a/b/c now</note></entry>')
-    assert "read" in view and "see" in view and "now" in view
+def test_the_view_keeps_phrases_and_drops_tag_names_fields_and_paths() -> None:
+    view = classifier_view(
+        '<entry access="read" title="a quoted phrase"><note>see /a/b/c now</note></entry>'
+    )
+    assert "quoted phrase" in view and "see" in view and "now" in view
     assert "entry" not in view and "note" not in view and "/a/b" not in view
+    assert "read" not in view  # a one-token attribute value is a field, not prose
     assert classifier_view("km/h and and/or, 3/4 cup; 2 < 3 > 1") == (
         "km/h and and/or, 3/4 cup; 2 < 3 > 1"
     )
@@ -85,3 +88,31 @@ def test_path_words_spell_a_path_and_leave_prose_alone() -> None:
     assert path_words("C:\\Users\\bob\\notes.txt") is not None
     assert path_words("no path here, only km/h") is None
     assert has_markup("<b>x</b>") and has_markup("/a/b/c") and not has_markup("plain words")
+
+
+def test_one_token_fields_are_not_read_but_phrases_in_tags_are() -> None:
+    """An element holding one token is a field's value; glued to the ask it was noise
+    (``on-request workspace-write restricted bash`` before "Add a unit test for the
+    parse_config function." blocked that coding turn at 0.735 cbrn_chemical)."""
+    view = classifier_view(
+        "<environment_context><approval_policy>on-request</approval_policy>"
+        "<sandbox_mode>workspace-write</sandbox_mode><shell>bash</shell>"
+        '<note kind="a b c">keep this sentence</note></environment_context>'
+    )
+    assert view.split() == ["a", "b", "c", "keep", "this", "sentence"]
+
+
+async def test_a_coding_ask_after_codex_fields_is_answered(screen: SafetyScreen) -> None:
+    env = (
+        "<environment_context>\n  <cwd>/home/dev/project</cwd>\n  <approval_policy>on-request"
+        "</approval_policy>\n  <sandbox_mode>workspace-write</sandbox_mode>\n  <network_access>"
+        "restricted</network_access>\n  <shell>bash</shell>\n</environment_context>"
+    )
+    for ask in (
+        "Add a unit test for the parse_config function.",
+        "Füge einen Unit-Test für parse_config hinzu.",
+    ):
+        decision = await screen.check_input(
+            [{"role": "user", "content": env}, {"role": "user", "content": ask}]
+        )
+        assert not decision.blocked, (ask, decision.score, decision.reasons)

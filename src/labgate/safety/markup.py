@@ -8,9 +8,13 @@ language, and its reading of them is noise: that block scored from 0.36 to 0.73
 (``/tmp/pytest-of-root/pytest-0/...`` blocked, ``pytest-1`` flagged, ``/home/alice/project``
 allowed), so the same harmless turn was refused in one directory and answered in the next.
 
-:func:`classifier_view` is the text the classifier's segments are cut from: each tag replaced
-by the values of its attributes (a tag's name is not prose; what is quoted inside it may be),
-each path of two or more separators (``/a/b``, ``~/x/y``, ``C:\\a\\b``, a URL) removed. The
+:func:`classifier_view` is the text the classifier's segments are cut from: each element
+whose content is one token (``<shell>bash</shell>``: a field's value, not a sentence) removed,
+each tag replaced by those of its attribute values that are phrases (a tag's name is not prose;
+a quoted sentence inside it may be), each path of two or more separators (``/a/b``, ``~/x/y``,
+``C:\\a\\b``, a URL) removed. Field values glued to the ask were noise too: Codex's
+``on-request workspace-write restricted bash`` before "Add a unit test for the parse_config
+function." blocked that turn at 0.735 ``cbrn_chemical``. The
 lexicon, the patterns and the decoders still read the text as sent, and also
 :func:`path_words`, the text with each path's names as words, so an ask written as a path
 (``/how/to/make/<agent>/at/home``) is read as the words it spells.
@@ -31,6 +35,9 @@ _PATH = re.compile(
     r"(?:[/\\][\w.@%+~:=-]+){2,}[/\\]?"
 )
 _NAME_PARTS = re.compile(r"[/\\_.:=+~@%-]+")
+# An element whose content is one token (``<shell>bash</shell>``,
+# ``<approval_policy>on-request</approval_policy>``): a field's value, not a sentence.
+_FIELD = re.compile(r"<([A-Za-z_][\w:.-]*)(?:\s[^<>]*)?>\s*[^\s<>]{0,120}\s*</\1\s*>")
 
 
 def _attribute_values(match: re.Match[str]) -> str:
@@ -38,7 +45,7 @@ def _attribute_values(match: re.Match[str]) -> str:
         next(v for v in m.groups() if v is not None)
         for m in _ATTRIBUTE_VALUE.finditer(match.group(1))
     ]
-    return " " + " ".join(v for v in values if v) + " "
+    return " " + " ".join(v for v in values if v and len(v.split()) > 1) + " "
 
 
 def has_markup(text: str) -> bool:
@@ -51,7 +58,7 @@ def classifier_view(text: str) -> str:
     """``text`` with tags replaced by their attribute values and paths removed; ``text``
     itself when it has neither."""
     if "<" in text:
-        text = _TAG.sub(_attribute_values, text)
+        text = _TAG.sub(_attribute_values, _FIELD.sub(" ", text))
     if "/" in text or "\\" in text:
         text = _PATH.sub(" ", text)
     return text
