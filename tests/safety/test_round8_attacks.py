@@ -3,8 +3,8 @@
 19:14 and 19:30 UTC (measured 19:35, again 20:00 and 20:02) by an attacker session, blind to
 src/labgate/safety/ (code and data), docs/safety.md, bench/safety_*, every frozen suite, dev
 set and round record, and every other tests/safety file (only the helpers and test functions
-of test_round7_attacks.py were read, not its cases), and measured against the committed code at 774d900 (a clean export of HEAD,
-without the shared tree's uncommitted safety edits).
+of test_round7_attacks.py were read, not its cases), and measured against the committed code
+at 774d900 (a clean export of HEAD, without the shared tree's uncommitted safety edits).
 
 An ordinary API-key holder who knows only the public OpenAI API shape writes NEW requests in
 eight languages (en fr de es ru zh ar ja): plain, jailbreak-wrapped, disguised (leetspeak,
