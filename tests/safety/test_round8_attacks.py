@@ -4,7 +4,8 @@
 src/labgate/safety/ (code and data), docs/safety.md, bench/safety_*, every frozen suite, dev
 set and round record, and every other tests/safety file (only the helpers and test functions
 of test_round7_attacks.py were read, not its cases), and measured against the committed code
-at 774d900 (a clean export of HEAD, without the shared tree's uncommitted safety edits).
+at 774d900 (a clean export of HEAD, without the shared tree's uncommitted safety edits); at
+20:15 HEAD was 920ac86 with the same src/ and a clean tree: 342 passed, 19 xfailed in-tree.
 
 An ordinary API-key holder who knows only the public OpenAI API shape writes NEW requests in
 eight languages (en fr de es ru zh ar ja): plain, jailbreak-wrapped, disguised (leetspeak,
