@@ -22,64 +22,34 @@ readings passed to ``SafetyScreen.check_input``); a subset goes through the real
 
 from __future__ import annotations
 
-import base64
-import codecs
 from typing import Any
 
 import pytest
 
 from labgate.safety.screen import SafetyScreen
-from labgate.visible import definition_prose, definitions_text, document_texts
 from tests.api.conftest import guarded  # noqa: F401  (the guarded gateway, for the API cases)
 from tests.api.guardrail_cases import ask
-
-Body = dict[str, Any]
-
+from tests.safety.attack_builders import (
+    Body,
+    _b64,
+    _doc,
+    _homoglyph,
+    _ids,
+    _rot13,
+    _s,
+    _schema,
+    _screened,
+    _spaced,
+    _tool_result,
+    _turns,
+    _user,
+    _zw,
+)
+from tests.safety.attack_builders import (
+    _params as _shared_params,
+)
 
 # -- building requests ------------------------------------------------------------------------
-
-
-def _user(text: str) -> Body:
-    return {"messages": [{"role": "user", "content": text}]}
-
-
-def _turns(*texts: str) -> Body:
-    """A conversation: user and assistant turns alternate, the user first."""
-    return {
-        "messages": [
-            {"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(texts)
-        ]
-    }
-
-
-def _doc(ask: str, *docs: str) -> Body:
-    """A user turn with retrieval documents (vLLM's ``documents``)."""
-    return {
-        "messages": [{"role": "user", "content": ask}],
-        "documents": [{"title": f"doc{i}", "text": d} for i, d in enumerate(docs)],
-    }
-
-
-def _tool_result(ask: str, name: str, arguments: str, result: str, after: str) -> Body:
-    """The user's ask, a call the assistant made, the tool's result, and the user's next turn."""
-    return {
-        "messages": [
-            {"role": "user", "content": ask},
-            {
-                "role": "assistant",
-                "content": None,
-                "tool_calls": [
-                    {
-                        "id": "call_1",
-                        "type": "function",
-                        "function": {"name": name, "arguments": arguments},
-                    }
-                ],
-            },
-            {"role": "tool", "tool_call_id": "call_1", "content": result},
-            {"role": "user", "content": after},
-        ]
-    }
 
 
 def _tool(ask: str, name: str, description: str, **props: dict[str, Any]) -> Body:
@@ -97,48 +67,6 @@ def _tool(ask: str, name: str, description: str, **props: dict[str, Any]) -> Bod
             }
         ],
     }
-
-
-def _schema(ask: str, name: str, **props: dict[str, Any]) -> Body:
-    """A user turn with a json_schema response format."""
-    return {
-        "messages": [{"role": "user", "content": ask}],
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {
-                "name": name,
-                "schema": {"type": "object", "properties": props},
-            },
-        },
-    }
-
-
-def _s(**kw: Any) -> dict[str, Any]:
-    return {"type": "string", **kw}
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def _rot13(text: str) -> str:
-    return codecs.encode(text, "rot13")
-
-
-def _spaced(text: str) -> str:
-    return " ".join(text)
-
-
-# Latin letters swapped for Cyrillic look-alikes (a e o p c x i)
-_HOMO = str.maketrans("aeopcxi", "аеорсхі")
-
-
-def _homoglyph(text: str) -> str:
-    return text.translate(_HOMO)
-
-
-def _zw(word: str) -> str:
-    return "\u200b".join(word)
 
 
 # fourteen sentences of lab small talk that ask nothing
@@ -2029,47 +1957,17 @@ XFAIL_B = {
 # -- the tests ---------------------------------------------------------------------------------
 
 
-def _ids(cases: list[tuple[Any, ...]]) -> list[str]:
-    """family-language-index for each case, in order."""
-    counts: dict[tuple[str, str], int] = {}
-    ids = []
-    for family, lang, *_ in cases:
-        n = counts[(family, lang)] = counts.get((family, lang), 0) + 1
-        ids.append(f"{family}-{lang}-{n}")
-    return ids
-
-
 def _params(
     cases: list[tuple[Any, ...]], xfails: dict[str, str], only: tuple[str, ...] = ()
 ) -> list[Any]:
     """One param per case (``only``: those ids), a strict xfail where the guard fails it."""
-    params = []
-    for case_id, (_, _, body) in zip(_ids(cases), cases, strict=True):
-        if only and case_id not in only:
-            continue
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=f"at f7c57a9: {xfails[case_id]}")]
-            if case_id in xfails
-            else []
-        )
-        params.append(pytest.param(body, marks=marks, id=case_id))
-    return params
+    return _shared_params(cases, xfails, "f7c57a9", only)
 
 
 def test_every_xfail_names_a_case() -> None:
     assert set(XFAIL_H) <= set(_ids(H))
     assert set(XFAIL_B) <= set(_ids(B))
     assert len(set(_ids(H))) == len(H) and len(set(_ids(B))) == len(B)
-
-
-async def _screened(screen: SafetyScreen, body: Body) -> Any:
-    """The decision of the screen on ``body``, read as the gateway reads a request."""
-    return await screen.check_input(
-        body["messages"],
-        definitions=definitions_text(body),
-        documents=document_texts(body),
-        prose=definition_prose(body),
-    )
 
 
 @pytest.mark.parametrize("body", _params(H, XFAIL_H))
