@@ -194,6 +194,12 @@ class PolicyConfig(_Section):
 
 class RouterConfig(_Section):
     health_interval_s: float = Field(default=5.0, gt=0)
+    health_failures: int = Field(
+        default=2,
+        ge=1,
+        description="Consecutive failed health probes (a slow or erroring answer) before a worker "
+        "is taken out; a refused connection takes it out at once.",
+    )
     breaker_failures: int = Field(default=3, ge=1, description="Consecutive failures to open.")
     breaker_cooldown_s: float = Field(default=10.0, gt=0)
     retries: int = Field(default=2, ge=0, description="Other replicas tried before first byte.")

@@ -218,6 +218,7 @@ async def build_services(settings: Settings) -> Services:
     health = HealthChecker(
         router,
         interval_s=settings.router.health_interval_s,
+        failures=settings.router.health_failures,
         heartbeat_timeout_s=settings.router.heartbeat_timeout_s,
     )
     services = Services(

@@ -4,6 +4,12 @@ Runs as one background task. Each round probes every worker with ``GET {base}/mo
 on vLLM, SGLang and llama.cpp) concurrently, and drops registered workers whose last heartbeat
 is older than ``heartbeat_timeout_s``: a Slurm job that died without deregistering stops
 receiving requests within one timeout.
+
+One slow probe does not take a worker out: a probe that times out or answers an error counts,
+and the worker is marked down after ``failures`` of them in a row (a gateway starting on a busy
+node, its event loop held by start-up work, used to time out its first probe and answer 503 for
+a worker that was up). A refused connection (nothing listening) takes it out at once; real
+requests that fail still open the circuit breaker on their own count.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ class HealthChecker:
         *,
         interval_s: float = 5.0,
         timeout_s: float = 2.0,
+        failures: int = 2,
         heartbeat_timeout_s: float = 30.0,
         on_change: Callable[[WorkerPool], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -35,6 +42,8 @@ class HealthChecker:
         self.router = router
         self.interval_s = interval_s
         self.timeout_s = timeout_s
+        self.failures = max(1, failures)
+        self._failed: dict[tuple[str, str], int] = {}  # (model, worker id) -> failed in a row
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.on_change = on_change
         self._clock = clock
@@ -53,10 +62,25 @@ class HealthChecker:
                 ok = resp.status == 200
                 await resp.read()
                 error = None if ok else f"health check answered HTTP {resp.status}"
-        except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        except aiohttp.ClientConnectorError as exc:  # nothing listening: down now
+            self._failed.pop((pool.model, worker.worker_id), None)
+            pool.mark_health(worker, False, f"health check failed: {exc.__class__.__name__}")
+            return False
+        except Exception as exc:  # noqa: BLE001 - any failure counts
             ok, error = False, f"health check failed: {exc.__class__.__name__}"
-        pool.mark_health(worker, ok, error)
-        return ok
+        key = (pool.model, worker.worker_id)
+        if ok:
+            self._failed.pop(key, None)
+            pool.mark_health(worker, True)
+            return True
+        failed = self._failed.get(key, 0) + 1
+        if failed >= self.failures or not worker.healthy:
+            self._failed.pop(key, None)
+            pool.mark_health(worker, False, error)
+        else:
+            self._failed[key] = failed
+            worker.last_error = error  # seen by operators; the worker still serves
+        return False
 
     def expire_silent_workers(self) -> list[Worker]:
         now = self._clock()
@@ -78,6 +102,9 @@ class HealthChecker:
         ]
         if checks:
             await asyncio.gather(*checks)
+        live = {(p.model, w) for p in self.router.pools.values() for w in p.workers}
+        for key in [k for k in self._failed if k not in live]:
+            del self._failed[key]  # a worker removed between rounds
         if self.on_change is not None:
             for pool in self.router.pools.values():
                 self.on_change(pool)

@@ -1,0 +1,145 @@
+"""Active health probes against real HTTP servers: one slow or failing probe is not "down".
+
+The clean-clone run of 2026-12-06 answered 503 "none of its workers is ready" for a worker that
+was up: a second gateway replica, starting beside the first on a busy 2-core machine, timed out
+its first probe while its event loop was held by start-up work, and one failed probe took the
+worker out until the next round. A worker is now marked down after ``failures`` failed probes
+in a row (timeouts, error statuses); a refused connection (nothing listening) takes it out at
+once, and one good probe brings it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from labgate.router.health import HealthChecker
+from labgate.router.router import Router
+from labgate.router.workers import Worker, WorkerPool
+from tests.support.servers import free_port
+
+
+class Probed:
+    """A worker's /v1/models that can be made slow or made to fail."""
+
+    def __init__(self) -> None:
+        self.delay_s = 0.0
+        self.status = 200
+        self.hits = 0
+
+    async def models(self, _request: web.Request) -> web.Response:
+        self.hits += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return web.json_response({"object": "list", "data": []}, status=self.status)
+
+
+@pytest.fixture
+async def probed() -> AsyncIterator[tuple[Probed, str]]:
+    state = Probed()
+    app = web.Application()
+    app.router.add_get("/v1/models", state.models)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield state, f"http://127.0.0.1:{port}/v1"
+    finally:
+        await runner.cleanup()
+
+
+async def _checker(base_url: str, failures: int) -> tuple[HealthChecker, Worker, Router]:
+    router = Router(aiohttp.ClientSession())
+    pool = router.pools["m"] = WorkerPool("m")
+    worker = pool.add(Worker(base_url=base_url, model="m"))
+    return HealthChecker(router, timeout_s=0.3, failures=failures), worker, router
+
+
+async def test_one_slow_probe_leaves_the_worker_serving(probed: tuple[Probed, str]) -> None:
+    state, url = probed
+    checker, worker, router = await _checker(url, failures=2)
+    try:
+        state.delay_s = 0.6  # longer than the probe's 0.3 s timeout
+        await checker.run_round()
+        assert state.hits == 1
+        assert worker.healthy and router.pools["m"].any_usable()
+        assert worker.last_error and "TimeoutError" in worker.last_error  # operators see it
+        await checker.run_round()  # the second in a row: down
+        assert not worker.healthy and not router.pools["m"].any_usable()
+        state.delay_s = 0.0
+        await checker.run_round()  # one good probe: back
+        assert worker.healthy and router.pools["m"].any_usable()
+    finally:
+        await router.session.close()
+
+
+async def test_a_good_probe_resets_the_count(probed: tuple[Probed, str]) -> None:
+    state, url = probed
+    checker, worker, router = await _checker(url, failures=2)
+    try:
+        for _ in range(3):  # fail, succeed, fail ...: never two in a row
+            state.status = 500
+            await checker.run_round()
+            assert worker.healthy
+            state.status = 200
+            await checker.run_round()
+            assert worker.healthy
+    finally:
+        await router.session.close()
+
+
+async def test_error_statuses_in_a_row_take_it_out(probed: tuple[Probed, str]) -> None:
+    state, url = probed
+    checker, worker, router = await _checker(url, failures=3)
+    try:
+        state.status = 503
+        for _ in range(2):
+            await checker.run_round()
+            assert worker.healthy
+        await checker.run_round()
+        assert not worker.healthy
+        assert worker.last_error == "health check answered HTTP 503"
+    finally:
+        await router.session.close()
+
+
+async def test_nothing_listening_is_down_at_once() -> None:
+    checker, worker, router = await _checker(f"http://127.0.0.1:{free_port()}/v1", failures=5)
+    try:
+        await checker.run_round()
+        assert not worker.healthy
+        assert "ClientConnector" in (worker.last_error or "")
+    finally:
+        await router.session.close()
+
+
+async def test_failures_one_keeps_the_old_rule(probed: tuple[Probed, str]) -> None:
+    state, url = probed
+    checker, worker, router = await _checker(url, failures=1)
+    try:
+        state.status = 500
+        await checker.run_round()
+        assert not worker.healthy
+    finally:
+        await router.session.close()
+
+
+async def test_a_removed_worker_leaves_no_count(probed: tuple[Probed, str]) -> None:
+    state, url = probed
+    checker, worker, router = await _checker(url, failures=2)
+    try:
+        state.status = 500
+        await checker.run_round()
+        router.pools["m"].remove(worker.worker_id)
+        await checker.run_round()
+        assert checker._failed == {}
+        again = router.pools["m"].add(Worker(base_url=url, model="m"))
+        await checker.run_round()  # a fresh start: one failure is not two
+        assert again.healthy
+    finally:
+        await router.session.close()
