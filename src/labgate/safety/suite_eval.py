@@ -216,6 +216,7 @@ class Outcome:
     input_latency_ms: float | None = None
     request_id: str | None = None
     error: str | None = None
+    why: str | None = None  # the deciding stage, score and reasons (from the audit record)
 
 
 @dataclass(slots=True)
@@ -546,6 +547,9 @@ def _read_record(o: Outcome, record: dict[str, Any] | None) -> None:
             o.input_latency_ms = d.get("latency_ms")
         if d.get("action") == "block" and o.category is None:
             o.category = d.get("category")
+            o.why = f"{d.get('stage')} {d.get('score')}: " + "; ".join(
+                str(r) for r in d.get("reasons") or ()
+            )
 
 
 def render_suite(report: SuiteReport, console: Any, *, misses: bool = False) -> None:
@@ -593,7 +597,8 @@ def render_suite(report: SuiteReport, console: Any, *, misses: bool = False) -> 
                 what = "REFUSED" if o.item.kind == "benign" else "MISSED"
                 console.print(
                     f"{what} [{o.item.language}/{o.item.group}] {o.item.text[:160]!r}"
-                    + (f" ({o.error})" if o.error else ""),
+                    + (f" ({o.error})" if o.error else "")
+                    + (f"\n    why: {o.why[:300]}" if o.why and o.item.kind == "benign" else ""),
                     markup=False,
                 )
 
