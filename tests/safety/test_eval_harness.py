@@ -184,6 +184,8 @@ async def test_every_shape_goes_through_the_gateway_and_is_counted(
         "planted",
     }
     assert report.tables()["benign by language"]["de"].n == 1
+    # the benign rows have no shape column: all three are one user message
+    assert {k: c.n for k, c in report.tables()["benign by shape"].items()} == {"message": 3}
     if blocked:
         assert all(o.input_latency_ms is not None for o in report.outcomes)
         assert h["short_prompts_n"] > 0

@@ -307,6 +307,9 @@ class SuiteReport:
             ),
             "benign by domain": self.table("benign", lambda i: i.group),
             "benign by language": self.table("benign", lambda i: i.language),
+            # a deployment's system prompt, a tool call, a pasted document: where false refusals
+            # of agent traffic show (one user message is ``message``)
+            "benign by shape": self.table("benign", lambda i: i.request_shape),
         }
 
     def to_dict(self) -> dict[str, Any]:
