@@ -9,6 +9,8 @@ it resolves only once the record (and transcript) has committed, and raises
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -33,48 +35,87 @@ def request_payload(request: RequestRecord) -> dict[str, Any]:
 
     Built directly as the dict :meth:`AuditRecord.payload` would give (empty fields left out):
     every value here comes from the gateway's own typed record, so validating it again through
-    the pydantic model on every request would only cost time (a test checks both agree).
+    the pydantic model on every request would only cost time (a test checks both agree). The
+    fields that may be empty are added only when they are not, instead of every field being
+    filtered afterwards; the record's bytes are its canonical JSON, keys sorted, so the order
+    they are added in changes nothing.
     """
     principal = request.principal
-    started = datetime.fromtimestamp(request.started_at, UTC)
     timings: dict[str, float] = {"total_ms": round(request.duration_s * 1000, 3)}
-    if request.ttft_s is not None:
-        timings["first_token_ms"] = round(request.ttft_s * 1000, 3)
+    first_token_at = request.first_token_at
+    if first_token_at is not None:
+        timings["first_token_ms"] = round((first_token_at - request.started) * 1000, 3)
+    prompt_tokens, completion_tokens = request.prompt_tokens, request.completion_tokens
+    details: dict[str, Any] = {
+        "endpoint": request.kind,
+        "stream": request.stream,
+        "attempts": request.attempts,
+    }
+    if request.batch is not None:
+        details["batch"] = request.batch
     payload: dict[str, Any] = {
         "v": 1,
         "kind": "request",
-        "time": started.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-        "request_id": request.request_id,
-        "user": principal.user_id,
-        "lab": principal.lab,
-        "project": principal.project,
-        "key_id": principal.key_id,
-        "auth_method": principal.auth_method,
-        "model": request.model,
-        "model_version": request.model_version,
-        "worker": request.worker_id,
-        "label": request.label,
+        "time": utc_text(request.started_at),
         "safety": list(request.safety),
         "usage": {
-            "prompt_tokens": request.prompt_tokens,
-            "completion_tokens": request.completion_tokens,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
             "reasoning_tokens": request.reasoning_tokens,
-            "total_tokens": request.prompt_tokens + request.completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
         },
         "timings": timings,
-        "outcome": request.outcome,
-        "status": request.status,
-        "error": request.error,
         "digests": request.digests(),
-        "details": {
-            "endpoint": request.kind,
-            "stream": request.stream,
-            "attempts": request.attempts,
-        },
+        "details": details,
     }
-    if request.batch is not None:
-        payload["details"]["batch"] = request.batch
-    return {k: v for k, v in payload.items() if v is not None}
+    # the fields the record leaves out when empty (AuditRecord.payload's exclude_none)
+    for key, value in (
+        ("request_id", request.request_id),
+        ("user", principal.user_id),
+        ("lab", principal.lab),
+        ("project", principal.project),
+        ("key_id", principal.key_id),
+        ("auth_method", principal.auth_method),
+        ("model", request.model),
+        ("model_version", request.model_version),
+        ("worker", request.worker_id),
+        ("label", request.label),
+        ("outcome", request.outcome),
+        ("status", request.status),
+        ("error", request.error),
+    ):
+        if value is not None:
+            payload[key] = value
+    return payload
+
+
+_second: tuple[int, str] = (-1, "")
+"""The last whole second :func:`utc_text` wrote, and its text up to the seconds."""
+
+
+def utc_text(timestamp: float) -> str:
+    """``datetime.fromtimestamp(timestamp, UTC)`` as RFC 3339 with microseconds and ``Z``
+    (``2025-01-31T12:00:00.123456Z``), what ``isoformat(timespec="microseconds")`` gives.
+
+    The microseconds are rounded as ``fromtimestamp`` rounds them (half to even, carried into
+    the next second), and the text up to the seconds is made once a second, not once a
+    record: a request's record was a third of a ``datetime``'s cost to format (a test
+    compares both over many moments)."""
+    global _second
+    if not 0.0 <= timestamp < _LAST_SECOND:  # before 1970 or after 9999: the slow way
+        return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+    fraction, whole = math.modf(timestamp)
+    micros = round(fraction * 1e6)
+    seconds = int(whole)
+    if micros >= 1_000_000:
+        micros -= 1_000_000
+        seconds += 1
+    if seconds != _second[0]:
+        _second = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    return f"{_second[1]}.{micros:06d}Z"
+
+
+_LAST_SECOND = 253_402_300_799.0  # 9999-12-31T23:59:59Z: four-digit years only
 
 
 def transcript_for(request: RequestRecord) -> Transcript:
