@@ -235,6 +235,20 @@ def _access_text(f: dict[str, Any]) -> str:
     )
 
 
+def _access_text_of(rec: RequestRecord) -> str:
+    """What ``_access_text(access_fields(rec))`` gives, read from the record itself: the text
+    formatter prints no fields, so the dict of them is made only for the JSON formatter and
+    for other handlers (a test compares the two)."""
+    p = rec.principal
+    return (
+        f"request_id={rec.request_id} user={p.user_id} lab={p.lab} "
+        f"project={p.project} model={rec.model} label={rec.label} status={rec.status} "
+        f"outcome={rec.outcome} prompt_tokens={rec.prompt_tokens} "
+        f"completion_tokens={rec.completion_tokens} ms={round(rec.duration_s * 1000, 1)} "
+        f"stream={rec.stream}"
+    )
+
+
 def _sole_step_handler() -> StepHandler | None:
     """The handler an access line goes to, when it is the only one, is labgate's own
     :class:`StepHandler` with labgate's own formatter, and no filter would see the record
@@ -274,14 +288,18 @@ class AccessLog:
     async def finish(self, rec: RequestRecord) -> None:
         if not ACCESS.isEnabledFor(logging.INFO):
             return
-        fields = access_fields(rec)
-        text = _access_text(fields)
         handler = _sole_step_handler()
         if handler is not None:
             created = time.time()  # as the logging module's record takes it
             msecs = int((created - int(created)) * 1000) + 0.0
             formatter: Any = handler.formatter
-            line = formatter.info_line(ACCESS.name, text, created, msecs, fields)
+            if type(formatter) is TextFormatter:  # the text line needs no dict of the fields
+                line = formatter.info_line(ACCESS.name, _access_text_of(rec), created, msecs, None)
+            else:
+                fields = access_fields(rec)
+                text = _access_text(fields)
+                line = formatter.info_line(ACCESS.name, text, created, msecs, fields)
             handler.hold(line + handler.terminator)
             return
-        ACCESS.info(text, extra={"fields": fields})
+        fields = access_fields(rec)
+        ACCESS.info(_access_text(fields), extra={"fields": fields})

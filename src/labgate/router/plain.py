@@ -34,7 +34,6 @@ it treats aiohttp's: the worker's failure, retried on another replica before the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -254,12 +253,14 @@ class PlainClient:
             )
         )
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s  # the whole call's, retry and connecting included
-        conn = self._take(origin)
+        now = loop.time()
+        deadline = now + timeout_s  # the whole call's, retry and connecting included
+        conn = self._take(origin, now)
         if conn is not None:
-            # closed by the worker as it was reused: once more, on a new connection
-            with contextlib.suppress(_ClosedUnanswered):
+            try:
                 return await self._exchange(origin, conn, request, deadline)
+            except _ClosedUnanswered:
+                pass  # closed by the worker as it was reused: once more, on a new connection
         left = deadline - loop.time()
         if left <= 0:
             raise TimeoutError
@@ -278,11 +279,13 @@ class PlainClient:
             raise
         return self._keep(origin, conn, answer)
 
-    def _take(self, origin: Origin) -> _Connection | None:
+    def _take(self, origin: Origin, now: float) -> _Connection | None:
+        """The newest idle connection to ``origin`` that is still open and young enough
+        (``now``: the loop's time)."""
         idle = self._idle.get((origin.host, origin.port))
         if not idle:
             return None
-        oldest = asyncio.get_running_loop().time() - self.idle_timeout_s
+        oldest = now - self.idle_timeout_s
         while idle:
             conn = idle.pop()
             if not conn.closed and conn.idle_since >= oldest:

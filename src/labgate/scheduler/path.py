@@ -22,7 +22,9 @@ class RequestClass(IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        """``"interactive"`` or ``"batch"``: the member's name in lower case (looked up, not
+        made again: the dispatch of every request names its class in the metrics)."""
+        return _LABELS[self._value_]
 
     @classmethod
     def parse(cls, value: RequestClass | str) -> RequestClass:
@@ -35,6 +37,9 @@ class RequestClass(IntEnum):
             raise ValueError(
                 f"unknown request class {value!r}; use 'interactive' or 'batch'"
             ) from None
+
+
+_LABELS = tuple(member.name.lower() for member in RequestClass)
 
 
 class ClientPath(NamedTuple):

@@ -112,11 +112,19 @@ class FairTree:
         self.decay = decay
         self._share_of = share_of
         self._seq = itertools.count()
+        self._paths: dict[ClientPath, tuple[Node, Node, Node]] = {}
+        """Each path's nodes, found once: nodes are never removed from the tree."""
 
     # -- tree shape ---------------------------------------------------------------------------
 
     def nodes_for(self, path: ClientPath) -> tuple[Node, Node, Node]:
         """The lab, project and user nodes of ``path``, created with their shares if new."""
+        nodes = self._paths.get(path)
+        if nodes is None:
+            nodes = self._paths[path] = self._walk_to(path)
+        return nodes
+
+    def _walk_to(self, path: ClientPath) -> tuple[Node, Node, Node]:
         node = self.root
         found: list[Node] = []
         for depth, name in enumerate(path, start=1):
