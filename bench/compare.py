@@ -17,7 +17,9 @@ on both sides). Gateways run pinned to core 0, the worker and the client to core
 ``--wrk N`` measures under load instead, as issue 25's requests/s goal does: ``N`` rounds of
 ``wrk -c32`` (``--connections``), A and B in turn (order alternating each round), each
 gateway's CPU time per request from ``/proc`` over its run; it prints every round's B/A
-ratio and their median.
+ratio and their median. With ``--together`` A and B are loaded at the same time, each by
+its own ``wrk``, both gateways sharing core 0: on a host whose other load comes and goes
+from second to second, both then meet the same seconds (rounds in turn met different ones).
 
     python bench/compare.py --base HEAD~1 [--requests 4000]
     python bench/compare.py --base HEAD~1 --wrk 10 [--duration 3]
@@ -76,12 +78,24 @@ def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | Non
 
 def _wrk(url: str, script: Path, connections: int, duration: float, cores: str | None) -> int:
     """One wrk run; the number of answers it got (any non-2xx answer is an error)."""
+    return _answers(_start_wrk(url, script, connections, duration, cores), url)
+
+
+def _start_wrk(url: str, script: Path, connections: int, duration: float,
+               cores: str | None) -> subprocess.Popen[str]:
     threads = "1" if cores or connections == 1 else "2"
-    out = subprocess.run(
+    return subprocess.Popen(
         _pinned(["wrk", "-t", threads, "-c", str(connections), "-d", f"{duration:g}s",
                  "--timeout", "30s", "-s", str(script), url], cores),
-        capture_output=True, text=True, check=True,
-    ).stdout
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _answers(proc: subprocess.Popen[str], url: str) -> int:
+    """The number of answers a finished wrk run got (any non-2xx answer is an error)."""
+    out, err = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {err}")
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk against {url} saw errors:\n{out}")
     for line in out.splitlines():
@@ -94,7 +108,8 @@ def _wrk(url: str, script: Path, connections: int, duration: float, cores: str |
 def under_load(args: argparse.Namespace, gateways: list[tuple], tmp: Path,
                cores: str | None) -> None:
     """``args.wrk`` rounds of wrk at ``args.connections``, A and B in turn (the order
-    alternating), each gateway's CPU time per request over its own run."""
+    alternating) or, with ``--together``, at once; each gateway's CPU time per request over
+    its own run."""
     scripts = []
     for i, (_, _, home) in enumerate(gateways):
         key = (home / "data" / "admin.key").read_text().strip()
@@ -107,14 +122,28 @@ def under_load(args: argparse.Namespace, gateways: list[tuple], tmp: Path,
     rps: list[list[float]] = [[], []]
     print(f"labgate side by side under load: {args.wrk} rounds of wrk -c{args.connections}, "
           f"{args.duration:g} s each, A and B alternating; load {load_average()}")
+    if args.together:
+        print("  (--together: A and B under wrk at the same time, each its own wrk)")
     for r in range(args.wrk):
-        for i in ((0, 1) if r % 2 == 0 else (1, 0)):
-            pid = gateways[i][0].pid
-            before, t = cpu_seconds(pid), time.perf_counter()
-            n = _wrk(urls[i], scripts[i], args.connections, args.duration, cores)
+        order = (0, 1) if r % 2 == 0 else (1, 0)
+        if args.together:
+            pids = [gateways[i][0].pid for i in range(2)]
+            starts, t = [cpu_seconds(pid) for pid in pids], time.perf_counter()
+            procs = {i: _start_wrk(urls[i], scripts[i], args.connections, args.duration, cores)
+                     for i in order}
+            counts = {i: _answers(procs[i], urls[i]) for i in order}
             elapsed = time.perf_counter() - t
-            cpu[i].append((cpu_seconds(pid) - before) / n)
-            rps[i].append(n / elapsed)
+            for i in range(2):
+                cpu[i].append((cpu_seconds(pids[i]) - starts[i]) / counts[i])
+                rps[i].append(counts[i] / elapsed)
+        else:
+            for i in order:
+                pid = gateways[i][0].pid
+                before, t = cpu_seconds(pid), time.perf_counter()
+                n = _wrk(urls[i], scripts[i], args.connections, args.duration, cores)
+                elapsed = time.perf_counter() - t
+                cpu[i].append((cpu_seconds(pid) - before) / n)
+                rps[i].append(n / elapsed)
         print(f"  round {r + 1:2d}: CPU/request A {cpu[0][-1] * 1e6:5.0f} µs  "
               f"B {cpu[1][-1] * 1e6:5.0f} µs  B/A {cpu[1][-1] / cpu[0][-1]:.3f}   "
               f"req/s A {rps[0][-1]:6.0f}  B {rps[1][-1]:6.0f}")
@@ -140,6 +169,9 @@ async def main() -> None:
                     help="under load instead: this many rounds of wrk, A and B in turn")
     ap.add_argument("--connections", type=int, default=32, help="wrk's connections (--wrk)")
     ap.add_argument("--duration", type=float, default=3.0, help="seconds a wrk run (--wrk)")
+    ap.add_argument("--together", action="store_true",
+                    help="--wrk with A and B loaded at the same time (each its own wrk), so "
+                         "both meet the host's load of the same seconds")
     args = ap.parse_args()
     gw_cores, other_cores = (None, None) if args.no_pin else ("0", "1")
     tmp = Path(tempfile.mkdtemp(prefix="labgate-compare-"))
