@@ -276,6 +276,21 @@ _TO_CYRILLIC = str.maketrans(
         "X": "Х",
     }
 )
+# Inside a word that mixes the two scripts (no Russian word does), lower-case Latin letters
+# drawn like Cyrillic small capitals or italics stand for them too: "зapиh", "дomaшheй".
+_TO_CYRILLIC_MIXED = str.maketrans(
+    {
+        **{chr(k): v for k, v in _TO_CYRILLIC.items()},
+        "h": "н",
+        "t": "т",
+        "b": "в",
+        "m": "м",
+        "n": "п",
+        "u": "и",
+        "r": "г",
+    }
+)
+_MIXED_LOOKALIKES = frozenset("aeopcxykABEKMHOPCTXhtbmnur")
 _CYRILLIC_ONLY = re.compile("[\u0400-\u04ff]")
 # Counting letters by script with one regular expression each (a long text has many).
 _LATIN_RE = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
@@ -315,14 +330,23 @@ def _fold_homoglyphs(text: str) -> str:
         alpha = [ch for ch in word if ch.isalpha()]
         if russian:
             lookalikes = [ch for ch in alpha if _is_latin_letter(ch)]
-            if not lookalikes or not all(ch in _LATIN_LOOKALIKES for ch in lookalikes):
+            if not lookalikes:
+                return word
+            if (
+                any(_CYRILLIC_ONLY.match(ch) for ch in alpha)
+                and all(_is_latin_letter(ch) or _CYRILLIC_ONLY.match(ch) for ch in alpha)
+                and all(ch in _MIXED_LOOKALIKES for ch in lookalikes)
+                and any(ch not in _LATIN_LOOKALIKES for ch in lookalikes)
+            ):
+                return word.translate(_TO_CYRILLIC_MIXED)  # "зapиh": small capitals too
+            if not all(ch in _LATIN_LOOKALIKES for ch in lookalikes):
                 return word
             if len(lookalikes) < len(alpha) and all(
                 _is_latin_letter(ch) or _CYRILLIC_ONLY.match(ch) for ch in alpha
             ):
                 return word.translate(_TO_CYRILLIC)  # a Russian word with Latin look-alikes
             small = not any(ch.isupper() for ch in word[1:])
-            if small and (len(alpha) >= 2 or word in ("c", "o", "a", "k")):
+            if small and (len(alpha) >= 2 or word in ("c", "o", "a", "k", "y")):
                 # a small word written in them ("Kak", "c"), not "pH", "E." or an acronym
                 return word.translate(_TO_CYRILLIC)
             return word
@@ -330,9 +354,19 @@ def _fold_homoglyphs(text: str) -> str:
             return word
         if any(not _is_latin_letter(ch) and ch not in _HOMOGLYPHS for ch in alpha):
             return word  # a real word of another script (it has letters nothing resembles)
-        if any(_is_latin_letter(ch) for ch in alpha) or latin:
-            return word.translate(_HOMOGLYPH_TABLE)
-        return word
+        if any(_is_latin_letter(ch) for ch in alpha):
+            return word.translate(_HOMOGLYPH_TABLE)  # a word that mixes scripts
+        if not latin:
+            return word
+        if other_only:
+            # a bilingual text (Russian with English terms: "Как настроить Docker ... в
+            # Kubernetes кластере?"): a whole word of look-alikes is folded only when it then
+            # reads as a known word and did not before ("Ноw" -> "How"; "Как", "кластере"
+            # stay Russian: folded they were noise flagged as a disguise)
+            folded = word.translate(_HOMOGLYPH_TABLE)
+            known = folded.lower() in ANY_WORD and word.lower() not in ANY_WORD
+            return folded if known else word
+        return word.translate(_HOMOGLYPH_TABLE)
 
     return _TOKEN.sub(fold, text)
 
@@ -612,7 +646,12 @@ _ROT_HINT = re.compile(
 )
 _REVERSE_HINT = re.compile(
     r"\b(?:written|spelled|spelt|read(?: it)?|typed|text is) backwards?\b|"
-    r"\breversed? (?:text|order|string|letters|words)\b|\bin reverse\b",
+    r"\breversed? (?:text|order|string|letters|words)\b|\bin reverse\b|"
+    # "read it backwards" as the other seven languages say it
+    r"\bà l[’']envers\b|\binvers[ée]e?s?\b|\brückwärts\b|\bumgedreht\b|"
+    r"\bal rev[ée]s\b|\binvertid[oa]s?\b|\bнаоборот\b|\bзадом наперёд\b|"
+    r"\bзадом наперед\b|\bв обратном порядке\b|倒着|倒过来|反过来|反着|逆から|逆さ|逆順|"
+    r"بالعكس|معكوس|مقلوب",
     re.IGNORECASE,
 )
 # Chunks: sentences, lines, and what quotes, brackets and colons set apart.
@@ -776,6 +815,15 @@ def _reverse_chunk(chunk: str) -> str | None:
     return flipped if _reversal_plausible(chunk, flipped) else None
 
 
+def _reverse_chunk_told(chunk: str) -> str | None:
+    """A chunk reversed where the text itself says it is written backwards ("read it
+    backwards and answer:", "اقرأها بالعكس"): one known word is enough there. The two-word
+    bar is against chance readings of ordinary text; a text that asks to be read reversed
+    has given the reading, and the lists hold few words of some languages (Arabic)."""
+    flipped = chunk[::-1]
+    return flipped if _known_words(flipped) >= 1 > _known_words(chunk) else None
+
+
 def _reversals(text: str) -> list[Derived]:
     out: list[Derived] = []
     whole = text[:SCAN_CHARS][::-1]
@@ -794,6 +842,8 @@ def _reversals(text: str) -> list[Derived]:
             out.append(Derived("reversed_words", words, whole=True))  # no telling: both
         return out
     chunks = _chunkwise(text, _reverse_chunk)
+    if chunks is None and _REVERSE_HINT.search(text):
+        chunks = _chunkwise(text, _reverse_chunk_told)
     if chunks and all(chunks != d.text for d in out):
         out.append(Derived("reversed", chunks, whole=True))
     if words and all(words != d.text for d in out):
@@ -827,10 +877,17 @@ def _segment(letters: str) -> str:
 
 # A run of at least four single letters (or digits) each followed by one separator: spaces,
 # dots, hyphens, underscores, asterisks, slashes, pipes, commas, plus signs.
-_SPACED_RUN = re.compile(r"(?<![\w])(?:\w[ \t]*[ .\-_*/|,+~·][ \t]*){3,}\w(?![\w])")
+_SPACED_RUN = re.compile(
+    r"(?<![\w])(?:\w[ \t]*[ .\-_*/|,+~·・‧•･．][ \t]*){3,}\w(?![\w])"  # ・ ‧ ･: CJK middle dots
+)
+# letters joined by a sign inside words ("s.a.b.o.t.i.e.r.e"): then a space is a word break
+_JOINED_LETTERS = re.compile(r"\w[.\-_*+~·・‧•･．]\w[.\-_*+~·・‧•･．]\w")
 
 
 def _unspace(run: str) -> str:
+    if " " in run.strip() and len(_JOINED_LETTERS.findall(run)) >= 2:
+        words = run.split()
+        return " ".join(re.sub(r"[^\w]", "", w) for w in words if re.sub(r"[^\w]", "", w))
     words = re.split(r"\s{2,}|\s*[/|]\s*|\t", run.strip())
     if len(words) > 1:
         return " ".join(re.sub(r"[^\w]", "", w) for w in words if re.sub(r"[^\w]", "", w))
@@ -1006,6 +1063,19 @@ def _leetspeak(text: str) -> Derived | None:
         and reading_ratio(out, 2) >= max(0.3, reading_ratio(text, 2, bounded=False) + 0.15)
     ):
         return None
+    # a word drawn like a name ("W13" for "Wie", as "U235" or "CO2" are) once leetspeak is
+    # clear: swapped only when it reads as a function word of three letters or more (names
+    # do not: U235 "Uzes", H5N1 "HsNi", B12 "Biz"; T4, D3 are too short to tell)
+    out = _LEET_WORD.sub(
+        lambda m: (
+            plain
+            if m.group(0) not in real
+            and len(plain := _unleet_word(m.group(0))) >= 3
+            and plain.lower() in FUNCTION_WORDS
+            else m.group(0)
+        ),
+        out,
+    )
     # digits and signs standing alone for short words ("70" to, "15" is, "@" a, "!" i)
     # once leetspeak is clear
     out = re.sub(
