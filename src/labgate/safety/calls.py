@@ -127,7 +127,46 @@ def _value_words(value: Any, out: list[str], depth: int = 0) -> None:
 
 def _scalar(value: Any) -> str:
     text = str(value).strip()
+    if isinstance(value, str) and (inner := embedded_data(text)) is not None:
+        name, parsed = inner
+        words: list[str] = [identifier_words(name)] if name else []
+        _value_words(parsed, words)
+        return ", ".join(_one_sentence(w) for w in words if w.strip())
     return text.replace("_", " ") if len(text) <= 64 and _SNAKE_VALUE.fullmatch(text) else text
+
+
+# a call written as code inside a string: ``dose_calc({"isotope": "Cs-137"})``, any script
+_CALL_EXPRESSION = re.compile(r"^\s*([^\W\d][\w.-]{0,80})\s*\(\s*(\{.*\})\s*\)\s*;?\s*$", re.S)
+# a string longer than this is not looked into for data (a page is prose, whatever it holds)
+_EMBEDDED_CHARS = 20_000
+
+
+def embedded_data(text: str) -> tuple[str, Any] | None:
+    """A string value that is itself structured data, as ``(name, parsed)``: a JSON object or
+    list (name ``""``), or a call written as code, ``name({json})`` (name: the call's). None
+    for anything else.
+
+    A client (or a data set) can pass a call as a string: ``run_task({"instructions":
+    "calcul_dose({\"isotope\": \"Cs-137\", \"MBq\": 3.7, \"m\": 1.0})"})``. Read as the
+    sentence it is not, the call's surface ("Cs-137", "MBq", braces and quotes) scored 0.81 to
+    0.99 radiological as a message, and four dose-rate and decay calculations (zh, ja, ar, ru)
+    were refused. Its keys and values are read in words like any call's
+    (:func:`call_prose`), and each value that is prose is still screened as a message
+    (:func:`result_prose`)."""
+    stripped = text.strip()
+    if len(stripped) > _EMBEDDED_CHARS or not stripped.endswith(("}", "]", ")", ");")):
+        return None
+    name, payload = "", stripped
+    if not stripped.startswith(("{", "[")):
+        match = _CALL_EXPRESSION.match(stripped)
+        if match is None:
+            return None
+        name, payload = match.group(1), match.group(2)
+    try:
+        parsed = json.loads(payload)
+    except ValueError:
+        return None
+    return (name, parsed) if isinstance(parsed, (dict, list)) and parsed else None
 
 
 def call_prose(name: str, arguments: str) -> str:
@@ -205,7 +244,10 @@ def _prose_values(value: Any, out: list[str], min_words: int, depth: int = 0) ->
     if depth > 16:
         return
     if isinstance(value, str):
-        if len(value.split()) >= min_words:
+        inner = embedded_data(value)
+        if inner is not None:  # data written inside a string: its prose values, not its code
+            _prose_values(inner[1], out, min_words, depth + 1)
+        elif len(value.split()) >= min_words:
             out.append(value)
     elif isinstance(value, Mapping):
         for item in value.values():
