@@ -33,11 +33,17 @@ _OPENING = re.compile(
     r"refuse (?:all |any |every )?(?:requests?|questions?|attempts?|to)\b|"
     r"decline (?:all |any |every )?(?:requests?|questions?|to)\b|"
     r"under no circumstances|"
-    r"ne jamais|ne (?:pas|fournis|donne|explique|aide)|n'|jamais|refuse[zs]? (?:de|les demandes)|"
+    r"ne jamais|ne (?:pas|fournis|donne|explique|aide)|n'|jamais|"
+    r"refuse[zs]? (?:de|les demandes|toute?s? (?:aide|demande|requête|question)s?)|"
+    # a rule written with a modal ("tu ne dois jamais aider …", "vous ne pouvez pas …")
+    r"ne (?:dois|doit|devez|peux|peut|pouvez)\s+(?:jamais|pas|en aucun cas)|"
     r"niemals|nie\b|keinesfalls|auf keinen fall|lehne|verweigere|"
     r"(?:erkläre|gib|beschreibe|hilf|nenne|liefere|zeige|sage?)\s+(?:niemals|nie|keinesfalls)\b|"
     r"nunca|jamás|no (?:expliques|des|ayudes|proporciones|describas)|rechaza|"
-    r"никогда не|ни в коем случае|не (?:объясняй|помогай|давай|описывай|предоставляй)|откажи|"
+    r"никогда не|ни в коем случае|никому не|"
+    # the imperative ("не помогай") or a rule in the indicative ("не помогаешь", "ты не даёшь")
+    r"не (?:объясняй|помогай|давай|описывай|предоставляй|объясняешь|помогаешь|даёшь|даешь|"
+    r"описываешь|предоставляешь)|откажи|"
     r"不要|不得|禁止|切勿|绝不|絕不|决不|不能|拒绝|拒絕|"
     r"لا (?:تشرح|تساعد|تقدم|تعط|تصف)|يحظر|يُحظر|ممنوع|ارفض|"
     r"決して|絶対に)",
@@ -85,13 +91,15 @@ _CLAUSE = re.compile(
     re.IGNORECASE,
 )
 # a manner that turns "never explain X briefly / wrongly" into "explain X fully / rightly"
+# ("usar mal", to misuse, is a verb of the forbidden act, not a manner of telling)
 _MANNER = re.compile(
     r"\b(?:briefly|vaguely|partially|partly|superficially|incomplete\w*|wrong\w*|incorrect\w*|"
     r"inaccurat\w*|badly|poorly|falsel?y?|in (?:less|fewer) than|less than|fewer than|"
     r"without (?:detail|step|the|any|exact|specific)\w*|in general terms|too|half|only|"
-    r"bri[eè]vement|vaguement|partiellement|mal|faux|sans d[ée]tail\w*|seulement|"
+    r"bri[eè]vement|vaguement|partiellement|(?<!usar )(?<!utilizar )mal|faux|"
+    r"sans d[ée]tail\w*|seulement|"
     r"kurz|vage|teilweise|falsch|ohne details?|nur|"
-    r"brevemente|vagamente|parcialmente|mal|sin detalles?|solo|"
+    r"brevemente|vagamente|parcialmente|(?<!usar )(?<!utilizar )mal|sin detalles?|solo|"
     r"кратко|расплывчато|частично|неправильно|без подробностей|только)\b|"
     r"简单|简要|大概|错误|只|簡単|間違|だけ|باختصار|خطأ|فقط",
     re.IGNORECASE,
@@ -111,6 +119,7 @@ _VERB_IN_OPENING = re.compile(rf"\b(?:{_GOVERNED})\b|تشرح|تساعد|تقد�
 # what follows is what is refused, not a verb it governs
 _REFUSAL_OPENING = re.compile(
     r"(?:refuse|decline) (?:all |any |every )?(?:requests?|questions?|attempts?)|lehne|"
+    r"refuse[zs]? (?:les demandes|toute?s? )|"
     r"verweigere|rechaza|откажи|拒绝|拒絕|ارفض",
     re.IGNORECASE,
 )
@@ -152,7 +161,7 @@ _REFERRAL = re.compile(
     r"\b(?:refus\w*|declin\w*|redirect\w*|refer\w*|point\w* (?:them |the user )?to|escalat\w*|"
     r"report\w*|renvoi\w*|oriente\w*|signal\w*|verweis\w*|ablehn\w*|lehne|weiterleit\w*|"
     r"ni[ée]ga\w*|rechaz\w*|remit\w*|deriv\w*|откаж\w*|откаж|направ\w*|перенаправ\w*|сообщ\w*)|"
-    r"拒绝|拒絕|转给|轉給|转交|上报|断り|案内|報告|ارفض|رفض|وجّه|وجه|أحل",
+    r"拒绝|拒絕|转给|轉給|转交|上报|断り|案内|報告|回して|回す|ارفض|رفض|وجّه|وجه|أحل",
     re.IGNORECASE,
 )
 _ACT_NEAR = re.compile(
@@ -160,6 +169,7 @@ _ACT_NEAR = re.compile(
     r"تشرح|شرح|تقدم|تقديم|صنع|إنتاج"
 )
 _TAIL_WORDS = 20
+_RULE_THEN = re.compile(r"(?:せず|しないで|することなく)[、,，]\s*")
 # a second rule joined to a task: "Give triage advice, and never advise on how to poison"
 _AND_NEVER = re.compile(
     r"(?:,\s*|\s)(?:and|et|und|y|e|и|а)\s+(?=(?:never|do not|don't|must not|ne jamais|jamais|"
@@ -229,6 +239,13 @@ def _without_rule(sentence: str) -> str | None:
     parts = _RULE_TAIL.split(sentence, maxsplit=1)
     if len(parts) == 2 and is_prohibition(parts[0]) and _refusal_tail(parts[1]):
         return parts[1].strip()
+    # Japanese: a rule, then how to refuse, in one sentence ("…の手助けは一切せず、そうした質問は
+    # 責任者に回してください"): the rule read as the prohibition it is ("…は一切しないでください")
+    ja = _RULE_THEN.search(sentence)
+    if ja is not None:
+        rule, tail = sentence[: ja.start()] + "しないでください", sentence[ja.end() :]
+        if is_prohibition(rule) and _refusal_tail(tail):
+            return tail.strip()
     joined = _AND_NEVER.search(sentence)
     if joined is not None:
         head, tail = sentence[: joined.start()], sentence[joined.end() :]
