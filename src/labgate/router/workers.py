@@ -165,15 +165,36 @@ class WorkerPool:
     # -- choice -----------------------------------------------------------------------------
 
     def choose(self, affinity_key: str | None = None, exclude: Iterable[str] = ()) -> Worker | None:
-        excluded = set(exclude)
-        candidates = [w for w in self.usable() if w.worker_id not in excluded]
-        if not candidates:
+        # One pass over the workers: each one's usability (which turns a cooled-off breaker
+        # half-open, excluded workers included, as :meth:`usable` does), the exclusion and the
+        # least loaded (fewest outstanding, then the smallest id), without a list of all the
+        # usable workers, a lambda or a set for an empty ``exclude``; a closed breaker on a
+        # healthy worker needs no more (issue 25).
+        now = self._clock()
+        excluded = set(exclude) if exclude else None
+        candidates: list[Worker] = []
+        least: Worker | None = None
+        for w in self.workers.values():
+            if w.draining or not w.healthy:
+                continue
+            if w.breaker is not BreakerState.CLOSED and not self._usable(w, now):
+                continue
+            if excluded and w.worker_id in excluded:
+                continue
+            candidates.append(w)
+            if (
+                least is None
+                or w.outstanding < least.outstanding
+                or (w.outstanding == least.outstanding and w.worker_id < least.worker_id)
+            ):
+                least = w
+        if least is None:
             return None
-        least = min(candidates, key=lambda w: (w.outstanding, w.worker_id))
         chosen = least
         if affinity_key and len(candidates) > 1:
             digest = affinity_digest(affinity_key)
-            preferred = max(candidates, key=lambda w: _rendezvous(digest, w.worker_id))
+            # the highest 8-byte digest read big-endian is the highest digest's bytes
+            preferred = max(candidates, key=lambda w: _rendezvous_bytes(digest, w.worker_id))
             if preferred.outstanding <= least.outstanding + self.affinity_slack:
                 chosen = preferred
         if chosen.breaker is BreakerState.HALF_OPEN:
@@ -204,6 +225,6 @@ def affinity_digest(prefix: str) -> str:
     return hashlib.blake2b(prefix.encode("utf-8", "replace"), digest_size=8).hexdigest()
 
 
-def _rendezvous(key: str, worker_id: str) -> int:
-    digest = hashlib.blake2b(f"{key}|{worker_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+def _rendezvous_bytes(key: str, worker_id: str) -> bytes:
+    """The rendezvous score of ``worker_id`` for ``key``; bytes compare as the ints would."""
+    return hashlib.blake2b(f"{key}|{worker_id}".encode(), digest_size=8).digest()
