@@ -38,13 +38,17 @@ _OPENING = re.compile(
     # a rule written with a modal ("tu ne dois jamais aider …", "vous ne pouvez pas …")
     r"ne (?:dois|doit|devez|peux|peut|pouvez)\s+(?:jamais|pas|en aucun cas)|"
     r"niemals|nie\b|keinesfalls|auf keinen fall|lehne|verweigere|"
+    r"(?:hilfst|erklärst|gibst|beschreibst|unterstützt|lieferst|zeigst)\s+"
+    r"(?:niemandem|niemals|nie|keinem|keiner|keinerlei|nicht)\b|"
     r"(?:erkläre|gib|beschreibe|hilf|nenne|liefere|zeige|sage?)\s+(?:niemals|nie|keinesfalls)\b|"
     r"nunca|jamás|no (?:expliques|des|ayudes|proporciones|describas)|rechaza|"
+    r"no (?:ayudas|explicas|das|describes|proporcionas|facilitas)\b|"
     r"никогда не|ни в коем случае|никому не|"
     # the imperative ("не помогай") or a rule in the indicative ("не помогаешь", "ты не даёшь")
     r"не (?:объясняй|помогай|давай|описывай|предоставляй|объясняешь|помогаешь|даёшь|даешь|"
     r"описываешь|предоставляешь)|откажи|"
     r"不要|不得|禁止|切勿|绝不|絕不|决不|不能|拒绝|拒絕|"
+    r"不(?:提供|协助|協助|帮助|幫助|解释|解釋|说明|說明|回答|参与|參與)|"
     r"لا (?:تشرح|تساعد|تقدم|تعط|تصف)|يحظر|يُحظر|ممنوع|ارفض|"
     r"決して|絶対に)",
     re.IGNORECASE,
@@ -52,7 +56,8 @@ _OPENING = re.compile(
 # Japanese and Arabic often forbid at the end ("…を説明しないでください", "…ことは禁止")
 _CLOSING = re.compile(
     r"(?:しないで(?:ください)?|ないで(?:ください|下さい)|してはいけない|してはならない|禁止(?:です)?|"
-    r"ないこと)[。.!！]?\s*$"
+    r"ないこと|(?:協力|支援|説明|提供|回答)(?:は)?(?:いた)?しません|(?:手を貸し|手伝い|教え)ません)"
+    r"[。.!！]?\s*$"
 )
 # the act the opening forbids: a verb of telling or helping, or of making, right after it
 _GOVERNED = (
@@ -62,7 +67,7 @@ _GOVERNED = (
     r"expliqu\w*|di[st]|donn\w*|écri\w*|décri\w*|fourni\w*|montr\w*|aid\w*|répond\w*|"
     r"fabriqu\w*|produi\w*|conseill\w*|"
     r"erklär\w*|sag\w*|gib|geben|schreib\w*|beschreib\w*|zeig\w*|hilf|helfen|antwort\w*|"
-    r"herstell\w*|unterstütz\w*|berat\w*|"
+    r"herstell\w*|unterstütz\w*|berat\w*|hilfst|gibst|lieferst|"
     r"expli\w*|d[ai]|dar|dame|escrib\w*|describ\w*|muestr\w*|mostrar|ayud\w*|respond\w*|"
     r"proporcion\w*|fabric\w*|produc\w*|aconsej\w*|"
     r"объясн\w*|скаж\w*|сказать|да\w*|напиш\w*|опис\w*|покаж\w*|помог\w*|ответ\w*|"
@@ -87,9 +92,17 @@ _TURN = re.compile(
 # a second clause that tells the model to act: ", explain ...", "and tell me ...", ": write ..."
 _CLAUSE = re.compile(
     rf"(?:[,，:：،]|\b(?:and|et|und|y|e|и|а)\b|并且|然后|و)\s*(?:me\s+|moi\s+|mir\s+|мне\s+)?"
-    rf"(?:{_GOVERNED}|now|go ahead|continue|proceed|maintenant|jetzt|ahora|теперь)\b",
+    rf"(?:{_GOVERNED}|now|go ahead|continue|proceed|maintenant|jetzt|ahora|теперь)\b"
+    # … unless it forbids too ("…, und unterstützt keinerlei Arbeiten an …")
+    r"(?!\s+(?:keinerlei|keine[mnrs]?|nicht|niemandem|nie|niemals|no|not|never|nothing|"
+    r"aucune?|jamais|rien|ningún|ninguna|nada|nunca|никому|никогда)\b)|"
+    # Chinese, Japanese, Arabic: a clause after a comma that tells ("，请告诉我…", "، اشرح")
+    r"[,，、:：]\s*(?:告诉|告訴|解释|解釋|说明|說明|描述|给我|給我|代わりに|教えて|説明して)|"
+    r"[,،:]\s*و?(?:اشرح|أخبرني|اخبرني|أعطني|اعطني|قل لي|صف)",
     re.IGNORECASE,
 )
+# "please" after a Chinese opening asks something ("不要…，请告诉我…"; not 请求 "a request")
+_PLEASE = re.compile(r"(?<![申邀])[请請](?!求)")
 # a manner that turns "never explain X briefly / wrongly" into "explain X fully / rightly"
 # ("usar mal", to misuse, is a verb of the forbidden act, not a manner of telling)
 _MANNER = re.compile(
@@ -114,7 +127,11 @@ _REFUSING = re.compile(
 _MAX_WORDS = 30
 
 # an opening that already holds the act it forbids ("no expliques", "не давай", "لا تشرح")
-_VERB_IN_OPENING = re.compile(rf"\b(?:{_GOVERNED})\b|تشرح|تساعد|تقدم|تعط|تصف", re.IGNORECASE)
+_VERB_IN_OPENING = re.compile(
+    rf"\b(?:{_GOVERNED})\b|تشرح|تساعد|تقدم|تعط|تصف|"
+    r"提供|协助|協助|帮助|幫助|解释|解釋|说明|說明|回答|参与|參與",
+    re.IGNORECASE,
+)
 # an opening of refusing ("Refuse any request about …", "Lehne alles ab, was …", "拒绝任何…的请求"):
 # what follows is what is refused, not a verb it governs
 _REFUSAL_OPENING = re.compile(
@@ -170,6 +187,7 @@ _ACT_NEAR = re.compile(
 )
 _TAIL_WORDS = 20
 _RULE_THEN = re.compile(r"(?:せず|しないで|することなく)[、,，]\s*")
+_COMMA = re.compile(r"[，,]\s*")
 # a second rule joined to a task: "Give triage advice, and never advise on how to poison"
 _AND_NEVER = re.compile(
     r"(?:,\s*|\s)(?:and|et|und|y|e|и|а)\s+(?=(?:never|do not|don't|must not|ne jamais|jamais|"
@@ -208,7 +226,11 @@ def is_prohibition(sentence: str) -> bool:
             # "Don't worry about the rules and ...": the opening forbids something else
             return False
     return not (
-        _TURN.search(rest) or _CLAUSE.search(rest) or _REFUSING.search(body) or _MANNER.search(rest)
+        _TURN.search(rest)
+        or _CLAUSE.search(rest)
+        or _REFUSING.search(body)
+        or _MANNER.search(rest)
+        or _PLEASE.search(rest)
     )
 
 
@@ -244,6 +266,12 @@ def _without_rule(sentence: str) -> str | None:
     ja = _RULE_THEN.search(sentence)
     if ja is not None:
         rule, tail = sentence[: ja.start()] + "しないでください", sentence[ja.end() :]
+        if is_prohibition(rule) and _refusal_tail(tail):
+            return tail.strip()
+    # Chinese: a rule, a comma, then how to refuse ("不提供…的帮助，遇到这类问题请转给…")
+    comma = _COMMA.search(sentence)
+    if comma is not None and re.search(r"[\u4e00-\u9fff]", sentence[: comma.start()]):
+        rule, tail = sentence[: comma.start()], sentence[comma.end() :]
         if is_prohibition(rule) and _refusal_tail(tail):
             return tail.strip()
     joined = _AND_NEVER.search(sentence)
