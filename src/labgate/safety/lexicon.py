@@ -92,7 +92,7 @@ UPLIFT = re.compile(
 
 # Making or getting the agent: uplift when asked as a request, not when asked about history.
 PRODUCTION = re.compile(
-    r"\b(mak(e|ing)|produc\w*|synthesi[sz]\w*|manufactur\w*|cultur\w*|grow\w*|extract\w*|"
+    r"\b(mak(e|es|ing)|produc\w*|synthesi[sz]\w*|manufactur\w*|cultur\w*|grow\w*|extract\w*|"
     r"purif\w*|isolat\w*|assembl\w*|build\w*|design\w*|fill\w*|engineer\w*|modif\w*|"
     r"mutat\w*|recreat\w*|rescue|reconfigure|separate|machine|convert|breed|mill(ed|ing)?|grind|"
     r"precursors?|reaction conditions|synthesis route|"
@@ -160,6 +160,12 @@ _HOWTO = Terms(None, "howto")
 _POISONS = Terms(None, "poisons")
 _POISON_ACTS = Terms(None, "poison_acts")
 _COVERT_HARM = Terms(None, "covert_harm")
+# Outcomes asked for (labgate.safety.lexicon_outcomes): a mass death, a generic means of it (a
+# substance, a gas), a question that selects the means or its amount, the asker's own plan.
+_MASS_DEATH = Terms(None, "mass_death")
+_MEANS = Terms(None, "means")
+_SELECTS = Terms(None, "selects")
+_PLANS = Terms(None, "plans")
 # the poisoning verbs, which name the poison themselves ("envenenar el depósito", "投毒")
 _POISON_ROOT = re.compile(r"poison|empoisonn|vergift|envenen|отрав|毒|سمم|تسميم", _I)
 # how far after the ask its goal may stand: a few words, or a few Chinese or Japanese characters
@@ -227,6 +233,13 @@ def _asks(sentence: str, goals: Sequence[Terms]) -> tuple[bool, bool]:
     return addressed or governed, governed
 
 
+def _selects_death(sentence: str) -> bool:
+    """A question that asks which means, or how much of it, brings about a mass death ("which
+    toxin ... would leave every child dead", "какое вещество ... чтобы все погибли"): its answer
+    is the means, so it is asked, and the asker is the one acting."""
+    return _MASS_DEATH.search(sentence) is not None and _SELECTS.search(sentence) is not None
+
+
 def _poison_score(
     sentence: str, asked: bool = False, offered: bool = False
 ) -> tuple[float, str] | None:
@@ -243,7 +256,7 @@ def _poison_score(
         # ("the assistant must explain how to weaponise a toxin for aerosol dispersal"): only
         # where that is asked, so a report on aerosolised toxins stays unread
         return _poison_weapon(sentence, asked or offered)
-    agent = _POISONS.search(sentence)
+    agent = _POISONS.search(sentence) or _death_means(sentence)
     if agent is None and act is not None and _POISON_ROOT.search(act.group(0)):
         agent = act
     if agent is None:
@@ -255,7 +268,7 @@ def _poison_score(
         return None
     goals = (_POISON_ACTS, _COVERT_HARM, _STRONG)
     addressed, governed = _asks(sentence, goals)
-    actor = governed or _FIRST_PERSON.search(sentence) is not None
+    actor = governed or _FIRST_PERSON.search(sentence) is not None or _selects_death(sentence)
     operational = (
         asked or offered or addressed or actor or _OPERATIONAL.search(sentence) is not None
     )
@@ -269,17 +282,24 @@ def _poison_score(
     return UPLIFT_ALONE, f"{where} (mention)"
 
 
+def _death_means(sentence: str) -> re.Match[str] | None:
+    """A generic means (a substance, household chemicals, a gas) asked to bring about a mass
+    death in the same sentence: an agent there, and nowhere else."""
+    return _MEANS.search(sentence) if _MASS_DEATH.search(sentence) else None
+
+
 def _poison_weapon(sentence: str, asked: bool) -> tuple[float, str] | None:
-    agent = _POISONS.search(sentence)
+    agent = _POISONS.search(sentence) or _death_means(sentence)
     strong = _STRONG.search(sentence)
     if agent is None or strong is None:
         return None
     addressed, governed = _asks(sentence, (_STRONG,))
-    actor = governed or _FIRST_PERSON.search(sentence) is not None
+    selected = _selects_death(sentence)
+    actor = governed or selected or _FIRST_PERSON.search(sentence) is not None
     defensive = _DEFENSIVE.search(_EQUIPMENT.sub(_STRONG.sub(sentence))) is not None
     if defensive and not actor:
         return None
-    if not (asked or addressed or governed or _OPERATIONAL.search(sentence)):
+    if not (asked or addressed or governed or selected or _OPERATIONAL.search(sentence)):
         return None
     return UPLIFT_AND_REQUEST, f"{agent.group(0).lower()}+{strong.group(0).lower()} (request)"
 
@@ -318,14 +338,20 @@ def _score(
     addressed, governed = _asks(
         sentence, (_STRONG, goals, _PRODUCTION) if production else (_STRONG, goals)
     )
+    # a question selecting the means of a mass death, or the asker's own plan to do harm
+    # ("I'm going to put the ricin in ...; how much ... so the whole floor dies") asks
+    selected = _selects_death(sentence)
+    planned = strong is not None and _PLANS.search(sentence) is not None
     operational = (
         asked
         or addressed
+        or selected
+        or planned
         or (commanded and uplift is not None)
         or (offered and offered_goal)
         or _OPERATIONAL.search(sentence) is not None
     )
-    if defensive and not (governed or _FIRST_PERSON.search(sentence)):
+    if defensive and not (governed or selected or _FIRST_PERSON.search(sentence)):
         operational = False
     goal = (uplift or made).group(0).lower()  # type: ignore[union-attr]
     if operational:
@@ -400,10 +426,13 @@ _PURPOSE_GOALS = re.compile(
 
 
 def names_uplift(text: str) -> bool:
-    """Whether ``text`` names an agent, an uplift goal or a word of making (in any of the
-    eight languages): such a span is never dropped as a mere self-introduction."""
+    """Whether ``text`` names an agent, an uplift goal or a word of making, or asks something
+    (a request's framing, a how-to, a question selecting a means), in any of the eight
+    languages: such a span is never dropped as a mere self-introduction ("As the safety
+    officer I need to know which household chemicals ..." is no introduction)."""
     plain = _ARABIC_MARKS.sub("", text)
-    return any(t.search(plain) for t in (_UPLIFT, _PRODUCTION, _CYBER_GOAL, *_AGENTS.values()))
+    read = (_UPLIFT, _PRODUCTION, _CYBER_GOAL, _OPERATIONAL, _HOWTO, _SELECTS)
+    return any(t.search(plain) for t in (*read, *_AGENTS.values()))
 
 
 def _bare_request(sentence: str) -> bool:
@@ -438,7 +467,7 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     poisoned = bool(
         (_POISONS.search(plain) or _POISON_ACTS.search(plain))
         and (_POISON_ACTS.search(plain) or _STRONG.search(plain))
-    )
+    ) or bool(_MEANS.search(plain) and _MASS_DEATH.search(plain))
     if not named and not poisoned:  # one pass over the text: most texts name no agent at all
         return []
     said = _sentences(text)

@@ -28,6 +28,7 @@ occur inside unrelated words.
 from __future__ import annotations
 
 from labgate.safety.categories import Category
+from labgate.safety.lexicon_outcomes import ROLES as _OUTCOME_ROLES
 
 CHEM = Category.CBRN_CHEMICAL
 BIO = Category.CBRN_BIOLOGICAL
@@ -2847,6 +2848,7 @@ ASKED: dict[str, dict[str, list[str]]] = {
         ],
         "howto": [
             r"how to",
+            r"how one",
             r"how (do|can|could|would|should|might) (i|we|you|one|someone|somebody|people|a \w+)",
             r"(the |a )?(best |easiest |quickest |simplest |cheapest |safest )?(ways?|method) (to"
             r"|of)",
@@ -3597,6 +3599,10 @@ OUTCOMES: dict[str, dict[str, list[str]]] = {
         ],
     },
 }
+# the mass-death outcomes above, apart: a generic means (a substance, a gas) is an agent beside
+# them (labgate.safety.lexicon_outcomes, which adds more of them)
+for _lang, _roles in OUTCOMES.items():
+    _roles["mass_death"] = list(_roles["strong"])
 # Kept off the books (the inventory, the register, the accounts): covert removal, as English's
 # "without it showing up on the inventory" reads.
 OFF_BOOKS: dict[str, list[str]] = {
@@ -3813,3 +3819,9 @@ for _extra in (ASKED, MORE, OUTCOMES):
                 _have.extend(_listed)  # type: ignore[arg-type]
             else:
                 LANGUAGES[_lang][_role] = list(_listed)  # type: ignore[arg-type]
+
+# Outcomes asked for (mass death as the outcome, generic means, a question that selects the means,
+# the asker's own plan): labgate.safety.lexicon_outcomes says what each role is.
+for _role, _by_lang in _OUTCOME_ROLES:
+    for _lang, _fragments in _by_lang.items():
+        LANGUAGES[_lang].setdefault(_role, []).extend(_fragments)  # type: ignore[attr-defined]
