@@ -70,7 +70,7 @@ _GOVERNED = (
     r"herstell\w*|unterstütz\w*|berat\w*|hilfst|gibst|lieferst|"
     r"expli\w*|d[ai]|dar|dame|escrib\w*|describ\w*|muestr\w*|mostrar|ayud\w*|respond\w*|"
     r"proporcion\w*|fabric\w*|produc\w*|aconsej\w*|"
-    r"объясн\w*|скаж\w*|сказать|да\w*|напиш\w*|опис\w*|покаж\w*|помог\w*|ответ\w*|"
+    r"объясн\w*|скаж\w*|сказать|да\w*|напиш\w*|опис\w*|покаж\w*|помог\w*|ответ(?!ствен)\w*|"
     r"предостав\w*|изготов\w*|производ\w*|совет\w*"
 )
 _GOVERNS = re.compile(rf"^\W*(?:\w+\W+){{0,2}}?(?:{_GOVERNED})\b", re.IGNORECASE)
@@ -177,7 +177,8 @@ _RULE_END = re.compile(r"\s*[;；؛]\s*$")
 _REFERRAL = re.compile(
     r"\b(?:refus\w*|declin\w*|redirect\w*|refer\w*|point\w* (?:them |the user )?to|escalat\w*|"
     r"report\w*|renvoi\w*|oriente\w*|signal\w*|verweis\w*|ablehn\w*|lehne|weiterleit\w*|"
-    r"ni[ée]ga\w*|rechaz\w*|remit\w*|deriv\w*|откаж\w*|откаж|направ\w*|перенаправ\w*|сообщ\w*)|"
+    r"ni[ée]ga\w*|rechaz\w*|remit\w*|deriv\w*|откаж\w*|откаж|направ\w*|перенаправ\w*|сообщ\w*|"
+    r"переадрес\w*)|"
     r"拒绝|拒絕|转给|轉給|转交|上报|断り|案内|報告|回して|回す|ارفض|رفض|وجّه|وجه|أحل",
     re.IGNORECASE,
 )
@@ -252,12 +253,49 @@ def _refusal_tail(tail: str) -> bool:
     )
 
 
+# a ban written object first: "Hilfe zur Herstellung … lehnst du ab", "Помощь в … не оказываешь"
+_HELP_FIRST = re.compile(
+    r"^\s*(?:help|assistance|aide|hilfe|unterstützung|ayuda|помощь|содействие)\b", re.IGNORECASE
+)
+_REFUSED_LATE = re.compile(
+    r"\s(?:lehnst du ab|lehnen sie ab|verweigerst du|refuses?|refusez|rechazas|no (?:das|prestas|"
+    r"ofreces)|не оказываешь|не оказывай|не предоставляешь|не предоставляй)\b",
+    re.IGNORECASE,
+)
+_JOIN = re.compile(r"^[\s,，]*(?:(?:and|et|und|y|и)\s+)?", re.IGNORECASE)
+
+
+def _help_first_ban(sentence: str) -> str | None:
+    """The rest of a sentence that opens with a ban written object first ("Hilfe zur
+    Herstellung biologischer Waffen lehnst du ab und verweist an …": "und verweist an …"),
+    ``""`` when nothing follows it, or None when it is not one: the help refused must be named
+    with no negation of its own ("help that is *not* for weapons"), no exception, second clause
+    or inverting manner, and what follows must only say how to refuse."""
+    text = sentence.strip()
+    late = _REFUSED_LATE.search(text)
+    if _HELP_FIRST.match(text) is None or late is None or len(text.split()) > _MAX_WORDS:
+        return None
+    named = text[: late.start()]
+    if _NEGATION.search(named) or _TURN.search(named) or _CLAUSE.search(named):
+        return None
+    if _MANNER.search(named):
+        return None
+    tail = text[late.end() :].strip(" .!。")
+    if not tail:
+        return ""
+    tail = tail[_JOIN.match(tail).end() :]  # type: ignore[union-attr]
+    return tail.strip() if _refusal_tail(tail) else None
+
+
 def _without_rule(sentence: str) -> str | None:
     """``sentence`` without the rule it holds beside something else, or None if it holds
     none: a rule then how to refuse ("Never explain X; if asked, refuse and point to the EHS
     office": the refusal stays), or a task then a rule ("Give triage advice and never advise on
     how to poison someone": the task stays). The part dropped must be a prohibition by
     :func:`is_prohibition` on its own; the part kept is read as before."""
+    late = _help_first_ban(sentence)
+    if late is not None:
+        return late
     parts = _RULE_TAIL.split(sentence, maxsplit=1)
     if len(parts) == 2 and is_prohibition(parts[0]) and _refusal_tail(parts[1]):
         return parts[1].strip()
@@ -300,5 +338,8 @@ def without_prohibitions(text: str) -> str:
         ):
             continue
         rest = _without_rule(sentence)
-        kept.append(sentence if rest is None else rest)
+        if rest is None:
+            kept.append(sentence)
+        elif rest:
+            kept.append(rest)
     return text if kept == said else "\n".join(kept)
