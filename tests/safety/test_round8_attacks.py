@@ -2581,7 +2581,6 @@ B: list[tuple[Any, ...]] = [
 
 
 XFAIL_H: dict[str, str] = {
-    "reframed-es-1": "allow, allowed_dual_use 0.986",
     "reframed-en-15": "allow, allowed_dual_use 0.847",
 }
 XFAIL_B: dict[str, str] = {

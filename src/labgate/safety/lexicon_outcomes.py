@@ -247,6 +247,30 @@ COVERT: dict[str, list[str]] = {
     ],
 }
 
+# A reactor driven into meltdown on purpose ("provocar a propósito la fusión del núcleo de una
+# central nuclear"): sabotage of the plant's safety, a strong goal whatever purpose frames it.
+# Only with the word for "on purpose": what caused Fukushima's meltdown, or what can cause one,
+# is reactor physics and history.
+MELTDOWN: dict[str, list[str]] = {
+    "en": [
+        r"(deliberately|intentionally|on purpose|purposely)( \w+){0,4} (a |the )?(\w+ )?"
+        r"(meltdown|core melt\w*)",
+    ],
+    "fr": [
+        r"(délibérément|volontairement|exprès|intentionnellement)( \w+){0,4} (la )?"
+        r"fusion du c(œ|oe)ur",
+    ],
+    "de": [r"(absichtlich|gezielt|vorsätzlich|bewusst)( \w+){0,4} (eine |die )?kernschmelze"],
+    "es": [
+        r"(a propósito|deliberadamente|intencionadamente|adrede)( \w+){0,4} (la )?"
+        r"fusión del núcleo",
+    ],
+    "ru": [r"(намеренно|умышленно|специально|нарочно)( \w+){0,4} (расплавлени\w*|расплав\w*)"],
+    "zh": ["(故意|蓄意|有意)[^。？！，,]{0,10}(堆芯熔毁|堆芯熔化|熔堆)"],
+    "ja": ["(故意に|意図的に|わざと)[^。？！、]{0,10}(メルトダウン|炉心溶融)"],
+    "ar": ["(عمدا|عمدًا|عن قصد|متعمد\\S*)\\s(\\S+\\s){0,4}(انصهار|ذوبان) (قلب )?المفاعل"],
+}
+
 # which role of the lexicon each list joins
 ROLES: tuple[tuple[str, dict[str, list[str]]], ...] = (
     ("strong", MASS_DEATH),
@@ -257,4 +281,5 @@ ROLES: tuple[tuple[str, dict[str, list[str]]], ...] = (
     ("crowd", CROWD),
     ("strong", EVASION),
     ("covert_harm", COVERT),
+    ("strong", MELTDOWN),
 )
