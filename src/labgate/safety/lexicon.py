@@ -111,7 +111,12 @@ OPERATIONAL = re.compile(
     r"droplet|particle|equipment|mutations|tamper|neutron|cover story|reagents|precursors|"
     r"reaction conditions)|\bcontinue (this|the|my)\b|\bi want|\bhelp me|"
     r"\bexplain (exactly )?how to|\bcalculate|\bdesign\b|\bplan\b|\blist\b|"
-    r"\bprovide\b|\bcould i|\bi could|\bi need|\bdetail\w* how|\bin (full )?detail\b|"
+    r"\bprovide\b|\bcould i|"
+    # a how-to asked for as a text to write ("write me the sequence that ...", "write the full
+    # route to ..."); "write a summary of" asks for no steps
+    r"\bwrite (me |us |up |out )?(the |a |an )?(full |complete |whole |detailed |exact )?"
+    r"(route|steps|procedure|guide|instructions|sequence|recipe|method|walkthrough|playbook)\b|"
+    r"\bi could|\bi need|\bdetail\w* how|\bin (full )?detail\b|"
     r"\b(explain|describe|tell|give|show)\w* (it )?(to )?the user\b)",
     _I,
 )

@@ -81,6 +81,12 @@ EN: dict[str, object] = {
         # defeating the protection is the attack, not defence ("disable the protective relays")
         r"(disabl\w*|bypass\w*|defeat\w*|jumper\w*|overrid\w*) (the |all |every |its )?"
         r"(\w+ )?(protective|protection|safety) (relays?|systems?|interlocks?|trips?)",
+        # the same written as switching it off ("switches off protection on the relays"): a
+        # passive "was switched off for maintenance" puts the protection first, no match
+        r"(switch\w*|turn\w*|tak(e|es|ing)|knock\w*|block\w*) (off|out) (the |all |every |its )?"
+        r"(\w+ )?(protection|protective relays?|protective functions?|safety interlocks?)"
+        r"( (on|of|in|at|for) (the |all |every |our |its )?(\w+ ){0,2}(relays?|substations?|"
+        r"breakers?|feeders?|transformers?|lines?))?",
         r"(turn|convert)\w* (\w+ ){0,3}into (a )?weapons?",
         r"(hide|hiding|conceal\w*) (\w+ ){0,4}from (the )?(\w+ )?(inspectors?|IAEA|auditors?)",
         r"without (the )?(\w+ )?(inspectors?|suppliers?) (finding|noticing|flagging)\w*",
@@ -3650,6 +3656,10 @@ CONTROL_GOALS: dict[str, list[str]] = {
         r"readings?|values?|measurements?|telemetry|signals?)",
         r"(deceiv|fool|trick|blind)\w* (the )?(\w+ )?(monitoring|operators?|sensors?|control room)",
         r"(trip|open)\w* (all|every) (the )?(\w+ )?(protection |protective )?relays?",
+        # equipment destroyed on purpose: "so the big transformers cook"
+        r"(so|until|and) (that )?(the |all |our |their )?(\w+ )?transformers? (\w+ )?(cook|burn"
+        r"s? out|fry|fries|blow|blows|explode|melt|catch fire)",
+        r"(cook|fry|wreck|destroy|blow up)\w* (the |all |their )?(\w+ )?transformers?",
     ],
     "fr": [
         r"(inond|noy|submerg)\w* (le |la |les |l')?(\w+ ){0,2}(villages?|villes?|vallée|quartiers?|"
