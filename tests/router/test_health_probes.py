@@ -53,93 +53,87 @@ async def probed() -> AsyncIterator[tuple[Probed, str]]:
         await runner.cleanup()
 
 
-async def _checker(base_url: str, failures: int) -> tuple[HealthChecker, Worker, Router]:
+@pytest.fixture
+async def router() -> AsyncIterator[Router]:
     router = Router(aiohttp.ClientSession())
+    try:
+        yield router
+    finally:
+        await router.session.close()
+
+
+def _checker(router: Router, base_url: str, failures: int) -> tuple[HealthChecker, Worker]:
     pool = router.pools["m"] = WorkerPool("m")
     worker = pool.add(Worker(base_url=base_url, model="m"))
-    return HealthChecker(router, timeout_s=0.3, failures=failures), worker, router
+    return HealthChecker(router, timeout_s=0.3, failures=failures), worker
 
 
-async def test_one_slow_probe_leaves_the_worker_serving(probed: tuple[Probed, str]) -> None:
+async def test_one_slow_probe_leaves_the_worker_serving(
+    probed: tuple[Probed, str], router: Router
+) -> None:
     state, url = probed
-    checker, worker, router = await _checker(url, failures=2)
-    try:
-        state.delay_s = 0.6  # longer than the probe's 0.3 s timeout
-        await checker.run_round()
-        assert state.hits == 1
-        assert worker.healthy and router.pools["m"].any_usable()
-        assert worker.last_error and "TimeoutError" in worker.last_error  # operators see it
-        await checker.run_round()  # the second in a row: down
-        assert not worker.healthy and not router.pools["m"].any_usable()
-        state.delay_s = 0.0
-        await checker.run_round()  # one good probe: back
-        assert worker.healthy and router.pools["m"].any_usable()
-    finally:
-        await router.session.close()
+    checker, worker = _checker(router, url, failures=2)
+    state.delay_s = 0.6  # longer than the probe's 0.3 s timeout
+    await checker.run_round()
+    assert state.hits == 1
+    assert worker.healthy and router.pools["m"].any_usable()
+    assert worker.last_error and "TimeoutError" in worker.last_error  # operators see it
+    await checker.run_round()  # the second in a row: down
+    assert not worker.healthy and not router.pools["m"].any_usable()
+    state.delay_s = 0.0
+    await checker.run_round()  # one good probe: back
+    assert worker.healthy and router.pools["m"].any_usable()
 
 
-async def test_a_good_probe_resets_the_count(probed: tuple[Probed, str]) -> None:
+async def test_a_good_probe_resets_the_count(probed: tuple[Probed, str], router: Router) -> None:
     state, url = probed
-    checker, worker, router = await _checker(url, failures=2)
-    try:
-        for _ in range(3):  # fail, succeed, fail ...: never two in a row
-            state.status = 500
-            await checker.run_round()
-            assert worker.healthy
-            state.status = 200
-            await checker.run_round()
-            assert worker.healthy
-    finally:
-        await router.session.close()
-
-
-async def test_error_statuses_in_a_row_take_it_out(probed: tuple[Probed, str]) -> None:
-    state, url = probed
-    checker, worker, router = await _checker(url, failures=3)
-    try:
-        state.status = 503
-        for _ in range(2):
-            await checker.run_round()
-            assert worker.healthy
-        await checker.run_round()
-        assert not worker.healthy
-        assert worker.last_error == "health check answered HTTP 503"
-    finally:
-        await router.session.close()
-
-
-async def test_nothing_listening_is_down_at_once() -> None:
-    checker, worker, router = await _checker(f"http://127.0.0.1:{free_port()}/v1", failures=5)
-    try:
-        await checker.run_round()
-        assert not worker.healthy
-        assert "ClientConnector" in (worker.last_error or "")
-    finally:
-        await router.session.close()
-
-
-async def test_failures_one_keeps_the_old_rule(probed: tuple[Probed, str]) -> None:
-    state, url = probed
-    checker, worker, router = await _checker(url, failures=1)
-    try:
+    checker, worker = _checker(router, url, failures=2)
+    for _ in range(3):  # fail, succeed, fail ...: never two in a row
         state.status = 500
         await checker.run_round()
-        assert not worker.healthy
-    finally:
-        await router.session.close()
+        assert worker.healthy
+        state.status = 200
+        await checker.run_round()
+        assert worker.healthy
 
 
-async def test_a_removed_worker_leaves_no_count(probed: tuple[Probed, str]) -> None:
+async def test_error_statuses_in_a_row_take_it_out(
+    probed: tuple[Probed, str], router: Router
+) -> None:
     state, url = probed
-    checker, worker, router = await _checker(url, failures=2)
-    try:
-        state.status = 500
+    checker, worker = _checker(router, url, failures=3)
+    state.status = 503
+    for _ in range(2):
         await checker.run_round()
-        router.pools["m"].remove(worker.worker_id)
-        await checker.run_round()
-        assert checker._failed == {}
-        again = router.pools["m"].add(Worker(base_url=url, model="m"))
-        await checker.run_round()  # a fresh start: one failure is not two
-        assert again.healthy
-    finally:
-        await router.session.close()
+        assert worker.healthy
+    await checker.run_round()
+    assert not worker.healthy
+    assert worker.last_error == "health check answered HTTP 503"
+
+
+async def test_nothing_listening_is_down_at_once(router: Router) -> None:
+    checker, worker = _checker(router, f"http://127.0.0.1:{free_port()}/v1", failures=5)
+    await checker.run_round()
+    assert not worker.healthy
+    assert "ClientConnector" in (worker.last_error or "")
+
+
+async def test_failures_one_keeps_the_old_rule(probed: tuple[Probed, str], router: Router) -> None:
+    state, url = probed
+    checker, worker = _checker(router, url, failures=1)
+    state.status = 500
+    await checker.run_round()
+    assert not worker.healthy
+
+
+async def test_a_removed_worker_leaves_no_count(probed: tuple[Probed, str], router: Router) -> None:
+    state, url = probed
+    checker, worker = _checker(router, url, failures=2)
+    state.status = 500
+    await checker.run_round()
+    router.pools["m"].remove(worker.worker_id)
+    await checker.run_round()
+    assert checker._failed == {}
+    again = router.pools["m"].add(Worker(base_url=url, model="m"))
+    await checker.run_round()  # a fresh start: one failure is not two
+    assert again.healthy
