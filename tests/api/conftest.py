@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import io
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
+from labgate import logs
 from labgate.app import Services, create_app
 from tests.support.servers import RunningWorker, guarded_gateway, serve_app
 
@@ -47,3 +50,24 @@ async def guarded(
     it). The guardrail API tests share it."""
     async with guarded_gateway(make_settings, fake_worker.base_url) as (client, services):
         yield {"client": client, "services": services, "worker": fake_worker.worker}
+
+
+@pytest.fixture
+def configured() -> Iterator[Callable[[str], io.StringIO]]:
+    """``labgate serve``'s logging set up inside the test, one formatter (``text`` or ``json``)
+    a call; the root logger's handlers and level put back after (pytest adds its own)."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+
+    def use(fmt: str) -> io.StringIO:
+        logs.configure("info", fmt)
+        stream = io.StringIO()
+        root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+        return stream
+
+    yield use
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for name in ("alembic", "transformers", "sentence_transformers", "torch", "httpx",
+                 "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.NOTSET)

@@ -5,7 +5,6 @@ handler, a filter) still gets a record through the logging module."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import re
 
@@ -25,23 +24,6 @@ def _record() -> RequestRecord:
     return rec
 
 
-@pytest.fixture
-def configured(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-
-    def use(fmt: str) -> io.StringIO:
-        logs.configure("info", fmt)
-        stream = io.StringIO()
-        root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
-        return stream
-
-    yield use
-    root.handlers[:], level = saved
-    root.setLevel(level)
-    for name in ("alembic", "transformers", "sentence_transformers", "torch", "httpx",
-                 "aiohttp.access"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 def _no_time(line: str) -> str:

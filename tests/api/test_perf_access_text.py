@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import orjson
 import pytest
@@ -42,32 +42,13 @@ def test_the_text_read_from_the_record_is_the_text_of_its_fields() -> None:
         assert logs._access_text_of(rec) == logs._access_text(logs.access_fields(rec))
 
 
-@pytest.fixture
-def served_logging() -> Iterator[Callable[[str], io.StringIO]]:
-    """``labgate serve``'s logging, set up inside the test (pytest adds its own handlers to the
-    root logger for each phase of a test)."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-
-    def use(fmt: str) -> io.StringIO:
-        logs.configure("info", fmt)
-        stream = io.StringIO()
-        root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
-        return stream
-
-    yield use
-    root.handlers[:], level = saved
-    root.setLevel(level)
-    for name in ("alembic", "transformers", "sentence_transformers", "torch", "httpx",
-                 "aiohttp.access"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 async def test_each_formatter_writes_the_fields_line(
-    served_logging: Callable[[str], io.StringIO], fmt: str
+    configured: Callable[[str], io.StringIO], fmt: str
 ) -> None:
-    stream = served_logging(fmt)
+    stream = configured(fmt)
     handler = logging.getLogger().handlers[0]
     assert logs._sole_step_handler() is handler
     records = _records()

@@ -18,7 +18,7 @@ import pytest
 
 from labgate.safety.calls import call_prose, embedded_data, result_prose
 from labgate.safety.screen import SafetyScreen
-from labgate.visible import definition_prose, definitions_text, document_texts
+from tests.safety.attack_builders import _screened
 
 Body = dict[str, Any]
 
@@ -46,15 +46,6 @@ def _call_as_string(ask: str, call: str) -> Body:
             {"role": "user", "content": ask},
         ]
     }
-
-
-async def _screened(screen: SafetyScreen, body: Body) -> Any:
-    return await screen.check_input(
-        body["messages"],
-        definitions=definitions_text(body),
-        documents=document_texts(body),
-        prose=definition_prose(body),
-    )
 
 
 CALCULATIONS = {
