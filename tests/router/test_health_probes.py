@@ -24,17 +24,19 @@ from tests.support.servers import free_port
 
 
 class Probed:
-    """A worker's /v1/models that can be made slow or made to fail."""
+    """A worker's /v1/models that can be made to hang (no answer until released: the probe
+    times out whatever the host's load) or to fail."""
 
     def __init__(self) -> None:
-        self.delay_s = 0.0
+        self.hang = False
+        self.released = asyncio.Event()
         self.status = 200
         self.hits = 0
 
     async def models(self, _request: web.Request) -> web.Response:
         self.hits += 1
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+        if self.hang:
+            await self.released.wait()
         return web.json_response({"object": "list", "data": []}, status=self.status)
 
 
@@ -50,6 +52,7 @@ async def probed() -> AsyncIterator[tuple[Probed, str]]:
     try:
         yield state, f"http://127.0.0.1:{port}/v1"
     finally:
+        state.released.set()
         await runner.cleanup()
 
 
@@ -65,7 +68,7 @@ async def router() -> AsyncIterator[Router]:
 def _checker(router: Router, base_url: str, failures: int) -> tuple[HealthChecker, Worker]:
     pool = router.pools["m"] = WorkerPool("m")
     worker = pool.add(Worker(base_url=base_url, model="m"))
-    return HealthChecker(router, timeout_s=0.3, failures=failures), worker
+    return HealthChecker(router, timeout_s=2.0, failures=failures), worker
 
 
 async def test_one_slow_probe_leaves_the_worker_serving(
@@ -73,14 +76,14 @@ async def test_one_slow_probe_leaves_the_worker_serving(
 ) -> None:
     state, url = probed
     checker, worker = _checker(router, url, failures=2)
-    state.delay_s = 0.6  # longer than the probe's 0.3 s timeout
+    state.hang = True  # no answer: the probe times out (2 s)
     await checker.run_round()
     assert state.hits == 1
     assert worker.healthy and router.pools["m"].any_usable()
     assert worker.last_error and "TimeoutError" in worker.last_error  # operators see it
     await checker.run_round()  # the second in a row: down
     assert not worker.healthy and not router.pools["m"].any_usable()
-    state.delay_s = 0.0
+    state.hang = False
     await checker.run_round()  # one good probe: back
     assert worker.healthy and router.pools["m"].any_usable()
 
