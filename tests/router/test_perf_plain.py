@@ -27,9 +27,9 @@ async def test_an_idle_connection_older_than_the_idle_timeout_is_not_reused() ->
         for _ in range(3):
             assert await post(young, origin) == (200, OK)
         assert young.connections_made == 1  # within its idle timeout: reused
-        old = PlainClient(idle_timeout_s=0.05)
+        old = PlainClient(idle_timeout_s=1.0)  # 1 s: a busy host stalls for 50 ms, not 1 s
         assert await post(old, origin) == (200, OK)
-        await asyncio.sleep(0.15)  # still open on the worker's side, but too old to reuse
+        await asyncio.sleep(1.5)  # still open on the worker's side, but too old to reuse
         assert await post(old, origin) == (200, OK)
         assert old.connections_made == 2
         assert await post(old, origin) == (200, OK)  # the new one is young: reused
