@@ -134,9 +134,34 @@ async def test_a_removed_worker_leaves_no_count(probed: tuple[Probed, str], rout
     checker, worker = _checker(router, url, failures=2)
     state.status = 500
     await checker.run_round()
+    assert worker.failed_probes == 1
     router.pools["m"].remove(worker.worker_id)
     await checker.run_round()
-    assert checker._failed == {}
     again = router.pools["m"].add(Worker(base_url=url, model="m"))
+    assert again.failed_probes == 0
     await checker.run_round()  # a fresh start: one failure is not two
-    assert again.healthy
+    assert again.healthy and again.failed_probes == 1
+
+
+async def test_the_count_is_the_workers_and_listed(
+    probed: tuple[Probed, str], router: Router
+) -> None:
+    state, url = probed
+    checker, worker = _checker(router, url, failures=3)
+    pool = router.pools["m"]
+    state.status = 500
+    for count in (1, 2):
+        await checker.run_round()
+        assert worker.healthy and worker.failed_probes == count
+        assert pool.describe()[0]["failed_probes"] == count  # /v1/admin/workers shows it
+    await checker.run_round()  # the third: down, and the count starts again
+    assert not worker.healthy and worker.failed_probes == 0
+    state.status = 200
+    await checker.run_round()
+    assert worker.healthy and worker.failed_probes == 0
+    state.status = 500
+    await checker.run_round()
+    assert worker.failed_probes == 1
+    state.status = 200
+    await checker.run_round()  # a good probe resets it
+    assert worker.failed_probes == 0

@@ -8,8 +8,9 @@ receiving requests within one timeout.
 One slow probe does not take a worker out: a probe that times out or answers an error counts,
 and the worker is marked down after ``failures`` of them in a row (a gateway starting on a busy
 node, its event loop held by start-up work, used to time out its first probe and answer 503 for
-a worker that was up). A refused connection (nothing listening) takes it out at once; real
-requests that fail still open the circuit breaker on their own count.
+a worker that was up). The count is the worker's own ``failed_probes``: a removed worker takes
+it along, and ``/v1/admin/workers`` shows it. A refused connection (nothing listening) takes
+it out at once; real requests that fail still open the circuit breaker on their own count.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ class HealthChecker:
         self.interval_s = interval_s
         self.timeout_s = timeout_s
         self.failures = max(1, failures)
-        self._failed: dict[tuple[str, str], int] = {}  # (model, worker id) -> failed in a row
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.on_change = on_change
         self._clock = clock
@@ -63,22 +63,21 @@ class HealthChecker:
                 await resp.read()
                 error = None if ok else f"health check answered HTTP {resp.status}"
         except aiohttp.ClientConnectorError as exc:  # nothing listening: down now
-            self._failed.pop((pool.model, worker.worker_id), None)
+            worker.failed_probes = 0
             pool.mark_health(worker, False, f"health check failed: {exc.__class__.__name__}")
             return False
         except Exception as exc:  # noqa: BLE001 - any failure counts
             ok, error = False, f"health check failed: {exc.__class__.__name__}"
-        key = (pool.model, worker.worker_id)
         if ok:
-            self._failed.pop(key, None)
+            worker.failed_probes = 0
             pool.mark_health(worker, True)
             return True
-        failed = self._failed.get(key, 0) + 1
+        failed = worker.failed_probes + 1
         if failed >= self.failures or not worker.healthy:
-            self._failed.pop(key, None)
+            worker.failed_probes = 0
             pool.mark_health(worker, False, error)
         else:
-            self._failed[key] = failed
+            worker.failed_probes = failed
             worker.last_error = error  # seen by operators; the worker still serves
         return False
 
@@ -102,9 +101,6 @@ class HealthChecker:
         ]
         if checks:
             await asyncio.gather(*checks)
-        live = {(p.model, w) for p in self.router.pools.values() for w in p.workers}
-        for key in [k for k in self._failed if k not in live]:
-            del self._failed[key]  # a worker removed between rounds
         if self.on_change is not None:
             for pool in self.router.pools.values():
                 self.on_change(pool)

@@ -48,7 +48,8 @@ class Worker:
     outstanding: int = 0
     healthy: bool = True
     draining: bool = False
-    consecutive_failures: int = 0
+    consecutive_failures: int = 0  # failed requests in a row (passive detection)
+    failed_probes: int = 0  # failed health probes in a row, not yet enough to mark it down
     breaker: BreakerState = BreakerState.CLOSED
     opened_at: float = 0.0
     probe_in_flight: bool = False
@@ -214,6 +215,7 @@ class WorkerPool:
                 "outstanding": w.outstanding,
                 "requests": w.total_requests,
                 "failures": w.total_failures,
+                "failed_probes": w.failed_probes,
                 "last_error": w.last_error,
             }
             for w in self.workers.values()
