@@ -19,7 +19,7 @@ from aiohttp import web
 
 from labgate.app import create_app
 from labgate.safety.judge_policy import POLICY_VERSION
-from tests.support.servers import RunningWorker, serve_app
+from tests.support.servers import RunningWorker, serve_aiohttp, serve_app
 
 pytestmark = pytest.mark.store
 
@@ -46,13 +46,8 @@ async def judge() -> AsyncIterator[tuple[StandInJudge, str]]:
     stand_in = StandInJudge()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", stand_in.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield stand_in, f"http://127.0.0.1:{port}/v1"
-    await runner.cleanup()
+    async with serve_aiohttp(app) as url:
+        yield stand_in, url + "/v1"
 
 
 @pytest.fixture

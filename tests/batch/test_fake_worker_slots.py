@@ -8,21 +8,11 @@ import asyncio
 import httpx
 
 from labgate.testing.fake_worker import FakeWorker
-from tests.support.servers import RunningWorker, free_port
-
-
-async def _start(worker: FakeWorker) -> RunningWorker:
-    from aiohttp import web
-
-    runner = web.AppRunner(worker.app(), access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return RunningWorker(worker, runner, port)
+from tests.support.servers import start_worker
 
 
 async def test_at_most_slots_requests_are_served_at_once_and_the_rest_wait() -> None:
-    running = await _start(FakeWorker(flags="delay=0.2", slots=2))
+    running = await start_worker(FakeWorker(flags="delay=0.2", slots=2))
     chat = {"model": "fake", "messages": [{"role": "user", "content": "hi"}]}
     try:
         async with httpx.AsyncClient(base_url=running.base_url, timeout=30) as c:
@@ -39,7 +29,7 @@ async def test_at_most_slots_requests_are_served_at_once_and_the_rest_wait() -> 
 
 
 async def test_without_slots_the_worker_is_unconstrained() -> None:
-    running = await _start(FakeWorker(flags="delay=0.2"))
+    running = await start_worker(FakeWorker(flags="delay=0.2"))
     chat = {"model": "fake", "messages": [{"role": "user", "content": "hi"}]}
     try:
         async with httpx.AsyncClient(base_url=running.base_url, timeout=30) as c:

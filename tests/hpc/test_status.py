@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
 from labgate.hpc.models import HpcJob, JobPhase
 from labgate.hpc.status import collect_status, current_phase, format_age, parse_load
 from tests.hpc.fake_engine import JobEngine
 from tests.hpc.memory_slurm import MemorySlurm
+from tests.support.servers import serve_aiohttp
 
 SCRIPT = "#!/bin/bash\n#SBATCH --job-name=lg:d:m\n#SBATCH --time=00:10:00\n"
 
@@ -44,19 +43,12 @@ async def test_phases_follow_squeue_when_the_controller_has_not() -> None:
 
 
 async def test_ready_jobs_report_their_engines_load() -> None:
-    runner = web.AppRunner(JobEngine("m").app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
+    async with serve_aiohttp(JobEngine("m").app()) as url:
         slurm = MemorySlurm(lambda: 1000.0)
         job_id = await slurm.submit(SCRIPT, env={})
         slurm.start(job_id)
-        ready = row("a", JobPhase.READY, job_id, base_url=f"http://127.0.0.1:{port}/v1")
+        ready = row("a", JobPhase.READY, job_id, base_url=url + "/v1")
         unreachable = row("b", JobPhase.READY, None, base_url="http://127.0.0.1:9/v1")
         rows = await collect_status([ready, unreachable], slurm, now=1000.0)
         assert str(rows[0].load) == "0 running, 0 waiting"
         assert rows[1].load is None
-    finally:
-        await runner.cleanup()

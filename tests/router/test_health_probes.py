@@ -20,7 +20,7 @@ from aiohttp import web
 from labgate.router.health import HealthChecker
 from labgate.router.router import Router
 from labgate.router.workers import Worker, WorkerPool
-from tests.support.servers import free_port
+from tests.support.servers import free_port, serve_aiohttp
 
 
 class Probed:
@@ -45,15 +45,11 @@ async def probed() -> AsyncIterator[tuple[Probed, str]]:
     state = Probed()
     app = web.Application()
     app.router.add_get("/v1/models", state.models)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield state, f"http://127.0.0.1:{port}/v1"
-    finally:
-        state.released.set()
-        await runner.cleanup()
+    async with serve_aiohttp(app) as url:
+        try:
+            yield state, url + "/v1"
+        finally:
+            state.released.set()  # a probe still hanging returns before the server stops
 
 
 @pytest.fixture

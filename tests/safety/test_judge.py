@@ -22,6 +22,7 @@ from labgate.safety.judge import LlamaGuardJudge, build_prompt, parse_verdict
 from labgate.safety.judge_policy import POLICY_VERSION
 from labgate.safety.policy import JudgeConfig, SafetyPolicy
 from labgate.safety.screen import SafetyScreen
+from tests.support.servers import serve_aiohttp
 
 
 @dataclass
@@ -54,13 +55,8 @@ async def worker() -> AsyncIterator[tuple[FakeWorker, str]]:
     fake = FakeWorker()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", fake.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield fake, f"http://127.0.0.1:{port}/v1"
-    await runner.cleanup()
+    async with serve_aiohttp(app) as url:
+        yield fake, url + "/v1"
 
 
 def pinned_head(**probs: float) -> ClassifierHead:

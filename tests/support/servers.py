@@ -31,15 +31,39 @@ class RunningWorker:
         await self.runner.cleanup()
 
 
+async def start_aiohttp(app: web.Application, port: int | None = None) -> tuple[web.AppRunner, int]:
+    """Serve an aiohttp app on loopback at ``port`` (default: one the system picks); returns its
+    runner (``cleanup()`` stops it) and the port."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port or 0).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, int(runner.addresses[0][1])
+
+
+@contextlib.asynccontextmanager
+async def serve_aiohttp(app: web.Application, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an aiohttp app on loopback (see :func:`start_aiohttp`) until the block ends;
+    yields its URL, ``http://127.0.0.1:PORT`` (no trailing slash)."""
+    runner, port = await start_aiohttp(app, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
 async def start_fake_worker(
     model: str = "fake", flags: str = "", port: int | None = None
 ) -> RunningWorker:
-    worker = FakeWorker(model, flags)
-    runner = web.AppRunner(worker.app(), access_log=None)
-    await runner.setup()
-    port = port or free_port()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
+    return await start_worker(FakeWorker(model, flags), port)
+
+
+async def start_worker(worker: FakeWorker, port: int | None = None) -> RunningWorker:
+    """Serve ``worker`` (a fake worker built with other settings, e.g. ``slots``)."""
+    runner, port = await start_aiohttp(worker.app(), port)
     return RunningWorker(worker, runner, port)
 
 
