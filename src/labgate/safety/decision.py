@@ -47,6 +47,11 @@ class Decision:
     allowances_used: list[dict[str, str]] = field(default_factory=list)
     judge: dict[str, Any] | None = None
     latency_ms: float = 0.0
+    # set when the flag rests on the client's own instructions alone (their SHA-256:
+    # SafetyScreen._instruction_trigger): reviewers get one flag per distinct instruction
+    # text, counted (labgate.safety.flags). Not part of to_audit(): the audit record of each
+    # request is what it was.
+    instructions_sha256: str | None = None
 
     @property
     def blocked(self) -> bool:
