@@ -329,7 +329,8 @@ def flags(
     """List flagged and blocked requests for reviewers (no prompt text is stored)."""
     from sqlalchemy.exc import DBAPIError
 
-    from labgate.safety.flags import FLAG_STATUSES, list_flags
+    from labgate.safety.flags import FLAG_STATUSES, list_flags, users_seen
+    from labgate.safety.models import SafetyFlag
     from labgate.store.engine import make_engine, make_sessionmaker
 
     if status != "all" and status not in FLAG_STATUSES:
@@ -347,6 +348,15 @@ def flags(
                     action=action,
                     limit=limit,
                 )
+                users = await users_seen(session, [r.id for r in rows if r.group_key])
+
+            def seen(r: SafetyFlag) -> str:
+                # a flag on a client's instructions alone counts its every request
+                if not r.group_key:
+                    return "1"
+                last = (r.last_seen_at or r.created_at).strftime("%m-%d %H:%M")
+                return f"{r.seen_count}x {users.get(r.id, 1)}u last {last}"
+
             return [
                 [
                     str(r.id),
@@ -360,7 +370,8 @@ def flags(
                     f"{r.score:.2f}",
                     r.stage,
                     r.status,
-                    r.request_id or "",
+                    seen(r),
+                    r.last_request_id or r.request_id or "",
                 ]
                 for r in rows
             ]
@@ -388,7 +399,8 @@ def flags(
         "score",
         "stage",
         "status",
-        "request",
+        "seen",
+        "request (latest)",
     ):
         table.add_column(column)
     for row in rows:

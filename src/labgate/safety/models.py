@@ -4,6 +4,12 @@ A row is written for every request the guardrail flagged or blocked (and for eve
 clearance allowance), so reviewers can confirm real misuse and find false refusals. It holds the
 decision and who asked, never the text: only its SHA-256 and length, which join it to the audit
 record (where the text is kept under the audit area's protection).
+
+Except one kind: a flag that rests on the client's own instructions alone (a system or
+developer message, :attr:`labgate.safety.decision.Decision.instructions_sha256`) is one row per
+distinct instruction text (``group_key``, unique), and each repeat counts on it
+(``seen_count``, ``last_seen_at``, ``last_request_id``; who, in ``safety_flag_users``) whatever
+its status: a coding agent sends the same developer prompt on every turn (issue 21).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from labgate.store.base import Base
@@ -41,10 +47,39 @@ class SafetyFlag(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(128))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_note: Mapped[str | None] = mapped_column(Text)
+    # a flag on instructions alone: SHA-256 of the instruction text, and of what separates
+    # its groups (labgate.safety.flags.group_key); None for every other row
+    instructions_sha256: Mapped[str | None] = mapped_column(String(64))
+    group_key: Mapped[str | None] = mapped_column(String(64))
+    # how many requests this row stands for (1 unless grouped), the latest of them and when
+    seen_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default=text("1")
+    )
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_request_id: Mapped[str | None] = mapped_column(String(64))
 
-    # Reviewers list open flags newest first, optionally by category.
+    # Reviewers list open flags newest first, optionally by category. One row per group: a
+    # unique index (NULLs, every ungrouped row, never clash) that two replicas' upserts of the
+    # same new group meet on.
     __table_args__ = (
         Index("ix_safety_flags_status_created_at", "status", "created_at"),
         Index("ix_safety_flags_category", "category"),
         Index("ix_safety_flags_request_id", "request_id"),
+        Index("ux_safety_flags_group_key", "group_key", unique=True),
     )
+
+
+class SafetyFlagUser(Base):
+    """Who made the repeats of a grouped flag: one row per (flag, user), counted."""
+
+    __tablename__ = "safety_flag_users"
+
+    flag_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("safety_flags.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "" for a request with no principal
+    user_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_request_id: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,10 @@
   to the audit log (``safety.report``).
 * ``GET /v1/safety/flags?status=open&action=report&category=...&limit=100``: the review queue
   (flags, blocks and reports), newest first, for platform admins and auditors (every lab) and
-  lab admins (their own lab). The CLI's ``labgate safety flags`` lists the same rows.
+  lab admins (their own lab). The CLI's ``labgate safety flags`` lists the same rows. A flag
+  that rests on a client's instructions alone stands for every request that made it
+  (:mod:`labgate.safety.flags`): ``seen_count`` requests from ``users`` users, the latest
+  ``last_request_id`` at ``last_seen_at``; any other row is one request (``seen_count`` 1).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from sqlalchemy import or_, select
 from labgate.api.deps import current_principal, require_roles
 from labgate.api.errors import not_found
 from labgate.identity.principal import Principal, Role
-from labgate.safety.flags import FLAG_STATUSES
+from labgate.safety.flags import FLAG_STATUSES, users_seen
 from labgate.safety.models import SafetyFlag
 from labgate.safety.reports import (
     MAX_COMMENT_CHARS,
@@ -120,12 +123,14 @@ async def list_review_queue(
             query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.not_in(hidden)))
     async with services.sessions() as session:
         rows = (await session.execute(query.limit(limit))).scalars().all()
-    return {"object": "list", "data": [_flag_json(row) for row in rows]}
+        users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
+    return {"object": "list", "data": [_flag_json(row, users.get(row.id)) for row in rows]}
 
 
-def _flag_json(row: SafetyFlag) -> dict[str, Any]:
+def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
     if row.action == "report":
         return report_json(row) | {"user_id": row.user_id, "lab": row.lab, "model": row.model}
+    seen = row.last_seen_at or row.created_at
     return {
         "object": "safety.flag",
         "id": row.id,
@@ -141,4 +146,11 @@ def _flag_json(row: SafetyFlag) -> dict[str, Any]:
         "stage": row.stage,
         "status": row.status,
         "decision": row.decision,
+        # a grouped flag (instructions alone) stands for seen_count requests of `users` users
+        "grouped": row.group_key is not None,
+        "instructions_sha256": row.instructions_sha256,
+        "seen_count": row.seen_count or 1,
+        "users": users if users is not None else 1,
+        "last_seen_at": seen.isoformat() if seen else None,
+        "last_request_id": row.last_request_id or row.request_id,
     }

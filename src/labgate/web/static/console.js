@@ -244,8 +244,16 @@
             { title: "Action", value: (f) => f.action },
             { title: "Category", value: (f) => f.category },
             { title: "Model", value: (f) => f.model },
-            { title: "Request", value: (f) => f.request_id },
+            { title: "Request (latest)", value: (f) => f.last_request_id || f.request_id },
             { title: "Status", value: (f) => f.status },
+            {
+              title: "Seen",
+              value: (f) =>
+                f.grouped
+                  ? f.seen_count + " times, " + f.users + " users, last " +
+                    (f.last_seen_at || "").slice(0, 16).replace("T", " ")
+                  : "",
+            },
           ],
           body.data || [],
           "Flags, refusals and 'wrongly refused' reports"
