@@ -935,7 +935,14 @@ async def sqlite_side_by_side(
     proc = None
     if args.before_src:
         proc, port, headers, _ = await extra_gateway(
-            args, tmp, env, wport, "before", src=args.before_src, audit_sync=args.audit_sync
+            args,
+            tmp,
+            env,
+            wport,
+            "before",
+            src=args.before_src,
+            audit_sync=args.audit_sync,
+            safety=args.safety,  # the same guardrail setting on both sides
         )
         labgates.append(Target("labgate (before)", port, headers, pid=proc.pid))
     try:
