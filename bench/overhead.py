@@ -132,6 +132,26 @@ QUESTIONS = [
     "How do GPUs schedule warps?",
 ]
 UNIQUE = False  # --safety: every request a different prompt, so no cache answers for the screen
+# --conversation: the turns before each numbered question (as a running chat resends them;
+# the guardrail's segment cache has read them before, the new question it has not)
+HISTORY: list[dict[str, str]] = []
+CONVERSATION = [
+    {
+        "role": "user",
+        "content": "I am preparing a seminar on fusion energy for first-year students.",
+    },
+    {
+        "role": "assistant",
+        "content": "Good idea. Start with why fusion releases energy, then how a reactor keeps "
+        "the plasma hot and confined, and end with what is still unsolved.",
+    },
+    {"role": "user", "content": "Which experiments should I mention, and what did each show?"},
+    {
+        "role": "assistant",
+        "content": "JET's record shots, the National Ignition Facility's ignition in 2022 and "
+        "ITER's design choices make a clear story: each answered one question the last left.",
+    },
+]
 
 
 def body_of(i: int, stream: bool) -> bytes:
@@ -139,7 +159,7 @@ def body_of(i: int, stream: bool) -> bytes:
     if not UNIQUE:
         return json.dumps({**CHAT, "stream": stream}).encode()
     question = f"{QUESTIONS[i % len(QUESTIONS)]} (question {i})"
-    messages = [{"role": "user", "content": question}]
+    messages = [*HISTORY, {"role": "user", "content": question}]
     return json.dumps({**CHAT, "messages": messages, "stream": stream}).encode()
 
 
@@ -447,6 +467,12 @@ async def main() -> None:
         "budget) in wrk's table, beside the worker and the floors",
     )
     ap.add_argument(
+        "--conversation",
+        action="store_true",
+        help="with --safety: every request carries four earlier turns before its numbered "
+        "question, as a running chat does (the screen reads the whole conversation)",
+    )
+    ap.add_argument(
         "--before-src",
         type=Path,
         help="with --redis-rows: also run the + rate limits and + budget rows from this "
@@ -457,6 +483,8 @@ async def main() -> None:
     args = ap.parse_args()
     global UNIQUE
     UNIQUE = args.safety  # the guardrail caches segment vectors: repeated prompts would hit it
+    if args.conversation:
+        HISTORY[:] = CONVERSATION
 
     wport, gport = free_port(), free_port()
     tmp = Path(tempfile.mkdtemp(prefix="labgate-bench-"))
@@ -689,7 +717,7 @@ def wrk_script(path: Path, body: bytes, headers: dict[str, str], unique: bool = 
     lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
     if unique:
         doc = json.loads(body)
-        doc["messages"] = [{"role": "user", "content": _MARK}]
+        doc["messages"] = [*HISTORY, {"role": "user", "content": _MARK}]
         head, tail = json.dumps(doc).split(_MARK)
         lines += [
             f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}",
@@ -930,7 +958,7 @@ async def sqlite_side_by_side(
     from that source tree (same settings) in the same rotated rounds, so a change's
     before/after figures share the machine's moment."""
     labgates: list[tuple[str, int, dict[str, str]] | Target] = [
-        Target("labgate", gport, auth, pid=gpid)
+        Target("labgate", gport, auth, unique=UNIQUE, pid=gpid)
     ]
     proc = None
     if args.before_src:
@@ -944,7 +972,7 @@ async def sqlite_side_by_side(
             audit_sync=args.audit_sync,
             safety=args.safety,  # the same guardrail setting on both sides
         )
-        labgates.append(Target("labgate (before)", port, headers, pid=proc.pid))
+        labgates.append(Target("labgate (before)", port, headers, unique=UNIQUE, pid=proc.pid))
     try:
         await side_by_side(args, tmp, env, wport, labgates, results)
     finally:
