@@ -16,6 +16,7 @@ import pytest
 from labgate.safety.categories import Action
 from labgate.safety.content import has_content, says_something
 from labgate.safety.decoding import derived_texts, normalise
+from labgate.safety.scoring import _ReadingCache
 from labgate.safety.screen import SafetyScreen
 from tests.safety.disguise_cases import (
     BENIGN,
@@ -99,7 +100,11 @@ async def test_disguised_harmful_requests_are_blocked(screen: SafetyScreen, name
 
 async def _undecoded_action(screen: SafetyScreen, text: str) -> Action:
     """The decision with the decoders (and the unframing) switched off."""
-    with mock.patch("labgate.safety.scoring.derived_texts", lambda t: []):
+    # (and no reading kept from when they were on: scoring caches a text's reading)
+    with (
+        mock.patch("labgate.safety.scoring.derived_texts", lambda t: []),
+        mock.patch("labgate.safety.scoring._READINGS", _ReadingCache(0)),
+    ):
         return await _action(screen, text)
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from labgate.safety.categories import Action
 from labgate.safety.decoding import derived_texts, normalise, reading_ratio
+from labgate.safety.scoring import _ReadingCache
 from labgate.safety.screen import SafetyScreen
 from tests.safety.test_round5_disguise_cases import (
     BENIGN,
@@ -190,7 +191,10 @@ async def test_decoding_refuses_a_benign_ask_only_where_its_plain_ask_is_refused
                 disguised = disguise(text)
                 if refused_plain or await _action(screen, disguised) is not Action.BLOCK:
                     continue
-                with mock.patch("labgate.safety.scoring.derived_texts", lambda t: []):
+                with (
+                    mock.patch("labgate.safety.scoring.derived_texts", lambda t: []),
+                    mock.patch("labgate.safety.scoring._READINGS", _ReadingCache(0)),
+                ):
                     if await _action(screen, disguised) is Action.BLOCK:
                         continue
                     readings = [d.text for d in derived_texts(disguised)]

@@ -23,6 +23,8 @@ and so do the head's and the uplift lexicon's for the CBRN categories
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -219,6 +221,138 @@ class Scores:
     asked: dict[Category, float] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _TextReading:
+    """What :func:`prepare` reads in one text, which depends on the text alone: the lexicon's
+    and the patterns' evidence (scores, and reasons in the order they are given), the pieces
+    the classifier may read (in order, without repeats, each with a content word), the
+    sentences of a long text read alone, and the texts (the view, the decodings) the budget
+    selection covers."""
+
+    lexicon: tuple[tuple[Category, float], ...]
+    patterns: tuple[tuple[Category, float], ...]
+    reasons: tuple[str, ...]
+    pieces: tuple[str, ...]
+    asking: frozenset[str]
+    readings: tuple[str, ...]
+    few_sentences: bool
+
+
+def _reading_of(text: str, direction: str) -> _TextReading:
+    lexicon: list[tuple[Category, float]] = []
+    reasons: list[str] = []
+
+    def read_lexicon(body: str, where: str = "") -> None:
+        for hit in scan_uplift(body):
+            lexicon.append((hit.category, hit.score))
+            reason = hit.reason + where
+            if reason not in reasons:
+                reasons.append(reason)
+
+    read_lexicon(text)
+    # the classifier reads no tag and no path (labgate.safety.markup): Codex's
+    # environment block scored 0.36-0.73 by the digits of its working directory
+    view = classifier_view(text) if direction == "input" else text
+    pieces = cut_segments(view)
+    asking: set[str] = set()
+    readings: list[str] = []
+    patterns: dict[Category, float] = {}
+    if direction == "input":
+        if (spelled := path_words(text)) is not None:
+            read_lexicon(spelled, " (in a path)")
+        pieces += [p for p in sentence_pieces(view) if p not in pieces]
+        alone = long_pieces(view)
+        asking.update(alone)
+        pieces += [p for p in alone if p not in pieces]
+        derived = derived_texts(text)
+        result = scan(text, derived)
+        replaced = any(item.whole for item in derived)
+        if replaced:
+            # The text with its disguise undone in place keeps every readable word, and
+            # the classifier reads an encoded surface as noise (a base64 blob scored 0.77
+            # radiological): embed the decoded text instead (patterns still read both).
+            pieces = []
+        for item in derived:
+            pieces.extend(cut_segments(item.text))
+            alone = long_pieces(item.text)
+            asking.update(alone)
+            pieces.extend(alone)
+            read_lexicon(item.text, f" (in {item.kind})")
+            inner = scan(item.text)
+            for category, score in inner.scores.items():
+                result.scores[category] = max(result.scores.get(category, 0.0), score)
+            result.reasons.extend(f"{r} (in {item.kind})" for r in inner.reasons)
+        patterns = dict(result.scores)
+        reasons.extend(r for r in result.reasons if r not in reasons)
+        if not replaced:
+            readings.append(view)
+        readings.extend(item.text for item in derived)
+    else:
+        readings.append(text)
+    # a segment with no content word (a greeting, "?") is never read by the classifier:
+    # it can carry no request, and the head scored "hi" 0.6 as a jailbreak
+    return _TextReading(
+        lexicon=tuple(lexicon),
+        patterns=tuple(patterns.items()),
+        reasons=tuple(reasons),
+        pieces=tuple(p for p in dict.fromkeys(pieces) if has_content(p)),
+        asking=frozenset(asking),
+        readings=tuple(readings),
+        few_sentences=len(sentences(view)) <= SENTENCE_PIECES,
+    )
+
+
+class _ReadingCache:
+    """The readings of recent texts, bounded by their characters (:data:`READING_CACHE_CHARS`).
+
+    A chat resends its whole history every turn, and a coding agent its long instructions:
+    read again, each turn's regular expressions over the history cost more than the new
+    message's (a five-message conversation's preparation 5 ms on the event loop). A text's
+    reading depends on the text alone, so it is kept and the next turn reads only what is
+    new. Texts longer than :data:`READING_CACHE_TEXT` are read each time."""
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+        self._used = 0
+        self._items: OrderedDict[tuple[str, str], _TextReading] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, text: str, direction: str) -> _TextReading:
+        if len(text) > READING_CACHE_TEXT or self.chars <= 0:
+            return _reading_of(text, direction)
+        key = (text, direction)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        reading = _reading_of(text, direction)
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = reading
+                self._used += len(text)
+                while self._used > self.chars and self._items:
+                    (old, _), _ = self._items.popitem(last=False)
+                    self._used -= len(old)
+        return reading
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._used = 0
+
+
+# texts up to this long are kept, up to this many characters of them in all (a few MB of
+# text and its pieces: the instructions and histories of the chats in flight)
+READING_CACHE_TEXT = 64_000
+READING_CACHE_CHARS = 2_000_000
+_READINGS = _ReadingCache(READING_CACHE_CHARS)
+
+
+def _read_text(text: str, direction: str) -> _TextReading:
+    return _READINGS.get(text, direction)
+
+
 def prepare(
     texts: list[str],
     *,
@@ -242,61 +376,20 @@ def prepare(
     pattern_scores: dict[Category, float] = {}
     reasons: list[str] = []
     lexicon: dict[Category, float] = {}
-
-    def read_lexicon(text: str, where: str = "") -> None:
-        for hit in scan_uplift(text):
-            if hit.score > lexicon.get(hit.category, 0.0):
-                lexicon[hit.category] = hit.score
-            reason = hit.reason + where
-            if reason not in reasons:
-                reasons.append(reason)
-
     for text in texts:
-        read_lexicon(text)
-        # the classifier reads no tag and no path (labgate.safety.markup): Codex's
-        # environment block scored 0.36-0.73 by the digits of its working directory
-        view = classifier_view(text) if direction == "input" else text
-        pieces = cut_segments(view)
-        if direction == "input":
-            if (spelled := path_words(text)) is not None:
-                read_lexicon(spelled, " (in a path)")
-            pieces += [p for p in sentence_pieces(view) if p not in pieces]
-            alone = long_pieces(view)
-            asking.update(alone)
-            pieces += [p for p in alone if p not in pieces]
-        if direction == "input":
-            derived = derived_texts(text)
-            result = scan(text, derived)
-            replaced = any(item.whole for item in derived)
-            if replaced:
-                # The text with its disguise undone in place keeps every readable word, and
-                # the classifier reads an encoded surface as noise (a base64 blob scored 0.77
-                # radiological): embed the decoded text instead (patterns still read both).
-                pieces = []
-            for item in derived:
-                pieces.extend(cut_segments(item.text))
-                alone = long_pieces(item.text)
-                asking.update(alone)
-                pieces.extend(alone)
-                read_lexicon(item.text, f" (in {item.kind})")
-                inner = scan(item.text)
-                for category, score in inner.scores.items():
-                    result.scores[category] = max(result.scores.get(category, 0.0), score)
-                result.reasons.extend(f"{r} (in {item.kind})" for r in inner.reasons)
-            for category, score in result.scores.items():
-                pattern_scores[category] = max(pattern_scores.get(category, 0.0), score)
-            reasons.extend(r for r in result.reasons if r not in reasons)
-            if not replaced:
-                readings.append(view)
-            readings.extend(item.text for item in derived)
-        else:
-            readings.append(text)
-        # a segment with no content word (a greeting, "?") is never read by the classifier:
-        # it can carry no request, and the head scored "hi" 0.6 as a jailbreak
-        kept = [p for p in dict.fromkeys(pieces) if p not in seen and has_content(p)]
+        read = _read_text(text, direction)
+        for category, score in read.lexicon:
+            if score > lexicon.get(category, 0.0):
+                lexicon[category] = score
+        for category, score in read.patterns:
+            pattern_scores[category] = max(pattern_scores.get(category, 0.0), score)
+        reasons.extend(r for r in read.reasons if r not in reasons)
+        asking.update(read.asking)
+        readings.extend(read.readings)
+        kept = [p for p in read.pieces if p not in seen]
         seen.update(kept)
         prepared.segments.extend(kept)
-        if len(kept) <= 1 or len(sentences(view)) <= SENTENCE_PIECES:
+        if len(kept) <= 1 or read.few_sentences:
             short.update(kept)
     if len(prepared.segments) > max_segments:
         prepared.segments, prepared.unread = _within_budget(
