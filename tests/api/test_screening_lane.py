@@ -117,3 +117,43 @@ async def test_one_senders_long_prompts_wait_for_each_other_not_for_other_sender
     assert gate is not None and gate.lane.screened >= 3 and not gate.lane.busy_senders
     # the first stage's work was done in the preparer process, not in this one
     assert gate.lane.prepared_elsewhere >= 3 and not gate.lane.preparer_failed
+
+
+async def test_a_long_chat_resent_with_one_more_turn_embeds_only_what_is_new(
+    guarded: tuple[str, Any],
+) -> None:
+    """Chats past the inline limit go to the lane; the lane keeps its own cache of segment
+    vectors (as the screen does), so a history resent each turn is not embedded again."""
+    url, services = guarded
+    key = services.bootstrap.admin_key
+    history = [
+        {"role": "user", "content": "I am preparing a seminar on fusion energy for students."},
+        {
+            "role": "assistant",
+            "content": "Start with why fusion releases energy, then how a reactor keeps the "
+            "plasma hot and confined, and end with what is still unsolved. JET's record shots "
+            "and the National Ignition Facility's ignition make a clear story.",
+        },
+    ]
+    gate = services.completions.safety
+    assert gate is not None
+    encoded: list[int] = []
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, headers={"Authorization": f"Bearer {key}"}
+    ) as c:
+        for turn, question in enumerate(
+            ["Which experiments should I mention?", "How long should each part take?"]
+        ):
+            messages = [*history, {"role": "user", "content": question}]
+            assert sum(len(m["content"]) for m in messages) > 256  # screened in the lane
+            answer = await c.post(
+                "/v1/chat/completions", json={"model": "fake", "messages": messages}
+            )
+            assert answer.status_code == 200, answer.text
+            side = gate.lane._side
+            assert side is not None and gate.lane.screened == turn + 1
+            encoded.append(side.embedder.encoded)
+            history = [*messages, {"role": "assistant", "content": "A short answer."}]
+    assert side.embedder.cache_hits > 0
+    # the second turn embedded its new segments only, fewer than the first turn's whole chat
+    assert encoded[1] - encoded[0] < encoded[0]

@@ -202,8 +202,11 @@ def _sibling(screen: SafetyScreen) -> SafetyScreen:
     embedder = copy.copy(screen.embedder)
     embedder._pending = []
     embedder._drainer = None
+    # its own cache, of the screen's size, touched only from the lane's thread: a long chat
+    # (past INLINE_SCREEN_CHARS: most with a history) resends its earlier turns every time,
+    # and without one each turn embedded the whole history again (a five-message chat's
+    # screening cost three times the embedding of what was new)
     embedder._cache = OrderedDict()
-    embedder._cache_size = 0
     whole = embedder.aencode
 
     async def in_slices(texts: Sequence[str]) -> Any:
