@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from labgate.safety.corpus_files import read_own
 from labgate.safety.head import data_path
+from labgate.safety.models import SafetyFlag, SafetyFlagUser
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.screen import SafetyScreen
+from labgate.store.base import Base
+from labgate.store.engine import make_engine
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +43,43 @@ def held_out() -> dict[str, list[str]]:
             if groups.get(item.group) == "test" and item.kind == "request":
                 out.setdefault(item.label, []).append(item.text)
     return out
+
+
+# -- the reviewers' list on a real store (test_flags.py, test_flag_groups.py) -----------------
+
+PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+async def create_flag_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(
+            Base.metadata.create_all, tables=[SafetyFlag.__table__, SafetyFlagUser.__table__]
+        )
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'labgate.db'}")
+    await create_flag_tables(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def pg_engine() -> AsyncIterator[AsyncEngine]:
+    """The real PostgreSQL, in a schema of this test's own so parallel runs never clash."""
+    schema = "safety_" + uuid.uuid4().hex[:10]
+    admin = await asyncpg.connect(PG_DSN)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    engine = create_async_engine(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        connect_args={"server_settings": {"search_path": schema}},
+        pool_size=12,  # test_flag_groups races ten recordings of one group
+    )
+    try:
+        await create_flag_tables(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import uuid
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from labgate.identity.principal import Principal
@@ -25,11 +22,10 @@ from labgate.safety.flags import (
     review_flag,
     users_seen,
 )
-from labgate.safety.models import SafetyFlag, SafetyFlagUser
-from labgate.store.base import Base
+from labgate.safety.models import SafetyFlag
 from labgate.store.engine import make_engine, make_sessionmaker
+from tests.safety.conftest import create_flag_tables
 
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 ALICE = Principal(user_id="alice", lab="lanl", project="p-7")
 BOB = Principal(user_id="bob", lab="lanl", project="p-7")
 OTHER_LAB = Principal(user_id="carol", lab="ornl", project="p-9")
@@ -46,40 +42,6 @@ def on_instructions(prompt: str = PROMPT, action: Action = Action.FLAG) -> Decis
         scores={"cbrn_biological": 0.971},
         instructions_sha256=hashlib.sha256(prompt.encode()).hexdigest(),
     )
-
-
-async def _create(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(
-            Base.metadata.create_all, tables=[SafetyFlag.__table__, SafetyFlagUser.__table__]
-        )
-
-
-@pytest.fixture
-async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'labgate.db'}")
-    await _create(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def pg_engine() -> AsyncIterator[AsyncEngine]:
-    schema = "flaggroups_" + uuid.uuid4().hex[:10]
-    admin = await asyncpg.connect(PG_DSN)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    engine = create_async_engine(
-        "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
-        connect_args={"server_settings": {"search_path": schema}},
-        pool_size=12,
-    )
-    try:
-        await _create(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
 
 
 async def _record(
@@ -187,7 +149,7 @@ def test_the_cli_shows_the_count(tmp_path) -> None:  # type: ignore[no-untyped-d
 
     async def seed() -> None:
         engine = make_engine(url)
-        await _create(engine)
+        await create_flag_tables(engine)
         for i in range(3):
             await _record(engine, on_instructions(), f"req-{i}", ALICE if i else BOB)
         await engine.dispose()

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import uuid
-from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
 from labgate.identity.principal import Principal
@@ -18,62 +15,35 @@ from labgate.safety.categories import Action, Category, Stage
 from labgate.safety.cli import app
 from labgate.safety.decision import Decision
 from labgate.safety.flags import FlagContext, FlagNotFound, list_flags, record_decision, review_flag
-from labgate.safety.models import SafetyFlag
-from labgate.store.base import Base
 from labgate.store.engine import make_engine, make_sessionmaker
+from tests.safety.conftest import create_flag_tables
 
-PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 PROMPT = "a prompt that must never be stored in clear"
 ALICE = Principal(user_id="alice", lab="lanl", project="p-7")
 
 
 def blocked(category: Category = Category.CBRN_NUCLEAR, score: float = 0.91) -> Decision:
-    return Decision(action=Action.BLOCK, category=category, score=score,
-                    stage=Stage.CLASSIFIER, reasons=["r"], scores={category.value: score})
-
-
-async def _create(engine: AsyncEngine) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all, tables=[SafetyFlag.__table__])
-
-
-@pytest.fixture
-async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:  # type: ignore[no-untyped-def]
-    engine = make_engine(f"sqlite:///{tmp_path / 'labgate.db'}")
-    await _create(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def pg_engine() -> AsyncIterator[AsyncEngine]:
-    """The real PostgreSQL, in a schema of this test's own so parallel runs never clash."""
-    schema = "safety_" + uuid.uuid4().hex[:10]
-    admin = await asyncpg.connect(PG_DSN)
-    await admin.execute(f'CREATE SCHEMA "{schema}"')
-    engine = create_async_engine(
-        "postgresql+asyncpg://postgres@127.0.0.1:5432/test",
-        connect_args={"server_settings": {"search_path": schema}},
+    return Decision(
+        action=Action.BLOCK,
+        category=category,
+        score=score,
+        stage=Stage.CLASSIFIER,
+        reasons=["r"],
+        scores={category.value: score},
     )
-    try:
-        await _create(engine)
-        yield engine
-    finally:
-        await engine.dispose()
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.close()
 
 
 async def _exercise(engine: AsyncEngine) -> None:
     sessions = make_sessionmaker(engine)
     async with sessions() as session, session.begin():
-        row = await record_decision(
-            session, blocked(), FlagContext("req-1", ALICE, "r1", PROMPT)
-        )
+        row = await record_decision(session, blocked(), FlagContext("req-1", ALICE, "r1", PROMPT))
         assert row is not None
-        assert await record_decision(
-            session, Decision.allow(), FlagContext("req-2", ALICE, "r1", "fine")
-        ) is None
+        assert (
+            await record_decision(
+                session, Decision.allow(), FlagContext("req-2", ALICE, "r1", "fine")
+            )
+            is None
+        )
         await record_decision(
             session,
             Decision(action=Action.FLAG, category=Category.JAILBREAK, score=0.6),
@@ -119,9 +89,12 @@ async def test_flags_persist_on_postgres(pg_engine: AsyncEngine) -> None:
 
 async def test_allowance_use_is_recorded_even_when_allowed(sqlite_engine: AsyncEngine) -> None:
     decision = Decision(
-        action=Action.ALLOW, category=Category.CBRN_NUCLEAR, score=0.8,
-        allowances_used=[{"label": "NUC", "category": "cbrn_nuclear", "from": "block",
-                          "to": "allow"}],
+        action=Action.ALLOW,
+        category=Category.CBRN_NUCLEAR,
+        score=0.8,
+        allowances_used=[
+            {"label": "NUC", "category": "cbrn_nuclear", "from": "block", "to": "allow"}
+        ],
     )
     async with make_sessionmaker(sqlite_engine)() as session, session.begin():
         row = await record_decision(session, decision, FlagContext("req-9", ALICE))
@@ -133,7 +106,7 @@ def test_flags_cli_lists_for_reviewers(tmp_path) -> None:  # type: ignore[no-unt
 
     async def seed() -> None:
         engine = make_engine(url)
-        await _create(engine)
+        await create_flag_tables(engine)
         async with make_sessionmaker(engine)() as session, session.begin():
             await record_decision(session, blocked(), FlagContext("req-cli", ALICE, "r1", PROMPT))
         await engine.dispose()
