@@ -144,14 +144,6 @@ def _pinned_bytes(embedder: Embedder) -> int:
     return sum(seen.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole (memory): a cached segment vector is a row view of its whole embedding "
-    "batch (up to max_batch=64 rows, other requests' segments included), so the cache's "
-    "bound in entries (embedding_cache_size 4096, 'about 6 MB') is not a bound in memory: "
-    "an insider who keeps one segment of each batch fresh pins up to 64x that, ~400 MB per "
-    "embedder, twice now that the lane's sibling keeps its own cache",
-)
 def test_a_cached_vector_pins_no_more_than_itself() -> None:
     def encode(texts: list[str]) -> np.ndarray:
         return np.ones((len(texts), 384), np.float32)
@@ -190,14 +182,6 @@ DEVELOPER = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: a user turn allowed only by a clearance allowance (an allowance whose action "
-    "is 'allow') behind a flagged developer prompt: the instructions' flag replaces the "
-    "decision, its allowances_used are lost, and the request is marked grouped "
-    "(instructions_sha256 set), so the allowance use that must be reviewed is only a count "
-    "on the prompt's (possibly dismissed) group",
-)
 async def test_an_allowance_use_behind_a_flagged_prompt_is_not_grouped(
     real_screen: SafetyScreen,
 ) -> None:

@@ -453,7 +453,9 @@ class Embedder:
 
     def _remember(self, keys: list[bytes], vectors: np.ndarray) -> None:
         for key, vector in zip(keys, vectors, strict=True):
-            self._cache[key] = vector
+            # a copy: a row of the batch's array would keep the whole batch (up to 64
+            # vectors) in memory as long as this one entry lives
+            self._cache[key] = vector.copy()
             self._cache.move_to_end(key)
         while len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

@@ -16,6 +16,7 @@ policy grants for them are applied and recorded in the decision.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -250,6 +251,14 @@ class SafetyScreen(JudgingMixin, SecondReadingMixin, DirectedReadingMixin):
         operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
         if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
             decision = self._offered_operations(decision, operations, model, labels)
+        unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
+        if unrecorded:
+            # a more severe reading of the instructions or tools took the place of the user's
+            # turns' decision: the clearance allowance those turns used is still a use to
+            # review (flags.should_record), and a request that used one is never grouped
+            decision = dataclasses.replace(
+                decision, allowances_used=[*decision.allowances_used, *unrecorded]
+            )
         if decision.action is Action.FLAG and asked.action is Action.ALLOW:
             decision.instructions_sha256 = await self._instruction_trigger(
                 decision, found, read_apart, definitions, prose, model=model, labels=labels
