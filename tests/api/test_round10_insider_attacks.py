@@ -213,20 +213,20 @@ async def test_an_ordinary_user_cannot_read_the_queue_or_its_counts(
         assert "error" in r.json() and "data" not in r.json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: once a group is confirmed as misuse, another user's requests with the same "
-    "instructions are only counted on the confirmed row (users 1 -> 2); no open row is queued, "
-    "so a second insider reusing a prompt already confirmed against someone else is never "
-    "put in front of a reviewer",
-)
 async def test_a_new_user_on_a_confirmed_group_is_queued(env: dict[str, Any]) -> None:
     await _turn(env["admin"], DEVELOPER, ASKS[0])
     [group] = await _flags(env)
     async with env["services"].sessions.begin() as session:
         await review_flag(session, group.id, reviewer="rev", outcome="confirmed", note="misuse")
     await _turn(env["other"], DEVELOPER, ASKS[1])
-    assert await _flags(env), "the second user's use of a confirmed-misuse prompt is not queued"
+    [queued] = await _flags(env)
+    assert queued.user_id == env["uid"] and queued.id != group.id, "the new user is not queued"
+    assert any(f"confirmed flag {group.id}" in r for r in queued.decision["reasons"])
+    # the same user again is counted on the confirmed group, not queued once more
+    await _turn(env["other"], DEVELOPER, ASKS[2])
+    assert [f.id for f in await _flags(env)] == [queued.id]
+    [confirmed] = await _flags(env, "confirmed")
+    assert confirmed.id == group.id and confirmed.seen_count == 3
 
 
 async def test_repeated_sends_of_a_long_harmful_chat_are_refused_alike(

@@ -184,10 +184,27 @@ async def _record_in_group(
             "last_seen_at": user.excluded.last_seen_at,
             "last_request_id": user.excluded.last_request_id,
         },
-    )
-    await session.execute(user)
+    ).returning(SafetyFlagUser.seen_count)
+    users_count = (await session.execute(user)).scalar_one()
     row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     assert row is not None
+    if row.status == "confirmed" and users_count == 1:
+        # instructions confirmed as misuse, now sent by someone who was not part of that
+        # review: a reviewer must see this user (a dismissed text's new users are only
+        # counted: it was a false alarm whoever sends it)
+        audit = decision.to_audit()
+        audit["reasons"] = [
+            *audit["reasons"],
+            f"the instructions of confirmed flag {row.id}, sent by a user new to it",
+        ]
+        values = {
+            **values,
+            "decision": audit,
+            "group_key": None,
+            "seen_count": 1,
+        }
+        session.add(SafetyFlag(**values))
+        await session.flush()
     return row
 
 
