@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -35,11 +35,11 @@ class UsageRow:
     used: int
 
 
-def is_postgres(engine: AsyncEngine | AsyncConnection) -> bool:
+def is_postgres(engine: AsyncEngine | AsyncConnection | Engine | Connection) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def dialect_insert(engine: AsyncEngine | AsyncConnection, table: Any) -> Any:
+def dialect_insert(engine: AsyncEngine | AsyncConnection | Engine | Connection, table: Any) -> Any:
     """``INSERT`` with ``on_conflict_do_*`` for the engine's dialect."""
     if is_postgres(engine):
         return postgresql.insert(table)

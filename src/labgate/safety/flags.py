@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.identity.principal import Principal
+from labgate.quota.usage_store import dialect_insert
 from labgate.safety.categories import Action
 from labgate.safety.decision import Decision
 from labgate.safety.models import SafetyFlag, SafetyFlagUser
@@ -86,58 +87,11 @@ def group_key(decision: Decision, principal: Principal | None, model: str | None
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
-
-
-async def record_decision(
-    session: AsyncSession, decision: Decision, context: FlagContext
-) -> SafetyFlag | None:
-    """Store ``decision`` for review if it needs one; returns the row, or None if not stored.
-    A grouped flag (:func:`grouped`) returns its group's row, counted."""
-    if not should_record(decision):
-        return None
-    if grouped(decision):
-        return await _record_in_group(session, decision, context)
+def _row_fields(decision: Decision, context: FlagContext, now: datetime) -> dict[str, Any]:
+    """A flag row's fields for ``decision``: who asked, and what, identified without the text."""
     principal = context.principal
     text = context.text
-    row = SafetyFlag(
-        created_at=datetime.now(UTC),
-        request_id=context.request_id,
-        user_id=principal.user_id if principal else None,
-        lab=principal.lab if principal else None,
-        project=principal.project if principal else None,
-        model=context.model,
-        direction=decision.direction,
-        action=decision.action.value,
-        category=decision.category.value if decision.category else None,
-        score=float(decision.score),
-        stage=decision.stage.value,
-        decision=decision.to_audit(),
-        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None,
-        text_chars=len(text) if text else None,
-        status="open",
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def _record_in_group(
-    session: AsyncSession, decision: Decision, context: FlagContext
-) -> SafetyFlag:
-    """One upsert on the group's row (a new open row, or one more on the count, its status
-    kept), then one on its user's count."""
-    now = datetime.now(UTC)
-    principal = context.principal
-    text = context.text
-    insert = _insert(session)
-    values = {
+    return {
         "created_at": now,
         "request_id": context.request_id,
         "user_id": principal.user_id if principal else None,
@@ -153,13 +107,41 @@ async def _record_in_group(
         "text_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None,
         "text_chars": len(text) if text else None,
         "status": "open",
+    }
+
+
+async def record_decision(
+    session: AsyncSession, decision: Decision, context: FlagContext
+) -> SafetyFlag | None:
+    """Store ``decision`` for review if it needs one; returns the row, or None if not stored.
+    A grouped flag (:func:`grouped`) returns its group's row, counted."""
+    if not should_record(decision):
+        return None
+    if grouped(decision):
+        return await _record_in_group(session, decision, context)
+    row = SafetyFlag(**_row_fields(decision, context, datetime.now(UTC)))
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def _record_in_group(
+    session: AsyncSession, decision: Decision, context: FlagContext
+) -> SafetyFlag:
+    """One upsert on the group's row (a new open row, or one more on the count, its status
+    kept), then one on its user's count."""
+    now = datetime.now(UTC)
+    principal = context.principal
+    bind = session.get_bind()
+    values = {
+        **_row_fields(decision, context, now),
         "instructions_sha256": decision.instructions_sha256,
         "group_key": group_key(decision, principal, context.model),
         "seen_count": 1,
         "last_seen_at": now,
         "last_request_id": context.request_id,
     }
-    flag = insert(SafetyFlag).values(**values)
+    flag = dialect_insert(bind, SafetyFlag).values(**values)
     flag = flag.on_conflict_do_update(
         index_elements=[SafetyFlag.group_key],
         set_={
@@ -169,7 +151,7 @@ async def _record_in_group(
         },
     ).returning(SafetyFlag.id)
     flag_id = (await session.execute(flag)).scalar_one()
-    user = insert(SafetyFlagUser).values(
+    user = dialect_insert(bind, SafetyFlagUser).values(
         flag_id=flag_id,
         user_id=(principal.user_id if principal else None) or "",
         seen_count=1,
