@@ -162,7 +162,7 @@ async def test_the_instructions_decision_cache_is_bounded_and_keyed_by_model(
 ) -> None:
     """The instructions' own decision (shared by the lane) is kept per model, labels and
     text, and never holds more than its size."""
-    from labgate.safety import screen as screen_module
+    from labgate.safety import instruction_grouping as screen_module
 
     for i in range(screen_module._ALONE_CACHE_SIZE + 10):
         await real_screen._instructions_alone(

@@ -17,8 +17,6 @@ policy grants for them are applied and recorded in the decision.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import re
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -36,6 +34,7 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.directed_reading import DirectedReadingMixin
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
+from labgate.safety.instruction_grouping import InstructionGroupingMixin
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
@@ -51,18 +50,6 @@ from labgate.safety.stream import StreamScreener
 INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 # the messages where a deployment writes its own rules
 _RULE_ROLES = frozenset({"system", "developer"})
-
-
-# instruction texts whose decision read alone is remembered (_instructions_alone)
-_ALONE_CACHE_SIZE = 256
-
-
-def instructions_sha256(rules: Sequence[tuple[str, str]]) -> str:
-    """The SHA-256 of a request's system and developer messages, roles and texts in order:
-    one byte changed anywhere is another text (and another group of flags)."""
-    return hashlib.sha256(
-        json.dumps([list(r) for r in rules], ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
@@ -90,7 +77,9 @@ def _words_read(text: str) -> int:
     return max([written, *(word_count(d.text) for d in derived_texts(text))])
 
 
-class SafetyScreen(JudgingMixin, SecondReadingMixin, DirectedReadingMixin):
+class SafetyScreen(
+    JudgingMixin, SecondReadingMixin, DirectedReadingMixin, InstructionGroupingMixin
+):
     """Stage one (patterns + embedding head) and the optional stage two (LLM judge); the
     judge's plumbing is :mod:`labgate.safety.judging`, the second reader's
     :mod:`labgate.safety.second_reading`, the reading of the tasks a client's instructions and
@@ -261,77 +250,22 @@ class SafetyScreen(JudgingMixin, SecondReadingMixin, DirectedReadingMixin):
             )
         if decision.action is Action.FLAG and asked.action is Action.ALLOW:
             decision.instructions_sha256 = await self._instruction_trigger(
-                decision, found, read_apart, definitions, prose, model=model, labels=labels
+                decision,
+                sent=[(role, text) for role, text in found if role in _RULE_ROLES],
+                read=[text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
+                others=[
+                    t
+                    for t in (
+                        _one_sentence_each(definitions),
+                        *(text for role, text in read_apart if role not in _RULE_ROLES),
+                    )
+                    if t.strip()
+                ],
+                prose=[t for t in prose if t.strip()],
+                model=model,
+                labels=labels,
             )
         return decision
-
-    async def _instruction_trigger(
-        self,
-        decision: Decision,
-        found: Sequence[tuple[str, str]],
-        read_apart: Sequence[tuple[str, str]],
-        definitions: str,
-        prose: Sequence[str],
-        *,
-        model: str | None,
-        labels: Collection[str],
-    ) -> str | None:
-        """The SHA-256 of the client's own instructions (its system and developer messages,
-        as sent) when they alone make this request's flag, else None. Reviewers then see one
-        flag per distinct instruction text, counted, not one per turn (issue 21: Codex CLI
-        sends the same developer prompt, which the classifier flags, on every turn;
-        :mod:`labgate.safety.flags`). Only when the user's own turns and documents were
-        allowed (checked by the caller), no allowance was used, the instructions read alone
-        make the same flag (same category), and everything else read apart (tool
-        definitions, their prose fields, the tool calls and JSON results of the history)
-        read without them flags nothing: a request whose flag rests on anything but the
-        instruction text, or on it only together with something else, keeps its own row."""
-        if decision.allowances_used or any("(offered tool)" in r for r in decision.reasons):
-            return None
-        rules_sent = [(role, text) for role, text in found if role in _RULE_ROLES]
-        rules_read = [text for role, text in read_apart if role in _RULE_ROLES and text.strip()]
-        if not rules_read:
-            return None
-        alone = await self._instructions_alone(rules_read, model=model, labels=labels)
-        if alone.action is not Action.FLAG or alone.category is not decision.category:
-            return None
-        others = [
-            t
-            for t in (
-                _one_sentence_each(definitions),
-                *(text for role, text in read_apart if role not in _RULE_ROLES),
-            )
-            if t.strip()
-        ]
-        for group in (others, [t for t in prose if t.strip()]):
-            if not group:
-                continue
-            rest, reading = await self._check(
-                group, model=model, labels=labels, direction="input", use_judge=False
-            )
-            if self._definitions_decision(rest, reading).action is not Action.ALLOW:
-                return None
-        return instructions_sha256(rules_sent)
-
-    async def _instructions_alone(
-        self, texts: list[str], *, model: str | None, labels: Collection[str]
-    ) -> Decision:
-        """The instructions read alone under the definitions rule, remembered per text (the
-        same developer prompt comes on every turn of an agent's session)."""
-        key = hashlib.sha256(
-            json.dumps([model, sorted(labels), texts], ensure_ascii=False).encode("utf-8")
-        ).hexdigest()
-        known = self._alone_cache.get(key)
-        if known is not None:
-            return known
-        alone, reading = await self._check(
-            texts, model=model, labels=labels, direction="input", use_judge=False
-        )
-        alone = self._definitions_decision(alone, reading)
-        if len(self._alone_cache) >= _ALONE_CACHE_SIZE:
-            self._alone_cache.clear()
-        self._alone_cache[key] = alone
-        return alone
 
     def _offered_operations(
         self, decision: Decision, definitions: str, model: str | None, labels: Collection[str]
