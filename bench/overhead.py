@@ -722,13 +722,22 @@ def wrk_script(path: Path, body: bytes, headers: dict[str, str], unique: bool = 
         lines += [
             f"local head, tail = {json.dumps(head)}, {json.dumps(tail)}",
             "local questions = {" + ", ".join(json.dumps(q) for q in QUESTIONS) + "}",
+            # A number of this run's own, read when wrk loads the script: the same script is
+            # run again every round (and for the warm-up and the one-connection run), and with
+            # numbering alone each run sent the earlier runs' prompts again, so the guardrail's
+            # caches answered most of them. Digits only, as the question numbers are: letters
+            # beside digits read as leetspeak and would change what is screened.
+            "local f = io.open('/proc/sys/kernel/random/uuid', 'r')",
+            "local run = f and tostring(tonumber(f:read('*l'):sub(1, 4), 16))"
+            " or tostring(os.time())",
+            "if f then f:close() end",
             "local threads = 0",
             "function setup(thread) threads = threads + 1; thread:set('tid', threads) end",
             "local n = 0",
             "function request()",
             "  n = n + 1",
-            "  local q = questions[n % #questions + 1] .. ' (question ' .. tostring(tid) .. '-'"
-            " .. n .. ')'",
+            "  local q = questions[n % #questions + 1] .. ' (question ' .. run .. '-'"
+            " .. tostring(tid) .. '-' .. n .. ')'",
             "  return wrk.format(nil, nil, nil, head .. q .. tail)",
             "end",
         ]
