@@ -127,3 +127,72 @@ def test_flags_cli_explains_a_missing_schema(tmp_path) -> None:  # type: ignore[
     )
     assert result.exit_code == 1
     assert "labgate db upgrade" in " ".join(result.output.split())
+
+
+def _seed_cli_db(tmp_path, *decisions: tuple[Decision, str, Principal]) -> str:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'labgate.db'}"
+
+    async def seed() -> None:
+        engine = make_engine(url)
+        await create_flag_tables(engine)
+        for decision, request_id, who in decisions:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                await record_decision(session, decision, FlagContext(request_id, who, "r1", PROMPT))
+        await engine.dispose()
+
+    asyncio.run(seed())
+    return url
+
+
+def test_the_cli_decides_once_as_the_api_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A decision is final: the CLI refuses a decided flag (before, it overwrote the first
+    decision), and a reviewer deciding a flag on their own request."""
+    url = _seed_cli_db(tmp_path, (blocked(), "req-a", ALICE))
+    runner = CliRunner()
+    base = ["review", "1", "--database-url", url]
+    own = runner.invoke(app, [*base, "--outcome", "dismissed", "--reviewer", "alice"])
+    assert own.exit_code == 1 and "your own requests" in " ".join(own.output.split())
+    first = runner.invoke(app, [*base, "--outcome", "confirmed", "--reviewer", "bob"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, [*base, "--outcome", "dismissed", "--reviewer", "carol"])
+    assert again.exit_code == 1, again.output
+    assert "already confirmed (by bob" in " ".join(again.output.split())
+    long_note = runner.invoke(
+        app, [*base, "--outcome", "dismissed", "--reviewer", "carol", "--note", "x" * 2001]
+    )
+    assert long_note.exit_code == 2
+    listed = runner.invoke(
+        app, ["flags", "--status", "confirmed", "--database-url", url], env={"COLUMNS": "200"}
+    )
+    assert "req-a" in listed.output
+
+
+async def test_the_queue_orders_by_activity_or_most_seen(sqlite_engine: AsyncEngine) -> None:
+    sessions = make_sessionmaker(sqlite_engine)
+    grouped = Decision(
+        action=Action.FLAG, category=Category.JAILBREAK, score=0.6, instructions_sha256="cd" * 32
+    )
+    plain = Decision(action=Action.FLAG, category=Category.JAILBREAK, score=0.6)
+    for request_id, decision in (("g-1", grouped), ("g-2", grouped), ("p-1", plain)):
+        async with sessions() as session, session.begin():
+            await record_decision(session, decision, FlagContext(request_id, ALICE, "r1", "t"))
+    async with sessions() as session:
+        assert [f.request_id for f in await list_flags(session)] == ["p-1", "g-1"]
+        assert [f.request_id for f in await list_flags(session, order="seen")] == ["g-1", "p-1"]
+        with pytest.raises(ValueError):
+            await list_flags(session, order="oldest")  # type: ignore[arg-type]
+    async with sessions() as session, session.begin():
+        await record_decision(session, grouped, FlagContext("g-3", ALICE, "r1", "t"))
+    async with sessions() as session:
+        assert [f.request_id for f in await list_flags(session)] == ["g-1", "p-1"]
+
+
+def test_the_cli_lists_in_either_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = _seed_cli_db(tmp_path, (blocked(), "req-b", ALICE))
+    runner = CliRunner()
+    for order in ("recent", "seen"):
+        r = runner.invoke(
+            app, ["flags", "--order", order, "--database-url", url], env={"COLUMNS": "200"}
+        )
+        assert r.exit_code == 0 and "req-b" in r.output, r.output
+    assert runner.invoke(app, ["flags", "--order", "oldest", "--database-url", url]).exit_code == 2

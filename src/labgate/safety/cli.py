@@ -322,19 +322,29 @@ def flags(
     status: Annotated[str, typer.Option(help="open, confirmed, dismissed, or all.")] = "open",
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     action: Annotated[str | None, typer.Option(help="Only this action (flag or block).")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    order: Annotated[
+        str,
+        typer.Option(
+            help="recent (last activity: a grouped flag's latest request, newest first) or "
+            "seen (most requests first)."
+        ),
+    ] = "recent",
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     database_url: DatabaseUrlOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """List flagged and blocked requests for reviewers (no prompt text is stored)."""
     from sqlalchemy.exc import DBAPIError
 
-    from labgate.safety.flags import FLAG_STATUSES, list_flags, users_seen
+    from labgate.safety.flags import FLAG_STATUSES, QUEUE_ORDERS, list_flags, users_seen
     from labgate.safety.models import SafetyFlag
     from labgate.store.engine import make_engine, make_sessionmaker
 
     if status != "all" and status not in FLAG_STATUSES:
         errors.print(f"[red]error:[/red] --status must be one of {', '.join(FLAG_STATUSES)}, all")
+        raise typer.Exit(2)
+    if order not in QUEUE_ORDERS:
+        errors.print(f"[red]error:[/red] --order must be one of {', '.join(QUEUE_ORDERS)}")
         raise typer.Exit(2)
 
     async def run() -> list[list[str]]:
@@ -346,6 +356,7 @@ def flags(
                     status=None if status == "all" else status,
                     category=category,
                     action=action,
+                    order=order,  # type: ignore[arg-type]
                     limit=limit,
                 )
                 users = await users_seen(session, [r.id for r in rows if r.group_key])
@@ -386,7 +397,7 @@ def flags(
             "run `labgate db upgrade` to create the schema"
         )
         raise typer.Exit(1) from None
-    table = Table(title=f"safety flags ({status})")
+    table = Table(title=f"safety flags ({status}, {order})")
     for column in (
         "id",
         "when (UTC)",
@@ -414,17 +425,33 @@ def review(
     outcome: Annotated[
         str, typer.Option(help="confirmed (real misuse) or dismissed (false alarm).")
     ],
-    reviewer: Annotated[str, typer.Option(help="Who reviewed it (recorded).")],
-    note: Annotated[str, typer.Option(help="Reviewer's note.")] = "",
+    reviewer: Annotated[
+        str, typer.Option(help="Who reviewed it (recorded): your labgate user id.")
+    ],
+    note: Annotated[
+        str, typer.Option(help="Reviewer's note (at most 2,000 characters; may quote the prompt).")
+    ] = "",
     database_url: DatabaseUrlOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Close a flag with a reviewer's verdict."""
-    from labgate.safety.flags import FlagNotFound, review_flag
+    """Close an open flag with a reviewer's verdict (final: a decided flag is refused, as is a
+    reviewer who made the flagged request), as POST /v1/safety/flags/{id}/review does."""
+    from labgate.safety.flags import (
+        MAX_NOTE_CHARS,
+        REVIEW_OUTCOMES,
+        FlagAlreadyReviewed,
+        FlagNotFound,
+        OwnFlag,
+        review_flag,
+    )
     from labgate.store.engine import make_engine, make_sessionmaker
 
-    if outcome not in ("confirmed", "dismissed"):
+    if outcome not in REVIEW_OUTCOMES:
         errors.print("[red]error:[/red] --outcome must be 'confirmed' or 'dismissed'")
+        raise typer.Exit(2)
+    note = note.strip()
+    if len(note) > MAX_NOTE_CHARS:
+        errors.print(f"[red]error:[/red] --note is at most {MAX_NOTE_CHARS} characters")
         raise typer.Exit(2)
 
     async def run() -> None:
@@ -443,7 +470,7 @@ def review(
 
     try:
         asyncio.run(run())
-    except FlagNotFound as exc:
+    except (FlagNotFound, FlagAlreadyReviewed, OwnFlag) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"flag {flag_id} marked {outcome}")

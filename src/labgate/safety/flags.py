@@ -1,9 +1,13 @@
 """Recording flagged decisions and listing them for reviewers.
 
 ``record_decision`` is called by the gateway after a check (off the response path is fine: it
-is one INSERT); ``list_flags`` backs ``labgate safety flags`` and any reviewer page;
-``review_flag`` closes a flag as ``confirmed`` (real misuse) or ``dismissed`` (a false alarm,
-which is how false refusals are found and fed back into the benign set).
+is one INSERT); ``queue_query`` is the queue's one query (its filters and its order: ``recent``
+by last activity, ``seen`` by how many requests a row stands for), behind ``list_flags``
+(``labgate safety flags``) and ``GET /v1/safety/flags``; ``review_flag`` closes an open flag as
+``confirmed`` (real misuse) or ``dismissed`` (a false alarm, which is how false refusals are
+found and fed back into the benign set), for the CLI and ``POST /v1/safety/flags/{id}/review``
+alike. A decision is final: an already decided row is refused (:class:`FlagAlreadyReviewed`),
+and so is a reviewer who made the flagged request, or one of a group's (:class:`OwnFlag`).
 
 A flag that rests on the client's own instructions alone (its system or developer message,
 ``Decision.instructions_sha256``) is grouped: one row per distinct instruction text and lab,
@@ -26,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.identity.principal import Principal
@@ -36,11 +40,34 @@ from labgate.safety.decision import Decision
 from labgate.safety.models import SafetyFlag, SafetyFlagUser
 
 ReviewOutcome = Literal["confirmed", "dismissed"]
+REVIEW_OUTCOMES: tuple[ReviewOutcome, ...] = ("confirmed", "dismissed")
 FLAG_STATUSES = ("open", "confirmed", "dismissed")
+QueueOrder = Literal["recent", "seen"]
+QUEUE_ORDERS: tuple[QueueOrder, ...] = ("recent", "seen")
+# a reviewer's note: free text, and it may quote the flagged prompt (so it is never copied into
+# the audit log, only its length)
+MAX_NOTE_CHARS = 2000
 
 
 class FlagNotFound(LookupError):
     """No flag has that id."""
+
+
+class FlagAlreadyReviewed(Exception):
+    """The flag was decided already (its status, who and when are on ``row``): a decision is
+    final, never overwritten, so two reviewers at once get one decision and one refusal."""
+
+    def __init__(self, row: SafetyFlag) -> None:
+        when = row.reviewed_at.strftime("%Y-%m-%d %H:%M UTC") if row.reviewed_at else "earlier"
+        super().__init__(
+            f"safety flag {row.id} is already {row.status} (by {row.reviewed_by or 'unknown'}, "
+            f"{when}); a decision is final"
+        )
+        self.row = row
+
+
+class OwnFlag(PermissionError):
+    """The reviewer made the flagged request (or one of a grouped row's requests)."""
 
 
 def should_record(decision: Decision) -> bool:
@@ -212,36 +239,90 @@ async def group_users(session: AsyncSession, flag_id: int) -> Sequence[SafetyFla
     return result.scalars().all()
 
 
-async def list_flags(
-    session: AsyncSession,
+def queue_query(
     *,
     status: str | None = "open",
     category: str | None = None,
     action: str | None = None,
-    limit: int = 100,
-) -> Sequence[SafetyFlag]:
-    """Flags for reviewers, newest first; ``status=None`` lists every status."""
-    query = select(SafetyFlag).order_by(SafetyFlag.created_at.desc(), SafetyFlag.id.desc())
+    order: QueueOrder = "recent",
+) -> Select[Any]:
+    """The review queue's rows, ``status=None`` for every status. ``recent``: by last activity
+    (a grouped row's latest request, else when the row was made), newest first; ``seen``: by
+    how many requests a row stands for (``seen_count``), most first, then as ``recent``."""
+    if order not in QUEUE_ORDERS:
+        raise ValueError(f"order must be one of {', '.join(QUEUE_ORDERS)}")
+    recent = (func.coalesce(SafetyFlag.last_seen_at, SafetyFlag.created_at).desc(),)
+    keys = (SafetyFlag.seen_count.desc(), *recent) if order == "seen" else recent
+    query = select(SafetyFlag).order_by(*keys, SafetyFlag.id.desc())
     if status is not None:
         query = query.where(SafetyFlag.status == status)
     if category is not None:
         query = query.where(SafetyFlag.category == category)
     if action is not None:
         query = query.where(SafetyFlag.action == action)
+    return query
+
+
+async def list_flags(
+    session: AsyncSession,
+    *,
+    status: str | None = "open",
+    category: str | None = None,
+    action: str | None = None,
+    order: QueueOrder = "recent",
+    limit: int = 100,
+) -> Sequence[SafetyFlag]:
+    """Flags for reviewers in ``order`` (:func:`queue_query`); ``status=None`` lists every
+    status."""
+    query = queue_query(status=status, category=category, action=action, order=order)
     result = await session.execute(query.limit(limit))
     return result.scalars().all()
+
+
+async def made_by(session: AsyncSession, user_id: str, flag_ids: Sequence[int]) -> set[int]:
+    """Which of ``flag_ids`` ``user_id`` made: the row's own request, or one of a group's."""
+    if not user_id or not flag_ids:
+        return set()
+    ids = list(flag_ids)
+    own = await session.execute(
+        select(SafetyFlag.id).where(SafetyFlag.id.in_(ids), SafetyFlag.user_id == user_id)
+    )
+    grouped_in = await session.execute(
+        select(SafetyFlagUser.flag_id).where(
+            SafetyFlagUser.flag_id.in_(ids), SafetyFlagUser.user_id == user_id
+        )
+    )
+    return set(own.scalars()) | set(grouped_in.scalars())
 
 
 async def review_flag(
     session: AsyncSession, flag_id: int, *, reviewer: str, outcome: ReviewOutcome, note: str = ""
 ) -> SafetyFlag:
-    """Close a flag with a reviewer's verdict."""
-    row = await session.get(SafetyFlag, flag_id)
+    """Close an open flag with a reviewer's verdict. Raises :class:`FlagNotFound`,
+    :class:`OwnFlag` (``reviewer`` made the request, or one of a group's) and
+    :class:`FlagAlreadyReviewed` (decided before: the first decision stands; the update is
+    conditional on the row still being open, so of two reviewers at once one wins)."""
+    if outcome not in REVIEW_OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
+    if len(note) > MAX_NOTE_CHARS:
+        raise ValueError(f"a note is at most {MAX_NOTE_CHARS} characters")
+    row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     if row is None:
         raise FlagNotFound(f"no safety flag with id {flag_id}")
-    row.status = outcome
-    row.reviewed_by = reviewer
-    row.reviewed_at = datetime.now(UTC)
-    row.review_note = note or None
-    await session.flush()
+    if await made_by(session, reviewer, [flag_id]):
+        raise OwnFlag(f"safety flag {flag_id} is on your own requests: another reviewer decides it")
+    decided = await session.execute(
+        update(SafetyFlag)
+        .where(SafetyFlag.id == flag_id, SafetyFlag.status == "open")
+        .values(
+            status=outcome,
+            reviewed_by=reviewer,
+            reviewed_at=datetime.now(UTC),
+            review_note=note or None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(row)
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        raise FlagAlreadyReviewed(row)
     return row
