@@ -250,6 +250,10 @@ GET    /v1/admin/scheduler · other lab named                                   
 GET    /v1/safety/flags                                                                       | 401  no   no   ok   ok   ok   no   401
 POST   /v1/safety/reports · own refused request                                               | 401  ok   ok   ok   ok   ok   ok   401
 POST   /v1/safety/reports · another user's refused request                                    | 401  no   no   no   no   no   no   401
+POST   /v1/safety/flags/{flag_id}/review · own lab, equal (m-sec)                              | 401  no   no   ok   ok   no   no   401
+POST   /v1/safety/flags/{flag_id}/review · other lab                                          | 401  no   no   no   ok   no   no   401
+POST   /v1/safety/flags/{flag_id}/review · higher (m-nuc)                                     | 401  no   no   no   no   no   no   401
+POST   /v1/safety/flags/{flag_id}/review · a flag on the caller's own request                 | 401  no   no   no   no   no   no   401
 # -- the audit log: records for auditors and platform admins, within clearance; proofs and
 #    checkpoints give the log's size (all labels' work): only to those cleared for the range
 GET    /v1/audit/records/{index} · own, lower                                                 | 401  no   no   no   ok   ok   no   401
@@ -1934,6 +1938,50 @@ def _report(row: str, whose: str) -> None:
 
 _report("POST /v1/safety/reports · own refused request", "own")
 _report("POST /v1/safety/reports · another user's refused request", "bob")
+
+
+def _review(row: str, lab: str, model: str, whose: str = "other") -> None:
+    """A decision on an open row of the queue: platform admins any lab's, lab admins their
+    own lab's, nobody a row they cannot see (404) or one on their own request."""
+
+    async def build(w: World, role: str) -> Call:
+        from labgate.safety.models import SafetyFlag
+
+        request_id = "req-" + uuid.uuid4().hex
+        owner = (
+            SELF.get(role, "alice") if whose == "own" else ("alice" if lab == OWN_LAB else "carol")
+        )
+        await _flag(w, owner, lab, model, "flag", request_id)
+        async with w.services.sessions() as s:
+            flag_id = (
+                await s.execute(select(SafetyFlag.id).where(SafetyFlag.request_id == request_id))
+            ).scalar_one()
+
+        async def decided() -> bool:
+            async with w.services.sessions() as s:
+                row = await s.get(SafetyFlag, flag_id)
+                return row is not None and row.status == "dismissed"
+
+        return Call(
+            "POST",
+            f"/v1/safety/flags/{flag_id}/review",
+            json={"status": "dismissed", "note": "a false alarm"},
+            effect=decided,
+            hidden=ALL,
+        )
+
+    case(row)(build)
+
+
+_review("POST /v1/safety/flags/{flag_id}/review · own lab, equal (m-sec)", OWN_LAB, "m-sec")
+_review("POST /v1/safety/flags/{flag_id}/review · other lab", OTHER_LAB, "m-sec")
+_review("POST /v1/safety/flags/{flag_id}/review · higher (m-nuc)", OWN_LAB, "m-nuc")
+_review(
+    "POST /v1/safety/flags/{flag_id}/review · a flag on the caller's own request",
+    OWN_LAB,
+    "m-sec",
+    whose="own",
+)
 
 # -- audit records and proofs
 get(

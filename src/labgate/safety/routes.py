@@ -1,31 +1,56 @@
-"""The guardrail's HTTP routes: wrongly-refused reports, and the reviewers' list.
+"""The guardrail's HTTP routes: wrongly-refused reports, the reviewers' queue and decisions.
 
 * ``POST /v1/safety/reports`` ``{"request_id": "...", "comment": "..."}``: the requester of a
   refused request says it was wrongly refused (:mod:`labgate.safety.reports`). 201 with the
   report; 200 with the first report when it was already filed; 404 when the caller has no
   refused request of that id; 400 for a body of the wrong shape. Each new report is appended
   to the audit log (``safety.report``).
-* ``GET /v1/safety/flags?status=open&action=report&category=...&limit=100``: the review queue
-  (flags, blocks and reports), newest first, for platform admins and auditors (every lab) and
-  lab admins (their own lab). The CLI's ``labgate safety flags`` lists the same rows. A flag
-  that rests on a client's instructions alone stands for every request that made it
-  (:mod:`labgate.safety.flags`): ``seen_count`` requests from ``users`` users, the latest
-  ``last_request_id`` at ``last_seen_at``; any other row is one request (``seen_count`` 1).
+* ``GET /v1/safety/flags?status=open&action=report&category=...&order=recent&limit=100``: the
+  review queue (flags, blocks and reports) for platform admins and auditors (every lab) and
+  lab admins (their own lab), leaving out the rows on models the reader's clearance does not
+  cover. ``order=recent`` (the default): by last activity (a grouped row's latest request,
+  else when it was made), newest first; ``order=seen``: most requests first. The CLI's
+  ``labgate safety flags`` lists the same rows (``--order``). A flag that rests on a client's
+  instructions alone stands for every request that made it (:mod:`labgate.safety.flags`):
+  ``seen_count`` requests from ``users`` users, the latest ``last_request_id`` at
+  ``last_seen_at``; any other row is one request (``seen_count`` 1). ``can_review`` says
+  whether the caller may decide the row now.
+* ``POST /v1/safety/flags/{id}/review`` ``{"status": "confirmed"|"dismissed", "note": "..."}``
+  (note at most 2,000 characters, nothing else): decides an open row, as ``labgate safety
+  review`` does (one ``review_flag``). Platform admins decide any lab's rows, lab admins their
+  own lab's; auditors read and do not decide, nor do users and project leads (403 whatever the
+  id). A row the caller may not see (another lab's for a lab admin, a model above their
+  clearance) or that does not exist is 404, the same answer; a row on the caller's own
+  requests (or one of a group's) is 403 ``own_flag``; a row decided already is 409
+  ``flag_already_reviewed``, naming its status (a decision is final). 200 with the row. Each
+  decision is appended to the audit log (``safety.review``, target ``safety_flag:<id>``: the
+  status, the row's action, category, model and lab, the note's length, never its text).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_
 
 from labgate.api.deps import current_principal, require_roles
-from labgate.api.errors import not_found
+from labgate.api.errors import APIError, forbidden, not_found
 from labgate.identity.principal import Principal, Role
-from labgate.safety.flags import FLAG_STATUSES, users_seen
+from labgate.safety.flags import (
+    FLAG_STATUSES,
+    MAX_NOTE_CHARS,
+    FlagAlreadyReviewed,
+    FlagNotFound,
+    OwnFlag,
+    QueueOrder,
+    made_by,
+    queue_query,
+    review_flag,
+    users_seen,
+)
 from labgate.safety.models import SafetyFlag
 from labgate.safety.reports import (
     MAX_COMMENT_CHARS,
@@ -39,6 +64,8 @@ log = logging.getLogger("labgate.safety")
 router = APIRouter(prefix="/v1/safety", tags=["safety"])
 
 _reviewer = require_roles(Role.PLATFORM_ADMIN, Role.AUDITOR, Role.LAB_ADMIN)
+# who decides: auditors read the queue but change nothing (docs/security.md)
+_decider = require_roles(Role.PLATFORM_ADMIN, Role.LAB_ADMIN)
 
 
 class ReportBody(BaseModel):
@@ -48,23 +75,26 @@ class ReportBody(BaseModel):
     comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
 
 
-async def _audit(request: Request, principal: Principal, row: SafetyFlag, comment: str) -> None:
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["confirmed", "dismissed"]
+    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+
+
+async def _audit(
+    request: Request, principal: Principal, name: str, target: str, details: dict[str, Any]
+) -> None:
     audit = getattr(request.app.state.services, "audit", None)
     if audit is None:
         return
     from labgate.tenancy.actions import admin_action
     from labgate.tenancy.wiring import admin_audit_record
 
-    action = admin_action(
-        principal,
-        "safety.report",
-        f"request:{row.request_id}",
-        {"report_id": row.id, "category": row.category, "comment_chars": len(comment)},
-    )
     try:
-        await audit.append(admin_audit_record(action))
-    except Exception:  # noqa: BLE001 - the report is stored; the log says what was missed
-        log.exception("could not append the report on request %s to the audit log", row.request_id)
+        await audit.append(admin_audit_record(admin_action(principal, name, target, details)))
+    except Exception:  # noqa: BLE001 - the change is stored; the log says what was missed
+        log.exception("could not append %s on %s to the audit log", name, target)
 
 
 @router.post("/reports", status_code=201)
@@ -88,10 +118,35 @@ async def report_wrong_refusal(
             param="request_id",
         ) from None
     if filed.created:
-        await _audit(request, principal, filed.row, comment)
+        row = filed.row
+        details = {"report_id": row.id, "category": row.category, "comment_chars": len(comment)}
+        await _audit(request, principal, "safety.report", f"request:{row.request_id}", details)
     else:
         response.status_code = 200
     return answer
+
+
+def _visible(query: Select[Any], principal: Principal, services: Any) -> Select[Any]:
+    """``query`` narrowed to the rows ``principal`` may see: a lab admin their own lab's
+    (platform admins and auditors every lab), and, where labels are on, no row on a model
+    their clearance does not cover (no read-down, docs/labels.md: a flag is its model's work,
+    and work on a model is at most its accreditation)."""
+    if not principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR):
+        query = query.where(SafetyFlag.lab == principal.lab)
+    access = getattr(services, "access", None)
+    if access is not None and access.enabled:
+        hidden = [m for m in services.models if not access.sees_model(principal, m)]
+        if hidden:
+            query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.not_in(hidden)))
+    return query
+
+
+def _may_decide(principal: Principal, row: SafetyFlag) -> bool:
+    """A platform admin decides any lab's row, a lab admin their own lab's (of the rows they
+    may see at all, :func:`_visible`)."""
+    if principal.has_role(Role.PLATFORM_ADMIN):
+        return True
+    return principal.has_role(Role.LAB_ADMIN) and row.lab == principal.lab
 
 
 @router.get("/flags")
@@ -101,30 +156,86 @@ async def list_review_queue(
     status: Annotated[str | None, Query(pattern="^(open|confirmed|dismissed|all)$")] = "open",
     action: Annotated[str | None, Query(pattern="^(flag|block|allow|report)$")] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
+    order: Annotated[QueueOrder, Query()] = "recent",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
-    """The reviewers' queue, newest first (a lab admin sees their own lab's rows)."""
-    query = select(SafetyFlag).order_by(SafetyFlag.created_at.desc(), SafetyFlag.id.desc())
-    if status in FLAG_STATUSES:
-        query = query.where(SafetyFlag.status == status)
-    if action is not None:
-        query = query.where(SafetyFlag.action == action)
-    if category is not None:
-        query = query.where(SafetyFlag.category == category)
-    if not principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR):
-        query = query.where(SafetyFlag.lab == principal.lab)
+    """The reviewers' queue, by last activity or most seen (a lab admin sees their own lab's
+    rows), each row saying whether the caller may decide it."""
     services = request.app.state.services
-    access = getattr(services, "access", None)
-    if access is not None and access.enabled:
-        # no read-down (docs/labels.md): a flag is its model's work; the models the reader's
-        # clearance does not cover are left out (work on a model is at most its accreditation)
-        hidden = [m for m in services.models if not access.sees_model(principal, m)]
-        if hidden:
-            query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.not_in(hidden)))
+    query = queue_query(
+        status=status if status in FLAG_STATUSES else None,
+        category=category,
+        action=action,
+        order=order,
+    )
     async with services.sessions() as session:
-        rows = (await session.execute(query.limit(limit))).scalars().all()
+        result = await session.execute(_visible(query, principal, services).limit(limit))
+        rows = result.scalars().all()
         users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
-    return {"object": "list", "data": [_flag_json(row, users.get(row.id)) for row in rows]}
+        deciding = [r.id for r in rows if r.status == "open" and _may_decide(principal, r)]
+        own = await made_by(session, principal.user_id, deciding)
+    return {
+        "object": "list",
+        "data": [
+            _flag_json(row, users.get(row.id))
+            | {"can_review": row.id in deciding and row.id not in own}
+            for row in rows
+        ],
+    }
+
+
+FlagId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The row's id (from the queue).")]
+
+
+@router.post("/flags/{flag_id}/review")
+async def decide_flag(
+    flag_id: FlagId,
+    body: ReviewBody,
+    request: Request,
+    principal: Principal = Depends(_decider),
+) -> dict[str, Any]:
+    """Decide an open row of the queue: ``confirmed`` (real misuse) or ``dismissed`` (a false
+    alarm; a dismissed group's repeats are counted and not queued again)."""
+    services = request.app.state.services
+    note = (body.note or "").strip()
+    gone = not_found(f"no safety flag {flag_id} that you may see", code="flag_not_found")
+    async with services.sessions.begin() as session:
+        query = _visible(
+            queue_query(status=None).where(SafetyFlag.id == flag_id), principal, services
+        )
+        row = (await session.execute(query)).scalars().first()
+        if row is None:
+            raise gone
+        if not _may_decide(principal, row):
+            raise forbidden(
+                "a lab administrator decides only their own lab's flags", code="not_your_lab"
+            )
+        try:
+            row = await review_flag(
+                session, flag_id, reviewer=principal.user_id, outcome=body.status, note=note
+            )
+        except FlagNotFound:
+            raise gone from None
+        except OwnFlag as exc:
+            raise forbidden(str(exc), code="own_flag") from None
+        except FlagAlreadyReviewed as exc:
+            raise APIError(409, str(exc), code="flag_already_reviewed", param="status") from None
+        users = await users_seen(session, [row.id] if row.group_key is not None else [])
+        answer = _flag_json(row, users.get(row.id)) | {"can_review": False}
+    details = {
+        "flag_id": row.id,
+        "status": row.status,
+        "action": row.action,
+        "category": row.category,
+        # the record names the model, so only readers cleared for it open the record
+        "model": row.model,
+        "flag_lab": row.lab,
+        "grouped": row.group_key is not None,
+        "seen_count": row.seen_count or 1,
+        "note_chars": len(note),
+    }
+    await _audit(request, principal, "safety.review", f"safety_flag:{row.id}", details)
+    return answer
 
 
 def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
@@ -153,4 +264,7 @@ def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
         "users": users if users is not None else 1,
         "last_seen_at": seen.isoformat() if seen else None,
         "last_request_id": row.last_request_id or row.request_id,
+        "reviewed_by": row.reviewed_by,
+        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+        "review_note": row.review_note,
     }
