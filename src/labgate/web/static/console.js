@@ -1,5 +1,5 @@
 /* The console: usage (charts as inline SVG, tables, CSV), API keys (create, revoke), the
-   safety review queue, and an audit record whose RFC 9162 inclusion proof is checked here,
+   safety review queue (console-safety.js), and an audit record whose RFC 9162 inclusion proof is checked here,
    in the page, against the latest checkpoint, whose Ed25519 signature (a C2SP signed note) is
    checked here too, with WebCrypto, against the verifier key the reader gives. Everything goes
    through the gateway's API with the reader's own credentials, so each list holds only what
@@ -231,36 +231,6 @@
       loadKeys();
     } catch (err) {
       showError(err.message);
-    }
-  }
-
-  async function loadSafety() {
-    try {
-      const body = await (await api("/v1/safety/flags?limit=100")).json();
-      $("safety-table").replaceChildren(
-        table(
-          [
-            { title: "When", value: (f) => (f.created_at || "").slice(0, 16).replace("T", " ") },
-            { title: "Action", value: (f) => f.action },
-            { title: "Category", value: (f) => f.category },
-            { title: "Model", value: (f) => f.model },
-            { title: "Request (latest)", value: (f) => f.last_request_id || f.request_id },
-            { title: "Status", value: (f) => f.status },
-            {
-              title: "Seen",
-              value: (f) =>
-                f.grouped
-                  ? f.seen_count + " times, " + f.users + " users, last " +
-                    (f.last_seen_at || "").slice(0, 16).replace("T", " ")
-                  : "",
-            },
-          ],
-          body.data || [],
-          "Flags, refusals and 'wrongly refused' reports"
-        )
-      );
-    } catch (err) {
-      $("safety-table").textContent = err.message;
     }
   }
 
@@ -497,7 +467,7 @@
     loadWhoami();
     loadUsage();
     loadKeys();
-    loadSafety();
+    if (lg.console.loadSafety) lg.console.loadSafety(); /* console-safety.js */
     loadAccessRequests();
   }
 
