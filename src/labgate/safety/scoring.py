@@ -433,11 +433,13 @@ def _values(
     values: dict[Category, float] = {}
     stages: dict[Category, Stage] = {}
     top_segment = -1
+    # each category's maximum over the segments, in one pass (a maximum is exact in any order)
+    most = matrix.max(axis=0).tolist() if matrix.shape[0] else []
     if matrix.shape[0]:
         harm_mass = probs[:, _HARM_IDX].sum(axis=1)
         top_segment = int(np.argmax(harm_mass))
         for category in HARM:
-            head = float(matrix[:, _INDEX[category.value]].max())
+            head = most[_INDEX[category.value]]
             rule = prepared.lexicon_scores.get(category, 0.0)
             values[category] = 1.0 - (1.0 - head) * (1.0 - rule)
             stages[category] = Stage.LEXICON if rule > head else Stage.CLASSIFIER
@@ -446,7 +448,7 @@ def _values(
         stages[Category.ALLOWED_DUAL_USE] = Stage.CLASSIFIER
     if prepared.direction == "input":
         for category in ATTACK:
-            head = float(matrix[:, _INDEX[category.value]].max()) if matrix.shape[0] else 0.0
+            head = most[_INDEX[category.value]] if matrix.shape[0] else 0.0
             head *= HEAD_ATTACK_WEIGHT
             pattern = prepared.pattern_scores.get(category, 0.0)
             values[category] = 1.0 - (1.0 - pattern) * (1.0 - head)
