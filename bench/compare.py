@@ -23,6 +23,7 @@ from second to second, both then meet the same seconds (rounds in turn met diffe
 
     python bench/compare.py --base HEAD~1 [--requests 4000]
     python bench/compare.py --base HEAD~1 --wrk 10 [--duration 3]
+    python bench/compare.py --base-src /tmp/src-a --wrk 10 --together --safety
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ def _pinned(cmd: list[str], cores: str | None) -> list[str]:
     return ["taskset", "-c", cores, *cmd] if cores and shutil.which("taskset") else cmd
 
 
-def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | None) -> tuple:
+def _start_gateway(src: Path, tmp: Path, name: str, wport: int, cores: str | None,
+                   safety: bool = False) -> tuple:
     port = free_port()
     home = tmp / name
     home.mkdir()
     # the fake model is not approved: the model gate is off, as in overhead.py's gateways
-    (home / "labgate.toml").write_text(gateway_toml(wport, safety=False))
+    (home / "labgate.toml").write_text(gateway_toml(wport, safety=safety))
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABGATE_")}
     env["PYTHONPATH"] = str(src)  # ahead of the editable install
     cmd = [sys.executable, "-m", "labgate.cli", "serve", "--port", str(port),
@@ -114,7 +116,7 @@ def under_load(args: argparse.Namespace, gateways: list[tuple], tmp: Path,
     for i, (_, _, home) in enumerate(gateways):
         key = (home / "data" / "admin.key").read_text().strip()
         scripts.append(wrk_script(tmp / f"wrk{i}.lua", json.dumps(CHAT).encode(),
-                                  {"Authorization": f"Bearer {key}"}))
+                                  {"Authorization": f"Bearer {key}"}, unique=args.safety))
     urls = [f"http://127.0.0.1:{port}/v1/chat/completions" for _, port, _ in gateways]
     for i in range(2):
         _wrk(urls[i], scripts[i], 4, 1.0, cores)  # warm up
@@ -172,6 +174,9 @@ async def main() -> None:
     ap.add_argument("--together", action="store_true",
                     help="--wrk with A and B loaded at the same time (each its own wrk), so "
                          "both meet the host's load of the same seconds")
+    ap.add_argument("--safety", action="store_true",
+                    help="--wrk with the guardrail on in both gateways, and a new prompt every "
+                         "request (numbered per wrk run), so no cache of the screen answers")
     args = ap.parse_args()
     gw_cores, other_cores = (None, None) if args.no_pin else ("0", "1")
     tmp = Path(tempfile.mkdtemp(prefix="labgate-compare-"))
@@ -185,12 +190,13 @@ async def main() -> None:
     wport = free_port()
     worker = subprocess.Popen(_pinned(
         [sys.executable, "-m", "labgate.testing.fake_worker", "--port", str(wport)], other_cores))
-    gateways = [_start_gateway(base_src, tmp, "a", wport, gw_cores),
-                _start_gateway((args.b_src or ROOT / "src").resolve(), tmp, "b", wport, gw_cores)]
+    b_src = (args.b_src or ROOT / "src").resolve()
+    gateways = [_start_gateway(base_src, tmp, "a", wport, gw_cores, args.safety),
+                _start_gateway(b_src, tmp, "b", wport, gw_cores, args.safety)]
     try:
         await wait_http(f"http://127.0.0.1:{wport}/v1/models")
         for _, port, _ in gateways:
-            await wait_http(f"http://127.0.0.1:{port}/healthz")
+            await wait_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
         if args.wrk:
             under_load(args, gateways, tmp, other_cores)
             return
