@@ -182,6 +182,9 @@ def _light(screen: SafetyScreen) -> SafetyScreen | None:
     light.embedder = None  # type: ignore[assignment]
     light.head = None  # type: ignore[assignment]
     light.judge = None
+    # pickled again with every long screening: not the screen's cache of instruction decisions
+    # (up to 256 of them, shared by a shallow copy), which preparing never reads
+    light._alone_cache = {}
     try:
         pickle.dumps(light)
     except Exception:  # noqa: BLE001 - then the lane's thread prepares
