@@ -381,9 +381,22 @@ def report_rounds(r: dict[str, Any]) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) a process has used so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system, all threads) a process and its descendants have used so far,
+    from /proc: with the guardrail on, the gateway's screening lane prepares long inputs in a
+    child process (the preparer), whose time the process's own counters leave out."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a descendant gone between the listing and the reading
+        return 0.0
+    # its own time and that of the children it has waited for
+    own = sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return own + sum(cpu_seconds(c) for c in children)
 
 
 def ms(x: float) -> str:
