@@ -50,13 +50,6 @@ async def retired(make_settings: Callable[..., Any]) -> AsyncIterator[dict[str, 
         yield {"url": url, "key": services.bootstrap.admin_key, "services": services}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (medium, read-up): _visible hides only the rows of models in services.models, "
-    "so a flag on a model retired from [[models]] but still accredited SECRET//NUC is listed "
-    "to and decided by a CUI lab admin (who, what category, which requests), although "
-    "access.sees_model says they may not see that model",
-)
 async def test_a_retired_secret_models_flags_stay_hidden_from_a_cui_reviewer(
     retired: dict[str, Any],
 ) -> None:

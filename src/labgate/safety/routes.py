@@ -128,16 +128,18 @@ async def report_wrong_refusal(
 
 def _visible(query: Select[Any], principal: Principal, services: Any) -> Select[Any]:
     """``query`` narrowed to the rows ``principal`` may see: a lab admin their own lab's
-    (platform admins and auditors every lab), and, where labels are on, no row on a model
-    their clearance does not cover (no read-down, docs/labels.md: a flag is its model's work,
-    and work on a model is at most its accreditation)."""
+    (platform admins and auditors every lab), and, where labels are on, only rows on a
+    configured model their clearance covers (no read-up, docs/labels.md: a flag is its
+    model's work, and work on a model is at most its accreditation). Default deny: a row on
+    a model that is not configured (retired from [[models]], renamed) is shown only to a
+    reader cleared for the whole range, who may see any model's work; rows on no model stay
+    visible (they carry no model's work)."""
     if not principal.has_role(Role.PLATFORM_ADMIN, Role.AUDITOR):
         query = query.where(SafetyFlag.lab == principal.lab)
     access = getattr(services, "access", None)
-    if access is not None and access.enabled:
-        hidden = [m for m in services.models if not access.sees_model(principal, m)]
-        if hidden:
-            query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.not_in(hidden)))
+    if access is not None and access.enabled and not access.may_read(principal, access.range_max):
+        seen = [m for m in services.models if access.sees_model(principal, m)]
+        query = query.where(or_(SafetyFlag.model.is_(None), SafetyFlag.model.in_(seen)))
     return query
 
 
