@@ -143,6 +143,15 @@ def _visible(query: Select[Any], principal: Principal, services: Any) -> Select[
     return query
 
 
+def _private(row: SafetyFlag, principal: Principal, own: set[int]) -> dict[str, Any]:
+    """What of the review the caller may not read on ``row``: on a row their own request made
+    (or a group they sent too), who decided it and the note stay hidden (a note may say they
+    are under investigation); a report they filed shows both (its reviewer answers them)."""
+    if row.id not in own or (row.action == "report" and row.user_id == principal.user_id):
+        return {}
+    return {"reviewed_by": None, "review_note": None}
+
+
 def _may_decide(principal: Principal, row: SafetyFlag) -> bool:
     """A platform admin decides any lab's row, a lab admin their own lab's (of the rows they
     may see at all, :func:`_visible`)."""
@@ -175,11 +184,12 @@ async def list_review_queue(
         rows = result.scalars().all()
         users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
         deciding = [r.id for r in rows if r.status == "open" and _may_decide(principal, r)]
-        own = await made_by(session, principal.user_id, deciding)
+        own = await made_by(session, principal.user_id, [r.id for r in rows])
     return {
         "object": "list",
         "data": [
             _flag_json(row, users.get(row.id))
+            | _private(row, principal, own)
             | {"can_review": row.id in deciding and row.id not in own}
             for row in rows
         ],
