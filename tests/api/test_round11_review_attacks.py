@@ -226,23 +226,19 @@ async def test_the_subject_of_a_flag_does_not_read_the_reviewers_note_on_it(
     assert {r["review_note"] for r in admin_rows} == {NOTE}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (medium, insider by proxy): own_flag is checked only when deciding, so a lab "
-    "admin who dismisses a colleague's group first (e.g. after asking them to 'try this system "
-    "prompt') and sends the same instructions afterwards is only counted on the group they "
-    "dismissed, never queued: their own use is cleared by their own decision",
-)
+@pytest.mark.parametrize("outcome", ["dismissed", "confirmed"])
 async def test_a_reviewers_own_later_sends_on_a_group_they_dismissed_are_queued(
     labelled: dict[str, Any],  # noqa: F811
+    outcome: str,
 ) -> None:
     uid, key = await _user(labelled, "proxy-insider", "SECRET//NUC", "lab_admin")
     group = await _flag(labelled, "unwitting-colleague", grouped=True)
-    r = await _review(labelled, key, group, {"status": "dismissed", "note": "agent prompt"})
+    r = await _review(labelled, key, group, {"status": outcome, "note": "agent prompt"})
     assert r.status_code == 200, r.text
     await _flag(labelled, uid, grouped=True)  # now the insider sends it, as often as they like
     rows = await _rows(labelled, labelled["key"])
     assert [r["user_id"] for r in rows] == [uid], rows
+    _error(await _review(labelled, key, rows[0]["id"]), 403, "own_flag")
 
 
 # ------------------------------------------------------------------------------- racing

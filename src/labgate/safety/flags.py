@@ -197,15 +197,20 @@ async def _record_in_group(
     users_count = (await session.execute(user)).scalar_one()
     row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     assert row is not None
-    if row.status == "confirmed" and users_count == 1:
+    sender = principal.user_id if principal else None
+    decider = row.status != "open" and sender is not None and row.reviewed_by == sender
+    if users_count == 1 and (row.status == "confirmed" or decider):
         # instructions confirmed as misuse, now sent by someone who was not part of that
         # review: a reviewer must see this user (a dismissed text's new users are only
-        # counted: it was a false alarm whoever sends it)
+        # counted: it was a false alarm whoever sends it), and so must a decider's own later
+        # sends, whatever they decided: no one's own use is cleared by their own decision
         audit = decision.to_audit()
-        audit["reasons"] = [
-            *audit["reasons"],
-            f"the instructions of confirmed flag {row.id}, sent by a user new to it",
-        ]
+        why = (
+            f"the instructions of flag {row.id}, {row.status} by this user, now sent by them"
+            if decider
+            else f"the instructions of confirmed flag {row.id}, sent by a user new to it"
+        )
+        audit["reasons"] = [*audit["reasons"], why]
         values = {
             **values,
             "decision": audit,
