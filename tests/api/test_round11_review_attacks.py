@@ -27,11 +27,8 @@ from labgate.safety.flags import FlagContext, record_decision
 from labgate.safety.models import SafetyFlag
 from tests.api.test_flag_review import NOTE, _client, _error, _flag, _review, _status, _user
 from tests.api.test_labels_path import labelled  # noqa: F401  (the fixture)
-from tests.conftest import STORE
 
 pytestmark = pytest.mark.store
-
-PG_ONLY = STORE == "postgres"
 
 
 async def _rows(env: dict[str, Any], key: str, **params: Any) -> list[dict[str, Any]]:
@@ -296,13 +293,6 @@ async def test_hostile_notes_are_stored_as_plain_text(
     assert await _status(labelled, other) == "open"  # nothing else changed
 
 
-@pytest.mark.xfail(
-    PG_ONLY,
-    strict=True,
-    reason="HOLE (low-medium, PostgreSQL only): a NUL character in the note is a 500 (text "
-    "columns refuse \\x00), not a 400, and the failed UPDATE's parameters, the note's text "
-    "included (it may quote the prompt), are written to the server log",
-)
 async def test_a_nul_in_the_note_is_never_a_500_nor_logged(
     labelled: dict[str, Any],  # noqa: F811
     caplog: pytest.LogCaptureFixture,
@@ -311,8 +301,9 @@ async def test_a_nul_in_the_note_is_never_a_500_nor_logged(
     flag_id = await _flag(labelled)
     note = "quoted prompt: SARIN-MARKER\x00"
     r = await _review(labelled, labelled["key"], flag_id, {"status": "dismissed", "note": note})
-    assert r.status_code in (200, 400), r.text
-    assert "SARIN-MARKER" not in caplog.text
+    assert "note" in _error(r, 400)["message"]  # on SQLite too: one rule for every store
+    assert "SARIN-MARKER" not in caplog.text and "SARIN-MARKER" not in r.text
+    assert await _status(labelled, flag_id) == "open"
 
 
 async def test_lone_surrogates_and_huge_notes_are_400(labelled: dict[str, Any]) -> None:  # noqa: F811
@@ -361,16 +352,12 @@ async def test_a_category_is_a_value_not_sql(labelled: dict[str, Any]) -> None: 
     assert len(await _rows(labelled, labelled["key"], category="cbrn_chemical")) == 1
 
 
-@pytest.mark.xfail(
-    PG_ONLY,
-    strict=True,
-    reason="HOLE (low, PostgreSQL only): GET /v1/safety/flags?category=%00 is a 500 (the NUL "
-    "reaches the database), not a 400 or an empty list",
-)
 async def test_a_nul_in_the_category_is_never_a_500(labelled: dict[str, Any]) -> None:  # noqa: F811
     async with _client(labelled, labelled["key"]) as c:
         r = await c.get("/v1/safety/flags?category=%00")
-    assert r.status_code in (200, 400), r.text
+        _error(r, 400)
+        report = await c.post("/v1/safety/reports", json={"request_id": "req\x00", "comment": "x"})
+        _error(report, 400)
 
 
 # ------------------------------------------------------- no other way to change a decision

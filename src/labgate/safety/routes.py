@@ -33,7 +33,7 @@ import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_
 
 from labgate.api.deps import current_principal, require_roles
@@ -68,18 +68,31 @@ _reviewer = require_roles(Role.PLATFORM_ADMIN, Role.AUDITOR, Role.LAB_ADMIN)
 _decider = require_roles(Role.PLATFORM_ADMIN, Role.LAB_ADMIN)
 
 
+def _no_nul(value: str | None) -> str | None:
+    """PostgreSQL's text columns refuse NUL (a 500 there, the failed statement's parameters in
+    the log), so every text these routes take refuses it first: a 400 that never echoes it."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain a NUL character (\\u0000)")
+    return value
+
+
+# every text field and query parameter of these routes: no NUL, on SQLite and PostgreSQL alike
+# (after the field's own constraints, which then still apply to the string itself)
+NoNul = AfterValidator(_no_nul)
+
+
 class ReportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    request_id: str = Field(min_length=1, max_length=64)
-    comment: str | None = Field(default=None, max_length=MAX_COMMENT_CHARS)
+    request_id: Annotated[str, Field(min_length=1, max_length=64), NoNul]
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS), NoNul] | None = None
 
 
 class ReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["confirmed", "dismissed"]
-    note: str | None = Field(default=None, max_length=MAX_NOTE_CHARS)
+    note: Annotated[str, Field(max_length=MAX_NOTE_CHARS), NoNul] | None = None
 
 
 async def _audit(
@@ -166,7 +179,7 @@ async def list_review_queue(
     principal: Principal = Depends(_reviewer),
     status: Annotated[str | None, Query(pattern="^(open|confirmed|dismissed|all)$")] = "open",
     action: Annotated[str | None, Query(pattern="^(flag|block|allow|report)$")] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[str | None, Query(max_length=64), NoNul] = None,
     order: Annotated[QueueOrder, Query()] = "recent",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
