@@ -456,12 +456,6 @@ async def test_the_record_of_a_decision_is_readable_only_by_readers_cleared_for_
     assert "nerve" not in r.text and "review_note" not in r.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (low): the decision is committed before its audit record, and a failed "
-    "append is logged and swallowed: the caller gets 200 and the decision stands with no "
-    "safety.review record (docs/security.md: every decision is an audit record)",
-)
 async def test_a_decision_is_never_stored_without_its_audit_record(
     labelled: dict[str, Any],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -473,5 +467,9 @@ async def test_a_decision_is_never_stored_without_its_audit_record(
 
     monkeypatch.setattr(audit, "append", down)
     flag_id = await _flag(labelled)
-    await _review(labelled, labelled["key"], flag_id)
+    _error(await _review(labelled, labelled["key"], flag_id), 503, "audit_unavailable")
     assert await _status(labelled, flag_id) == "open"
+    monkeypatch.undo()  # the log is back: the same decision is made, with its record
+    before = await audit.size()
+    assert (await _review(labelled, labelled["key"], flag_id)).status_code == 200
+    assert await audit.size() == before + 1

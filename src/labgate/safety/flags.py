@@ -331,3 +331,22 @@ async def review_flag(
     if decided.rowcount != 1:  # type: ignore[attr-defined]
         raise FlagAlreadyReviewed(row)
     return row
+
+
+async def undo_review(
+    session: AsyncSession, flag_id: int, *, reviewer: str, outcome: ReviewOutcome
+) -> bool:
+    """Open again a flag ``reviewer`` has just decided as ``outcome``, when that decision's audit
+    record could not be written (a decision never stands without its record). Conditional on
+    the row still holding that decision (a decided row changes no other way); True if undone."""
+    undone = await session.execute(
+        update(SafetyFlag)
+        .where(
+            SafetyFlag.id == flag_id,
+            SafetyFlag.status == outcome,
+            SafetyFlag.reviewed_by == reviewer,
+        )
+        .values(status="open", reviewed_by=None, reviewed_at=None, review_note=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(undone.rowcount)  # type: ignore[attr-defined]

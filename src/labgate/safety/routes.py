@@ -24,7 +24,13 @@
   requests (or one of a group's) is 403 ``own_flag``; a row decided already is 409
   ``flag_already_reviewed``, naming its status (a decision is final). 200 with the row. Each
   decision is appended to the audit log (``safety.review``, target ``safety_flag:<id>``: the
-  status, the row's action, category, model and lab, the note's length, never its text).
+  status, the row's action, category, model and lab, the note's length, never its text); one
+  the log cannot take is undone and answered 503 ``audit_unavailable``.
+
+Rows on a model that is no longer configured are shown only to readers cleared for the whole
+range (:func:`_visible`, default deny); a row on the caller's own requests shows neither who
+decided it nor the note, unless it is a report they filed (:func:`_private`); a NUL in any text
+field or query parameter is a 400 (PostgreSQL's text refuses it).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_
 
 from labgate.api.deps import current_principal, require_roles
-from labgate.api.errors import APIError, forbidden, not_found
+from labgate.api.errors import APIError, forbidden, not_found, unavailable
 from labgate.identity.principal import Principal, Role
 from labgate.safety.flags import (
     FLAG_STATUSES,
@@ -49,6 +55,7 @@ from labgate.safety.flags import (
     made_by,
     queue_query,
     review_flag,
+    undo_review,
     users_seen,
 )
 from labgate.safety.models import SafetyFlag
@@ -95,17 +102,26 @@ class ReviewBody(BaseModel):
     note: Annotated[str, Field(max_length=MAX_NOTE_CHARS), NoNul] | None = None
 
 
-async def _audit(
+async def _append(
     request: Request, principal: Principal, name: str, target: str, details: dict[str, Any]
 ) -> None:
+    """Append one ``name`` record to the audit log (nothing without one); raises what the log
+    raises."""
     audit = getattr(request.app.state.services, "audit", None)
     if audit is None:
         return
     from labgate.tenancy.actions import admin_action
     from labgate.tenancy.wiring import admin_audit_record
 
+    await audit.append(admin_audit_record(admin_action(principal, name, target, details)))
+
+
+async def _audit(
+    request: Request, principal: Principal, name: str, target: str, details: dict[str, Any]
+) -> None:
+    """:func:`_append` for a change that stands without its record (a report)."""
     try:
-        await audit.append(admin_audit_record(admin_action(principal, name, target, details)))
+        await _append(request, principal, name, target, details)
     except Exception:  # noqa: BLE001 - the change is stored; the log says what was missed
         log.exception("could not append %s on %s to the audit log", name, target)
 
@@ -259,7 +275,21 @@ async def decide_flag(
         "seen_count": row.seen_count or 1,
         "note_chars": len(note),
     }
-    await _audit(request, principal, "safety.review", f"safety_flag:{row.id}", details)
+    try:
+        await _append(request, principal, "safety.review", f"safety_flag:{row.id}", details)
+    except Exception:  # noqa: BLE001 - a decision never stands without its record
+        log.exception("could not append safety.review on flag %s: the decision is undone", row.id)
+        try:
+            async with services.sessions.begin() as session:
+                await undo_review(session, row.id, reviewer=principal.user_id, outcome=body.status)
+        except Exception:  # noqa: BLE001 - the answer is still the 503
+            log.exception("could not undo the unrecorded decision on flag %s", row.id)
+        raise unavailable(
+            "labgate could not record this decision in its audit log, so it was not made "
+            "(the flag is still open); try again shortly",
+            retry_after_s=5,
+            code="audit_unavailable",
+        ) from None
     return answer
 
 
