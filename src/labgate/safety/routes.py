@@ -212,17 +212,21 @@ async def list_review_queue(
         result = await session.execute(_visible(query, principal, services).limit(limit))
         rows = result.scalars().all()
         users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
-        deciding = [r.id for r in rows if r.status == "open" and _may_decide(principal, r)]
         own = await made_by(session, principal.user_id, [r.id for r in rows])
     return {
         "object": "list",
         "data": [
             _flag_json(row, users.get(row.id))
             | _private(row, principal, own)
-            | {"can_review": row.id in deciding and row.id not in own}
+            | {"can_review": _can_review(principal, row, own)}
             for row in rows
         ],
     }
+
+
+def _can_review(principal: Principal, row: SafetyFlag, own: set[int]) -> bool:
+    """Whether ``principal`` may decide ``row`` now: open, theirs to decide, not their own."""
+    return row.status == "open" and _may_decide(principal, row) and row.id not in own
 
 
 FlagId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The row's id (from the queue).")]
