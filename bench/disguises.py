@@ -2,10 +2,12 @@
 
 Sends each of 16 English harmful requests (CBRN and infrastructure attacks) through each disguise
 of ``tests/safety/disguise_cases.py`` (letters spaced out, leetspeak, look-alike letters,
-zero-width characters, ROT13 with "decode this", reversed text, base64, Morse…) into the input
+zero-width characters, ROT13 with "decode this", reversed text, base64, Morse, upside-down
+text, emoji letters, javanais, jerigonza…) into the input
 check the gateway runs (``SafetyScreen.check_input``, the shipped policy and head), and prints
 blocked / n and flagged / n per disguise; then, for benign texts that look encoded (hashes,
-base64 blobs of benign data, code, DNA, SMILES, log lines, benign text in a disguise), refused /
+base64 blobs of benign data, code, DNA, SMILES, log lines, benign text in a disguise, French
+and Spanish words like the letter games, emoji-rich chat, upside-down greetings), refused /
 n and flagged / n per kind; then 12 harmful and 12 benign lab tasks in each reframing wrapper
 (past tense, fiction, JSON only, a table, "continue this notebook", a persona, fake
 authorisation, a research pretext), both ways. Figures, not pass/fail; the same sets are

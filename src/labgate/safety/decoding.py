@@ -17,7 +17,10 @@ Two steps:
    entities, ``\\u`` escapes, binary and decimal character codes, Morse, ROT-N (every shift,
    chosen by what reads as English), reversed text and reversed words, letters spaced, dotted or
    hyphenated out (``h o w  t o``, ``m-a-k-e``, ``s.a.r.i.n``), leetspeak (``m4k3``,
-   ``$@r1n``, ``|\\|``), pig latin, and payload splitting (``a = "make sa"; b = "rin"; a + b``).
+   ``$@r1n``, ``|\\|``), pig latin, upside-down text (``¿ʇı ǝʞɐɯ ı op ʍoɥ``), the spoken
+   letter games (javanais ``bavonjavour``, Ubbi Dubbi, jerigonza ``hopolapa``,
+   Rövarspråket), and payload splitting (``a = "make sa"; b = "rin"; a + b``). Letters written
+   as emoji or enclosed letters (``🇸 🇦 🇷 🇮 🇳``, ``🅷🅾🆆``) are folded while normalising.
    One level of nesting is undone too (base64 of ROT13, reversed leetspeak).
 
 A decoding is kept only when it reads better than what it came from (more common words of one
@@ -33,7 +36,9 @@ embedding, so decodings are capped (:data:`MAX_DERIVED`). Everything here is pla
 The code is split by idea: :mod:`~labgate.safety.decoding_base` (what the decoders share),
 :mod:`~labgate.safety.decoding_normalise`, :mod:`~labgate.safety.decoding_encodings` (and
 Morse), :mod:`~labgate.safety.decoding_ciphers` (ROT-N, reversals) and
-:mod:`~labgate.safety.decoding_games` (spacing, leetspeak, pig latin); this module holds
+:mod:`~labgate.safety.decoding_games` (spacing, leetspeak, pig latin),
+:mod:`~labgate.safety.decoding_playful` (upside-down text, javanais and the other spoken letter
+games); this module holds
 payload splitting and :func:`derived_texts`, which runs them all.
 """
 
@@ -52,6 +57,7 @@ from labgate.safety.decoding_ciphers import _reversals, _rot
 from labgate.safety.decoding_encodings import _decode_morse, _encodings
 from labgate.safety.decoding_games import _leetspeak, _pig_latin, _spaced
 from labgate.safety.decoding_normalise import normalise
+from labgate.safety.decoding_playful import _playful
 from labgate.safety.reading import reading_ratio
 from labgate.safety.reframing import only_the_frame_removed, unframe
 
@@ -116,12 +122,14 @@ def _decodings(text: str) -> list[Derived]:
 
 
 def _letter_games(text: str) -> list[Derived]:
-    """The brute-force decoders (ROT-N, reversal, spacing, leetspeak, pig latin), which read
-    the first :data:`SCAN_CHARS` characters of ``text``."""
+    """The brute-force decoders (ROT-N, reversal, spacing, leetspeak, pig latin, upside-down
+    text, javanais and the other spoken letter games), which read the first
+    :data:`SCAN_CHARS` characters of ``text``."""
     out = [*_rot(text), *_reversals(text)]
     for found in (_spaced(text), _leetspeak(text), _pig_latin(text)):
         if found:
             out.append(found)
+    out.extend(_playful(text))
     return out
 
 

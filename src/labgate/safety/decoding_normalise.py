@@ -285,6 +285,79 @@ def _strip_stray_marks(text: str) -> tuple[str, int]:
     return "".join(out), dropped
 
 
+# Letters drawn as emoji or enclosed letters that NFKC leaves as they are (it folds circled
+# Ⓐ ⓐ, squared 🄰, ℹ and turns parenthesised ⒜ into "(a)"): negative circled 🅐, negative
+# squared 🅰 (the 🅰️ 🅱️ 🅾️ 🅿️ emoji), parenthesised ⒜ 🄐, and regional indicators 🇸.
+_ENCLOSED_LETTERS: dict[str, str] = {
+    **{chr(0x1F150 + i): chr(ord("a") + i) for i in range(26)},  # 🅐 negative circled
+    **{chr(0x1F170 + i): chr(ord("a") + i) for i in range(26)},  # 🅰 negative squared
+    **{chr(0x1F110 + i): chr(ord("a") + i) for i in range(26)},  # 🄐 parenthesised capital
+    **{chr(0x249C + i): chr(ord("a") + i) for i in range(26)},  # ⒜ parenthesised small
+}
+_ENCLOSED_TABLE = str.maketrans(_ENCLOSED_LETTERS)
+_REGIONAL = "\U0001f1e6-\U0001f1ff"
+_ENCLOSED_ANY = re.compile(
+    f"[{_REGIONAL}\U0001f150-\U0001f169\U0001f170-\U0001f189\U0001f110-\U0001f129\u249c-\u24b5]"
+)
+# Regional indicators with what may stand between them: spaces, zero-width characters and
+# emoji variation selectors.
+_REGIONAL_RUN = re.compile(f"[{_REGIONAL}](?:[ \t\u200b-\u200d\u2060\ufe0f]*[{_REGIONAL}])*")
+_REGIONAL_GROUP = re.compile(f"[{_REGIONAL}]+")
+
+
+def _regional_letters(match: re.Match[str]) -> str:
+    """A run of regional indicators as letters, or as it is when it is flags. A flag is two
+    indicators side by side ("🇫🇷"); one spelling a word stands alone ("🇸 🇦 🇷 🇮 🇳",
+    spaced so that no pair turns into a flag) or runs on for an odd count or a known word
+    ("🇸🇦🇷🇮🇳"). Pairs of two (a list of flags, "🇺🇸", "🇮🇹" that a reader would take
+    for "us", "it") are left as flags."""
+    run = match.group(0)
+    groups = [
+        "".join(chr(ord(ch) - 0x1F1E6 + ord("a")) for ch in g) for g in _REGIONAL_GROUP.findall(run)
+    ]
+    if all(len(g) % 2 == 0 for g in groups) and not any(
+        len(g) >= 4 and g in ANY_WORD for g in groups
+    ):
+        return run
+    return "".join(
+        chr(ord(ch) - 0x1F1E6 + ord("a")) if "\U0001f1e6" <= ch <= "\U0001f1ff" else ch
+        for ch in run
+    )
+
+
+_SQUARED_OR_CIRCLED = re.compile(
+    "[\U0001f150-\U0001f169\U0001f170-\U0001f189\U0001f110-\U0001f129\u249c-\u24b5]"
+)
+
+
+def _fold_enclosed(text: str) -> tuple[str, int]:
+    """Letters written as emoji or enclosed letters NFKC keeps, as plain small letters, and
+    how many of them spelled something: regional indicators taken for letters, and enclosed
+    letters inside a word (a lone 🅿️ for parking or 🅾️ for a blood type is folded too, but
+    is no disguise)."""
+    if not _ENCLOSED_ANY.search(text):
+        return text, 0
+    spelled = 0
+
+    def regional(match: re.Match[str]) -> str:
+        nonlocal spelled
+        letters = _regional_letters(match)
+        if letters != match.group(0):
+            spelled += sum("\U0001f1e6" <= ch <= "\U0001f1ff" for ch in match.group(0))
+        return letters
+
+    folded = _REGIONAL_RUN.sub(regional, text)
+    visible = _INVISIBLE.sub("", folded)
+    for match in _SQUARED_OR_CIRCLED.finditer(visible):
+        neighbours = (
+            visible[max(0, match.start() - 1) : match.start()]
+            + visible[match.end() : match.end() + 1]
+        )
+        if any(ch.isalpha() or _SQUARED_OR_CIRCLED.match(ch) for ch in neighbours):
+            spelled += 1
+    return folded.translate(_ENCLOSED_TABLE), spelled
+
+
 def normalise(text: str) -> tuple[str, list[str]]:
     """The text as a reader sees it, and which disguises that undid (empty: none)."""
     if text.isascii():
@@ -296,10 +369,12 @@ def normalise(text: str) -> tuple[str, list[str]]:
         or _INVISIBLE_IN_OTHER_WORD.search(text)
     ):
         kinds.append("invisible")
-    out = _INVISIBLE.sub("", text)
+    out, enclosed = _fold_enclosed(text)
+    out = _INVISIBLE.sub("", out)
     nfkc = unicodedata.normalize("NFKC", out)
-    if _ascii_letters(nfkc) >= _ascii_letters(out) + 3:
-        kinds.append("unicode_compat")  # fullwidth, mathematical, circled, ligature letters
+    if _ascii_letters(nfkc) + enclosed >= _ascii_letters(out) + 3:
+        # fullwidth, mathematical, circled, ligature letters, and emoji letters
+        kinds.append("unicode_compat")
     out, dropped = _strip_stray_marks(nfkc)
     if dropped >= 3:
         kinds.append("diacritics")
