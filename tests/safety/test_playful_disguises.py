@@ -158,3 +158,25 @@ async def test_benign_playful_texts_are_not_refused(screen: SafetyScreen) -> Non
         for text in BENIGN[kind]:
             decision = await screen.check_input([{"role": "user", "content": text}])
             assert decision.action is not Action.BLOCK, (kind, text, decision.reasons)
+
+
+@pytest.mark.parametrize(
+    ("disguised", "kind"),
+    [
+        (upside_down(REQUEST), "upside_down"),
+        (javanais(REQUEST), "javanais"),
+        (javanais(REQUEST, "ub"), "ubbi_dubbi"),
+        (jerigonza(REQUEST), "jerigonza"),
+        (rovarspraket(REQUEST), "rovarspraket"),
+    ],
+)
+def test_a_letter_game_counts_as_obfuscation_evidence(disguised: str, kind: str) -> None:
+    """Writing a request in a letter game is itself a sign of evasion, as pig latin is: the
+    jailbreak evidence names the game (it had no weight before, so the decoded text was
+    screened but the disguise counted for nothing)."""
+    from labgate.safety.patterns import OBFUSCATION_WEIGHTS
+    from labgate.safety.scoring import prepare
+
+    assert OBFUSCATION_WEIGHTS[kind] >= OBFUSCATION_WEIGHTS["pig_latin"]
+    prepared = prepare([disguised])
+    assert f"obfuscation:{kind}" in prepared.reasons, prepared.reasons

@@ -290,6 +290,13 @@ OBFUSCATION_WEIGHTS: dict[str, float] = {
     "spaced": 0.3,
     "leetspeak": 0.3,
     "pig_latin": 0.4,
+    # The playful letter games (decoding_playful): like pig latin, nobody writes a request in
+    # them by accident.
+    "upside_down": 0.4,
+    "javanais": 0.4,
+    "ubbi_dubbi": 0.4,
+    "jerigonza": 0.4,
+    "rovarspraket": 0.4,
     "invisible": 0.35,
     "unicode_compat": 0.2,
     "diacritics": 0.3,
