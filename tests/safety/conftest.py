@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from labgate.safety.corpus_files import read_own
 from labgate.safety.head import data_path
-from labgate.safety.models import SafetyFlag, SafetyFlagUser
+from labgate.safety.models import SafetyFlag, SafetyFlagDecision, SafetyFlagUser
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.screen import SafetyScreen
 from labgate.store.base import Base
@@ -53,7 +53,8 @@ PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 async def create_flag_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(
-            Base.metadata.create_all, tables=[SafetyFlag.__table__, SafetyFlagUser.__table__]
+            Base.metadata.create_all,
+            tables=[SafetyFlag.__table__, SafetyFlagUser.__table__, SafetyFlagDecision.__table__],
         )
 
 

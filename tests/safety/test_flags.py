@@ -145,26 +145,31 @@ def _seed_cli_db(tmp_path, *decisions: tuple[Decision, str, Principal]) -> str: 
 
 
 def test_the_cli_decides_once_as_the_api_does(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """A decision is final: the CLI refuses a decided flag (before, it overwrote the first
-    decision), and a reviewer deciding a flag on their own request."""
-    url = _seed_cli_db(tmp_path, (blocked(), "req-a", ALICE))
+    """A second decision is refused (before, it overwrote the first decision; a decided flag
+    changes only by a correction, tests/safety/test_flags_cli_audit.py), and so is a reviewer
+    deciding a flag on their own request. The reviewers are users of the store (a free-text
+    --reviewer is refused since the CLI's decisions are audited)."""
+    from tests.safety.test_flags_cli_audit import _seed
+
+    url = f"sqlite:///{tmp_path / 'labgate.db'}"
+    flag_id = _seed(url)  # alice's request; lanl-admin and lanl-admin-2 decide lanl's flags
     runner = CliRunner()
-    base = ["review", "1", "--database-url", url]
+    base = ["review", str(flag_id), "--database-url", url]
     own = runner.invoke(app, [*base, "--outcome", "dismissed", "--reviewer", "alice"])
     assert own.exit_code == 1 and "your own requests" in " ".join(own.output.split())
-    first = runner.invoke(app, [*base, "--outcome", "confirmed", "--reviewer", "bob"])
+    first = runner.invoke(app, [*base, "--outcome", "confirmed", "--reviewer", "lanl-admin"])
     assert first.exit_code == 0, first.output
-    again = runner.invoke(app, [*base, "--outcome", "dismissed", "--reviewer", "carol"])
+    again = runner.invoke(app, [*base, "--outcome", "dismissed", "--reviewer", "lanl-admin-2"])
     assert again.exit_code == 1, again.output
-    assert "already confirmed (by bob" in " ".join(again.output.split())
+    assert "already confirmed (by lanl-admin" in " ".join(again.output.split())
     long_note = runner.invoke(
-        app, [*base, "--outcome", "dismissed", "--reviewer", "carol", "--note", "x" * 2001]
+        app, [*base, "--outcome", "dismissed", "--reviewer", "lanl-admin-2", "--note", "x" * 2001]
     )
     assert long_note.exit_code == 2
     listed = runner.invoke(
         app, ["flags", "--status", "confirmed", "--database-url", url], env={"COLUMNS": "200"}
     )
-    assert "req-a" in listed.output
+    assert "req-1" in listed.output
 
 
 async def test_the_queue_orders_by_activity_or_most_seen(sqlite_engine: AsyncEngine) -> None:

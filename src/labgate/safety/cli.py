@@ -419,6 +419,17 @@ def flags(
     console.print(table)
 
 
+def _login() -> str:
+    """The operator's login, from the process's user id (not $USER, which anyone sets)."""
+    import os
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid{os.geteuid()}"
+
+
 @app.command()
 def review(
     flag_id: Annotated[int, typer.Argument(help="Id of the flag (from `labgate safety flags`).")],
@@ -426,51 +437,211 @@ def review(
         str, typer.Option(help="confirmed (real misuse) or dismissed (false alarm).")
     ],
     reviewer: Annotated[
-        str, typer.Option(help="Who reviewed it (recorded): your labgate user id.")
-    ],
+        str | None,
+        typer.Option(
+            help="The labgate user id of the reviewer (recorded, and named in the audit log): "
+            "an existing, enabled platform administrator, or lab administrator of the flag's "
+            "lab. Or give --as-operator."
+        ),
+    ] = None,
+    as_operator: Annotated[
+        bool,
+        typer.Option(
+            "--as-operator",
+            help="Decide as the operator at this shell, recorded as cli:<login> (the process's "
+            "login), not as a labgate user.",
+        ),
+    ] = False,
     note: Annotated[
-        str, typer.Option(help="Reviewer's note (at most 2,000 characters; may quote the prompt).")
+        str,
+        typer.Option(
+            help="Reviewer's note (at most 2,000 characters; may quote the prompt); a "
+            "correction's reason, required with --supersedes."
+        ),
     ] = "",
+    supersedes: Annotated[
+        int | None,
+        typer.Option(
+            help="Correct a decided flag: the id of its latest decision, which the new one "
+            "supersedes (both stay on record). Another reviewer than that decision's, with a "
+            "reason (--note).",
+            min=1,
+            max=2**31 - 1,
+        ),
+    ] = None,
     database_url: DatabaseUrlOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Close an open flag with a reviewer's verdict (final: a decided flag is refused, as is a
-    reviewer who made the flagged request), as POST /v1/safety/flags/{id}/review does."""
+    """Decide an open flag, or correct a decided one's latest decision (--supersedes), as
+    POST /v1/safety/flags/{id}/review does: the same rules (not a flag on the reviewer's own
+    requests; a decided flag only by a correction, made by a second person with a reason), and
+    the same safety.review record in the audit log (a decision it cannot take is undone). The
+    reviewer is an existing user allowed to decide the flag (--reviewer), or the operator
+    (--as-operator); a decision without one is refused."""
+    from sqlalchemy.exc import DBAPIError
+
     from labgate.safety.flags import (
         MAX_NOTE_CHARS,
         REVIEW_OUTCOMES,
+        DecisionNotFound,
+        DecisionSuperseded,
         FlagAlreadyReviewed,
         FlagNotFound,
+        OwnDecision,
         OwnFlag,
-        review_flag,
     )
-    from labgate.store.engine import make_engine, make_sessionmaker
 
     if outcome not in REVIEW_OUTCOMES:
         errors.print("[red]error:[/red] --outcome must be 'confirmed' or 'dismissed'")
+        raise typer.Exit(2)
+    if (reviewer is None) == (not as_operator):
+        errors.print(
+            "[red]error:[/red] say who decides: --reviewer <user id> (an existing reviewer) or "
+            "--as-operator (recorded as cli:<login>), one of the two"
+        )
         raise typer.Exit(2)
     note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         errors.print(f"[red]error:[/red] --note is at most {MAX_NOTE_CHARS} characters")
         raise typer.Exit(2)
-
-    async def run() -> None:
-        engine = make_engine(_database_url(database_url, data_dir))
-        try:
-            async with make_sessionmaker(engine)() as session, session.begin():
-                await review_flag(
-                    session,
-                    flag_id,
-                    reviewer=reviewer,
-                    outcome=outcome,  # type: ignore[arg-type]
-                    note=note,
-                )
-        finally:
-            await engine.dispose()
+    if "\x00" in note:
+        errors.print("[red]error:[/red] --note must not contain a NUL character")
+        raise typer.Exit(2)
+    if supersedes is not None and not note:
+        errors.print("[red]error:[/red] a correction needs a reason: give it with --note")
+        raise typer.Exit(2)
+    if reviewer is not None and (not reviewer or "\x00" in reviewer or len(reviewer) > 128):
+        errors.print("[red]error:[/red] --reviewer must be a labgate user id")
+        raise typer.Exit(2)
 
     try:
-        asyncio.run(run())
-    except (FlagNotFound, FlagAlreadyReviewed, OwnFlag) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        asyncio.run(
+            _review(
+                _database_url(database_url, data_dir),
+                flag_id,
+                reviewer=reviewer,
+                outcome=outcome,
+                note=note,
+                supersedes=supersedes,
+            )
+        )
+    except (
+        FlagNotFound,
+        FlagAlreadyReviewed,
+        OwnFlag,
+        OwnDecision,
+        DecisionNotFound,
+        DecisionSuperseded,
+        _Refused,
+    ) as exc:
+        errors.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from None
-    console.print(f"flag {flag_id} marked {outcome}")
+    except DBAPIError as exc:
+        errors.print(
+            f"[red]error:[/red] could not decide ({exc.orig.__class__.__name__}); "
+            "run `labgate db upgrade` to bring the schema up to date"
+        )
+        raise typer.Exit(1) from None
+    done = "corrected to" if supersedes is not None else "marked"
+    console.print(f"flag {flag_id} {done} {outcome}")
+
+
+class _Refused(Exception):
+    """The CLI's refusal of a decision (its message says why)."""
+
+
+async def _review(
+    url: str,
+    flag_id: int,
+    *,
+    reviewer: str | None,
+    outcome: str,
+    note: str,
+    supersedes: int | None,
+) -> None:
+    """One decision from the shell: the reviewer checked (an existing user allowed to decide
+    the flag, or the operator), the decision made, and its ``safety.review`` record appended to
+    the audit log of the same database, as ``labgate serve`` appends it; if the record cannot
+    be appended the decision is undone."""
+    from labgate.audit.log import AuditLog
+    from labgate.identity.principal import Principal, Role
+    from labgate.identity.resolve import _roles
+    from labgate.safety.flags import decide, review_details, undo_decision
+    from labgate.safety.models import SafetyFlag
+    from labgate.store.engine import make_engine, make_sessionmaker
+    from labgate.store.tenancy import User
+    from labgate.tenancy.actions import admin_action
+    from labgate.tenancy.service import operator_principal
+    from labgate.tenancy.wiring import admin_audit_record
+
+    operator = operator_principal(_login())
+    engine = make_engine(url)
+    audit = AuditLog(engine)
+    try:
+        try:
+            await audit.start()
+        except Exception as exc:  # the audit tables may not exist on a database not upgraded
+            raise _Refused(
+                f"the audit log cannot be opened ({exc.__class__.__name__}), and no decision is "
+                "made without its record; run `labgate db upgrade`"
+            ) from None
+        sessions = make_sessionmaker(engine)
+        async with sessions.begin() as session:
+            if reviewer is None:
+                actor = operator
+            else:
+                user = await session.get(User, reviewer)
+                flag = await session.get(SafetyFlag, flag_id)
+                if flag is None:
+                    raise _Refused(f"no safety flag with id {flag_id}")
+                roles = _roles(user.roles or []) if user is not None else frozenset()
+                allowed = (
+                    user is not None
+                    and not user.disabled
+                    and (
+                        Role.PLATFORM_ADMIN in roles
+                        or (Role.LAB_ADMIN in roles and user.lab_id == flag.lab)
+                    )
+                )
+                if not allowed:
+                    raise _Refused(
+                        f"--reviewer {reviewer!r} is no enabled labgate user who may decide flag "
+                        f"{flag_id} (a platform administrator, or a lab administrator of its "
+                        "lab); name one by user id, or decide --as-operator"
+                    )
+                assert user is not None
+                actor = Principal(
+                    user_id=user.id,
+                    lab=user.lab_id,
+                    project=None,
+                    roles=roles,
+                    key_id=None,
+                    auth_method="cli",
+                )
+            decided = await decide(
+                session,
+                flag_id,
+                reviewer=actor.user_id,
+                outcome=outcome,  # type: ignore[arg-type]
+                note=note,
+                supersedes=supersedes,
+                via="cli",
+            )
+        details = review_details(decided, note) | {"via": "cli", "operator": operator.user_id}
+        try:
+            await audit.append(
+                admin_audit_record(
+                    admin_action(actor, "safety.review", f"safety_flag:{flag_id}", details)
+                )
+            )
+        except Exception as exc:  # a decision never stands without its record
+            async with sessions.begin() as session:
+                undone = await undo_decision(session, decided)
+            state = "undone" if undone else "superseded meanwhile, so not undone"
+            raise _Refused(
+                f"the audit log did not take the decision's record ({exc.__class__.__name__}); "
+                f"the decision was {state}"
+            ) from None
+    finally:
+        await audit.close()
+        await engine.dispose()

@@ -6,8 +6,14 @@ by last activity, ``seen`` by how many requests a row stands for), behind ``list
 (``labgate safety flags``) and ``GET /v1/safety/flags``; ``review_flag`` closes an open flag as
 ``confirmed`` (real misuse) or ``dismissed`` (a false alarm, which is how false refusals are
 found and fed back into the benign set), for the CLI and ``POST /v1/safety/flags/{id}/review``
-alike. A decision is final: an already decided row is refused (:class:`FlagAlreadyReviewed`),
-and so is a reviewer who made the flagged request, or one of a group's (:class:`OwnFlag`).
+alike. A decision stays on record for good (``safety_flag_decisions``; the flag row shows the
+latest): a second decision on a decided row is refused (:class:`FlagAlreadyReviewed`, a stale
+double click), and a reviewer who made the flagged request, or one of a group's, decides nothing
+on it (:class:`OwnFlag`). A mistaken decision is put right by a *correction*: a new decision that
+names the one it supersedes (the flag's latest, else :class:`DecisionSuperseded`), with a reason
+(:class:`ReasonRequired`), made by someone other than that decision's reviewer
+(:class:`OwnDecision`: two people). A decision is superseded at most once (a unique key), so two
+corrections at once make one.
 
 A flag that rests on the client's own instructions alone (its system or developer message,
 ``Decision.instructions_sha256``) is grouped: one row per distinct instruction text and lab,
@@ -30,14 +36,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from labgate.identity.principal import Principal
 from labgate.quota.usage_store import dialect_insert
 from labgate.safety.categories import Action
 from labgate.safety.decision import Decision
-from labgate.safety.models import SafetyFlag, SafetyFlagUser
+from labgate.safety.models import SafetyFlag, SafetyFlagDecision, SafetyFlagUser
 
 ReviewOutcome = Literal["confirmed", "dismissed"]
 REVIEW_OUTCOMES: tuple[ReviewOutcome, ...] = ("confirmed", "dismissed")
@@ -54,16 +61,60 @@ class FlagNotFound(LookupError):
 
 
 class FlagAlreadyReviewed(Exception):
-    """The flag was decided already (its status, who and when are on ``row``): a decision is
-    final, never overwritten, so two reviewers at once get one decision and one refusal."""
+    """The flag was decided already (its status, who and when are on ``row``; ``decision`` is
+    the latest decision's id): a decision is never overwritten, so two reviewers at once get
+    one decision and one refusal. A correction names the decision it supersedes."""
 
-    def __init__(self, row: SafetyFlag) -> None:
+    def __init__(self, row: SafetyFlag, decision: int | None = None) -> None:
         when = row.reviewed_at.strftime("%Y-%m-%d %H:%M UTC") if row.reviewed_at else "earlier"
+        fix = (
+            f"; to correct it, another reviewer makes a new decision that supersedes decision "
+            f"{decision}, with a reason"
+            if decision is not None
+            else ""
+        )
         super().__init__(
             f"safety flag {row.id} is already {row.status} (by {row.reviewed_by or 'unknown'}, "
-            f"{when}); a decision is final"
+            f"{when}){fix}"
         )
         self.row = row
+        self.decision = decision
+
+
+class DecisionNotFound(LookupError):
+    """A correction names no decision of this flag (none of that id, another flag's, or the
+    flag is still open)."""
+
+
+class DecisionSuperseded(Exception):
+    """A correction names a decision that was corrected already (``latest``: the flag's
+    latest decision, when known): the reviewer's view was stale, or another correction won."""
+
+    def __init__(self, flag_id: int, decision: int, latest: int | None) -> None:
+        now = f"; the flag's latest decision is {latest}" if latest is not None else ""
+        super().__init__(
+            f"decision {decision} on safety flag {flag_id} was superseded already{now}: "
+            "read the flag again before correcting it"
+        )
+        self.latest = latest
+
+
+class OwnDecision(PermissionError):
+    """The corrector made the decision being corrected: a correction takes a second person."""
+
+
+class ReasonRequired(ValueError):
+    """A correction without a reason (its note, empty)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """What :func:`decide` made: the flag row (now showing it), the new decision, and the one
+    it superseded (None for a first decision)."""
+
+    row: SafetyFlag
+    decision: SafetyFlagDecision
+    superseded: SafetyFlagDecision | None
 
 
 class OwnFlag(PermissionError):
@@ -301,52 +352,207 @@ async def made_by(session: AsyncSession, user_id: str, flag_ids: Sequence[int]) 
 
 
 async def review_flag(
-    session: AsyncSession, flag_id: int, *, reviewer: str, outcome: ReviewOutcome, note: str = ""
+    session: AsyncSession,
+    flag_id: int,
+    *,
+    reviewer: str,
+    outcome: ReviewOutcome,
+    note: str = "",
+    supersedes: int | None = None,
+    via: str = "cli",
 ) -> SafetyFlag:
-    """Close an open flag with a reviewer's verdict. Raises :class:`FlagNotFound`,
-    :class:`OwnFlag` (``reviewer`` made the request, or one of a group's) and
-    :class:`FlagAlreadyReviewed` (decided before: the first decision stands; the update is
-    conditional on the row still being open, so of two reviewers at once one wins)."""
-    if outcome not in REVIEW_OUTCOMES:
-        raise ValueError(f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
+    """:func:`decide`, answering the flag row."""
+    decided = await decide(
+        session,
+        flag_id,
+        reviewer=reviewer,
+        outcome=outcome,
+        note=note,
+        supersedes=supersedes,
+        via=via,
+    )
+    return decided.row
+
+
+def _check_note(note: str) -> None:
     if len(note) > MAX_NOTE_CHARS:
         raise ValueError(f"a note is at most {MAX_NOTE_CHARS} characters")
+    if "\x00" in note:  # PostgreSQL's text refuses it: one rule for every store
+        raise ValueError("a note must not contain a NUL character (\\u0000)")
+
+
+async def decide(
+    session: AsyncSession,
+    flag_id: int,
+    *,
+    reviewer: str,
+    outcome: ReviewOutcome,
+    note: str = "",
+    supersedes: int | None = None,
+    via: str = "api",
+) -> Decided:
+    """Record ``reviewer``'s decision on a flag: a first decision on an open flag
+    (``supersedes`` None), or a correction of the flag's latest decision ``supersedes``.
+
+    Raises :class:`FlagNotFound`, :class:`OwnFlag` (``reviewer`` made the request, or one of a
+    group's), and for a first decision :class:`FlagAlreadyReviewed` (decided before: the update
+    is conditional on the row still being open, so of two reviewers at once one wins); for a
+    correction :class:`ReasonRequired` (no note), :class:`DecisionNotFound` (no decision of
+    this flag has that id), :class:`OwnDecision` (``reviewer`` made it) and
+    :class:`DecisionSuperseded` (corrected already: a decision is superseded at most once, a
+    unique key, so of two corrections at once one wins). The caller's transaction holds both
+    the flag row's change and the decision's row."""
+    if outcome not in REVIEW_OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
+    _check_note(note)
+    if not reviewer:
+        raise ValueError("a decision needs its reviewer")
+    if supersedes is not None and not note.strip():
+        raise ReasonRequired("a correction needs a reason: say in the note why it is corrected")
     row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     if row is None:
         raise FlagNotFound(f"no safety flag with id {flag_id}")
     if await made_by(session, reviewer, [flag_id]):
         raise OwnFlag(f"safety flag {flag_id} is on your own requests: another reviewer decides it")
-    decided = await session.execute(
-        update(SafetyFlag)
-        .where(SafetyFlag.id == flag_id, SafetyFlag.status == "open")
-        .values(
-            status=outcome,
-            reviewed_by=reviewer,
-            reviewed_at=datetime.now(UTC),
-            review_note=note or None,
+    now = datetime.now(UTC)
+    if supersedes is None:
+        changed = await session.execute(
+            update(SafetyFlag)
+            .where(SafetyFlag.id == flag_id, SafetyFlag.status == "open")
+            .values(status=outcome, reviewed_by=reviewer, reviewed_at=now, review_note=note or None)
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            await session.refresh(row)
+            raise FlagAlreadyReviewed(row, await _latest_id(session, flag_id))
+        superseded = None
+    else:
+        superseded = (
+            await session.execute(
+                select(SafetyFlagDecision).where(
+                    SafetyFlagDecision.id == supersedes, SafetyFlagDecision.flag_id == flag_id
+                )
+            )
+        ).scalar_one_or_none()
+        if superseded is None:
+            raise DecisionNotFound(f"no decision {supersedes} on safety flag {flag_id}")
+        if superseded.reviewed_by == reviewer:
+            raise OwnDecision(
+                f"decision {supersedes} on safety flag {flag_id} is your own: another reviewer "
+                "corrects it (two people)"
+            )
+        latest = await _latest_id(session, flag_id)
+        if latest != supersedes:
+            raise DecisionSuperseded(flag_id, supersedes, latest)
+    decision = SafetyFlagDecision(
+        flag_id=flag_id,
+        status=outcome,
+        reviewed_by=reviewer,
+        decided_at=now,
+        note=note or None,
+        supersedes=supersedes,
+        via=via,
+    )
+    session.add(decision)
+    try:
+        await session.flush()
+    except IntegrityError:  # another correction of the same decision got there first
+        if supersedes is None:
+            raise
+        raise DecisionSuperseded(flag_id, supersedes, None) from None
+    if supersedes is not None:
+        await session.execute(
+            update(SafetyFlag)
+            .where(SafetyFlag.id == flag_id)
+            .values(status=outcome, reviewed_by=reviewer, reviewed_at=now, review_note=note or None)
+            .execution_options(synchronize_session=False)
+        )
+    await session.refresh(row)
+    return Decided(row, decision, superseded)
+
+
+async def _latest_id(session: AsyncSession, flag_id: int) -> int | None:
+    result = await session.execute(
+        select(func.max(SafetyFlagDecision.id)).where(SafetyFlagDecision.flag_id == flag_id)
+    )
+    latest = result.scalar_one_or_none()
+    return int(latest) if latest is not None else None
+
+
+async def decisions_of(
+    session: AsyncSession, flag_ids: Sequence[int]
+) -> dict[int, list[SafetyFlagDecision]]:
+    """Each of ``flag_ids``' decisions, oldest first (the last is the one its row shows)."""
+    if not flag_ids:
+        return {}
+    result = await session.execute(
+        select(SafetyFlagDecision)
+        .where(SafetyFlagDecision.flag_id.in_(list(flag_ids)))
+        .order_by(SafetyFlagDecision.flag_id, SafetyFlagDecision.id)
+    )
+    out: dict[int, list[SafetyFlagDecision]] = {}
+    for decision in result.scalars():
+        out.setdefault(decision.flag_id, []).append(decision)
+    return out
+
+
+def review_details(decided: Decided, note: str) -> dict[str, Any]:
+    """The ``safety.review`` audit record's details of a decision (the API's and the CLI's):
+    never the note's text, only its length."""
+    row, superseded = decided.row, decided.superseded
+    return {
+        "flag_id": row.id,
+        "status": decided.decision.status,
+        "decision_id": decided.decision.id,
+        "supersedes": superseded.id if superseded is not None else None,
+        "superseded_status": superseded.status if superseded is not None else None,
+        "superseded_by_user": superseded.reviewed_by if superseded is not None else None,
+        "action": row.action,
+        "category": row.category,
+        # the record names the model, so only readers cleared for it open the record
+        "model": row.model,
+        "flag_lab": row.lab,
+        "grouped": row.group_key is not None,
+        "seen_count": row.seen_count or 1,
+        "note_chars": len(note),
+    }
+
+
+async def undo_decision(session: AsyncSession, decided: Decided) -> bool:
+    """Take back a decision whose audit record could not be written (a decision never stands
+    without its record): its row goes (it was never made), and the flag row shows what it
+    showed before (open, or the superseded decision). Only while nothing supersedes it; True
+    if undone."""
+    new = decided.decision
+    gone = await session.execute(
+        delete(SafetyFlagDecision)
+        .where(
+            SafetyFlagDecision.id == new.id,
+            ~exists().where(SafetyFlagDecision.supersedes == new.id),
         )
         .execution_options(synchronize_session=False)
     )
-    await session.refresh(row)
-    if decided.rowcount != 1:  # type: ignore[attr-defined]
-        raise FlagAlreadyReviewed(row)
-    return row
-
-
-async def undo_review(
-    session: AsyncSession, flag_id: int, *, reviewer: str, outcome: ReviewOutcome
-) -> bool:
-    """Open again a flag ``reviewer`` has just decided as ``outcome``, when that decision's audit
-    record could not be written (a decision never stands without its record). Conditional on
-    the row still holding that decision (a decided row changes no other way); True if undone."""
-    undone = await session.execute(
+    if not gone.rowcount:  # type: ignore[attr-defined]
+        return False
+    old = decided.superseded
+    values: dict[str, Any] = (
+        {"status": "open", "reviewed_by": None, "reviewed_at": None, "review_note": None}
+        if old is None
+        else {
+            "status": old.status,
+            "reviewed_by": old.reviewed_by,
+            "reviewed_at": old.decided_at,
+            "review_note": old.note,
+        }
+    )
+    await session.execute(
         update(SafetyFlag)
         .where(
-            SafetyFlag.id == flag_id,
-            SafetyFlag.status == outcome,
-            SafetyFlag.reviewed_by == reviewer,
+            SafetyFlag.id == new.flag_id,
+            SafetyFlag.status == new.status,
+            SafetyFlag.reviewed_by == new.reviewed_by,
         )
-        .values(status="open", reviewed_by=None, reviewed_at=None, review_note=None)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(undone.rowcount)  # type: ignore[attr-defined]
+    return True

@@ -83,3 +83,32 @@ class SafetyFlagUser(Base):
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class SafetyFlagDecision(Base):
+    """One reviewer's decision on a flag, kept for good: the flag's row shows the latest, and a
+    correction is a new decision that names the one it supersedes (never an overwrite).
+
+    ``supersedes`` is unique: a decision is superseded at most once, so of two corrections of
+    the same decision at once the store keeps one (SQLite and PostgreSQL alike). A first
+    decision supersedes nothing (NULLs never clash); the flag row's conditional update from
+    ``open`` keeps it to one."""
+
+    __tablename__ = "safety_flag_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # no cascade: a decision outlives nothing it was made on (flags are never deleted)
+    flag_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("safety_flags.id"), nullable=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    # a user id, or ``cli:<login>`` for the operator at the shell (``via`` says which path)
+    reviewed_by: Mapped[str] = mapped_column(String(128), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # the reviewer's note (a correction's reason); may quote the prompt, never audited
+    note: Mapped[str | None] = mapped_column(Text)
+    supersedes: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("safety_flag_decisions.id"), unique=True
+    )
+    # "api", "cli", or "migration" for a decision recorded before this table
+    via: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -15,27 +15,40 @@
   ``seen_count`` requests from ``users`` users, the latest ``last_request_id`` at
   ``last_seen_at``; any other row is one request (``seen_count`` 1). ``can_review`` says
   whether the caller may decide the row now.
-* ``POST /v1/safety/flags/{id}/review`` ``{"status": "confirmed"|"dismissed", "note": "..."}``
-  (note at most 2,000 characters, nothing else): decides an open row, as ``labgate safety
-  review`` does (one ``review_flag``). Platform admins decide any lab's rows, lab admins their
-  own lab's; auditors read and do not decide, nor do users and project leads (403 whatever the
-  id). A row the caller may not see (another lab's for a lab admin, a model above their
-  clearance) or that does not exist is 404, the same answer; a row on the caller's own
-  requests (or one of a group's) is 403 ``own_flag``; a row decided already is 409
-  ``flag_already_reviewed``, naming its status (a decision is final). 200 with the row. Each
-  decision is appended to the audit log (``safety.review``, target ``safety_flag:<id>``: the
+* ``GET /v1/safety/flags?id=<id>``: one row of the queue, whatever its status, to those who may
+  list it (an empty list for a row they may not see, as for a missing id). Every row carries
+  its decisions (``decisions``, oldest first: id, status, reviewer, time, note, ``supersedes``
+  and ``superseded_by``; ``decision_id`` is the latest, the one the row shows) and
+  ``can_correct``.
+* ``POST /v1/safety/flags/{id}/review`` ``{"status": "confirmed"|"dismissed", "note": "...",
+  "supersedes": <decision id>}`` (note at most 2,000 characters, nothing else): decides an open
+  row, as ``labgate safety review`` does (one ``decide``). Platform admins decide any lab's
+  rows, lab admins their own lab's; auditors read and do not decide, nor do users and project
+  leads (403 whatever the id). A row the caller may not see (another lab's for a lab admin, a
+  model above their clearance) or that does not exist is 404, the same answer; a row on the
+  caller's own requests (or one of a group's) is 403 ``own_flag``; a row decided already is
+  409 ``flag_already_reviewed``, naming its status and its latest decision (a stale double
+  click). With ``supersedes`` it is a *correction*: a new decision on a decided row that
+  supersedes its latest decision, which stays on record. It needs a reason (400
+  ``note_required``), a second person (403 ``own_decision`` for the reviewer of the decision
+  corrected), the decision's id (404 ``decision_not_found`` for one not of this row; 409
+  ``decision_superseded`` for one corrected already: of two corrections at once one wins).
+  200 with the row. Each decision is appended to the audit log (``safety.review``, target
+  ``safety_flag:<id>``: the status, the decision's id and the one it ``supersedes`` with its
   status, the row's action, category, model and lab, the note's length, never its text); one
   the log cannot take is undone and answered 503 ``audit_unavailable``.
 
 Rows on a model that is no longer configured are shown only to readers cleared for the whole
 range (:func:`_visible`, default deny); a row on the caller's own requests shows neither who
-decided it nor the note, unless it is a report they filed (:func:`_private`); a NUL in any text
+decided it nor the note, in the row or its decisions, unless it is a report they filed
+(:func:`_private`); a NUL in any text
 field or query parameter is a 400 (PostgreSQL's text refuses it).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -48,17 +61,24 @@ from labgate.identity.principal import Principal, Role
 from labgate.safety.flags import (
     FLAG_STATUSES,
     MAX_NOTE_CHARS,
+    Decided,
+    DecisionNotFound,
+    DecisionSuperseded,
     FlagAlreadyReviewed,
     FlagNotFound,
+    OwnDecision,
     OwnFlag,
     QueueOrder,
+    ReasonRequired,
+    decide,
+    decisions_of,
     made_by,
     queue_query,
-    review_flag,
-    undo_review,
+    review_details,
+    undo_decision,
     users_seen,
 )
-from labgate.safety.models import SafetyFlag
+from labgate.safety.models import SafetyFlag, SafetyFlagDecision
 from labgate.safety.reports import (
     MAX_COMMENT_CHARS,
     RefusalNotFound,
@@ -100,6 +120,8 @@ class ReviewBody(BaseModel):
 
     status: Literal["confirmed", "dismissed"]
     note: Annotated[str, Field(max_length=MAX_NOTE_CHARS), NoNul] | None = None
+    # a correction: the id of the decision it supersedes (the flag's latest)
+    supersedes: Annotated[int, Field(strict=True, ge=1, le=2**31 - 1)] | None = None
 
 
 async def _append(
@@ -193,35 +215,84 @@ def _may_decide(principal: Principal, row: SafetyFlag) -> bool:
 async def list_review_queue(
     request: Request,
     principal: Principal = Depends(_reviewer),
-    status: Annotated[str | None, Query(pattern="^(open|confirmed|dismissed|all)$")] = "open",
+    status: Annotated[str | None, Query(pattern="^(open|confirmed|dismissed|all)$")] = None,
     action: Annotated[str | None, Query(pattern="^(flag|block|allow|report)$")] = None,
     category: Annotated[str | None, Query(max_length=64), NoNul] = None,
     order: Annotated[QueueOrder, Query()] = "recent",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    flag_id: Annotated[int | None, Query(alias="id", ge=1, le=2**31 - 1)] = None,
 ) -> dict[str, Any]:
     """The reviewers' queue, by last activity or most seen (a lab admin sees their own lab's
-    rows), each row saying whether the caller may decide it."""
+    rows), each row with its decisions and saying whether the caller may decide or correct
+    it. ``?id=`` reads one row, whatever its status (none if the caller may not see it, as
+    for a missing id)."""
     services = request.app.state.services
+    if status is None:
+        status = "all" if flag_id is not None else "open"
     query = queue_query(
         status=status if status in FLAG_STATUSES else None,
         category=category,
         action=action,
         order=order,
     )
+    if flag_id is not None:
+        query = query.where(SafetyFlag.id == flag_id)
     async with services.sessions() as session:
         result = await session.execute(_visible(query, principal, services).limit(limit))
         rows = result.scalars().all()
-        users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
-        own = await made_by(session, principal.user_id, [r.id for r in rows])
-    return {
-        "object": "list",
-        "data": [
+        data = await _rows_json(session, principal, rows)
+    return {"object": "list", "data": data}
+
+
+def _gone(flag_id: int) -> APIError:
+    return not_found(f"no safety flag {flag_id} that you may see", code="flag_not_found")
+
+
+async def _rows_json(
+    session: Any, principal: Principal, rows: Sequence[SafetyFlag]
+) -> list[dict[str, Any]]:
+    """``rows`` as the queue shows them to ``principal``: each with its decisions, what of the
+    review they may not read hidden, and whether they may decide or correct it now."""
+    users = await users_seen(session, [r.id for r in rows if r.group_key is not None])
+    own = await made_by(session, principal.user_id, [r.id for r in rows])
+    history = await decisions_of(session, [r.id for r in rows if r.status != "open"])
+    out = []
+    for row in rows:
+        decisions = history.get(row.id, [])
+        hidden = _private(row, principal, own)
+        out.append(
             _flag_json(row, users.get(row.id))
-            | _private(row, principal, own)
-            | {"can_review": _can_review(principal, row, own)}
-            for row in rows
-        ],
-    }
+            | hidden
+            | {
+                "decision_id": decisions[-1].id if decisions else None,
+                "decisions": _decisions_json(decisions, hidden=bool(hidden)),
+                "can_review": _can_review(principal, row, own),
+                "can_correct": _can_correct(principal, row, own, decisions),
+            }
+        )
+    return out
+
+
+def _decisions_json(
+    decisions: Sequence[SafetyFlagDecision], *, hidden: bool
+) -> list[dict[str, Any]]:
+    """A row's decisions, oldest first; on a row of the caller's own requests without who
+    decided nor the notes (:func:`_private`)."""
+    after = {d.supersedes: d.id for d in decisions if d.supersedes is not None}
+    return [
+        {
+            "object": "safety.flag.decision",
+            "id": d.id,
+            "status": d.status,
+            "reviewed_by": None if hidden else d.reviewed_by,
+            "reviewed_at": d.decided_at.isoformat() if d.decided_at else None,
+            "note": None if hidden else d.note,
+            "supersedes": d.supersedes,
+            "superseded_by": after.get(d.id),
+            "via": d.via,
+        }
+        for d in decisions
+    ]
 
 
 def _can_review(principal: Principal, row: SafetyFlag, own: set[int]) -> bool:
@@ -229,21 +300,40 @@ def _can_review(principal: Principal, row: SafetyFlag, own: set[int]) -> bool:
     return row.status == "open" and _may_decide(principal, row) and row.id not in own
 
 
-FlagId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The row's id (from the queue).")]
+def _can_correct(
+    principal: Principal, row: SafetyFlag, own: set[int], decisions: Sequence[SafetyFlagDecision]
+) -> bool:
+    """Whether ``principal`` may correct ``row``'s latest decision now: theirs to decide, not
+    their own request, and that decision someone else's (two people)."""
+    return (
+        row.status != "open"
+        and bool(decisions)
+        and _may_decide(principal, row)
+        and row.id not in own
+        and decisions[-1].reviewed_by != principal.user_id
+    )
 
 
 @router.post("/flags/{flag_id}/review")
 async def decide_flag(
-    flag_id: FlagId,
+    flag_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="The row's id (from the queue).")],
     body: ReviewBody,
     request: Request,
     principal: Principal = Depends(_decider),
 ) -> dict[str, Any]:
     """Decide an open row of the queue: ``confirmed`` (real misuse) or ``dismissed`` (a false
-    alarm; a dismissed group's repeats are counted and not queued again)."""
+    alarm; a dismissed group's repeats are counted and not queued again); or, naming the
+    decision it ``supersedes``, correct a decided row's latest decision with a reason."""
     services = request.app.state.services
     note = (body.note or "").strip()
-    gone = not_found(f"no safety flag {flag_id} that you may see", code="flag_not_found")
+    gone = _gone(flag_id)
+    if body.supersedes is not None and not note:
+        raise APIError(
+            400,
+            "a correction needs a reason: say in the note why the decision is corrected",
+            code="note_required",
+            param="note",
+        )
     async with services.sessions.begin() as session:
         query = _visible(
             queue_query(status=None).where(SafetyFlag.id == flag_id), principal, services
@@ -256,45 +346,69 @@ async def decide_flag(
                 "a lab administrator decides only their own lab's flags", code="not_your_lab"
             )
         try:
-            row = await review_flag(
-                session, flag_id, reviewer=principal.user_id, outcome=body.status, note=note
+            decided = await decide(
+                session,
+                flag_id,
+                reviewer=principal.user_id,
+                outcome=body.status,
+                note=note,
+                supersedes=body.supersedes,
+                via="api",
             )
         except FlagNotFound:
             raise gone from None
         except OwnFlag as exc:
             raise forbidden(str(exc), code="own_flag") from None
+        except OwnDecision as exc:
+            raise forbidden(str(exc), code="own_decision") from None
+        except ReasonRequired as exc:  # the check above answers first; kept for the rule
+            raise APIError(400, str(exc), code="note_required", param="note") from None
+        except DecisionNotFound:
+            raise not_found(
+                f"no decision {body.supersedes} on safety flag {flag_id}",
+                code="decision_not_found",
+                param="supersedes",
+            ) from None
+        except DecisionSuperseded as exc:
+            raise APIError(409, str(exc), code="decision_superseded", param="supersedes") from None
         except FlagAlreadyReviewed as exc:
             raise APIError(409, str(exc), code="flag_already_reviewed", param="status") from None
-        users = await users_seen(session, [row.id] if row.group_key is not None else [])
-        answer = _flag_json(row, users.get(row.id)) | {"can_review": False}
-    details = {
-        "flag_id": row.id,
-        "status": row.status,
-        "action": row.action,
-        "category": row.category,
-        # the record names the model, so only readers cleared for it open the record
-        "model": row.model,
-        "flag_lab": row.lab,
-        "grouped": row.group_key is not None,
-        "seen_count": row.seen_count or 1,
-        "note_chars": len(note),
-    }
+        row = decided.row
+        [answer] = await _rows_json(session, principal, [row])
+    await _record_decision(request, principal, decided, note)
+    return answer
+
+
+async def _record_decision(
+    request: Request, principal: Principal, decided: Decided, note: str
+) -> None:
+    """Append the decision's ``safety.review`` record; a decision the log cannot take is undone
+    and answered 503 (a decision never stands without its record)."""
+    services = request.app.state.services
+    row = decided.row
+    details = review_details(decided, note)
     try:
         await _append(request, principal, "safety.review", f"safety_flag:{row.id}", details)
     except Exception:  # noqa: BLE001 - a decision never stands without its record
         log.exception("could not append safety.review on flag %s: the decision is undone", row.id)
         try:
             async with services.sessions.begin() as session:
-                await undo_review(session, row.id, reviewer=principal.user_id, outcome=body.status)
+                undone = await undo_decision(session, decided)
+            if not undone:
+                log.error(
+                    "decision %s on flag %s has no audit record and was superseded before it "
+                    "could be undone",
+                    decided.decision.id,
+                    row.id,
+                )
         except Exception:  # noqa: BLE001 - the answer is still the 503
             log.exception("could not undo the unrecorded decision on flag %s", row.id)
         raise unavailable(
             "labgate could not record this decision in its audit log, so it was not made "
-            "(the flag is still open); try again shortly",
+            "(the flag is as it was); try again shortly",
             retry_after_s=5,
             code="audit_unavailable",
         ) from None
-    return answer
 
 
 def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
