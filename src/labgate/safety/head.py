@@ -78,6 +78,25 @@ class ClassifierHead:
             embedding=first.embedding,
         )
 
+    @classmethod
+    def concat(cls, heads: list[ClassifierHead]) -> ClassifierHead:
+        """One ensemble of every member of ``heads`` (single heads or ensembles of the same
+        layer shapes and embedding): its probabilities are all their members' averaged."""
+        if len(heads) == 1:
+            return heads[0]
+        first = heads[0]
+
+        def members(arrays: list[np.ndarray], single_ndim: int) -> np.ndarray:
+            return np.concatenate([a if a.ndim > single_ndim else a[None] for a in arrays])
+
+        return cls(
+            weights=[members([h.weights[i] for h in heads], 2) for i in range(len(first.weights))],
+            biases=[members([h.biases[i] for h in heads], 1) for i in range(len(first.biases))],
+            classes=first.classes,
+            version=first.version,
+            embedding=first.embedding,
+        )
+
     def save(self, path: Path) -> None:
         arrays: dict[str, np.ndarray] = {
             "classes": np.array(self.classes),

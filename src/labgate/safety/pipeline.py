@@ -131,9 +131,14 @@ def train(
     )
     try:
         dropped = drop_near_duplicates(corpus, reference)
-        texts, labels = training_rows(corpus, "train", augment=settings.augment, seed=settings.seed)
-        x = cache.encode(texts, progress)
-        head = fit_ensemble(x, encode_labels(labels), settings, progress)
+        heads = []
+        for exclude in settings.data_variants or ((),):
+            texts, labels = training_rows(
+                corpus, "train", augment=settings.augment, seed=settings.seed, exclude=exclude
+            )
+            x = cache.encode(texts, progress)
+            heads.append(fit_ensemble(x, encode_labels(labels), settings, progress))
+        head = ClassifierHead.concat(heads)
         policy = SafetyPolicy()
         screen = SafetyScreen(policy, Embedder(cache.encode, precision=head.embedding), head)
         report = evaluate(

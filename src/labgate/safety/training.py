@@ -29,7 +29,7 @@ import numpy as np
 
 from labgate.safety.categories import BENIGN_CLASS, HARM, HEAD_CLASSES
 from labgate.safety.chunking import TURN_SEPARATOR, conversation_view, segments
-from labgate.safety.corpus import SEED, Corpus, template_examples
+from labgate.safety.corpus import INTENT_GROUPS, SEED, Corpus, template_examples
 from labgate.safety.corpus_files import OWN_FILES, Item
 from labgate.safety.embedder import DEFAULT_PRECISION, MULTILINGUAL, Precision, dimension
 from labgate.safety.fetch import SOURCES, sha256_of
@@ -37,6 +37,21 @@ from labgate.safety.head import ClassifierHead, data_path
 
 Progress = Callable[[str, int, int], None]
 _HARM_LABELS = frozenset(c.value for c in HARM)
+
+
+# The shipped head averages three ensembles that differ only in their training data. The
+# tenth to twelfth intent rounds (2026-12-07) each gained on blind dev sets, but a head trained
+# on all of them moved rows an earlier head held (the eleventh round's casual benign lines drew
+# "Sarin recipe pls" toward benign; the twelfth's terse harmful lines drew it back), and each
+# retraining moved a different few. Averaging a head without the new rounds, one with them but
+# without the two families that taught "pasted minutes are harm", and one with everything
+# measured better on the dev sets than any of the three alone (docs/safety.md, twelfth round).
+# Each entry: the intent family prefixes that group of members leaves out.
+DATA_VARIANTS: tuple[tuple[str, ...], ...] = (
+    ("r10_", "r10b_", "r11_", "r11c_", "r12_"),  # rounds 1-9: the head shipped until now
+    ("r11_harm_planted", "r11c_"),  # all but the planted-document families
+    (),  # everything
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,14 @@ class TrainSettings:
     embedding: Precision = DEFAULT_PRECISION
     # MLPs trained with seeds seed, seed+1, ...; their probabilities are averaged.
     ensemble: int = 5
+    # The training data each group of ``ensemble`` members sees: per group, the intent
+    # families left out (a family whose name starts with one of the prefixes). One group
+    # with nothing left out is one ensemble on all the data; see DATA_VARIANTS.
+    data_variants: tuple[tuple[str, ...], ...] = DATA_VARIANTS
+
+    @property
+    def members(self) -> int:
+        return max(1, self.ensemble) * max(1, len(self.data_variants))
 
 
 class EmbeddingCache:
@@ -108,13 +131,31 @@ class EmbeddingCache:
         self._dirty = False
 
 
+def left_out(item: Item, exclude: Sequence[str]) -> bool:
+    """Whether ``item`` belongs to an intent family named by one of the ``exclude`` prefixes
+    (its group is ``labgate/intent/<label>/<family>``)."""
+    if not exclude or not item.group.startswith(INTENT_GROUPS):
+        return False
+    family = item.group.rsplit("/", 1)[-1]
+    return family.startswith(tuple(exclude))
+
+
 def training_rows(
-    corpus: Corpus, split: str, *, augment: bool, seed: int = SEED
+    corpus: Corpus,
+    split: str,
+    *,
+    augment: bool,
+    seed: int = SEED,
+    exclude: Sequence[str] = (),
 ) -> tuple[list[str], list[str]]:
-    """(segment texts, class labels) for one split, with template segments as jailbreaks."""
+    """(segment texts, class labels) for one split, with template segments as jailbreaks;
+    ``exclude``: intent family prefixes left out (see :data:`DATA_VARIANTS`). Leaving out
+    families keeps the order and the augmentation draws of the rest, so a variant that leaves
+    out what was added later gives the rows an earlier head was trained on."""
     texts: list[str] = []
     labels: list[str] = []
-    for item in corpus.split(split):
+    items = [item for item in corpus.split(split) if not left_out(item, exclude)]
+    for item in items:
         for piece in item_segments(item):
             texts.append(piece)
             labels.append(item.label)
@@ -126,7 +167,7 @@ def training_rows(
             labels.append("jailbreak")
     if augment and template_pieces:
         rng = random.Random(seed)
-        for item in corpus.split(split):
+        for item in items:
             if item.label in _HARM_LABELS and item.kind == "request":
                 framing = rng.choice(template_pieces)
                 glued = f"{framing} {item.text}" if rng.random() < 0.5 else f"{item.text} {framing}"
