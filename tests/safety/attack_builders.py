@@ -121,6 +121,12 @@ async def _screened(screen: SafetyScreen, body: Body) -> Any:
     )
 
 
+def _reason(sha: str, reason: str) -> str:
+    """An xfail's reason: at the commit the file was written against, unless the reason says
+    since when it holds ("since ..."; a regression a later head brought)."""
+    return reason if reason.startswith("since ") else f"at {sha}: {reason}"
+
+
 def _params(
     cases: list[tuple[Any, ...]], xfails: dict[str, str], sha: str, only: tuple[str, ...] = ()
 ) -> list[Any]:
@@ -130,7 +136,7 @@ def _params(
         if only and case_id not in only:
             continue
         marks = (
-            [pytest.mark.xfail(strict=True, reason=f"at {sha}: {xfails[case_id]}")]
+            [pytest.mark.xfail(strict=True, reason=_reason(sha, xfails[case_id]))]
             if case_id in xfails
             else []
         )
