@@ -187,3 +187,18 @@ def test_evaluation_counts_both_ways() -> None:
     # Only the payload-split variant of "make sarin" still shows the word to this check.
     assert head["cbrn_blocked_obfuscated"] == pytest.approx(1 / 8)
     assert report.latency_ms == []
+
+
+def test_an_ensembles_fused_first_layer_computes_what_each_member_does() -> None:
+    """The one-matrix path for an ensemble's first layers gives the layer-by-layer path's
+    probabilities (and so its decisions) on a trained head."""
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(40, 16)).astype(np.float32)
+    y = encode_labels([HEAD_CLASSES[i % len(HEAD_CLASSES)] for i in range(40)])
+    head = fit_ensemble(x, y, TrainSettings(epochs=2, hidden=8, ensemble=3))
+    assert head.members == 3
+    for rows in (x[:1], x[:5], x):
+        fused = head.probabilities(rows)
+        layered = head._layered_probabilities(rows)
+        assert np.allclose(fused, layered, atol=1e-6)
+        assert (fused.argmax(axis=1) == layered.argmax(axis=1)).all()
