@@ -57,7 +57,7 @@ from labgate.safety.decoding_ciphers import _reversals, _rot
 from labgate.safety.decoding_encodings import _decode_morse, _encodings
 from labgate.safety.decoding_games import _leetspeak, _pig_latin, _spaced
 from labgate.safety.decoding_normalise import normalise
-from labgate.safety.decoding_playful import _playful
+from labgate.safety.decoding_playful import _TURNED_CHAR, _playful
 from labgate.safety.reading import reading_ratio
 from labgate.safety.reframing import only_the_frame_removed, unframe
 
@@ -215,4 +215,18 @@ def derived_texts(text: str, *, depth: int = MAX_DEPTH) -> list[Derived]:
         # the rest of the text is read as written)
         for item in _letter_games(far):
             keep(Derived(item.kind, item.text, whole=False))
-    return out
+    return _without_half_turned(out)
+
+
+def _without_half_turned(out: list[Derived]) -> list[Derived]:
+    """Upside-down text read as such, the other readings that still hold its turned letters
+    go: folding look-alikes ("ı" to "i") in a turned text leaves it turned, a string of
+    letters no language writes, which the classifier scores as noise (turned "are you in the
+    lab today?" folded read 0.65 radiological beside the obfuscation evidence)."""
+    if not any(item.kind.startswith("upside_down") for item in out):
+        return out
+    return [
+        item
+        for item in out
+        if item.kind.startswith("upside_down") or len(_TURNED_CHAR.findall(item.text)) < 3
+    ]
