@@ -145,7 +145,9 @@ async def test_the_decider_does_not_correct_their_own_decision(
     labelled: dict[str, Any],  # noqa: F811
 ) -> None:
     """Two people: the decider is refused whatever they change, and nothing is recorded; a
-    second reviewer's correction stands, and the first decider may correct that one."""
+    second reviewer's correction stands, and neither of the two corrects it (nobody decides a
+    flag twice, so the first decider does not undo the correction of their own decision
+    alone); a third reviewer does."""
     services = labelled["services"]
     flag_id, first, _, key = await _first(labelled)
     before = await services.audit.size()
@@ -165,17 +167,18 @@ async def test_the_decider_does_not_correct_their_own_decision(
     second = await _decide(
         labelled, labelled["key"], flag_id, status="confirmed", note=REASON, supersedes=first
     )
-    # the platform admin made the second: they may not correct it; the first decider may
-    _error(
-        await _review(
-            labelled, labelled["key"], flag_id, _correction(second["decision_id"], "dismissed")
-        ),
-        403,
-        "own_decision",
-    )
+    # the platform admin made the second and the first decider the first: neither corrects it
+    for who in (labelled["key"], key):
+        _error(
+            await _review(labelled, who, flag_id, _correction(second["decision_id"], "dismissed")),
+            403,
+            "own_decision",
+        )
+    assert await _status(labelled, flag_id) == "confirmed"
+    _, third = await _user(labelled, "third", "SECRET//NUC", "lab_admin")
     back = await _decide(
         labelled,
-        key,
+        third,
         flag_id,
         note="no: a published textbook question",
         supersedes=second["decision_id"],

@@ -3,7 +3,8 @@
 through the real API with real keys of each role on a labelled deployment (SQLite, and
 PostgreSQL in the second pass), and the CLI on a real store.
 
-An attack that works is a strict xfail naming the hole; the others pin what held. Holes:
+The six holes found (strict xfails at 238132a) are closed, each test now requiring the fix; the
+others pin what held. The holes were:
 
 * a decider whose dismissal of a group was corrected (even to ``dismissed`` again) is no longer
   its decider, so their own later sends of those instructions are only counted on the group
@@ -15,6 +16,11 @@ An attack that works is a strict xfail naming the hole; the others pin what held
 * from the shell one operator makes a decision and its correction (as two user ids, or as
   themself and a user id): the two-person rule does not hold there;
 * a reason made only of invisible characters (U+200B) counts as a reason.
+
+Fixed: the decider of any decision in a group's history is queued on their own sends; nobody
+(user id, or login at the shell) makes two decisions in one flag's history; only a decision
+whose audit record is written may be superseded (409 ``decision_unrecorded`` before); every CLI
+decision records the operator's login; a reason of Cc/Cf/Z* characters only is 400.
 """
 
 from __future__ import annotations
@@ -74,13 +80,6 @@ async def test_the_deciders_own_sends_are_queued_while_their_decision_is_the_lat
         assert len(list(own)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: _record_in_group's 'decider' is the flag row's reviewed_by, the latest "
-    "decision only; once anyone corrects the dismissal (even to dismissed, to fix its note), "
-    "the reviewer who dismissed a colleague's group sends the same instructions unqueued, "
-    "counted on the group they cleared (41eec54's hole, open again)",
-)
 async def test_a_decider_whose_dismissal_was_corrected_is_still_queued_on_their_own_sends(
     labelled: dict[str, Any],  # noqa: F811
 ) -> None:
@@ -106,12 +105,6 @@ async def test_a_decider_whose_dismissal_was_corrected_is_still_queued_on_their_
         assert len(list(own)) == 1, "the decider's own send of the instructions is not queued"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole (design): OwnDecision compares with the superseded decision's reviewer only, "
-    "so A (who decided) reverts B's correction of A's decision alone; a third reviewer should "
-    "be needed (tests/api/test_flag_corrections.py asserts the opposite on purpose)",
-)
 async def test_the_decider_does_not_revert_the_correction_of_their_own_decision(
     labelled: dict[str, Any],  # noqa: F811
 ) -> None:
@@ -126,15 +119,23 @@ async def test_the_decider_does_not_revert_the_correction_of_their_own_decision(
     )
     _error(r, 403, "own_decision")
     assert await _status(labelled, flag_id) == "confirmed"
+    # nor is it offered to them, nor to B; a third reviewer corrects it, and then neither A
+    # nor B corrects that one (nobody decides one flag twice)
+    _, c = await _user(labelled, "c", "SECRET//NUC", "lab_admin")
+    for key, offered in ((a, False), (b, False), (c, True)):
+        assert (await _row(labelled, key, flag_id))["can_correct"] is offered
+    third = await _decide(
+        labelled, c, flag_id, status="dismissed", note="no", supersedes=second["decision_id"]
+    )
+    for key in (a, b, c):
+        _error(
+            await _review(labelled, key, flag_id, _correction(third["decision_id"])),
+            403,
+            "own_decision",
+        )
+    assert await _status(labelled, flag_id) == "dismissed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: a decision is visible and correctable between its commit and its audit "
-    "record; when that record then fails, undo_decision refuses (it is superseded), so the "
-    "decision stays in the history with no safety.review record, and its decider got 503 "
-    "'it was not made'",
-)
 async def test_no_decision_stands_without_its_record_when_corrected_in_flight(
     labelled: dict[str, Any],  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
@@ -160,10 +161,13 @@ async def test_no_decision_stands_without_its_record_when_corrected_in_flight(
     first = asyncio.create_task(_review(labelled, a, flag_id))
     await asyncio.wait_for(entered.wait(), 20)
     seen = await _row(labelled, b, flag_id)
-    assert seen is not None and seen["can_correct"] is True
+    # the decision shows, but is not offered for correction before its record is written
+    assert seen is not None and seen["decision_id"] is not None and seen["can_correct"] is False
     fixed = await _review(labelled, b, flag_id, _correction(seen["decision_id"]))
+    _error(fixed, 409, "decision_unrecorded")
     release.set()
     answer = await first
+    _error(answer, 503, "audit_unavailable")
     monkeypatch.undo()
     got = await _row(labelled, labelled["key"], flag_id)
     recorded = {r["details"]["decision_id"] for r in await _records(labelled)}
@@ -173,21 +177,61 @@ async def test_no_decision_stands_without_its_record_when_corrected_in_flight(
         got["decisions"],
         recorded,
     )
+    assert (got["status"], got["decisions"]) == ("open", [])
+    # once recorded, the same correction is made
+    first_again = await _decide(labelled, a, flag_id)
+    assert first_again["decisions"][-1]["id"] in {
+        r["details"]["decision_id"] for r in await _records(labelled)
+    }
+    await _decide(
+        labelled,
+        b,
+        flag_id,
+        status="confirmed",
+        note=REASON,
+        supersedes=first_again["decision_id"],
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: an invisible reason (U+200B, U+2060, U+FEFF) is not blank to str.strip, so "
-    "a correction 'with a reason' shows an empty reason in the console and the history",
-)
 async def test_an_invisible_reason_is_no_reason(
     labelled: dict[str, Any],  # noqa: F811
 ) -> None:
     flag_id, first, _, _ = await _first(labelled)
-    r = await _review(
-        labelled, labelled["key"], flag_id, _correction(first, note="\u200b\u2060\ufeff")
+    for note in ("\u200b\u2060\ufeff", "\u200e\u3000\u00a0\x7f", "\u202e\u2066\t"):
+        r = await _review(labelled, labelled["key"], flag_id, _correction(first, note=note))
+        _error(r, 400, "note_required")
+    assert await _status(labelled, flag_id) == "dismissed"
+    # a first decision's invisible note is no note either (stored as none)
+    other = await _flag(labelled)
+    row = await _decide(labelled, labelled["key"], other, note="\u200b\ufeff")
+    assert row["review_note"] is None and row["decisions"][-1]["note"] is None
+    # a visible character among them is a reason
+    fixed = await _decide(
+        labelled, labelled["key"], flag_id, status="confirmed", note="\u200bx", supersedes=first
     )
-    _error(r, 400, "note_required")
+    assert fixed["review_note"] == "\u200bx"
+
+
+async def test_every_time_of_a_row_and_its_history_is_utc_with_its_offset(
+    labelled: dict[str, Any],  # noqa: F811
+) -> None:
+    """SQLite gives times back without their zone and a row just written holds aware ones: the
+    answers showed both in one history (naive and +00:00); now UTC with its offset on both
+    stores, in the POST's answer, by id and in the list."""
+    flag_id, first, _, _ = await _first(labelled)
+    _, fixer = await _user(labelled, "fixer", "SECRET//NUC", "lab_admin")
+    answer = await _decide(
+        labelled, fixer, flag_id, status="confirmed", note=REASON, supersedes=first
+    )
+    async with _client(labelled, labelled["key"]) as cl:
+        [listed] = (await cl.get("/v1/safety/flags", params={"status": "all"})).json()["data"]
+    for row in (answer, await _row(labelled, labelled["key"], flag_id), listed):
+        times = [row["created_at"], row["last_seen_at"], row["reviewed_at"]]
+        times += [d["reviewed_at"] for d in row["decisions"]]
+        assert len(times) == 5
+        for moment in times:
+            assert moment.endswith("+00:00"), times
+            assert datetime.fromisoformat(moment).utcoffset() is not None
 
 
 # --- attacks that held -------------------------------------------------------------------------
@@ -642,25 +686,40 @@ def test_the_operator_does_not_correct_their_own_operator_decision(database_url:
     assert cli_flag(database_url, flag_id)[0] == "dismissed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hole: the CLI checks that --reviewer names an allowed user, not that the person at "
-    "the shell is them; one operator login decides as one admin (or as itself) and corrects "
-    "as another, and the two-person rule compares only the recorded user ids (the audit "
-    "records both name the same operator)",
-)
 @pytest.mark.parametrize(
     "first_as",
     [("--reviewer", "lanl-admin"), ("--as-operator",)],
     ids=["as-a-user", "as-operator"],
 )
 def test_one_operator_does_not_decide_and_correct_from_the_shell(
-    database_url: str, first_as: tuple[str, ...]
+    database_url: str, first_as: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from labgate.safety import cli
+
     flag_id = _cli_seed(database_url)
     first = _cli(database_url, flag_id, "--outcome", "dismissed", *first_as)
     assert first.exit_code == 0, first.output
     decision = _cli_decision(database_url)
+    for reviewer in ("lanl-admin-2", "platform"):
+        r = _cli(
+            database_url,
+            flag_id,
+            "--outcome",
+            "confirmed",
+            "--reviewer",
+            reviewer,
+            "--supersedes",
+            decision,
+            "--note",
+            "the same operator, another user id",
+        )
+        assert r.exit_code == 1 and "another reviewer" in " ".join(r.output.split()), r.output
+        assert "Traceback" not in r.output
+    from tests.safety.test_flags_cli_audit import _flag as cli_flag
+
+    assert cli_flag(database_url, flag_id)[0] == "dismissed"
+    # another login at the shell may (lanl-admin-2 made no decision on the flag)
+    monkeypatch.setattr(cli, "_login", lambda: "second-operator")
     fixed = _cli(
         database_url,
         flag_id,
@@ -671,17 +730,42 @@ def test_one_operator_does_not_decide_and_correct_from_the_shell(
         "--supersedes",
         decision,
         "--note",
-        "the same operator, another user id",
+        "another operator",
     )
-    assert fixed.exit_code != 0, fixed.output
+    assert fixed.exit_code == 0, fixed.output
+    assert cli_flag(database_url, flag_id)[0] == "confirmed"
 
 
-def test_a_cli_correction_record_holds_no_reason_text(database_url: str) -> None:
+def test_a_cli_correction_needs_a_visible_reason(database_url: str) -> None:
+    flag_id = _cli_seed(database_url)
+    assert _cli(database_url, flag_id, "--outcome", "dismissed", "--as-operator").exit_code == 0
+    decision = _cli_decision(database_url)
+    r = _cli(
+        database_url,
+        flag_id,
+        "--outcome",
+        "confirmed",
+        "--reviewer",
+        "lanl-admin",
+        "--supersedes",
+        decision,
+        "--note",
+        "\u200b\u2060\ufeff",
+    )
+    assert r.exit_code == 2 and "reason" in r.output, r.output
+
+
+def test_a_cli_correction_record_holds_no_reason_text(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from labgate.safety import cli
     from tests.safety.test_flags_cli_audit import _records as cli_records
 
     flag_id = _cli_seed(database_url)
     assert _cli(database_url, flag_id, "--outcome", "dismissed", "--as-operator").exit_code == 0
     decision = _cli_decision(database_url)
+    # the correction from another login (the operator who decided does not correct it)
+    monkeypatch.setattr(cli, "_login", lambda: "second-operator")
     fixed = _cli(
         database_url,
         flag_id,
@@ -697,6 +781,7 @@ def test_a_cli_correction_record_holds_no_reason_text(database_url: str) -> None
     assert fixed.exit_code == 0, fixed.output
     record = cli_records(database_url)[-1]
     assert record["details"]["supersedes"] == int(decision)
+    assert record["details"]["operator"] == "cli:second-operator"
     assert "SARIN-MARKER" not in orjson.dumps(record).decode()
     # a correction naming another flag's decision id, or a huge one: refused, no traceback
     for bad in (decision, str(2**31 - 1)):  # superseded already; no such decision

@@ -187,7 +187,13 @@ def test_the_subject_does_not_decide_from_the_cli_either(database_url: str) -> N
     assert _flag(database_url, flag_id) == ("open", None, None)
 
 
-def test_cli_corrections_need_a_reason_and_a_second_person(database_url: str) -> None:
+def test_cli_corrections_need_a_reason_and_a_second_person(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second person: another user id, and at the shell another login (the operator who
+    decided does not correct as another user id)."""
+    from labgate.safety import cli
+
     flag_id = _seed(database_url)
     first = _review(
         database_url, flag_id, "--outcome", "dismissed", "--reviewer", "lanl-admin", "--note", NOTE
@@ -222,6 +228,22 @@ def test_cli_corrections_need_a_reason_and_a_second_person(database_url: str) ->
     )
     assert own.exit_code == 1 and "another reviewer" in _out(own), own.output
     assert _flag(database_url, flag_id)[0] == "dismissed"
+    # the same login as another user id: the same person, refused
+    same_login = _review(
+        database_url,
+        flag_id,
+        "--outcome",
+        "confirmed",
+        "--reviewer",
+        "platform",
+        "--supersedes",
+        decision,
+        "--note",
+        "a real threat",
+    )
+    assert same_login.exit_code == 1 and "another reviewer" in _out(same_login)
+    assert _flag(database_url, flag_id)[0] == "dismissed"
+    monkeypatch.setattr(cli, "_login", lambda: "second-operator")
     fixed = _review(
         database_url,
         flag_id,
@@ -239,6 +261,11 @@ def test_cli_corrections_need_a_reason_and_a_second_person(database_url: str) ->
     first_record, correction = _records(database_url)
     assert correction["details"]["supersedes"] == int(decision)
     assert correction["details"]["superseded_status"] == "dismissed"
+    assert (first_record["details"]["operator"], correction["details"]["operator"]) == (
+        f"cli:{LOGIN}",
+        "cli:second-operator",
+    )
+    monkeypatch.setattr(cli, "_login", lambda: "third-operator")
     stale = _review(
         database_url,
         flag_id,

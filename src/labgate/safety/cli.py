@@ -463,8 +463,9 @@ def review(
         int | None,
         typer.Option(
             help="Correct a decided flag: the id of its latest decision, which the new one "
-            "supersedes (both stay on record). Another reviewer than that decision's, with a "
-            "reason (--note).",
+            "supersedes (both stay on record). By a reviewer who made no decision on the flag "
+            "yet, from a login that made none (whatever --reviewer names), with a reason "
+            "(--note).",
             min=1,
             max=2**31 - 1,
         ),
@@ -474,10 +475,12 @@ def review(
 ) -> None:
     """Decide an open flag, or correct a decided one's latest decision (--supersedes), as
     POST /v1/safety/flags/{id}/review does: the same rules (not a flag on the reviewer's own
-    requests; a decided flag only by a correction, made by a second person with a reason), and
-    the same safety.review record in the audit log (a decision it cannot take is undone). The
-    reviewer is an existing user allowed to decide the flag (--reviewer), or the operator
-    (--as-operator); a decision without one is refused."""
+    requests; a decided flag only by a correction, made with a reason by a person who made no
+    decision on it yet), and the same safety.review record in the audit log (a decision it
+    cannot take is undone). The reviewer is an existing user allowed to decide the flag
+    (--reviewer), or the operator (--as-operator); a decision without one is refused. Every
+    decision records the operator's login (cli:<login>) too, and a login that made a decision
+    on the flag makes no correction of it, whatever --reviewer names."""
     from sqlalchemy.exc import DBAPIError
 
     from labgate.safety.flags import (
@@ -485,10 +488,12 @@ def review(
         REVIEW_OUTCOMES,
         DecisionNotFound,
         DecisionSuperseded,
+        DecisionUnrecorded,
         FlagAlreadyReviewed,
         FlagNotFound,
         OwnDecision,
         OwnFlag,
+        is_blank,
     )
 
     if outcome not in REVIEW_OUTCOMES:
@@ -500,7 +505,7 @@ def review(
             "--as-operator (recorded as cli:<login>), one of the two"
         )
         raise typer.Exit(2)
-    note = note.strip()
+    note = "" if is_blank(note) else note.strip()
     if len(note) > MAX_NOTE_CHARS:
         errors.print(f"[red]error:[/red] --note is at most {MAX_NOTE_CHARS} characters")
         raise typer.Exit(2)
@@ -532,6 +537,7 @@ def review(
         OwnDecision,
         DecisionNotFound,
         DecisionSuperseded,
+        DecisionUnrecorded,
         _Refused,
     ) as exc:
         errors.print(f"[red]error:[/red] {exc}", highlight=False)
@@ -566,7 +572,7 @@ async def _review(
     from labgate.audit.log import AuditLog
     from labgate.identity.principal import Principal, Role
     from labgate.identity.resolve import _roles
-    from labgate.safety.flags import decide, review_details, undo_decision
+    from labgate.safety.flags import decide, mark_recorded, review_details, undo_decision
     from labgate.safety.models import SafetyFlag
     from labgate.store.engine import make_engine, make_sessionmaker
     from labgate.store.tenancy import User
@@ -626,6 +632,9 @@ async def _review(
                 note=note,
                 supersedes=supersedes,
                 via="cli",
+                # the person at this shell, whoever --reviewer names: held to the two-person
+                # rule as the reviewer is
+                operator=operator.user_id,
             )
         details = review_details(decided, note) | {"via": "cli", "operator": operator.user_id}
         try:
@@ -642,6 +651,15 @@ async def _review(
                 f"the audit log did not take the decision's record ({exc.__class__.__name__}); "
                 f"the decision was {state}"
             ) from None
+        try:
+            async with sessions.begin() as session:
+                await mark_recorded(session, decided)
+        except Exception as exc:  # noqa: BLE001 - made and recorded; only its correction waits
+            errors.print(
+                f"[yellow]warning:[/yellow] decision {decided.decision.id} is recorded in the "
+                f"audit log but could not be marked so ({exc.__class__.__name__}): it cannot be "
+                "corrected until its recorded_at is set"
+            )
     finally:
         await audit.close()
         await engine.dispose()

@@ -10,10 +10,12 @@ alike. A decision stays on record for good (``safety_flag_decisions``; the flag 
 latest): a second decision on a decided row is refused (:class:`FlagAlreadyReviewed`, a stale
 double click), and a reviewer who made the flagged request, or one of a group's, decides nothing
 on it (:class:`OwnFlag`). A mistaken decision is put right by a *correction*: a new decision that
-names the one it supersedes (the flag's latest, else :class:`DecisionSuperseded`), with a reason
-(:class:`ReasonRequired`), made by someone other than that decision's reviewer
-(:class:`OwnDecision`: two people). A decision is superseded at most once (a unique key), so two
-corrections at once make one.
+names the one it supersedes (the flag's latest, else :class:`DecisionSuperseded`; recorded in
+the audit log already, else :class:`DecisionUnrecorded`), with a reason (:class:`ReasonRequired`:
+a note of more than invisible characters), made by someone who made no decision in the flag's
+history (:class:`OwnDecision`: no user id, nor at the shell the operator's login, decides one
+flag twice, so the decider never undoes the correction of their own decision). A decision is
+superseded at most once (a unique key), so two corrections at once make one.
 
 A flag that rests on the client's own instructions alone (its system or developer message,
 ``Decision.instructions_sha256``) is grouped: one row per distinct instruction text and lab,
@@ -31,6 +33,7 @@ is lost (SQLite and PostgreSQL alike).
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -100,11 +103,29 @@ class DecisionSuperseded(Exception):
 
 
 class OwnDecision(PermissionError):
-    """The corrector made the decision being corrected: a correction takes a second person."""
+    """The corrector made the decision being corrected, or another decision in the flag's
+    history (as a user, or as the operator at the shell): a correction takes a person who has
+    not decided the flag yet."""
+
+
+class DecisionUnrecorded(Exception):
+    """A correction names a decision whose audit record is still being written (it is undone if
+    the record cannot be written): try again once it is recorded."""
 
 
 class ReasonRequired(ValueError):
-    """A correction without a reason (its note, empty)."""
+    """A correction without a reason (its note empty, or only invisible characters)."""
+
+
+# what a reason made of nothing else is blank: separators, format and control characters
+# (U+200B, U+2060, U+FEFF, bidi marks, tabs, ...); str.strip() keeps most of them
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+
+
+def is_blank(note: str | None) -> bool:
+    """Whether ``note`` says nothing a reader can see: empty, or only whitespace, format and
+    control characters (Unicode categories Cc, Cf, Zs, Zl, Zp)."""
+    return not note or all(unicodedata.category(c) in _INVISIBLE for c in note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +270,11 @@ async def _record_in_group(
     row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     assert row is not None
     sender = principal.user_id if principal else None
-    decider = row.status != "open" and sender is not None and row.reviewed_by == sender
+    # any decision of the flag's history, not only the latest (a correction, even to the same
+    # status, does not clear its first decider's own sends)
+    decider = False
+    if sender and users_count == 1 and row.status != "open":
+        decider = row.reviewed_by == sender or await _decided_by(session, flag_id, sender)
     if users_count == 1 and (row.status == "confirmed" or decider):
         # instructions confirmed as misuse, now sent by someone who was not part of that
         # review: a reviewer must see this user (a dismissed text's new users are only
@@ -257,7 +282,8 @@ async def _record_in_group(
         # sends, whatever they decided: no one's own use is cleared by their own decision
         audit = decision.to_audit()
         why = (
-            f"the instructions of flag {row.id}, {row.status} by this user, now sent by them"
+            f"the instructions of flag {row.id} (now {row.status}), decided by this user, "
+            "now sent by them"
             if decider
             else f"the instructions of confirmed flag {row.id}, sent by a user new to it"
         )
@@ -271,6 +297,21 @@ async def _record_in_group(
         session.add(SafetyFlag(**values))
         await session.flush()
     return row
+
+
+async def _decided_by(session: AsyncSession, flag_id: int, user_id: str) -> bool:
+    """Whether ``user_id`` made any decision in flag ``flag_id``'s history."""
+    found = await session.execute(
+        select(SafetyFlagDecision.id)
+        .where(SafetyFlagDecision.flag_id == flag_id, SafetyFlagDecision.reviewed_by == user_id)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+def decision_people(decision: SafetyFlagDecision) -> set[str]:
+    """Who made ``decision``: its reviewer, and at the shell the operator's login too."""
+    return {p for p in (decision.reviewed_by, decision.operator) if p}
 
 
 async def users_seen(session: AsyncSession, flag_ids: Sequence[int]) -> dict[int, int]:
@@ -360,6 +401,7 @@ async def review_flag(
     note: str = "",
     supersedes: int | None = None,
     via: str = "cli",
+    operator: str | None = None,
 ) -> SafetyFlag:
     """:func:`decide`, answering the flag row."""
     decided = await decide(
@@ -370,6 +412,7 @@ async def review_flag(
         note=note,
         supersedes=supersedes,
         via=via,
+        operator=operator,
     )
     return decided.row
 
@@ -390,6 +433,7 @@ async def decide(
     note: str = "",
     supersedes: int | None = None,
     via: str = "api",
+    operator: str | None = None,
 ) -> Decided:
     """Record ``reviewer``'s decision on a flag: a first decision on an open flag
     (``supersedes`` None), or a correction of the flag's latest decision ``supersedes``.
@@ -397,17 +441,22 @@ async def decide(
     Raises :class:`FlagNotFound`, :class:`OwnFlag` (``reviewer`` made the request, or one of a
     group's), and for a first decision :class:`FlagAlreadyReviewed` (decided before: the update
     is conditional on the row still being open, so of two reviewers at once one wins); for a
-    correction :class:`ReasonRequired` (no note), :class:`DecisionNotFound` (no decision of
-    this flag has that id), :class:`OwnDecision` (``reviewer`` made it) and
-    :class:`DecisionSuperseded` (corrected already: a decision is superseded at most once, a
-    unique key, so of two corrections at once one wins). The caller's transaction holds both
-    the flag row's change and the decision's row."""
+    correction :class:`ReasonRequired` (no note, or one of invisible characters only,
+    :func:`is_blank`), :class:`DecisionNotFound` (no decision of this flag has that id),
+    :class:`OwnDecision` (``reviewer``, or ``operator``, made it), :class:`DecisionSuperseded`
+    (corrected already: a decision is superseded at most once, a unique key, so of two
+    corrections at once one wins), :class:`OwnDecision` again (``reviewer`` or ``operator``
+    made another decision of the flag's history: nobody decides one flag twice) and
+    :class:`DecisionUnrecorded` (its audit record not written yet, :func:`mark_recorded`).
+    ``operator`` is the person at the shell (``cli:<login>``) for a CLI decision, recorded on
+    it and held to the same rule as the reviewer. The caller's transaction holds both the flag
+    row's change and the decision's row."""
     if outcome not in REVIEW_OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(REVIEW_OUTCOMES)}")
     _check_note(note)
     if not reviewer:
         raise ValueError("a decision needs its reviewer")
-    if supersedes is not None and not note.strip():
+    if supersedes is not None and is_blank(note):
         raise ReasonRequired("a correction needs a reason: say in the note why it is corrected")
     row = await session.get(SafetyFlag, flag_id, populate_existing=True)
     if row is None:
@@ -436,14 +485,33 @@ async def decide(
         ).scalar_one_or_none()
         if superseded is None:
             raise DecisionNotFound(f"no decision {supersedes} on safety flag {flag_id}")
-        if superseded.reviewed_by == reviewer:
+        people = {p for p in (reviewer, operator) if p}
+        if people & decision_people(superseded):
             raise OwnDecision(
-                f"decision {supersedes} on safety flag {flag_id} is your own: another reviewer "
-                "corrects it (two people)"
+                f"decision {supersedes} on safety flag {flag_id} is your own"
+                + (" (made at this shell)" if superseded.reviewed_by != reviewer else "")
+                + ": another reviewer corrects it (two people)"
             )
         latest = await _latest_id(session, flag_id)
         if latest != supersedes:
             raise DecisionSuperseded(flag_id, supersedes, latest)
+        history = (
+            await session.execute(
+                select(SafetyFlagDecision).where(SafetyFlagDecision.flag_id == flag_id)
+            )
+        ).scalars()
+        mine = sorted(d.id for d in history if people & decision_people(d))
+        if mine:
+            raise OwnDecision(
+                f"you made decision {mine[0]} in safety flag {flag_id}'s history: nobody decides "
+                "a flag twice, so another reviewer, who has not decided it, corrects it"
+            )
+        if superseded.recorded_at is None:
+            raise DecisionUnrecorded(
+                f"decision {supersedes} on safety flag {flag_id} is still being recorded in the "
+                "audit log (a decision without its record is undone): read the flag again "
+                "shortly before correcting it"
+            )
     decision = SafetyFlagDecision(
         flag_id=flag_id,
         status=outcome,
@@ -452,6 +520,7 @@ async def decide(
         note=note or None,
         supersedes=supersedes,
         via=via,
+        operator=operator,
     )
     session.add(decision)
     try:
@@ -516,6 +585,16 @@ def review_details(decided: Decided, note: str) -> dict[str, Any]:
         "seen_count": row.seen_count or 1,
         "note_chars": len(note),
     }
+
+
+async def mark_recorded(session: AsyncSession, decided: Decided) -> None:
+    """Say that ``decided``'s audit record was appended: from now on it may be superseded."""
+    await session.execute(
+        update(SafetyFlagDecision)
+        .where(SafetyFlagDecision.id == decided.decision.id)
+        .values(recorded_at=datetime.now(UTC))
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def undo_decision(session: AsyncSession, decided: Decided) -> bool:

@@ -112,3 +112,11 @@ class SafetyFlagDecision(Base):
     )
     # "api", "cli", or "migration" for a decision recorded before this table
     via: Mapped[str] = mapped_column(String(16), nullable=False)
+    # a decision made at the shell: the person there, ``cli:<login>`` (the process's login),
+    # whatever --reviewer named; None for the API's and migrated decisions. Two-person rule:
+    # no login (nor user id) makes two decisions in one flag's history (migration 0021)
+    operator: Mapped[str | None] = mapped_column(String(128))
+    # when its ``safety.review`` audit record was appended: None while that record is being
+    # written (the decision is undone if it cannot be), and only a recorded decision may be
+    # superseded (migration 0021; earlier decisions count as recorded)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

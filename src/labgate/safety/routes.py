@@ -30,13 +30,18 @@
   409 ``flag_already_reviewed``, naming its status and its latest decision (a stale double
   click). With ``supersedes`` it is a *correction*: a new decision on a decided row that
   supersedes its latest decision, which stays on record. It needs a reason (400
-  ``note_required``), a second person (403 ``own_decision`` for the reviewer of the decision
-  corrected), the decision's id (404 ``decision_not_found`` for one not of this row; 409
-  ``decision_superseded`` for one corrected already: of two corrections at once one wins).
-  200 with the row. Each decision is appended to the audit log (``safety.review``, target
-  ``safety_flag:<id>``: the status, the decision's id and the one it ``supersedes`` with its
-  status, the row's action, category, model and lab, the note's length, never its text); one
-  the log cannot take is undone and answered 503 ``audit_unavailable``.
+  ``note_required``; a note of only invisible characters, such as U+200B, is none), a person
+  who has not decided the row yet (403 ``own_decision`` for the reviewer of the decision
+  corrected, or of any earlier decision of the row: nobody decides one row twice), the
+  decision's id (404 ``decision_not_found`` for one not of this row; 409
+  ``decision_superseded`` for one corrected already: of two corrections at once one wins), and
+  that decision recorded in the audit log (409 ``decision_unrecorded`` while its record is
+  being written). 200 with the row. Each decision is appended to the audit log
+  (``safety.review``, target ``safety_flag:<id>``: the status, the decision's id and the one
+  it ``supersedes`` with its status, the row's action, category, model and lab, the note's
+  length, never its text); one the log cannot take is undone and answered 503
+  ``audit_unavailable``. Every time a row and its decisions show is UTC with its offset
+  (``+00:00``), on SQLite as on PostgreSQL.
 
 Rows on a model that is no longer configured are shown only to readers cleared for the whole
 range (:func:`_visible`, default deny); a row on the caller's own requests shows neither who
@@ -49,6 +54,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -64,6 +70,7 @@ from labgate.safety.flags import (
     Decided,
     DecisionNotFound,
     DecisionSuperseded,
+    DecisionUnrecorded,
     FlagAlreadyReviewed,
     FlagNotFound,
     OwnDecision,
@@ -71,8 +78,11 @@ from labgate.safety.flags import (
     QueueOrder,
     ReasonRequired,
     decide,
+    decision_people,
     decisions_of,
+    is_blank,
     made_by,
+    mark_recorded,
     queue_query,
     review_details,
     undo_decision,
@@ -175,6 +185,15 @@ async def report_wrong_refusal(
     else:
         response.status_code = 200
     return answer
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """``moment`` as ISO 8601 in UTC with its offset: SQLite gives times back without their
+    zone (stored as UTC), PostgreSQL with it, and a row just written holds the aware one."""
+    if moment is None:
+        return None
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat()
 
 
 def _visible(query: Select[Any], principal: Principal, services: Any) -> Select[Any]:
@@ -285,7 +304,7 @@ def _decisions_json(
             "id": d.id,
             "status": d.status,
             "reviewed_by": None if hidden else d.reviewed_by,
-            "reviewed_at": d.decided_at.isoformat() if d.decided_at else None,
+            "reviewed_at": _iso(d.decided_at),
             "note": None if hidden else d.note,
             "supersedes": d.supersedes,
             "superseded_by": after.get(d.id),
@@ -304,13 +323,15 @@ def _can_correct(
     principal: Principal, row: SafetyFlag, own: set[int], decisions: Sequence[SafetyFlagDecision]
 ) -> bool:
     """Whether ``principal`` may correct ``row``'s latest decision now: theirs to decide, not
-    their own request, and that decision someone else's (two people)."""
+    their own request, no decision of its history theirs (nobody decides a row twice), and
+    that decision recorded in the audit log."""
     return (
         row.status != "open"
         and bool(decisions)
         and _may_decide(principal, row)
         and row.id not in own
-        and decisions[-1].reviewed_by != principal.user_id
+        and all(principal.user_id not in decision_people(d) for d in decisions)
+        and decisions[-1].recorded_at is not None
     )
 
 
@@ -326,6 +347,8 @@ async def decide_flag(
     decision it ``supersedes``, correct a decided row's latest decision with a reason."""
     services = request.app.state.services
     note = (body.note or "").strip()
+    if is_blank(note):  # only invisible characters (U+200B, U+2060, U+FEFF...): no note
+        note = ""
     gone = _gone(flag_id)
     if body.supersedes is not None and not note:
         raise APIError(
@@ -371,6 +394,8 @@ async def decide_flag(
             ) from None
         except DecisionSuperseded as exc:
             raise APIError(409, str(exc), code="decision_superseded", param="supersedes") from None
+        except DecisionUnrecorded as exc:
+            raise APIError(409, str(exc), code="decision_unrecorded", param="supersedes") from None
         except FlagAlreadyReviewed as exc:
             raise APIError(409, str(exc), code="flag_already_reviewed", param="status") from None
         row = decided.row
@@ -382,8 +407,9 @@ async def decide_flag(
 async def _record_decision(
     request: Request, principal: Principal, decided: Decided, note: str
 ) -> None:
-    """Append the decision's ``safety.review`` record; a decision the log cannot take is undone
-    and answered 503 (a decision never stands without its record)."""
+    """Append the decision's ``safety.review`` record, then mark the decision recorded (only
+    then may it be superseded); a decision the log cannot take is undone and answered 503 (a
+    decision never stands without its record, and none supersedes it before it has one)."""
     services = request.app.state.services
     row = decided.row
     details = review_details(decided, note)
@@ -409,6 +435,16 @@ async def _record_decision(
             retry_after_s=5,
             code="audit_unavailable",
         ) from None
+    try:
+        async with services.sessions.begin() as session:
+            await mark_recorded(session, decided)
+    except Exception:  # noqa: BLE001 - made and recorded; only its correction waits
+        log.exception(
+            "decision %s on flag %s is recorded in the audit log but could not be marked so: "
+            "it cannot be corrected until recorded_at is set",
+            decided.decision.id,
+            row.id,
+        )
 
 
 def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
@@ -419,7 +455,7 @@ def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
         "object": "safety.flag",
         "id": row.id,
         "request_id": row.request_id,
-        "created_at": row.created_at.isoformat() if row.created_at else None,
+        "created_at": _iso(row.created_at),
         "user_id": row.user_id,
         "lab": row.lab,
         "model": row.model,
@@ -435,9 +471,9 @@ def _flag_json(row: SafetyFlag, users: int | None = None) -> dict[str, Any]:
         "instructions_sha256": row.instructions_sha256,
         "seen_count": row.seen_count or 1,
         "users": users if users is not None else 1,
-        "last_seen_at": seen.isoformat() if seen else None,
+        "last_seen_at": _iso(seen),
         "last_request_id": row.last_request_id or row.request_id,
         "reviewed_by": row.reviewed_by,
-        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+        "reviewed_at": _iso(row.reviewed_at),
         "review_note": row.review_note,
     }
