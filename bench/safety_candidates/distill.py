@@ -7,7 +7,7 @@ cache of ``labgate safety train`` must be warm in ``--work-dir``), the teacher's
 as targets (cross-entropy against the averaged probabilities), and saves a head file to
 measure with ``labgate safety eval --head``.
 
-    .venv/bin/python bench/safety_candidates/distill.py --hidden 1024 --epochs 60 --out /tmp/s/head.npz
+    .venv/bin/python bench/safety_candidates/distill.py --hidden 1024 --out /tmp/s/head.npz
 """
 
 from __future__ import annotations
