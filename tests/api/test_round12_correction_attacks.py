@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import column, insert, select, table, text
+from sqlalchemy import select, text
 
 from labgate.safety.flags import DecisionNotFound, OwnDecision, decide
 from labgate.safety.models import SafetyFlag, SafetyFlagDecision
@@ -40,6 +40,7 @@ from labgate.store.migrate import upgrade
 from tests.api.test_flag_corrections import REASON, _correction, _decide, _first, _get, _one
 from tests.api.test_flag_review import _client, _error, _flag, _review, _status, _user
 from tests.api.test_labels_path import labelled  # noqa: F401  (the fixture)
+from tests.safety.flags_before_history import flags_at_0019
 
 pytestmark = pytest.mark.store
 
@@ -552,37 +553,17 @@ async def test_migrated_decisions_are_corrected_and_survive_down_and_up_again(
     from tests.test_migrations import downgrade
 
     engine = make_engine(database_url)
-    cols = ("id", "created_at", "direction", "action", "score", "stage", "decision", "status")
-    flags = table(
-        "safety_flags",
-        *(column(c) for c in (*cols, "reviewed_by", "reviewed_at", "review_note", "seen_count")),
-    )
     when = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-    base = {
-        "created_at": when,
-        "direction": "input",
-        "action": "flag",
-        "score": 0.6,
-        "stage": "classifier",
-        "decision": "{}",
-        "seen_count": 1,
-    }
     try:
-        await upgrade(engine, "0019")
-        async with engine.begin() as conn:
-            await conn.execute(
-                insert(flags),
-                [
-                    base
-                    | {"id": i, "status": s, "reviewed_by": by, "reviewed_at": when}
-                    | {"review_note": note}
-                    for i, s, by, note in (
-                        (1, "dismissed", "bob", "old \u00e9 note"),
-                        (2, "confirmed", "carol", None),
-                        (3, "open", None, None),
-                    )
-                ],
-            )
+        await flags_at_0019(
+            engine,
+            when,
+            [
+                (1, "dismissed", "bob", when, "old \u00e9 note"),
+                (2, "confirmed", "carol", when, None),
+                (3, "open", None, when, None),
+            ],
+        )
         await upgrade(engine)
         sessions = make_sessionmaker(engine)
         async with sessions() as s:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import column, insert, select, table, text
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from labgate.audit.log import AuditLog
@@ -27,6 +27,7 @@ from labgate.safety.models import SafetyFlag
 from labgate.store.engine import make_engine, make_sessionmaker
 from labgate.store.migrate import upgrade
 from labgate.store.tenancy import Lab, User
+from tests.safety.flags_before_history import flags_at_0019
 
 pytestmark = pytest.mark.store
 
@@ -287,68 +288,17 @@ async def test_the_history_migration_keeps_earlier_decisions_and_goes_down(
     from tests.test_migrations import downgrade
 
     engine = make_engine(database_url)
-    flags = table(
-        "safety_flags",
-        *(
-            column(c)
-            for c in (
-                "id",
-                "created_at",
-                "direction",
-                "action",
-                "score",
-                "stage",
-                "decision",
-                "status",
-                "reviewed_by",
-                "reviewed_at",
-                "review_note",
-                "seen_count",
-            )
-        ),
-    )
     when = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-    base = {
-        "created_at": when,
-        "direction": "input",
-        "action": "flag",
-        "score": 0.6,
-        "stage": "classifier",
-        "decision": "{}",
-        "seen_count": 1,
-    }
     try:
-        await upgrade(engine, "0019")
-        async with engine.begin() as conn:
-            await conn.execute(
-                insert(flags),
-                [
-                    base
-                    | {
-                        "id": 1,
-                        "status": "open",
-                        "reviewed_by": None,
-                        "reviewed_at": None,
-                        "review_note": None,
-                    },
-                    base
-                    | {
-                        "id": 2,
-                        "status": "dismissed",
-                        "reviewed_by": "bob",
-                        "reviewed_at": when,
-                        "review_note": "old note",
-                    },
-                    base
-                    | {
-                        "id": 3,
-                        "status": "confirmed",
-                        "reviewed_by": None,
-                        "reviewed_at": None,
-                        "review_note": None,
-                    },
-                ],
-            )
+        await flags_at_0019(
+            engine,
+            when,
+            [
+                (1, "open", None, None, None),
+                (2, "dismissed", "bob", when, "old note"),
+                (3, "confirmed", None, None, None),
+            ],
+        )
         await upgrade(engine)
         async with engine.connect() as conn:
             rows = (
