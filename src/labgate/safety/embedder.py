@@ -32,6 +32,13 @@ thread is busy, new requests queue; when it frees, everything queued is handed o
 (no fixed batching delay for a lone request). An optional cache of recent segment vectors
 (keyed by a digest of the text, not the text) spares re-embedding what a conversation resends
 every turn and what overlapping stream windows share.
+
+**The head in the same batch.** An Embedder may be given a *reader* (the classifier head's
+``probabilities``): the worker thread then runs it on each batch's vectors right after the
+encoder, one matrix product for every text waiting (about twelve under load) instead of one per
+check on the event loop, and the cache keeps each segment's probabilities beside its vector
+(:meth:`Embedder.aread`). A row's probabilities in a batch differ from its own only in the last
+bits (~1e-7), as its vector does (``tests/safety/test_batch_invariance.py``).
 """
 
 from __future__ import annotations
@@ -397,11 +404,23 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
+# The head's probabilities for each row of a matrix of vectors (ClassifierHead.probabilities).
+Reader = Callable[[np.ndarray], np.ndarray]
+# a batch's vectors and, with a reader, their probabilities
+_Embedded = tuple[np.ndarray, np.ndarray | None]
+
+
 class Embedder:
-    """Turns texts into unit-length 384-d vectors; ``aencode`` is the event-loop-safe call.
+    """Turns texts into unit-length vectors; ``aencode`` is the event-loop-safe call.
 
     ``precision`` names the embeddings ``encode`` produces (a head must be trained on the
-    same); ``cache_size`` is how many recent segment vectors are kept (0: none).
+    same); ``cache_size`` is how many recent segment vectors are kept (0: none). ``reader``
+    (optional): the head's probabilities function, run by the worker on each batch's vectors,
+    so that :meth:`aread` returns ``(vectors, probabilities)`` without the head ever running on
+    the event loop. With a reader, each cached segment keeps its probabilities (float32, the
+    head's own type) after its vector, in one row; assigning another reader empties the cache,
+    so no probabilities outlive the head they came from. Code that wants vectors only
+    (``encode``, ``aencode``) is the same with or without one.
     """
 
     def __init__(
@@ -412,16 +431,21 @@ class Embedder:
         precision: str = DEFAULT_PRECISION,
         cache_size: int = 0,
         dim: int | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self._encode = encode
         self.dim = dim or dimension(precision)
         self._max_batch = max_batch
         self.precision = precision
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="labgate-safety")
-        self._pending: list[tuple[list[str], asyncio.Future[np.ndarray]]] = []
+        self._pending: list[tuple[list[str], asyncio.Future[_Embedded]]] = []
         self._drainer: asyncio.Task[None] | None = None
         self._cache_size = cache_size
+        # a segment's vector, or with a reader its vector and probabilities in one row
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._reader = reader
+        # how many of a cached row's last columns are probabilities (known from the first read)
+        self._read_width = 0
         self.cache_hits = 0
         self.encoded = 0
 
@@ -432,10 +456,24 @@ class Embedder:
         precision: Precision = DEFAULT_PRECISION,
         cache_size: int = 0,
         warm_up: int = WARM_UP_TOKENS,
+        reader: Reader | None = None,
     ) -> Embedder:
         """Load and prepare the packaged model once (see :func:`make_encoder`); at start-up."""
         encode = encoder_for(precision, threads, warm_up)
-        return cls(encode, precision=precision, cache_size=cache_size)
+        return cls(encode, precision=precision, cache_size=cache_size, reader=reader)
+
+    @property
+    def reader(self) -> Reader | None:
+        """The function the worker runs on each batch's vectors (None: vectors only)."""
+        return self._reader
+
+    @reader.setter
+    def reader(self, reader: Reader | None) -> None:
+        if self._pending or (self._drainer is not None and not self._drainer.done()):
+            raise RuntimeError("the embedder's reader cannot change while texts are queued")
+        self._reader = reader
+        self._read_width = 0
+        self._cache.clear()  # every cached row was read by the previous reader (or none)
 
     # -- the cache of recent segment vectors (touched only from the caller's thread) ----------
 
@@ -470,45 +508,123 @@ class Embedder:
             out[row] = vector if vector is not None else next(it)
         return out
 
-    # -- embedding -----------------------------------------------------------------------------
+    # -- embedding (and reading) ---------------------------------------------------------------
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed in the calling thread (for training, evaluation and benchmarks)."""
+    def _encode_and_read(self, texts: list[str], reader: Reader | None) -> _Embedded:
+        """The encoder's vectors for ``texts`` and ``reader``'s probabilities for all of them,
+        in one call each (in the worker thread, or the caller's for ``encode``)."""
+        vectors = self._encode(texts)
+        return vectors, (None if reader is None else reader(vectors))
+
+    def _rows(self, embedded: _Embedded) -> np.ndarray:
+        """A batch as the cache keeps it: the vectors, and the probabilities after them."""
+        vectors, probabilities = embedded
+        if probabilities is None:
+            return vectors
+        self._read_width = probabilities.shape[1]
+        return np.concatenate([vectors, probabilities.astype(np.float32, copy=False)], axis=1)
+
+    def _split(self, rows: np.ndarray) -> _Embedded:
+        if self._reader is None:
+            return rows, None
+        width = rows.shape[1] - self._read_width
+        return np.ascontiguousarray(rows[:, :width]), np.ascontiguousarray(rows[:, width:])
+
+    def _empty(self) -> _Embedded:
+        vectors = np.zeros((0, self.dim), dtype=np.float32)
+        return vectors, (None if self._reader is None else self._reader(vectors))
+
+    def _embed(self, texts: Sequence[str]) -> _Embedded:
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return self._empty()
         texts = list(texts)
         found, keys = self._cached(texts)
         missing = [t for t, v in zip(texts, found, strict=True) if v is None]
-        fresh = self._encode(missing) if missing else np.zeros((0, self.dim), np.float32)
+        if missing:
+            fresh = self._rows(self._encode_and_read(missing, self._reader))
+        else:
+            fresh = np.zeros((0, 0), np.float32)
         self.encoded += len(missing)
         if keys:
             self._remember([k for k, v in zip(keys, found, strict=True) if v is None], fresh)
-        return self._merge(found, fresh)
+        return self._split(self._merge(found, fresh))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed in the calling thread (for training, evaluation and benchmarks)."""
+        return self._embed(texts)[0]
+
+    def read(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors and the reader's probabilities, in the calling thread (CLI, evaluation):
+        a request's segments are read in one call, as the worker reads a batch."""
+        if self._reader is None:
+            raise ValueError("this embedder has no reader: use encode() and run the head")
+        vectors, probabilities = self._embed(texts)
+        assert probabilities is not None
+        return vectors, probabilities
 
     async def aencode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed on the worker thread, batched with whatever else is waiting."""
+        return (await self._aembed(texts))[0]
+
+    async def aread(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`aencode`, and the reader's probabilities for each text, computed by the
+        worker on the whole batch (or served from the cache with the vector)."""
+        reader = self._reader
+        if reader is None:
+            raise ValueError("this embedder has no reader: use aencode() and run the head")
+        wrapped = vars(self).get("aencode")
+        if wrapped is not None:
+            # A wrapper set on this instance decides how its texts are queued (the screening
+            # lane's copy queues a long text's segments a few at a time,
+            # labgate.gateway.safety_gate._sibling): its vectors, and the probabilities the
+            # worker cached beside them, computed here only for a segment no longer cached.
+            vectors = await wrapped(texts)
+            return vectors, self._probabilities_of(list(texts), vectors, reader)
+        vectors, probabilities = await self._aembed(texts)
+        if probabilities is None:  # the reader was taken away while this call waited
+            raise ValueError("this embedder's reader was removed")
+        return vectors, probabilities
+
+    def _probabilities_of(
+        self, texts: list[str], vectors: np.ndarray, reader: Reader
+    ) -> np.ndarray:
+        entries = [
+            self._cache.get(text_key(t)) if self._cache_size and self._read_width else None
+            for t in texts
+        ]
+        if not texts or any(e is None for e in entries):
+            return np.asarray(reader(vectors), dtype=np.float32)
+        return np.stack([e[len(e) - self._read_width :] for e in entries if e is not None])
+
+    async def _aembed(self, texts: Sequence[str]) -> _Embedded:
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
+            return self._empty()
         texts = list(texts)
         found, keys = self._cached(texts)
         missing = [t for t, v in zip(texts, found, strict=True) if v is None]
         if not missing:
-            return self._merge(found, np.zeros((0, self.dim), dtype=np.float32))
+            return self._split(self._merge(found, np.zeros((0, 0), dtype=np.float32)))
+        reader = self._reader
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[np.ndarray] = loop.create_future()
+        future: asyncio.Future[_Embedded] = loop.create_future()
         self._pending.append((missing, future))
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
-        fresh = await future
+        embedded = await future
+        if self._reader is not reader:
+            # another reader was set between the batch's end and this call's turn: its rows
+            # (and what this call found cached) are the old reader's; read them again
+            return await self._aembed(texts)
+        fresh = self._rows(embedded)
         self.encoded += len(missing)
         if keys:
             self._remember([k for k, v in zip(keys, found, strict=True) if v is None], fresh)
-        return self._merge(found, fresh)
+        return self._split(self._merge(found, fresh))
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         while self._pending:
-            batch: list[tuple[list[str], asyncio.Future[np.ndarray]]] = []
+            batch: list[tuple[list[str], asyncio.Future[_Embedded]]] = []
             size = 0
             while self._pending and (
                 not batch or size + len(self._pending[0][0]) <= self._max_batch
@@ -518,7 +634,9 @@ class Embedder:
                 size += len(item[0])
             texts = [t for waiting, _ in batch for t in waiting]
             try:
-                vectors = await loop.run_in_executor(self._executor, self._encode, texts)
+                vectors, probabilities = await loop.run_in_executor(
+                    self._executor, self._encode_and_read, texts, self._reader
+                )
             except Exception as exc:  # handed to every waiter; nothing is swallowed
                 for _, future in batch:
                     if not future.done():
@@ -527,7 +645,9 @@ class Embedder:
             offset = 0
             for waiting, future in batch:
                 if not future.done():
-                    future.set_result(vectors[offset : offset + len(waiting)])
+                    end = offset + len(waiting)
+                    read = None if probabilities is None else probabilities[offset:end]
+                    future.set_result((vectors[offset:end], read))
                 offset += len(waiting)
 
     def close(self) -> None:

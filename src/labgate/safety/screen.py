@@ -112,10 +112,12 @@ class SafetyScreen(
         """
         policy = policy or SafetyPolicy()
         head = ClassifierHead.load(policy.head_path)
+        # the head runs in the embedder's worker, on each batch's vectors (see _scored)
         embedder = Embedder.load(
             threads=policy.torch_threads,
             precision=head.embedding,
             cache_size=policy.embedding_cache_size,
+            reader=head.probabilities,
         )
         judge = LlamaGuardJudge(policy.judge) if policy.judge.enabled else None
         cfg = policy.second_reader
@@ -141,6 +143,13 @@ class SafetyScreen(
             return np.zeros((0, len(self.head.classes)), dtype=np.float32)
         return self.head.probabilities(vectors)
 
+    def _head_in_embedder(self, segments: list[str]) -> bool:
+        """Whether the embedder reads ``segments`` with this screen's head: its reader is this
+        head's (a screen whose head was replaced, or built around another embedder, runs its
+        own head on the vectors, and no probabilities of another head are used)."""
+        reader = getattr(self.embedder, "reader", None)
+        return bool(segments) and reader is not None and reader == self.head.probabilities
+
     async def score(self, texts: list[str], direction: str = "input") -> Scores:
         """Per-category scores for ``texts`` (embedding off the event loop)."""
         return (await self._scored(texts, direction))[0]
@@ -151,15 +160,20 @@ class SafetyScreen(
         """The scores, and the segments read with the head's probabilities for each (what
         the second reader needs to read the segments that made a block)."""
         prepared = self._prepare(texts, direction)
-        vectors = await self.embedder.aencode(prepared.segments)
-        probabilities = self._probabilities(vectors)
+        if self._head_in_embedder(prepared.segments):
+            # the head ran in the embedder's thread, on the whole batch this check was part
+            # of (or its probabilities came from the cache with the vector): not on the loop
+            _, probabilities = await self.embedder.aread(prepared.segments)
+        else:
+            probabilities = self._probabilities(await self.embedder.aencode(prepared.segments))
         return combine(prepared, probabilities), prepared.segments, probabilities
 
     def score_sync(self, texts: list[str], direction: str = "input") -> Scores:
         """The same as :meth:`score`, in the calling thread (evaluation, benchmarks, CLI)."""
         prepared = self._prepare(texts, direction)
-        vectors = self.embedder.encode(prepared.segments)
-        return combine(prepared, self._probabilities(vectors))
+        if self._head_in_embedder(prepared.segments):
+            return combine(prepared, self.embedder.read(prepared.segments)[1])
+        return combine(prepared, self._probabilities(self.embedder.encode(prepared.segments)))
 
     def decide(
         self,
