@@ -274,6 +274,16 @@ class SafetyPolicy(_Model):
         le=1.0,
         description="A short input the classifier scores at least this high is still blocked.",
     )
+    history_sure_score: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="An earlier assistant turn of a conversation (client-supplied, so it can be "
+        "forged) that the classifier alone scores at least this high still blocks the request; "
+        "below it, a block that only such turns make, and that the user's own turns do not, "
+        "is a flag for review (labgate.safety.history_reading). Lexicon and pattern blocks "
+        "stand whatever the score. 0 keeps every such block (the rule off).",
+    )
 
     @model_validator(mode="after")
     def _every_category_has_a_rule(self) -> SafetyPolicy:

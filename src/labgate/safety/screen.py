@@ -34,6 +34,7 @@ from labgate.safety.decoding import derived_texts
 from labgate.safety.directed_reading import DirectedReadingMixin
 from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
+from labgate.safety.history_reading import HistoryReadingMixin
 from labgate.safety.instruction_grouping import InstructionGroupingMixin
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
@@ -78,7 +79,11 @@ def _words_read(text: str) -> int:
 
 
 class SafetyScreen(
-    JudgingMixin, SecondReadingMixin, DirectedReadingMixin, InstructionGroupingMixin
+    JudgingMixin,
+    SecondReadingMixin,
+    DirectedReadingMixin,
+    InstructionGroupingMixin,
+    HistoryReadingMixin,
 ):
     """Stage one (patterns + embedding head) and the optional stage two (LLM judge); the
     judge's plumbing is :mod:`labgate.safety.judging`, the second reader's
@@ -210,7 +215,8 @@ class SafetyScreen(
         screened together; the tools and schemas offered (``definitions``) apart, where the
         classifier alone flags and does not block (:meth:`_definitions_rule`). The more
         severe decision of the two is the request's."""
-        found = message_texts(messages, documents)
+        listed = list(messages)
+        found = message_texts(listed, documents)
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
         # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
         # they do not ask: those sentences of a system or developer message are not read as
@@ -222,6 +228,18 @@ class SafetyScreen(
         ]
         instructions = [text for _, text in read_apart]
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
+        # what only the earlier assistant turns carry (labgate.safety.history_reading)
+        decision = await self._history_rule(
+            decision,
+            listed,
+            lambda kept: [
+                text
+                for role, text in message_texts(kept, documents)
+                if role not in INSTRUCTION_ROLES
+            ],
+            model=model,
+            labels=labels,
+        )
         asked = decision  # what the user's own turns (and documents) make, read alone
         apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
         if not apart or decision.blocked:
