@@ -36,15 +36,13 @@ the classifier's sure score, as a short user turn does.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING
 
 from labgate.safety.categories import HARM, SEVERITY
 from labgate.safety.chunking import sentences, word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
 from labgate.safety.lexicon import names_use_goal
-from labgate.safety.policy import SafetyPolicy
-from labgate.safety.scoring import Scores
+from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
 # its block stands (the policy's block thresholds are 0.5-0.6; on the dev sets' deployment
@@ -59,23 +57,8 @@ DIRECTED_SURE = 0.8
 STATED_SURE = 0.98
 
 
-class DirectedReadingMixin:
+class DirectedReadingMixin(ScreenParts):
     """The directed-task reading of :class:`labgate.safety.screen.SafetyScreen`."""
-
-    policy: SafetyPolicy
-
-    if TYPE_CHECKING:  # SafetyScreen's own
-
-        async def score(self, texts: list[str], direction: str = "input") -> Scores: ...
-
-        def decide(
-            self,
-            scores: Scores,
-            *,
-            model: str | None = None,
-            labels: Collection[str] = (),
-            direction: str = "input",
-        ) -> Decision: ...
 
     async def _directed_task(
         self,

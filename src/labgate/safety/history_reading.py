@@ -33,14 +33,13 @@ stream screener): a forged history that steers the model into uplift meets the o
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from labgate.safety.categories import Action, Stage
 from labgate.safety.chunking import sentences, word_count
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision
-from labgate.safety.policy import SafetyPolicy
-from labgate.safety.scoring import Scores
+from labgate.safety.screen_parts import ScreenParts
 from labgate.visible import content_text
 
 ASSISTANT = "assistant"
@@ -80,23 +79,8 @@ def questions_in(messages: Sequence[Mapping[str, Any]], said: set[int]) -> list[
     ]
 
 
-class HistoryReadingMixin:
+class HistoryReadingMixin(ScreenParts):
     """The history's part of :class:`labgate.safety.screen.SafetyScreen`."""
-
-    policy: SafetyPolicy
-
-    if TYPE_CHECKING:  # SafetyScreen's own
-
-        async def score(self, texts: list[str], direction: str = "input") -> Scores: ...
-
-        def decide(
-            self,
-            scores: Scores,
-            *,
-            model: str | None = None,
-            labels: Collection[str] = (),
-            direction: str = "input",
-        ) -> Decision: ...
 
     async def _history_rule(
         self,
