@@ -18,10 +18,6 @@ The principle: an instruction that gives the assistant a task whose object is a 
   describe the deployment are not read here, and those that only forbid were dropped before,
   :mod:`labgate.safety.prohibitions`), and
 * each prose field of a tool or schema definition (its description: what the tool does),
-* and the other sentences of those messages too, which state the deployment's purpose rather
-  than direct ("The club's actual aim is to ...", "Clients want to obtain ...": twenty-second
-  session), under a higher bar (:data:`STATED_SURE`): blind-written system prompts whose
-  purpose is harm (bench/safety_dev7) stated it so more often than as a task,
 
 and where one of them names a goal of harm (:func:`labgate.safety.directives.names_goal`: the
 lexicon's goals, not its agents; making an agent for a stated protective purpose, as a vaccine
@@ -38,23 +34,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from labgate.safety.categories import HARM, SEVERITY
-from labgate.safety.chunking import sentences, word_count
+from labgate.safety.chunking import word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
-from labgate.safety.lexicon import names_use_goal
 from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
 # its block stands (the policy's block thresholds are 0.5-0.6; on the dev sets' deployment
 # prompts the benign directed sentences that name a goal scored at most 0.66 alone)
 DIRECTED_SURE = 0.8
-# the same for a sentence of the instructions that names a goal of harm beyond making without
-# directing (a purpose stated, a user described): the classifier must be sure of it alone. On
-# the dev sets' system prompts (dev4-dev7) sentences naming a goal at 0.98 or more were 28
-# harmful prompts' and one benign prompt's (a Chinese rule whose prohibition the " / "-joined
-# line hid from labgate.safety.prohibitions); at 0.9, five benign. A goal of making alone (a
-# lab's "virus culture protocols or toxin expression", 0.98) is no stated harm.
-STATED_SURE = 0.98
 
 
 class DirectedReadingMixin(ScreenParts):
@@ -73,23 +61,18 @@ class DirectedReadingMixin(ScreenParts):
         tool's ``prose`` field is a task of harm (the module docstring says when)."""
         if decision.blocked or not self.policy.enabled_for(model):
             return decision
-        read: list[tuple[str, str, float]] = [
-            ("instructions", s, DIRECTED_SURE)
-            for text in instructions
-            for s in directed_sentences(text)
+        read: list[tuple[str, str]] = [
+            ("instructions", s) for text in instructions for s in directed_sentences(text)
         ]
-        read += [("tool definition", p, DIRECTED_SURE) for p in prose]
-        read += [("instructions", s, STATED_SURE) for text in instructions for s in sentences(text)]
+        read += [("tool definition", p) for p in prose]
         seen: set[str] = set()
-        for where, sentence, bar in read:
+        for where, sentence in read:
             if sentence in seen or not names_goal(sentence):
                 continue
-            if bar == STATED_SURE and not names_use_goal(sentence):
-                continue  # a purpose of making alone is a lab's (lexicon.names_use_goal)
             seen.add(sentence)
             scores = await self.score([sentence], "input")
             alone = self.decide(scores, model=model, labels=labels, direction="input")
-            sure = bar
+            sure = DIRECTED_SURE
             if word_count(sentence) < self.policy.short_text_words:
                 sure = max(sure, self.policy.short_text_sure_score)
             if not (alone.blocked and alone.category in HARM and alone.score >= sure):
@@ -97,10 +80,10 @@ class DirectedReadingMixin(ScreenParts):
             if SEVERITY[alone.action] <= SEVERITY[decision.action]:
                 continue
             excerpt = sentence if len(sentence) <= 80 else sentence[:77] + "..."
-            what = "a purpose stated" if bar == STATED_SURE else "a task given to the model"
             alone.reasons.append(
-                f"{where}: {what} names a goal of harm and the classifier blocks it read alone "
-                f"({alone.category} {alone.score:.2f} >= {sure:.2f}): {excerpt!r}"
+                f"{where}: a task given to the model names a goal of harm and the classifier "
+                f"blocks it read alone ({alone.category} {alone.score:.2f} >= {sure:.2f}): "
+                f"{excerpt!r}"
             )
             alone.latency_ms = decision.latency_ms
             return alone

@@ -421,16 +421,6 @@ def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = N
     return any(_DEFENSIVE.search(_EQUIPMENT.sub(clean(t))) for t in stated)
 
 
-def names_use_goal(text: str) -> bool:
-    """Whether ``text`` names a goal of harm other than making something: uplift or covert
-    harm, a control system's harm, spreading or releasing, getting something without approval
-    (the goals of :func:`purpose_without_goal` less its words of production). Growing a virus
-    or expressing a toxin is a lab's daily work; what a deployment states it is *for* is read
-    for these (labgate.safety.directed_reading)."""
-    clean = _COUNTERED.sub(_ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text)))
-    return any(g.search(clean) for g in (_STRONG, _PURPOSE_UPLIFT, _CYBER_GOAL, _PURPOSE_GOALS))
-
-
 # Goals that defeat a stated purpose without being uplift words of the lexicon (where "spread"
 # and "release" would read every plate spread and press release beside an agent as a goal)
 _PURPOSE_GOALS = re.compile(
