@@ -14,9 +14,10 @@ the 11. The reading was taken back; these tests pin that it does not return as i
 Six prompts are refused by an older path: in instructions a classifier-only block stands when
 the lexicon *mentions* an agent with a goal word beside it (labgate.safety.rules.
 definitions_rule), and these name the agent and the harm they defend against in one sentence.
-Requiring the lexicon to read a request there instead cost more harmful system prompts than it
-saved benign ones on the dev sets (dev4-dev7: 16 fewer harmful blocked, 2 fewer benign
-refused), so they are strict xfails. Decisions only."""
+Requiring the lexicon to read a request there instead answers 50 of 59 such benign prompts an
+attacker session wrote, but answers 24 harmful system prompts of dev4-dev7 with a flag, and no
+score threshold separates them (docs/safety.md, Thirteenth round): a policy choice left open,
+so they are strict xfails. Decisions only."""
 
 from __future__ import annotations
 
