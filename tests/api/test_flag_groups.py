@@ -15,7 +15,8 @@ import pytest
 
 from labgate.bootstrap import DEFAULT_LAB, DEFAULT_PROJECT
 from labgate.identity.keys import new_id
-from labgate.safety.flags import list_flags, review_flag
+from labgate.safety.flag_decisions import review_flag
+from labgate.safety.flags import list_flags
 from labgate.store.tenancy import ProjectMember, User
 from tests.support.servers import RunningWorker, guarded_gateway
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from labgate.safety.flags import review_flag
+from labgate.safety.flag_decisions import review_flag
 from tests.api import test_flag_groups as groups
 from tests.api.test_flag_groups import ASKS, DEVELOPER, HARMFUL_BIO, _flags, _turn
 

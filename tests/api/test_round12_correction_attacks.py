@@ -33,7 +33,7 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from labgate.safety.flags import DecisionNotFound, OwnDecision, decide
+from labgate.safety.flag_decisions import DecisionNotFound, OwnDecision, decide
 from labgate.safety.models import SafetyFlag, SafetyFlagDecision
 from labgate.store.engine import make_engine, make_sessionmaker
 from labgate.store.migrate import upgrade

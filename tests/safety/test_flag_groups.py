@@ -14,12 +14,12 @@ from labgate.identity.principal import Principal
 from labgate.safety.categories import Action, Category, Stage
 from labgate.safety.cli import app
 from labgate.safety.decision import Decision
+from labgate.safety.flag_decisions import review_flag
 from labgate.safety.flags import (
     FlagContext,
     group_users,
     list_flags,
     record_decision,
-    review_flag,
     users_seen,
 )
 from labgate.safety.models import SafetyFlag

@@ -14,7 +14,8 @@ from labgate.identity.principal import Principal
 from labgate.safety.categories import Action, Category, Stage
 from labgate.safety.cli import app
 from labgate.safety.decision import Decision
-from labgate.safety.flags import FlagContext, FlagNotFound, list_flags, record_decision, review_flag
+from labgate.safety.flag_decisions import FlagNotFound, review_flag
+from labgate.safety.flags import FlagContext, list_flags, record_decision
 from labgate.store.engine import make_engine, make_sessionmaker
 from tests.safety.conftest import create_flag_tables
 

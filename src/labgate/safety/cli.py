@@ -483,7 +483,7 @@ def review(
     on the flag makes no correction of it, whatever --reviewer names."""
     from sqlalchemy.exc import DBAPIError
 
-    from labgate.safety.flags import (
+    from labgate.safety.flag_decisions import (
         MAX_NOTE_CHARS,
         REVIEW_OUTCOMES,
         DecisionNotFound,
@@ -492,9 +492,9 @@ def review(
         FlagAlreadyReviewed,
         FlagNotFound,
         OwnDecision,
-        OwnFlag,
         is_blank,
     )
+    from labgate.safety.flags import OwnFlag
 
     if outcome not in REVIEW_OUTCOMES:
         errors.print("[red]error:[/red] --outcome must be 'confirmed' or 'dismissed'")
@@ -572,7 +572,7 @@ async def _review(
     from labgate.audit.log import AuditLog
     from labgate.identity.principal import Principal, Role
     from labgate.identity.resolve import _roles
-    from labgate.safety.flags import decide, mark_recorded, review_details, undo_decision
+    from labgate.safety.flag_decisions import decide, mark_recorded, review_details, undo_decision
     from labgate.safety.models import SafetyFlag
     from labgate.store.engine import make_engine, make_sessionmaker
     from labgate.store.tenancy import User

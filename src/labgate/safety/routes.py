@@ -64,8 +64,7 @@ from sqlalchemy import Select, or_
 from labgate.api.deps import current_principal, require_roles
 from labgate.api.errors import APIError, forbidden, not_found, unavailable
 from labgate.identity.principal import Principal, Role
-from labgate.safety.flags import (
-    FLAG_STATUSES,
+from labgate.safety.flag_decisions import (
     MAX_NOTE_CHARS,
     Decided,
     DecisionNotFound,
@@ -74,18 +73,21 @@ from labgate.safety.flags import (
     FlagAlreadyReviewed,
     FlagNotFound,
     OwnDecision,
-    OwnFlag,
-    QueueOrder,
     ReasonRequired,
     decide,
     decision_people,
     decisions_of,
     is_blank,
-    made_by,
     mark_recorded,
-    queue_query,
     review_details,
     undo_decision,
+)
+from labgate.safety.flags import (
+    FLAG_STATUSES,
+    OwnFlag,
+    QueueOrder,
+    made_by,
+    queue_query,
     users_seen,
 )
 from labgate.safety.models import SafetyFlag, SafetyFlagDecision
