@@ -15,7 +15,7 @@ import pytest
 
 from labgate.bootstrap import DEFAULT_LAB, DEFAULT_PROJECT
 from labgate.identity.keys import new_id
-from labgate.safety.flag_decisions import review_flag
+from labgate.safety.flag_decisions import decide
 from labgate.safety.flags import list_flags
 from labgate.store.tenancy import ProjectMember, User
 from tests.support.servers import RunningWorker, guarded_gateway
@@ -126,7 +126,7 @@ async def test_a_dismissed_prompt_stays_out_of_the_queue(env: dict[str, Any]) ->
     await _turn(env["admin"], DEVELOPER, ASKS[0])
     [group] = await _flags(env)
     async with env["services"].sessions.begin() as session:
-        await review_flag(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
+        await decide(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
     for ask in ASKS[1:]:
         await _turn(env["other"], DEVELOPER, ask)
     assert await _flags(env) == []
@@ -140,7 +140,7 @@ async def test_a_harmful_user_turn_behind_the_prompt_is_its_own(env: dict[str, A
     await _turn(env["admin"], DEVELOPER, ASKS[0])
     [group] = await _flags(env)
     async with env["services"].sessions.begin() as session:
-        await review_flag(session, group.id, reviewer="rev", outcome="dismissed")
+        await decide(session, group.id, reviewer="rev", outcome="dismissed")
 
     blocked = await _turn(env["other"], DEVELOPER, HARMFUL_BIO)
     assert blocked["choices"][0]["finish_reason"] == "content_filter"

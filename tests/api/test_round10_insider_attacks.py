@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from labgate.safety.flag_decisions import review_flag
+from labgate.safety.flag_decisions import decide
 from tests.api import test_flag_groups as groups
 from tests.api.test_flag_groups import ASKS, DEVELOPER, HARMFUL_BIO, _flags, _turn
 
@@ -28,7 +28,7 @@ async def _dismissed_group(env: dict[str, Any]) -> Any:
     [group] = await _flags(env)
     assert group.group_key is not None
     async with env["services"].sessions.begin() as session:
-        await review_flag(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
+        await decide(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
     return group
 
 
@@ -179,7 +179,7 @@ async def test_a_new_user_on_a_confirmed_group_is_queued(env: dict[str, Any]) ->
     await _turn(env["admin"], DEVELOPER, ASKS[0])
     [group] = await _flags(env)
     async with env["services"].sessions.begin() as session:
-        await review_flag(session, group.id, reviewer="rev", outcome="confirmed", note="misuse")
+        await decide(session, group.id, reviewer="rev", outcome="confirmed", note="misuse")
     await _turn(env["other"], DEVELOPER, ASKS[1])
     [queued] = await _flags(env)
     assert queued.user_id == env["uid"] and queued.id != group.id, "the new user is not queued"
@@ -227,7 +227,7 @@ async def _dismissed_chem_group(env: dict[str, Any]) -> Any:
     [group] = await _flags(env)
     assert (group.group_key is not None, group.category) == (True, "cbrn_chemical")
     async with env["services"].sessions.begin() as session:
-        await review_flag(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
+        await decide(session, group.id, reviewer="rev", outcome="dismissed", note="prompt")
     return group
 
 

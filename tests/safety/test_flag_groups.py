@@ -14,7 +14,7 @@ from labgate.identity.principal import Principal
 from labgate.safety.categories import Action, Category, Stage
 from labgate.safety.cli import app
 from labgate.safety.decision import Decision
-from labgate.safety.flag_decisions import review_flag
+from labgate.safety.flag_decisions import decide
 from labgate.safety.flags import (
     FlagContext,
     group_users,
@@ -94,7 +94,7 @@ async def _exercise(engine: AsyncEngine) -> None:
 
     # dismissed: the same text's repeats count there and stay out of the open queue
     async with sessions() as session, session.begin():
-        await review_flag(session, group_id, reviewer="rev", outcome="dismissed", note="prompt")
+        await decide(session, group_id, reviewer="rev", outcome="dismissed", note="prompt")
     row = await _record(engine, on_instructions(), "req-5", ALICE)
     assert row is not None and row.id == group_id and row.status == "dismissed"
     async with sessions() as session:
@@ -107,7 +107,7 @@ async def _exercise(engine: AsyncEngine) -> None:
 
     # confirmed stays confirmed, counted
     async with sessions() as session, session.begin():
-        await review_flag(session, row.id, reviewer="rev", outcome="confirmed")
+        await decide(session, row.id, reviewer="rev", outcome="confirmed")
     again = await _record(engine, on_instructions(PROMPT + " "), "req-7", BOB)
     assert again is not None and again.id == row.id
     assert (again.status, again.seen_count) == ("confirmed", 2)

@@ -14,7 +14,7 @@ from labgate.identity.principal import Principal
 from labgate.safety.categories import Action, Category, Stage
 from labgate.safety.cli import app
 from labgate.safety.decision import Decision
-from labgate.safety.flag_decisions import FlagNotFound, review_flag
+from labgate.safety.flag_decisions import FlagNotFound, decide
 from labgate.safety.flags import FlagContext, list_flags, record_decision
 from labgate.store.engine import make_engine, make_sessionmaker
 from tests.safety.conftest import create_flag_tables
@@ -65,13 +65,13 @@ async def _exercise(engine: AsyncEngine) -> None:
         assert flag.text_chars == len(PROMPT)
 
     async with sessions() as session, session.begin():
-        await review_flag(session, first_id, reviewer="bob", outcome="dismissed", note="ok")
+        await decide(session, first_id, reviewer="bob", outcome="dismissed", note="ok")
     async with sessions() as session:
         assert [f.request_id for f in await list_flags(session)] == ["req-3"]
         [done] = await list_flags(session, status="dismissed")
         assert done.reviewed_by == "bob" and done.reviewed_at is not None
         with pytest.raises(FlagNotFound):
-            await review_flag(session, 10_000, reviewer="bob", outcome="confirmed")
+            await decide(session, 10_000, reviewer="bob", outcome="confirmed")
 
     # The prompt itself is nowhere in the table.
     async with engine.connect() as conn:

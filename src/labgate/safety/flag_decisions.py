@@ -1,6 +1,6 @@
 """Reviewers' decisions on a recorded flag (:mod:`labgate.safety.flags`), and their corrections.
 
-``review_flag`` closes an open flag as ``confirmed`` (real misuse) or ``dismissed`` (a false
+``decide`` closes an open flag as ``confirmed`` (real misuse) or ``dismissed`` (a false
 alarm, which is how false refusals are found and fed back into the benign set), for the CLI and
 ``POST /v1/safety/flags/{id}/review`` alike. A decision stays on record for good
 (``safety_flag_decisions``; the flag row shows the latest): a second decision on a decided row is
@@ -119,31 +119,6 @@ class Decided:
 def decision_people(decision: SafetyFlagDecision) -> set[str]:
     """Who made ``decision``: its reviewer, and at the shell the operator's login too."""
     return {p for p in (decision.reviewed_by, decision.operator) if p}
-
-
-async def review_flag(
-    session: AsyncSession,
-    flag_id: int,
-    *,
-    reviewer: str,
-    outcome: ReviewOutcome,
-    note: str = "",
-    supersedes: int | None = None,
-    via: str = "cli",
-    operator: str | None = None,
-) -> SafetyFlag:
-    """:func:`decide`, answering the flag row."""
-    decided = await decide(
-        session,
-        flag_id,
-        reviewer=reviewer,
-        outcome=outcome,
-        note=note,
-        supersedes=supersedes,
-        via=via,
-        operator=operator,
-    )
-    return decided.row
 
 
 def _check_note(note: str) -> None:
