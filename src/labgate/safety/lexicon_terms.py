@@ -65,6 +65,8 @@ EN: dict[str, object] = {
             r"(power |electrical )?substations?",
             r"water (treatment|supply|utility|purification)( plants?| systems?| facilit\w*)?",
             r"wastewater (plants?|systems?|facilit\w*)",
+            # a town's water utility named as its works ("the town waterworks")
+            r"water ?works",
             r"(gas |oil )?pipelines?'? (control|SCADA|compressor|pressure)\w*",
             r"Modbus",
             r"DNP3",
@@ -266,6 +268,18 @@ EN: dict[str, object] = {
         r"(open|trip)\w* (all|every) (the )?(\w+ )?(breakers?|switches|valves?|feeders?)",
         r"(maximum|full) stroke",
         r"(is|are|being|been|while) (bypassed|disabled|defeated|jumpered|overridden)",
+        # the same two written in the passive and as a distance past the bound ("while the
+        # alarms are silenced", "far past the limit"): the operator kept blind, the process
+        # driven out of bounds on purpose
+        r"(alarms?|alerts?|alarming) (are|is|were|was|get|gets|got|being|been|stay|stays|kept|"
+        r"remain\w*) (\w+ )?(silenced|muted|masked|suppressed|hidden|disabled|inhibited)",
+        # (an instruction's verb, not a report's past tense: "ran the pumps well over the
+        # limit last night" is an incident)
+        r"(open|opening|push|pushing|drive|driving|run|running|set|setting|raise|raising|crank|"
+        r"cranking|ramp|ramping|turn|turning|keep|keeping|hold|holding) (\w+ ){0,8}(far|well|way) "
+        r"(past|beyond|above|over) (the |its |their )?(\w+ )?(limits?|maximum|max|setpoints?)",
+        r"keep\w* (the |all |every |its )?(\w+ )?(alarms?|alerts?) (\w+ )?(silenced|muted|masked|"
+        r"suppressed|hidden|disabled|inhibited|quiet|off)",
         r"bypass\w*",
     ],
     "uplift": [
