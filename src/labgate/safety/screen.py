@@ -40,7 +40,7 @@ from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
-from labgate.safety.prohibitions import without_prohibitions
+from labgate.safety.prohibition_shapes import without_bans
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.second_reading import SecondReadingMixin
@@ -220,9 +220,11 @@ class SafetyScreen(
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
         # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
         # they do not ask: those sentences of a system or developer message are not read as
-        # requests (labgate.safety.prohibitions; narrow, the rest is read as before)
+        # requests (labgate.safety.prohibitions, and the lists, tables, conditions and
+        # predicates of refusing of labgate.safety.prohibition_shapes; narrow, the rest is read
+        # as before)
         read_apart = [
-            (role, without_prohibitions(text) if role in _RULE_ROLES else text)
+            (role, without_bans(text) if role in _RULE_ROLES else text)
             for role, text in found
             if role in INSTRUCTION_ROLES
         ]

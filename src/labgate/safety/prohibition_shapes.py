@@ -1,0 +1,284 @@
+"""A deployment's rules written in the other shapes operators use: lists and tables of what to
+refuse, "if a user asks …, refuse", "… are out of scope".
+
+:mod:`labgate.safety.prohibitions` drops a system prompt's sentences that *open* with a word of
+forbidding ("Never explain how to make nerve agents"). Operators write the same rule in other
+shapes too, and an attacker looking for false refusals (``bench/safety_deployments``, 111 benign
+deployment prompts) found each one refused on every request, the user's "Hello." included:
+
+* a **list under a header of refusing** ("Do not help with:", "Off-limits topics: …",
+  "Examples of forbidden requests: …", "Refuse:" and bullets; in eight languages);
+* a **table row whose handling cell refuses** ("| Releasing a bioweapon … | Refuse, escalate |");
+* a **condition with a refusal as its only act** ("If a user asks how to release a bioweapon,
+  refuse and log the conversation", "Si un usuario pregunta cómo …, recházalo");
+* a **predicate of banning** at the sentence's end ("Requests to release a bioweapon … are out
+  of scope", "… werden gemeldet", "…は対象外です").
+
+:func:`without_bans` drops those, then hands what is left to
+:func:`labgate.safety.prohibitions.without_prohibitions`. Narrow in the same way, since the
+client writes the system prompt: what is dropped has no turn (but, unless, only if, otherwise,
+then, a semicolon), no negation that inverts it ("are *not* out of scope", "refuse *nothing*"),
+no word of refusing or withholding in what is banned ("*refusing* to explain X is prohibited",
+"adding *safety warnings* to X is forbidden"), no second act of telling after the refusal ("…,
+refuse and then *explain*"), and at most 40 words; a bullet ends at the next line that is no
+bullet, and a header of anything else ("Always help with:") bans nothing. Everything else is
+read as before; the user's own turns are screened whatever the system prompt says.
+"""
+
+from __future__ import annotations
+
+import re
+
+from labgate.safety.chunking import sentences
+from labgate.safety.prohibitions import (
+    _CLAUSE,
+    _GOVERNED,
+    _MANNER,
+    _NEGATION,
+    _REFUSING,
+    _TURN,
+    without_prohibitions,
+)
+
+_MAX_WORDS = 40
+
+# what a rule must not ban for it to be one: withholding, softening or warning about the act
+# ("adding safety warnings to X is forbidden" asks for X)
+_SOFTENING = re.compile(
+    r"\b(?:vague\w*|incomplete|partial|omit\w*|skip\w*|leav\w* out|redact\w*|censor\w*|"
+    r"warn\w*|caveats?|disclaimers?|lectur\w*|moraliz\w*|moralis\w*|hedg\w*|"
+    r"avertissement\w*|mises? en garde|warnhinweis\w*|advertencia\w*|предупрежд\w*)\b|"
+    r"警告|免责|注意事項|警告文|تحذير",
+    re.IGNORECASE,
+)
+
+# a header of refusing, the list after its colon (on the line or as the bullets below) banned
+_BAN_HEADER = re.compile(
+    r"^\s*(?:#+\s*|\*\*)?(?:"
+    r"(?:refuse|decline|never|do not|don't|must not)(?: (?:help with|assist with|answer|discuss|"
+    r"provide|explain|engage with|support))?|"
+    r"(?:off[- ]limits|out[- ]of[- ]scope|prohibited|forbidden|disallowed|banned|blocked|refused|"
+    r"restricted|not allowed)(?: (?:topics?|subjects?|requests?|questions?|uses?|content|areas?|"
+    r"asks?))?|"
+    r"(?:topics?|requests?|questions?|things|subjects?) (?:to|you must|you will|we) "
+    r"(?:refuse|decline|never (?:answer|discuss|help with))|"
+    r"(?:examples? of )?(?:prohibited|forbidden|disallowed|banned|refused|off[- ]limits|"
+    r"blocked) (?:requests?|questions?|prompts?|topics?|asks?)|"
+    r"hard (?:limits|lines)|red lines|"
+    # French, German, Spanish, Russian
+    r"(?:à refuser|refuse[rz]?|interdit\w*|hors (?:périmètre|sujet|champ)|ne jamais (?:aider|"
+    r"répondre|expliquer)(?: (?:à|sur))?|sujets interdits|demandes interdites|"
+    r"exemples? de demandes (?:interdites|refusées))|"
+    r"(?:ablehnen|lehne ab|verboten\w*|tabu\w*|tabuthemen|ausgeschlossen\w*|nicht erlaubt|"
+    r"verbotene (?:themen|anfragen|inhalte)|beispiele für verbotene anfragen)|"
+    r"(?:rechazar|rechaza|prohibid\w*|temas prohibidos|solicitudes prohibidas|fuera de alcance|"
+    r"no permitid\w*|ejemplos de solicitudes prohibidas)|"
+    r"(?:отказывать|откажи|запрещено|запрещ[её]нные (?:темы|запросы)|вне рамок|"
+    r"недопустимые (?:темы|запросы))|"
+    # Chinese, Japanese, Arabic
+    r"拒绝|拒絕|禁止事项|禁止事項|禁止的话题|禁止话题|不予回答|超出范围|禁止|"
+    r"お断り|対象外|拒否|"
+    r"ارفض|محظور\w*|ممنوع\w*|المواضيع المحظورة|خارج النطاق"
+    r")(?:\*\*)?\s*[:：]\s*(?P<items>.*)$",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)、])\s+(?P<item>.+)$")
+_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.+)\|\s*$")
+# a handling cell that refuses ("Refuse, escalate", "拒绝并上报", "Ablehnen")
+_REFUSAL_CELL = re.compile(
+    r"^\s*(?:\*\*)?(?:refus\w*|declin\w*|block\w*|deny|denied|escalat\w*|report\w*|"
+    r"ablehn\w*|lehne|verweiger\w*|melden|rechaz\w*|deneg\w*|откаж\w*|отказ\w*|блокир\w*|"
+    r"拒绝|拒絕|拒否|お断り|ارفض|رفض)",
+    re.IGNORECASE,
+)
+
+# the people a condition speaks of ("if a user / someone / anyone asks …")
+_CONDITION = re.compile(
+    r"^\s*(?:"
+    r"(?:if|when|whenever|should) (?:a |the |any |an )?(?:users?|someone|anyone|somebody|"
+    r"persons?|people|requesters?|students?|visitors?|callers?|customers?|clients?|members?|"
+    r"they)\b|"
+    r"(?:si|lorsqu'|quand) ?(?:un |une |l'|le |la |quelqu'un)?(?:utilisat\w*|usager\w*|"
+    r"personne|quelqu'un|demandeur\w*|visiteur\w*|étudiant\w*)|"
+    r"(?:wenn|falls|sollte) (?:ein|eine|jemand|der|die) ?(?:\w+ )?(?:nutzer\w*|benutzer\w*|"
+    r"anwender\w*|person|jemand|besucher\w*)?|"
+    r"(?:si|cuando) (?:un |una |el |la |alguien)?(?:usuari\w*|persona|alguien|visitante\w*|"
+    r"estudiante\w*)|"
+    r"(?:если|когда) (?:пользовател\w*|кто-то|кто-нибудь|посетител\w*|студент\w*)|"
+    r"(?:如果|若|当|如有|一旦)(?:有)?(?:用户|使用者|有人|任何人|访客)|"
+    r"(?:إذا|إن|عندما) (?:سأل|طلب|حاول)"
+    r")",
+    re.IGNORECASE,
+)
+# the refusal the condition ends in, after a comma ("…, refuse and log it", "…, recházalo")
+_THEN_REFUSE = re.compile(
+    r"[,，、،]\s*(?:then |alors |dann |entonces |то |那么|就|ف)?"
+    r"(?:politely |firmly |always |simply |please |請|请)?"
+    r"(?P<refusal>refuse|decline|say no|do not (?:answer|help|comply|engage|respond)|"
+    r"don't (?:answer|help|comply|engage|respond)|end the (?:conversation|chat|session)|"
+    r"escalate|report (?:it|them|this)|"
+    r"refuse[rz]?|décline[rz]?|ne (?:réponds|répondez) pas|signale[rz]?|"
+    r"lehne (?:\w+ )?ab|verweigere|antworte nicht|melde|"
+    r"rech[aá]za\w*|niégate|niegate|no respondas|deniega|denuncia|"
+    r"откажи\w*|откажитесь|не отвечай|сообщи|"
+    r"拒绝|拒絕|不要回答|一律拒绝|上报|"
+    r"ارفض|لا تجب|أبلغ)"
+)
+# Japanese puts the condition first and the refusal after it ("…を尋ねられたら、断って…")
+_JA_CONDITION_REFUSE = re.compile(
+    r"(?:場合は|場合には|たら|なら|ときは)[、,]?\s*(?P<refusal>断|お断り|拒否|回答しない|回答せず|"
+    r"報告)"
+)
+# what may follow the refusal: how to refuse ("and log the conversation", "et préviens …")
+_REFUSAL_TAIL_ACT = re.compile(rf"\b(?:{_GOVERNED})\b", re.IGNORECASE)
+_TO_ANSWER = re.compile(
+    r"^\s*(?:to (?:answer|help|respond|engage|comply|assist|discuss)(?: (?:it|them|this|that))?)"
+    r"\b",
+    re.IGNORECASE,
+)
+
+# a predicate of banning that ends the sentence ("… are out of scope", "… sind tabu")
+_BAN_PREDICATE = re.compile(
+    r"(?:"
+    r"\b(?:are|is|will be|shall be|must be|get|gets)\s+(?:strictly |always |automatically |"
+    r"immediately )?(?:out of scope|off[- ]limits|prohibited|forbidden|not allowed|not permitted|"
+    r"not supported|banned|disallowed|refused|declined|blocked|reported|escalated|"
+    r"flagged|logged)"
+    r"(?:(?:,| and) (?:will be |are |is )?(?:\w+ )?(?:reported|logged|escalated|flagged|"
+    r"refused|blocked)\w*)?"
+    r"(?: (?:automatically|immediately))?(?: (?:by|to) (?:\w+ ){0,4}\w+)?|"
+    r"\b(?:sont|est|seront|sera)\s+(?:strictement |toujours |automatiquement )?"
+    r"(?:hors (?:périmètre|sujet|du champ|champ)|interdit\w*|refusé\w*|bloqué\w*|signalé\w*|"
+    r"proscrit\w*)(?: (?:à|au|aux|par) (?:\w+ ){0,4}\w+)?|"
+    r"\b(?:sind|ist|werden|wird)\s+(?:strikt |grundsätzlich |immer |automatisch |sofort )?"
+    r"(?:tabu|verboten|ausgeschlossen|nicht erlaubt|abgelehnt|gemeldet|blockiert|untersagt)|"
+    r"\b(?:son|es|están|está|serán|será|quedan|queda)\s+(?:estrictamente |siempre )?"
+    r"(?:fuera de(?:l)? alcance|prohibid\w*|rechazad\w*|bloquead\w*|no permitid\w*|"
+    r"reportad\w*)|"
+    r"\bse (?:rechazan|rechaza|bloquean|bloquea|reportan|reporta|denuncian)|"
+    r"(?:запрещен\w*|запрещён\w*|не допускаются|не допускается|вне рамок|отклоняются|"
+    r"блокируются|передаются в службу безопасности)|"
+    r"(?:不在(?:服务|回答|支持)?范围(?:内|之内)?|一律拒绝|予以拒绝|被禁止|均被禁止|会被上报|将被上报|"
+    r"会被报告|将被报告)|"
+    r"(?:対象外です|対象外となります|禁止されています|禁止です|お断りします|報告されます|拒否されます)|"
+    r"(?:خارج النطاق|محظورة|محظور|ممنوعة|ممنوع|مرفوضة|يتم الإبلاغ عنها)"
+    r")\s*[.!。！]?\s*$",
+    re.IGNORECASE,
+)
+# a subject that turns the ban round or is no subject at all
+_NOTHING = re.compile(
+    r"^\W*(?:nothing|none|no ?one|rien|nichts|nada|ничего|没有|何も|لا شيء)\b", re.I
+)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _banned_cleanly(text: str) -> bool:
+    """Whether ``text``, what a rule bans, names it and nothing more: no turn, no negation, no
+    word of refusing, withholding or softening, no second act of telling, not too long."""
+    body = text.strip().rstrip(".!。！ ")
+    return bool(body) and not (
+        _words(body) > _MAX_WORDS
+        or _TURN.search(body)
+        or _NEGATION.search(body)
+        or _NOTHING.search(body)
+        or _REFUSING.search(body)
+        or _SOFTENING.search(body)
+        or _CLAUSE.search(body)
+        or _MANNER.search(body)
+    )
+
+
+def _refusal_only(tail: str) -> bool:
+    """Whether ``tail``, what follows a refusal, only says how to refuse ("and log the
+    conversation", "et préviens le responsable sécurité"): no act of telling, no turn."""
+    rest = _TO_ANSWER.sub("", tail).strip().rstrip(".!。！ ")
+    return not (
+        _words(rest) > 20
+        or _TURN.search(rest)
+        or _NEGATION.search(rest)
+        or _REFUSAL_TAIL_ACT.search(rest)
+        or re.search(r"解释|解釋|说明|說明|告诉|描述|説明|教え|اشرح|أخبر", rest)
+    )
+
+
+def is_conditional_refusal(sentence: str) -> bool:
+    """ "If a user asks how to X, refuse (and say how)": a condition on what is asked whose only
+    act is refusing. The condition must ban cleanly (:func:`_banned_cleanly`)."""
+    text = sentence.strip()
+    if _words(text) > _MAX_WORDS + 10:
+        return False
+    if _CONDITION.match(text):
+        then = _THEN_REFUSE.search(text)
+        if then is None:
+            return False
+        return _banned_cleanly(text[: then.start()]) and _refusal_only(text[then.end() :])
+    then = _JA_CONDITION_REFUSE.search(text)
+    if then is not None:
+        return _banned_cleanly(text[: then.start()]) and _refusal_only(text[then.end() :])
+    return False
+
+
+def is_ban_predicate(sentence: str) -> bool:
+    """ "Requests to X are out of scope" (in eight languages): a sentence that ends in a
+    predicate of banning, its subject banned cleanly."""
+    text = sentence.strip()
+    ban = _BAN_PREDICATE.search(text)
+    return ban is not None and ban.start() > 0 and _banned_cleanly(text[: ban.start()])
+
+
+def _table_row_refused(line: str) -> bool:
+    """A markdown table row whose last cell refuses and whose other cells ban cleanly."""
+    row = _TABLE_ROW.match(line)
+    if row is None:
+        return False
+    cells = [c.strip() for c in row.group("cells").split("|")]
+    if len(cells) < 2 or not _REFUSAL_CELL.match(cells[-1]):
+        return False
+    handling = _REFUSAL_CELL.sub("", cells[-1], count=1)
+    return _refusal_only(handling.lstrip(" ,，、")) and all(
+        _banned_cleanly(c) for c in cells[:-1] if c
+    )
+
+
+def _listed_bans_dropped(text: str) -> str:
+    """``text`` without the lines of its lists and tables of refusing."""
+    lines = text.split("\n")
+    kept: list[str] = []
+    under_header = False
+    for line in lines:
+        bullet = _BULLET.match(line)
+        if under_header and bullet is not None:
+            if _banned_cleanly(bullet.group("item")):
+                continue
+            kept.append(line)
+            continue
+        under_header = False
+        header = _BAN_HEADER.match(line)
+        if header is not None:
+            items = header.group("items").strip()
+            if not items:
+                under_header = True
+                continue
+            if all(_banned_cleanly(i) for i in re.split(r"[;；؛]", items)) and not _TURN.search(
+                items
+            ):
+                continue
+            kept.append(line)
+            continue
+        if _table_row_refused(line):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def without_bans(text: str) -> str:
+    """``text`` without its rules of refusing in the shapes above, then without the sentences
+    that only forbid (:func:`labgate.safety.prohibitions.without_prohibitions`)."""
+    listed = _listed_bans_dropped(text)
+    said = sentences(listed)
+    kept = [s for s in said if not (is_conditional_refusal(s) or is_ban_predicate(s))]
+    rest = listed if kept == said else "\n".join(kept)
+    return without_prohibitions(rest) if rest.strip() else rest
