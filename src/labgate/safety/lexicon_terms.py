@@ -410,6 +410,9 @@ FR: dict[str, object] = {
             r"automates?",
             r"(station|usine|réseau)s? d'eau potable",
             r"eau potable",
+            # a town's water utility named as its works ("le service des eaux de la ville")
+            r"(services?|régies?|compagnies?|usines?|sociétés?) (municipale?s? |communale?s? )?des "
+            r"eaux",
         ],
     },
     "uplift": [
@@ -615,6 +618,27 @@ FR: dict[str, object] = {
         r"(ouvrir|déclencher) tous les disjoncteurs",
         r"(masqu|supprim|désactiv|cach|inhib)\w* (les |des |toutes les )?alarmes?",
         r"(\d+|dix|cent|mille) fois (la |le )?(limite|dose|norme|valeur|maximum)",
+        # the alarms kept quiet, in the passive while the process runs or as a state kept
+        # ("pendant que les alarmes restent muettes", "en gardant les alarmes masquées"; not
+        # "étaient masquées", a report, nor "on suppose que les alarmes sont masquées", a drill)
+        r"(pendant que|tandis que|tant que|de sorte que|pour que|afin que) (les |toutes les )?"
+        r"(\S+ ){0,3}?alarmes? (\S+ ){0,3}?(sont|soient|restent|reste|demeurent|est|soit|sera|"
+        r"seront|resteront|restant) (\w+ )?(masquées?|muettes?|inhibées?|désactivées?|coupées?|"
+        r"neutralisées?|shuntées?|supprimées?|cachées?|réduites? au silence|silencieuses?)",
+        r"(garde[rz]?|gardant|laisse[rz]?|laissant|maintenir|maintiens|maintenez|maintenant|"
+        r"tenir|tiens|tenez|tenant) (les |toutes les )?(\S+ )?alarmes? (\S+ )?(masquées|muettes|"
+        r"inhibées|désactivées|coupées|neutralisées|shuntées|silencieuses|en silence|réduites au "
+        r"silence)",
+        # the process driven far past its bound by an instruction (infinitive, imperative,
+        # gerund: "ouvrir ... bien au-delà de la limite"; "a poussé ... bien au-delà", a report,
+        # is not read)
+        r"(ouvrir|ouvre|ouvrez|ouvrant|pousser|pousse|poussez|poussant|porter|porte|portez|"
+        r"portant|monter|monte|montez|faire|fais|faites|faisant|régler|réglez|réglant|règle|"
+        r"forcer|force|forcez|forçant|maintenir|maintiens|maintenez|augmenter|augmente|augmentez|"
+        r"augmentant|amener|amène|amenez|amenant|doser|dose|dosez|dosant|laisser|laisse|laissez"
+        r") (\S+ ){0,12}?(bien|très|largement|nettement|loin) (au-delà|au-dessus|en dessus) "
+        r"(de la |du |des |de l'|de )?(\w+ )?(limites?|maximum|seuils?|consignes?|valeurs? "
+        r"maximales?|points? de consigne|plafond)",
     ],
     "equipment": [
         r"relais de protection",
@@ -728,6 +752,10 @@ DE: dict[str, object] = {
             r"stromnetz\w*",
             r"umspannwerk\w*",
             r"wasserwerk\w*",
+            # a town's water utility named as its supplier ("der städtische Wasserversorger"; the
+            # works, "Wasserwerk", is above; "Stadtwerke" runs power and gas too, and a CERT's
+            # deployment prompt names it beside its attackers)
+            r"\w*wasserversorger\w*",
             r"kläranlage\w*",
             r"\w*wasserversorgung\w*",
             r"pipeline\w*",
@@ -960,6 +988,24 @@ DE: dict[str, object] = {
         r"alarm\w* (unterdrück|ausblend|deaktivier|verberg|stumm)\w*",
         r"(unterdrück|verberg|deaktivier)\w* (\w+ )?alarm\w*",
         r"(\d+|zehn|hundert|tausend)-?fache\w* (des )?(\w+ )?(grenzwert|höchstwert|zulässig)\w*",
+        # the alarms kept quiet while the process runs ("während die Alarme abgeschaltet
+        # bleiben"; not "abgeschaltet waren", a report, nor "nehmen wir an, dass die Alarme
+        # abgeschaltet sind", a drill)
+        r"(während|solange|wobei|damit|sodass|so dass) (die |alle |sämtliche )?(\S+ ){0,3}?alarm\w*"
+        r" (\S+ ){0,3}?(stummgeschaltet|abgeschaltet|ausgeschaltet|unterdrückt|maskiert|"
+        r"ausgeblendet|deaktiviert|gesperrt|überbrückt|stumm|still|aus) (sind|ist|bleiben|bleibt|"
+        r"werden|wird|hält|halten|lässt|lassen|zu halten|zu lassen|gehalten werden)",
+        # the process driven far past its bound by an instruction: the infinitive at the end
+        # ("weit über den Grenzwert hochzufahren", "... laufen lassen") or the imperative in
+        # front ("fahr die Pumpen weit über den Sollwert"); "hochgefahren", a report, is not read
+        r"(weit|deutlich|erheblich|massiv|viel) über (den|dem|die|das) (\w+ )?(\w*grenzwert|"
+        r"höchstwert|maximalwert|maximum|sollwert|limit|höchststand|\w*grenze)\w* (hinaus )?"
+        r"(\w+ )?((hoch|auf|an|hinauf|hinaus)?(zu)?(fahren|treiben|öffnen|drehen|stellen|regeln|"
+        r"steigern|erhöhen|halten|pumpen|dosieren|betreiben|bringen)|(laufen|arbeiten|fördern|"
+        r"steigen) (zu )?lassen)",
+        r"(fahre?|treibe?|öffne|erhöhe|stelle?|drehe?|halte?|steigere?|bringe?|lass|lasse) "
+        r"(\S+ ){0,8}?(weit|deutlich|erheblich|massiv|viel) über (den|dem|die|das) (\w+ )?"
+        r"(\w*grenzwert|höchstwert|maximalwert|maximum|sollwert|limit|höchststand|\w*grenze)\w*",
     ],
     "equipment": [
         r"\w*schutzrelais\w*",
@@ -1062,6 +1108,10 @@ ES: dict[str, object] = {
             r"gasoductos?",
             r"oleoductos?",
             r"agua potable",
+            # a town's water utility named as its works ("la compañía de aguas del municipio")
+            r"(compañías?|empresas?|servicios?|sociedad(es)?) (municipal(es)? )?de aguas?"
+            r"( municipal(es)?)?",
+            r"depuradoras?",
         ],
     },
     "uplift": [
@@ -1252,6 +1302,30 @@ ES: dict[str, object] = {
         r"(abrir|disparar) todos los (interruptores|disyuntores)",
         r"(ocult|suprim|desactiv|silenci|enmascar)\w* (las |todas las )?alarmas?",
         r"(\d+|diez|cien|mil) veces (el |la )?(límite|máximo|permitid\w*|dosis|norma)",
+        # the alarms kept quiet while the process runs, or as a state kept ("mientras las alarmas
+        # están silenciadas", "manteniendo las alarmas enmascaradas"; not "estaban", a report,
+        # nor "suponemos que las alarmas están silenciadas", a drill)
+        r"(mientras|en tanto|de modo que|de forma que|para que|siempre que) (las |todas las )?"
+        r"(\S+ ){0,3}?alarmas? (\S+ ){0,3}?(están|estén|siguen|sigan|permanecen|permanezcan|"
+        r"quedan|queden|continúan|continúen|estarán|quedarán|sean|son) (\w+ )?(silenciadas|"
+        r"enmascaradas|ocultas|ocultadas|suprimidas|inhibidas|anuladas|apagadas|mudas|"
+        r"desactivadas|bloqueadas|puenteadas)",
+        r"(mantener|mantén|manten|mantenga|mantengan|manteniendo|dejar|deja|deje|dejen|dejando|"
+        r"tener|ten|teniendo)(las)? (las |todas las )?(\S+ )?alarmas? (\S+ )?(silenciadas|"
+        r"enmascaradas|ocultas|suprimidas|inhibidas|anuladas|apagadas|mudas|desactivadas|"
+        r"bloqueadas|puenteadas)",
+        # the process driven far past its bound by an instruction (infinitive, imperative,
+        # gerund: "abrir ... muy por encima del límite"; "funcionaron muy por encima", a report,
+        # is not read)
+        r"(abrir|abre|abra|abran|abriendo|subir|sube|suba|suban|subiendo|llevar|lleve|lleven|"
+        r"llevando|forzar|fuerza|fuerce|forzando|empujar|empuja|empuje|empujando|poner|pon|ponga|"
+        r"poniendo|mantener|mantén|manten|mantenga|manteniendo|hacer|haz|haga|haciendo|aumentar|"
+        r"aumenta|aumente|aumentando|elevar|eleva|eleve|elevando|dejar|deja|deje|dejando|operar|"
+        r"opera|opere|operando|ajustar|ajusta|ajuste|ajustando|configurar|configura|configure|"
+        r"dosificar|dosifica|dosifique|dosificando|bombear|bombea|bombee|bombeando)(l[oa]s?|l[ae])?"
+        r" (\S+ ){0,12}?(muy|mucho|bastante|muchísimo|considerablemente) (por encima|más allá|más "
+        r"arriba) (del|de la|de los|de las|de) (\w+ )?(límites?|máximos?|consignas?|puntos? de "
+        r"(ajuste|consigna)|valor(es)? máximos?|umbral(es)?|tope)",
     ],
     "equipment": [
         r"relés? de protección",
@@ -1351,6 +1425,9 @@ RU: dict[str, object] = {
             r"водоочистн\w*",
             r"водоснабжени\w*",
             r"водоканал\w*",
+            # a town's water utility named as its works ("горводоканал", "водозабор")
+            r"горводоканал\w*",
+            r"водозабор\w*",
             r"газопровод\w*",
             r"нефтепровод\w*",
             r"водопровод\w*",
@@ -1593,6 +1670,33 @@ RU: dict[str, object] = {
         r"выше (нормы|допустим\w*|предельн\w*)",
         r"(скры|подав|отключ|заглуш)\w* (\w+ )?(аварийн\w* )?(сигнал|тревог|сигнализаци)\w*",
         r"блокир\w* (\w+ )?(защит|сигнал|аварийн)\w*",
+        # the alarms kept quiet while the process runs, or as a state kept ("пока сигнализация
+        # заглушена", "чтобы сигнализация оставалась отключённой", "держать сигнализацию
+        # выключенной"; not "была заглушена", a report, nor "предполагаем, что сигнализация
+        # заглушена", a drill)
+        r"(пока|причём|причем|при этом) (\S+ ){0,3}?(сигнализаци|тревог|аварийн\w* сигнал|"
+        r"сигнал\w* тревог|оповещени)\w* (остаётся |остается |остаются |будет |будут |"
+        r"останется |останутся |по-прежнему |всё ещё |все ещё |все еще )?(заглушен|заглушён|"
+        r"подавлен|скрыт|замаскирован|выключен|заблокирован|отключен|отключён|зашунтирован)\w*",
+        # (after "чтобы" the past form is the subjunctive of a purpose, not a report)
+        r"чтобы (\S+ ){0,3}?(сигнализаци|тревог|аварийн\w* сигнал|сигнал\w* тревог|оповещени)"
+        r"\w* (была |были |оставалась |оставались )?(заглушен|заглушён|подавлен|скрыт|"
+        r"замаскирован|выключен|заблокирован|отключен|отключён|зашунтирован)\w*",
+        r"(держ(ать|и|ите|а)|удержива(ть|й|йте|я)|остав(ить|ь|ьте|ляя|лять)|сохраня(ть|й|йте|я)) "
+        r"(\S+ ){0,2}(сигнализаци|тревог|сигнал)\w* (\S+ )?(заглушен|заглушён|подавлен|скрыт|"
+        r"замаскирован|выключен|заблокирован|отключен|отключён)\w*",
+        # the process driven far past its bound by an instruction (infinitive, imperative,
+        # gerund: "открыть подачу ... далеко за предел"; "работали далеко за пределом", a
+        # report, is not read)
+        r"(откр(ыть|ой|ойте|ывать|ывай|ывайте|ывая)|подн(ять|ими|имите)|подним(ать|ай|айте|ая)|"
+        r"разогна(ть)|разгон(и|ите|ять|яя)|выстав(ить|ь|ьте|лять|ляя)|установ(ить|и|ите)|"
+        r"устанавлива(ть|й|йте|я)|держ(ать|и|ите|а)|удержива(ть|й|йте|я)|гнать|гони(те)?|"
+        r"дове(сти|ди|дите)|довод(ить|и|ите|я)|увелич(ить|ь|ьте|ивать|ивай|ивая)|"
+        r"выве(сти|ди|дите)|вывод(ить|и|ите|я)|загна(ть)|загон(и|ите|ять|яя)|запуст(ить|и|ите)|"
+        r"повы(сить|сь|сьте)|повыша(ть|й|йте|я)|пода(ть|й|йте|вать|вай|вая)|дозирова(ть)|"
+        r"дозиру(й|йте|я)|нагнета(ть|й|йте|я)|качать|качай|качайте) (\S+ ){0,12}?(далеко|намного|"
+        r"значительно|сильно|гораздо|существенно|многократно) (за|выше|сверх|больше) (\w+ )?"
+        r"(предел\w*|максимум\w*|уставк\w*|лимит\w*|границ\w*|допустим\w*|норм\w*|порог\w*)",
         r"останов\w*",
     ],
     "equipment": [
@@ -1701,6 +1805,9 @@ ZH: dict[str, object] = {
             "变电站",
             "自来水厂",
             "水厂",
+            # a town's water utility named as a company ("市自来水公司", "水务集团")
+            "(自来|供)水公司",
+            "水务(公司|集团|局)",
             "供水系统",
             "污水处理厂",
             "输油管道",
@@ -1958,6 +2065,9 @@ ZH: dict[str, object] = {
         "抵御",
         "守护",
         "保卫",
+        # maintenance (an alarm masked during planned work is the work, not an attack)
+        "(检修|维护|维修)期间",
+        "(例行|计划|定期)(检修|维护|维修)",
     ],
     "cyber_goal": [
         "投放(毒|有毒)",
@@ -1987,6 +2097,20 @@ ZH: dict[str, object] = {
         "闭锁",
         "屏蔽报警",
         "隐藏报警",
+        # the alarms kept quiet while the process runs, or as a state kept
+        # ("在报警被静音的情况下", "让报警保持屏蔽"; not "当时报警处于屏蔽状态" or "被静音了", a
+        # report, nor "假设报警被静音", a drill; the unframed text drops "当时", so the frame
+        # word in front is required)
+        "(在|趁|让|使|令)[^。？！，,；;了]{0,8}?(报警|警报|告警)(器|信号|系统)?(被|保持|处于|一直处于|始终处于|"
+        "一直被|始终被)(静音|屏蔽|关闭|抑制|隐藏|禁用|消音|旁路|切除)(?!了)",
+        "(保持|维持|让|使)(所有|全部)?(的)?(报警|警报|告警)(器|信号|系统)?(静音|屏蔽|关闭|抑制|隐藏|禁用|消音)(?!了)",
+        # the process driven far past its bound by an instruction ("把加氯阀开到远超上限";
+        # "开到了远超上限", a report, is not read)
+        "(把|将|让|使|令)[^。？！，,；;了]{0,15}?(开|调|推|拉|拧|加|设置|设定|设|运行|保持|维持|控制|升|提)"
+        "(到|至|在|得)(远远|远|大大|大幅|明显)(超|超过|超出|高于)(上限|限值|限度|极限|设定值|最大值|额定值|"
+        "允许值|最高值)",
+        "(让|使|令)[^。？！，,；;了]{0,12}(远远|远|大大|大幅)(超|超过|超出|高于)(上限|限值|限度|极限|设定值|"
+        "最大值|额定值|允许值|最高值)",
     ],
     "equipment": [
         "保护继电器",
@@ -1994,6 +2118,8 @@ ZH: dict[str, object] = {
         "过流保护",
         "保护装置",
         "保护跳闸",
+        # the alarms masked (屏蔽, which also reads as radiation shielding) in the passive
+        "(报警|警报|告警)(器|信号|系统)?(被|保持|处于|一直处于|始终处于|一直被|始终被)屏蔽",
     ],
     "weapons": [
         "沙林|梭曼|塔崩|VX|蓖麻毒素|芥子气|神经毒剂|化学武器|生物武器|脏弹|核弹|核武器",
@@ -2093,6 +2219,10 @@ JA: dict[str, object] = {
             "浄水場",
             "水道",
             "下水処理場",
+            # a town's water utility named as its works ("配水場", "取水場")
+            "配水場",
+            "配水池",
+            "取水場",
             "パイプライン",
         ],
     },
@@ -2347,6 +2477,17 @@ JA: dict[str, object] = {
         "すべての遮断器を開",
         "警報を隠",
         "警報を止め",
+        # the alarms kept quiet, in the passive or as a state kept ("警報が消音されたまま",
+        # "アラームをマスクした状態で"; not "消音されたままでした", a report)
+        "(警報|アラーム)(が|は)(すべて|全て|全部)?(消音|抑制|マスク|停止|遮断|バイパス|ミュート|隠蔽|隠ぺい|"
+        "無効化|解除)(され|させ|し)(た|て)(まま|状態|いる間|いる状態)"
+        "(?![^。？！?]{0,40}(?:た(?!い)|ました|でした))",
+        "(警報|アラーム)を(すべて|全て|全部)?(消音|抑制|マスク|ミュート|黙らせ|バイパス)(し|させ)?(た|て)"
+        "(まま|状態で)(?![^。？！?]{0,40}(?:た(?!い)|ました|でした))",
+        # the process driven far past its bound by an instruction ("上限を大きく超えるまで開ける";
+        # "上限を大きく超えて運転されていました", a report, is not read)
+        "(上限|限度|制限値|設定値|最大値|許容値|規定値|基準値|限界値?)を(大きく|はるかに|遥かに|大幅に|ずっと|"
+        "かなり)(超え|上回)(るまで|るように|るよう|させ|て)(?![^。？！?]{0,40}(?:た(?!い)|ました|でした))",
     ],
     "equipment": [
         "保護リレー",
@@ -2494,6 +2635,8 @@ AR: dict[str, object] = {
             "محطات معالجة (ال)?مياه",
             "شبكات الكهرباء",
             "محطات? توليد",
+            # a town's water utility named as its works ("مصلحة المياه", "شركة المياه")
+            "(مصلحة|مصالح|شركة|مرفق|مرافق|دائرة|مؤسسة|سلطة|محطة|محطات) (ال)?مياه",
         ],
     },
     "uplift": [
@@ -2816,6 +2959,19 @@ AR: dict[str, object] = {
         r"(قطع|[أنيت]قطع)\w* (ال)?(كهرباء|نور|تيار)",
         r"[أنيت]سمم",
         "[أنيت]خترق",
+        # the alarms kept quiet, as a present state ("بينما الإنذارات مكتومة", "مع إبقاء
+        # الإنذارات صامتة"; not "كانت الإنذارات معطلة", a report)
+        r"(?<!كانت )(?<!كانت ال)(?<!كان )(?<!كان ال)[إا]نذار(ات)? ((لا تزال|تبقى|تظل|ما زالت|"
+        r"جميعها|كلها) )?(مكتوم|صامت|معطل|مخفي|مكبوت|متوقف|مطفأ|مغلق)(ة|ين)?(?!\w)",
+        # the process driven far past its bound by an instruction: a purpose ("حتى يتجاوز الحد
+        # بكثير") or an imperative, present or verbal noun in front ("كيف أرفع ... أعلى بكثير من
+        # الحد"); "تجاوز الكلور الحد بكثير", a report, is not read
+        r"(حتى |بحيث |كي |لكي |ل)[يت](تجاوز|تخطى|تعدى|فوق)\S* (\S+ ){0,3}?(ال)?(حد|حدود|سقف|قيمة|"
+        r"نقطة الضبط)\S*( \S+){0,2}? بكثير",
+        r"(افتح|ارفع|ادفع|اضبط|شغل|زد|ابق|أبق|أوصل|اوصل|[أنيت](فتح|رفع|دفع|ضبط|شغل|بقي|وصل|زيد)|"
+        r"تشغيل|زيادة|[إا]بقاء|[إا]يصال)\S* (\S+ ){0,12}?((أعلى|اعلى|يزيد) بكثير (من|عن|على) (ال)?"
+        r"(حد|حدود|سقف|قيمة|نقطة الضبط)|\S*(يتجاوز|تتجاوز|تجاوز|يفوق|تفوق|يتخطى|تتخطى|فوق) (ال)?"
+        r"(حد|حدود|سقف|قيمة|نقطة الضبط)\S*( \S+)? بكثير)",
     ],
     "equipment": [
         "مرحلا?ت? (ال)?حماية",
