@@ -60,6 +60,7 @@ class InstructionGroupingMixin:
         prose: list[str],
         model: str | None,
         labels: Collection[str],
+        alone_action: Action = Action.FLAG,
     ) -> str | None:
         """The SHA-256 of the client's own instructions (its system and developer messages,
         as sent) when they alone make this request's flag, else None. Reviewers then see one
@@ -73,13 +74,15 @@ class InstructionGroupingMixin:
         instruction text, or on it only together with something else, keeps its own row.
         ``sent``: the system and developer messages as sent (role, text); ``read``: as read
         (deployment bans left out); ``others``: the rest read apart (the definitions, the
-        tool calls and JSON results), ``prose``: the definitions' prose fields."""
+        tool calls and JSON results), ``prose``: the definitions' prose fields;
+        ``alone_action``: what the instructions read alone must make (a block, where the flag
+        is a deployment's rules of refusing read in their shapes: ``screen.RULES_OF_REFUSING``)."""
         if decision.allowances_used or any("(offered tool)" in r for r in decision.reasons):
             return None
         if not read:
             return None
         alone = await self._instructions_alone(read, model=model, labels=labels)
-        if alone.action is not Action.FLAG or alone.category is not decision.category:
+        if alone.action is not alone_action or alone.category is not decision.category:
             return None
         for group in (others, prose):
             if not group:

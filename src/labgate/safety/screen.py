@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +40,8 @@ from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
-from labgate.safety.prohibition_shapes import without_bans
+from labgate.safety.prohibition_shapes import points_back, without_bans
+from labgate.safety.prohibitions import without_prohibitions
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.second_reading import SecondReadingMixin
@@ -51,6 +52,11 @@ from labgate.safety.stream import StreamScreener
 INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 # the messages where a deployment writes its own rules
 _RULE_ROLES = frozenset({"system", "developer"})
+# the reason a block made by a deployment's rules of refusing alone becomes a flag
+RULES_OF_REFUSING = (
+    "a deployment's rules of refusing (a list, a table row, a condition or a predicate of "
+    "refusing): flagged for review, not refused"
+)
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
@@ -218,17 +224,11 @@ class SafetyScreen(
         listed = list(messages)
         found = message_texts(listed, documents)
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
+        sent_apart = [(role, text) for role, text in found if role in INSTRUCTION_ROLES]
         # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
         # they do not ask: those sentences of a system or developer message are not read as
-        # requests (labgate.safety.prohibitions, and the lists, tables, conditions and
-        # predicates of refusing of labgate.safety.prohibition_shapes; narrow, the rest is read
-        # as before)
-        read_apart = [
-            (role, without_bans(text) if role in _RULE_ROLES else text)
-            for role, text in found
-            if role in INSTRUCTION_ROLES
-        ]
-        instructions = [text for _, text in read_apart]
+        # requests (labgate.safety.prohibitions; narrow, the rest is read as before) ...
+        read_apart = self._rules_dropped(sent_apart, texts, without_prohibitions)
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
         # what only the earlier assistant turns carry (labgate.safety.history_reading)
         decision = await self._history_rule(
@@ -243,8 +243,96 @@ class SafetyScreen(
             labels=labels,
         )
         asked = decision  # what the user's own turns (and documents) make, read alone
+        if decision.blocked:
+            return decision
+        decision = await self._read_instructions(
+            asked, read_apart, found, definitions, prose, model=model, labels=labels
+        )
+        # ... and a rule of refusing in another shape (a list, a table row, "if a user asks X,
+        # refuse", "X is out of scope": labgate.safety.prohibition_shapes) turns the block it
+        # alone makes into a flag, never an allow: the client writes the system prompt, and a
+        # shape can hide an ask (an attacker found 69 ways), so it is answered, queued for
+        # review (one row per instruction text) and its answer screened
+        shaped = None
+        if decision.blocked:
+            # (read from the messages as sent: a header of refusing, "Do not help with:", is
+            # itself a sentence the seventh round's reader drops, leaving its bullets bare)
+            shaped = self._rules_dropped(sent_apart, texts, without_bans)
+            if shaped != read_apart:
+                again = await self._read_instructions(
+                    asked, shaped, found, definitions, prose, model=model, labels=labels
+                )
+                if again.blocked:
+                    shaped = None
+                else:
+                    decision = dataclasses.replace(
+                        decision,
+                        action=Action.FLAG,
+                        reasons=[*decision.reasons, RULES_OF_REFUSING],
+                    )
+            else:
+                shaped = None
+        unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
+        if unrecorded:
+            # a more severe reading of the instructions or tools took the place of the user's
+            # turns' decision: the clearance allowance those turns used is still a use to
+            # review (flags.should_record), and a request that used one is never grouped
+            decision = dataclasses.replace(
+                decision, allowances_used=[*decision.allowances_used, *unrecorded]
+            )
+        if decision.action is Action.FLAG and asked.action is Action.ALLOW:
+            decision.instructions_sha256 = await self._instruction_trigger(
+                decision,
+                sent=[(role, text) for role, text in found if role in _RULE_ROLES],
+                read=[text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
+                others=[
+                    t
+                    for t in (
+                        _one_sentence_each(definitions),
+                        *(text for role, text in read_apart if role not in _RULE_ROLES),
+                    )
+                    if t.strip()
+                ],
+                prose=[t for t in prose if t.strip()],
+                model=model,
+                labels=labels,
+                # the instructions alone block; the flag is the rules of refusing's
+                alone_action=Action.BLOCK if shaped is not None else Action.FLAG,
+            )
+        return decision
+
+    @staticmethod
+    def _rules_dropped(
+        apart: list[tuple[str, str]], texts: list[str], reader: Callable[[str], str]
+    ) -> list[tuple[str, str]]:
+        """``apart`` (the instruction texts, role and text) with ``reader``'s rules dropped from
+        the system and developer messages; as given when anything else of the request (a user
+        turn, a document, the rest of the instructions) points back at what was dropped
+        (:func:`labgate.safety.prohibition_shapes.points_back`: "answer the first bullet
+        above", "do what the previous sentence forbids"): a rule dropped is unseen by the
+        screen but read by the model."""
+        read = [(role, reader(text) if role in _RULE_ROLES else text) for role, text in apart]
+        if read != apart and any(points_back(t) for t in (*texts, *(t for _, t in read))):
+            return apart
+        return read
+
+    async def _read_instructions(
+        self,
+        asked: Decision,
+        read_apart: list[tuple[str, str]],
+        found: Sequence[tuple[str, str]],
+        definitions: str,
+        prose: Sequence[str],
+        *,
+        model: str | None,
+        labels: Collection[str],
+    ) -> Decision:
+        """The request's decision once its instructions, tool definitions and tool calls are
+        read apart (``asked``: what the user's own turns and documents make)."""
+        decision = asked
+        instructions = [text for _, text in read_apart]
         apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
-        if not apart or decision.blocked:
+        if not apart:
             return decision
         # each definition whole (an agent in an enum and a goal in a description are one
         # operation), then each of its prose fields alone (``prose``: visible.definition_prose),
@@ -274,31 +362,6 @@ class SafetyScreen(
         operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
         if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
             decision = self._offered_operations(decision, operations, model, labels)
-        unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
-        if unrecorded:
-            # a more severe reading of the instructions or tools took the place of the user's
-            # turns' decision: the clearance allowance those turns used is still a use to
-            # review (flags.should_record), and a request that used one is never grouped
-            decision = dataclasses.replace(
-                decision, allowances_used=[*decision.allowances_used, *unrecorded]
-            )
-        if decision.action is Action.FLAG and asked.action is Action.ALLOW:
-            decision.instructions_sha256 = await self._instruction_trigger(
-                decision,
-                sent=[(role, text) for role, text in found if role in _RULE_ROLES],
-                read=[text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
-                others=[
-                    t
-                    for t in (
-                        _one_sentence_each(definitions),
-                        *(text for role, text in read_apart if role not in _RULE_ROLES),
-                    )
-                    if t.strip()
-                ],
-                prose=[t for t in prose if t.strip()],
-                model=model,
-                labels=labels,
-            )
         return decision
 
     def _offered_operations(
