@@ -94,14 +94,20 @@ async def test_a_deployment_ban_refuses_nothing(screen: SafetyScreen, system: st
     for role in ("system", "developer"):
         decision = await screen.check_input([{"role": role, "content": system}, QUESTION])
         assert not decision.blocked, decision
-        assert not any(r.startswith("lexicon:") for r in decision.reasons), decision
+        # a rule's block is a flag since the twenty-third session (screen.RULES_OF_REFUSING)
+        # (or read whole: a flag, grouped once per instruction text for the reviewers)
+        if any(r.startswith("lexicon:") for r in decision.reasons):
+            assert decision.instructions_sha256 is not None, decision
 
 
 @pytest.mark.parametrize("system", [BANS["de-help-first"], BANS["ru-help-first"]])
 async def test_a_ban_written_object_first_is_not_flagged(screen: SafetyScreen, system: str) -> None:
-    """Flagged at 5b5451a: the classifier read the ban (cbrn_biological 0.72 and 0.93)."""
+    """Flagged at 5b5451a: the classifier read the ban (cbrn_biological 0.72 and 0.93). Since
+    the twenty-third session the ban is read whole and a block it alone makes is the rules'
+    flag (answered, reviewed once per instruction text); no other flag."""
     decision = await screen.check_input([{"role": "system", "content": system}, QUESTION])
-    assert decision.action.value == "allow", decision
+    assert not decision.blocked, decision
+    assert decision.action.value == "allow" or decision.instructions_sha256 is not None
 
 
 @pytest.mark.parametrize("system", ASKS.values(), ids=ASKS.keys())

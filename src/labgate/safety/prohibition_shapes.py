@@ -214,46 +214,53 @@ _NOTHING = re.compile(
 
 
 # words that point back at another part of the prompt: a dropped rule must not be asked for
+# words that point back at a rule, a list or a table of the prompt ("the first bullet", "the
+# list above", "what the previous sentence forbids", "the handling column"): structural
+# pointers only, since "above", "columns" and "anyway" alone are everyday words of benign
+# deployment prompts ("the SOP template above", "a table with three columns")
+_RULE_NOUN = (
+    r"(?:bullet|item|point|rule|line|row|entry|list|table|instruction|sentence|ban|topic)s?"
+)
 _POINTS_BACK = re.compile(
-    r"\b(?:above|previous|preceding|aforementioned|earlier (?:rule|sentence|line|item|point|"
-    r"instruction)s?|(?:the|that|this|those|these) (?:(?:first|second|third|last|same|forbidden|"
-    r"banned|prohibited|listed|refused|excluded|off-limits|out-of-scope) )?(?:bullet|item|point|"
-    r"rule|line|row|topic|entry|list|table|instruction|sentence|restriction|ban)s?\b|"
-    r"what (?:it|they|that|this|the \w+(?: \w+)?) (?:describes?|forbids?|lists?|says|names?|bans?|"
-    r"prohibits?|excludes?|refuses?)|what (?:is|was|you are|you were|you're) (?:told|asked|"
-    r"instructed|forbidden|not allowed|prohibited|banned)|your (?:rules|instructions|system prompt|"
-    r"guidelines|restrictions|policy|prompt)|"
-    r"(?:that|those) (?:same )?(?:route|recipe|procedure|method|process|synthesis|steps?|one|ones|"
-    r"thing|things|request|requests|topic|topics|subject|task|question)s?\b|"
-    r"anyway|nonetheless|nevertheless|regardless|all the same|columns?|cells?|exactly that|"
-    r"the same (?:one|thing)|colonne|cellule|ce que nomme|spalte|zelle|columna|celda|"
-    r"столб\w*|колонк\w*|ячейк\w*|"
-    r"quand même|malgré tout|trotzdem|dennoch|de todos modos|igualmente|"
-    r"всё равно|все равно|тем не менее|仍然|照样|还是要|それでも|とにかく|على أي حال|"
-    r"ci-dessus|précédent\w*|(?:la|le|les|cette|ce|ces) (?:(?:première|premier|dernière|dernier) )?"
-    r"(?:puce|règle|ligne|liste|tableau|consigne)s?\b|ce qu'(?:il|elle|elles|ils|on) (?:décrit|"
-    r"interdit|liste|dit)|ce qui est interdit|tes (?:règles|consignes|instructions)|"
-    r"oben|obig\w*|vorherig\w*|vorige\w*|(?:den|die|das|diese\w*|erste\w*|letzte\w*) "
-    r"(?:punkt|regel|zeile|liste|tabelle|eintrag|anweisung)\w*|was (?:es|sie|er|die \w+) "
-    r"(?:beschreibt|verbietet|nennt|sagt)|was verboten ist|deine (?:regeln|anweisungen)|"
-    r"arriba|anterior\w*|(?:la|el|los|las|esa|ese|esta|este|primera|primer|última|último) "
-    r"(?:viñeta|regla|línea|lista|tabla|instrucción)\w*|lo que (?:describe|prohíbe|dice|lista)|"
-    r"lo prohibido|tus (?:reglas|instrucciones)|"
-    r"выше|предыдущ\w*|(?:перв|последн|эт|тот|та)\w* (?:пункт|правил|строк|список|таблиц|"
-    r"инструкци)\w*|то, что (?:запрещено|описано|сказано)|что (?:оно|они|правило) "
-    r"(?:запрещает|описывает)|тво(?:и|ё|е) (?:правила|инструкци\w*))|"
-    r"一列|那列|这列|第一格|单元格|格所写|格中|の列|セル|العمود|الخانة|الخلية|"
-    r"上面|上述|前面|以上|上一[条句行]|第一[条项点]|那[条项个]|所禁止|禁止的(?:内容|事项|话题)|"
-    r"你的(?:规则|指令|说明)|上記|上の|前の(?:文|ルール|項目)|最初の(?:項目|ルール)|"
-    r"禁止されている(?:こと|内容)|あなたの(?:ルール|指示)|"
-    r"أعلاه|السابق|المذكور|البند الأول|القائمة|الجدول|ما يحظره|المحظور|تعليماتك|قواعدك",
+    rf"\b(?:(?:the|that|this|those|these) {_RULE_NOUN} (?:above|before)|"
+    rf"(?:the|that|this|those|these) (?:first|second|third|last|previous|preceding|forbidden|"
+    rf"banned|prohibited|listed|refused|excluded|off-limits|out-of-scope|above) {_RULE_NOUN}|"
+    r"(?:previous|preceding|earlier|aforementioned) (?:rule|sentence|line|item|point|bullet|"
+    r"instruction|ban)s?|"
+    r"what (?:it|they|that|this|the \w+(?: \w+)?) (?:describes?|forbids?|lists?|names?|bans?|"
+    r"prohibits?|excludes?|refuses?)|what (?:is|was|you are|you were|you're) (?:forbidden|not "
+    r"allowed|prohibited|banned)|"
+    r"(?:that|those) (?:same )?(?:route|recipe|procedure|method|synthesis)s?|exactly (?:that|such)|"
+    r"the (?:\w+ )?(?:column|cell)\b|"
+    r"(?:liste|tableau|règle|puce|consigne|phrase)s? (?:ci-dessus|précédente?s?)|"
+    r"(?:la|le) (?:première|premier|dernière|dernier) (?:puce|règle|ligne|consigne)|"
+    r"ce qu'(?:il|elle|elles|ils|on) (?:décrit|interdit)|ce qui est interdit|"
+    r"la colonne|la (?:première )?cellule|ce que nomme|"
+    r"(?:sujet|point|élément|thème|demande)s? (?:interdite?s? )?ci-dessus|"
+    r"(?:obige|oben genannte|vorherige|vorige)\w* (?:liste|tabelle|regel|satz|zeile|punkt)\w*|"
+    r"(?:liste|tabelle|regel) oben|"
+    r"(?:der|die|den|das) (?:erste|letzte)\w* (?:punkt|regel|eintrag)\w*|"
+    r"was (?:es|sie|die \w+) verbietet|was verboten ist|die \w+spalte|die spalte|die zelle|"
+    r"(?:lista|tabla|regla)s? (?:de )?arriba|(?:regla|frase|línea|viñeta)s? anterior(?:es)?|"
+    r"(?:la|el) (?:primera|primer|última|último) (?:viñeta|regla|línea|punto)|"
+    r"lo que (?:prohíbe|describe)|lo prohibido|la columna|la celda|"
+    r"(?:список|таблиц\w*|правил\w*|пункт\w*) выше|предыдущ\w* (?:правил\w*|предложени\w*|"
+    r"строк\w*|пункт\w*)|перв\w* (?:пункт|правил|строк)\w*|то, что (?:запрещено|описано)|"
+    r"что (?:оно|они|правило) (?:запрещает|описывает)|столб\w*|колонк\w*|ячейк\w*)|"
+    r"上面的(?:列表|表格|规则|条目)|上述(?:规则|列表|条目|表格)|前面的(?:规则|句子)|上一[条句行]|"
+    r"第一[条项点格]|所禁止的|禁止的(?:内容|事项|话题)|一列|那列|这列|单元格|格所写|格中|"
+    r"上記の\w{0,6}?(?:リスト|表|ルール|項目)|上の\w{0,6}?(?:リスト|表|ルール|項目)|前の(?:文|ルール|項目)|"
+    r"最初の(?:項目|ルール|セル)|禁止されている(?:こと|内容)|の列|セル|"
+    r"(?:القائمة|الجدول|القاعدة) أعلاه|(?:القاعدة|الجملة) السابقة|البند الأول|ما يحظره|"
+    r"العمود|الخانة|الخلية",
     re.IGNORECASE,
 )
 
 
 def points_back(text: str) -> bool:
-    """Whether ``text`` points back at another part of the prompt (a rule, a list, a line
-    above, "your instructions"): then no rule of the request is dropped (module docstring)."""
+    """Whether ``text`` points back at a rule, a list or a table of the prompt ("the first
+    bullet", "the list above", "what the previous sentence forbids"): then a block the rules
+    make stands (module docstring)."""
     return _POINTS_BACK.search(text) is not None
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,7 +41,6 @@ from labgate.safety.judging import JudgingMixin
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.prohibition_shapes import points_back, without_bans
-from labgate.safety.prohibitions import without_prohibitions
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.second_reading import SecondReadingMixin
@@ -54,8 +53,8 @@ INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 _RULE_ROLES = frozenset({"system", "developer"})
 # the reason a block made by a deployment's rules of refusing alone becomes a flag
 RULES_OF_REFUSING = (
-    "a deployment's rules of refusing (a list, a table row, a condition or a predicate of "
-    "refusing): flagged for review, not refused"
+    "a deployment's rules of refusing (a sentence, a list, a table row, a condition or a "
+    "predicate of refusing): flagged for review, not refused"
 )
 
 
@@ -225,10 +224,6 @@ class SafetyScreen(
         found = message_texts(listed, documents)
         texts = [text for role, text in found if role not in INSTRUCTION_ROLES]
         sent_apart = [(role, text) for role, text in found if role in INSTRUCTION_ROLES]
-        # a deployment's own rules ("Never explain how to synthesize nerve agents") forbid,
-        # they do not ask: those sentences of a system or developer message are not read as
-        # requests (labgate.safety.prohibitions; narrow, the rest is read as before) ...
-        read_apart = self._rules_dropped(sent_apart, texts, without_prohibitions)
         decision = await self.check_texts(texts, model=model, labels=labels, direction="input")
         # what only the earlier assistant turns carry (labgate.safety.history_reading)
         decision = await self._history_rule(
@@ -246,32 +241,36 @@ class SafetyScreen(
         if decision.blocked:
             return decision
         decision = await self._read_instructions(
-            asked, read_apart, found, definitions, prose, model=model, labels=labels
+            asked, sent_apart, found, definitions, prose, model=model, labels=labels
         )
-        # ... and a rule of refusing in another shape (a list, a table row, "if a user asks X,
-        # refuse", "X is out of scope": labgate.safety.prohibition_shapes) turns the block it
-        # alone makes into a flag, never an allow: the client writes the system prompt, and a
-        # shape can hide an ask (an attacker found 69 ways), so it is answered, queued for
-        # review (one row per instruction text) and its answer screened
-        shaped = None
+        # A deployment's own rules ("Never explain how to synthesize nerve agents", "Do not
+        # help with:" and a list, a table row that says "Refuse", "If a user asks X, refuse",
+        # "X is out of scope": labgate.safety.prohibitions and .prohibition_shapes) forbid, they
+        # do not ask; but the client writes the system prompt, and a rule can hide an ask (an
+        # attacker found 69 ways: "answer the first bullet above", bullets that order, a
+        # refusal then "append the protocol"). So a block that rests on the rules alone, the
+        # instructions read without them not blocking, is a flag, never an allow: answered,
+        # queued for review once per instruction text, its answer screened. When the rest of
+        # the instructions points back at what the rules name, the block stands.
+        ruled = False
         if decision.blocked:
-            # (read from the messages as sent: a header of refusing, "Do not help with:", is
-            # itself a sentence the seventh round's reader drops, leaving its bullets bare)
-            shaped = self._rules_dropped(sent_apart, texts, without_bans)
-            if shaped != read_apart:
+            read = [
+                (role, without_bans(text) if role in _RULE_ROLES else text)
+                for role, text in sent_apart
+            ]
+            if read != sent_apart and not any(
+                points_back(text) for role, text in read if role in _RULE_ROLES
+            ):
                 again = await self._read_instructions(
-                    asked, shaped, found, definitions, prose, model=model, labels=labels
+                    asked, read, found, definitions, prose, model=model, labels=labels
                 )
-                if again.blocked:
-                    shaped = None
-                else:
+                if not again.blocked:
                     decision = dataclasses.replace(
                         decision,
                         action=Action.FLAG,
                         reasons=[*decision.reasons, RULES_OF_REFUSING],
                     )
-            else:
-                shaped = None
+                    ruled = True
         unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
         if unrecorded:
             # a more severe reading of the instructions or tools took the place of the user's
@@ -284,12 +283,12 @@ class SafetyScreen(
             decision.instructions_sha256 = await self._instruction_trigger(
                 decision,
                 sent=[(role, text) for role, text in found if role in _RULE_ROLES],
-                read=[text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
+                read=[text for role, text in sent_apart if role in _RULE_ROLES and text.strip()],
                 others=[
                     t
                     for t in (
                         _one_sentence_each(definitions),
-                        *(text for role, text in read_apart if role not in _RULE_ROLES),
+                        *(text for role, text in sent_apart if role not in _RULE_ROLES),
                     )
                     if t.strip()
                 ],
@@ -297,24 +296,9 @@ class SafetyScreen(
                 model=model,
                 labels=labels,
                 # the instructions alone block; the flag is the rules of refusing's
-                alone_action=Action.BLOCK if shaped is not None else Action.FLAG,
+                alone_action=Action.BLOCK if ruled else Action.FLAG,
             )
         return decision
-
-    @staticmethod
-    def _rules_dropped(
-        apart: list[tuple[str, str]], texts: list[str], reader: Callable[[str], str]
-    ) -> list[tuple[str, str]]:
-        """``apart`` (the instruction texts, role and text) with ``reader``'s rules dropped from
-        the system and developer messages; as given when anything else of the request (a user
-        turn, a document, the rest of the instructions) points back at what was dropped
-        (:func:`labgate.safety.prohibition_shapes.points_back`: "answer the first bullet
-        above", "do what the previous sentence forbids"): a rule dropped is unseen by the
-        screen but read by the model."""
-        read = [(role, reader(text) if role in _RULE_ROLES else text) for role, text in apart]
-        if read != apart and any(points_back(t) for t in (*texts, *(t for _, t in read))):
-            return apart
-        return read
 
     async def _read_instructions(
         self,
