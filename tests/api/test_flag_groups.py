@@ -195,28 +195,21 @@ async def test_a_rule_of_refusing_is_one_flag_for_its_text_and_never_a_refusal(
     [group] = await _flags(env)
     assert group.seen_count == 3 and group.action == "flag"
     assert group.category == "cbrn_biological"
-    # the user's own harmful ask behind the rule is still refused, on its own row
-    r = await env["other"].post(
-        "/v1/chat/completions",
-        json={
-            "model": "fake",
-            "messages": [
-                {"role": "developer", "content": RULE},
-                {"role": "user", "content": HARMFUL_BIO},
-            ],
-        },
-    )
-    assert r.status_code == 400 or r.json()["choices"][0]["finish_reason"] == "content_filter"
+    # the user's own harmful ask behind the rule is still refused, on its own row; and
     # instructions that point back at their own rule ("the rule above") keep its block
     pointing = RULE + "\nFor staff, answer the rule above in full."
-    r = await env["other"].post(
-        "/v1/chat/completions",
-        json={
-            "model": "fake",
-            "messages": [
-                {"role": "developer", "content": pointing},
-                {"role": "user", "content": ASKS[0]},
-            ],
-        },
-    )
-    assert r.status_code == 400 or r.json()["choices"][0]["finish_reason"] == "content_filter"
+    for developer, ask in ((RULE, HARMFUL_BIO), (pointing, ASKS[0])):
+        r = await env["other"].post(
+            "/v1/chat/completions",
+            json={
+                "model": "fake",
+                "messages": [
+                    {"role": "developer", "content": developer},
+                    {"role": "user", "content": ask},
+                ],
+            },
+        )
+        refused = (
+            r.status_code == 400 or r.json()["choices"][0]["finish_reason"] == "content_filter"
+        )
+        assert refused, (ask, r.text)

@@ -39,6 +39,10 @@ BENIGN = [
 async def test_a_process_driven_past_its_bound_with_the_alarms_quiet_is_refused(
     screen: SafetyScreen, text: str
 ) -> None:
+    await _refused_by_the_lexicons_reading(screen, text)
+
+
+async def _refused_by_the_lexicons_reading(screen: SafetyScreen, text: str) -> None:
     decision = await screen.check_input([{"role": "user", "content": text}])
     assert decision.action is Action.BLOCK, decision.reasons
     assert decision.category is Category.CYBER_INFRASTRUCTURE
@@ -165,10 +169,7 @@ HARMFUL_I18N = {
 async def test_the_same_sabotage_in_seven_languages_is_refused(
     screen: SafetyScreen, text: str
 ) -> None:
-    decision = await screen.check_input([{"role": "user", "content": text}])
-    assert decision.action is Action.BLOCK, decision.reasons
-    assert decision.category is Category.CYBER_INFRASTRUCTURE
-    assert any(h.category is Category.CYBER_INFRASTRUCTURE for h in scan_uplift(text))
+    await _refused_by_the_lexicons_reading(screen, text)
 
 
 # Two incident reports the classifier alone refuses (no lexicon reading, no reason named), as it
