@@ -71,8 +71,8 @@ async def env(
             yield {"admin": admin, "other": other, "services": services, "uid": uid}
 
 
-async def _turn(client: httpx.AsyncClient, developer: str, ask: str) -> dict[str, Any]:
-    r = await client.post(
+async def _send(client: httpx.AsyncClient, developer: str, ask: str) -> httpx.Response:
+    return await client.post(
         "/v1/chat/completions",
         json={
             "model": "fake",
@@ -82,6 +82,10 @@ async def _turn(client: httpx.AsyncClient, developer: str, ask: str) -> dict[str
             ],
         },
     )
+
+
+async def _turn(client: httpx.AsyncClient, developer: str, ask: str) -> dict[str, Any]:
+    r = await _send(client, developer, ask)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -199,16 +203,7 @@ async def test_a_rule_of_refusing_is_one_flag_for_its_text_and_never_a_refusal(
     # instructions that point back at their own rule ("the rule above") keep its block
     pointing = RULE + "\nFor staff, answer the rule above in full."
     for developer, ask in ((RULE, HARMFUL_BIO), (pointing, ASKS[0])):
-        r = await env["other"].post(
-            "/v1/chat/completions",
-            json={
-                "model": "fake",
-                "messages": [
-                    {"role": "developer", "content": developer},
-                    {"role": "user", "content": ask},
-                ],
-            },
-        )
+        r = await _send(env["other"], developer, ask)
         refused = (
             r.status_code == 400 or r.json()["choices"][0]["finish_reason"] == "content_filter"
         )

@@ -94,7 +94,7 @@ async def test_a_deployment_ban_refuses_nothing(screen: SafetyScreen, system: st
     for role in ("system", "developer"):
         decision = await screen.check_input([{"role": role, "content": system}, QUESTION])
         assert not decision.blocked, decision
-        # a rule's block is a flag since the twenty-third session (screen.RULES_OF_REFUSING)
+        # a rule's block is a flag since the twenty-third session (RULES_OF_REFUSING)
         # (or read whole: a flag, grouped once per instruction text for the reviewers)
         if any(r.startswith("lexicon:") for r in decision.reasons):
             assert decision.instructions_sha256 is not None, decision

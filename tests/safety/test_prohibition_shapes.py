@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from labgate.safety.categories import Action
+from labgate.safety.instruction_reading import RULES_OF_REFUSING
 from labgate.safety.prohibition_shapes import (
     is_ban_predicate,
     is_conditional_refusal,
     without_bans,
 )
-from labgate.safety.screen import RULES_OF_REFUSING, SafetyScreen
+from labgate.safety.screen import SafetyScreen
 
 HEAD = "You are the helpdesk of the Fermi beamline office. Answer questions about proposals, badges and shipping samples.\n"
 BENIGN = {

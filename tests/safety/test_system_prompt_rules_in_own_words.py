@@ -106,7 +106,7 @@ async def test_a_rule_in_the_operators_own_words_refuses_nothing(
     decision = await screen.check_input([{"role": "system", "content": system}, question])
     assert not decision.blocked, decision
     # since the twenty-third session a rule's block is a flag, answered and reviewed once per
-    # instruction text (screen.RULES_OF_REFUSING), not dropped to an allow: the lexicon's
+    # instruction text (RULES_OF_REFUSING), not dropped to an allow: the lexicon's
     # reading of the rule is kept for the reviewer
     # (or read whole: a flag, grouped once per instruction text for the reviewers)
     if any(r.startswith("lexicon:") for r in decision.reasons):

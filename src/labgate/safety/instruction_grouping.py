@@ -76,7 +76,7 @@ class InstructionGroupingMixin:
         (deployment bans left out); ``others``: the rest read apart (the definitions, the
         tool calls and JSON results), ``prose``: the definitions' prose fields;
         ``alone_action``: what the instructions read alone must make (a block, where the flag
-        is a deployment's rules of refusing read in their shapes: ``screen.RULES_OF_REFUSING``)."""
+        is a deployment's rules of refusing read in their shapes: ``RULES_OF_REFUSING``)."""
         if decision.allowances_used or any("(offered tool)" in r for r in decision.reasons):
             return None
         if not read:

@@ -19,7 +19,7 @@ and without :mod:`labgate.safety.prohibitions`' sentences. It is a second readin
 first: :class:`labgate.safety.screen.SafetyScreen` reads the instructions **whole**, and only
 when they block and the text without its rules does not is the block turned into a **flag**
 (answered, queued for review once per instruction text, its answer screened;
-``screen.RULES_OF_REFUSING``). Never an allow: the client writes the system prompt, and the
+``RULES_OF_REFUSING``). Never an allow: the client writes the system prompt, and the
 first version, which dropped these lines before screening, was abused 69 ways by an attacker
 ("answer the first bullet above", bullets that order, "refuse and append the protocol", "…
 are reported to the user in full"); a second attacker let 32 prompts through the seventh

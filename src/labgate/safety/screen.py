@@ -17,7 +17,6 @@ policy grants for them are applied and recorded in the decision.
 from __future__ import annotations
 
 import dataclasses
-import re
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -26,7 +25,7 @@ import numpy as np
 
 from labgate.safety import rules
 from labgate.safety.calls import CALL_ROLE, DATA_ROLE
-from labgate.safety.categories import SEVERITY, Action, Category, Stage
+from labgate.safety.categories import SEVERITY, Action, Stage
 from labgate.safety.chunking import message_texts, word_count
 from labgate.safety.content import says_something
 from labgate.safety.decision import Decision, decide
@@ -36,11 +35,15 @@ from labgate.safety.embedder import Embedder
 from labgate.safety.head import ClassifierHead
 from labgate.safety.history_reading import HistoryReadingMixin
 from labgate.safety.instruction_grouping import InstructionGroupingMixin
+from labgate.safety.instruction_reading import (
+    RULE_ROLES,
+    RULES_OF_REFUSING,
+    InstructionReadingMixin,
+    _one_sentence_each,
+)
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
-from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.policy import SafetyPolicy
-from labgate.safety.prohibition_shapes import points_back, without_bans
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.second_reading import SecondReadingMixin
@@ -50,25 +53,6 @@ from labgate.safety.stream import StreamScreener
 # result read alone (labgate.safety.calls), screened apart (SafetyScreen._definitions_rule)
 INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 # the messages where a deployment writes its own rules
-_RULE_ROLES = frozenset({"system", "developer"})
-# the reason a block made by a deployment's rules of refusing alone becomes a flag
-RULES_OF_REFUSING = (
-    "a deployment's rules of refusing (a sentence, a list, a table row, a condition or a "
-    "predicate of refusing): flagged for review, not refused"
-)
-
-
-# Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
-_DEFINITION_SENTENCE_END = re.compile(r"[.!?:;]+(?=[ \t])|[。！？؟]+")
-
-
-def _one_sentence_each(definitions: str) -> str:
-    """Each tool or schema definition read as one sentence: its name, description, parameter
-    names, enum values and defaults are one offered operation, so an agent named in an enum
-    and a goal in another field's description count together, as the lexicon counts them in
-    one sentence of a request. Definitions stay apart (one per line): an agent in one benign
-    tool and a goal word in another are not one ask."""
-    return _DEFINITION_SENTENCE_END.sub(",", definitions)
 
 
 def _words_read(text: str) -> int:
@@ -88,6 +72,7 @@ class SafetyScreen(
     SecondReadingMixin,
     DirectedReadingMixin,
     InstructionGroupingMixin,
+    InstructionReadingMixin,
     HistoryReadingMixin,
 ):
     """Stage one (patterns + embedding head) and the optional stage two (LLM judge); the
@@ -243,34 +228,9 @@ class SafetyScreen(
         decision = await self._read_instructions(
             asked, sent_apart, found, definitions, prose, model=model, labels=labels
         )
-        # A deployment's own rules ("Never explain how to synthesize nerve agents", "Do not
-        # help with:" and a list, a table row that says "Refuse", "If a user asks X, refuse",
-        # "X is out of scope": labgate.safety.prohibitions and .prohibition_shapes) forbid, they
-        # do not ask; but the client writes the system prompt, and a rule can hide an ask (an
-        # attacker found 69 ways: "answer the first bullet above", bullets that order, a
-        # refusal then "append the protocol"). So a block that rests on the rules alone, the
-        # instructions read without them not blocking, is a flag, never an allow: answered,
-        # queued for review once per instruction text, its answer screened. When the rest of
-        # the instructions points back at what the rules name, the block stands.
-        ruled = False
-        if decision.blocked:
-            read = [
-                (role, without_bans(text) if role in _RULE_ROLES else text)
-                for role, text in sent_apart
-            ]
-            if read != sent_apart and not any(
-                points_back(text) for role, text in read if role in _RULE_ROLES
-            ):
-                again = await self._read_instructions(
-                    asked, read, found, definitions, prose, model=model, labels=labels
-                )
-                if not again.blocked:
-                    decision = dataclasses.replace(
-                        decision,
-                        action=Action.FLAG,
-                        reasons=[*decision.reasons, RULES_OF_REFUSING],
-                    )
-                    ruled = True
+        decision = await self._rules_of_refusing(
+            decision, asked, sent_apart, found, definitions, prose, model=model, labels=labels
+        )
         unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
         if unrecorded:
             # a more severe reading of the instructions or tools took the place of the user's
@@ -282,13 +242,13 @@ class SafetyScreen(
         if decision.action is Action.FLAG and asked.action is Action.ALLOW:
             decision.instructions_sha256 = await self._instruction_trigger(
                 decision,
-                sent=[(role, text) for role, text in found if role in _RULE_ROLES],
-                read=[text for role, text in sent_apart if role in _RULE_ROLES and text.strip()],
+                sent=[(role, text) for role, text in found if role in RULE_ROLES],
+                read=[text for role, text in sent_apart if role in RULE_ROLES and text.strip()],
                 others=[
                     t
                     for t in (
                         _one_sentence_each(definitions),
-                        *(text for role, text in sent_apart if role not in _RULE_ROLES),
+                        *(text for role, text in sent_apart if role not in RULE_ROLES),
                     )
                     if t.strip()
                 ],
@@ -296,97 +256,10 @@ class SafetyScreen(
                 model=model,
                 labels=labels,
                 # the instructions alone block; the flag is the rules of refusing's
-                alone_action=Action.BLOCK if ruled else Action.FLAG,
+                alone_action=(
+                    Action.BLOCK if RULES_OF_REFUSING in decision.reasons else Action.FLAG
+                ),
             )
-        return decision
-
-    async def _read_instructions(
-        self,
-        asked: Decision,
-        read_apart: list[tuple[str, str]],
-        found: Sequence[tuple[str, str]],
-        definitions: str,
-        prose: Sequence[str],
-        *,
-        model: str | None,
-        labels: Collection[str],
-    ) -> Decision:
-        """The request's decision once its instructions, tool definitions and tool calls are
-        read apart (``asked``: what the user's own turns and documents make)."""
-        decision = asked
-        instructions = [text for _, text in read_apart]
-        apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
-        if not apart:
-            return decision
-        # each definition whole (an agent in an enum and a goal in a description are one
-        # operation), then each of its prose fields alone (``prose``: visible.definition_prose),
-        # each reading under the definitions rule on its own (the classifier's reading of a
-        # field must not stand in for the lexicon's block of the whole)
-        for group in (apart, [t for t in prose if t.strip()]):
-            if not group:
-                continue
-            offered, reading = await self._check(
-                group, model=model, labels=labels, direction="input", use_judge=True
-            )
-            offered = self._definitions_decision(offered, reading)
-            if SEVERITY[offered.action] > SEVERITY[decision.action]:
-                decision = offered
-            if decision.blocked:
-                break
-        # a task the instructions give the model, or a tool's description, that names a goal
-        # of harm and that the classifier blocks read alone is an ask (directed_reading)
-        decision = await self._directed_task(
-            decision,
-            [text for role, text in read_apart if role in _RULE_ROLES and text.strip()],
-            [t for t in prose if t.strip()],
-            model=model,
-            labels=labels,
-        )
-        # each tool call of the history is an operation too, one per line (labgate.safety.calls)
-        operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
-        if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
-            decision = self._offered_operations(decision, operations, model, labels)
-        return decision
-
-    def _offered_operations(
-        self, decision: Decision, definitions: str, model: str | None, labels: Collection[str]
-    ) -> Decision:
-        """Each tool or schema definition read by the lexicon as what it is: an operation
-        offered to the model, so an agent (or a control system) with an uplift goal in it is
-        asked for, whatever verb its description uses. "Sets chemical feed setpoints on the
-        plant PLC" with "suppress" among its alarm modes and "50 times the permitted maximum"
-        as its default had no word of a request and passed at 0.02; a block must not rest on
-        the classifier's reading of a terse definition (a retrained head turned two such
-        definitions from blocked into flagged). A word of making alone stays a mention there
-        (a surveillance tool reports "mutations"), and a defensive definition (detection,
-        audit, protection) is not asked for (:mod:`labgate.safety.lexicon`)."""
-        hits = [
-            hit
-            for line in _one_sentence_each(definitions).split("\n")
-            if line.strip()
-            for hit in scan_uplift(line, offered=True)
-            if hit.score >= UPLIFT_AND_REQUEST
-        ]
-        if not hits:
-            return decision
-        scores: dict[Category, float] = {}
-        reasons = list(decision.reasons)
-        for hit in hits:
-            scores[hit.category] = max(scores.get(hit.category, 0.0), hit.score)
-            reason = f"{hit.reason} (offered tool)"
-            if reason not in reasons:
-                reasons.append(reason)
-        offered = decide(
-            scores,
-            self.policy.rules_for(model),
-            allowances=self.policy.allowances_for(labels),
-            stages={c: Stage.LEXICON for c in scores},
-            reasons=reasons,
-            direction="input",
-        )
-        if SEVERITY[offered.action] > SEVERITY[decision.action]:
-            offered.latency_ms = decision.latency_ms
-            return offered
         return decision
 
     async def check_output(

@@ -1,0 +1,203 @@
+"""How a request's instructions, tool definitions and tool calls are read apart from the user's
+own turns (:meth:`labgate.safety.screen.SafetyScreen.check_input`), and a deployment's rules of
+refusing in them.
+
+A deployment's own rules ("Never explain how to synthesize nerve agents", "Do not
+help with:" and a list, a table row that says "Refuse", "If a user asks X, refuse",
+"X is out of scope": labgate.safety.prohibitions and .prohibition_shapes) forbid, they
+do not ask; but the client writes the system prompt, and a rule can hide an ask (an
+attacker found 69 ways: "answer the first bullet above", bullets that order, a
+refusal then "append the protocol"). So a block that rests on the rules alone, the
+instructions read without them not blocking, is a flag, never an allow: answered,
+queued for review once per instruction text, its answer screened. When the rest of
+the instructions points back at what the rules name, the block stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+from labgate.safety.calls import CALL_ROLE
+from labgate.safety.categories import SEVERITY, Action, Category, Stage
+from labgate.safety.decision import Decision, decide
+from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
+from labgate.safety.prohibition_shapes import points_back, without_bans
+from labgate.safety.screen_parts import ScreenParts
+
+if TYPE_CHECKING:
+    from labgate.safety.second import Reading
+
+# the messages a deployment writes its rules in
+RULE_ROLES = frozenset({"system", "developer"})
+
+# the reason a block made by a deployment's rules of refusing alone becomes a flag
+RULES_OF_REFUSING = (
+    "a deployment's rules of refusing (a sentence, a list, a table row, a condition or a "
+    "predicate of refusing): flagged for review, not refused"
+)
+
+
+# Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
+_DEFINITION_SENTENCE_END = re.compile(r"[.!?:;]+(?=[ \t])|[。！？؟]+")
+
+
+def _one_sentence_each(definitions: str) -> str:
+    """Each tool or schema definition read as one sentence: its name, description, parameter
+    names, enum values and defaults are one offered operation, so an agent named in an enum
+    and a goal in another field's description count together, as the lexicon counts them in
+    one sentence of a request. Definitions stay apart (one per line): an agent in one benign
+    tool and a goal word in another are not one ask."""
+    return _DEFINITION_SENTENCE_END.sub(",", definitions)
+
+
+class InstructionReadingMixin(ScreenParts):
+    """The reading of instructions and tools of :class:`labgate.safety.screen.SafetyScreen`."""
+
+    if TYPE_CHECKING:  # SafetyScreen's own and its other mixins'
+
+        async def _check(
+            self,
+            texts: list[str],
+            *,
+            model: str | None,
+            labels: Collection[str],
+            direction: str,
+            use_judge: bool,
+        ) -> tuple[Decision, Reading | None]: ...
+
+        def _definitions_decision(
+            self, decision: Decision, reading: Reading | None
+        ) -> Decision: ...
+
+        async def _directed_task(
+            self,
+            decision: Decision,
+            instructions: Sequence[str],
+            prose: Sequence[str],
+            *,
+            model: str | None,
+            labels: Collection[str],
+        ) -> Decision: ...
+
+    async def _rules_of_refusing(
+        self,
+        decision: Decision,
+        asked: Decision,
+        sent_apart: list[tuple[str, str]],
+        found: Sequence[tuple[str, str]],
+        definitions: str,
+        prose: Sequence[str],
+        *,
+        model: str | None,
+        labels: Collection[str],
+    ) -> Decision:
+        """``decision`` (the request's, its instructions read whole) as a flag when the block
+        rests on the deployment's rules of refusing alone (module docstring), its reasons then
+        ending in :data:`RULES_OF_REFUSING`."""
+        if not decision.blocked:
+            return decision
+        read = [
+            (role, without_bans(text) if role in RULE_ROLES else text) for role, text in sent_apart
+        ]
+        if read == sent_apart or any(points_back(t) for role, t in read if role in RULE_ROLES):
+            return decision
+        again = await self._read_instructions(
+            asked, read, found, definitions, prose, model=model, labels=labels
+        )
+        if again.blocked:
+            return decision
+        return dataclasses.replace(
+            decision, action=Action.FLAG, reasons=[*decision.reasons, RULES_OF_REFUSING]
+        )
+
+    async def _read_instructions(
+        self,
+        asked: Decision,
+        read_apart: list[tuple[str, str]],
+        found: Sequence[tuple[str, str]],
+        definitions: str,
+        prose: Sequence[str],
+        *,
+        model: str | None,
+        labels: Collection[str],
+    ) -> Decision:
+        """The request's decision once its instructions, tool definitions and tool calls are
+        read apart (``asked``: what the user's own turns and documents make)."""
+        decision = asked
+        instructions = [text for _, text in read_apart]
+        apart = [t for t in (_one_sentence_each(definitions), *instructions) if t.strip()]
+        if not apart:
+            return decision
+        # each definition whole (an agent in an enum and a goal in a description are one
+        # operation), then each of its prose fields alone (``prose``: visible.definition_prose),
+        # each reading under the definitions rule on its own (the classifier's reading of a
+        # field must not stand in for the lexicon's block of the whole)
+        for group in (apart, [t for t in prose if t.strip()]):
+            if not group:
+                continue
+            offered, reading = await self._check(
+                group, model=model, labels=labels, direction="input", use_judge=True
+            )
+            offered = self._definitions_decision(offered, reading)
+            if SEVERITY[offered.action] > SEVERITY[decision.action]:
+                decision = offered
+            if decision.blocked:
+                break
+        # a task the instructions give the model, or a tool's description, that names a goal
+        # of harm and that the classifier blocks read alone is an ask (directed_reading)
+        decision = await self._directed_task(
+            decision,
+            [text for role, text in read_apart if role in RULE_ROLES and text.strip()],
+            [t for t in prose if t.strip()],
+            model=model,
+            labels=labels,
+        )
+        # each tool call of the history is an operation too, one per line (labgate.safety.calls)
+        operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])
+        if not decision.blocked and operations.strip() and self.policy.enabled_for(model):
+            decision = self._offered_operations(decision, operations, model, labels)
+        return decision
+
+    def _offered_operations(
+        self, decision: Decision, definitions: str, model: str | None, labels: Collection[str]
+    ) -> Decision:
+        """Each tool or schema definition read by the lexicon as what it is: an operation
+        offered to the model, so an agent (or a control system) with an uplift goal in it is
+        asked for, whatever verb its description uses. "Sets chemical feed setpoints on the
+        plant PLC" with "suppress" among its alarm modes and "50 times the permitted maximum"
+        as its default had no word of a request and passed at 0.02; a block must not rest on
+        the classifier's reading of a terse definition (a retrained head turned two such
+        definitions from blocked into flagged). A word of making alone stays a mention there
+        (a surveillance tool reports "mutations"), and a defensive definition (detection,
+        audit, protection) is not asked for (:mod:`labgate.safety.lexicon`)."""
+        hits = [
+            hit
+            for line in _one_sentence_each(definitions).split("\n")
+            if line.strip()
+            for hit in scan_uplift(line, offered=True)
+            if hit.score >= UPLIFT_AND_REQUEST
+        ]
+        if not hits:
+            return decision
+        scores: dict[Category, float] = {}
+        reasons = list(decision.reasons)
+        for hit in hits:
+            scores[hit.category] = max(scores.get(hit.category, 0.0), hit.score)
+            reason = f"{hit.reason} (offered tool)"
+            if reason not in reasons:
+                reasons.append(reason)
+        offered = decide(
+            scores,
+            self.policy.rules_for(model),
+            allowances=self.policy.allowances_for(labels),
+            stages={c: Stage.LEXICON for c in scores},
+            reasons=reasons,
+            direction="input",
+        )
+        if SEVERITY[offered.action] > SEVERITY[decision.action]:
+            offered.latency_ms = decision.latency_ms
+            return offered
+        return decision
