@@ -24,6 +24,7 @@ goals (sabotage, black out, take over), under ``cyber_infrastructure``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -407,18 +408,53 @@ def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = N
     languages) and name no goal at all: no uplift, no word of making, no control-system goal,
     no strong goal (covert acquisition, evasion, theft, use against people). That is topic with
     a purpose that is not uplift: a glove for dichloromethane, an antidote look-up, a Suricata
-    rule for Modbus writes, the history of the Biological Weapons Convention."""
+    rule for Modbus writes, the history of the Biological Weapons Convention.
 
-    def clean(text: str) -> str:
-        return _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
-
-    # goals read as the lexicon reads a sentence: what is protected against ("from theft") is
-    # no goal; spreading or releasing something, or getting it without approval, is one here
-    goals = (_STRONG, _PURPOSE_UPLIFT, _PRODUCTION, _CYBER_GOAL, _PURPOSE_GOALS)
-    if any(goal.search(_COUNTERED.sub(clean(t))) for t in texts for goal in goals):
+    Each text is read once per distinct text (:func:`_names_a_goal`, :func:`_states_defence`):
+    a deployment's system prompt and a conversation's earlier turns come back with every
+    request, and these two readings were about two thirds of the screen's CPU on such a
+    request (docs/benchmarks.md, issue 25)."""
+    if any(_names_a_goal(t) for t in texts):
         return False
     stated = texts if purpose is None else purpose
-    return any(_DEFENSIVE.search(_EQUIPMENT.sub(clean(t))) for t in stated)
+    return any(_states_defence(t) for t in stated)
+
+
+# Texts longer than this are read afresh each time rather than kept as a cache key (a pasted
+# document of megabytes must not stay in memory); deployment prompts and turns are shorter.
+_MEMO_MAX_CHARS = 32_768
+
+
+def _clean(text: str) -> str:
+    return _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
+
+
+def _reads_goal(text: str) -> bool:
+    # goals read as the lexicon reads a sentence: what is protected against ("from theft") is
+    # no goal; spreading or releasing something, or getting it without approval, is one here
+    countered = _COUNTERED.sub(_clean(text))
+    return any(
+        goal.search(countered)
+        for goal in (_STRONG, _PURPOSE_UPLIFT, _PRODUCTION, _CYBER_GOAL, _PURPOSE_GOALS)
+    )
+
+
+def _reads_defence(text: str) -> bool:
+    return _DEFENSIVE.search(_EQUIPMENT.sub(_clean(text))) is not None
+
+
+_names_a_goal_memo = functools.lru_cache(maxsize=4096)(_reads_goal)
+_states_defence_memo = functools.lru_cache(maxsize=4096)(_reads_defence)
+
+
+def _names_a_goal(text: str) -> bool:
+    """Whether ``text`` names a goal (:func:`purpose_without_goal`), remembered per text."""
+    return (_names_a_goal_memo if len(text) <= _MEMO_MAX_CHARS else _reads_goal)(text)
+
+
+def _states_defence(text: str) -> bool:
+    """Whether ``text`` states a defensive purpose, remembered per text."""
+    return (_states_defence_memo if len(text) <= _MEMO_MAX_CHARS else _reads_defence)(text)
 
 
 # Goals that defeat a stated purpose without being uplift words of the lexicon (where "spread"
