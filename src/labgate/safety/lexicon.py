@@ -422,7 +422,7 @@ def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = N
 
 # Texts longer than this are read afresh each time rather than kept as a cache key (a pasted
 # document of megabytes must not stay in memory); deployment prompts and turns are shorter.
-_MEMO_MAX_CHARS = 32_768
+MEMO_MAX_CHARS = 32_768
 
 
 def _clean(text: str) -> str:
@@ -449,12 +449,12 @@ _states_defence_memo = functools.lru_cache(maxsize=4096)(_reads_defence)
 
 def _names_a_goal(text: str) -> bool:
     """Whether ``text`` names a goal (:func:`purpose_without_goal`), remembered per text."""
-    return (_names_a_goal_memo if len(text) <= _MEMO_MAX_CHARS else _reads_goal)(text)
+    return (_names_a_goal_memo if len(text) <= MEMO_MAX_CHARS else _reads_goal)(text)
 
 
 def _states_defence(text: str) -> bool:
     """Whether ``text`` states a defensive purpose, remembered per text."""
-    return (_states_defence_memo if len(text) <= _MEMO_MAX_CHARS else _reads_defence)(text)
+    return (_states_defence_memo if len(text) <= MEMO_MAX_CHARS else _reads_defence)(text)
 
 
 # Goals that defeat a stated purpose without being uplift words of the lexicon (where "spread"
@@ -499,7 +499,20 @@ def _points_back(sentence: str, named: dict[Category, Terms]) -> bool:
 def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     """Per category, the strongest agent-plus-uplift sentence in ``text``. ``offered``: the
     text is one tool or schema definition (an operation offered to the model), so an agent
-    with an uplift goal in it is asked for, whatever verb describes it."""
+    with an uplift goal in it is asked for, whatever verb describes it. Remembered per text
+    (up to :data:`MEMO_MAX_CHARS`), as :func:`purpose_without_goal` is: the hits are
+    frozen, each caller gets a list of its own."""
+    if len(text) <= MEMO_MAX_CHARS:
+        return list(_scan_uplift_memo(text, offered))
+    return _scan_uplift(text, offered=offered)
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan_uplift_memo(text: str, offered: bool) -> tuple[LexiconHit, ...]:
+    return tuple(_scan_uplift(text, offered=offered))
+
+
+def _scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     best: dict[Category, LexiconHit] = {}
     plain = _ARABIC_MARKS.sub("", _IDENTIFIER.sub(" ", text))
     named = {c: agents for c, agents in _AGENTS.items() if agents.search(plain)}

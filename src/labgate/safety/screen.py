@@ -17,6 +17,7 @@ policy grants for them are applied and recorded in the decision.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -43,6 +44,7 @@ from labgate.safety.instruction_reading import (
 )
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
+from labgate.safety.lexicon import MEMO_MAX_CHARS
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
@@ -56,6 +58,14 @@ INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 
 
 def _words_read(text: str) -> int:
+    """:func:`_words_in_readings`, remembered per text (a system prompt's sentences come back
+    with every request; :data:`labgate.safety.lexicon.MEMO_MAX_CHARS` bounds what is kept)."""
+    if len(text) <= MEMO_MAX_CHARS:
+        return _words_read_memo(text)
+    return _words_in_readings(text)
+
+
+def _words_in_readings(text: str) -> int:
     """Words in ``text``, or in its longest decoding: "hex: 4465…" is two words written and a
     whole request read (:mod:`labgate.safety.decoding`). Chinese and Japanese, written without
     spaces, count a word per two characters (:func:`~labgate.safety.chunking.word_count`):
@@ -65,6 +75,9 @@ def _words_read(text: str) -> int:
     if written > 64:
         return written
     return max([written, *(word_count(d.text) for d in derived_texts(text))])
+
+
+_words_read_memo = functools.lru_cache(maxsize=4096)(_words_in_readings)
 
 
 class SafetyScreen(
