@@ -46,10 +46,10 @@ CONVERSATION = [
 
 def forget() -> None:
     """Empty every per-text memo of the first stage."""
-    lexicon._names_a_goal_memo.cache_clear()
-    lexicon._states_defence_memo.cache_clear()
-    lexicon._scan_uplift_memo.cache_clear()
-    screen_module._words_read_memo.cache_clear()
+    lexicon._names_a_goal.clear()
+    lexicon._states_defence.clear()
+    lexicon._scan_uplift_memo.clear()
+    screen_module._words_read_memo.clear()
 
 
 async def timed(screen: SafetyScreen, messages: list[dict[str, str]], memo: bool) -> float:

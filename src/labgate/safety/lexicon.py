@@ -24,7 +24,6 @@ goals (sabotage, black out, take over), under ``cyber_infrastructure``.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from labgate.safety.categories import Category
 from labgate.safety.chunking import TURN_SEPARATOR, sentences, word_count
 from labgate.safety.lexicon_scripts import HAS_CJK, Terms
 from labgate.safety.lexicon_terms import CYBER
+from labgate.safety.text_memo import TextMemo
 
 _I = re.IGNORECASE
 
@@ -410,19 +410,14 @@ def purpose_without_goal(texts: Sequence[str], purpose: Sequence[str] | None = N
     a purpose that is not uplift: a glove for dichloromethane, an antidote look-up, a Suricata
     rule for Modbus writes, the history of the Biological Weapons Convention.
 
-    Each text is read once per distinct text (:func:`_names_a_goal`, :func:`_states_defence`):
-    a deployment's system prompt and a conversation's earlier turns come back with every
+    Each text is read once per distinct text (:mod:`labgate.safety.text_memo`): a
+    deployment's system prompt and a conversation's earlier turns come back with every
     request, and these two readings were about two thirds of the screen's CPU on such a
     request (docs/benchmarks.md, issue 25)."""
     if any(_names_a_goal(t) for t in texts):
         return False
     stated = texts if purpose is None else purpose
     return any(_states_defence(t) for t in stated)
-
-
-# Texts longer than this are read afresh each time rather than kept as a cache key (a pasted
-# document of megabytes must not stay in memory); deployment prompts and turns are shorter.
-MEMO_MAX_CHARS = 32_768
 
 
 def _clean(text: str) -> str:
@@ -443,18 +438,9 @@ def _reads_defence(text: str) -> bool:
     return _DEFENSIVE.search(_EQUIPMENT.sub(_clean(text))) is not None
 
 
-_names_a_goal_memo = functools.lru_cache(maxsize=4096)(_reads_goal)
-_states_defence_memo = functools.lru_cache(maxsize=4096)(_reads_defence)
-
-
-def _names_a_goal(text: str) -> bool:
-    """Whether ``text`` names a goal (:func:`purpose_without_goal`), remembered per text."""
-    return (_names_a_goal_memo if len(text) <= MEMO_MAX_CHARS else _reads_goal)(text)
-
-
-def _states_defence(text: str) -> bool:
-    """Whether ``text`` states a defensive purpose, remembered per text."""
-    return (_states_defence_memo if len(text) <= MEMO_MAX_CHARS else _reads_defence)(text)
+# remembered per text (labgate.safety.text_memo: keyed by digest, the text is not kept)
+_names_a_goal = TextMemo(_reads_goal)
+_states_defence = TextMemo(_reads_defence)
 
 
 # Goals that defeat a stated purpose without being uplift words of the lexicon (where "spread"
@@ -500,16 +486,16 @@ def scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:
     """Per category, the strongest agent-plus-uplift sentence in ``text``. ``offered``: the
     text is one tool or schema definition (an operation offered to the model), so an agent
     with an uplift goal in it is asked for, whatever verb describes it. Remembered per text
-    (up to :data:`MEMO_MAX_CHARS`), as :func:`purpose_without_goal` is: the hits are
+    (:mod:`labgate.safety.text_memo`), as :func:`purpose_without_goal` is: the hits are
     frozen, each caller gets a list of its own."""
-    if len(text) <= MEMO_MAX_CHARS:
-        return list(_scan_uplift_memo(text, offered))
-    return _scan_uplift(text, offered=offered)
+    return list(_scan_uplift_memo(text, offered))
 
 
-@functools.lru_cache(maxsize=4096)
-def _scan_uplift_memo(text: str, offered: bool) -> tuple[LexiconHit, ...]:
+def _scan_uplift_tuple(text: str, offered: bool) -> tuple[LexiconHit, ...]:
     return tuple(_scan_uplift(text, offered=offered))
+
+
+_scan_uplift_memo = TextMemo(_scan_uplift_tuple)
 
 
 def _scan_uplift(text: str, *, offered: bool = False) -> list[LexiconHit]:

@@ -17,7 +17,6 @@ policy grants for them are applied and recorded in the decision.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import time
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -44,12 +43,12 @@ from labgate.safety.instruction_reading import (
 )
 from labgate.safety.judge import LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
-from labgate.safety.lexicon import MEMO_MAX_CHARS
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
 from labgate.safety.second import Reading, SecondReader
 from labgate.safety.second_reading import SecondReadingMixin
 from labgate.safety.stream import StreamScreener
+from labgate.safety.text_memo import TextMemo
 
 # a client application's own instructions, and each tool call of the history and each JSON
 # result read alone (labgate.safety.calls), screened apart (SafetyScreen._definitions_rule)
@@ -59,10 +58,8 @@ INSTRUCTION_ROLES = frozenset({"system", "developer", CALL_ROLE, DATA_ROLE})
 
 def _words_read(text: str) -> int:
     """:func:`_words_in_readings`, remembered per text (a system prompt's sentences come back
-    with every request; :data:`labgate.safety.lexicon.MEMO_MAX_CHARS` bounds what is kept)."""
-    if len(text) <= MEMO_MAX_CHARS:
-        return _words_read_memo(text)
-    return _words_in_readings(text)
+    with every request: :mod:`labgate.safety.text_memo`)."""
+    return _words_read_memo(text)
 
 
 def _words_in_readings(text: str) -> int:
@@ -77,7 +74,7 @@ def _words_in_readings(text: str) -> int:
     return max([written, *(word_count(d.text) for d in derived_texts(text))])
 
 
-_words_read_memo = functools.lru_cache(maxsize=4096)(_words_in_readings)
+_words_read_memo = TextMemo(_words_in_readings)
 
 
 class SafetyScreen(
