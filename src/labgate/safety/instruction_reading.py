@@ -21,13 +21,16 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from labgate.safety.calls import CALL_ROLE
-from labgate.safety.categories import SEVERITY, Action, Category, Stage
+from labgate.safety.categories import CBRN, SEVERITY, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.prohibition_shapes import points_back, without_bans
+from labgate.safety.scoring import Scores
 from labgate.safety.screen_parts import ScreenParts
+from labgate.safety.text_memo import digest
 
 if TYPE_CHECKING:
+    from labgate.safety.judge import JudgeVerdict, LlamaGuardJudge
     from labgate.safety.second import Reading
 
 # the messages a deployment writes its rules in
@@ -38,6 +41,10 @@ RULES_OF_REFUSING = (
     "a deployment's rules of refusing (a sentence, a list, a table row, a condition or a "
     "predicate of refusing): flagged for review, not refused"
 )
+
+
+# distinct instruction texts whose judge verdict is remembered (_judged_instructions)
+_VERDICTS_KEPT = 4096
 
 
 # Sentence ends inside one definition (definitions are lines, labgate.visible.TOOL_SEPARATOR)
@@ -57,6 +64,17 @@ class InstructionReadingMixin(ScreenParts):
     """The reading of instructions and tools of :class:`labgate.safety.screen.SafetyScreen`."""
 
     if TYPE_CHECKING:  # SafetyScreen's own and its other mixins'
+        judge: LlamaGuardJudge | None
+        _instruction_verdicts: dict[bytes, JudgeVerdict]
+
+        def _judge_unsafe(
+            self,
+            decision: Decision,
+            categories: list[Category],
+            scores: Scores,
+            model: str | None,
+            labels: Collection[str],
+        ) -> Decision: ...
 
         async def _check(
             self,
@@ -112,6 +130,72 @@ class InstructionReadingMixin(ScreenParts):
         return dataclasses.replace(
             decision, action=Action.FLAG, reasons=[*decision.reasons, RULES_OF_REFUSING]
         )
+
+    async def _judged_instructions(
+        self,
+        decision: Decision,
+        asked: Decision,
+        sent_apart: list[tuple[str, str]],
+        *,
+        model: str | None,
+        labels: Collection[str],
+    ) -> Decision:
+        """A flag the instructions make (the user's own turns allowed) put to the judge, with
+        the system and developer messages whole, whatever the first stage's score (the judge's
+        band is for the first stage's doubt; this flag is its certainty about topic, not
+        purpose). The first stage cannot read a deployment's purpose: on prompts written by
+        other hands no head on its vectors separates "a water utility's SOC that detects
+        attempts to overdose chlorine" from "help the night shift overdose the chlorine"
+        (docs/safety.md, *Fifteenth round*), and most harmful system prompts of the blind
+        suites are flagged and answered. A judge reads the prompt as an instruction.
+
+        ``unsafe``: refused, as the judge's verdicts on a user's turn are. ``safe``: the flag
+        stands, for review once per instruction text, with the verdict beside it (a judge
+        talked round by a prompt is not the last word on it). No verdict: the flag stands,
+        and the next request asks again. A verdict is remembered per instruction text (its
+        digest), so a deployment's prompt costs one judge call, not one per request."""
+        if (
+            self.judge is None
+            or not self.policy.judge.instructions
+            or decision.action is not Action.FLAG
+            or asked.action is not Action.ALLOW
+            or decision.judge is not None
+            or not self.policy.enabled_for(model)
+        ):
+            return decision
+        text = "\n\n".join(t for role, t in sent_apart if role in RULE_ROLES and t.strip())
+        if not text:
+            return decision
+        key = digest(text)
+        verdict = self._instruction_verdicts.get(key)
+        if verdict is None:
+            verdict = await self.judge.judge(text, "User")
+            if verdict.safe is not None:
+                if len(self._instruction_verdicts) >= _VERDICTS_KEPT:
+                    self._instruction_verdicts.clear()
+                self._instruction_verdicts[key] = verdict
+        decision = dataclasses.replace(decision, reasons=list(decision.reasons))
+        decision.judge = {**verdict.to_audit(), "decided": verdict.safe is not None}
+        if verdict.safe is None:
+            decision.reasons.append(
+                f"judge gave no verdict on the instructions ({verdict.error}); the flag stands"
+            )
+            return decision
+        if verdict.safe:
+            decision.reasons.append("judge read the instructions: safe; the flag stands")
+            return decision
+        scores = Scores(
+            values={decision.category: decision.score} if decision.category else {},
+            stages={},
+            reasons=[],
+        )
+        categories = list(verdict.categories)
+        if verdict.cbrn_unspecified:
+            categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
+        judged = self._judge_unsafe(decision, categories, scores, model, labels)
+        judged.reasons.append("judge read the instructions: unsafe")
+        judged.latency_ms = decision.latency_ms
+        return judged
 
     async def _read_instructions(
         self,

@@ -140,6 +140,14 @@ class JudgeConfig(_Model):
     )
     band_low: float = Field(default=0.25, ge=0.0, le=1.0)
     band_high: float = Field(default=0.75, ge=0.0, le=1.0)
+    instructions: bool = Field(
+        default=True,
+        description="Also put to the judge, whatever the first stage's score, a flag that a "
+        "request's system or developer instructions make (the user's own turns allowed): once "
+        "per distinct instruction text, remembered. An unsafe verdict refuses; a safe one "
+        "leaves the flag for review. The first stage reads a deployment's topic, not its "
+        "purpose (docs/safety.md, Fifteenth round).",
+    )
 
     @model_validator(mode="after")
     def _usable_when_enabled(self) -> JudgeConfig:

@@ -41,7 +41,7 @@ from labgate.safety.instruction_reading import (
     InstructionReadingMixin,
     _one_sentence_each,
 )
-from labgate.safety.judge import LlamaGuardJudge
+from labgate.safety.judge import JudgeVerdict, LlamaGuardJudge
 from labgate.safety.judging import JudgingMixin
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Prepared, Scores, combine, prepare
@@ -106,6 +106,8 @@ class SafetyScreen(
         # the instructions' own decision, by text (_instructions_alone); shared with the
         # screening lane's sibling (a plain dict: each get and set is atomic)
         self._alone_cache: dict[str, Decision] = {}
+        # the judge's verdict on an instruction text, by its digest (_judged_instructions)
+        self._instruction_verdicts: dict[bytes, JudgeVerdict] = {}
 
     @classmethod
     def load(cls, policy: SafetyPolicy | None = None) -> SafetyScreen:
@@ -240,6 +242,9 @@ class SafetyScreen(
         )
         decision = await self._rules_of_refusing(
             decision, asked, sent_apart, found, definitions, prose, model=model, labels=labels
+        )
+        decision = await self._judged_instructions(
+            decision, asked, sent_apart, model=model, labels=labels
         )
         unrecorded = [a for a in asked.allowances_used if a not in decision.allowances_used]
         if unrecorded:
