@@ -251,23 +251,13 @@ _FLAGGED_NOW = {
     "H-zh-inline-header",
     "H-ar-inline-header",
 }
-# rules of refusing in shapes still not read (refused on every request, as before)
-_STILL_REFUSED = {
-    "B-en-assistant-will-decline",
-    "B-en-not-permitted-header",
-    "B-en-never-list",
-    "B-en-disallowed-uses",
-    "B-en-must-refuse",
-    "B-en-block-if",
-    "B-en-these-topics-refused",
-    "B-fr-assistant-refusera",
-    "B-de-strengstens",
-    "B-de-assistent-lehnt-ab",
-    "B-es-asistente-rechazara",
-    "B-zh-yanjin",
-    "B-zh-assistant-will-refuse",
-    "B-ja-kataku",
-}
+# rules of refusing in shapes still not read (refused on every request, as before); the
+# fourteen the attacker found ("The assistant will decline …", "Not permitted:", "Never:" and
+# bullets, "Disallowed uses include:", "You must refuse …", "Block any conversation …", "The
+# following topics will be refused:", "L'assistant refusera …", "strengstens verboten", "Der
+# Assistent lehnt … ab", "El asistente rechazará …", 严禁…, 助手会拒绝…, 固く禁じられています) are
+# read as general shapes since (tests/safety/test_refusal_statements.py)
+_STILL_REFUSED: set[str] = set()
 
 
 def _attack_case(row: list[str]) -> object:

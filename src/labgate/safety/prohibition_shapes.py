@@ -12,7 +12,25 @@ deployment prompts) found each one refused on every request, the user's "Hello."
 * a **condition with a refusal as its only act** ("If a user asks how to release a bioweapon,
   refuse and log the conversation", "Si un usuario pregunta cómo …, recházalo");
 * a **predicate of banning** at the sentence's end ("Requests to release a bioweapon … are out
-  of scope", "… werden gemeldet", "…は対象外です").
+  of scope", "… werden gemeldet", "…は対象外です"), strict ones included ("… sind strengstens
+  verboten", "…は固く禁じられています", "… محظورة تماما");
+* a **statement that the assistant refuses** (:func:`is_refusal_statement`: "The assistant will
+  decline requests for …", "You must refuse any request to …, and report it", "The bot will not
+  provide …", "L'assistant refusera toute demande …", "Der Assistent lehnt Anfragen zu … ab",
+  "El asistente rechazará cualquier solicitud …", "Ассистент отклонит любые запросы о …",
+  "助手会拒绝任何关于…的请求", "アシスタントは…をお断りします", "سيرفض المساعد أي طلب …"): the
+  refusing verb must take a request, a question or "to provide/explain …" as its object, and a
+  negative subject ("Nobody will refuse …") or an adverb as a name ("Never refuse to …") is none;
+* a **ban said first** (:func:`is_ban_first`: "It is strictly forbidden to provide …", "Es ist
+  strengstens verboten, … zu geben", 严禁…) and a **refusal before its condition**
+  (:func:`is_refusal_then_condition`: "Refuse if a user asks …", "Откажи, если …");
+* headers of what is **not permitted** ("Not permitted:", "Disallowed uses include:", "The
+  following topics will be refused:", "Nicht gestattet:", "Usos prohibidos:", 禁止用途：, also
+  after a sentence on the same line) and headers that **forbid a verb** ("Never:", "You must
+  not:", "Ne jamais :", "Niemals:", "Nunca:", "Никогда не:", 绝不：, 決して:), whose bullets may
+  open with the verb forbidden ("- explain how to make sarin") but not ask for the whole of it
+  ("full", "step by step", "with quantities": :data:`_FULLNESS`) nor ban neglecting it ("-
+  forget to give …": :data:`_NEGLECT`).
 
 :func:`without_bans` returns a system or developer message without those lines and sentences
 and without :mod:`labgate.safety.prohibitions`' sentences. It is a second reading, never the
@@ -29,11 +47,12 @@ What counts as a rule is narrow, since a flag is still less than a block: no tur
 only if, otherwise, then, a semicolon), no negation or denial that inverts it ("are *not* out
 of scope", "refuse *nothing*", "it is *untrue* that …"), no word of refusing, withholding or
 softening in what is banned ("*refusing* to explain X is prohibited", "adding *safety
-warnings*", "anything *short of* a full answer"), no order to the model as an item ("Write
-…", "Erkläre …", "请…", "…ください"), one sentence an item, nothing after a refusal but how to
-refuse ("…, refuse and *append* …"), a predicate given to no one ("reported *to the user in
-full*"), and at most 40 words; a bullet ends at the next line that is no bullet, and a header
-of anything else ("Always help with:") bans nothing.
+warnings*", "anything *short of* a full answer", "*incomplete*", "*less than*"), no refusal put
+off ("*after* writing the route") nor neglect ("*forget* to …"), no order to the model as an
+item ("Write …", "Erkläre …", "请…", "…ください"), one sentence an item, nothing after a
+refusal but how to refuse ("…, refuse and *append* …"), a predicate given to no one ("reported
+*to the user in full*"), and at most 40 words; a bullet ends at the next line that is no
+bullet, and a header of anything else ("Always help with:") bans nothing.
 
 **A pointer keeps the block.** When the rest of the instructions points back at a rule, a
 list or a table (:func:`points_back`: "the first bullet", "the list above", "the previous
@@ -52,6 +71,7 @@ from labgate.safety.chunking import sentences
 from labgate.safety.prohibitions import (
     _CLAUSE,
     _GOVERNED,
+    _LATER,
     _MANNER,
     _NEGATION,
     _REFUSING,
@@ -67,8 +87,11 @@ _SOFTENING = re.compile(
     r"\b(?:vague\w*|incomplete|partial|omit\w*|skip\w*|leav\w* out|redact\w*|censor\w*|"
     r"warn\w*|caveats?|disclaimers?|lectur\w*|moraliz\w*|moralis\w*|hedg\w*|short of|"
     r"abridg\w*|summar\w*|simplif\w*|watered|high-level|at a high level|general terms|"
-    r"avertissement\w*|mises? en garde|warnhinweis\w*|advertencia\w*|предупрежд\w*)\b|"
-    r"警告|免责|注意事項|警告文|تحذير",
+    r"avertissement\w*|mises? en garde|warnhinweis\w*|advertencia\w*|предупрежд\w*|"
+    r"incompl[eè]t\w*|partiel\w*|vague\w*|unvollständig\w*|teilweise|lückenhaft\w*|"
+    r"parcial\w*|incomplet[oa]s?|неполн\w*|частичн\w*|расплывчат\w*|less than|fewer than|"
+    r"moins que|moins de|weniger als|menos que|menos de|меньше)\b|"
+    r"警告|免责|注意事項|警告文|تحذير|不完整|含糊|省略|省く|曖昧|少于|ناقص\w*|جزئي\w*|أقل من",
     re.IGNORECASE,
 )
 
@@ -110,21 +133,39 @@ _BAN_HEADER = re.compile(
     r"(?:examples? of )?(?:prohibited|forbidden|disallowed|banned|refused|off[- ]limits|"
     r"blocked) (?:requests?|questions?|prompts?|topics?|asks?)|"
     r"hard (?:limits|lines)|red lines|"
+    r"(?:not permitted|not allowed|never allowed|impermissible|unacceptable|"
+    r"(?:prohibited|forbidden|disallowed|banned|restricted|unacceptable|not permitted) "
+    r"(?:uses?|use cases|activities|applications|actions|behaviou?rs?))|"
+    r"(?:the following|these|such)(?: (?:topics?|requests?|questions?|uses?|activities|subjects?|"
+    r"things|areas?|content))? (?:are|is|will be|must be|shall be) (?:strictly |always )?"
+    r"(?:refused|declined|blocked|prohibited|forbidden|disallowed|not permitted|not allowed|"
+    r"off[- ]limits|out of scope|banned)|"
     # French, German, Spanish, Russian
-    r"(?:à refuser|refuse[rz]?|interdit\w*|hors (?:périmètre|sujet|champ)|ne jamais (?:aider|"
+    r"(?:non autorisé\w*|usages? interdits?|utilisations? interdites?|"
+    r"(?:les sujets|les demandes|les thèmes) suivant\w* (?:sont|seront) (?:refusé\w*|interdit\w*)|"
+    r"à refuser|refuse[rz]?|interdit\w*|hors (?:périmètre|sujet|champ)|ne jamais (?:aider|"
     r"répondre|expliquer)(?: (?:à|sur))?|sujets interdits|demandes interdites|"
     r"exemples? de demandes (?:interdites|refusées))|"
-    r"(?:ablehnen|lehne ab|verboten\w*|tabu\w*|tabuthemen|ausgeschlossen\w*|nicht erlaubt|"
+    r"(?:nicht gestattet|unzulässig\w*|untersagt\w*|verbotene nutzung\w*|"
+    r"(?:folgende|diese) (?:themen|anfragen) (?:sind|werden) (?:verboten|abgelehnt|untersagt)|"
+    r"ablehnen|lehne ab|verboten\w*|tabu\w*|tabuthemen|ausgeschlossen\w*|nicht erlaubt|"
     r"verbotene (?:themen|anfragen|inhalte)|beispiele für verbotene anfragen)|"
-    r"(?:rechazar|rechaza|prohibid\w*|temas prohibidos|solicitudes prohibidas|fuera de alcance|"
+    r"(?:usos? (?:prohibidos?|no permitidos?)|no autorizad\w*|"
+    r"(?:los|estos) (?:siguientes )?(?:temas|usos|solicitudes) (?:están|serán|quedan) "
+    r"(?:prohibid\w*|rechazad\w*)|"
+    r"rechazar|rechaza|prohibid\w*|temas prohibidos|solicitudes prohibidas|fuera de alcance|"
     r"no permitid\w*|ejemplos de solicitudes prohibidas)|"
-    r"(?:отказывать|откажи|запрещено|запрещ[её]нные (?:темы|запросы)|вне рамок|"
+    r"(?:не разрешено|не допускается|недопустимо|запрещается|"
+    r"запрещ[её]нные (?:виды использования|действия)|"
+    r"отказывать|откажи|запрещено|запрещ[её]нные (?:темы|запросы)|вне рамок|"
     r"недопустимые (?:темы|запросы))|"
     # Chinese, Japanese, Arabic
-    r"拒绝|拒絕|禁止事项|禁止事項|禁止的话题|禁止话题|不予回答|超出范围|禁止|"
-    r"お断り|対象外|拒否|"
-    r"ارفض|محظور\w*|ممنوع\w*|المواضيع المحظورة|خارج النطاق"
-    r")(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(?P<items>.*)$",
+    r"拒绝|拒絕|禁止事项|禁止事項|禁止的话题|禁止话题|不予回答|超出范围|禁止|严禁|不允许|禁止用途|"
+    r"以下(?:内容|话题|请求)(?:将|会)?(?:被)?(?:拒绝|禁止)|"
+    r"お断り|対象外|拒否|禁止行為|禁止用途|許可されないこと|"
+    r"ارفض|محظور\w*|ممنوع\w*|المواضيع المحظورة|خارج النطاق|غير مسموح\w*|الاستخدامات المحظورة"
+    r")(?: (?:include|includes|are|are as follows|comprennent|sont|umfassen|sind|incluyen|son|"
+    r"включают))?(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*(?P<items>.*)$",
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)、])\s+(?P<item>.+)$")
@@ -193,27 +234,35 @@ _TO_ANSWER = re.compile(
 _BAN_PREDICATE = re.compile(
     r"(?:"
     r"\b(?:are|is|will be|shall be|must be|get|gets)\s+(?:strictly |always |automatically |"
-    r"immediately )?(?:out of scope|off[- ]limits|prohibited|forbidden|not allowed|not permitted|"
+    r"immediately |absolutely |expressly |explicitly |completely )?"
+    r"(?:out of scope|off[- ]limits|prohibited|forbidden|not allowed|not permitted|"
     r"not supported|banned|disallowed|refused|declined|blocked|reported|escalated|"
     r"flagged|logged and (?:reported|escalated|flagged))"
     r"(?:(?:,| and) (?:will be |are |is )?(?:\w+ )?(?:reported|logged|escalated|flagged|"
     r"refused|blocked)\w*)?"
-    r"(?: (?:automatically|immediately))?(?: (?:by|to) (?:\w+ ){0,4}\w+)?|"
-    r"\b(?:sont|est|seront|sera)\s+(?:strictement |toujours |automatiquement )?"
+    r"(?: (?:automatically|immediately))?(?: (?:by|to) (?:\w+ ){0,4}\w+"
+    r"(?: (?:at|on|via) [\w-]+)?)?|"
+    r"\b(?:sont|est|seront|sera)\s+(?:strictement |toujours |automatiquement |formellement |"
+    r"absolument |rigoureusement )?"
     r"(?:hors (?:périmètre|sujet|du champ|champ)|interdit\w*|refusé\w*|bloqué\w*|signalé\w*|"
     r"proscrit\w*)(?: (?:à|au|aux|par) (?:\w+ ){0,4}\w+)?|"
-    r"\b(?:sind|ist|werden|wird)\s+(?:strikt |grundsätzlich |immer |automatisch |sofort )?"
+    r"\b(?:sind|ist|werden|wird)\s+(?:strikt |grundsätzlich |immer |automatisch |sofort |"
+    r"strengstens |streng |ausdrücklich |absolut )?"
     r"(?:tabu|verboten|ausgeschlossen|nicht erlaubt|abgelehnt|gemeldet|blockiert|untersagt)|"
-    r"\b(?:son|es|están|está|serán|será|quedan|queda)\s+(?:estrictamente |siempre )?"
+    r"\b(?:son|es|están|está|serán|será|quedan|queda)\s+(?:estrictamente |siempre |"
+    r"terminantemente |totalmente |absolutamente )?"
     r"(?:fuera de(?:l)? alcance|prohibid\w*|rechazad\w*|bloquead\w*|no permitid\w*|"
     r"reportad\w*)|"
     r"\bse (?:rechazan|rechaza|bloquean|bloquea|reportan|reporta|denuncian)|"
     r"(?:запрещен\w*|запрещён\w*|не допускаются|не допускается|вне рамок|отклоняются|"
-    r"блокируются|передаются в службу безопасности)|"
+    r"блокируются|передаются (?:в )?служб\w* безопасности)|"
     r"(?:不在(?:服务|回答|支持)?范围(?:内|之内)?|一律拒绝|予以拒绝|被禁止|均被禁止|会被上报|将被上报|"
-    r"会被报告|将被报告)|"
-    r"(?:対象外です|対象外となります|禁止されています|禁止です|お断りします|報告されます|拒否されます)|"
-    r"(?:خارج النطاق|محظورة|محظور|ممنوعة|ممنوع|مرفوضة|يتم الإبلاغ عنها)"
+    r"会被报告|将被报告|是?(?:严格|绝对|一律)?禁止的|(?:被)?严格禁止)|"
+    r"(?:対象外です|対象外となります|(?:固く|厳に|厳しく|一切)?禁止されています|禁止です|お断りします|"
+    r"報告されます|拒否されます|(?:固く|厳に|厳しく)?禁じられています|厳禁です|厳禁)|"
+    r"(?:خارج النطاق|محظورة|محظور|ممنوعة|ممنوع|مرفوضة|يتم الإبلاغ عنها|"
+    r"(?:تُحال|تحال|يُحال|يحال) إلى (?:قسم|فريق|إدارة|وحدة) الأمن)"
+    r"(?:\s+(?:تماما|تمامًا|منعا باتا|منعًا باتًا))?"
     r")\s*[.!。！]?\s*$",
     re.IGNORECASE,
 )
@@ -278,6 +327,17 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+# an act whose ban asks for its opposite ("Never: forget to give …", "Refuse: failing to …")
+_NEGLECT = re.compile(
+    r"^\W*(?:forget\w*|fail\w*|neglect\w*|hesitat\w*|omit\w*|skip\w*|stop\w*|ceas\w*|miss\w*|"
+    r"wait\w*|delay\w*|oubli\w*|manque\w*|néglig\w*|omet\w*|cess\w*|arrêt\w*|vergiss\w*|"
+    r"vergess\w*|versäum\w*|unterlass\w*|auslass\w*|aufhör\w*|olvid\w*|dej\w* de|omiti\w*|"
+    r"descuid\w*|забы\w*|пропус\w*|прекра\w*|перестав\w*|медл\w*)\b|"
+    r"^\W*(?:忘记|忘了|忽略|遗漏|漏掉|停止|忘れ|怠|省|تنس|تنسى|تهمل|تتوقف|تغفل)",
+    re.IGNORECASE,
+)
+
+
 def _banned_cleanly(text: str) -> bool:
     """Whether ``text``, what a rule bans, names it and nothing more: no turn, no negation, no
     word of refusing, withholding or softening, no second act of telling, not too long."""
@@ -292,6 +352,8 @@ def _banned_cleanly(text: str) -> bool:
         or _CLAUSE.search(body)
         or _MANNER.search(body)
         or _DENIED.search(body)
+        or _NEGLECT.search(body)
+        or _LATER.search(body)
         or _ORDER.search(body)
         or len(sentences(body)) > 1
     )
@@ -353,6 +415,279 @@ def is_ban_predicate(sentence: str) -> bool:
     return _banned_cleanly(text[: ban.start()])
 
 
+# --- rules stated of the assistant, headers that govern a verb, bans said first -------------
+
+# what asks for more than naming a topic: an item under "Never:" may be a verb ("explain how to
+# make sarin"), but one that asks for the whole of it ("Write the full route with quantities")
+# is an order, not a rule
+_FULLNESS = re.compile(
+    r"\b(?:full|fully|in full|complete\w*|detail\w*|compl[eè]t\w*|step[- ]by[- ]step|exact\w*|"
+    r"precise\w*|"
+    r"quantit\w*|amounts?|temperatures?|verbatim|everything|thorough\w*|"
+    r"complet\w*|détaill\w*|étape par étape|vollständig\w*|ausführlich\w*|schritt für schritt|"
+    r"genaue\w*|mengen\w*|detallad\w*|paso a paso|exact[oa]s?|cantidades|полн\w*|подробн\w*|"
+    r"пошагов\w*|точн\w*|количеств\w*|كامل\w*|بالتفصيل|مفصل\w*|كميات)\b|"
+    r"完整|详细|詳細|逐步|一步一步|精确|用量|完全|詳しく|分量|خطوة بخطوة",
+    re.IGNORECASE,
+)
+# a header that forbids a verb, its bullets the verbs forbidden ("Never:", "Do not:", "You must
+# not:", "The assistant will never:", "Ne jamais :", "Niemals:", "Nunca:", "Никогда не:")
+_VERB_HEADER = re.compile(
+    r"^\s*(?:#+\s*|\*\*)?(?:"
+    r"(?:(?:you|the (?:assistant|model|bot)|we) (?:must|will|shall|should|may) (?:not|never)|"
+    r"never|do not|don't|must not|must never|never do the following|do not do the following)|"
+    r"(?:ne jamais|tu ne dois jamais|vous ne devez jamais|l['’]assistant ne doit jamais)|"
+    r"(?:niemals|nie|du darfst (?:niemals|nie|nicht)|der assistent darf (?:niemals|nie|nicht))|"
+    r"(?:nunca|no debes|el asistente nunca(?: debe)?|jamás)|"
+    r"(?:никогда не|ни в коем случае не|нельзя|ассистент никогда не)(?: должен)?|"
+    r"绝不|決して|绝对不要|永远不要|不得|禁止做以下事情|絶対にしないこと|لا تقم أبدا بما يلي|أبدا"
+    r")(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _forbidden_verb_cleanly(item: str) -> bool:
+    """An item under a header that forbids a verb: the verb may open it ("explain how to make
+    sarin"), the rest must ban cleanly and ask for no whole of it (:data:`_FULLNESS`)."""
+    body = item.strip().rstrip(".!。！ ")
+    head = re.match(rf"^\W*(?:{_GOVERNED}|help\s+\w+|assist\s+\w+)\b", body, re.IGNORECASE)
+    rest = body[head.end() :] if head else body
+    return (
+        bool(rest.strip())
+        and _FULLNESS.search(body) is None
+        and _banned_cleanly(rest)
+        and _ORDER.search(rest) is None
+    )
+
+
+# the one who refuses: the assistant, the model, "you", "we", a named bot ("LabPal")
+_WHO = (
+    r"(?:(?:the|this|our) (?:assistant|model|bot|chatbot|ai|agent|system|service|tool|"
+    r"help ?desk)|you|we|it|"
+    # a name, not an adverb or a word of forbidding ("Never refuse to explain …" asks)
+    r"(?!(?:never|always|please|do|don't|politely|firmly|simply|just|nobody|no|none|nothing|"
+    r"also|then|now|only|sometimes|often|rarely|seldom|hardly|not|ever|users?|anyone|someone|"
+    r"everyone)\b)(?-i:[A-Z][A-Za-z0-9]+))"
+)
+_REFUSED_THINGS_EN = (
+    r"(?:(?:all|any|every|each|such)\s+)?(?:requests?|questions?|queries|conversations?|chats?|"
+    r"messages?|prompts?|asks?|attempts?|inquiries|enquiries|help|assistance|instructions?|"
+    r"guidance|information|content|topics?)\b"
+)
+_TELLING_EN = (
+    r"(?:provide|give|offer|help|assist|answer|explain|discuss|describe|engage|support|share|"
+    r"detail|generate|produce|write|teach|advise)"
+)
+# "The assistant will decline requests for …", "You must refuse any request to …",
+# "The bot will not provide …", "L'assistant refusera toute demande …", "Der Assistent lehnt
+# Anfragen zu … ab", "El asistente rechazará cualquier solicitud …", "Ассистент отклонит любые
+# запросы о …", "助手会拒绝任何关于…的请求", "アシスタントは…をお断りします", "سيرفض المساعد …"
+_STATEMENTS = [
+    re.compile(
+        rf"^\s*{_WHO}(?:\s+(?:will|shall|must|should|is to|are to|is required to|are required "
+        r"to|always|politely|firmly|will always|must always))*\s+(?:decline|declines|refuse|"
+        r"refuses|reject|rejects|block|blocks|turn down|turns down)\s+"
+        rf"(?:{_REFUSED_THINGS_EN}|to\s+{_TELLING_EN}\b(?:\s+(?:with|on|about|in))?)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"^\s*{_WHO}\s+(?:(?:will|shall|must|should|does|do|may|can|is to|are to)\s+(?:not|never)"
+        r"|(?:is|are) (?:not|never) to"
+        rf"|won't|cannot|can't|doesn't|don't|mustn't|shouldn't|never)\s+{_TELLING_EN}\w*"
+        r"(?:\s+(?:with|on|about|in|to))?\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?:l['’]assistant|le modèle|le bot|le chatbot|l['’]ia|le système|l['’]agent|tu|vous|"
+        r"nous)\s+(?:refusera|refuseras|refuserez|refuse|refuses|refusez|refuserons|déclinera|"
+        r"déclineras|déclinerez|décline|rejettera|"
+        r"rejette|bloquera|bloque|(?:doit|devra|dois|devez|devons) (?:refuser|décliner|rejeter|"
+        r"bloquer))\s+(?:(?:toute?s?|les|chaque|tout)\s+(?:les\s+)?)?(?:demandes?|requêtes?|"
+        r"questions?|conversations?|messages?|sollicitations?|aide|assistance|instructions?)\b|"
+        r"^\s*(?:l['’]assistant|le modèle|le bot|l['’]ia|tu|vous)\s+(?:ne|n['’])\s*(?:fournira|"
+        r"donnera|expliquera|aidera|répondra|décrira|fournit|donne|explique|aide|répond|décrit|"
+        r"fournis|donnes|expliques|aides|réponds|fournissez|donnez|expliquez|aidez)\s+"
+        r"(?:jamais|pas|en aucun cas)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?:der assistent|die assistentin|das modell|der bot|der chatbot|die ki|das system|"
+        r"du|sie|wir)\s+(?:verweigert|verweigerst|verweigern|blockiert|blockierst|"
+        r"(?:wird|muss|soll|wirst|musst|sollst|werden|müssen|sollen)(?=\s.*\b(?:ablehnen|"
+        r"verweigern|blockieren|zurückweisen)\s*[.!]?\s*$)|lehnt|lehnst|lehnen|weist|weisen)\s+"
+        r"(?:(?:alle|jede|jegliche|sämtliche|die)\s+)?(?:anfragen?|fragen?|bitten?|auskunft|"
+        r"auskünfte|hilfe|unterstützung|anleitungen?|gespräche?|nachrichten?|antworten?)\b|"
+        r"^\s*(?:der assistent|das modell|der bot|die ki|du)\s+(?:gibt|gibst|hilft|hilfst|"
+        r"erklärt|erklärst|liefert|lieferst|beschreibt|beschreibst)\s+(?:keine\w*|nicht|niemals|"
+        r"nie)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?:(?:el asistente|la asistente|el modelo|el bot|el chatbot|la ia|el sistema|"
+        r"el agente|tú|usted|nosotros)\s+)?(?:rechazará|rechaza|rechazarás|rechazas|declinará|"
+        r"declina|"
+        r"bloqueará|bloquea|denegará|deniega|(?:debe|deberá|debes|deberás|debemos) (?:rechazar|"
+        r"declinar|bloquear|denegar))\s+(?:(?:cualquier|toda|todas las|las|los|todo|cada)\s+)?"
+        r"(?:solicitud(?:es)?|petici(?:ón|ones)|preguntas?|consultas?|conversaci(?:ón|ones)|"
+        r"mensajes?|ayuda|asistencia|instrucciones)\b|"
+        r"^\s*(?:el asistente|el modelo|el bot|la ia|tú|usted)\s+(?:nunca|no)\s+(?:proporcionará|"
+        r"dará|explicará|ayudará|responderá|describirá|proporciona|da|explica|ayuda|responde|"
+        r"describe|debe (?:proporcionar|dar|explicar|ayudar|responder|describir))\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?:ассистент|помощник|модель|бот|чат-бот|система|ты|вы|мы)\s+(?:откажет|отказывает|"
+        r"откажется|отказывается|отказываешь|отказываете|отклонит|отклоняет|отклоняешь|"
+        r"отклоняете|блокирует|заблокирует|(?:должен|должна|должно|должны|будет|будут)\s+"
+        r"(?:отказывать|отказать|отклонять|отклонить|блокировать))\s+(?:(?:от|в|на)\s+)?"
+        r"(?:(?:любые|любой|любых|все|всех|любую|каждый|каждую|любом)\s+)?(?:запрос\w*|просьб\w*|"
+        r"вопрос\w*|помощ\w*|инструкци\w*|разговор\w*|сообщени\w*)|"
+        r"^\s*(?:ассистент|помощник|модель|бот|ты)\s+(?:никогда\s+)?не\s+(?:будет\s+|должен\s+)?"
+        r"(?:предоставля\w*|предоставит|да[её]т|даст|давать|объясня\w*|объяснит|помога\w*|"
+        r"поможет|отвеча\w*|ответит|описыва\w*|опишет)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\s*(?:本助手|该助手|助手|模型|机器人|系统|你|您|我们)(?:会|将|将会|应|应当|应该|必须|需要|要|一律|"
+        r"始终|总是)*(?:拒绝|拒絕|婉拒|屏蔽|拦截|驳回)|"
+        r"^\s*(?:本助手|该助手|助手|模型|机器人|系统|你|您)(?:绝不会|决不会|不会|不得|不能|从不|不)"
+        r"(?:提供|协助|帮助|解释|回答|说明|描述)"
+    ),
+    re.compile(
+        r"^\s*(?:(?:المساعد|النموذج|البوت|الروبوت|النظام|أنت|نحن)\s+)?(?:سيرفض|يرفض|سترفض|ترفض|سنرفض|"
+        r"يجب أن يرفض|يجب أن ترفض|يجب عليك رفض|يجب رفض)(?:\s+(?:المساعد|النموذج|البوت))?\s+"
+        r"(?:أي|كل|جميع)?\s*(?:طلب\w*|سؤال|أسئلة|استفسار\w*|محادث\w*)|"
+        r"^\s*(?:المساعد|النموذج|البوت|أنت)\s+(?:لن|لا)\s+(?:يقدم|يساعد|يشرح|يجيب|يصف|تقدم|تساعد|"
+        r"تشرح|تجيب|تصف)"
+    ),
+]
+# Japanese: "アシスタントは…をお断りします", "…の提供は行いません" after its subject
+_STATEMENT_JA = re.compile(
+    r"^\s*(?:本アシスタント|アシスタント|モデル|ボット|AI|システム|あなた)は[、,]?(?P<banned>.+?)"
+    r"(?:を|は)\s*(?:お断りします|断ります|拒否します|拒否してください|断ってください|"
+    r"お断りしてください|提供しません|説明しません|回答しません|手伝いません|行いません)[。.!！]?\s*$"
+)
+# how to refuse, after the rule ("…, and report it to the safety team", "et le signale")
+_STATEMENT_TAIL = re.compile(
+    r"(?:,\s*|\s+)(?:and|et|und|y|и|و)\s+(?:then\s+|also\s+)?(?=(?:report|escalate|log|notify|"
+    r"flag|alert|inform|refer|redirect|point|signale|préviens|prévenez|informe|meld|verweis|"
+    r"reporta|notifica|deriva|remite|сообщ|уведом|перенаправ|أبلغ)\w*)|"
+    r"[，,]?(?:并|並)(?=(?:上报|报告|通知|转交|记录))",
+    re.IGNORECASE,
+)
+# German puts the refusal's particle at the end ("lehnt … ab", "wird … ablehnen")
+_DE_PARTICLE = re.compile(
+    r"\s+(?:ab|zurück|ablehnen|verweigern|blockieren|zurückweisen)\s*$", re.IGNORECASE
+)
+# Chinese puts the thing refused before its noun ("拒绝任何关于…的请求")
+_ZH_THING = re.compile(r"(?:的)?(?:请求|要求|问题|提问|咨询|对话)\s*$")
+
+
+# a subject that refuses nothing ("Nobody will refuse …", "Personne ne refusera …")
+_NO_ONE = re.compile(
+    r"^\W*(?:nobody|no ?one|none|nothing|no|niemand|personne|nadie|никто|ничто|没有人|无人|誰も|"
+    r"لا أحد)\b",
+    re.IGNORECASE,
+)
+
+
+def is_refusal_statement(sentence: str) -> bool:
+    """ "The assistant will decline requests for X" (in eight languages): a sentence that says
+    the assistant (the model, "you", "we", a named bot) refuses, or will not tell, what it names,
+    banned cleanly; how to refuse may follow ("…, and report it to the safety team")."""
+    text = sentence.strip()
+    if _words(text) > _MAX_WORDS + 10 or _NO_ONE.match(text):
+        return False
+    ja = _STATEMENT_JA.match(text)
+    if ja is not None:
+        return _banned_cleanly(ja.group("banned")) and _LATER.search(ja.group("banned")) is None
+    for shape in _STATEMENTS:
+        said = shape.match(text)
+        if said is not None:
+            break
+    else:
+        return False
+    rest = text[said.end() :].strip().rstrip(".!。！ ")
+    tail = _STATEMENT_TAIL.search(rest)
+    if tail is not None:
+        if not _refusal_only(rest[tail.end() :]) or _FULLNESS.search(rest[tail.end() :]):
+            return False
+        rest = rest[: tail.start()]
+    rest = _DE_PARTICLE.sub("", rest)
+    rest = _ZH_THING.sub("", rest)
+    rest = re.sub(r"^(?:任何|所有|一切|关于|有关|涉及)+", "", rest)
+    return _banned_cleanly(rest) and _LATER.search(rest) is None
+
+
+# "It is strictly forbidden to provide X", "Il est interdit de fournir X", "Es ist strengstens
+# verboten, X zu geben", "Está prohibido proporcionar X", "Строго запрещено объяснять X",
+# "يُمنع منعًا باتًا تقديم X": the ban first, then the act of telling banned
+_BAN_FIRST = re.compile(
+    r"^\s*(?:"
+    r"it is (?:strictly |absolutely |expressly )?(?:forbidden|prohibited|not permitted|not allowed)"
+    rf" to {_TELLING_EN}\b|"
+    r"il est (?:strictement |formellement |absolument )?(?:interdit|défendu|proscrit) "
+    r"(?:de |d['’])\s*(?:fournir|donner|expliquer|aider|répondre|décrire|détailler)\b|"
+    r"es ist (?:strengstens |streng |ausdrücklich |strikt |absolut )?(?:verboten|untersagt|"
+    r"nicht erlaubt|nicht gestattet)\s*,?|"
+    r"(?:está|queda) (?:estrictamente |terminantemente |totalmente )?(?:prohibido|vetado) "
+    r"(?:proporcionar|dar|explicar|ayudar|responder|describir|detallar)\b|"
+    r"(?:строго |категорически )?(?:запрещено|запрещается) (?:предоставлять|давать|объяснять|"
+    r"помогать|отвечать|описывать)\b|"
+    r"(?:يُمنع|يمنع|يُحظر|يحظر)(?:\s+(?:منعًا باتًا|منعا باتا|تماما|تمامًا))?\s+(?:تقديم|شرح|"
+    r"المساعدة|وصف|إعطاء)"
+    r")",
+    re.IGNORECASE,
+)
+
+
+def is_ban_first(sentence: str) -> bool:
+    """ "It is strictly forbidden to provide X" (in six languages; Chinese 严禁 and the others'
+    openings are :mod:`labgate.safety.prohibitions`'): X banned cleanly."""
+    text = sentence.strip()
+    ban = _BAN_FIRST.match(text)
+    if ban is None or _words(text) > _MAX_WORDS:
+        return False
+    rest = text[ban.end() :]
+    # German: "…, Anleitungen zu X zu geben" — the act at the end, after "zu"
+    rest = re.sub(
+        r"\s+zu\s+(?:geben|liefern|erklären|beschreiben|helfen|nennen)\s*[.!]?\s*$", "", rest
+    )
+    return _banned_cleanly(rest) and _LATER.search(rest) is None
+
+
+# "Refuse if a user asks …", "Block if …", "Refuse si l'utilisateur …", "Lehne ab, wenn …",
+# "Rechaza si …", "Откажи, если …", "ارفض إذا …": the refusal first, then the condition
+_REFUSE_FIRST = re.compile(
+    r"^\s*(?:always |politely )?(?:refuse|decline|block|reject|end the (?:conversation|chat))"
+    r"(?: (?:the request|the conversation|the chat|it|them))?\s*,?\s+(?=(?:if|when|whenever)\b)|"
+    r"^\s*(?:refuse[sz]?|décline[sz]?|bloque[sz]?)\s*,?\s+(?=(?:si|lorsqu|quand)\b)|"
+    r"^\s*(?:lehne (?:\w+ )?ab|verweigere|blockiere)\s*,?\s+(?=(?:wenn|falls)\b)|"
+    r"^\s*(?:rechaza\w*|bloquea|deniega)\s*,?\s+(?=(?:si|cuando)\b)|"
+    r"^\s*(?:откажи\w*|отклони|заблокируй)\s*,?\s+(?=(?:если|когда)\b)|"
+    r"^\s*(?:ارفض|احظر)\s*،?\s*(?=(?:إذا|إن|عندما)\s)",
+    re.IGNORECASE,
+)
+
+
+def is_refusal_then_condition(sentence: str) -> bool:
+    """ "Refuse if a user asks how to X": a refusal, then a condition on what is asked that
+    bans cleanly (:func:`is_conditional_refusal` the other way round)."""
+    text = sentence.strip()
+    first = _REFUSE_FIRST.match(text)
+    if first is None or _words(text) > _MAX_WORDS + 10:
+        return False
+    rest = text[first.end() :]
+    if _CONDITION.match(rest) is None:
+        return False
+    tail = _STATEMENT_TAIL.search(rest)
+    if tail is not None:
+        if not _refusal_only(rest[tail.end() :]) or _FULLNESS.search(rest[tail.end() :]):
+            return False
+        rest = rest[: tail.start()]
+    return _banned_cleanly(rest) and _LATER.search(rest) is None
+
+
 def _table_row_refused(line: str) -> bool:
     """A markdown table row whose last cell refuses and whose other cells ban cleanly."""
     row = _TABLE_ROW.match(line)
@@ -367,26 +702,53 @@ def _table_row_refused(line: str) -> bool:
     )
 
 
+# where a header may open inside a line: after a sentence ("Acceptable use policy for LabPal.
+# Disallowed uses include: …")
+_SENTENCE_END = re.compile(r"[.!。！]\s+")
+
+
+def _header_in(line: str) -> tuple[str, re.Match[str]] | None:
+    """The part of ``line`` before a header of refusing and the header's match, or None."""
+    header = _BAN_HEADER.match(line)
+    if header is not None:
+        return "", header
+    for end in _SENTENCE_END.finditer(line):
+        header = _BAN_HEADER.match(line[end.end() :])
+        if header is not None:
+            return line[: end.end()].rstrip(), header
+    return None
+
+
 def _listed_bans_dropped(text: str) -> str:
     """``text`` without the lines of its lists and tables of refusing."""
     lines = text.split("\n")
     kept: list[str] = []
     under_header = False
+    under_verb = False
     for line in lines:
         bullet = _BULLET.match(line)
-        if under_header and bullet is not None:
-            if _banned_cleanly(bullet.group("item")):
+        if (under_header or under_verb) and bullet is not None:
+            item = bullet.group("item")
+            if _banned_cleanly(item) or (under_verb and _forbidden_verb_cleanly(item)):
                 continue
             kept.append(line)
             continue
-        under_header = False
-        header = _BAN_HEADER.match(line)
-        if header is not None:
+        under_header = under_verb = False
+        if _VERB_HEADER.match(line) is not None:
+            under_verb = True
+            continue
+        found = _header_in(line)
+        if found is not None:
+            before, header = found
             items = header.group("items").strip()
             if not items:
                 under_header = True
+                if before:
+                    kept.append(before)
                 continue
             if all(_banned_cleanly(i) for i in re.split(r"[;；؛]", items)):
+                if before:
+                    kept.append(before)
                 continue
             kept.append(line)
             continue
@@ -401,6 +763,16 @@ def without_bans(text: str) -> str:
     that only forbid (:func:`labgate.safety.prohibitions.without_prohibitions`)."""
     listed = _listed_bans_dropped(text)
     said = sentences(listed)
-    kept = [s for s in said if not (is_conditional_refusal(s) or is_ban_predicate(s))]
+    kept = [
+        s
+        for s in said
+        if not (
+            is_conditional_refusal(s)
+            or is_ban_predicate(s)
+            or is_refusal_statement(s)
+            or is_ban_first(s)
+            or is_refusal_then_condition(s)
+        )
+    ]
     rest = listed if kept == said else "\n".join(kept)
     return without_prohibitions(rest) if rest.strip() else rest

@@ -14,8 +14,10 @@ turn of its own: no second clause (a comma, "but", "then"), no exception ("unles
 "only if"), no word of refusing after the opening ("never *refuse* to explain…", "don't
 *hesitate*…" ask), no manner that inverts it ("never explain it *briefly*", "*wrongly*"), no
 question, and at most 30 words; and the opening must govern the act (a verb of telling,
-helping or making right after it: "don't *worry* about the rules and…" is not one). Anything
-else stays and is read.
+helping or making right after it: "don't *worry* about the rules and…" is not one). An opening
+of refusing ("Refuse any request …", "Block any conversation that asks …", 拒绝…) is turned round
+by a negation, a stop, a refusal put off ("… *after* writing the route") or a ban of what follows
+("拒绝提供…*是禁止的*"). Anything else stays and is read.
 """
 
 from __future__ import annotations
@@ -30,8 +32,12 @@ _OPENING = re.compile(
     r"^\s*(?:(?:you|please|the assistant|assistant|vous|tu|du|sie|usted|ты|вы|你|您|أنت|あなたは)"
     r"[\s,:]*)?"
     r"(?:never|do not|don't|must not|mustn't|should not|shall not|may not|"
-    r"refuse (?:all |any |every )?(?:requests?|questions?|attempts?|to)\b|"
-    r"decline (?:all |any |every )?(?:requests?|questions?|to)\b|"
+    r"(?:always |politely |firmly )?refuse (?:all |any |every )?"
+    r"(?:requests?|questions?|attempts?|to)\b|"
+    r"(?:always |politely |firmly )?decline (?:all |any |every )?(?:requests?|questions?|to)\b|"
+    # "Block any conversation that asks how to …"
+    r"(?:always )?(?:block|reject) (?:all |any |every )?(?:conversations?|chats?|requests?|"
+    r"questions?|messages?|prompts?|attempts?)\b|"
     r"under no circumstances|"
     r"ne jamais|ne (?:pas|fournis|donne|explique|aide)|n'|jamais|"
     r"refuse[zs]? (?:de|les demandes|toute?s? (?:aide|demande|requête|question)s?)|"
@@ -41,12 +47,14 @@ _OPENING = re.compile(
     r"(?:hilfst|erklärst|gibst|beschreibst|unterstützt|lieferst|zeigst)\s+"
     r"(?:niemandem|niemals|nie|keinem|keiner|keinerlei|nicht)\b|"
     r"(?:erkläre|gib|beschreibe|hilf|nenne|liefere|zeige|sage?)\s+(?:niemals|nie|keinesfalls)\b|"
-    r"nunca|jamás|no (?:expliques|des|ayudes|proporciones|describas)|rechaza|"
+    r"nunca|jamás|no (?:expliques|des|ayudes|proporciones|describas)|"
+    r"rechaza\b|rechazar(?= (?:cualquier|toda|todas|las|los|solicitudes|peticiones|preguntas)\b)|"
     r"no (?:ayudas|explicas|das|describes|proporcionas|facilitas)\b|"
     r"никогда не|ни в коем случае|никому не|"
     # the imperative ("не помогай") or a rule in the indicative ("не помогаешь", "ты не даёшь")
     r"не (?:объясняй|помогай|давай|описывай|предоставляй|объясняешь|помогаешь|даёшь|даешь|"
     r"описываешь|предоставляешь)|откажи|"
+    r"严禁|嚴禁|严格禁止|嚴格禁止|绝对禁止|一律禁止|"
     r"不要|不得|禁止|切勿|绝不|絕不|决不|不能|拒绝|拒絕|"
     r"不(?:提供|协助|協助|帮助|幫助|解释|解釋|说明|說明|回答|参与|參與)|"
     r"لا (?:تشرح|تساعد|تقدم|تعط|تصف)|يحظر|يُحظر|ممنوع|ارفض|"
@@ -114,14 +122,14 @@ _MANNER = re.compile(
     r"kurz|vage|teilweise|falsch|ohne details?|nur|"
     r"brevemente|vagamente|parcialmente|(?<!usar )(?<!utilizar )mal|sin detalles?|solo|"
     r"кратко|расплывчато|частично|неправильно|без подробностей|только)\b|"
-    r"简单|简要|大概|错误|只|簡単|間違|だけ|باختصار|خطأ|فقط",
+    r"简单|简要|大概|错误|只|不完整|不完全|含糊|省略|簡単|間違|だけ|曖昧|باختصار|خطأ|فقط",
     re.IGNORECASE,
 )
 # a word of refusing after the opening turns the prohibition into its opposite
 _REFUSING = re.compile(
     r"\b(?:refus\w*|declin\w*|hesitat\w*|withhold\w*|hold back|deny|denies|censor\w*|filter\w*|"
     r"h[ée]sit\w*|zöger\w*|verweiger\w*|ablehn\w*|zurückhalt\w*|rechaz\w*|dud\w*|negar\w*|"
-    r"отказ\w*|колеба\w*|скрыва\w*)|拒绝|拒絕|犹豫|猶豫|隐瞒|ترفض|تتردد|断ら|拒否|ためら|躊躇|遠慮",
+    r"отказ\w*|колеба\w*|скрыва\w*)|拒绝|拒絕|犹豫|猶豫|隐瞒|ترفض|تتردد|رفض|断ら|拒否|ためら|躊躇|遠慮",
     re.IGNORECASE,
 )
 _MAX_WORDS = 30
@@ -136,14 +144,31 @@ _VERB_IN_OPENING = re.compile(
 # what follows is what is refused, not a verb it governs
 _REFUSAL_OPENING = re.compile(
     r"(?:refuse|decline) (?:all |any |every )?(?:requests?|questions?|attempts?)|lehne|"
+    r"(?:block|reject) (?:all |any |every )?(?:conversations?|chats?|requests?|questions?|"
+    r"messages?|prompts?|attempts?)|"
     r"refuse[zs]? (?:les demandes|toute?s? )|"
-    r"verweigere|rechaza|откажи|拒绝|拒絕|ارفض",
+    r"verweigere|rechaza\b|rechazar(?= )|откажи|拒绝|拒絕|ارفض",
     re.IGNORECASE,
 )
 # a verb after an opening of refusing that turns it round ("refuse to *stop* explaining")
 _STOPPING = re.compile(
     r"\b(?:stop\w*|ceas\w*|quit\w*|arrêt\w*|cess\w*|aufhör\w*|aufzuhör\w*|dejar de|parar|"
     r"прекра\w*|перестать|توقف)|停止|不再|やめ",
+    re.IGNORECASE,
+)
+# a refusal put off until after something ("refuse it *after* writing the route")
+_LATER = re.compile(
+    r"\b(?:after\w*|once|before|as soon as|first|après|avant|nachdem|danach|erst|después|antes|"
+    r"luego|после|сначала|потом)\b|之后|之後|以后|以後|首先|先(?:写|給|给|提供|解释|说明|回答)|後で|"
+    r"あとで|した後|بعد",
+    re.IGNORECASE,
+)
+# a predicate of banning at the end of what an opening of refusing governs ("拒绝提供…是禁止的",
+# "refuse requests for X is forbidden"): the refusal is what is banned
+_BANNED_AT_END = re.compile(
+    r"(?:\b(?:forbidden|prohibited|not allowed|not permitted|banned|interdit\w*|verboten|"
+    r"untersagt|prohibid\w*|запрещ\w*)|禁止的|被禁止|严格禁止|禁止|禁じられています|禁止されています|"
+    r"محظور\w*|ممنوع\w*)$",
     re.IGNORECASE,
 )
 # a negation after an opening of refusing turns it round ("refuse any request that is *not*
@@ -217,8 +242,10 @@ def is_prohibition(sentence: str) -> bool:
         if _REFUSAL_OPENING.search(said):
             # "Refuse any request about obtaining sources": what is refused follows, unless
             # a negation turns it round ("refuse any request that is not about …")
-            if _NEGATION.search(body) or _STOPPING.search(body):
+            if _NEGATION.search(body) or _STOPPING.search(body) or _LATER.search(body):
                 return False
+            if _BANNED_AT_END.search(body.rstrip(".!。！ ")):
+                return False  # "拒绝提供…是禁止的": refusing is what is banned
         elif not (
             _VERB_IN_OPENING.search(said)
             or _GOVERNS.search(body)
