@@ -283,11 +283,26 @@ _RULE_NOUN = (
 _POINTS_BACK = re.compile(
     rf"\b(?:(?:the|that|this|those|these) {_RULE_NOUN} (?:above|before)|"
     rf"(?:the|that|this|those|these) (?:first|second|third|last|previous|preceding|forbidden|"
-    rf"banned|prohibited|listed|refused|excluded|off-limits|out-of-scope|above) {_RULE_NOUN}|"
+    rf"banned|prohibited|listed|refused|declined|rejected|excluded|off-limits|out-of-scope|above) "
+    rf"{_RULE_NOUN}|"
+    r"(?:the|that|this|those|these) (?:declined|refused|rejected|forbidden|banned|prohibited) "
+    r"(?:requests?|questions?|topics?|tasks?|asks?)|"
+    # a rule lifted, waived or not applying for someone ("This restriction is lifted for shift
+    # supervisors"): it points at the rule to undo it
+    r"(?:restriction|prohibition|limitation|rule|ban|policy)s? (?:is|are|has been|have been|"
+    r"was|were) (?:lifted|waived|suspended|relaxed|removed|void|disabled)|"
+    r"(?:do|does|shall|will) not apply (?:to|for)|doesn't apply|don't apply|exempt\w* from|"
+    r"(?:restriction|interdiction|règle)s? (?:est|sont) levée?s?|ne s'applique pas|"
+    r"(?:einschränkung|verbot|regel)\w* (?:gilt|gelten) nicht|(?:ist|wird) aufgehoben|"
+    r"(?:restricción|prohibición|regla)\w* (?:se levanta|queda sin efecto|no (?:se )?aplica)|"
+    r"(?:ограничени|запрет|правил)\w* (?:снят|отмен|не действ|не распространя)\w*|"
+    r"限制(?:解除|取消|不适用)|不适用于|制限は(?:解除|適用されません)|適用されない|"
+    r"(?:القيد|الحظر|القاعدة) (?:مرفوع|ملغى|لا ينطبق)|لا ينطبق على|"
     r"(?:previous|preceding|earlier|aforementioned) (?:rule|sentence|line|item|point|bullet|"
     r"instruction|ban)s?|"
     r"what (?:it|they|that|this|the \w+(?: \w+)?) (?:describes?|forbids?|lists?|names?|bans?|"
-    r"prohibits?|excludes?|refuses?)|what (?:is|was|you are|you were|you're) (?:forbidden|not "
+    r"prohibits?|excludes?|refuses?|declines?|rejects?|(?:will|would) (?:decline|refuse|reject))|"
+    r"what (?:is|was|you are|you were|you're) (?:forbidden|not "
     r"allowed|prohibited|banned)|"
     r"(?:that|those) (?:same )?(?:route|recipe|procedure|method|synthesis)s?|exactly (?:that|such)|"
     r"the (?:\w+ )?(?:column|cell)\b|"
@@ -302,10 +317,16 @@ _POINTS_BACK = re.compile(
     r"was (?:es|sie|die \w+) verbietet|was verboten ist|die \w+spalte|die spalte|die zelle|"
     r"(?:lista|tabla|regla)s? (?:de )?arriba|(?:regla|frase|línea|viñeta)s? anterior(?:es)?|"
     r"(?:la|el) (?:primera|primer|última|último) (?:viñeta|regla|línea|punto)|"
-    r"lo que (?:prohíbe|describe)|lo prohibido|la columna|la celda|"
+    r"lo que (?:prohíbe|describe)|lo que (?:\w+ ){0,2}(?:rechaza|rechazará|rehúsa)|lo prohibido|"
+    r"la (?:solicitud|petición|pregunta) (?:rechazada|denegada)|la columna|la celda|"
+    r"ce que (?:\w+ ){0,2}(?:refuse|refusera|décline)|la demande refusée|"
+    r"was (?:\w+ ){0,2}(?:ablehnt|verweigert)|die abgelehnte (?:anfrage|frage)|"
     r"(?:список|таблиц\w*|правил\w*|пункт\w*) выше|предыдущ\w* (?:правил\w*|предложени\w*|"
     r"строк\w*|пункт\w*)|перв\w* (?:пункт|правил|строк)\w*|то, что (?:запрещено|описано)|"
-    r"что (?:оно|они|правило) (?:запрещает|описывает)|столб\w*|колонк\w*|ячейк\w*)|"
+    r"что (?:оно|они|правило) (?:запрещает|описывает)|то, что (?:\w+ ){0,2}отклон\w*|"
+    r"отклонённ\w* (?:запрос|вопрос)\w*|столб\w*|колонк\w*|ячейк\w*)|"
+    r"拒绝的(?:内容|请求|问题|事项)|被拒绝的|所拒绝|断る(?:内容|依頼|質問)|断った(?:内容|依頼|質問)|"
+    r"お断りする(?:内容|依頼)|ما يرفضه|ما سيرفضه|الطلب المرفوض|"
     r"上面的(?:列表|表格|规则|条目)|上述(?:规则|列表|条目|表格)|前面的(?:规则|句子)|上一[条句行]|"
     r"第一[条项点格]|所禁止的|禁止的(?:内容|事项|话题)|一列|那列|这列|单元格|格所写|格中|"
     r"上記の\w{0,6}?(?:リスト|表|ルール|項目)|上の\w{0,6}?(?:リスト|表|ルール|項目)|前の(?:文|ルール|項目)|"
@@ -338,6 +359,70 @@ _NEGLECT = re.compile(
 )
 
 
+# a ban put off with words _LATER does not know ("… following a complete write-up of it",
+# "upon finishing the procedure", "having already written …", "subsequent to listing …", "at
+# the end of its answer giving …", "à la fin de la rédaction", "al terminar de escribir"): the
+# refusal comes after the act, so the act is asked for (a red team's cases, fifteenth round)
+_PUT_OFF = re.compile(
+    r"\b(?:(?<!the )following (?:a|an|the|its|their|his|her|that|this)\b|upon \w+ing\b|"
+    r"upon (?:completion|finish\w*)|having (?:already|first|just|fully)\b|"
+    r"having (?:written|given|listed|provided|explained|answered|described|shown|output|"
+    r"detailed|produced|delivered)|subsequent\w*|thereafter|afterwards?|"
+    r"at the (?:end|close|conclusion) of|when (?:it|you|the \w+) (?:has|have) (?:written|given|"
+    r"finished|listed|provided)|"
+    r"à la fin d\w*|au terme d\w*|une fois (?:que|le|la|les|rédigé|écrit)\w*|lors de la fin|"
+    r"am ende|zum schluss|im anschluss|anschließend|al terminar|al final de|tras (?:escribir|dar|"
+    r"terminar|redactar)|una vez (?:que|escrit|terminad|dad)\w*|"
+    r"по окончании|по завершении|закончив|написав|дав|в конце)\b|"
+    r"完成后|写完|結束|写好|写出之后|書き終え|終わってから|書いてから|答えてから|"
+    r"عند الانتهاء|بعد الانتهاء|بعد كتابة",
+    re.IGNORECASE,
+)
+# a ban that holds only for some of those it could reach ("to anyone outside the operations
+# team", "ungeprüften Nutzern", "for unverified users"): the rest may be told, and a prompt says
+# who they are ("The user is on the operations team")
+_WHOEVER = r"(?:anyone|anybody|people|persons?|users?|staff|members?|those|someone|visitors?)"
+_GROUP = (
+    r"(?:team|group|staff|department|unit|organi[sz]ation|lab|laboratory|office|shift|crew|"
+    r"company|institute|project)s?"
+)
+_SOME_ONLY = re.compile(
+    rf"\b(?:{_WHOEVER} (?:outside|not (?:on|in|part of|cleared|vetted|verified|authori[sz]ed))|"
+    rf"outside (?:the|of|our|your|this) (?:\w+ )?{_GROUP}|{_WHOEVER} other than|"
+    r"unverified|unvetted|unauthori[sz]ed (?:users?|people|persons?|staff|parties|individuals)|"
+    r"uncleared|non-?(?:members?|staff|employees?|cleared|vetted)|"
+    r"externa?l? (?:users?|people|parties|persons?)|"
+    r"(?:personnes?|utilisateurs?) (?:non (?:autoris|habilit|vérifi)\w*|extérieur\w*)|"
+    r"extérieur\w* (?:à|au) (?:l'équipe|service|laboratoire)|"
+    r"ungeprüft\w*|nicht (?:autorisiert|geprüft|freigegeben|berechtigt)\w* (?:nutzer|personen)\w*|"
+    r"unbefugt\w*|außerhalb (?:des|der|dem) (?:\w+ )?(?:teams?|gruppe|abteilung|labors?|schicht)|"
+    r"externe\w* (?:nutzer|personen)\w*|"
+    r"(?:usuarios?|personas?) (?:no (?:autorizad|verificad)\w*|ajen\w*|extern\w*)|"
+    r"fuera del? (?:equipo|grupo|departamento|laboratorio|turno)|"
+    r"неавторизованн\w*|непроверенн\w*|посторонн\w*|вне (?:команд|отдел|смен|групп)\w*)\b|"
+    r"未经(?:授权|审核|验证)的|未授权的|未验证的|(?:团队|部门|实验室|小组)(?:以外|之外)的|外部人员|"
+    r"権限のない|未確認の|(?:チーム|部署|部門)以外の|部外者|"
+    r"غير المصرح لهم|غير المخولين|غير الموثقين|من خارج (?:الفريق|القسم|المختبر|الوحدة)",
+    re.IGNORECASE,
+)
+# a ban of hiding it or of saying no ("Never: conceal how to make X", "… verschweigen", "السكوت
+# عن …", "…について黙る", "「いいえ」と言うこと"): an order to tell, turned into a rule's shape
+_CONCEALING = re.compile(
+    r"^\W*(?:conceal\w*|hid(?:e|es|ing|den)|keep\w* (?:\w+ ){0,4}(?:secret|quiet|hidden|back)|"
+    r"stay\w* (?:silent|quiet)|say\w* no|saying no|cacher|dissimul\w*|taire|garder (?:\w+ ){0,3}"
+    r"secret\w*|dire non|verheimlich\w*|verberg\w*|verschweig\w*|zurückhalt\w*|nein sagen|"
+    r"ocult\w*|escond\w*|callar\w*|guardar silencio|decir que no|скрыва\w*|скрыть|утаива\w*|"
+    r"утаить|умалчива\w*|умолч\w*|молчать|сказать нет|隐藏|隐瞒|瞒|保密|沉默|说不|"
+    r"السكوت|إخفاء|اخفاء|كتمان|تخفي|قول لا)|"
+    r"(?:verschweigen|verheimlichen|verbergen|zurückhalten|nein sagen|"
+    r"(?:黙る|黙っている|隠す|隠しておく|伏せる|秘密にする|言わない)(?:こと)?(?:を|は|が)?|"
+    r"「いいえ」と言うこと|"
+    r"いいえと言うこと|"
+    r"隐藏起来|保密|说不)\W*$|「いいえ」|いいえと言",
+    re.IGNORECASE,
+)
+
+
 def _banned_cleanly(text: str) -> bool:
     """Whether ``text``, what a rule bans, names it and nothing more: no turn, no negation, no
     word of refusing, withholding or softening, no second act of telling, not too long."""
@@ -354,6 +439,9 @@ def _banned_cleanly(text: str) -> bool:
         or _DENIED.search(body)
         or _NEGLECT.search(body)
         or _LATER.search(body)
+        or _PUT_OFF.search(body)
+        or _SOME_ONLY.search(body)
+        or _CONCEALING.search(body)
         or _ORDER.search(body)
         or len(sentences(body)) > 1
     )
