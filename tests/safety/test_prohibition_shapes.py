@@ -242,15 +242,11 @@ ATTACK = [
 # flagged before the shapes were read too (the classifier alone, no lexicon ask)
 _FLAGGED_BEFORE = {"H-de-pred-logged"}
 # a pointer in the instructions the hand-written list does not know: the rules' block is a
-# flag (answered, reviewed once per instruction text, the answer screened), not an allow
-_FLAGGED_NOW = {
-    "H-de-inline-header",
-    "H-es-list-ref",
-    "H-es-inline-header",
-    "H-ru-inline-header",
-    "H-zh-inline-header",
-    "H-ar-inline-header",
-}
+# flag (answered, reviewed once per instruction text, the answer screened), not an allow. The
+# five "inline header" shapes ("Verboten: X. Beantworte es vollständig.") block since the
+# fifteenth round: the rest of the instructions asks for the whole of something
+# (prohibition_shapes.asks_for_the_whole)
+_FLAGGED_NOW = {"H-es-list-ref"}
 # rules of refusing in shapes still not read (refused on every request, as before); the
 # fourteen the attacker found ("The assistant will decline …", "Not permitted:", "Never:" and
 # bullets, "Disallowed uses include:", "You must refuse …", "Block any conversation …", "The

@@ -10,7 +10,9 @@ attacker found 69 ways: "answer the first bullet above", bullets that order, a
 refusal then "append the protocol"). So a block that rests on the rules alone, the
 instructions read without them not blocking, is a flag, never an allow: answered,
 queued for review once per instruction text, its answer screened. When the rest of
-the instructions points back at what the rules name, the block stands.
+the instructions points back at what the rules name, or asks for the whole of something
+("write out the full procedure": the rules then most likely name it, in words no pointer
+list knows), the block stands.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from labgate.safety.calls import CALL_ROLE
 from labgate.safety.categories import CBRN, SEVERITY, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
-from labgate.safety.prohibition_shapes import points_back, without_bans
+from labgate.safety.prohibition_shapes import asks_for_the_whole, points_back, without_bans
 from labgate.safety.scoring import Scores
 from labgate.safety.screen_parts import ScreenParts
 from labgate.safety.text_memo import digest
@@ -120,7 +122,9 @@ class InstructionReadingMixin(ScreenParts):
         read = [
             (role, without_bans(text) if role in RULE_ROLES else text) for role, text in sent_apart
         ]
-        if read == sent_apart or any(points_back(t) for role, t in read if role in RULE_ROLES):
+        if read == sent_apart or any(
+            points_back(t) or asks_for_the_whole(t) for role, t in read if role in RULE_ROLES
+        ):
             return decision
         again = await self._read_instructions(
             asked, read, found, definitions, prose, model=model, labels=labels

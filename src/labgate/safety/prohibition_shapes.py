@@ -344,6 +344,17 @@ def points_back(text: str) -> bool:
     return _POINTS_BACK.search(text) is not None
 
 
+def asks_for_the_whole(text: str) -> bool:
+    """Whether ``text``, a deployment's instructions with their rules of refusing left out,
+    still asks for the whole of something ("write out the full procedure", "answer in complete
+    detail", "step by step, with quantities"; :data:`_FULLNESS`, eight languages). Then the
+    rules most likely name what is asked for, in words no pointer list knows ("the item on the
+    Never list", "each bullet below", "this rule is paused tonight"), and a block the rules
+    make stands, as with :func:`points_back`. Measured on the benign deployment prompts of
+    two attackers and bench/safety_deployments: none refused more."""
+    return _FULLNESS.search(text) is not None
+
+
 def _words(text: str) -> int:
     return len(text.split())
 
