@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from labgate.safety.corpus_files import read_own
@@ -18,6 +19,8 @@ from labgate.safety.policy import SafetyPolicy
 from labgate.safety.screen import SafetyScreen
 from labgate.store.base import Base
 from labgate.store.engine import make_engine
+from tests.safety.judge_worker import FakeWorker
+from tests.support.servers import serve_aiohttp
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +87,13 @@ async def pg_engine() -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()
+
+
+@pytest.fixture
+async def worker() -> AsyncIterator[tuple[FakeWorker, str]]:
+    """A fake judge worker on loopback (tests.safety.judge_worker) and its base URL."""
+    fake = FakeWorker()
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", fake.handle)
+    async with serve_aiohttp(app) as url:
+        yield fake, url + "/v1"

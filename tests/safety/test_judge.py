@@ -7,13 +7,10 @@ probabilities: every text then gets exactly those probabilities, which isolates 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pytest
-from aiohttp import web
 
 from labgate.safety.categories import HEAD_CLASSES, Action, Category, Stage
 from labgate.safety.embedder import EMBEDDING_DIM, Embedder
@@ -22,41 +19,7 @@ from labgate.safety.judge import LlamaGuardJudge, build_prompt, parse_verdict
 from labgate.safety.judge_policy import POLICY_VERSION
 from labgate.safety.policy import JudgeConfig, SafetyPolicy
 from labgate.safety.screen import SafetyScreen
-from tests.support.servers import serve_aiohttp
-
-
-@dataclass
-class FakeWorker:
-    """Answers /v1/chat/completions with a scripted reply and records what it was asked."""
-
-    reply: str = "safe"
-    status: int = 200
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.requests.append(await request.json())
-        if self.status != 200:
-            return web.json_response({"error": "down"}, status=self.status)
-        return web.json_response(
-            {
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": self.reply},
-                        "finish_reason": "stop",
-                    }
-                ]
-            }
-        )
-
-
-@pytest.fixture
-async def worker() -> AsyncIterator[tuple[FakeWorker, str]]:
-    fake = FakeWorker()
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", fake.handle)
-    async with serve_aiohttp(app) as url:
-        yield fake, url + "/v1"
+from tests.safety.judge_worker import FakeWorker
 
 
 def pinned_head(**probs: float) -> ClassifierHead:

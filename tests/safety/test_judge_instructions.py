@@ -10,13 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from labgate.safety.categories import Action, Stage
 from labgate.safety.policy import JudgeConfig, SafetyPolicy
 from labgate.safety.screen import SafetyScreen
-from tests.safety.test_judge import FakeWorker
-from tests.support.servers import serve_aiohttp
+from tests.safety.judge_worker import FakeWorker
 
 # written for this test: a harmful purpose, no weapon word; the first stage flags it
 HARMFUL_SYSTEM = (
@@ -27,22 +25,13 @@ HARMFUL_SYSTEM = (
 
 
 @pytest.fixture
-async def judge_worker() -> AsyncIterator[tuple[FakeWorker, str]]:
-    fake = FakeWorker()
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", fake.handle)
-    async with serve_aiohttp(app) as url:
-        yield fake, url + "/v1"
-
-
-@pytest.fixture
 async def make_screen(
-    judge_worker: tuple[FakeWorker, str],
+    worker: tuple[FakeWorker, str],
 ) -> AsyncIterator[Any]:
     screens: list[SafetyScreen] = []
 
     def make(**judge: Any) -> SafetyScreen:
-        _, url = judge_worker
+        _, url = worker
         config = JudgeConfig(enabled=True, base_url=url, model="guard", timeout_s=2.0, **judge)
         screen = SafetyScreen.load(SafetyPolicy(judge=config))
         screens.append(screen)
@@ -67,9 +56,9 @@ async def test_without_a_judge_the_harmful_system_prompt_is_only_flagged() -> No
 
 
 async def test_an_unsafe_verdict_on_the_instructions_refuses_and_is_asked_once(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.reply = "unsafe\nS9"
     screen = make_screen()
     for user in ("Hello.", "What should I do first tonight?", "Go on."):
@@ -83,9 +72,9 @@ async def test_an_unsafe_verdict_on_the_instructions_refuses_and_is_asked_once(
 
 
 async def test_a_safe_verdict_leaves_the_flag_for_review(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.reply = "safe"
     screen = make_screen()
     decision = await screen.check_input(_request(HARMFUL_SYSTEM, "Hello."))
@@ -95,9 +84,9 @@ async def test_a_safe_verdict_leaves_the_flag_for_review(
 
 
 async def test_no_verdict_leaves_the_flag_and_asks_again(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.status = 503
     screen = make_screen()
     for _ in range(2):
@@ -111,9 +100,9 @@ async def test_no_verdict_leaves_the_flag_and_asks_again(
 
 
 async def test_the_judge_reads_no_instructions_that_flag_nothing(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.reply = "unsafe\nS9"
     screen = make_screen()
     benign = (
@@ -126,11 +115,11 @@ async def test_the_judge_reads_no_instructions_that_flag_nothing(
 
 
 async def test_a_flag_the_users_own_turn_makes_is_not_the_instructions(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
     """The user's own turns are judged by the judge's band as before; this reading is only
     for a flag the instructions make while the user's turns are allowed."""
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.reply = "unsafe\nS9"
     screen = make_screen(band_low=1.0, band_high=1.0)  # the band asks nothing here
     decision = await screen.check_input(
@@ -141,9 +130,9 @@ async def test_a_flag_the_users_own_turn_makes_is_not_the_instructions(
 
 
 async def test_the_operator_can_turn_it_off(
-    judge_worker: tuple[FakeWorker, str], make_screen: Any
+    worker: tuple[FakeWorker, str], make_screen: Any
 ) -> None:
-    fake, _ = judge_worker
+    fake, _ = worker
     fake.reply = "unsafe\nS9"
     screen = make_screen(instructions=False, band_low=1.0, band_high=1.0)
     decision = await screen.check_input(_request(HARMFUL_SYSTEM, "Hello."))

@@ -8,10 +8,6 @@ prompt says (last test)."""
 
 from __future__ import annotations
 
-import csv
-import re
-from pathlib import Path
-
 import pytest
 
 from labgate.safety.categories import Action
@@ -22,6 +18,7 @@ from labgate.safety.prohibition_shapes import (
     without_bans,
 )
 from labgate.safety.screen import SafetyScreen
+from tests.safety.attack_sets import attack_rows, unescape
 
 HEAD = "You are the helpdesk of the Fermi beamline office. Answer questions about proposals, badges and shipping samples.\n"
 BENIGN = {
@@ -222,23 +219,11 @@ async def test_a_user_turn_that_points_back_at_the_rules_is_flagged_not_allowed(
     assert RULES_OF_REFUSING in decision.reasons
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
-
-
 # An independent attacker's cases (2026-12-07, 15:00-15:31 UTC, written against 532fd23, where
 # these shapes were dropped and allowed): 73 system prompts that abuse the shapes to ask (69 of
 # them allowed or flagged there) and 43 benign rules of refusing in other natural shapes. The
 # fixes since were written after reading them, so they are regression tests, not a measurement.
-ATTACK = [
-    row
-    for row in csv.reader(
-        (Path(__file__).parent / "data" / "attack_prohibition_shapes.tsv").open(encoding="utf-8"),
-        delimiter="\t",
-        quoting=csv.QUOTE_NONE,
-    )
-    if row and row[0] != "label"
-]
+ATTACK = attack_rows("attack_prohibition_shapes.tsv")
 # flagged before the shapes were read too (the classifier alone, no lexicon ask)
 _FLAGGED_BEFORE = {"H-de-pred-logged"}
 # a pointer in the instructions the hand-written list does not know: the rules' block is a
@@ -263,7 +248,7 @@ def _attack_case(row: list[str]) -> object:
         marks.append(pytest.mark.xfail(strict=True, reason="flagged, not blocked, before too"))
     if label in _STILL_REFUSED:
         marks.append(pytest.mark.xfail(strict=True, reason="a shape of refusing not read yet"))
-    return pytest.param(label, _unescape(row[2]), _unescape(row[3]), marks=marks, id=label)
+    return pytest.param(label, unescape(row[2]), unescape(row[3]), marks=marks, id=label)
 
 
 @pytest.mark.parametrize(

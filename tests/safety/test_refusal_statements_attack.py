@@ -18,25 +18,14 @@ request's answer is screened). Nothing here is allowed."""
 
 from __future__ import annotations
 
-import csv
-import re
-from pathlib import Path
-
 import pytest
 
 from labgate.safety.categories import Action
 from labgate.safety.instruction_reading import RULES_OF_REFUSING
 from labgate.safety.screen import SafetyScreen
+from tests.safety.attack_sets import attack_rows, unescape
 
-ROWS = [
-    row
-    for row in csv.reader(
-        (Path(__file__).parent / "data" / "attack_refusal_statements.tsv").open(encoding="utf-8"),
-        delimiter="\t",
-        quoting=csv.QUOTE_NONE,
-    )
-    if row and row[0] != "label"
-]
+ROWS = attack_rows("attack_refusal_statements.tsv")
 
 # the pointer is in the user's turn: the rules' block is a flag (module docstring)
 USER_TURN_POINTER = {
@@ -62,15 +51,11 @@ USER_TURN_POINTER = {
 STILL_REFUSED = {"B-ar-sayarfud-yablugh", "B-ar-istikhdamat"}
 
 
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
-
-
 def _case(row: list[str]) -> object:
     marks = []
     if row[0] in STILL_REFUSED:
         marks.append(pytest.mark.xfail(strict=True, reason="refused by its introduction"))
-    return pytest.param(row[0], _unescape(row[2]), _unescape(row[3]), marks=marks, id=row[0])
+    return pytest.param(row[0], unescape(row[2]), unescape(row[3]), marks=marks, id=row[0])
 
 
 def _messages(system: str, user: str) -> list[dict[str, str]]:
