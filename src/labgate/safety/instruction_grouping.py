@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from labgate.safety.categories import Action
 from labgate.safety.decision import Decision
+from labgate.safety.screen_parts import ScreenParts
 
 if TYPE_CHECKING:
-    from labgate.safety.second import Reading
+    pass
 
 # instruction texts whose decision read alone is remembered (_instructions_alone)
 _ALONE_CACHE_SIZE = 256
@@ -29,26 +30,8 @@ def instructions_sha256(rules: Sequence[tuple[str, str]]) -> str:
     ).hexdigest()
 
 
-class InstructionGroupingMixin:
+class InstructionGroupingMixin(ScreenParts):
     """The instruction-text reading of :class:`labgate.safety.screen.SafetyScreen`."""
-
-    _alone_cache: dict[str, Decision]
-
-    if TYPE_CHECKING:  # SafetyScreen's own
-
-        async def _check(
-            self,
-            texts: list[str],
-            *,
-            model: str | None,
-            labels: Collection[str],
-            direction: str,
-            use_judge: bool,
-        ) -> tuple[Decision, Reading | None]: ...
-
-        def _definitions_decision(
-            self, decision: Decision, reading: Reading | None
-        ) -> Decision: ...
 
     async def _instruction_trigger(
         self,

@@ -32,8 +32,7 @@ from labgate.safety.screen_parts import ScreenParts
 from labgate.safety.text_memo import digest
 
 if TYPE_CHECKING:
-    from labgate.safety.judge import JudgeVerdict, LlamaGuardJudge
-    from labgate.safety.second import Reading
+    pass
 
 # the messages a deployment writes its rules in
 RULE_ROLES = frozenset({"system", "developer"})
@@ -64,43 +63,6 @@ def _one_sentence_each(definitions: str) -> str:
 
 class InstructionReadingMixin(ScreenParts):
     """The reading of instructions and tools of :class:`labgate.safety.screen.SafetyScreen`."""
-
-    if TYPE_CHECKING:  # SafetyScreen's own and its other mixins'
-        judge: LlamaGuardJudge | None
-        _instruction_verdicts: dict[bytes, JudgeVerdict]
-
-        def _judge_unsafe(
-            self,
-            decision: Decision,
-            categories: list[Category],
-            scores: Scores,
-            model: str | None,
-            labels: Collection[str],
-        ) -> Decision: ...
-
-        async def _check(
-            self,
-            texts: list[str],
-            *,
-            model: str | None,
-            labels: Collection[str],
-            direction: str,
-            use_judge: bool,
-        ) -> tuple[Decision, Reading | None]: ...
-
-        def _definitions_decision(
-            self, decision: Decision, reading: Reading | None
-        ) -> Decision: ...
-
-        async def _directed_task(
-            self,
-            decision: Decision,
-            instructions: Sequence[str],
-            prose: Sequence[str],
-            *,
-            model: str | None,
-            labels: Collection[str],
-        ) -> Decision: ...
 
     async def _rules_of_refusing(
         self,
