@@ -23,8 +23,9 @@ from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from labgate.safety.calls import CALL_ROLE
-from labgate.safety.categories import CBRN, SEVERITY, Action, Category, Stage
+from labgate.safety.categories import SEVERITY, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
+from labgate.safety.judging import named
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
 from labgate.safety.prohibition_shapes import asks_for_the_whole, points_back, without_bans
 from labgate.safety.scoring import Scores
@@ -155,10 +156,7 @@ class InstructionReadingMixin(ScreenParts):
             stages={},
             reasons=[],
         )
-        categories = list(verdict.categories)
-        if verdict.cbrn_unspecified:
-            categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
-        judged = self._judge_unsafe(decision, categories, scores, model, labels)
+        judged = self._judge_unsafe(decision, named(verdict, scores), scores, model, labels)
         judged.reasons.append("judge read the instructions: unsafe")
         judged.latency_ms = decision.latency_ms
         return judged

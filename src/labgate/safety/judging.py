@@ -9,9 +9,18 @@ from collections.abc import Collection
 
 from labgate.safety.categories import CBRN, HARM, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
-from labgate.safety.judge import LlamaGuardJudge
+from labgate.safety.judge import JudgeVerdict, LlamaGuardJudge
 from labgate.safety.policy import SafetyPolicy
 from labgate.safety.scoring import Scores
+
+
+def named(verdict: JudgeVerdict, scores: Scores) -> list[Category]:
+    """The categories an unsafe verdict names; "CBRN" with no kind is the CBRN category the
+    first stage found likeliest."""
+    categories = list(verdict.categories)
+    if verdict.cbrn_unspecified:
+        categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
+    return categories
 
 
 class JudgingMixin:
@@ -75,10 +84,7 @@ class JudgingMixin:
             else:
                 decision.reasons.append("judge decided: safe")
             return decision
-        categories = list(verdict.categories)
-        if verdict.cbrn_unspecified:
-            categories.append(max(CBRN, key=lambda c: scores.values.get(c, 0.0)))
-        return self._judge_unsafe(decision, categories, scores, model, labels)
+        return self._judge_unsafe(decision, named(verdict, scores), scores, model, labels)
 
     def _judge_unsafe(
         self,
