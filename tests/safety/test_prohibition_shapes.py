@@ -12,11 +12,8 @@ import pytest
 
 from labgate.safety.categories import Action
 from labgate.safety.instruction_reading import RULES_OF_REFUSING
-from labgate.safety.prohibition_shapes import (
-    is_ban_predicate,
-    is_conditional_refusal,
-    without_bans,
-)
+from labgate.safety.prohibition_shapes import is_ban_predicate, is_conditional_refusal
+from labgate.safety.refusal_rules import without_bans
 from labgate.safety.screen import SafetyScreen
 from tests.safety.attack_sets import attack_rows, unescape
 

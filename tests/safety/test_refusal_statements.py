@@ -15,7 +15,7 @@ import pytest
 
 from labgate.safety.categories import Action
 from labgate.safety.instruction_reading import RULES_OF_REFUSING
-from labgate.safety.prohibition_shapes import without_bans
+from labgate.safety.refusal_rules import without_bans
 from labgate.safety.screen import SafetyScreen
 
 EN = "You are the front-desk assistant of the Fermi beamline office. Answer questions about proposals, badges and shipping samples.\n"

@@ -27,7 +27,8 @@ from labgate.safety.categories import SEVERITY, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
 from labgate.safety.judging import named
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
-from labgate.safety.prohibition_shapes import asks_for_the_whole, points_back, without_bans
+from labgate.safety.prohibition_shapes import asks_for_the_whole, points_back
+from labgate.safety.refusal_rules import without_bans
 from labgate.safety.scoring import Scores
 from labgate.safety.screen_parts import ScreenParts
 from labgate.safety.text_memo import digest
