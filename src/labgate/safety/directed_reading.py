@@ -33,10 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from labgate.safety.categories import HARM, SEVERITY
+from labgate.safety.categories import HARM, SEVERITY, Action, Stage
 from labgate.safety.chunking import word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
+from labgate.safety.lexicon import scan_uplift
+from labgate.safety.named_whole import orders_the_named_whole
 from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
@@ -61,6 +63,9 @@ class DirectedReadingMixin(ScreenParts):
         tool's ``prose`` field is a task of harm (the module docstring says when)."""
         if decision.blocked or not self.policy.enabled_for(model):
             return decision
+        whole = self._named_whole(decision, instructions)
+        if whole is not None:
+            return whole
         read: list[tuple[str, str]] = [
             ("instructions", s) for text in instructions for s in directed_sentences(text)
         ]
@@ -88,3 +93,33 @@ class DirectedReadingMixin(ScreenParts):
             alone.latency_ms = decision.latency_ms
             return alone
         return decision
+
+    @staticmethod
+    def _named_whole(decision: Decision, instructions: Sequence[str]) -> Decision | None:
+        """A block where the request is flagged and an instruction text names harm in one
+        sentence and orders the whole of it in another (:mod:`labgate.safety.named_whole`);
+        an allowed request (no doubt, or an allowance of the project's) stays as it is."""
+        if decision.action is not Action.FLAG:
+            return None
+        for text in instructions:
+            if not orders_the_named_whole(text):
+                continue
+            hits = scan_uplift(text)
+            category = decision.category
+            if category not in HARM and hits:
+                category = max(hits, key=lambda h: h.score).category
+            return Decision(
+                action=Action.BLOCK,
+                category=category,
+                score=max([decision.score, *(h.score for h in hits)]),
+                stage=Stage.LEXICON,
+                direction=decision.direction,
+                reasons=[
+                    *decision.reasons,
+                    "instructions: one sentence names harm and another orders the whole of it "
+                    "(a route, a procedure, the steps, in full)",
+                ],
+                scores=dict(decision.scores),
+                latency_ms=decision.latency_ms,
+            )
+        return None

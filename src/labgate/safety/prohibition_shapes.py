@@ -526,6 +526,8 @@ _FULLNESS = re.compile(
     r"complet\w*|détaill\w*|étape par étape|vollständig\w*|ausführlich\w*|schritt für schritt|"
     r"genaue\w*|mengen\w*|detallad\w*|paso a paso|exact[oa]s?|cantidades|полн\w*|подробн\w*|"
     r"пошагов\w*|точн\w*|количеств\w*|كامل\w*|بالتفصيل|مفصل\w*|كميات)\b|"
-    r"完整|详细|詳細|逐步|一步一步|精确|用量|完全|詳しく|分量|خطوة بخطوة",
+    r"完整|详细|詳細|逐步|一步一步|精确|用量|完全|詳しく|分量|خطوة بخطوة|"
+    # Arabic writes it with its article or preposition ("الإجراء الكامل"), which \b above misses
+    r"(?:ال|بال)كامل\w*",
     re.IGNORECASE,
 )
