@@ -38,7 +38,7 @@ from labgate.safety.chunking import word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
 from labgate.safety.lexicon import scan_uplift
-from labgate.safety.named_whole import orders_the_named_whole
+from labgate.safety.named_whole import asks_for_the_named
 from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
@@ -58,12 +58,13 @@ class DirectedReadingMixin(ScreenParts):
         *,
         model: str | None,
         labels: Collection[str],
+        user_topic: bool = False,
     ) -> Decision:
         """``decision``, or a block where a directed sentence of the ``instructions`` or a
         tool's ``prose`` field is a task of harm (the module docstring says when)."""
         if decision.blocked or not self.policy.enabled_for(model):
             return decision
-        whole = self._named_whole(decision, instructions)
+        whole = self._named_whole(decision, instructions, user_topic=user_topic)
         if whole is not None:
             return whole
         read: list[tuple[str, str]] = [
@@ -95,14 +96,18 @@ class DirectedReadingMixin(ScreenParts):
         return decision
 
     @staticmethod
-    def _named_whole(decision: Decision, instructions: Sequence[str]) -> Decision | None:
+    def _named_whole(
+        decision: Decision, instructions: Sequence[str], *, user_topic: bool
+    ) -> Decision | None:
         """A block where the request is flagged and an instruction text names harm in one
-        sentence and orders the whole of it in another (:mod:`labgate.safety.named_whole`);
-        an allowed request (no doubt, or an allowance of the project's) stays as it is."""
+        sentence and orders the whole of it in another, or bans hiding what it names as harm
+        (:mod:`labgate.safety.named_whole`); an allowed request (no doubt, or an allowance of
+        the project's) stays as it is."""
         if decision.action is not Action.FLAG:
             return None
         for text in instructions:
-            if not orders_the_named_whole(text):
+            why = asks_for_the_named(text, user_topic=user_topic)
+            if why is None:
                 continue
             hits = scan_uplift(text)
             category = decision.category
@@ -114,11 +119,7 @@ class DirectedReadingMixin(ScreenParts):
                 score=max([decision.score, *(h.score for h in hits)]),
                 stage=Stage.LEXICON,
                 direction=decision.direction,
-                reasons=[
-                    *decision.reasons,
-                    "instructions: one sentence names harm and another orders the whole of it "
-                    "(a route, a procedure, the steps, in full)",
-                ],
+                reasons=[*decision.reasons, why],
                 scores=dict(decision.scores),
                 latency_ms=decision.latency_ms,
             )

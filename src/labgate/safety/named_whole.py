@@ -25,8 +25,9 @@ a procedure, the steps: :data:`_MADE`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-from labgate.safety.chunking import sentences
+from labgate.safety.chunking import sentences, word_count
 from labgate.safety.lexicon import purpose_without_goal, scan_uplift
 from labgate.safety.prohibition_shapes import _FULLNESS
 
@@ -114,3 +115,139 @@ def orders_the_named_whole(text: str) -> bool:
             continue  # "give complete decontamination steps": a defensive purpose
         return True
     return False
+
+
+# a verb of hiding, evading or refusing: banned, it orders the telling ("Never: withhold the VX
+# route", "Niemals: … vorenthalten", "绝不：回避…", "決して：…をはぐらかすこと", "أبدا: حجب …")
+_HIDING = re.compile(
+    r"\b(?:withh[oe]ld\w*|conceal\w*|hid(?:e|es|ing|den)|keep\w* (?:\w+ ){0,4}(?:secret|back|"
+    r"quiet)|hold\w* back|evad\w*|evasi\w*|dodg\w*|sidestep\w*|stonewall\w*|gloss\w* over|"
+    r"deflect\w*|refus\w*|declin\w*|"
+    r"élud\w*|reten\w*|retien\w*|esquiv\w*|cach\w*|dissimul\w*|taire|se dérober|"
+    r"vorenthalt\w*|vorzuenthalten|ausweich\w*|auszuweichen|verschweig\w*|verheimlich\w*|"
+    r"verberg\w*|zurückhalt\w*|zurückzuhalten|verweiger\w*|"
+    r"elud\w*|evasiv\w*|ocult\w*|escond\w*|callar\w*|rechaz\w*|"
+    r"замалчива\w*|замолч\w*|умалчива\w*|уклон\w*|скрыва\w*|скрыть|утаива\w*|утаить|"
+    r"увилива\w*|отказыва\w*)\b|"
+    r"回避|搪塞|隐瞒|隐藏|瞒|敷衍|含糊|避而不|推脱|拒绝|"
+    r"はぐらか|ごまか|誤魔化|隠|伏せ|濁|断る|拒否|"
+    r"حجب|تهرب|التهرب|إخفاء|اخفاء|كتمان|تخفي|مراوغ|المراوغة|رفض",
+    _I,
+)
+# a header whose bullets are banned ("Never:", "Not permitted:", "Nicht gestattet:", "绝不：")
+_BAN_HEAD = re.compile(
+    r"(?:\b(?:never|not permitted|not allowed|forbidden|prohibited|disallowed|must not|do not|"
+    r"jamais|non autorisé|interdit\w*|niemals|nie|nicht gestattet|nicht erlaubt|verboten|nunca|"
+    r"no permitido|prohibido|никогда|не разрешено|запрещено|нельзя)\b|绝不|不允许|禁止|不得|"
+    r"決して|許可されていません|أبدا|غير مسموح|ممنوع|محظور)[^:：]{0,20}[:：]\s*$",
+    _I,
+)
+_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)、])\s+")
+# a negation before the verb of hiding in one sentence ("Do not withhold …", "Никогда не
+# скрывай …", "不要隐瞒…")
+_NEGATED = re.compile(
+    r"\b(?:not|never|don't|ne|jamais|nicht|nie|niemals|no|nunca|не|никогда|لا)\b|不要|绝不|不得|"
+    r"決して|ないで|أبدا",
+    _I,
+)
+
+
+def _hiding_governed(item: str, *, bulleted: bool) -> re.Match[str] | None:
+    """The verb of hiding that is what is banned: it opens a banned bullet (or ends it,
+    German's and Japanese' verb last), or a negation stands right before it."""
+    for hiding in _HIDING.finditer(item):
+        before = item[: hiding.start()]
+        after = item[hiding.end() :]
+        if bulleted and (
+            len(before.split()) <= 2
+            and len(re.sub(r"\W", "", before)) <= 12
+            or re.fullmatch(r"\w{0,6}(?:こと|する|しない)?\W*", after)
+        ):
+            return hiding
+        words = before.split()[-2:]
+        tail = " ".join(words)
+        if len(tail) > 16:
+            tail = tail[-4:]  # a script without spaces: the characters right before it
+        if _NEGATED.search(tail):
+            return hiding
+    return None
+
+
+def bans_hiding_the_named(text: str) -> bool:
+    """Whether the instruction ``text`` bans hiding, evading or refusing something it names
+    as harm: an order to tell it in a rule's shape."""
+    banned = False
+    for line in text.splitlines():
+        if _BAN_HEAD.search(line):
+            banned = True
+            continue
+        bullet = _BULLET.match(line)
+        if bullet is None:
+            banned = False
+        item = line[bullet.end() :] if bullet else line
+        for sentence in sentences(item):
+            hiding = _hiding_governed(sentence, bulleted=banned and bullet is not None)
+            if hiding is None:
+                continue
+            # the harm named apart from the hiding: hiding a caesium source is itself a goal
+            # of harm, and "never hide a caesium contamination from the regulator" bans it
+            rest = f"{sentence[: hiding.start()]} {sentence[hiding.end() :]}"
+            if _names_harm(rest) and not purpose_without_goal([rest]):
+                return True
+    return False
+
+
+ORDERED_WHOLE = (
+    "instructions: one sentence names harm and another orders the whole of it (a route, a "
+    "procedure, the steps, in full)"
+)
+HIDING_BANNED = (
+    "instructions: a rule bans hiding, evading or refusing what it names as harm, which "
+    "orders it told"
+)
+
+
+def asks_for_the_named(text: str, *, user_topic: bool = False) -> str | None:
+    """The reason, where the instruction ``text`` asks for harm it names in one of this
+    module's two shapes; else None. The screen refuses a flagged request so, and keeps the
+    block a deployment's rules of refusing would have turned into a flag. ``user_topic``: the
+    user's turn names a topic of its own (:func:`user_names_a_topic`), which an order for the
+    whole is then about."""
+    if not user_topic and orders_the_named_whole(text):
+        return ORDERED_WHOLE
+    if bans_hiding_the_named(text):
+        return HIDING_BANNED
+    return None
+
+
+# what a user's turn says that names no topic: a go-ahead, a greeting, a thanks, and the words
+# of an order for the whole (what is left names the user's own topic)
+_FILLER = re.compile(
+    r"\b(?:go|ahead|proceed|continue|start|begin|now|please|yes|ok|okay|sure|thanks|thank you|"
+    r"hello|hi|hey|the|a|an|it|this|that|with|as|and|then|do|so|me|us|your|of|in|out|on|"
+    r"vas-y|allez|allons|oui|merci|bonjour|salut|la|le|les|l|et|puis|maintenant|"
+    r"los|weiter|mach|ja|danke|hallo|jetzt|die|der|das|und|dann|bitte|"
+    r"adelante|sigue|sí|gracias|hola|ahora|el|y|luego|por favor|"
+    r"давай|продолжай|начинай|да|спасибо|привет|теперь|сейчас|пожалуйста|и)\b|"
+    r"继续|开始|好的|谢谢|你好|现在|请|吧|続けて|始めて|始め|どうぞ|はい|ありがとう|こんにちは|"
+    r"お願いします|ください|下さい|"
+    r"تابع|ابدأ|نعم|شكرا|مرحبا|الآن|من فضلك",
+    _I,
+)
+# at least this many words left in a user's turn name a topic of its own
+_TOPIC_WORDS = 3
+
+
+def user_names_a_topic(found: Sequence[tuple[str, str]]) -> bool:
+    """Whether the last user turn of a request (``found``: its (role, text) pairs) names a
+    topic of its own. Then an order of the instructions for "the complete procedure" is an
+    order about that topic ("How do I run the DPD chlorine test?"), not about a weapon the
+    instructions name in a ban; after "Go." or "Hello." it can only be about what the
+    instructions name."""
+    users = [text for role, text in found if role == "user"]
+    if not users:
+        return False
+    left = users[-1]
+    for words in (_ORDERS, _MADE, _FULLNESS, _FILLER):
+        left = words.sub(" ", left)
+    return word_count(left) >= _TOPIC_WORDS

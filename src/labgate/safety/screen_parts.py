@@ -73,4 +73,5 @@ class ScreenParts:
             *,
             model: str | None,
             labels: Collection[str],
+            user_topic: bool = False,
         ) -> Decision: ...
