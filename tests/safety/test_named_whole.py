@@ -223,4 +223,4 @@ async def test_the_order_is_about_the_users_topic(
     ],
 )
 def test_what_names_a_topic(user: str, topic: bool) -> None:
-    assert user_names_a_topic([("system", "Rules."), ("user", user)]) is topic
+    assert user_names_a_topic(user) is topic

@@ -38,7 +38,7 @@ from labgate.safety.chunking import word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
 from labgate.safety.lexicon import scan_uplift
-from labgate.safety.named_whole import asks_for_the_named
+from labgate.safety.named_whole import asks_for_the_named, user_names_a_topic
 from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
@@ -58,13 +58,13 @@ class DirectedReadingMixin(ScreenParts):
         *,
         model: str | None,
         labels: Collection[str],
-        user_topic: bool = False,
+        user_turn: str = "",
     ) -> Decision:
         """``decision``, or a block where a directed sentence of the ``instructions`` or a
         tool's ``prose`` field is a task of harm (the module docstring says when)."""
         if decision.blocked or not self.policy.enabled_for(model):
             return decision
-        whole = self._named_whole(decision, instructions, user_topic=user_topic)
+        whole = self._named_whole(decision, instructions, user_turn=user_turn)
         if whole is not None:
             return whole
         read: list[tuple[str, str]] = [
@@ -97,7 +97,7 @@ class DirectedReadingMixin(ScreenParts):
 
     @staticmethod
     def _named_whole(
-        decision: Decision, instructions: Sequence[str], *, user_topic: bool
+        decision: Decision, instructions: Sequence[str], *, user_turn: str
     ) -> Decision | None:
         """A block where the request is flagged and an instruction text names harm in one
         sentence and orders the whole of it in another, or bans hiding what it names as harm
@@ -105,6 +105,7 @@ class DirectedReadingMixin(ScreenParts):
         the project's) stays as it is."""
         if decision.action is not Action.FLAG:
             return None
+        user_topic = user_names_a_topic(user_turn)
         for text in instructions:
             why = asks_for_the_named(text, user_topic=user_topic)
             if why is None:

@@ -27,7 +27,7 @@ from labgate.safety.categories import SEVERITY, Action, Category, Stage
 from labgate.safety.decision import Decision, decide
 from labgate.safety.judging import named
 from labgate.safety.lexicon import UPLIFT_AND_REQUEST, scan_uplift
-from labgate.safety.named_whole import asks_for_the_named, user_names_a_topic
+from labgate.safety.named_whole import asks_for_the_named, last_user_turn, user_names_a_topic
 from labgate.safety.prohibition_shapes import asks_for_the_whole, points_back
 from labgate.safety.refusal_rules import without_bans
 from labgate.safety.scoring import Scores
@@ -90,7 +90,7 @@ class InstructionReadingMixin(ScreenParts):
         # an order for the whole of something is about the user's topic where the user's turn
         # names one ("How do I run the DPD test?"), and about what the rules name after "Go."
         # (labgate.safety.named_whole.user_names_a_topic)
-        user_topic = user_names_a_topic(found)
+        user_topic = user_names_a_topic(last_user_turn(found))
         if read == sent_apart or any(
             points_back(t) or (asks_for_the_whole(t) and not user_topic)
             for role, t in read
@@ -216,7 +216,7 @@ class InstructionReadingMixin(ScreenParts):
             [t for t in prose if t.strip()],
             model=model,
             labels=labels,
-            user_topic=user_names_a_topic(found),
+            user_turn=last_user_turn(found),
         )
         # each tool call of the history is an operation too, one per line (labgate.safety.calls)
         operations = "\n".join([definitions, *(t for role, t in found if role == CALL_ROLE)])

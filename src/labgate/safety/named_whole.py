@@ -238,16 +238,20 @@ _FILLER = re.compile(
 _TOPIC_WORDS = 3
 
 
-def user_names_a_topic(found: Sequence[tuple[str, str]]) -> bool:
-    """Whether the last user turn of a request (``found``: its (role, text) pairs) names a
-    topic of its own. Then an order of the instructions for "the complete procedure" is an
-    order about that topic ("How do I run the DPD chlorine test?"), not about a weapon the
-    instructions name in a ban; after "Go." or "Hello." it can only be about what the
-    instructions name."""
-    users = [text for role, text in found if role == "user"]
-    if not users:
-        return False
-    left = users[-1]
+def last_user_turn(found: Sequence[tuple[str, str]]) -> str:
+    """The text of the last user turn of a request's (role, text) pairs; empty if none."""
+    for role, text in reversed(found):
+        if role == "user":
+            return text
+    return ""
+
+
+def user_names_a_topic(turn: str) -> bool:
+    """Whether a user's turn (the request's last: :func:`last_user_turn`) names a topic of
+    its own. Then an order of the instructions for "the complete procedure" is an order about
+    that topic ("How do I run the DPD chlorine test?"), not about a weapon the instructions
+    name in a ban; after "Go." or "Hello." it can only be about what the instructions name."""
+    left = turn
     for words in (_ORDERS, _MADE, _FULLNESS, _FILLER):
         left = words.sub(" ", left)
     return word_count(left) >= _TOPIC_WORDS

@@ -73,5 +73,5 @@ class ScreenParts:
             *,
             model: str | None,
             labels: Collection[str],
-            user_topic: bool = False,
+            user_turn: str = "",
         ) -> Decision: ...
