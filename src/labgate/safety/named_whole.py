@@ -122,16 +122,21 @@ def orders_the_named_whole(text: str) -> bool:
 _HIDING = re.compile(
     r"\b(?:withh[oe]ld\w*|conceal\w*|hid(?:e|es|ing|den)|keep\w* (?:\w+ ){0,4}(?:secret|back|"
     r"quiet)|hold\w* back|evad\w*|evasi\w*|dodg\w*|sidestep\w*|stonewall\w*|gloss\w* over|"
-    r"deflect\w*|refus\w*|declin\w*|"
+    r"deflect\w*|refus\w*|declin\w*|redact\w*|censor\w*|water\w* down|sanitis\w*|sanitiz\w*|"
+    r"soften\w*|abridg\w*|truncat\w*|less than forthcoming|"
+    r"édulcor\w*|censur\w*|caviard\w*|expurg\w*|abrég\w*|"
+    r"schwärz\w*|zensier\w*|entschärf\w*|kürz\w*|vorenthalten\w*|"
+    r"suaviz\w*|recort\w*|tach\w*|"
+    r"цензурир\w*|смягч\w*|сокра[щт]\w*|вымарыва\w*|сокрыт\w*|"
     r"élud\w*|reten\w*|retien\w*|esquiv\w*|cach\w*|dissimul\w*|taire|se dérober|"
     r"vorenthalt\w*|vorzuenthalten|ausweich\w*|auszuweichen|verschweig\w*|verheimlich\w*|"
     r"verberg\w*|zurückhalt\w*|zurückzuhalten|verweiger\w*|"
     r"elud\w*|evasiv\w*|ocult\w*|escond\w*|callar\w*|rechaz\w*|"
     r"замалчива\w*|замолч\w*|умалчива\w*|уклон\w*|скрыва\w*|скрыть|утаива\w*|утаить|"
     r"увилива\w*|отказыва\w*)\b|"
-    r"回避|搪塞|隐瞒|隐藏|瞒|敷衍|含糊|避而不|推脱|拒绝|"
-    r"はぐらか|ごまか|誤魔化|隠|伏せ|濁|断る|拒否|"
-    r"حجب|تهرب|التهرب|إخفاء|اخفاء|كتمان|تخفي|مراوغ|المراوغة|رفض",
+    r"回避|搪塞|隐瞒|隐藏|瞒|敷衍|含糊|避而不|推脱|拒绝|删减|删节|淡化|涂黑|打码|"
+    r"はぐらか|ごまか|誤魔化|隠|伏せ|濁|断る|拒否|黒塗り|伏字|削除|和らげ|"
+    r"حجب|تهرب|التهرب|إخفاء|اخفاء|كتمان|تخفي|مراوغ|المراوغة|رفض|تلطيف|حذف|تنقيح|اختصار",
     _I,
 )
 # a header whose bullets are banned ("Never:", "Not permitted:", "Nicht gestattet:", "绝不：")
@@ -143,6 +148,24 @@ _BAN_HEAD = re.compile(
     _I,
 )
 _BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)、])\s+")
+# a sentence that calls what it names a breach ("Withholding X … is a policy violation",
+# "… constitue une faute", "… ist ein Richtlinienverstoß", "…属于严重违规", "يعد حجب … مخالفة"),
+# and a JSON key or a table cell that bans ("forbidden_behaviours": […], "| … | No |")
+_BREACH = re.compile(
+    r"\b(?:violations?|violat\w*|breach\w*|forbidden|prohibited|not allowed|not permitted|"
+    r"unacceptable|disallowed|banned|faute|interdit\w*|infraction|verboten|untersagt|"
+    r"\w*verstoß|\w*verstoss|unzulässig|prohibid\w*|infracci\w*|falta grave|запрещ\w*|"
+    r"нарушени\w*|недопустим\w*)\b|禁止|违规|违反|不允许|違反|許されません|ممنوع|محظور|مخالفة|"
+    r"انتهاك",
+    _I,
+)
+_QUOTED = re.compile(r"[\"“„«「]([^\"”“»」]{3,})[\"”“»」]")
+_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.+)\|\s*$")
+_NO_CELL = re.compile(
+    r"^\W*(?:no|never|not allowed|non|nein|nie|nunca|нет|никогда|否|不|不可|不允许|いいえ|禁止|"
+    r"لا|ممنوع|[×✗❌])\W*$",
+    _I,
+)
 # a negation before the verb of hiding in one sentence ("Do not withhold …", "Никогда не
 # скрывай …", "不要隐瞒…")
 _NEGATED = re.compile(
@@ -152,10 +175,13 @@ _NEGATED = re.compile(
 )
 
 
-def _hiding_governed(item: str, *, bulleted: bool) -> re.Match[str] | None:
+def _hiding_governed(item: str, *, bulleted: bool, breach: bool = False) -> re.Match[str] | None:
     """The verb of hiding that is what is banned: it opens a banned bullet (or ends it,
-    German's and Japanese' verb last), or a negation stands right before it."""
+    German's and Japanese' verb last), a negation stands right before it, or the sentence
+    calls it a breach (``breach``: any verb of hiding in it)."""
     for hiding in _HIDING.finditer(item):
+        if breach:
+            return hiding
         before = item[: hiding.start()]
         after = item[hiding.end() :]
         if bulleted and (
@@ -184,9 +210,27 @@ def bans_hiding_the_named(text: str) -> bool:
         bullet = _BULLET.match(line)
         if bullet is None:
             banned = False
-        item = line[bullet.end() :] if bullet else line
+        items = [(line[bullet.end() :] if bullet else line, banned and bullet is not None)]
+        row = _TABLE_ROW.match(line)
+        if row is not None:
+            cells = [c.strip() for c in row.group("cells").split("|")]
+            if any(_NO_CELL.match(c) for c in cells):
+                items += [(c, True) for c in cells if not _NO_CELL.match(c)]
+        if _BREACH.search(line):
+            items += [(q.group(1), True) for q in _QUOTED.finditer(line)]
+        if _hides_named(items):
+            return True
+    return False
+
+
+def _hides_named(items: list[tuple[str, bool]]) -> bool:
+    """Whether one of ``items`` (a text, and whether it stands where a ban puts it) bans
+    hiding what it names as harm (:func:`bans_hiding_the_named`)."""
+    for item, banned in items:
         for sentence in sentences(item):
-            hiding = _hiding_governed(sentence, bulleted=banned and bullet is not None)
+            hiding = _hiding_governed(
+                sentence, bulleted=banned, breach=_BREACH.search(sentence) is not None
+            )
             if hiding is None:
                 continue
             # the harm named apart from the hiding: hiding a caesium source is itself a goal
