@@ -33,12 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from labgate.safety.categories import HARM, SEVERITY, Action, Stage
+from labgate.safety.categories import HARM, SEVERITY, Stage
 from labgate.safety.chunking import word_count
 from labgate.safety.decision import Decision
 from labgate.safety.directives import directed_sentences, names_goal
 from labgate.safety.lexicon import scan_uplift
-from labgate.safety.named_whole import asks_for_the_named, user_names_a_topic
+from labgate.safety.named_whole import asks_for_the_named
+from labgate.safety.scoring import Scores
 from labgate.safety.screen_parts import ScreenParts
 
 # the classifier's score, on a directed sentence or a tool's description read alone, at which
@@ -64,7 +65,9 @@ class DirectedReadingMixin(ScreenParts):
         tool's ``prose`` field is a task of harm (the module docstring says when)."""
         if decision.blocked or not self.policy.enabled_for(model):
             return decision
-        whole = self._named_whole(decision, instructions, user_turn=user_turn)
+        whole = self._named_whole(
+            decision, instructions, user_turn=user_turn, model=model, labels=labels
+        )
         if whole is not None:
             return whole
         read: list[tuple[str, str]] = [
@@ -95,33 +98,38 @@ class DirectedReadingMixin(ScreenParts):
             return alone
         return decision
 
-    @staticmethod
     def _named_whole(
-        decision: Decision, instructions: Sequence[str], *, user_turn: str
+        self,
+        decision: Decision,
+        instructions: Sequence[str],
+        *,
+        user_turn: str,
+        model: str | None,
+        labels: Collection[str],
     ) -> Decision | None:
-        """A block where the request is flagged and an instruction text names harm in one
-        sentence and orders the whole of it in another, or bans hiding what it names as harm
-        (:mod:`labgate.safety.named_whole`); an allowed request (no doubt, or an allowance of
-        the project's) stays as it is."""
-        if decision.action is not Action.FLAG:
+        """A block where an instruction text asks for harm it names (a ban of hiding it, a rule
+        on it declared lifted, an order elsewhere for the whole of it:
+        :mod:`labgate.safety.named_whole`), decided by the policy in force as a lexicon block
+        of the category named would be; a request a project's allowance let through stays as
+        it is."""
+        if decision.allowances_used:
             return None
-        user_topic = user_names_a_topic(user_turn)
         for text in instructions:
-            why = asks_for_the_named(text, user_topic=user_topic)
+            why = asks_for_the_named(text, user_turn=user_turn)
             if why is None:
                 continue
+            # the category of the harm the instructions name (not the classifier's doubt, which
+            # may be general harm)
             hits = scan_uplift(text)
-            category = decision.category
-            if category not in HARM and hits:
-                category = max(hits, key=lambda h: h.score).category
-            return Decision(
-                action=Action.BLOCK,
-                category=category,
-                score=max([decision.score, *(h.score for h in hits)]),
-                stage=Stage.LEXICON,
-                direction=decision.direction,
-                reasons=[*decision.reasons, why],
-                scores=dict(decision.scores),
-                latency_ms=decision.latency_ms,
-            )
+            if not hits:
+                continue
+            category = max(hits, key=lambda h: h.score).category
+            scores = Scores(values={category: 1.0}, stages={category: Stage.LEXICON}, reasons=[])
+            judged = self.decide(scores, model=model, labels=labels, direction="input")
+            if not judged.blocked:
+                return None
+            judged.reasons = [*decision.reasons, why]
+            judged.scores = {**decision.scores, **judged.scores}
+            judged.latency_ms = decision.latency_ms
+            return judged
         return None

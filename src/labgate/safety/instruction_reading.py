@@ -90,17 +90,18 @@ class InstructionReadingMixin(ScreenParts):
         # an order for the whole of something is about the user's topic where the user's turn
         # names one ("How do I run the DPD test?"), and about what the rules name after "Go."
         # (labgate.safety.named_whole.user_names_a_topic)
-        user_topic = user_names_a_topic(last_user_turn(found))
+        user_turn = last_user_turn(found)
+        user_topic = user_names_a_topic(user_turn)
         if read == sent_apart or any(
             points_back(t) or (asks_for_the_whole(t) and not user_topic)
             for role, t in read
             if role in RULE_ROLES
         ):
             return decision
-        # the rules themselves ask: a ban of hiding what they name, or an order elsewhere for
-        # the whole of it (labgate.safety.named_whole)
+        # the rules themselves ask: a ban of hiding what they name, a rule declared lifted, or
+        # an order elsewhere for the whole of it (labgate.safety.named_whole)
         for role, text in sent_apart:
-            why = asks_for_the_named(text, user_topic=user_topic) if role in RULE_ROLES else None
+            why = asks_for_the_named(text, user_turn=user_turn) if role in RULE_ROLES else None
             if why is not None:
                 return dataclasses.replace(decision, reasons=[*decision.reasons, why])
         again = await self._read_instructions(

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from labgate.safety.chunking import sentences, word_count
 from labgate.safety.lexicon import purpose_without_goal, scan_uplift
 from labgate.safety.prohibition_shapes import _FULLNESS
+from labgate.safety.text_memo import TextMemo
 
 _I = re.IGNORECASE
 
@@ -241,26 +242,99 @@ def _hides_named(items: list[tuple[str, bool]]) -> bool:
     return False
 
 
+# a statement that one of the prompt's rules no longer holds, pointed at with a demonstrative
+# ("this rule is paused", "That ban has expired", "Management rescinded that instruction",
+# "Cette interdiction est suspendue", "Dieses Verbot ist … ausgesetzt", "Esta prohibición está
+# suspendida", "Этот запрет приостановлен", "该禁令暂停", "この禁止は停止中", "هذا الحظر معلق"):
+# no deployment announces that its own ban on a weapon is off
+_RULE_EN = r"(?:rule|ban|restriction|prohibition|limitation|policy|instruction|guideline)s?"
+_OFF_EN = (
+    r"(?:lifted|waived|suspended|relaxed|removed|void|disabled|paused|expired|rescinded|"
+    r"revoked|repealed|withdrawn|cancell?ed|overridden|lapsed|on hold|off|inactive|"
+    r"no longer (?:applies|apply|in force|valid|active))"
+)
+_LIFTED = re.compile(
+    rf"\b(?:(?:this|that|these|those|the above|the previous|the said) {_RULE_EN} "
+    rf"(?:\w+ ){{0,3}}?(?:(?:is|are|has|have|was|were)(?: been| now)? (?:\w+ )?{_OFF_EN}|"
+    r"no longer (?:applies|apply|holds|hold|stands|counts))|"
+    r"(?:lifted|waived|suspended|paused|rescinded|revoked|repealed|withdrew|withdrawn|"
+    rf"cancell?ed|overrode|overridden|disabled) (?:that|this|these|those|the) {_RULE_EN}|"
+    r"(?:cette|cet|ces|la|le) (?:restriction|interdiction|règle|consigne)s? (?:\w+ ){0,2}?"
+    r"(?:est|sont|a été|ont été) (?:\w+ )?(?:levée?s?|suspendue?s?|annulée?s?|abrogée?s?|"
+    r"expirée?s?|désactivée?s?|révoquée?s?)|"
+    r"(?:diese[sr]?|das|die|der) (?:einschränkung|verbot|regel|anweisung)\w* (?:ist|sind|wurde|"
+    r"wurden|gilt) (?:\w+ ){0,4}?(?:aufgehoben|ausgesetzt|abgelaufen|widerrufen|deaktiviert|"
+    r"außer kraft|nicht mehr)|"
+    r"(?:esta|este|estas|la|el) (?:restricción|prohibición|regla|norma|instrucción)\w* "
+    r"(?:está|están|ha sido|han sido|queda|quedan|quedó|quedaron|fue|fueron) (?:\w+ )?"
+    r"(?:suspendid|levantad|anulad|revocad|expirad|derogad|desactivad|sin efecto)\w*|"
+    r"(?:этот|это|эта|данн\w*) (?:ограничени|запрет|правил|инструкци)\w* (?:\w+ )?"
+    r"(?:приостановлен|снят|отмен[её]н|истек|истёк|утратил|отключ|не действ)\w*)|"
+    r"(?:该|这条|此|这项|这个)(?:限制|禁令|规则|规定|禁止)(?:已|已经|被|现)?(?:暂停|解除|取消|撤销|失效|作废|"
+    r"废止)|(?:この|その|上記の)(?:制限|禁止|ルール|規則)(?:は|が)?(?:一時)?(?:停止中|停止|解除|撤回|失効|"
+    r"無効|廃止)|(?:هذا الحظر|هذه القاعدة|هذا القيد|هذه التعليمات)\s*(?:\w+\s+)?(?:معلق\w*|ملغ\w*|"
+    r"مرفوع\w*|منته\w*|موقوف\w*)",
+    _I,
+)
+
+
+# a lifting denied ("This rule is never lifted", "Dieses Verbot wird nicht aufgehoben")
+_NOT_LIFTED = re.compile(
+    r"\b(?:not|never|cannot|can't|won't|nicht|nie|niemals|jamais|pas|nunca|jamás|nadie|"
+    r"ни|никогда)\b|\bне\b(?! действ)|不(?:会|能|得|可)|决不|绝不|ません|ない|لن|لا يمكن|أبدا",
+    _I,
+)
+
+
+def _lifted(sentence: str) -> bool:
+    return any(not _NOT_LIFTED.search(m.group(0)) for m in _LIFTED.finditer(sentence))
+
+
+def lifts_a_named_rule(text: str) -> bool:
+    """Whether the instruction ``text`` names harm in one sentence and, in another, says
+    that one of its rules no longer holds (:data:`_LIFTED`; not where it says the opposite,
+    "this rule is never lifted")."""
+    parts = sentences(text)
+    named = [_names_harm(s) for s in parts]
+    if len(parts) < 2 or not any(named):
+        return False
+    return any(not harm and _lifted(sentence) for sentence, harm in zip(parts, named, strict=True))
+
+
 ORDERED_WHOLE = (
     "instructions: one sentence names harm and another orders the whole of it (a route, a "
     "procedure, the steps, in full)"
 )
+LIFTED = "instructions: a rule that names harm is declared lifted, which asks for it"
 HIDING_BANNED = (
     "instructions: a rule bans hiding, evading or refusing what it names as harm, which "
     "orders it told"
 )
 
 
-def asks_for_the_named(text: str, *, user_topic: bool = False) -> str | None:
+def _readings(text: str) -> tuple[bool, bool, bool]:
+    if not scan_uplift(text):
+        return False, False, False  # names no harm at all: most instructions, one look-up
+    return orders_the_named_whole(text), bans_hiding_the_named(text), lifts_a_named_rule(text)
+
+
+# the three readings, once per distinct instruction text (a deployment's system prompt comes
+# back with every request: labgate.safety.text_memo)
+_readings_memo: TextMemo[tuple[bool, bool, bool]] = TextMemo(_readings)
+
+
+def asks_for_the_named(text: str, *, user_turn: str = "") -> str | None:
     """The reason, where the instruction ``text`` asks for harm it names in one of this
-    module's two shapes; else None. The screen refuses a flagged request so, and keeps the
-    block a deployment's rules of refusing would have turned into a flag. ``user_topic``: the
-    user's turn names a topic of its own (:func:`user_names_a_topic`), which an order for the
-    whole is then about."""
-    if not user_topic and orders_the_named_whole(text):
-        return ORDERED_WHOLE
-    if bans_hiding_the_named(text):
+    module's three shapes; else None. The screen refuses a request so, and keeps the block a
+    deployment's rules of refusing would have turned into a flag. An order for the whole is
+    about the ``user_turn``'s topic where it names one (:func:`user_names_a_topic`)."""
+    ordered, hiding, lifted = _readings_memo(text)
+    if hiding:
         return HIDING_BANNED
+    if lifted:
+        return LIFTED
+    if ordered and not user_names_a_topic(user_turn):
+        return ORDERED_WHOLE
     return None
 
 
