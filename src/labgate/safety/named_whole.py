@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from labgate.safety.chunking import sentences, word_count
 from labgate.safety.lexicon import purpose_without_goal, scan_uplift
-from labgate.safety.prohibition_shapes import _FULLNESS
+from labgate.safety.prohibition_shapes import _FULLNESS, _TABLE_ROW
 from labgate.safety.text_memo import TextMemo
 
 _I = re.IGNORECASE
@@ -161,7 +161,6 @@ _BREACH = re.compile(
     _I,
 )
 _QUOTED = re.compile(r"[\"“„«「]([^\"”“»」]{3,})[\"”“»」]")
-_TABLE_ROW = re.compile(r"^\s*\|(?P<cells>.+)\|\s*$")
 _NO_CELL = re.compile(
     r"^\W*(?:no|never|not allowed|non|nein|nie|nunca|нет|никогда|否|不|不可|不允许|いいえ|禁止|"
     r"لا|ممنوع|[×✗❌])\W*$",
