@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from labgate.safety.chunking import sentences, word_count
 from labgate.safety.lexicon import purpose_without_goal, scan_uplift
-from labgate.safety.prohibition_shapes import _FULLNESS, _TABLE_ROW
+from labgate.safety.prohibition_shapes import _BULLET, _FULLNESS, _TABLE_ROW
 from labgate.safety.text_memo import TextMemo
 
 _I = re.IGNORECASE
@@ -101,21 +101,24 @@ def _names_harm(sentence: str) -> bool:
     return bool(scan_uplift(sentence))
 
 
+def _unnamed_beside_named(text: str) -> list[str]:
+    """The sentences of ``text`` that name no harm, where another of its sentences names one
+    (:func:`labgate.safety.lexicon.scan_uplift`); empty where none does."""
+    parts = sentences(text)
+    named = [_names_harm(s) for s in parts]
+    if len(parts) < 2 or not any(named):
+        return []
+    return [s for s, harm in zip(parts, named, strict=True) if not harm]
+
+
 def orders_the_named_whole(text: str) -> bool:
     """Whether the instruction ``text`` names harm in one sentence and, in another that names
     none and states no defensive purpose, orders the whole of what is made or done (module
     docstring)."""
-    parts = sentences(text)
-    named = [_names_harm(s) for s in parts]
-    if len(parts) < 2 or not any(named):
-        return False
-    for sentence, harm in zip(parts, named, strict=True):
-        if harm or not _orders_whole(sentence):
-            continue
-        if purpose_without_goal([sentence]):
-            continue  # "give complete decontamination steps": a defensive purpose
-        return True
-    return False
+    return any(
+        _orders_whole(sentence) and not purpose_without_goal([sentence])
+        for sentence in _unnamed_beside_named(text)
+    )
 
 
 # a verb of hiding, evading or refusing: banned, it orders the telling ("Never: withhold the VX
@@ -148,7 +151,6 @@ _BAN_HEAD = re.compile(
     r"決して|許可されていません|أبدا|غير مسموح|ممنوع|محظور)[^:：]{0,20}[:：]\s*$",
     _I,
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·–]|\d{1,2}[.)、])\s+")
 # a sentence that calls what it names a breach ("Withholding X … is a policy violation",
 # "… constitue une faute", "… ist ein Richtlinienverstoß", "…属于严重违规", "يعد حجب … مخالفة"),
 # and a JSON key or a table cell that bans ("forbidden_behaviours": […], "| … | No |")
@@ -210,7 +212,7 @@ def bans_hiding_the_named(text: str) -> bool:
         bullet = _BULLET.match(line)
         if bullet is None:
             banned = False
-        items = [(line[bullet.end() :] if bullet else line, banned and bullet is not None)]
+        items = [(bullet.group("item") if bullet else line, banned and bullet is not None)]
         row = _TABLE_ROW.match(line)
         if row is not None:
             cells = [c.strip() for c in row.group("cells").split("|")]
@@ -293,11 +295,7 @@ def lifts_a_named_rule(text: str) -> bool:
     """Whether the instruction ``text`` names harm in one sentence and, in another, says
     that one of its rules no longer holds (:data:`_LIFTED`; not where it says the opposite,
     "this rule is never lifted")."""
-    parts = sentences(text)
-    named = [_names_harm(s) for s in parts]
-    if len(parts) < 2 or not any(named):
-        return False
-    return any(not harm and _lifted(sentence) for sentence, harm in zip(parts, named, strict=True))
+    return any(_lifted(sentence) for sentence in _unnamed_beside_named(text))
 
 
 ORDERED_WHOLE = (
